@@ -1,0 +1,1 @@
+"""Platform adapters: each turns its platform's events into core inbounds and renders replies."""

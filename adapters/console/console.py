@@ -1,0 +1,236 @@
+"""The console: one simulated group with several members, typed from stdin.
+
+Each line is typed by the current member in the group. ``/dm LINE`` types in that member's private
+chat with the bot, ``/as NAME`` switches member (the first member named is the group's admin),
+``/tap N`` presses button N of the last message that had buttons, and ``/wait 2h`` moves the
+console's clock forward, firing every timer that falls due, in order. The clock's offset is kept
+in the database, so a console session can be picked up again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sys
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TextIO
+
+from bot.app import App
+from bot.clock import MovableClock
+from bot.domain.inbound import ButtonPressed, CommandIssued, Origin
+from bot.domain.replies import Button
+from bot.render import PlainDialect, Renderer
+from bot.storage import OutboxMessage
+
+PLATFORM = "console"
+GROUP = "group"
+CLOCK_SAVED = "console.clock"
+MAX_WAIT = timedelta(days=3660)
+_WAIT = re.compile(r"(\d{1,6})\s*([mhd])")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days"}
+
+
+@dataclass
+class _Shown:
+    outbox_id: int
+    chat: str
+    buttons: tuple[Button, ...]
+
+
+class ConsoleSender:
+    """Print each outbox row with a header saying where it went."""
+
+    platform = PLATFORM
+
+    def __init__(self, console: Console) -> None:
+        self._console = console
+
+    async def deliver(self, message: OutboxMessage) -> str | None:
+        self._console.show(message)
+        return str(message.id)
+
+
+class Console:
+    """One console session over an app whose clock is a ``ShiftedClock``."""
+
+    def __init__(self, app: App, clock: MovableClock, out: TextIO, first_member: str = "Sam"):
+        self._app = app
+        self._clock = clock
+        self._out = out
+        self._color = out.isatty()
+        self._renderer: Renderer = app.renderer(PlainDialect())
+        self._members: dict[str, str] = {}
+        self._admin = self._member_id(first_member)
+        self._current = self._admin
+        self._last_buttons: _Shown | None = None
+        self._worker = app.add_sender(ConsoleSender(self))
+
+    @property
+    def current(self) -> str:
+        return self._members[self._current]
+
+    def _member_id(self, name: str) -> str:
+        key = name.strip().lower()
+        self._members.setdefault(key, name.strip())
+        return key
+
+    # -- output -------------------------------------------------------------------------------
+
+    def _print(self, text: str) -> None:
+        self._out.write(text + "\n")
+        self._out.flush()
+
+    def _header(self, text: str) -> None:
+        self._print(f"\x1b[2m{text}\x1b[0m" if self._color else text)
+
+    def _note(self, key: str, **context: object) -> None:
+        """Print one of the console's own lines (not a bot message)."""
+        self._header(self._renderer.render(f"console/{key}", context))
+
+    def show(self, message: OutboxMessage) -> None:
+        """Print a bot message with where it went, and its buttons numbered."""
+        target = message.target
+        if target.person is not None:
+            where = {"private": True, "name": self._members.get(target.person, target.person)}
+        else:
+            where = {"private": False, "name": ""}
+        text = self._renderer.render(
+            message.template, message.context, locale=message.locale, mentions=message.mentions
+        )
+        self._note("header", edited=message.target.edit_of is not None, **where)
+        self._print(text)
+        if message.buttons:
+            labels = [
+                f"[{n}] {self._renderer.render(f'label_{b.label}', {}, locale=message.locale)}"
+                for n, b in enumerate(message.buttons, start=1)
+            ]
+            self._print("  ".join(labels))
+            chat = f"dm:{target.person}" if target.person is not None else (target.chat or GROUP)
+            self._last_buttons = _Shown(message.id, chat, message.buttons)
+        self._print("")
+
+    # -- input --------------------------------------------------------------------------------
+
+    def _origin(self, chat: str) -> Origin:
+        private = chat.startswith("dm:")
+        return Origin(
+            platform=PLATFORM,
+            chat=chat,
+            person=self._current,
+            person_name=self.current,
+            community=None if private else GROUP,
+            private=private,
+            is_admin=self._current == self._admin,
+        )
+
+    async def start(self) -> None:
+        """Restore the clock and greet; deliver anything left from an earlier run."""
+        async with self._app.store.transaction() as tx:
+            saved = await tx.get_meta(CLOCK_SAVED)
+        if saved is not None:
+            self._clock.advance_to(datetime.fromisoformat(saved))
+        self._note("banner", name=self.current)
+        await self._settle()
+
+    async def line(self, text: str) -> bool:
+        """Handle one typed line; False when the member asked to quit."""
+        text = text.strip()
+        if not text:
+            return True
+        if text in ("/quit", "/exit"):
+            return False
+        word, _, rest = text.partition(" ")
+        rest = rest.strip()
+        if word == "/as":
+            if not rest:
+                self._note("as_usage")
+            else:
+                self._current = self._member_id(rest[:64])
+                self._note("now_typing", name=self.current)
+        elif word == "/dm":
+            await self._typed(rest, f"dm:{self._current}")
+        elif word == "/tap":
+            await self._tap(rest)
+        elif word == "/wait":
+            await self._wait(rest)
+        else:
+            await self._typed(text, GROUP)
+        return True
+
+    async def _typed(self, text: str, chat: str) -> None:
+        if not text.startswith("/"):
+            return  # ordinary chat: the bot listens only for commands
+        name, _, args = text[1:].partition(" ")
+        name = name.split("@", 1)[0]
+        await self._app.core.handle(
+            CommandIssued(f"console:{uuid.uuid4()}", self._origin(chat), name, args)
+        )
+        await self._settle()
+
+    async def _tap(self, rest: str) -> None:
+        shown = self._last_buttons
+        if shown is None or not rest.isdigit() or not 1 <= int(rest) <= len(shown.buttons):
+            self._note("tap_usage", count=0 if shown is None else len(shown.buttons))
+            return
+        button = shown.buttons[int(rest) - 1]
+        await self._app.core.handle(
+            ButtonPressed(
+                f"console:{uuid.uuid4()}",
+                self._origin(shown.chat),
+                button.action,
+                button.payload,
+                shown.outbox_id,
+            )
+        )
+        await self._settle()
+
+    async def _wait(self, rest: str) -> None:
+        delta = parse_duration(rest)
+        if delta is None:
+            self._note("wait_usage")
+            return
+        target = self._clock.now() + delta
+        while True:
+            next_in = await self._app.timers.next_due()
+            if next_in is None or self._clock.now() + timedelta(seconds=next_in) > target:
+                break
+            self._clock.advance_to(self._clock.now() + timedelta(seconds=max(0.0, next_in)))
+            await self._settle()
+        self._clock.advance_to(target)
+        await self._settle()
+        async with self._app.store.transaction() as tx:
+            await tx.set_meta(CLOCK_SAVED, self._clock.now().isoformat())
+        self._note("waited", delta=rest)
+
+    async def _settle(self) -> None:
+        """Deliver what is queued and fire what is due, until nothing is left to do now."""
+        while await self._worker.drain() + await self._app.timers.fire_due():
+            pass
+
+
+def parse_duration(text: str) -> timedelta | None:
+    """Read ``20m``, ``2h``, ``30d`` or ``1d12h``; None when it is anything else."""
+    compact = text.replace(" ", "").lower()
+    parts = _WAIT.findall(compact)
+    if not parts or "".join(a + u for a, u in parts) != compact:
+        return None
+    delta = sum((timedelta(**{_UNITS[u]: int(a)}) for a, u in parts), timedelta())
+    return delta if timedelta(0) < delta <= MAX_WAIT else None
+
+
+async def run_console(app: App, clock: MovableClock, *, first_member: str = "Sam") -> None:
+    """Run the console on stdin and stdout until end of input or ``/quit``."""
+    console = Console(app, clock, sys.stdout, first_member)
+    await console.start()
+    interactive = sys.stdin.isatty()
+    while True:
+        if interactive:
+            sys.stdout.write(f"{console.current}> ")
+            sys.stdout.flush()
+        text = await asyncio.to_thread(sys.stdin.readline)
+        if not text:
+            break
+        if not await console.line(text):
+            break

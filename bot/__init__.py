@@ -1,0 +1,1 @@
+"""Homegroup: a chat bot for addiction-recovery peer groups."""

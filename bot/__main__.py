@@ -1,0 +1,78 @@
+"""The ``homegroup`` command: ``run``, ``console`` and ``migrate``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import sys
+
+from bot.app import bootstrap
+from bot.clock import ShiftedClock
+from bot.settings import Settings, SettingsError, configure_logging
+from bot.storage.sqlite import SqliteStore
+
+log = logging.getLogger("bot")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="homegroup", description="A chat bot for addiction-recovery peer groups."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="start the platforms whose tokens are set, else the console")
+    console = commands.add_parser("console", help="try Homegroup in a simulated group")
+    console.add_argument("--as", dest="member", default="Sam", help="who types first (the admin)")
+    commands.add_parser("migrate", help="apply database migrations and exit")
+    args = parser.parse_args(argv)
+
+    try:
+        settings = Settings.load()
+    except SettingsError as error:
+        for problem in error.problems:
+            print(f"homegroup: {problem}", file=sys.stderr)
+        return 2
+
+    quiet_console = args.command != "migrate" and not settings.platforms
+    level = settings.log_level if settings.log_level_set or not quiet_console else "WARNING"
+    configure_logging(level)
+
+    if args.command == "migrate":
+        return asyncio.run(_migrate(settings))
+    if args.command == "run" and settings.platforms:
+        names = " and ".join(settings.platforms)
+        print(
+            f"homegroup: the {names} adapter is not part of this version yet;"
+            " unset the token to use the console",
+            file=sys.stderr,
+        )
+        return 2
+    if args.command == "run":
+        print("homegroup: no TELEGRAM_TOKEN or DISCORD_TOKEN is set, so here is the console.")
+    member = getattr(args, "member", "Sam")
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_console(settings, member))
+    return 0
+
+
+async def _migrate(settings: Settings) -> int:
+    store = await SqliteStore.open(settings.database)
+    await store.close()
+    log.info("database is up to date")
+    return 0
+
+
+async def _console(settings: Settings, member: str) -> None:
+    from adapters.console import run_console
+
+    clock = ShiftedClock()
+    app = await bootstrap(settings, clock=clock)
+    try:
+        await run_console(app, clock, first_member=member)
+    finally:
+        await app.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

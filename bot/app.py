@@ -1,0 +1,58 @@
+"""The composition root: build every part from settings, each one injectable for tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.clock import Clock, SystemClock
+from bot.core import Core
+from bot.outbox import OutboxWorker, Sender
+from bot.render import Dialect, Renderer
+from bot.settings import Settings
+from bot.storage import Store
+from bot.storage.sqlite import SqliteStore
+from bot.timers import TimerLoop
+
+
+@dataclass
+class App:
+    """Everything a running Homegroup is made of."""
+
+    settings: Settings
+    store: Store
+    clock: Clock
+    core: Core
+    timers: TimerLoop
+    workers: dict[str, OutboxWorker] = field(default_factory=dict)
+
+    def add_sender(self, sender: Sender) -> OutboxWorker:
+        """Attach a platform's sender; its worker is woken whenever the core queues for it."""
+        worker = OutboxWorker(self.store, sender, self.clock)
+        self.workers[sender.platform] = worker
+        return worker
+
+    def renderer(self, dialect: Dialect) -> Renderer:
+        return Renderer(dialect, self.settings.templates)
+
+    def wake(self, platforms: set[str]) -> None:
+        """Tell the senders of these platforms (and the timer loop) that new rows exist."""
+        for platform in platforms:
+            worker = self.workers.get(platform)
+            if worker is not None:
+                worker.wake.set()
+        self.timers.wake.set()
+
+    async def close(self) -> None:
+        await self.store.close()
+
+
+async def bootstrap(
+    settings: Settings, *, store: Store | None = None, clock: Clock | None = None
+) -> App:
+    """Build the app; open the settings' database unless a store is given."""
+    clock = clock or SystemClock()
+    store = store or await SqliteStore.open(settings.database)
+    core = Core(store, clock)
+    app = App(settings, store, clock, core, TimerLoop(store, core, clock))
+    core.on_outbox = app.wake
+    return app

@@ -1,0 +1,111 @@
+"""The core: every event, from any platform or timer, takes this one path.
+
+``Core.handle`` opens one transaction, records the event's dedupe key, runs the flow, and commits
+the state it changed together with the outbox rows and timers it caused. Nothing the flow did
+exists until that commit, and an event seen before has no second effect.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from bot.clock import Clock
+from bot.domain.inbound import ButtonPressed, CommandIssued, Inbound, Origin, TimerFired
+from bot.domain.model import community_key, person_key
+from bot.domain.replies import Template
+from bot.flows import Flows, all_flows
+from bot.storage import Store, Transaction
+from bot.turn import Turn
+
+log = logging.getLogger(__name__)
+
+MAX_NAME = 64
+"""Display names are cut to this many characters before they are stored."""
+
+
+class Core:
+    """Handle inbound events through the flows, one transaction each."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        *,
+        flows: Flows | None = None,
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._flows = flows or all_flows()
+        self.on_outbox: Callable[[set[str]], None] | None = None
+        """Called after a commit with the platforms that got new outbox rows."""
+
+    @property
+    def commands(self) -> frozenset[str]:
+        return frozenset(self._flows.commands)
+
+    async def handle(self, inbound: Inbound) -> bool:
+        """Apply one event; False when it had been handled before (or its timer was gone)."""
+        now = self._clock.now()
+        async with self._store.transaction() as tx:
+            if isinstance(inbound, TimerFired):
+                if not await tx.take_timer(inbound.timer_id):
+                    return False
+                turn = Turn(tx, now)
+                handler = self._flows.timers.get(inbound.kind)
+                if handler is None:
+                    log.error("no flow for timer kind %s; dropped", inbound.kind)
+                else:
+                    await handler(turn, inbound.payload)
+            else:
+                if not await tx.claim_inbound(inbound.dedupe_key, now):
+                    log.debug("duplicate inbound ignored")
+                    return False
+                turn = await self._open_turn(tx, inbound.origin, now)
+                if isinstance(inbound, CommandIssued):
+                    await self._command(turn, inbound)
+                else:
+                    await self._button(turn, inbound)
+        if turn.platforms and self.on_outbox is not None:
+            self.on_outbox(turn.platforms)
+        return True
+
+    async def _open_turn(self, tx: Transaction, origin: Origin, now: datetime) -> Turn:
+        turn = Turn(tx, now, origin)
+        name = " ".join(origin.person_name.split())[:MAX_NAME] or origin.person
+        turn.person = await tx.upsert_person(
+            person_key(origin.platform, origin.person),
+            origin.platform,
+            origin.person,
+            name,
+            turn.now,
+        )
+        if origin.community is not None and not origin.private:
+            community = await tx.upsert_community(
+                community_key(origin.platform, origin.community),
+                origin.platform,
+                origin.community,
+                origin.chat,
+                turn.now,
+            )
+            turn.community = community
+            await tx.ensure_membership(community.key, turn.person.key, turn.now)
+        return turn
+
+    async def _command(self, turn: Turn, command: CommandIssued) -> None:
+        name = command.name.lower().lstrip("/")
+        handler = self._flows.commands.get(name)
+        if handler is None:
+            await turn.say(Template.UNKNOWN_COMMAND, {"command": name[:32]})
+            return
+        log.debug("command %s", name)
+        await handler(turn, command.args.strip())
+
+    async def _button(self, turn: Turn, press: ButtonPressed) -> None:
+        handler = self._flows.buttons.get(press.action)
+        if handler is None:
+            await turn.say(Template.BUTTON_UNKNOWN, private=True)
+            return
+        turn.message = press.message
+        await handler(turn, press.payload)

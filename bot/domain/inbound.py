@@ -1,0 +1,63 @@
+"""What adapters hand the core: typed, frozen facts about one platform event.
+
+Adapters translate and decide nothing; every rule lives in the core. Each inbound carries a
+``dedupe_key`` so that an event delivered twice has its effect once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where an event happened and who caused it, in the platform's own ids."""
+
+    platform: str
+    chat: str
+    person: str
+    person_name: str
+    community: str | None = None
+    private: bool = False
+    is_admin: bool = False
+    interaction: str | None = None
+    """An opaque token the adapter can answer on (a Discord interaction), if any."""
+
+
+@dataclass(frozen=True, slots=True)
+class CommandIssued:
+    """A member typed a command, e.g. ``/cleandate 2026-03-01``."""
+
+    dedupe_key: str
+    origin: Origin
+    name: str
+    args: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ButtonPressed:
+    """A member pressed a button the core attached to an earlier reply."""
+
+    dedupe_key: str
+    origin: Origin
+    action: str
+    payload: str = ""
+    message: int | None = None
+    """The outbox id of the message whose button was pressed, when the adapter knows it."""
+
+
+@dataclass(frozen=True, slots=True)
+class TimerFired:
+    """A durable timer fell due; ``timer_id`` is its row, which the firing deletes."""
+
+    timer_id: int
+    kind: str
+    payload: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def dedupe_key(self) -> str:
+        return f"timer:{self.timer_id}"
+
+
+Inbound = CommandIssued | ButtonPressed | TimerFired

@@ -1,0 +1,96 @@
+"""Replies are data, not text: a template key, its JSON-safe context and where it goes.
+
+The core never formats text; each adapter renders a reply in its own dialect. A reply may notify
+exactly the people in ``mentions`` and nobody else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class Template(StrEnum):
+    """Every template key the core can emit; each names ``messages/<locale>/<key>.j2``."""
+
+    HELP = "help"
+    UNKNOWN_COMMAND = "unknown_command"
+    CLEANDATE_SET = "cleandate_set"
+    CLEANDATE_INVALID = "cleandate_invalid"
+    DAYS = "days"
+    DAYS_NONE = "days_none"
+    SENT_PRIVATELY = "sent_privately"
+    TOGETHER = "together"
+    TIMEZONE_SET = "timezone_set"
+    TIMEZONE_SHOW = "timezone_show"
+    TIMEZONE_UNKNOWN = "timezone_unknown"
+    MILESTONES = "milestones"
+    SHARE_SET = "share_set"
+    SHARE_USAGE = "share_usage"
+    GROUP_ONLY = "group_only"
+    MILESTONE_DIGEST = "milestone_digest"
+    BUTTON_UNKNOWN = "button_unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A button: what its label says, and the action and payload a press sends back."""
+
+    label: str
+    action: str
+    payload: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A person a reply may notify, in the platform's own id."""
+
+    person: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where a reply goes: a group chat, a person's private chat, an interaction, or an edit."""
+
+    platform: str
+    chat: str | None = None
+    person: str | None = None
+    interaction: str | None = None
+    edit_of: int | None = None
+    """The outbox id of an earlier message to edit in place."""
+
+    @property
+    def private(self) -> bool:
+        return self.person is not None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "platform": self.platform,
+            "chat": self.chat,
+            "person": self.person,
+            "interaction": self.interaction,
+            "edit_of": self.edit_of,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Target:
+        return cls(
+            platform=data["platform"],
+            chat=data.get("chat"),
+            person=data.get("person"),
+            interaction=data.get("interaction"),
+            edit_of=data.get("edit_of"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One message the core wants a member or a group to read."""
+
+    template: Template
+    target: Target
+    context: dict[str, Any] = field(default_factory=dict)
+    buttons: tuple[Button, ...] = ()
+    mentions: tuple[Mention, ...] = ()

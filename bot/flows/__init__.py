@@ -1,0 +1,45 @@
+"""The flows: one module each, gathered into the table the core dispatches on."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.turn import Turn
+
+CommandHandler = Callable[[Turn, str], Awaitable[None]]
+ButtonHandler = Callable[[Turn, str], Awaitable[None]]
+TimerHandler = Callable[[Turn, dict[str, Any]], Awaitable[None]]
+
+
+@dataclass
+class Flows:
+    """What the core can do: commands by name, buttons by action, timers by kind."""
+
+    commands: dict[str, CommandHandler] = field(default_factory=dict)
+    buttons: dict[str, ButtonHandler] = field(default_factory=dict)
+    timers: dict[str, TimerHandler] = field(default_factory=dict)
+
+    def add(self, other: Flows) -> None:
+        """Take in another flow's table; a name defined twice is a bug, so it fails loudly."""
+        clash = (
+            (self.commands.keys() & other.commands.keys())
+            | (self.buttons.keys() & other.buttons.keys())
+            | (self.timers.keys() & other.timers.keys())
+        )
+        if clash:
+            raise ValueError(f"flows define {sorted(clash)} twice")
+        self.commands.update(other.commands)
+        self.buttons.update(other.buttons)
+        self.timers.update(other.timers)
+
+
+def all_flows() -> Flows:
+    """Every flow Homegroup has."""
+    from bot.flows import cleantime, help, milestones
+
+    table = Flows()
+    for module in (help, cleantime, milestones):
+        table.add(module.flows)
+    return table

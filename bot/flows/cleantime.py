@@ -1,0 +1,255 @@
+"""Clean time: ``/cleandate``, ``/days``, ``/together``, ``/timezone``, ``/milestones``, ``/share``.
+
+A count answers privately unless the member shares their milestones in the group they asked
+in: recovery status is health data, and sharing is the member's choice.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.domain.announcing import next_announcement, together
+from bot.domain.cleantime import (
+    DEFAULT_SCHEDULE,
+    CleanDateError,
+    MilestoneSchedule,
+    calendar_span,
+    days_clean,
+    local_today,
+    split_date_and_name,
+)
+from bot.domain.model import PRIMARY, Community, Counter, Person
+from bot.domain.replies import Template
+from bot.domain.zones import UnknownZone, resolve_zone, zone_name
+from bot.flows import Flows
+from bot.turn import Turn
+
+MAX_COUNTERS = 10
+"""A member's counters, the primary one included."""
+MILESTONES_TIMER = "milestones"
+MILESTONES_SHOWN_REACHED = 5
+MILESTONES_SHOWN_UPCOMING = 3
+MAX_ZONE_TEXT = 64
+
+
+async def set_clean_date(turn: Turn, args: str) -> None:
+    """Set the primary (or a named) clean date; anything unreadable changes nothing."""
+    zone = await turn.zone_of(turn.me)
+    today = local_today(turn.now, zone)
+    try:
+        since, name = split_date_and_name(args, today)
+    except CleanDateError as error:
+        await turn.say(
+            Template.CLEANDATE_INVALID,
+            {"reason": error.reason, "today": today.isoformat(), "earliest": "1900-01-01"},
+        )
+        return
+    counters = await turn.tx.counters_of(turn.me.key)
+    if name and len(counters) >= MAX_COUNTERS and all(c.name != name for c in counters):
+        await turn.say(
+            Template.CLEANDATE_INVALID, {"reason": "too_many_counters", "limit": MAX_COUNTERS}
+        )
+        return
+    await turn.tx.set_counter(turn.me.key, name, since, turn.now)
+    if name == PRIMARY and turn.community is not None:
+        await turn.tx.share_by_default(turn.community.key, turn.me.key)
+    await reschedule(turn, turn.me)
+    shared = await _shares_here(turn)
+    schedule = _schedule(turn.community)
+    await turn.say(
+        Template.CLEANDATE_SET,
+        {
+            "counter": _counter_context(Counter(turn.me.key, name, since), today, schedule),
+            "shared": shared,
+            "in_group": turn.community is not None,
+        },
+        private=turn.community is not None and not shared,
+    )
+
+
+async def show_days(turn: Turn, args: str) -> None:
+    """Show every counter of the member, with the next milestone of each."""
+    counters = await turn.tx.counters_of(turn.me.key)
+    if not counters:
+        await turn.say(Template.DAYS_NONE)
+        return
+    today = local_today(turn.now, await turn.zone_of(turn.me))
+    schedule = _schedule(turn.community)
+    await turn.say(
+        Template.DAYS,
+        {"counters": [_counter_context(c, today, schedule) for c in counters]},
+        private=not await _shares_here(turn),
+    )
+
+
+async def show_together(turn: Turn, args: str) -> None:
+    """Celebrate the group's combined clean time, without a leaderboard."""
+    if turn.community is None:
+        await turn.say(Template.GROUP_ONLY, {"command": "together"})
+        return
+    total = 0
+    members = await turn.tx.sharing_counters(turn.community.key)
+    for person, since in members:
+        today = local_today(turn.now, await turn.zone_of(person))
+        total += max(0, days_clean(since, today))
+    years, months = together(total)
+    await turn.say(
+        Template.TOGETHER,
+        {"members": len(members), "total_days": total, "years": years, "months": months},
+    )
+
+
+async def set_timezone(turn: Turn, args: str) -> None:
+    """Set (or, with no argument, show) the zone the member's dates are counted in."""
+    if not args:
+        zone = await turn.zone_of(turn.me)
+        await turn.say(
+            Template.TIMEZONE_SHOW, {"zone": zone_name(zone), "own": turn.me.timezone is not None}
+        )
+        return
+    try:
+        if len(args) > MAX_ZONE_TEXT:
+            raise UnknownZone(())
+        zone = resolve_zone(args)
+    except UnknownZone as unknown:
+        await turn.say(Template.TIMEZONE_UNKNOWN, {"suggestions": list(unknown.suggestions)})
+        return
+    await turn.tx.set_person_timezone(turn.me.key, zone_name(zone))
+    person = await turn.tx.get_person(turn.me.key)
+    assert person is not None
+    turn.person = person
+    await reschedule(turn, person)
+    await turn.say(
+        Template.TIMEZONE_SET,
+        {"zone": zone_name(zone), "local_today": local_today(turn.now, zone).isoformat()},
+    )
+
+
+async def show_milestones(turn: Turn, args: str) -> None:
+    """List the primary count's recent and upcoming milestones with their dates."""
+    counters = await turn.tx.counters_of(turn.me.key)
+    primary = next((c for c in counters if c.name == PRIMARY), None)
+    if primary is None:
+        await turn.say(Template.DAYS_NONE)
+        return
+    today = local_today(turn.now, await turn.zone_of(turn.me))
+    schedule = _schedule(turn.community)
+    reached = schedule.reached(primary.clean_since, today)
+    upcoming = []
+    for milestone, day in schedule.upcoming(primary.clean_since, today + timedelta(days=1)):
+        upcoming.append(
+            {"milestone": milestone.key, "day": day.isoformat(), "in_days": (day - today).days}
+        )
+        if len(upcoming) == MILESTONES_SHOWN_UPCOMING:
+            break
+    await turn.say(
+        Template.MILESTONES,
+        {
+            "since": primary.clean_since.isoformat(),
+            "reached_count": len(reached),
+            "reached": [
+                {"milestone": m.key, "day": d.isoformat()}
+                for m, d in reached[-MILESTONES_SHOWN_REACHED:]
+            ],
+            "upcoming": upcoming,
+        },
+        private=not await _shares_here(turn),
+    )
+
+
+async def set_share(turn: Turn, args: str) -> None:
+    """Turn milestone celebrations in this group on or off."""
+    if turn.community is None:
+        await turn.say(Template.GROUP_ONLY, {"command": "share"})
+        return
+    choice = args.lower()
+    if choice not in ("on", "off"):
+        await turn.say(Template.SHARE_USAGE, {"shared": await _shares_here(turn)})
+        return
+    await turn.tx.set_share(turn.community.key, turn.me.key, choice == "on")
+    await reschedule(turn, turn.me)
+    has_date = any(c.name == PRIMARY for c in await turn.tx.counters_of(turn.me.key))
+    await turn.say(Template.SHARE_SET, {"shared": choice == "on", "has_date": has_date})
+
+
+async def reschedule(turn: Turn, person: Person) -> None:
+    """Recompute when each of the person's groups next celebrates them, and arm the run."""
+    counters = await turn.tx.counters_of(person.key)
+    primary = next((c for c in counters if c.name == PRIMARY), None)
+    for membership in await turn.tx.memberships_of(person.key):
+        community = await turn.tx.get_community(membership.community)
+        if community is None:
+            continue
+        due = None
+        if membership.share and primary is not None:
+            zone = _zone(person, community)
+            due = next_announcement(
+                primary.clean_since,
+                zone,
+                community.settings.announcement_hour,
+                community.settings.milestones,
+                local_today(turn.now, zone),
+            )
+        await turn.tx.set_announcement_due(community.key, person.key, due)
+        if due is not None:
+            await turn.tx.schedule(MILESTONES_TIMER, due[0], key=MILESTONES_TIMER)
+
+
+def _zone(person: Person, community: Community) -> ZoneInfo:
+    """The zone a member's milestone day is counted in, for one of their groups."""
+    for name in (person.timezone, community.settings.timezone):
+        if name:
+            try:
+                return resolve_zone(name)
+            except UnknownZone:
+                continue
+    return ZoneInfo("UTC")
+
+
+async def _shares_here(turn: Turn) -> bool:
+    if turn.community is None:
+        return False
+    membership = await turn.tx.membership(turn.community.key, turn.me.key)
+    return membership is not None and membership.share
+
+
+def _schedule(community: Community | None) -> MilestoneSchedule:
+    return community.settings.milestones if community else DEFAULT_SCHEDULE
+
+
+def _counter_context(counter: Counter, today: date, schedule: MilestoneSchedule) -> dict[str, Any]:
+    # A member who set "today" and then moved to a zone a day behind sees day 0, not day -1.
+    today = max(today, counter.clean_since)
+    days = days_clean(counter.clean_since, today)
+    span = calendar_span(counter.clean_since, today)
+    reached_today = [m.key for m, d in schedule.reached(counter.clean_since, today) if d == today]
+    upcoming = schedule.next_on_or_after(counter.clean_since, today + timedelta(days=1))
+    return {
+        "name": counter.name,
+        "since": counter.clean_since.isoformat(),
+        "days": days,
+        "span": {"years": span.years, "months": span.months, "days": span.days},
+        "today": reached_today[-1] if reached_today else None,
+        "next": None
+        if upcoming is None
+        else {
+            "milestone": upcoming[0].key,
+            "day": upcoming[1].isoformat(),
+            "in_days": (upcoming[1] - today).days,
+        },
+    }
+
+
+flows = Flows(
+    commands={
+        "cleandate": set_clean_date,
+        "days": show_days,
+        "cleantime": show_days,
+        "together": show_together,
+        "timezone": set_timezone,
+        "milestones": show_milestones,
+        "share": set_share,
+    }
+)

@@ -1,0 +1,102 @@
+"""The milestone run: celebrate the members whose milestone time has come, one digest per group.
+
+The run is one keyed timer, always due at the earliest pending announcement, so it wakes only
+when somebody is due and reads only those members through an index. Each celebration is
+recorded under (community, member, counter, clean date, milestone), so none is made twice, and a
+restarted count earns its milestones again.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from bot.domain.announcing import next_announcement, too_late
+from bot.domain.cleantime import Milestone, local_today, milestone_date
+from bot.domain.model import PRIMARY, Community, DueAnnouncement
+from bot.domain.replies import Mention, Reply, Target, Template
+from bot.flows import Flows
+from bot.flows.cleantime import MILESTONES_TIMER, _zone
+from bot.turn import Turn
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+"""Members handled in one run; a fuller queue re-arms the run at once."""
+
+
+async def run_milestones(turn: Turn, payload: dict[str, Any]) -> None:
+    """Announce every due milestone, advance each member to their next one, re-arm."""
+    due = await turn.tx.due_announcements(turn.now, BATCH)
+    digests: dict[str, tuple[Community, list[dict[str, Any]], list[Mention]]] = {}
+    skipped = 0
+    for item in due:
+        zone = _zone(item.person, item.community)
+        still_true = _still_true(item)
+        entry_from_day = item.day + timedelta(days=1)
+        if still_true and too_late(item.due_at, turn.now):
+            skipped += 1
+        elif still_true:
+            assert item.clean_since is not None
+            if await turn.tx.record_announcement(
+                item.community.key,
+                item.person.key,
+                PRIMARY,
+                item.clean_since,
+                item.milestone,
+                turn.now,
+            ):
+                _, entries, mentions = digests.setdefault(
+                    item.community.key, (item.community, [], [])
+                )
+                entries.append(
+                    {
+                        "person": {"id": item.person.platform_id, "name": item.person.name},
+                        "milestone": item.milestone,
+                        "day": item.day.isoformat(),
+                        "late": local_today(turn.now, zone) > item.day,
+                    }
+                )
+                mentions.append(Mention(item.person.platform_id, item.person.name))
+        else:
+            entry_from_day = local_today(turn.now, zone)
+        nxt = None
+        if item.share and item.clean_since is not None:
+            nxt = next_announcement(
+                item.clean_since,
+                zone,
+                item.community.settings.announcement_hour,
+                item.community.settings.milestones,
+                entry_from_day,
+            )
+        await turn.tx.set_announcement_due(item.community.key, item.person.key, nxt)
+    for community, entries, mentions in digests.values():
+        await turn.send(
+            Reply(
+                Template.MILESTONE_DIGEST,
+                Target(community.platform, chat=community.announce_chat),
+                {"entries": entries},
+                mentions=tuple(mentions),
+            ),
+            locale=community.settings.locale,
+        )
+    if skipped:
+        log.info("skipped %d milestone announcements more than 3 days late", skipped)
+    following = turn.now if len(due) == BATCH else await turn.tx.earliest_announcement_due()
+    if following is not None:
+        await turn.tx.schedule(MILESTONES_TIMER, following, key=MILESTONES_TIMER)
+
+
+def _still_true(item: DueAnnouncement) -> bool:
+    """Whether the stored due milestone still belongs to the member's current count."""
+    if not item.share or item.clean_since is None:
+        return False
+    try:
+        milestone = Milestone.from_key(item.milestone)
+    except ValueError:
+        return False
+    return milestone_date(item.clean_since, milestone) == item.day
+
+
+flows = Flows(timers={MILESTONES_TIMER: run_milestones})

@@ -1,0 +1,446 @@
+"""The queries the flows need, written once in portable SQL for every backend."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from bot.domain.model import (
+    PRIMARY,
+    Community,
+    CommunitySettings,
+    Counter,
+    DueAnnouncement,
+    Membership,
+    Person,
+)
+from bot.domain.replies import Button, Mention, Reply, Target, Template
+from bot.storage.port import Connection, Row
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    """A reply waiting in the outbox for its platform to accept it."""
+
+    id: int
+    template: Template
+    locale: str
+    target: Target
+    context: dict[str, Any]
+    buttons: tuple[Button, ...]
+    mentions: tuple[Mention, ...]
+    attempts: int
+    edit_ref: str | None = None
+    """The platform's id of the message to edit, when ``target.edit_of`` names one already sent."""
+
+
+@dataclass(frozen=True, slots=True)
+class DueTimer:
+    """A timer row that has fallen due."""
+
+    id: int
+    kind: str
+    due_at: datetime
+    payload: dict[str, Any]
+    attempts: int
+
+
+def instant(value: Any) -> datetime:
+    """Read a stored instant, whichever form the backend returns."""
+    if isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(f"{value}+00:00")
+
+
+def day(value: Any) -> date:
+    """Read a stored calendar day, whichever form the backend returns."""
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(value)
+
+
+def _person(row: Row, prefix: str = "") -> Person:
+    return Person(
+        key=row[f"{prefix}key"],
+        platform=row[f"{prefix}platform"],
+        platform_id=row[f"{prefix}platform_id"],
+        name=row[f"{prefix}name"],
+        timezone=row[f"{prefix}timezone"],
+    )
+
+
+def _community(row: Row, prefix: str = "") -> Community:
+    return Community(
+        key=row[f"{prefix}key"],
+        platform=row[f"{prefix}platform"],
+        platform_id=row[f"{prefix}platform_id"],
+        chat=row[f"{prefix}chat"],
+        settings=CommunitySettings.from_json(json.loads(row[f"{prefix}settings"])),
+    )
+
+
+class Transaction:
+    """One open transaction: everything a flow reads and writes goes through here."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._db = connection
+
+    # -- inbound dedupe -------------------------------------------------------------------------
+
+    async def claim_inbound(self, key: str, now: datetime) -> bool:
+        """Record an inbound's key; False when it was handled before."""
+        inserted = await self._db.execute(
+            "INSERT INTO handled_inbounds (key, handled_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            (key, now),
+        )
+        return inserted == 1
+
+    async def forget_inbounds_before(self, cutoff: datetime) -> int:
+        """Drop dedupe keys older than any redelivery could be."""
+        return await self._db.execute(
+            "DELETE FROM handled_inbounds WHERE handled_at < ?", (cutoff,)
+        )
+
+    # -- people and communities -----------------------------------------------------------------
+
+    async def upsert_person(
+        self, key: str, platform: str, platform_id: str, name: str, now: datetime
+    ) -> Person:
+        """Create the person, or refresh the name they go by now."""
+        row = await self._db.fetch_one(
+            "INSERT INTO people (key, platform, platform_id, name, created_at)"
+            " VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET name = excluded.name"
+            " RETURNING key, platform, platform_id, name, timezone",
+            (key, platform, platform_id, name, now),
+        )
+        assert row is not None
+        return _person(row)
+
+    async def get_person(self, key: str) -> Person | None:
+        row = await self._db.fetch_one(
+            "SELECT key, platform, platform_id, name, timezone FROM people WHERE key = ?", (key,)
+        )
+        return None if row is None else _person(row)
+
+    async def set_person_timezone(self, key: str, timezone: str | None) -> None:
+        await self._db.execute("UPDATE people SET timezone = ? WHERE key = ?", (timezone, key))
+
+    async def upsert_community(
+        self, key: str, platform: str, platform_id: str, chat: str, now: datetime
+    ) -> Community:
+        """Create the community on first contact; its settings start at the defaults."""
+        row = await self._db.fetch_one(
+            "INSERT INTO communities (key, platform, platform_id, chat, settings, created_at)"
+            " VALUES (?, ?, ?, ?, '{}', ?)"
+            " ON CONFLICT (key) DO UPDATE SET chat = communities.chat"
+            " RETURNING key, platform, platform_id, chat, settings",
+            (key, platform, platform_id, chat, now),
+        )
+        assert row is not None
+        return _community(row)
+
+    async def get_community(self, key: str) -> Community | None:
+        row = await self._db.fetch_one(
+            "SELECT key, platform, platform_id, chat, settings FROM communities WHERE key = ?",
+            (key,),
+        )
+        return None if row is None else _community(row)
+
+    async def save_community_settings(self, key: str, settings: CommunitySettings) -> None:
+        await self._db.execute(
+            "UPDATE communities SET settings = ? WHERE key = ?",
+            (json.dumps(settings.as_json(), sort_keys=True), key),
+        )
+
+    # -- memberships ----------------------------------------------------------------------------
+
+    async def ensure_membership(self, community: str, person: str, now: datetime) -> Membership:
+        row = await self._db.fetch_one(
+            "INSERT INTO memberships (community, person, joined_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (community, person) DO UPDATE SET share = memberships.share"
+            " RETURNING community, person, share",
+            (community, person, now),
+        )
+        assert row is not None
+        return Membership(row["community"], row["person"], bool(row["share"]))
+
+    async def membership(self, community: str, person: str) -> Membership | None:
+        row = await self._db.fetch_one(
+            "SELECT community, person, share FROM memberships WHERE community = ? AND person = ?",
+            (community, person),
+        )
+        return (
+            None if row is None else Membership(row["community"], row["person"], bool(row["share"]))
+        )
+
+    async def memberships_of(self, person: str) -> list[Membership]:
+        rows = await self._db.fetch_all(
+            "SELECT community, person, share FROM memberships WHERE person = ? ORDER BY community",
+            (person,),
+        )
+        return [Membership(r["community"], r["person"], bool(r["share"])) for r in rows]
+
+    async def set_share(self, community: str, person: str, share: bool) -> None:
+        await self._db.execute(
+            "UPDATE memberships SET share = ? WHERE community = ? AND person = ?",
+            (share, community, person),
+        )
+
+    async def share_by_default(self, community: str, person: str) -> None:
+        """Turn sharing on here unless the member already chose."""
+        await self._db.execute(
+            "UPDATE memberships SET share = TRUE"
+            " WHERE community = ? AND person = ? AND share IS NULL",
+            (community, person),
+        )
+
+    async def sharing_counters(self, community: str) -> list[tuple[Person, date]]:
+        """Members who share their count in this community, with their primary clean date."""
+        rows = await self._db.fetch_all(
+            "SELECT p.key, p.platform, p.platform_id, p.name, p.timezone, c.clean_since"
+            " FROM memberships m"
+            " JOIN people p ON p.key = m.person"
+            " JOIN counters c ON c.person = m.person AND c.name = ?"
+            " WHERE m.community = ? AND m.share",
+            (PRIMARY, community),
+        )
+        return [(_person(r), day(r["clean_since"])) for r in rows]
+
+    # -- counters -------------------------------------------------------------------------------
+
+    async def set_counter(self, person: str, name: str, clean_since: date, now: datetime) -> None:
+        await self._db.execute(
+            "INSERT INTO counters (person, name, clean_since, updated_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (person, name) DO UPDATE"
+            " SET clean_since = excluded.clean_since, updated_at = excluded.updated_at",
+            (person, name, clean_since, now),
+        )
+
+    async def counters_of(self, person: str) -> list[Counter]:
+        """The primary counter first, then named ones by name."""
+        rows = await self._db.fetch_all(
+            "SELECT person, name, clean_since FROM counters WHERE person = ?"
+            " ORDER BY name != '', name",
+            (person,),
+        )
+        return [Counter(r["person"], r["name"], day(r["clean_since"])) for r in rows]
+
+    # -- milestone announcements ----------------------------------------------------------------
+
+    async def set_announcement_due(
+        self,
+        community: str,
+        person: str,
+        due: tuple[datetime, str, date] | None,
+    ) -> None:
+        """Set when (and for which milestone and day) this member is next celebrated here."""
+        due_at, milestone, milestone_day = due if due else (None, None, None)
+        await self._db.execute(
+            "UPDATE memberships SET announce_due_at = ?, announce_milestone = ?, announce_day = ?"
+            " WHERE community = ? AND person = ?",
+            (due_at, milestone, milestone_day, community, person),
+        )
+
+    async def due_announcements(self, now: datetime, limit: int) -> list[DueAnnouncement]:
+        """Memberships whose next announcement time has come, earliest first, via the index."""
+        rows = await self._db.fetch_all(
+            "SELECT m.announce_due_at, m.announce_milestone, m.announce_day, m.share,"
+            " p.key AS p_key, p.platform AS p_platform, p.platform_id AS p_platform_id,"
+            " p.name AS p_name, p.timezone AS p_timezone,"
+            " k.key AS k_key, k.platform AS k_platform, k.platform_id AS k_platform_id,"
+            " k.chat AS k_chat, k.settings AS k_settings,"
+            " c.clean_since"
+            " FROM memberships m"
+            " JOIN people p ON p.key = m.person"
+            " JOIN communities k ON k.key = m.community"
+            " LEFT JOIN counters c ON c.person = m.person AND c.name = ?"
+            " WHERE m.announce_due_at IS NOT NULL AND m.announce_due_at <= ?"
+            " ORDER BY m.announce_due_at LIMIT ?",
+            (PRIMARY, now, limit),
+        )
+        return [
+            DueAnnouncement(
+                community=_community(r, "k_"),
+                person=_person(r, "p_"),
+                milestone=r["announce_milestone"],
+                day=day(r["announce_day"]),
+                due_at=instant(r["announce_due_at"]),
+                clean_since=None if r["clean_since"] is None else day(r["clean_since"]),
+                share=bool(r["share"]),
+            )
+            for r in rows
+        ]
+
+    async def earliest_announcement_due(self) -> datetime | None:
+        row = await self._db.fetch_one(
+            "SELECT announce_due_at FROM memberships WHERE announce_due_at IS NOT NULL"
+            " ORDER BY announce_due_at LIMIT 1"
+        )
+        return None if row is None else instant(row["announce_due_at"])
+
+    async def record_announcement(
+        self,
+        community: str,
+        person: str,
+        counter: str,
+        clean_since: date,
+        milestone: str,
+        now: datetime,
+    ) -> bool:
+        """Remember a celebration; False when this very one was made before."""
+        inserted = await self._db.execute(
+            "INSERT INTO announcements"
+            " (community, person, counter, clean_since, milestone, announced_at)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (community, person, counter, clean_since, milestone, now),
+        )
+        return inserted == 1
+
+    # -- outbox ---------------------------------------------------------------------------------
+
+    async def enqueue(
+        self, reply: Reply, locale: str, now: datetime, *, about: str | None = None
+    ) -> int:
+        """Put a reply in the outbox; it leaves only after this transaction commits."""
+        row = await self._db.fetch_one(
+            "INSERT INTO outbox (platform, target, edit_of, template, locale, context, buttons,"
+            " mentions, person, created_at, next_attempt_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (
+                reply.target.platform,
+                json.dumps(reply.target.as_json()),
+                reply.target.edit_of,
+                str(reply.template),
+                locale,
+                json.dumps(reply.context),
+                json.dumps([[b.label, b.action, b.payload] for b in reply.buttons]),
+                json.dumps([[m.person, m.name] for m in reply.mentions]),
+                about,
+                now,
+                now,
+            ),
+        )
+        assert row is not None
+        return int(row["id"])
+
+    async def pending_outbox(self, platform: str, now: datetime, limit: int) -> list[OutboxMessage]:
+        """Messages due to leave, oldest first, with the platform id of any message they edit."""
+        rows = await self._db.fetch_all(
+            "SELECT o.id, o.template, o.locale, o.target, o.context, o.buttons, o.mentions,"
+            " o.attempts, e.sent_ref AS edit_ref"
+            " FROM outbox o LEFT JOIN outbox e ON e.id = o.edit_of"
+            " WHERE o.platform = ? AND o.sent_at IS NULL AND o.failed_at IS NULL"
+            " AND o.next_attempt_at <= ? ORDER BY o.id LIMIT ?",
+            (platform, now, limit),
+        )
+        return [
+            OutboxMessage(
+                id=int(r["id"]),
+                template=Template(r["template"]),
+                locale=r["locale"],
+                target=Target.from_json(json.loads(r["target"])),
+                context=json.loads(r["context"]),
+                buttons=tuple(Button(*b) for b in json.loads(r["buttons"])),
+                mentions=tuple(Mention(*m) for m in json.loads(r["mentions"])),
+                attempts=int(r["attempts"]),
+                edit_ref=r["edit_ref"],
+            )
+            for r in rows
+        ]
+
+    async def mark_sent(self, outbox_id: int, ref: str | None, now: datetime) -> None:
+        await self._db.execute(
+            "UPDATE outbox SET sent_at = ?, sent_ref = ?, attempts = attempts + 1 WHERE id = ?",
+            (now, ref, outbox_id),
+        )
+
+    async def mark_retry(self, outbox_id: int, at: datetime) -> None:
+        await self._db.execute(
+            "UPDATE outbox SET next_attempt_at = ?, attempts = attempts + 1 WHERE id = ?",
+            (at, outbox_id),
+        )
+
+    async def mark_failed(self, outbox_id: int, reason: str, now: datetime) -> None:
+        await self._db.execute(
+            "UPDATE outbox SET failed_at = ?, failure = ?, attempts = attempts + 1 WHERE id = ?",
+            (now, reason, outbox_id),
+        )
+
+    async def next_outbox_attempt(self, platform: str) -> datetime | None:
+        row = await self._db.fetch_one(
+            "SELECT next_attempt_at FROM outbox"
+            " WHERE platform = ? AND sent_at IS NULL AND failed_at IS NULL"
+            " ORDER BY next_attempt_at LIMIT 1",
+            (platform,),
+        )
+        return None if row is None else instant(row["next_attempt_at"])
+
+    # -- timers ---------------------------------------------------------------------------------
+
+    async def schedule(
+        self,
+        kind: str,
+        due_at: datetime,
+        payload: dict[str, Any] | None = None,
+        *,
+        key: str | None = None,
+        about: str | None = None,
+    ) -> None:
+        """Add a timer; a keyed timer exists once and keeps the earlier of two due times."""
+        await self._db.execute(
+            "INSERT INTO timers (kind, key, due_at, payload, person) VALUES (?, ?, ?, ?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET due_at = excluded.due_at"
+            " WHERE excluded.due_at < timers.due_at",
+            (kind, key, due_at, json.dumps(payload or {}), about),
+        )
+
+    async def take_timer(self, timer_id: int) -> bool:
+        """Delete a fired timer; False when another worker fired it first."""
+        return await self._db.execute("DELETE FROM timers WHERE id = ?", (timer_id,)) == 1
+
+    async def due_timers(self, now: datetime, limit: int) -> list[DueTimer]:
+        rows = await self._db.fetch_all(
+            "SELECT id, kind, due_at, payload, attempts FROM timers WHERE due_at <= ?"
+            " ORDER BY due_at, id LIMIT ?",
+            (now, limit),
+        )
+        return [
+            DueTimer(
+                id=int(r["id"]),
+                kind=r["kind"],
+                due_at=instant(r["due_at"]),
+                payload=json.loads(r["payload"]),
+                attempts=int(r["attempts"]),
+            )
+            for r in rows
+        ]
+
+    async def next_timer_due(self) -> datetime | None:
+        row = await self._db.fetch_one("SELECT due_at FROM timers ORDER BY due_at LIMIT 1")
+        return None if row is None else instant(row["due_at"])
+
+    async def postpone_timer(self, timer_id: int, due_at: datetime) -> None:
+        """Push back a timer whose handler failed, so one bad row cannot stall the loop."""
+        await self._db.execute(
+            "UPDATE timers SET due_at = ?, attempts = attempts + 1 WHERE id = ?",
+            (due_at, timer_id),
+        )
+
+    async def drop_timer(self, timer_id: int) -> None:
+        await self._db.execute("DELETE FROM timers WHERE id = ?", (timer_id,))
+
+    # -- process-wide values --------------------------------------------------------------------
+
+    async def get_meta(self, key: str) -> str | None:
+        row = await self._db.fetch_one("SELECT value FROM meta WHERE key = ?", (key,))
+        return None if row is None else str(row["value"])
+
+    async def set_meta(self, key: str, value: str) -> None:
+        await self._db.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )

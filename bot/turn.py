@@ -1,0 +1,112 @@
+"""What a flow works with while handling one event: the open transaction and who is asking."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.domain.inbound import Origin
+from bot.domain.model import Community, Person
+from bot.domain.replies import Button, Mention, Reply, Target, Template
+from bot.domain.zones import UnknownZone, resolve_zone
+from bot.storage.transaction import Transaction
+
+UTC_ZONE = ZoneInfo("UTC")
+
+
+@dataclass
+class Turn:
+    """One event being handled; every write goes through ``tx`` and commits together."""
+
+    tx: Transaction
+    now: datetime
+    origin: Origin | None = None
+    person: Person | None = None
+    community: Community | None = None
+    message: int | None = None
+    """For a button press: the outbox id of the message whose button was pressed."""
+    platforms: set[str] = field(default_factory=set)
+    """Platforms that got new outbox rows, so their senders can be woken after commit."""
+
+    @property
+    def locale(self) -> str:
+        return self.community.settings.locale if self.community else "en"
+
+    @property
+    def me(self) -> Person:
+        """The person who caused this event; flows for commands and buttons always have one."""
+        assert self.person is not None, "only commands and buttons have a person"
+        return self.person
+
+    @property
+    def who(self) -> dict[str, str]:
+        """The asking member as templates print or mention them."""
+        return {"id": self.me.platform_id, "name": self.me.name}
+
+    async def send(
+        self, reply: Reply, *, locale: str | None = None, about: str | None = None
+    ) -> int:
+        """Queue ``reply``; ``about`` names the person it concerns, for erasure."""
+        self.platforms.add(reply.target.platform)
+        return await self.tx.enqueue(reply, locale or self.locale, self.now, about=about)
+
+    async def say(
+        self,
+        template: Template,
+        context: dict[str, Any] | None = None,
+        *,
+        private: bool = False,
+        buttons: Iterable[Button] = (),
+        mentions: Iterable[Mention] = (),
+    ) -> int:
+        """Answer the asking member where they asked, or privately.
+
+        A private answer to something typed in a group goes to the member's private chat (or
+        their interaction, where the platform can answer there unseen); when it cannot be
+        answered unseen, the group gets only a neutral line saying where the answer went.
+        """
+        assert self.origin is not None
+        origin = self.origin
+        context = {"who": self.who, **(context or {})}
+        if private or origin.private:
+            target = Target(origin.platform, person=origin.person, interaction=origin.interaction)
+            outbox_id = await self.send(
+                Reply(template, target, context, tuple(buttons), tuple(mentions)),
+                about=self.me.key,
+            )
+            if not origin.private and origin.interaction is None:
+                await self.send(
+                    Reply(
+                        Template.SENT_PRIVATELY,
+                        Target(origin.platform, chat=origin.chat),
+                        {"who": self.who},
+                    ),
+                    about=self.me.key,
+                )
+            return outbox_id
+        target = Target(origin.platform, chat=origin.chat, interaction=origin.interaction)
+        return await self.send(
+            Reply(template, target, context, tuple(buttons), tuple(mentions)), about=self.me.key
+        )
+
+    async def zone_of(self, person: Person) -> ZoneInfo:
+        """The zone a person sees dates in: their own, else this or their first group's."""
+        names = [person.timezone]
+        if self.community is not None:
+            names.append(self.community.settings.timezone)
+        else:
+            for membership in await self.tx.memberships_of(person.key):
+                community = await self.tx.get_community(membership.community)
+                if community is not None:
+                    names.append(community.settings.timezone)
+                    break
+        for name in names:
+            if name:
+                try:
+                    return resolve_zone(name)
+                except UnknownZone:
+                    continue
+        return UTC_ZONE

@@ -1,0 +1,1 @@
+"""Every sentence a member reads: Jinja templates, one folder per locale."""

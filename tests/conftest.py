@@ -1,0 +1,74 @@
+"""Fixtures shared by the suite: a store per backend, a manual clock, an app and a console."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from adapters.console import Console
+from bot.app import App, bootstrap
+from bot.clock import ManualClock
+from bot.settings import Settings
+from bot.storage.sqlite import SqliteStore
+
+START = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+"""Tests run at a fixed instant: noon UTC on 29 November 2026."""
+
+
+@pytest.fixture(params=["sqlite"])
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    """Every storage backend; a new backend joins the contract suite by adding its name here."""
+    opened = await SqliteStore.open(tmp_path / "homegroup.db")
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(START)
+
+
+@pytest.fixture
+def database(tmp_path: Path) -> Path:
+    return tmp_path / "homegroup.db"
+
+
+@pytest.fixture
+async def app(database: Path, clock: ManualClock) -> AsyncIterator[App]:
+    built = await bootstrap(Settings(database=str(database)), clock=clock)
+    yield built
+    await built.close()
+
+
+class Transcript:
+    """Type lines into the console as a member would, and read what the bot printed."""
+
+    def __init__(self, console: Console, out: io.StringIO) -> None:
+        self.console = console
+        self._out = out
+        self._read = 0
+
+    async def say(self, *lines: str) -> str:
+        """Type each line; return everything printed since the last call."""
+        for line in lines:
+            await self.console.line(line)
+        return self.output()
+
+    def output(self) -> str:
+        text = self._out.getvalue()[self._read :]
+        self._read = len(self._out.getvalue())
+        return text
+
+
+@pytest.fixture
+async def console(app: App, clock: ManualClock) -> Transcript:
+    out = io.StringIO()
+    session = Console(app, clock, out, first_member="Sam")
+    await session.start()
+    transcript = Transcript(session, out)
+    transcript.output()
+    return transcript

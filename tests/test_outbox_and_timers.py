@@ -1,0 +1,166 @@
+"""Delivery and timers: nothing lost, nothing sent twice, no row allowed to stall the rest."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+from bot.app import App
+from bot.clock import ManualClock
+from bot.core import Core
+from bot.domain.inbound import CommandIssued, Origin
+from bot.domain.replies import Reply, Target, Template
+from bot.flows import Flows
+from bot.outbox import MAX_ATTEMPTS, OutboxWorker, RetryLater, Undeliverable
+from bot.storage import OutboxMessage
+from bot.storage.sqlite import SqliteStore
+from bot.timers import TimerLoop
+from bot.turn import Turn
+from tests.conftest import START
+
+
+class ScriptedSender:
+    """A platform that answers each delivery from a script, then accepts everything."""
+
+    platform = "fake"
+
+    def __init__(self, *script: Exception) -> None:
+        self.script = list(script)
+        self.delivered: list[tuple[int, str | None]] = []
+
+    async def deliver(self, message: OutboxMessage) -> str | None:
+        if self.script:
+            raise self.script.pop(0)
+        self.delivered.append((message.id, message.target.chat))
+        return f"m{message.id}"
+
+
+async def enqueue(store: SqliteStore, chat: str) -> int:
+    async with store.transaction() as tx:
+        return await tx.enqueue(Reply(Template.HELP, Target("fake", chat=chat)), "en", START)
+
+
+async def test_retry_after_is_obeyed_and_the_message_arrives_once(
+    store: SqliteStore, clock: ManualClock
+) -> None:
+    sender = ScriptedSender(RetryLater(30, "429"))
+    worker = OutboxWorker(store, sender, clock)
+    row = await enqueue(store, "a")
+    assert await worker.drain() == 0
+    clock.advance(timedelta(seconds=29))
+    assert await worker.drain() == 0
+    clock.advance(timedelta(seconds=1))
+    assert await worker.drain() == 1
+    assert await worker.drain() == 0
+    assert sender.delivered == [(row, "a")]
+
+
+async def test_an_undeliverable_row_is_recorded_and_never_retried(
+    store: SqliteStore, clock: ManualClock
+) -> None:
+    sender = ScriptedSender(Undeliverable("blocked by the member"))
+    worker = OutboxWorker(store, sender, clock)
+    await enqueue(store, "a")
+    await worker.drain()
+    clock.advance(timedelta(days=1))
+    assert await worker.drain() == 0
+    assert sender.delivered == []
+
+
+async def test_a_network_error_is_retried_with_backoff(
+    store: SqliteStore, clock: ManualClock
+) -> None:
+    sender = ScriptedSender(ConnectionError("reset"))
+    worker = OutboxWorker(store, sender, clock)
+    row = await enqueue(store, "a")
+    assert await worker.drain() == 0
+    clock.advance(timedelta(seconds=2))
+    assert await worker.drain() == 1
+    assert sender.delivered == [(row, "a")]
+
+
+async def test_a_row_that_never_goes_through_is_given_up(
+    store: SqliteStore, clock: ManualClock
+) -> None:
+    sender = ScriptedSender(*[RetryLater(1) for _ in range(MAX_ATTEMPTS + 5)])
+    worker = OutboxWorker(store, sender, clock)
+    await enqueue(store, "a")
+    for _ in range(MAX_ATTEMPTS + 2):
+        await worker.drain()
+        clock.advance(timedelta(seconds=2))
+    assert len(sender.script) == 5, "no attempts after giving up"
+
+
+async def test_a_waiting_chat_keeps_its_order_and_others_go_on(
+    store: SqliteStore, clock: ManualClock
+) -> None:
+    sender = ScriptedSender(RetryLater(10))
+    worker = OutboxWorker(store, sender, clock)
+    first_a = await enqueue(store, "a")
+    second_a = await enqueue(store, "a")
+    only_b = await enqueue(store, "b")
+    await worker.drain()
+    assert sender.delivered == [(only_b, "b")]
+    clock.advance(timedelta(seconds=10))
+    await worker.drain()
+    assert sender.delivered[1:] == [(first_a, "a"), (second_a, "a")]
+
+
+async def test_a_committed_reply_wakes_its_sender_at_once(app: App) -> None:
+    sender = ScriptedSender()
+    sender.platform = "console"
+    worker = app.add_sender(sender)
+    running = asyncio.create_task(worker.run())
+    try:
+        await asyncio.sleep(0.05)  # the worker is now waiting (poll interval: seconds)
+        origin = Origin("console", "group", "sam", "Sam", community="group")
+        await app.core.handle(CommandIssued("k", origin, "help"))
+        for _ in range(100):
+            if sender.delivered:
+                break
+            await asyncio.sleep(0.01)
+        assert sender.delivered
+    finally:
+        running.cancel()
+
+
+async def test_a_failing_timer_is_pushed_back_and_the_rest_still_fire(
+    store: SqliteStore, clock: ManualClock
+) -> None:
+    fired: list[dict[str, Any]] = []
+
+    async def broken(turn: Turn, payload: dict[str, Any]) -> None:
+        raise RuntimeError("bug")
+
+    async def works(turn: Turn, payload: dict[str, Any]) -> None:
+        fired.append(payload)
+
+    core = Core(store, clock, flows=Flows(timers={"broken": broken, "works": works}))
+    timers = TimerLoop(store, core, clock)
+    async with store.transaction() as tx:
+        await tx.schedule("broken", START)
+        await tx.schedule("works", START, {"n": 1})
+    assert await timers.fire_due() == 1
+    assert fired == [{"n": 1}]
+    for _ in range(10):
+        clock.advance(timedelta(minutes=10))
+        await timers.fire_due()
+    async with store.transaction() as tx:
+        assert await tx.next_timer_due() is None, "dropped after its last attempt"
+
+
+async def test_a_timer_fires_once_even_if_two_loops_see_it(
+    store: SqliteStore, clock: ManualClock
+) -> None:
+    fired: list[int] = []
+
+    async def count(turn: Turn, payload: dict[str, Any]) -> None:
+        fired.append(1)
+
+    core = Core(store, clock, flows=Flows(timers={"count": count}))
+    async with store.transaction() as tx:
+        await tx.schedule("count", START)
+    loops = [TimerLoop(store, core, clock) for _ in range(2)]
+    await asyncio.gather(*(loop.fire_due() for loop in loops))
+    assert fired == [1]

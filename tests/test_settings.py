@@ -1,0 +1,78 @@
+"""Settings: every bad value is named in one clear line; tokens never leak into a repr."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.settings import Settings, SettingsError
+
+TELEGRAM = "123456:" + "A" * 35
+
+
+def test_defaults_run_the_console_on_sqlite() -> None:
+    settings = Settings.load({})
+    assert settings.database == "./homegroup.db"
+    assert settings.platforms == []
+
+
+def test_every_bad_value_gets_its_own_line(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.load(
+            {
+                "HOMEGROUP_DATABASE": str(tmp_path / "missing" / "x.db"),
+                "HOMEGROUP_TEMPLATES": str(tmp_path / "nope"),
+                "HOMEGROUP_LOG_LEVEL": "LOUD",
+                "TELEGRAM_TOKEN": "not-a-token",
+                "DISCORD_TOKEN": "short",
+                "TELEGRAM_API_URL": "api.telegram.org",
+                "DISCORD_GATEWAY_URL": "https://gateway",
+            }
+        )
+    named = [line.split(":", 1)[0] for line in caught.value.problems]
+    assert named == [
+        "HOMEGROUP_DATABASE",
+        "HOMEGROUP_TEMPLATES",
+        "HOMEGROUP_LOG_LEVEL",
+        "TELEGRAM_TOKEN",
+        "DISCORD_TOKEN",
+        "TELEGRAM_API_URL",
+        "DISCORD_GATEWAY_URL",
+    ]
+    assert "not-a-token" not in str(caught.value)
+
+
+def test_postgres_urls_are_refused_clearly_for_now() -> None:
+    with pytest.raises(SettingsError, match="PostgreSQL is not supported"):
+        Settings.load({"HOMEGROUP_DATABASE": "postgresql://127.0.0.1/test"})
+
+
+def test_tokens_stay_out_of_repr() -> None:
+    settings = Settings.load({"TELEGRAM_TOKEN": TELEGRAM})
+    assert settings.platforms == ["telegram"]
+    assert TELEGRAM not in repr(settings)
+
+
+def test_a_toml_file_is_read_and_the_environment_wins(tmp_path: Path) -> None:
+    config = tmp_path / "homegroup.toml"
+    config.write_text(
+        f'homegroup_log_level = "debug"\ntelegram_api_url = "http://127.0.0.1:8081/"\n'
+        f'homegroup_database = "{tmp_path / "a.db"}"\n'
+    )
+    settings = Settings.load(
+        {"HOMEGROUP_CONFIG": str(config), "HOMEGROUP_DATABASE": str(tmp_path / "b.db")}
+    )
+    assert settings.log_level == "DEBUG"
+    assert settings.telegram_api_url == "http://127.0.0.1:8081"
+    assert settings.database == str(tmp_path / "b.db")
+
+
+def test_a_broken_toml_file_is_named(tmp_path: Path) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text("this is = not [toml")
+    with pytest.raises(SettingsError, match=r"HOMEGROUP_CONFIG: .* is not valid TOML"):
+        Settings.load({"HOMEGROUP_CONFIG": str(config)})
+    config.write_text('colour = "blue"\n')
+    with pytest.raises(SettingsError, match="unknown setting 'colour'"):
+        Settings.load({"HOMEGROUP_CONFIG": str(config)})
