@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.inbound import Origin
 from bot.domain.model import Community, Person
-from bot.domain.replies import Button, Mention, Reply, Target, Template
+from bot.domain.replies import Attachment, Button, Mention, Reply, Target, Template
 from bot.domain.zones import UnknownZone, resolve_zone
 from bot.storage.transaction import Transaction
 
 UTC_ZONE = ZoneInfo("UTC")
+
+
+def member_zone(person: Person, community: Community | None) -> ZoneInfo:
+    """The zone a member's days are counted in: their own, else the community's, else UTC."""
+    names = [person.timezone, community.settings.timezone if community else None]
+    for name in names:
+        if name:
+            try:
+                return resolve_zone(name)
+            except UnknownZone:
+                continue
+    return UTC_ZONE
 
 
 @dataclass
@@ -55,7 +67,7 @@ class Turn:
 
     async def say(
         self,
-        template: Template,
+        template: str,
         context: dict[str, Any] | None = None,
         *,
         private: bool = False,
@@ -92,21 +104,79 @@ class Turn:
             Reply(template, target, context, tuple(buttons), tuple(mentions)), about=self.me.key
         )
 
+    async def tell(
+        self,
+        person: Person,
+        template: str,
+        context: dict[str, Any] | None = None,
+        *,
+        buttons: Iterable[Button] = (),
+        mentions: Iterable[Mention] = (),
+        attachment: Attachment | None = None,
+    ) -> int:
+        """Send ``person`` a private message, whoever caused this event."""
+        return await self.send(
+            Reply(
+                template,
+                Target(person.platform, person=person.platform_id),
+                {"who": {"id": person.platform_id, "name": person.name}, **(context or {})},
+                tuple(buttons),
+                tuple(mentions),
+                attachment,
+            ),
+            locale=self.locale,
+            about=person.key,
+        )
+
+    async def post(
+        self,
+        community: Community,
+        template: str,
+        context: dict[str, Any] | None = None,
+        *,
+        chat: str | None = None,
+        buttons: Iterable[Button] = (),
+        mentions: Iterable[Mention] = (),
+        about: str | None = None,
+    ) -> int:
+        """Post in a community's chat (its group chat unless ``chat`` names another)."""
+        return await self.send(
+            Reply(
+                template,
+                Target(community.platform, chat=chat or community.chat),
+                context or {},
+                tuple(buttons),
+                tuple(mentions),
+            ),
+            locale=community.settings.locale,
+            about=about,
+        )
+
+    async def edit(
+        self,
+        message: int,
+        template: str,
+        context: dict[str, Any] | None = None,
+        *,
+        buttons: Iterable[Button] = (),
+        mentions: Iterable[Mention] = (),
+        about: str | None = None,
+    ) -> int | None:
+        """Replace an earlier message's text and buttons in place; None if it is unknown."""
+        original = await self.tx.outbox_target(message)
+        if original is None:
+            return None
+        target = replace(original, interaction=None, edit_of=message)
+        return await self.send(
+            Reply(template, target, context or {}, tuple(buttons), tuple(mentions)), about=about
+        )
+
     async def zone_of(self, person: Person) -> ZoneInfo:
         """The zone a person sees dates in: their own, else this or their first group's."""
-        names = [person.timezone]
-        if self.community is not None:
-            names.append(self.community.settings.timezone)
-        else:
+        community = self.community
+        if community is None and person.timezone is None:
             for membership in await self.tx.memberships_of(person.key):
                 community = await self.tx.get_community(membership.community)
                 if community is not None:
-                    names.append(community.settings.timezone)
                     break
-        for name in names:
-            if name:
-                try:
-                    return resolve_zone(name)
-                except UnknownZone:
-                    continue
-        return UTC_ZONE
+        return member_zone(person, community)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import html
+import importlib
+import pkgutil
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -10,77 +12,11 @@ from typing import Any
 
 import pytest
 
+import tests.samples
 from bot.domain.replies import Mention, Template
+from bot.flows import all_flows
 from bot.render import PlainDialect, Renderer, RenderError
-
-WHO = {"id": "7", "name": "Sam"}
-COUNTER = {
-    "name": "",
-    "since": "2026-03-01",
-    "days": 273,
-    "span": {"years": 0, "months": 8, "days": 28},
-    "today": None,
-    "next": {"milestone": "9m", "day": "2026-12-01", "in_days": 2},
-}
-
-SAMPLES: dict[Template, list[dict[str, Any]]] = {
-    Template.HELP: [{}],
-    Template.UNKNOWN_COMMAND: [{"command": "frobnicate"}],
-    Template.CLEANDATE_SET: [
-        {"counter": COUNTER, "shared": True, "in_group": True},
-        {"counter": {**COUNTER, "name": "nicotine"}, "shared": False, "in_group": False},
-    ],
-    Template.CLEANDATE_INVALID: [
-        {"reason": r, "today": "2026-11-29", "earliest": "1900-01-01", "limit": 10}
-        for r in (
-            "empty",
-            "too_long",
-            "unreadable",
-            "impossible",
-            "future",
-            "too_old",
-            "name_too_long",
-            "too_many_counters",
-        )
-    ],
-    Template.DAYS: [{"counters": [COUNTER, {**COUNTER, "name": "nicotine", "next": None}]}],
-    Template.DAYS_NONE: [{}],
-    Template.SENT_PRIVATELY: [{}],
-    Template.TOGETHER: [
-        {"members": 0, "total_days": 0, "years": 0, "months": 0},
-        {"members": 1, "total_days": 40, "years": 0, "months": 1},
-        {"members": 14, "total_days": 8480, "years": 23, "months": 2},
-    ],
-    Template.TIMEZONE_SET: [{"zone": "Europe/London", "local_today": "2026-11-29"}],
-    Template.TIMEZONE_SHOW: [{"zone": "UTC", "own": False}],
-    Template.TIMEZONE_UNKNOWN: [{"suggestions": ["Europe/London"]}, {"suggestions": []}],
-    Template.MILESTONES: [
-        {
-            "since": "2026-03-01",
-            "reached_count": 6,
-            "reached": [{"milestone": "6m", "day": "2026-09-01"}],
-            "upcoming": [{"milestone": "9m", "day": "2026-12-01", "in_days": 2}],
-        }
-    ],
-    Template.SHARE_SET: [{"shared": True, "has_date": False}, {"shared": False, "has_date": True}],
-    Template.SHARE_USAGE: [{"shared": True}],
-    Template.GROUP_ONLY: [{"command": "share"}],
-    Template.MILESTONE_DIGEST: [
-        {"entries": [{"person": WHO, "milestone": "30d", "day": "2026-11-29", "late": False}]},
-        {
-            "entries": [
-                {"person": WHO, "milestone": "1y", "day": "2026-11-26", "late": True},
-                {
-                    "person": {"id": "8", "name": "Kim"},
-                    "milestone": "18m",
-                    "day": "2026-11-29",
-                    "late": False,
-                },
-            ]
-        },
-    ],
-    Template.BUTTON_UNKNOWN: [{}],
-}
+from tests.samples import cleantime
 
 
 @dataclass(frozen=True)
@@ -106,6 +42,24 @@ class HtmlDialect:
         return f'<a href="{html.escape(url)}">{markup}</a>'
 
 
+def all_samples() -> dict[str, list[dict[str, Any]]]:
+    """Sample contexts per template key, one module per flow area in ``tests/samples``."""
+    merged: dict[str, list[dict[str, Any]]] = {}
+    for module in pkgutil.iter_modules(tests.samples.__path__):
+        found = importlib.import_module(f"tests.samples.{module.name}").SAMPLES
+        assert not merged.keys() & found.keys(), f"{module.name} repeats a template key"
+        merged.update({str(k): v for k, v in found.items()})
+    return merged
+
+
+def emitted_keys() -> set[str]:
+    """Every template key the core and its flows can emit."""
+    keys = {str(t) for t in Template}
+    for enum in all_flows().templates:
+        keys |= {str(t) for t in enum}
+    return keys
+
+
 def bundled_keys() -> set[str]:
     folder = resources.files("messages").joinpath("en")
     return {
@@ -116,15 +70,18 @@ def bundled_keys() -> set[str]:
 
 
 def test_every_template_the_core_can_emit_exists_and_none_is_orphaned() -> None:
-    assert {str(t) for t in Template} == bundled_keys()
+    assert emitted_keys() == bundled_keys()
 
 
-@pytest.mark.parametrize("template", list(Template))
-def test_every_template_renders_every_sample(template: Template) -> None:
+@pytest.mark.parametrize("template", sorted(emitted_keys()))
+def test_every_template_renders_every_sample(template: str) -> None:
     renderer = Renderer(PlainDialect())
-    assert SAMPLES[template], f"no sample context for {template}"
-    for context in SAMPLES[template]:
-        text = renderer.render(template, {"who": WHO, **context}, mentions=[Mention("7", "Sam")])
+    samples = all_samples()
+    assert samples.get(template), f"no sample context for {template} in tests/samples"
+    for context in samples[template]:
+        text = renderer.render(
+            template, {"who": cleantime.WHO, **context}, mentions=[Mention("7", "Sam")]
+        )
         assert text.strip()
         assert "{{" not in text
         assert "\n\n\n" not in text
@@ -168,7 +125,7 @@ def test_member_text_is_escaped_and_cannot_mention() -> None:
 
 def test_bold_escapes_its_input() -> None:
     text = Renderer(HtmlDialect()).render(
-        Template.DAYS, {"who": {"id": "7", "name": "<i>Sam</i>"}, "counters": [COUNTER]}
+        Template.DAYS, {"who": {"id": "7", "name": "<i>Sam</i>"}, "counters": [cleantime.COUNTER]}
     )
     assert text.startswith("<b>&lt;i&gt;Sam&lt;/i&gt;</b>, since 1 March 2026")
 
@@ -181,4 +138,4 @@ def test_overrides_win_and_are_sandboxed(tmp_path: Path) -> None:
     assert renderer.render(Template.HELP, {}) == "Our group's own help."
     assert "I don't know /x" in renderer.render(Template.UNKNOWN_COMMAND, {"command": "x"})
     with pytest.raises(RenderError):
-        renderer.render(Template.DAYS_NONE, {"who": WHO})
+        renderer.render(Template.DAYS_NONE, {"who": cleantime.WHO})

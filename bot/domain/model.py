@@ -2,52 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Self
 
-from bot.domain.cleantime import DEFAULT_SCHEDULE, MilestoneSchedule
+from bot.domain.community import CommunitySettings
 
 PRIMARY = ""
 """The name of a member's primary counter; only it is announced."""
-
-
-@dataclass(frozen=True, slots=True)
-class CommunitySettings:
-    """What a group's admins may change; defaults are what a new group gets."""
-
-    timezone: str = "UTC"
-    announcement_hour: int = 9
-    announce_chat: str | None = None
-    """The chat that gets milestone digests; None means the group chat itself."""
-    milestones: MilestoneSchedule = DEFAULT_SCHEDULE
-    locale: str = "en"
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "timezone": self.timezone,
-            "announcement_hour": self.announcement_hour,
-            "announce_chat": self.announce_chat,
-            "milestones": self.milestones.text(),
-            "locale": self.locale,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Self:
-        """Read stored settings; a key missing from older rows keeps its default."""
-        settings = cls()
-        if "timezone" in data:
-            settings = replace(settings, timezone=str(data["timezone"]))
-        if "announcement_hour" in data:
-            settings = replace(settings, announcement_hour=int(data["announcement_hour"]))
-        if "announce_chat" in data:
-            chat = data["announce_chat"]
-            settings = replace(settings, announce_chat=None if chat is None else str(chat))
-        if "milestones" in data:
-            settings = replace(settings, milestones=MilestoneSchedule.parse(data["milestones"]))
-        if "locale" in data:
-            settings = replace(settings, locale=str(data["locale"]))
-        return settings
 
 
 @dataclass(frozen=True, slots=True)

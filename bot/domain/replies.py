@@ -12,7 +12,11 @@ from typing import Any
 
 
 class Template(StrEnum):
-    """Every template key the core can emit; each names ``messages/<locale>/<key>.j2``."""
+    """Keys of the core's and clean time's templates: ``messages/<locale>/<key>.j2``.
+
+    Other flows declare their own enum in ``Flows.templates``; a test checks every key of every
+    enum has a template, and every template a key.
+    """
 
     HELP = "help"
     UNKNOWN_COMMAND = "unknown_command"
@@ -86,11 +90,22 @@ class Target:
 
 
 @dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file sent with a reply, e.g. a member's own data as JSON."""
+
+    filename: str
+    data: Any
+    """JSON-safe content; adapters send it as a UTF-8 JSON file."""
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """One message the core wants a member or a group to read."""
 
-    template: Template
+    template: str
+    """A template key: a member of ``Template`` or of a flow's own template enum."""
     target: Target
     context: dict[str, Any] = field(default_factory=dict)
     buttons: tuple[Button, ...] = ()
     mentions: tuple[Mention, ...] = ()
+    attachment: Attachment | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from bot.turn import Turn
@@ -20,6 +21,8 @@ class Flows:
     commands: dict[str, CommandHandler] = field(default_factory=dict)
     buttons: dict[str, ButtonHandler] = field(default_factory=dict)
     timers: dict[str, TimerHandler] = field(default_factory=dict)
+    templates: tuple[type[StrEnum], ...] = ()
+    """The flow's own template-key enums, so a test can check each key has a template."""
 
     def add(self, other: Flows) -> None:
         """Take in another flow's table; a name defined twice is a bug, so it fails loudly."""
@@ -33,13 +36,14 @@ class Flows:
         self.commands.update(other.commands)
         self.buttons.update(other.buttons)
         self.timers.update(other.timers)
+        self.templates += other.templates
 
 
 def all_flows() -> Flows:
     """Every flow Homegroup has."""
-    from bot.flows import cleantime, help, milestones
+    from bot.flows import cleantime, help, milestones, supporters
 
     table = Flows()
-    for module in (help, cleantime, milestones):
+    for module in (help, cleantime, milestones, supporters):
         table.add(module.flows)
     return table

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from bot.domain.announcing import next_announcement, together
 from bot.domain.cleantime import (
@@ -24,7 +23,7 @@ from bot.domain.model import PRIMARY, Community, Counter, Person
 from bot.domain.replies import Template
 from bot.domain.zones import UnknownZone, resolve_zone, zone_name
 from bot.flows import Flows
-from bot.turn import Turn
+from bot.turn import Turn, member_zone
 
 MAX_COUNTERS = 10
 """A member's counters, the primary one included."""
@@ -184,7 +183,7 @@ async def reschedule(turn: Turn, person: Person) -> None:
             continue
         due = None
         if membership.share and primary is not None:
-            zone = _zone(person, community)
+            zone = member_zone(person, community)
             due = next_announcement(
                 primary.clean_since,
                 zone,
@@ -195,17 +194,6 @@ async def reschedule(turn: Turn, person: Person) -> None:
         await turn.tx.set_announcement_due(community.key, person.key, due)
         if due is not None:
             await turn.tx.schedule(MILESTONES_TIMER, due[0], key=MILESTONES_TIMER)
-
-
-def _zone(person: Person, community: Community) -> ZoneInfo:
-    """The zone a member's milestone day is counted in, for one of their groups."""
-    for name in (person.timezone, community.settings.timezone):
-        if name:
-            try:
-                return resolve_zone(name)
-            except UnknownZone:
-                continue
-    return ZoneInfo("UTC")
 
 
 async def _shares_here(turn: Turn) -> bool:

@@ -17,8 +17,8 @@ from bot.domain.cleantime import Milestone, local_today, milestone_date
 from bot.domain.model import PRIMARY, Community, DueAnnouncement
 from bot.domain.replies import Mention, Reply, Target, Template
 from bot.flows import Flows
-from bot.flows.cleantime import MILESTONES_TIMER, _zone
-from bot.turn import Turn
+from bot.flows.cleantime import MILESTONES_TIMER
+from bot.turn import Turn, member_zone
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ async def run_milestones(turn: Turn, payload: dict[str, Any]) -> None:
     digests: dict[str, tuple[Community, list[dict[str, Any]], list[Mention]]] = {}
     skipped = 0
     for item in due:
-        zone = _zone(item.person, item.community)
+        zone = member_zone(item.person, item.community)
         still_true = _still_true(item)
         entry_from_day = item.day + timedelta(days=1)
         if still_true and too_late(item.due_at, turn.now):

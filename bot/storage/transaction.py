@@ -7,17 +7,22 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from bot.domain.community import CommunitySettings
 from bot.domain.model import (
     PRIMARY,
     Community,
-    CommunitySettings,
     Counter,
     DueAnnouncement,
     Membership,
     Person,
 )
-from bot.domain.replies import Button, Mention, Reply, Target, Template
-from bot.storage.port import Connection, Row
+from bot.domain.replies import Attachment, Button, Mention, Reply, Target
+from bot.storage.port import Row
+from bot.storage.queries.base import Queries, day, instant
+from bot.storage.queries.calls import CallQueries
+from bot.storage.queries.craving import CravingQueries
+from bot.storage.queries.meetings import MeetingQueries
+from bot.storage.queries.relapse import RelapseQueries
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +30,7 @@ class OutboxMessage:
     """A reply waiting in the outbox for its platform to accept it."""
 
     id: int
-    template: Template
+    template: str
     locale: str
     target: Target
     context: dict[str, Any]
@@ -34,6 +39,7 @@ class OutboxMessage:
     attempts: int
     edit_ref: str | None = None
     """The platform's id of the message to edit, when ``target.edit_of`` names one already sent."""
+    attachment: Attachment | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,20 +51,6 @@ class DueTimer:
     due_at: datetime
     payload: dict[str, Any]
     attempts: int
-
-
-def instant(value: Any) -> datetime:
-    """Read a stored instant, whichever form the backend returns."""
-    if isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(f"{value}+00:00")
-
-
-def day(value: Any) -> date:
-    """Read a stored calendar day, whichever form the backend returns."""
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(value)
 
 
 def _person(row: Row, prefix: str = "") -> Person:
@@ -81,11 +73,8 @@ def _community(row: Row, prefix: str = "") -> Community:
     )
 
 
-class Transaction:
-    """One open transaction: everything a flow reads and writes goes through here."""
-
-    def __init__(self, connection: Connection) -> None:
-        self._db = connection
+class CoreQueries(Queries):
+    """Dedupe keys, people, communities, clean time, announcements, outbox, timers."""
 
     # -- inbound dedupe -------------------------------------------------------------------------
 
@@ -307,8 +296,8 @@ class Transaction:
         """Put a reply in the outbox; it leaves only after this transaction commits."""
         row = await self._db.fetch_one(
             "INSERT INTO outbox (platform, target, edit_of, template, locale, context, buttons,"
-            " mentions, person, created_at, next_attempt_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            " mentions, attachment, person, created_at, next_attempt_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 reply.target.platform,
                 json.dumps(reply.target.as_json()),
@@ -318,6 +307,9 @@ class Transaction:
                 json.dumps(reply.context),
                 json.dumps([[b.label, b.action, b.payload] for b in reply.buttons]),
                 json.dumps([[m.person, m.name] for m in reply.mentions]),
+                None
+                if reply.attachment is None
+                else json.dumps([reply.attachment.filename, reply.attachment.data]),
                 about,
                 now,
                 now,
@@ -330,7 +322,7 @@ class Transaction:
         """Messages due to leave, oldest first, with the platform id of any message they edit."""
         rows = await self._db.fetch_all(
             "SELECT o.id, o.template, o.locale, o.target, o.context, o.buttons, o.mentions,"
-            " o.attempts, e.sent_ref AS edit_ref"
+            " o.attachment, o.attempts, e.sent_ref AS edit_ref"
             " FROM outbox o LEFT JOIN outbox e ON e.id = o.edit_of"
             " WHERE o.platform = ? AND o.sent_at IS NULL AND o.failed_at IS NULL"
             " AND o.next_attempt_at <= ? ORDER BY o.id LIMIT ?",
@@ -339,7 +331,7 @@ class Transaction:
         return [
             OutboxMessage(
                 id=int(r["id"]),
-                template=Template(r["template"]),
+                template=r["template"],
                 locale=r["locale"],
                 target=Target.from_json(json.loads(r["target"])),
                 context=json.loads(r["context"]),
@@ -347,13 +339,18 @@ class Transaction:
                 mentions=tuple(Mention(*m) for m in json.loads(r["mentions"])),
                 attempts=int(r["attempts"]),
                 edit_ref=r["edit_ref"],
+                attachment=None
+                if r["attachment"] is None
+                else Attachment(*json.loads(r["attachment"])),
             )
             for r in rows
         ]
 
     async def mark_sent(self, outbox_id: int, ref: str | None, now: datetime) -> None:
+        """Record delivery and forget what the message said: only its platform id is kept."""
         await self._db.execute(
-            "UPDATE outbox SET sent_at = ?, sent_ref = ?, attempts = attempts + 1 WHERE id = ?",
+            "UPDATE outbox SET sent_at = ?, sent_ref = ?, attempts = attempts + 1,"
+            " context = '{}', mentions = '[]', buttons = '[]', attachment = NULL WHERE id = ?",
             (now, ref, outbox_id),
         )
 
@@ -365,9 +362,15 @@ class Transaction:
 
     async def mark_failed(self, outbox_id: int, reason: str, now: datetime) -> None:
         await self._db.execute(
-            "UPDATE outbox SET failed_at = ?, failure = ?, attempts = attempts + 1 WHERE id = ?",
+            "UPDATE outbox SET failed_at = ?, failure = ?, attempts = attempts + 1,"
+            " context = '{}', mentions = '[]', buttons = '[]', attachment = NULL WHERE id = ?",
             (now, reason, outbox_id),
         )
+
+    async def outbox_target(self, outbox_id: int) -> Target | None:
+        """Where an earlier message went, so that it can be edited in place."""
+        row = await self._db.fetch_one("SELECT target FROM outbox WHERE id = ?", (outbox_id,))
+        return None if row is None else Target.from_json(json.loads(row["target"]))
 
     async def next_outbox_attempt(self, platform: str) -> datetime | None:
         row = await self._db.fetch_one(
@@ -444,3 +447,7 @@ class Transaction:
             " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
+
+
+class Transaction(CoreQueries, CravingQueries, CallQueries, RelapseQueries, MeetingQueries):
+    """One open transaction: everything a flow reads and writes goes through here."""

@@ -1,4 +1,4 @@
--- Clean-time counters, durable outbox and timers. Times are UTC text 'YYYY-MM-DD HH:MM:SS.ffffff'.
+-- People, communities, clean-time counters, the durable outbox and timers. Times are UTC text 'YYYY-MM-DD HH:MM:SS.ffffff'.
 
 CREATE TABLE handled_inbounds (
     key         TEXT PRIMARY KEY,
@@ -12,6 +12,8 @@ CREATE TABLE people (
     platform_id  TEXT NOT NULL,
     name         TEXT NOT NULL,
     timezone     TEXT,
+    supporter_hours  TEXT,      -- 'HH:MM-HH:MM' in their own zone; NULL: any time
+    last_pinged_at   TIMESTAMP,
     created_at   TIMESTAMP NOT NULL
 );
 
@@ -68,7 +70,8 @@ CREATE TABLE outbox (
     context          TEXT NOT NULL,
     buttons          TEXT NOT NULL,
     mentions         TEXT NOT NULL,
-    person           TEXT,
+    attachment       TEXT,
+    person           TEXT REFERENCES people (key) ON DELETE CASCADE,
     created_at       TIMESTAMP NOT NULL,
     next_attempt_at  TIMESTAMP NOT NULL,
     attempts         INTEGER NOT NULL DEFAULT 0,
@@ -88,7 +91,7 @@ CREATE TABLE timers (
     due_at    TIMESTAMP NOT NULL,
     payload   TEXT NOT NULL DEFAULT '{}',
     attempts  INTEGER NOT NULL DEFAULT 0,
-    person    TEXT
+    person    TEXT REFERENCES people (key) ON DELETE CASCADE
 );
 CREATE INDEX timers_due ON timers (due_at);
 CREATE INDEX timers_by_person ON timers (person) WHERE person IS NOT NULL;

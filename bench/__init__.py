@@ -1,0 +1,1 @@
+"""Benchmarks: how fast commands and the milestone run are, printed as figures, never asserted."""

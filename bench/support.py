@@ -1,0 +1,41 @@
+"""The fixed day every benchmark runs on, and the formats its figures are stored and shown in.
+
+A fixed day keeps runs comparable: the same clean dates give the same milestones every time.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+
+TODAY = date(2026, 6, 15)
+NOW = datetime(2026, 6, 15, 10, 0, tzinfo=UTC)
+"""The benchmarks' clock: an hour after a default group's 09:00 UTC announcement time."""
+ANNOUNCE_AT = datetime(2026, 6, 15, 9, 0, tzinfo=UTC)
+"""When today's milestones are due in a group with default settings (09:00, UTC)."""
+
+
+def stamp(instant: datetime) -> str:
+    """Format an instant exactly as the store writes it, so bulk rows sort with its own."""
+    return instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def days_before(days: int) -> date:
+    return TODAY - timedelta(days=days)
+
+
+def quantile(values: Sequence[float], fraction: float) -> float:
+    """The value below which ``fraction`` of ``values`` lie (inclusive method, as numpy's)."""
+    if len(values) == 1:
+        return values[0]
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return cuts[round(fraction * 100) - 1]
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.2f} ms"
+
+
+def megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.1f} MB"

@@ -1,0 +1,106 @@
+"""Supporters: ``/supporter on|off``, ``/supporter hours``, and the fair choice of whom to ping."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import timedelta
+from enum import StrEnum
+
+from bot.domain.model import Community, Person
+from bot.domain.supporters import Candidate, Hours, HoursError, choose
+from bot.flows import Flows
+from bot.storage.queries.craving import Role
+from bot.turn import Turn, member_zone
+
+
+class T(StrEnum):
+    SUPPORTER_SET = "supporter_set"
+    SUPPORTER_HOURS_SET = "supporter_hours_set"
+    SUPPORTER_USAGE = "supporter_usage"
+
+
+async def supporter(turn: Turn, args: str) -> None:
+    """Opt in or out of craving pings here, or set the hours you can be pinged."""
+    word, _, rest = args.partition(" ")
+    word = word.lower()
+    if word == "hours":
+        await _set_hours(turn, rest.strip())
+        return
+    if word not in ("on", "off") or turn.community is None:
+        await turn.say(
+            T.SUPPORTER_USAGE,
+            {"in_group": turn.community is not None, "hours": await _hours_text(turn)},
+        )
+        return
+    await turn.tx.set_supporter(turn.community.key, turn.me.key, "cravings", word == "on")
+    await turn.say(T.SUPPORTER_SET, {"on": word == "on", "hours": await _hours_text(turn)})
+
+
+async def _set_hours(turn: Turn, text: str) -> None:
+    if text.lower() in ("any", "anytime", "all"):
+        hours = None
+    else:
+        try:
+            hours = Hours.parse(text)
+        except HoursError:
+            await turn.say(
+                T.SUPPORTER_USAGE,
+                {
+                    "in_group": turn.community is not None,
+                    "hours": await _hours_text(turn),
+                    "bad_hours": True,
+                },
+            )
+            return
+    await turn.tx.set_supporter_hours(turn.me.key, None if hours is None else hours.text())
+    zone = await turn.zone_of(turn.me)
+    await turn.say(
+        T.SUPPORTER_HOURS_SET,
+        {"hours": None if hours is None else hours.text(), "zone": str(zone.key)},
+    )
+
+
+async def _hours_text(turn: Turn) -> str | None:
+    return await turn.tx.supporter_hours(turn.me.key)
+
+
+async def pick_supporters(
+    turn: Turn,
+    community: Community,
+    role: Role,
+    *,
+    count: int,
+    exclude: Iterable[str],
+) -> list[Person]:
+    """Choose up to ``count`` supporters fairly and mark them pinged now."""
+    rows = await turn.tx.supporters(community.key, role)
+    candidates = []
+    by_key = {}
+    for row in rows:
+        by_key[row.person.key] = row.person
+        hours = None
+        if row.hours:
+            try:
+                hours = Hours.parse(row.hours)
+            except HoursError:
+                hours = None
+        candidates.append(
+            Candidate(
+                key=row.person.key,
+                zone=member_zone(row.person, community),
+                hours=hours,
+                last_pinged_at=row.last_pinged_at,
+            )
+        )
+    chosen = choose(
+        candidates,
+        now=turn.now,
+        count=count,
+        exclude=exclude,
+        rest=timedelta(minutes=community.settings.supporter_rest),
+    )
+    await turn.tx.mark_pinged([c.key for c in chosen], turn.now)
+    return [by_key[c.key] for c in chosen]
+
+
+flows = Flows(commands={"supporter": supporter}, templates=(T,))

@@ -1,0 +1,1 @@
+"""The queries the flows need, one module per area, written once in portable SQL."""

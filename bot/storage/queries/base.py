@@ -1,0 +1,29 @@
+"""What every group of queries shares: the open connection and how stored values read back."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from bot.storage.port import Connection
+
+
+class Queries:
+    """A group of queries over one open transaction's connection."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._db = connection
+
+
+def instant(value: Any) -> datetime:
+    """Read a stored instant, whichever form the backend returns."""
+    if isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(f"{value}+00:00")
+
+
+def day(value: Any) -> date:
+    """Read a stored calendar day, whichever form the backend returns."""
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(value)

@@ -1,0 +1,19 @@
+"""Sample contexts for the supporter templates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.flows.supporters import T
+
+SAMPLES: dict[str, list[dict[str, Any]]] = {
+    T.SUPPORTER_SET: [{"on": True, "hours": "09:00-22:00"}, {"on": False, "hours": None}],
+    T.SUPPORTER_HOURS_SET: [
+        {"hours": "22:00-06:00", "zone": "Europe/London"},
+        {"hours": None, "zone": "UTC"},
+    ],
+    T.SUPPORTER_USAGE: [
+        {"in_group": True, "hours": None},
+        {"in_group": False, "hours": "09:00-17:00", "bad_hours": True},
+    ],
+}
