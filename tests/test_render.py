@@ -65,7 +65,7 @@ def bundled_keys() -> set[str]:
     return {
         entry.name.removesuffix(".j2")
         for entry in folder.iterdir()
-        if entry.name.endswith(".j2") and not entry.name.startswith(("_", "label_"))
+        if entry.name.endswith(".j2") and not entry.name.startswith("_")
     }
 
 

@@ -103,7 +103,7 @@ class Console:
         self._print(text)
         if message.buttons:
             labels = [
-                f"[{n}] {self._renderer.render(f'label_{b.label}', {}, locale=message.locale)}"
+                f"[{n}] {self._renderer.render(b.label, {}, locale=message.locale)}"
                 for n, b in enumerate(message.buttons, start=1)
             ]
             self._print("  ".join(labels))

@@ -39,7 +39,7 @@ class Template(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Button:
-    """A button: what its label says, and the action and payload a press sends back."""
+    """A button: its label's template key (``label_…``), and the action and payload it sends."""
 
     label: str
     action: str

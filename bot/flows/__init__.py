@@ -41,9 +41,21 @@ class Flows:
 
 def all_flows() -> Flows:
     """Every flow Homegroup has."""
-    from bot.flows import cleantime, help, milestones, supporters
+    from bot.flows import (
+        admin,
+        calls,
+        cleantime,
+        craving,
+        help,
+        milestones,
+        privacy,
+        relapse,
+        resources,
+        supporters,
+    )
 
     table = Flows()
-    for module in (help, cleantime, milestones, supporters):
+    modules = (help, cleantime, milestones, supporters, craving, calls, relapse, admin, resources)
+    for module in (*modules, privacy):
         table.add(module.flows)
     return table
