@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 from bot.clock import Clock, SystemClock
 from bot.core import Core
 from bot.outbox import OutboxWorker, Sender
-from bot.render import Dialect, Renderer
+from bot.render import Dialect, Renderer, load_danger_words
 from bot.settings import Settings
 from bot.storage import Store
 from bot.storage.sqlite import SqliteStore
@@ -52,7 +53,11 @@ async def bootstrap(
     """Build the app; open the settings' database unless a store is given."""
     clock = clock or SystemClock()
     store = store or await SqliteStore.open(settings.database)
-    core = Core(store, clock)
+    core = Core(
+        store,
+        clock,
+        danger_words=functools.cache(lambda locale: load_danger_words(locale, settings.templates)),
+    )
     app = App(settings, store, clock, core, TimerLoop(store, core, clock))
     core.on_outbox = app.wake
     return app

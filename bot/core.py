@@ -7,11 +7,13 @@ exists until that commit, and an event seen before has no second effect.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from datetime import datetime
 
 from bot.clock import Clock
+from bot.domain.danger import DangerWords
 from bot.domain.inbound import ButtonPressed, CommandIssued, Inbound, Origin, TimerFired
 from bot.domain.model import community_key, person_key
 from bot.domain.replies import Template
@@ -34,10 +36,12 @@ class Core:
         clock: Clock,
         *,
         flows: Flows | None = None,
+        danger_words: Callable[[str], DangerWords] | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
         self._flows = flows or all_flows()
+        self._danger_words = danger_words or functools.cache(lambda locale: DangerWords(()))
         self.on_outbox: Callable[[set[str]], None] | None = None
         """Called after a commit with the platforms that got new outbox rows."""
 
@@ -52,7 +56,7 @@ class Core:
             if isinstance(inbound, TimerFired):
                 if not await tx.take_timer(inbound.timer_id):
                     return False
-                turn = Turn(tx, now)
+                turn = Turn(tx, now, danger_words=self._danger_words)
                 handler = self._flows.timers.get(inbound.kind)
                 if handler is None:
                     log.error("no flow for timer kind %s; dropped", inbound.kind)
@@ -72,7 +76,7 @@ class Core:
         return True
 
     async def _open_turn(self, tx: Transaction, origin: Origin, now: datetime) -> Turn:
-        turn = Turn(tx, now, origin)
+        turn = Turn(tx, now, origin, danger_words=self._danger_words)
         name = " ".join(origin.person_name.split())[:MAX_NAME] or origin.person
         turn.person = await tx.upsert_person(
             person_key(origin.platform, origin.person),
@@ -105,7 +109,7 @@ class Core:
     async def _button(self, turn: Turn, press: ButtonPressed) -> None:
         handler = self._flows.buttons.get(press.action)
         if handler is None:
-            await turn.say(Template.BUTTON_UNKNOWN, private=True)
+            await turn.tell(turn.me, Template.BUTTON_UNKNOWN)
             return
         turn.message = press.message
         await handler(turn, press.payload)

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from bot.domain.danger import DangerWords
 from bot.domain.replies import Mention
 
 log = logging.getLogger(__name__)
@@ -197,6 +198,19 @@ class Renderer:
         env.filters["weekday"] = lambda iso: date.fromisoformat(str(iso)).strftime("%A")
         env.filters["plural"] = _plural
         return env
+
+
+def load_danger_words(locale: str, overrides: Path | None) -> DangerWords:
+    """The bundled danger words of a locale, extended by a deployment's own list."""
+    words = DangerWords(())
+    bundled = bundled_messages().joinpath(locale).joinpath("danger_words.txt")
+    if bundled.is_file():
+        words += DangerWords.parse(bundled.read_text(encoding="utf-8"))
+    if overrides is not None:
+        extra = overrides / locale / "danger_words.txt"
+        if extra.is_file():
+            words += DangerWords.parse(extra.read_text(encoding="utf-8"))
+    return words
 
 
 def _long_date(iso: str) -> str:

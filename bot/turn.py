@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.domain.danger import DangerWords
 from bot.domain.inbound import Origin
 from bot.domain.model import Community, Person
 from bot.domain.replies import Attachment, Button, Mention, Reply, Target, Template
@@ -42,10 +43,16 @@ class Turn:
     """For a button press: the outbox id of the message whose button was pressed."""
     platforms: set[str] = field(default_factory=set)
     """Platforms that got new outbox rows, so their senders can be woken after commit."""
+    danger_words: Callable[[str], DangerWords] = field(default=lambda locale: DangerWords(()))
+    """The danger phrases of a locale (see ``bot.domain.danger``)."""
 
     @property
     def locale(self) -> str:
         return self.community.settings.locale if self.community else "en"
+
+    @property
+    def danger(self) -> DangerWords:
+        return self.danger_words(self.locale)
 
     @property
     def me(self) -> Person:

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Literal
 
 from bot.domain.model import Person
+from bot.storage.port import Row
 from bot.storage.queries.base import Queries, instant
 
 Role = Literal["cravings", "calls", "practice"]
@@ -102,3 +103,93 @@ class CravingQueries(Queries):
             await self._db.execute(
                 "UPDATE people SET last_pinged_at = ? WHERE key = ?", (now, person)
             )
+
+    # -- cravings -------------------------------------------------------------------------------
+
+    async def create_craving(
+        self, community: str | None, person: str, chat: str, now: datetime
+    ) -> int:
+        row = await self._db.fetch_one(
+            "INSERT INTO cravings (community, person, chat, created_at) VALUES (?, ?, ?, ?)"
+            " RETURNING id",
+            (community, person, chat, now),
+        )
+        assert row is not None
+        return int(row["id"])
+
+    async def get_craving(self, craving: int) -> Craving | None:
+        row = await self._db.fetch_one(f"{_CRAVING} WHERE id = ?", (craving,))
+        return None if row is None else _craving(row)
+
+    async def latest_pinged_craving(
+        self, person: str, community: str, since: datetime
+    ) -> Craving | None:
+        """The member's latest craving here that started pings after ``since`` (the cooldown)."""
+        row = await self._db.fetch_one(
+            f"{_CRAVING} WHERE person = ? AND community = ? AND pinged AND created_at >= ?"
+            " ORDER BY created_at DESC, id DESC LIMIT 1",
+            (person, community, since),
+        )
+        return None if row is None else _craving(row)
+
+    async def set_craving_message(self, craving: int, message: int) -> None:
+        await self._db.execute("UPDATE cravings SET message = ? WHERE id = ?", (message, craving))
+
+    async def claim_craving(self, craving: int, person: str, now: datetime) -> bool:
+        """Let the first supporter claim an open craving; False when someone was first."""
+        claimed = await self._db.execute(
+            "UPDATE cravings SET claimed_by = ?, claimed_at = ?"
+            " WHERE id = ? AND claimed_by IS NULL AND outcome IS NULL",
+            (person, now, craving),
+        )
+        return claimed == 1
+
+    async def set_craving_outcome(self, craving: int, outcome: str) -> None:
+        await self._db.execute("UPDATE cravings SET outcome = ? WHERE id = ?", (outcome, craving))
+
+    async def record_craving_pings(
+        self, craving: int, people: Iterable[str], now: datetime
+    ) -> None:
+        for person in people:
+            await self._db.execute(
+                "INSERT INTO craving_pings (craving, person, pinged_at) VALUES (?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
+                (craving, person, now),
+            )
+        await self._db.execute("UPDATE cravings SET pinged = TRUE WHERE id = ?", (craving,))
+
+    async def craving_pinged(self, craving: int) -> set[str]:
+        rows = await self._db.fetch_all(
+            "SELECT person FROM craving_pings WHERE craving = ?", (craving,)
+        )
+        return {r["person"] for r in rows}
+
+    async def craving_record(self, person: str) -> tuple[int, int]:
+        """How many cravings the member logged, and how many they marked as passed."""
+        row = await self._db.fetch_one(
+            "SELECT COUNT(*) AS logged,"
+            " COALESCE(SUM(CASE WHEN outcome = 'passed' THEN 1 ELSE 0 END), 0) AS passed"
+            " FROM cravings WHERE person = ?",
+            (person,),
+        )
+        return (0, 0) if row is None else (int(row["logged"]), int(row["passed"]))
+
+
+_CRAVING = (
+    "SELECT id, community, person, chat, message, pinged, claimed_by, outcome, created_at"
+    " FROM cravings"
+)
+
+
+def _craving(row: Row) -> Craving:
+    return Craving(
+        id=int(row["id"]),
+        community=row["community"],
+        person=row["person"],
+        chat=row["chat"],
+        message=row["message"],
+        pinged=bool(row["pinged"]),
+        claimed_by=row["claimed_by"],
+        outcome=row["outcome"],
+        created_at=instant(row["created_at"]),
+    )
