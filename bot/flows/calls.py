@@ -1,7 +1,363 @@
-"""``/call`` and ``/practice``: phone-list volunteers, a claim, the contact handed privately."""
+"""``/call`` and ``/practice``: phone-list volunteers, a claim, the contact handed privately.
+
+A member's contact is shown to one person only: the volunteer who took their request, in a
+private message, after the claim. It is never posted in a group and never logged.
+"""
 
 from __future__ import annotations
 
-from bot.flows import Flows
+import logging
+from dataclasses import asdict
+from datetime import timedelta
+from enum import StrEnum
+from typing import Any
 
-flows = Flows()
+from bot.domain.model import Community, Person
+from bot.domain.replies import Button, Mention
+from bot.flows import Flows
+from bot.flows.supporters import pick_supporters
+from bot.storage.queries.calls import CallRequest
+from bot.storage.queries.craving import Role
+from bot.turn import Turn
+
+log = logging.getLogger(__name__)
+
+TAKE = "call.take"
+EXPIRE = "call.expire"
+MAX_NOTE = 300
+"""A note is shown as typed, cut to this many characters."""
+MAX_CONTACT = 100
+HANDOFF_WINDOW = timedelta(hours=2)
+"""A contact saved this soon after someone took the member's call is passed on to them."""
+
+
+class T(StrEnum):
+    CALL_REQUEST = "call_request"
+    CALL_CLAIMED = "call_claimed"
+    CALL_CLOSED = "call_closed"
+    CALL_HANDOFF = "call_handoff"
+    CALL_CONTACT_FORWARD = "call_contact_forward"
+    CALL_COMING = "call_coming"
+    CALL_NO_CONTACT = "call_no_contact"
+    CALL_EXPIRED = "call_expired"
+    CALL_COVERED = "call_covered"
+    CALL_OWN = "call_own"
+    CALL_GONE = "call_gone"
+    CALL_UNKNOWN = "call_unknown"
+    CALL_NOT_VOLUNTEER = "call_not_volunteer"
+    CALL_GROUP_ONLY = "call_group_only"
+    CALL_OPEN = "call_open"
+    CONTACT_GROUP = "contact_group"
+    CONTACT_SAVED = "contact_saved"
+    CONTACT_SHOW = "contact_show"
+    CONTACT_CLEARED = "contact_cleared"
+    CONTACT_TOO_LONG = "contact_too_long"
+    PHONELIST_SET = "phonelist_set"
+    PHONELIST_USAGE = "phonelist_usage"
+    CALLS_SUMMARY = "calls_summary"
+    LABEL_CALL_TAKE = "label_call_take"
+
+
+def _who(person: Person) -> dict[str, str]:
+    return {"id": person.platform_id, "name": person.name}
+
+
+# -- asking for a call ---------------------------------------------------------------------------
+
+
+async def call(turn: Turn, args: str) -> None:
+    """Ask the group's phone list for a call."""
+    await request_call(turn, practice=False, note=args)
+
+
+async def practice(turn: Turn, args: str) -> None:
+    """Ask for a practice call: a few easy minutes on the phone while nothing is wrong."""
+    await request_call(turn, practice=True, note=args)
+
+
+async def request_call(turn: Turn, *, practice: bool, note: str) -> None:
+    """Post a call request in ``turn.community`` for ``turn.person`` and ping volunteers.
+
+    Without a community (a private chat) the member is told, kindly, to ask in their group.
+    """
+    community = turn.community
+    member = turn.me
+    if community is None:
+        has_contact = await turn.tx.contact_of(member.key) is not None
+        await turn.say(
+            T.CALL_GROUP_ONLY,
+            {"command": "practice" if practice else "call", "has_contact": has_contact},
+        )
+        return
+    open_request = await turn.tx.open_call_request(community.key, member.key, practice)
+    if open_request is not None:
+        closes_at = open_request.created_at + timedelta(minutes=community.settings.call_expiry)
+        minutes_left = max(1, int((closes_at - turn.now).total_seconds() // 60))
+        await turn.say(
+            T.CALL_OPEN, {"practice": practice, "minutes_left": minutes_left}, private=True
+        )
+        return
+    request = await turn.tx.add_call_request(
+        community.key, member.key, community.chat, practice, turn.now
+    )
+    pinged = await pick_supporters(
+        turn,
+        community,
+        "practice" if practice else "calls",
+        count=community.settings.ping_count,
+        exclude={member.key},
+    )
+    await turn.tx.add_call_pings(request, [p.key for p in pinged], turn.now)
+    message = await turn.post(
+        community,
+        T.CALL_REQUEST,
+        {
+            "member": _who(member),
+            "note": note.strip()[:MAX_NOTE].rstrip(),
+            "practice": practice,
+            "pinged": [_who(p) for p in pinged],
+        },
+        buttons=(Button(T.LABEL_CALL_TAKE, TAKE, str(request)),),
+        mentions=tuple(Mention(p.platform_id, p.name) for p in pinged),
+        about=member.key,
+    )
+    await turn.tx.set_call_message(request, message)
+    await turn.tx.schedule(
+        EXPIRE,
+        turn.now + timedelta(minutes=community.settings.call_expiry),
+        {"request": request},
+        about=member.key,
+    )
+    if await turn.tx.contact_of(member.key) is None:
+        await turn.tell(member, T.CALL_NO_CONTACT, {"practice": practice})
+    log.info("call request %d posted, %d volunteers pinged", request, len(pinged))
+
+
+# -- taking a call -------------------------------------------------------------------------------
+
+
+async def take(turn: Turn, payload: str) -> None:
+    """The first phone-list volunteer to tap takes the call; everyone else is thanked."""
+    request = await _pressed_request(turn, payload)
+    if request is None:
+        await turn.say(T.CALL_UNKNOWN, private=True)
+        return
+    member = await turn.tx.get_person(request.person)
+    if member is None:
+        await turn.say(T.CALL_UNKNOWN, private=True)
+        return
+    context: dict[str, Any] = {"member": _who(member), "practice": request.practice}
+    if request.person == turn.me.key:
+        await _own(turn, request, context)
+        return
+    if request.claimed_by == turn.me.key:
+        await _hand_over(turn, request, member)
+        return
+    if not request.open:
+        await _not_open(turn, request, context)
+        return
+    roles = await turn.tx.supporter_roles(request.community, turn.me.key)
+    allowed = {"calls", "practice"} if request.practice else {"calls"}
+    if not roles & allowed:
+        await turn.say(T.CALL_NOT_VOLUNTEER, context, private=True)
+        return
+    if not await turn.tx.claim_call(request.id, turn.me.key, turn.now):
+        current = await turn.tx.call_request(request.id)
+        assert current is not None
+        await _not_open(turn, current, context)
+        return
+    log.info("call request %d taken", request.id)
+    if request.message is not None:
+        await turn.edit(
+            request.message,
+            T.CALL_CLAIMED,
+            {**context, "claimer": turn.who},
+            about=member.key,
+        )
+    has_contact = await _hand_over(turn, request, member)
+    await turn.tell(
+        member,
+        T.CALL_COMING,
+        {"claimer": turn.who, "practice": request.practice, "has_contact": has_contact},
+    )
+
+
+async def _pressed_request(turn: Turn, payload: str) -> CallRequest | None:
+    """The request a button names, if it is real and belongs to the group it was pressed in."""
+    if not (payload.isascii() and payload.isdigit()) or len(payload) > 18:
+        return None
+    if turn.community is None:
+        return None
+    request = await turn.tx.call_request(int(payload))
+    if request is None or request.community != turn.community.key:
+        return None
+    return request
+
+
+async def _own(turn: Turn, request: CallRequest, context: dict[str, Any]) -> None:
+    """Answer the member who tapped their own request: they cannot take it, but can know."""
+    claimer = None if request.claimed_by is None else await turn.tx.get_person(request.claimed_by)
+    state = "open" if request.open else ("taken" if claimer is not None else "closed")
+    await turn.say(
+        T.CALL_OWN,
+        {**context, "state": state, "claimer": None if claimer is None else _who(claimer)},
+        private=True,
+    )
+
+
+async def _not_open(turn: Turn, request: CallRequest, context: dict[str, Any]) -> None:
+    """Answer a tap on a request someone else took, or one that has closed."""
+    claimer = None if request.claimed_by is None else await turn.tx.get_person(request.claimed_by)
+    if claimer is not None:
+        await turn.say(T.CALL_COVERED, {**context, "claimer": _who(claimer)}, private=True)
+    else:
+        await turn.say(T.CALL_GONE, context, private=True)
+
+
+async def _hand_over(turn: Turn, request: CallRequest, member: Person) -> bool:
+    """Send the claimer, privately, how to reach the member; True when a contact was saved."""
+    contact = await turn.tx.contact_of(member.key)
+    await turn.tell(
+        turn.me,
+        T.CALL_HANDOFF,
+        {"member": _who(member), "contact": contact, "practice": request.practice},
+        mentions=(Mention(member.platform_id, member.name),),
+    )
+    return contact is not None
+
+
+# -- expiry --------------------------------------------------------------------------------------
+
+
+async def expire(turn: Turn, payload: dict[str, Any]) -> None:
+    """Close a request nobody took, kindly; a taken request is left as it is."""
+    request_id = payload.get("request")
+    if not isinstance(request_id, int):
+        log.warning("call expiry without a request id; dropped")
+        return
+    request = await turn.tx.call_request(request_id)
+    if request is None or not request.open:
+        return
+    community = await turn.tx.get_community(request.community)
+    member = await turn.tx.get_person(request.person)
+    if community is None or member is None:
+        return
+    if not await turn.tx.expire_call(request.id, turn.now):
+        return
+    turn.community = community
+    log.info("call request %d closed untaken", request.id)
+    if request.message is not None:
+        await turn.edit(
+            request.message,
+            T.CALL_CLOSED,
+            {"member": _who(member), "practice": request.practice},
+            about=member.key,
+        )
+    await turn.tell(member, T.CALL_EXPIRED, _expired_context(community, request))
+
+
+def _expired_context(community: Community, request: CallRequest) -> dict[str, Any]:
+    return {
+        "practice": request.practice,
+        "minutes": community.settings.call_expiry,
+        "resources": community.settings.resources,
+        "meetings": [asdict(m) for m in community.settings.meetings],
+    }
+
+
+# -- contact -------------------------------------------------------------------------------------
+
+
+async def contact(turn: Turn, args: str) -> None:
+    """Save, show or clear how a volunteer can reach the member; only in a private chat."""
+    assert turn.origin is not None
+    if not turn.origin.private:
+        # Nothing typed in a group is stored or repeated: the group may already have seen it.
+        await turn.say(T.CONTACT_GROUP, {"typed": bool(args)}, private=True)
+        return
+    text = " ".join(args.split())
+    if not text:
+        await turn.say(T.CONTACT_SHOW, {"contact": await turn.tx.contact_of(turn.me.key)})
+        return
+    if text.lower() == "clear":
+        await turn.say(T.CONTACT_CLEARED, {"had": await turn.tx.clear_contact(turn.me.key)})
+        return
+    if len(text) > MAX_CONTACT:
+        await turn.say(T.CONTACT_TOO_LONG, {"limit": MAX_CONTACT})
+        return
+    await turn.tx.set_contact(turn.me.key, text, turn.now)
+    claimers = await turn.tx.recent_call_claimers(turn.me.key, turn.now - HANDOFF_WINDOW)
+    for claimer in claimers:
+        await turn.tell(
+            claimer,
+            T.CALL_CONTACT_FORWARD,
+            {"member": turn.who, "contact": text},
+            mentions=(Mention(turn.me.platform_id, turn.me.name),),
+        )
+    await turn.say(T.CONTACT_SAVED, {"contact": text, "forwarded": [_who(c) for c in claimers]})
+
+
+# -- phone list and counts -----------------------------------------------------------------------
+
+
+async def phonelist(turn: Turn, args: str) -> None:
+    """Join or leave this group's phone list, for calls or for practice calls."""
+    words = args.lower().split()
+    role: Role = "calls"
+    if words[:1] == ["practice"]:
+        role, words = "practice", words[1:]
+    if turn.community is None or words not in (["on"], ["off"]):
+        roles = (
+            set()
+            if turn.community is None
+            else await turn.tx.supporter_roles(turn.community.key, turn.me.key)
+        )
+        await turn.say(
+            T.PHONELIST_USAGE,
+            {
+                "in_group": turn.community is not None,
+                "calls": "calls" in roles,
+                "practice": "practice" in roles,
+            },
+        )
+        return
+    on = words == ["on"]
+    await turn.tx.set_supporter(turn.community.key, turn.me.key, role, on)
+    await turn.say(
+        T.PHONELIST_SET,
+        {
+            "practice": role == "practice",
+            "on": on,
+            "hours": await turn.tx.supporter_hours(turn.me.key),
+        },
+    )
+
+
+async def calls(turn: Turn, args: str) -> None:
+    """Show the member, privately, the calls they asked for and the calls they took."""
+    counts = await turn.tx.call_counts(turn.me.key)
+    await turn.say(
+        T.CALLS_SUMMARY,
+        {
+            "calls": counts.calls,
+            "calls_answered": counts.calls_answered,
+            "practice": counts.practice,
+            "practice_answered": counts.practice_answered,
+            "taken": counts.taken,
+        },
+        private=True,
+    )
+
+
+flows = Flows(
+    commands={
+        "call": call,
+        "practice": practice,
+        "contact": contact,
+        "phonelist": phonelist,
+        "calls": calls,
+    },
+    buttons={TAKE: take},
+    timers={EXPIRE: expire},
+    templates=(T,),
+)
