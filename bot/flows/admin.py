@@ -1,7 +1,141 @@
-"""``/settings`` and ``/set``: what a community's admins may change."""
+"""``/settings`` and ``/set``: what a community's admins may change.
+
+Both work in the group's own chat and only for its admins (the adapter says who is one). A value
+is checked whole before anything is stored, so a bad one changes nothing; a change that moves
+when milestones fall or meetings start recomputes them at once.
+"""
 
 from __future__ import annotations
 
-from bot.flows import Flows
+import functools
+import logging
+from dataclasses import replace
+from enum import StrEnum
+from typing import Any
 
-flows = Flows()
+from bot.domain.model import Community
+from bot.domain.replies import Template
+from bot.domain.settings_keys import KEYS, SettingError, apply, limits
+from bot.flows import Flows
+from bot.flows.cleantime import reschedule
+from bot.flows.resources import arm_reminders
+from bot.render import bundled_messages
+from bot.turn import Turn
+
+log = logging.getLogger(__name__)
+
+RESCHEDULES_MILESTONES = frozenset({"timezone", "announcement_hour", "milestones"})
+RESCHEDULES_MEETINGS = frozenset({"timezone", "meetings"})
+
+
+class T(StrEnum):
+    SETTINGS_SHOW = "settings_show"
+    SETTINGS_ADMINS_ONLY = "settings_admins_only"
+    SET_DONE = "set_done"
+    SET_INVALID = "set_invalid"
+    SET_USAGE = "set_usage"
+
+
+@functools.cache
+def available_locales() -> tuple[str, ...]:
+    """The languages whose messages ship with Homegroup (folders of templates)."""
+    root = bundled_messages()
+    return tuple(
+        sorted(
+            entry.name
+            for entry in root.iterdir()
+            if entry.is_dir()
+            and not entry.name.startswith(("_", "."))
+            and any(child.name.endswith(".j2") for child in entry.iterdir())
+        )
+    )
+
+
+async def show_settings(turn: Turn, args: str) -> None:
+    """Show every setting of this group with its current value."""
+    community = await _admin_community(turn, "settings")
+    if community is not None:
+        await turn.say(T.SETTINGS_SHOW, settings_context(community))
+
+
+async def set_value(turn: Turn, args: str) -> None:
+    """Change one setting; a bad key or value gets a kind answer and changes nothing."""
+    community = await _admin_community(turn, "set")
+    if community is None:
+        return
+    assert turn.origin is not None
+    parts = args.split(None, 1)
+    if not parts:
+        await turn.say(T.SET_USAGE, {"keys": list(KEYS)})
+        return
+    try:
+        change = apply(
+            community.settings,
+            parts[0],
+            parts[1] if len(parts) > 1 else "",
+            platform=turn.origin.platform,
+            chat=turn.origin.chat,
+            locales=available_locales(),
+        )
+    except SettingError as error:
+        await turn.say(
+            T.SET_INVALID,
+            {
+                "key": error.key,
+                "reason": error.reason,
+                "details": error.details,
+                "limits": limits(community.settings),
+                "locales": list(available_locales()),
+                "platform": turn.origin.platform,
+                "keys": list(KEYS),
+            },
+        )
+        return
+    await turn.tx.save_community_settings(community.key, change.settings)
+    community = replace(community, settings=change.settings)
+    turn.community = community
+    log.info("community setting %s changed", change.key)
+    if change.key in RESCHEDULES_MILESTONES:
+        for person in await turn.tx.community_members(community.key):
+            await reschedule(turn, person)
+    if change.key in RESCHEDULES_MEETINGS:
+        await arm_reminders(turn, community)
+    await turn.say(T.SET_DONE, {"key": change.key, "change": change.details})
+
+
+def settings_context(community: Community) -> dict[str, Any]:
+    """What ``/settings`` shows: each value as ``/set`` takes it, durations in minutes."""
+    settings = community.settings
+    return {
+        "announce_chat": None
+        if community.announce_chat == community.chat
+        else settings.announce_chat,
+        "timezone": settings.timezone,
+        "announcement_hour": settings.announcement_hour,
+        "ping_count": settings.ping_count,
+        "max_pings": settings.max_pings,
+        "escalate_after": settings.escalate_after,
+        "followup_after": settings.followup_after,
+        "craving_cooldown": settings.craving_cooldown,
+        "call_expiry": settings.call_expiry,
+        "supporter_rest": settings.supporter_rest,
+        "milestones": settings.milestones.text(),
+        "locale": settings.locale,
+        "resources_length": None if settings.resources is None else len(settings.resources),
+        "meetings_count": len(settings.meetings),
+    }
+
+
+async def _admin_community(turn: Turn, command: str) -> Community | None:
+    """The group this admin command is about; None (after saying why) when it cannot run."""
+    assert turn.origin is not None
+    if turn.community is None:
+        await turn.say(Template.GROUP_ONLY, {"command": command})
+        return None
+    if not turn.origin.is_admin:
+        await turn.say(T.SETTINGS_ADMINS_ONLY, {"command": command})
+        return None
+    return turn.community
+
+
+flows = Flows(commands={"settings": show_settings, "set": set_value}, templates=(T,))

@@ -1,7 +1,141 @@
-"""``/resources`` and ``/meetings``: crisis lines, meeting links and reminders."""
+"""``/resources`` and ``/meetings``: crisis lines, meeting links and reminders.
+
+Reminders are one keyed timer per community, always due at the next reminder time; when it fires
+it tells each member who opted in, privately, then arms itself for the meeting after. Changing
+the meetings or the zone, or a member opting in or out, arms it afresh.
+"""
 
 from __future__ import annotations
 
-from bot.flows import Flows
+import logging
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
 
-flows = Flows()
+from bot.domain.community import Meeting
+from bot.domain.meetings import due_reminders, next_reminder
+from bot.domain.model import Community
+from bot.domain.replies import Template
+from bot.domain.zones import UnknownZone, resolve_zone, zone_name
+from bot.flows import Flows
+from bot.turn import UTC_ZONE, Turn
+
+log = logging.getLogger(__name__)
+
+REMINDER_TIMER = "meetings.remind"
+
+
+class T(StrEnum):
+    RESOURCES = "resources"
+    MEETINGS = "meetings"
+    MEETINGS_REMIND_SET = "meetings_remind_set"
+    MEETINGS_USAGE = "meetings_usage"
+    MEETING_REMINDER = "meeting_reminder"
+
+
+def reminder_key(community: Community) -> str:
+    """Name the community's one reminder timer."""
+    return f"meetings:{community.key}"
+
+
+def community_zone(community: Community) -> ZoneInfo:
+    """The zone a community's meeting times are written in; UTC when its name is unusable."""
+    try:
+        return resolve_zone(community.settings.timezone)
+    except UnknownZone:
+        return UTC_ZONE
+
+
+async def show_resources(turn: Turn, args: str) -> None:
+    """Show the community's crisis lines and meeting links, else the bundled defaults."""
+    community = await _their_community(turn)
+    await turn.say(T.RESOURCES, {"resources": community.settings.resources if community else None})
+
+
+async def meetings(turn: Turn, args: str) -> None:
+    """List the community's meetings, or opt in or out of reminders with ``remind on|off``."""
+    word, _, rest = args.partition(" ")
+    word = word.lower()
+    community = await _their_community(turn)
+    if community is None:
+        await turn.say(Template.GROUP_ONLY, {"command": "meetings"})
+        return
+    reminding = await turn.tx.wants_meeting_reminders(community.key, turn.me.key)
+    if word == "remind" and rest.strip().lower() in ("on", "off"):
+        on = rest.strip().lower() == "on"
+        await turn.tx.set_meeting_reminder(community.key, turn.me.key, on)
+        await arm_reminders(turn, community)
+        await turn.say(T.MEETINGS_REMIND_SET, {"on": on, "count": len(community.settings.meetings)})
+        return
+    if word:
+        await turn.say(T.MEETINGS_USAGE, {"reminding": reminding})
+        return
+    await turn.say(
+        T.MEETINGS,
+        {
+            "meetings": [_meeting_context(m) for m in community.settings.meetings],
+            "zone": zone_name(community_zone(community)),
+            "reminding": reminding,
+        },
+    )
+
+
+async def arm_reminders(turn: Turn, community: Community) -> None:
+    """Arm the community's reminder timer for its next meeting, if anyone wants reminding."""
+    key = reminder_key(community)
+    await turn.tx.cancel_meeting_timer(key)
+    if not community.settings.meetings or not await turn.tx.has_meeting_reminders(community.key):
+        return
+    at = next_reminder(community.settings.meetings, community_zone(community), turn.now)
+    if at is not None:
+        payload = {"community": community.key, "since": at.isoformat()}
+        await turn.tx.schedule(REMINDER_TIMER, at, payload, key=key)
+
+
+async def remind(turn: Turn, payload: dict[str, Any]) -> None:
+    """Tell each member who opted in about the meetings starting soon; arm the next reminder."""
+    community = await turn.tx.get_community(str(payload.get("community", "")))
+    if community is None:
+        return
+    turn.community = community
+    since = turn.now
+    try:
+        since = min(since, datetime.fromisoformat(str(payload["since"])))
+    except (KeyError, ValueError, TypeError):
+        log.warning("meeting reminder without a readable time; reminding from now")
+    zone = community_zone(community)
+    due = due_reminders(community.settings.meetings, zone, since, turn.now)
+    if due:
+        people = await turn.tx.meeting_reminder_people(community.key)
+        context = {"meetings": [_meeting_context(o.meeting) for o in due], "zone": zone_name(zone)}
+        for person in people:
+            await turn.tell(person, T.MEETING_REMINDER, context)
+        log.info("meeting reminders: %d meetings, %d members", len(due), len(people))
+    await arm_reminders(turn, community)
+
+
+async def _their_community(turn: Turn) -> Community | None:
+    """The group asked in; in a private chat, the member's only group (None if several)."""
+    if turn.community is not None:
+        return turn.community
+    memberships = await turn.tx.memberships_of(turn.me.key)
+    if len(memberships) != 1:
+        return None
+    return await turn.tx.get_community(memberships[0].community)
+
+
+def _meeting_context(meeting: Meeting) -> dict[str, Any]:
+    return {
+        "weekday": meeting.weekday,
+        "time": meeting.time,
+        "title": meeting.title,
+        "link": meeting.link,
+    }
+
+
+flows = Flows(
+    commands={"resources": show_resources, "meetings": meetings},
+    timers={REMINDER_TIMER: remind},
+    templates=(T,),
+)

@@ -1,9 +1,66 @@
-"""Meeting reminders."""
+"""Meeting reminders, and the members of a community (for recomputing after a settings change)."""
 
 from __future__ import annotations
 
+from bot.domain.model import Person
+from bot.storage.port import Row
 from bot.storage.queries.base import Queries
 
 
+def _person(row: Row) -> Person:
+    return Person(row["key"], row["platform"], row["platform_id"], row["name"], row["timezone"])
+
+
 class MeetingQueries(Queries):
-    """Meeting reminders."""
+    """Meeting reminders, and the members of a community."""
+
+    async def set_meeting_reminder(self, community: str, person: str, on: bool) -> None:
+        """Opt a member in to (or out of) a reminder before each of the community's meetings."""
+        if on:
+            await self._db.execute(
+                "INSERT INTO meeting_reminders (community, person) VALUES (?, ?)"
+                " ON CONFLICT DO NOTHING",
+                (community, person),
+            )
+        else:
+            await self._db.execute(
+                "DELETE FROM meeting_reminders WHERE community = ? AND person = ?",
+                (community, person),
+            )
+
+    async def wants_meeting_reminders(self, community: str, person: str) -> bool:
+        row = await self._db.fetch_one(
+            "SELECT 1 AS found FROM meeting_reminders WHERE community = ? AND person = ?",
+            (community, person),
+        )
+        return row is not None
+
+    async def meeting_reminder_people(self, community: str) -> list[Person]:
+        """Everyone in this community who asked to be reminded of its meetings."""
+        rows = await self._db.fetch_all(
+            "SELECT p.key, p.platform, p.platform_id, p.name, p.timezone"
+            " FROM meeting_reminders r JOIN people p ON p.key = r.person"
+            " WHERE r.community = ? ORDER BY p.key",
+            (community,),
+        )
+        return [_person(r) for r in rows]
+
+    async def has_meeting_reminders(self, community: str) -> bool:
+        row = await self._db.fetch_one(
+            "SELECT 1 AS found FROM meeting_reminders WHERE community = ? LIMIT 1", (community,)
+        )
+        return row is not None
+
+    async def cancel_meeting_timer(self, key: str) -> None:
+        """Drop a keyed timer, so it can be armed again for a later time."""
+        await self._db.execute("DELETE FROM timers WHERE key = ?", (key,))
+
+    async def community_members(self, community: str) -> list[Person]:
+        """Everyone who belongs to this community."""
+        rows = await self._db.fetch_all(
+            "SELECT p.key, p.platform, p.platform_id, p.name, p.timezone"
+            " FROM memberships m JOIN people p ON p.key = m.person"
+            " WHERE m.community = ? ORDER BY p.key",
+            (community,),
+        )
+        return [_person(r) for r in rows]

@@ -1,0 +1,395 @@
+"""Every setting an admin may change with ``/set KEY VALUE``: reading and checking each value.
+
+Pure: no I/O. A bad value raises ``SettingError`` naming the key and the reason, with the details
+a message needs (the accepted range, close suggestions, the position of a bad item). ``apply``
+returns new settings only when the whole value is good, so a bad one changes nothing.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from typing import Any, Final
+from urllib.parse import urlparse
+
+from bot.domain.cleantime import (
+    DEFAULT_SCHEDULE,
+    MAX_SCHEDULE_AMOUNT,
+    MAX_SCHEDULE_STEPS,
+    MilestoneSchedule,
+    ScheduleError,
+)
+from bot.domain.community import CommunitySettings, Meeting
+from bot.domain.zones import UnknownZone, resolve_zone, zone_name
+
+KEYS: Final = (
+    "announcement_channel",
+    "timezone",
+    "announcement_hour",
+    "ping_count",
+    "max_pings",
+    "escalate_after",
+    "followup_after",
+    "craving_cooldown",
+    "call_expiry",
+    "supporter_rest",
+    "milestones",
+    "locale",
+    "resources",
+    "meetings",
+)
+"""The keys ``/set`` knows, in the order ``/settings`` shows them."""
+
+_ALIASES: Final = {
+    "channel": "announcement_channel",
+    "announce_channel": "announcement_channel",
+    "announcements": "announcement_channel",
+    "time_zone": "timezone",
+    "tz": "timezone",
+    "zone": "timezone",
+    "hour": "announcement_hour",
+    "announce_hour": "announcement_hour",
+    "language": "locale",
+    "resource": "resources",
+    "meeting": "meetings",
+}
+
+PING_COUNT: Final = (1, 10)
+MAX_PINGS_HIGH: Final = 30
+"""``max_pings`` runs from the current ``ping_count`` up to this."""
+DURATIONS: Final = {
+    "escalate_after": (1, 2 * 60),
+    "followup_after": (5, 24 * 60),
+    "craving_cooldown": (0, 24 * 60),
+    "call_expiry": (5, 24 * 60),
+    "supporter_rest": (0, 24 * 60),
+}
+"""Each duration key's accepted range, in whole minutes."""
+_SET_MINUTES: Final[dict[str, Callable[[CommunitySettings, int], CommunitySettings]]] = {
+    "escalate_after": lambda s, n: replace(s, escalate_after=n),
+    "followup_after": lambda s, n: replace(s, followup_after=n),
+    "craving_cooldown": lambda s, n: replace(s, craving_cooldown=n),
+    "call_expiry": lambda s, n: replace(s, call_expiry=n),
+    "supporter_rest": lambda s, n: replace(s, supporter_rest=n),
+}
+MAX_RESOURCES: Final = 1500
+MAX_MEETINGS: Final = 20
+MAX_TITLE: Final = 80
+MAX_LINK: Final = 300
+MAX_KEY_SHOWN: Final = 32
+"""An unknown key is echoed back cut to this many characters."""
+RESET: Final = "default"
+CLEAR_MEETINGS: Final = ("none", "clear")
+WEEKDAYS: Final = (
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+)
+
+_INTEGER: Final = re.compile(r"[0-9]{1,6}")
+_DURATION: Final = re.compile(
+    r"(?:(?P<hours>[0-9]{1,3})\s*h(?:ours?|rs?)?)?\s*"
+    r"(?:(?P<minutes>[0-9]{1,5})\s*(?:m(?:in(?:ute)?s?)?)?)?"
+)
+_HOUR: Final = re.compile(r"(?P<hour>[0-9]{1,2})(?::(?P<minute>[0-9]{2}))?\s*(?P<half>am|pm)?")
+_TIME: Final = re.compile(r"(?P<hour>[0-9]{1,2})[:.h](?P<minute>[0-9]{2})")
+_CHANNEL_MENTION: Final = re.compile(r"<#(?P<id>[0-9]{1,20})>")
+_CHANNEL_ID: Final = re.compile(r"[0-9]{1,20}")
+_NOT_IN_LINKS: Final = frozenset('"<>`\\{}|^')
+"""Characters no ordinary web address needs, which could confuse a platform's markup."""
+_ITEM_SEPARATOR: Final = re.compile(r"[;\n]")
+_WEEKDAY_NAMES: Final = {
+    name: index
+    for index, day in enumerate(WEEKDAYS)
+    for name in {day.lower(), day.lower()[:3], day.lower()[:2]}
+} | {"tues": 1, "weds": 2, "thur": 3, "thurs": 3}
+
+
+class SettingError(ValueError):
+    """A ``/set`` that cannot be applied; ``reason`` says why and ``details`` what a reply needs."""
+
+    def __init__(self, key: str, reason: str, **details: Any) -> None:
+        super().__init__(f"{key}:{reason}")
+        self.key = key
+        """The setting's key, or for ``unknown_key`` the typed key cut to a safe length."""
+        self.reason = reason
+        """One of unknown_key, missing, not_a_number, out_of_range, bad_duration, bad_hour,
+        whole_hour, unknown_zone, bad_channel, schedule, unknown_locale, too_long, meeting."""
+        self.details = details
+        """JSON-safe values for the reply: suggestions, problem, position, limit."""
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A setting that was accepted: the new settings and what changed, for the reply."""
+
+    key: str
+    settings: CommunitySettings
+    details: dict[str, Any]
+
+
+def find_key(text: str) -> str:
+    """Read a setting's key, forgiving about case, hyphens and a few other names.
+
+    Raises:
+        SettingError: ``unknown_key``, with up to three close keys as ``suggestions``.
+    """
+    folded = "_".join(text.strip().lower().replace("-", "_").split())
+    if folded in KEYS:
+        return folded
+    if folded in _ALIASES:
+        return _ALIASES[folded]
+    close = difflib.get_close_matches(folded[:64], [*KEYS, *_ALIASES], n=5, cutoff=0.6)
+    suggestions = list(dict.fromkeys(_ALIASES.get(word, word) for word in close))[:3]
+    raise SettingError(text.strip()[:MAX_KEY_SHOWN], "unknown_key", suggestions=suggestions)
+
+
+def limits(settings: CommunitySettings) -> dict[str, list[int]]:
+    """Give each bounded key's accepted range as [low, high] (minutes; characters for text)."""
+    ranges = {
+        "announcement_hour": [0, 23],
+        "resources": [1, MAX_RESOURCES],
+        "ping_count": list(PING_COUNT),
+        "max_pings": [settings.ping_count, MAX_PINGS_HIGH],
+    }
+    ranges.update({key: list(bounds) for key, bounds in DURATIONS.items()})
+    return ranges
+
+
+def apply(
+    settings: CommunitySettings,
+    key_text: str,
+    value: str,
+    *,
+    platform: str,
+    chat: str,
+    locales: Iterable[str],
+) -> Change:
+    """Check one ``/set KEY VALUE`` against ``settings``; return the settings it makes.
+
+    ``platform`` and ``chat`` say where the admin typed it (``here`` means that chat);
+    ``locales`` are the languages whose messages exist.
+
+    Raises:
+        SettingError: for an unknown key, a missing value or a value the key does not accept.
+    """
+    key = find_key(key_text)
+    value = value.strip()
+    if not value:
+        raise SettingError(key, "missing")
+    if key == "announcement_channel":
+        return _channel(settings, value, platform, chat)
+    if key == "timezone":
+        return _timezone(settings, value)
+    if key == "announcement_hour":
+        hour = parse_hour(value)
+        return Change(key, replace(settings, announcement_hour=hour), {"hour": hour})
+    if key == "ping_count":
+        count = _integer(key, value, *PING_COUNT)
+        raised = count > settings.max_pings
+        new = replace(settings, ping_count=count, max_pings=max(count, settings.max_pings))
+        return Change(key, new, {"count": count, "max_raised": raised, "max_pings": new.max_pings})
+    if key == "max_pings":
+        most = _integer(key, value, settings.ping_count, MAX_PINGS_HIGH)
+        return Change(key, replace(settings, max_pings=most), {"max_pings": most})
+    if key in DURATIONS:
+        low, high = DURATIONS[key]
+        try:
+            minutes = parse_duration(value)
+        except ValueError:
+            raise SettingError(key, "bad_duration") from None
+        if not low <= minutes <= high:
+            raise SettingError(key, "out_of_range")
+        return Change(key, _SET_MINUTES[key](settings, minutes), {"minutes": minutes})
+    if key == "milestones":
+        return _milestones(settings, value)
+    if key == "locale":
+        known = sorted(locales)
+        locale = value.lower()
+        if locale not in known:
+            raise SettingError(key, "unknown_locale", locales=known)
+        return Change(key, replace(settings, locale=locale), {"locale": locale})
+    if key == "resources":
+        return _resources(settings, value)
+    assert key == "meetings"
+    meetings = () if value.lower() in CLEAR_MEETINGS else parse_meetings(value)
+    return Change(key, replace(settings, meetings=meetings), {"count": len(meetings)})
+
+
+def parse_duration(text: str) -> int:
+    """Read a duration in whole minutes: ``10`` (minutes), ``10m``, ``2h``, ``1h30m``, ``90 min``.
+
+    Raises:
+        ValueError: for anything else, negative or fractional amounts included.
+    """
+    spoken = text.strip().lower()
+    match = _DURATION.fullmatch(spoken)
+    if not spoken or match is None or (match["hours"] is None and match["minutes"] is None):
+        raise ValueError("unreadable duration")
+    return int(match["hours"] or 0) * 60 + int(match["minutes"] or 0)
+
+
+def parse_hour(text: str) -> int:
+    """Read an announcement hour: ``9``, ``09``, ``9:00``, ``9am``, ``21``, ``9pm``.
+
+    Raises:
+        SettingError: ``bad_hour``, ``whole_hour`` (such as 9:30) or ``out_of_range``.
+    """
+    key = "announcement_hour"
+    match = _HOUR.fullmatch(text.strip().lower())
+    if match is None:
+        raise SettingError(key, "bad_hour")
+    hour = int(match["hour"])
+    if match["minute"] is not None and int(match["minute"]) != 0:
+        raise SettingError(key, "whole_hour" if int(match["minute"]) < 60 else "bad_hour")
+    if match["half"] is not None:
+        if not 1 <= hour <= 12:
+            raise SettingError(key, "bad_hour")
+        hour = hour % 12 + (12 if match["half"] == "pm" else 0)
+    if not 0 <= hour <= 23:
+        raise SettingError(key, "out_of_range")
+    return hour
+
+
+def parse_meetings(text: str) -> tuple[Meeting, ...]:
+    """Read a list of weekly meetings, one per ``;`` or line, sorted by weekday and time.
+
+    Each is a weekday, a 24-hour time, a title and optionally a link:
+    ``Mon 19:00 Online NA https://example.org/join; Thu 20:00 Basement group``.
+
+    Raises:
+        SettingError: ``meeting`` with ``problem`` (bad_weekday, bad_time, no_title,
+            title_too_long, bad_link, two_links, too_many) and the 1-based ``position``.
+    """
+    items = [item.strip() for item in _ITEM_SEPARATOR.split(text)]
+    items = [item for item in items if item]
+    if not items:
+        raise SettingError("meetings", "missing")
+    if len(items) > MAX_MEETINGS:
+        raise SettingError(
+            "meetings", "meeting", problem="too_many", position=0, limit=MAX_MEETINGS
+        )
+    meetings = [_meeting(item, position) for position, item in enumerate(items, start=1)]
+    return tuple(sorted(meetings, key=lambda m: (m.weekday, m.time)))
+
+
+def _meeting(item: str, position: int) -> Meeting:
+    def problem(name: str) -> SettingError:
+        limit = MAX_TITLE if name == "title_too_long" else MAX_LINK
+        return SettingError("meetings", "meeting", problem=name, position=position, limit=limit)
+
+    words = item.split()
+    weekday = _WEEKDAY_NAMES.get(words[0].lower().rstrip(".,"))
+    if weekday is None:
+        raise problem("bad_weekday")
+    if len(words) < 2:
+        raise problem("bad_time")
+    time_match = _TIME.fullmatch(words[1].rstrip(","))
+    if time_match is None:
+        raise problem("bad_time")
+    hour, minute = int(time_match["hour"]), int(time_match["minute"])
+    if hour > 23 or minute > 59:
+        raise problem("bad_time")
+    links = [w for w in words[2:] if "://" in w or w.lower().startswith(("http:", "https:"))]
+    if len(links) > 1:
+        raise problem("two_links")
+    link = links[0] if links else ""
+    if link and not _is_link(link):
+        raise problem("bad_link")
+    title = " ".join(w for w in words[2:] if w != link).strip(" -\u2013\u2014:,")
+    if not title:
+        raise problem("no_title")
+    if len(title) > MAX_TITLE:
+        raise problem("title_too_long")
+    return Meeting(weekday, f"{hour:02d}:{minute:02d}", title, link)
+
+
+def _is_link(text: str) -> bool:
+    if len(text) > MAX_LINK or not text.isprintable() or any(c in text for c in _NOT_IN_LINKS):
+        return False
+    parsed = urlparse(text)
+    return parsed.scheme in ("http", "https") and bool(parsed.netloc)
+
+
+def _integer(key: str, value: str, low: int, high: int) -> int:
+    if _INTEGER.fullmatch(value) is None:
+        raise SettingError(key, "not_a_number")
+    number = int(value)
+    if not low <= number <= high:
+        raise SettingError(key, "out_of_range")
+    return number
+
+
+def _channel(settings: CommunitySettings, value: str, platform: str, chat: str) -> Change:
+    key = "announcement_channel"
+    word = value.lower()
+    if word == "here":
+        return Change(key, replace(settings, announce_chat=chat), {"where": "here"})
+    if word in (RESET, "group"):
+        return Change(key, replace(settings, announce_chat=None), {"where": "default"})
+    if platform == "discord":
+        match = _CHANNEL_MENTION.fullmatch(value) or _CHANNEL_ID.fullmatch(value)
+        if match is not None:
+            channel = match["id"] if "id" in match.groupdict() else match[0]
+            return Change(
+                key,
+                replace(settings, announce_chat=channel),
+                {"where": "channel", "channel": channel},
+            )
+    raise SettingError(key, "bad_channel")
+
+
+def _timezone(settings: CommunitySettings, value: str) -> Change:
+    try:
+        zone = resolve_zone(value)
+    except UnknownZone as unknown:
+        raise SettingError(
+            "timezone", "unknown_zone", suggestions=list(unknown.suggestions)
+        ) from None
+    name = zone_name(zone)
+    return Change("timezone", replace(settings, timezone=name), {"zone": name})
+
+
+def _milestones(settings: CommunitySettings, value: str) -> Change:
+    if value.lower() == RESET:
+        schedule = DEFAULT_SCHEDULE
+    else:
+        try:
+            schedule = MilestoneSchedule.parse(value)
+        except ScheduleError as error:
+            raise SettingError(
+                "milestones",
+                "schedule",
+                problem=error.reason,
+                position=error.position,
+                max_steps=MAX_SCHEDULE_STEPS,
+                max_amount=MAX_SCHEDULE_AMOUNT,
+            ) from None
+    return Change(
+        "milestones",
+        replace(settings, milestones=schedule),
+        {
+            "steps": [step.key for step in schedule.steps],
+            "yearly": schedule.yearly_after,
+            "default": schedule == DEFAULT_SCHEDULE,
+        },
+    )
+
+
+def _resources(settings: CommunitySettings, value: str) -> Change:
+    if value.lower() == RESET:
+        return Change("resources", replace(settings, resources=None), {"default": True})
+    # Keep the admin's lines; drop other control characters, which no platform shows.
+    lines = ["".join(c for c in line if c.isprintable()).rstrip() for line in value.splitlines()]
+    text = "\n".join(lines).strip()
+    if not text:
+        raise SettingError("resources", "missing")
+    if len(text) > MAX_RESOURCES:
+        raise SettingError("resources", "too_long", limit=MAX_RESOURCES)
+    return Change("resources", replace(settings, resources=text), {"default": False})

@@ -1,0 +1,116 @@
+"""Sample contexts for the admin templates: every key, every reason, every branch."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.domain.community import CommunitySettings, Meeting
+from bot.domain.model import Community
+from bot.domain.settings_keys import KEYS, limits
+from bot.flows.admin import T, settings_context
+
+LIMITS = limits(CommunitySettings())
+BASE: dict[str, Any] = {
+    "details": {},
+    "limits": LIMITS,
+    "locales": ["en"],
+    "platform": "console",
+    "keys": list(KEYS),
+}
+
+
+def invalid(key: str, reason: str, **details: Any) -> dict[str, Any]:
+    return {**BASE, "key": key, "reason": reason, "details": details}
+
+
+CUSTOM = Community(
+    "console:group",
+    "console",
+    "group",
+    "group",
+    CommunitySettings(
+        announce_chat="123",
+        escalate_after=90,
+        craving_cooldown=0,
+        supporter_rest=120,
+        resources="Call Ana: 555-0100",
+        meetings=(Meeting(0, "19:00", "Online NA"),),
+    ),
+)
+
+SAMPLES: dict[str, list[dict[str, Any]]] = {
+    T.SETTINGS_SHOW: [
+        settings_context(Community("console:group", "console", "group", "group")),
+        settings_context(CUSTOM),
+    ],
+    T.SETTINGS_ADMINS_ONLY: [{"command": "set"}, {"command": "settings"}],
+    T.SET_USAGE: [{"keys": list(KEYS)}],
+    T.SET_DONE: [
+        {"key": "announcement_channel", "change": {"where": "here"}},
+        {"key": "announcement_channel", "change": {"where": "default"}},
+        {"key": "announcement_channel", "change": {"where": "channel", "channel": "123"}},
+        {"key": "timezone", "change": {"zone": "Europe/London"}},
+        {"key": "announcement_hour", "change": {"hour": 9}},
+        {"key": "ping_count", "change": {"count": 4, "max_raised": False, "max_pings": 9}},
+        {"key": "ping_count", "change": {"count": 10, "max_raised": True, "max_pings": 10}},
+        {"key": "max_pings", "change": {"max_pings": 12}},
+        {"key": "escalate_after", "change": {"minutes": 90}},
+        {"key": "followup_after", "change": {"minutes": 60}},
+        {"key": "craving_cooldown", "change": {"minutes": 15}},
+        {"key": "craving_cooldown", "change": {"minutes": 0}},
+        {"key": "call_expiry", "change": {"minutes": 45}},
+        {"key": "supporter_rest", "change": {"minutes": 120}},
+        {"key": "supporter_rest", "change": {"minutes": 0}},
+        {"key": "milestones", "change": {"steps": ["1d", "30d"], "yearly": True, "default": False}},
+        {"key": "milestones", "change": {"steps": ["1d", "6m"], "yearly": False, "default": False}},
+        {"key": "milestones", "change": {"steps": [], "yearly": True, "default": False}},
+        {"key": "milestones", "change": {"steps": ["1d"], "yearly": True, "default": True}},
+        {"key": "locale", "change": {"locale": "en"}},
+        {"key": "resources", "change": {"default": False}},
+        {"key": "resources", "change": {"default": True}},
+        {"key": "meetings", "change": {"count": 2}},
+        {"key": "meetings", "change": {"count": 0}},
+    ],
+    T.SET_INVALID: [
+        invalid("pingcount", "unknown_key", suggestions=["ping_count"]),
+        invalid("frobnicate", "unknown_key", suggestions=[]),
+        *(invalid(key, "missing") for key in KEYS),
+        {**invalid("announcement_channel", "bad_channel"), "platform": "discord"},
+        invalid("ping_count", "not_a_number"),
+        invalid("max_pings", "out_of_range"),
+        invalid("escalate_after", "bad_duration"),
+        invalid("followup_after", "out_of_range"),
+        invalid("announcement_hour", "bad_hour"),
+        invalid("announcement_hour", "whole_hour"),
+        invalid("timezone", "unknown_zone", suggestions=["Europe/London"]),
+        invalid("timezone", "unknown_zone", suggestions=[]),
+        invalid("locale", "unknown_locale", locales=["en"]),
+        invalid("resources", "too_long", limit=1500),
+        *(
+            invalid("milestones", "schedule", problem=p, position=2, max_steps=40, max_amount=1200)
+            for p in (
+                "empty",
+                "bad_token",
+                "out_of_range",
+                "duplicate",
+                "too_many",
+                "yearly_not_last",
+                "other",
+            )
+        ),
+        *(
+            invalid("meetings", "meeting", problem=p, position=1, limit=80)
+            for p in (
+                "bad_weekday",
+                "bad_time",
+                "no_title",
+                "title_too_long",
+                "bad_link",
+                "two_links",
+                "too_many",
+                "other",
+            )
+        ),
+        invalid("timezone", "something_new"),
+    ],
+}

@@ -1,0 +1,33 @@
+"""Sample contexts for the resources and meetings templates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.flows.resources import T
+
+ONLINE = {"weekday": 0, "time": "19:00", "title": "Online NA", "link": "https://example.org/join"}
+BASEMENT = {"weekday": 3, "time": "20:00", "title": "Basement group", "link": ""}
+
+SAMPLES: dict[str, list[dict[str, Any]]] = {
+    T.RESOURCES: [
+        {"resources": None},
+        {"resources": ""},
+        {"resources": "Ana's line: 555-0100\nMeetings: St Mary's hall, Mondays"},
+    ],
+    T.MEETINGS: [
+        {"meetings": [ONLINE, BASEMENT], "zone": "Europe/London", "reminding": False},
+        {"meetings": [BASEMENT], "zone": "UTC", "reminding": True},
+        {"meetings": [], "zone": "UTC", "reminding": False},
+    ],
+    T.MEETINGS_REMIND_SET: [
+        {"on": True, "count": 2},
+        {"on": True, "count": 0},
+        {"on": False, "count": 2},
+    ],
+    T.MEETINGS_USAGE: [{"reminding": True}, {"reminding": False}],
+    T.MEETING_REMINDER: [
+        {"meetings": [ONLINE], "zone": "Europe/London"},
+        {"meetings": [ONLINE, BASEMENT], "zone": "UTC"},
+    ],
+}
