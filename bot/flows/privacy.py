@@ -1,7 +1,104 @@
-"""``/mydata`` and ``/forgetme``: everything stored about a member, sent or erased."""
+"""``/mydata`` and ``/forgetme``: everything stored about a member, sent or erased.
+
+Recovery status is health data, so a member can always see all of it and have all of it erased.
+Erasure deletes the person row, which cascades through every table that refers to them; the
+final "everything is erased" message is queued after the delete, with no ``person`` on it, so
+that it still reaches them. That row keeps only the address of their private chat, and its text
+is cleared once sent. Dedupe keys of handled events are opaque platform ids (an update or an
+interaction, never a person) and expire by age, so they stay.
+"""
 
 from __future__ import annotations
 
-from bot.flows import Flows
+import logging
+from enum import StrEnum
+from typing import Any
 
-flows = Flows()
+from bot.domain.replies import Attachment, Button, Reply, Target, Template
+from bot.flows import Flows
+from bot.turn import Turn
+
+log = logging.getLogger(__name__)
+
+FILENAME = "homegroup-mydata.json"
+ERASE = "privacy.erase"
+KEEP = "privacy.keep"
+
+
+class T(StrEnum):
+    MYDATA = "mydata"
+    FORGETME_CONFIRM = "forgetme_confirm"
+    FORGETME_DONE = "forgetme_done"
+    FORGETME_CANCELLED = "forgetme_cancelled"
+    LABEL_FORGET_YES = "label_forget_yes"
+    LABEL_FORGET_CANCEL = "label_forget_cancel"
+
+
+async def my_data(turn: Turn, args: str) -> None:
+    """Send the member, privately, everything stored about them as a JSON file."""
+    sections = await turn.tx.everything_about(turn.me)
+    data: dict[str, Any] = {
+        "about": "Everything Homegroup stores about you. Times are UTC.",
+        "exported_at": turn.now.isoformat(),
+        "tables": sections,
+    }
+    records = sum(len(rows) for rows in sections.values())
+    await turn.tell(
+        turn.me,
+        T.MYDATA,
+        {"filename": FILENAME, "records": records},
+        attachment=Attachment(FILENAME, data),
+    )
+    assert turn.origin is not None
+    if not turn.origin.private:
+        await turn.say(Template.SENT_PRIVATELY)
+
+
+async def forget_me(turn: Turn, args: str) -> None:
+    """Ask, privately, whether to erase everything about the member."""
+    await turn.say(
+        T.FORGETME_CONFIRM,
+        private=True,
+        buttons=(
+            Button(T.LABEL_FORGET_YES, ERASE, turn.me.key),
+            Button(T.LABEL_FORGET_CANCEL, KEEP, turn.me.key),
+        ),
+    )
+
+
+async def erase(turn: Turn, payload: str) -> None:
+    """Erase every row about the member, then tell them it is done."""
+    if payload != turn.me.key:
+        await turn.say(Template.BUTTON_UNKNOWN, private=True)
+        return
+    origin = turn.origin
+    assert origin is not None
+    await turn.tx.erase_person(turn.me)
+    log.info("erased one member's data on their request")
+    # Queued after the delete and about nobody, so the erasure cannot take it with it.
+    await turn.send(
+        Reply(
+            T.FORGETME_DONE,
+            Target(origin.platform, person=origin.person, interaction=origin.interaction),
+        )
+    )
+
+
+async def keep(turn: Turn, payload: str) -> None:
+    """Erase nothing."""
+    if turn.message is not None and await turn.tx.outbox_target(turn.message) is None:
+        # The question went with an erasure already: there is nothing left to keep.
+        await turn.say(Template.BUTTON_UNKNOWN, private=True)
+        return
+    context = {"who": turn.who}
+    if turn.message is None or (
+        await turn.edit(turn.message, T.FORGETME_CANCELLED, context, about=turn.me.key) is None
+    ):
+        await turn.say(T.FORGETME_CANCELLED, private=True)
+
+
+flows = Flows(
+    commands={"mydata": my_data, "forgetme": forget_me},
+    buttons={ERASE: erase, KEEP: keep},
+    templates=(T,),
+)

@@ -1,7 +1,322 @@
-"""``/relapse``: a private, judgment-free restart of the count, and ``/history``."""
+"""``/relapse``: a private, judgment-free restart of the count, and ``/history``.
+
+Everything here is answered privately: a restart is the member's own business, so a group sees
+at most the neutral "sent you the answer privately" line. A confirmation comes first, so a slip
+of the thumb cannot restart a count, and its button carries both the old and the new clean date:
+a second press finds the old date gone and restarts nothing.
+
+After a restart the member's milestones are kept private in every group (``/share on`` brings
+them back): a group that watched someone reach 29 days and is then told they have 1 day would
+learn of the restart, which is never announced.
+"""
 
 from __future__ import annotations
 
-from bot.flows import Flows
+import logging
+from datetime import date
+from enum import StrEnum
+from typing import Any
 
-flows = Flows()
+from bot.domain.cleantime import CleanDateError, calendar_span, local_today, parse_clean_date
+from bot.domain.model import PRIMARY, Counter
+from bot.domain.replies import Button, Mention, Template
+from bot.flows import Flows
+from bot.flows.cleantime import reschedule
+from bot.storage.queries.relapse import Restart
+from bot.turn import Turn
+
+log = logging.getLogger(__name__)
+
+MAX_NOTE = 500
+"""The longest private note on a restart, in characters."""
+HISTORY_SHOWN = 20
+"""Restarts listed by ``/history``, the latest ones."""
+
+
+class T(StrEnum):
+    RELAPSE_NONE = "relapse_none"
+    RELAPSE_DATE_INVALID = "relapse_date_invalid"
+    RELAPSE_CONFIRM = "relapse_confirm"
+    RELAPSE_CONFIRMED = "relapse_confirmed"
+    RELAPSE_CANCELLED = "relapse_cancelled"
+    RELAPSE_STALE = "relapse_stale"
+    RELAPSE_DONE = "relapse_done"
+    RELAPSE_TOLD = "relapse_told"
+    RELAPSE_SUPPORTER = "relapse_supporter"
+    RELAPSE_NOTE_HOW = "relapse_note_how"
+    RELAPSE_NOTE_SAVED = "relapse_note_saved"
+    RELAPSE_NOTE_INVALID = "relapse_note_invalid"
+    HISTORY = "history"
+    LABEL_RELAPSE_YES = "label_relapse_yes"
+    LABEL_RELAPSE_CANCEL = "label_relapse_cancel"
+    LABEL_RELAPSE_TELL = "label_relapse_tell"
+    LABEL_RELAPSE_NOTE = "label_relapse_note"
+
+
+YES = "relapse.yes"
+CANCEL = "relapse.cancel"
+TELL = "relapse.tell"
+NOTE = "relapse.note"
+
+
+async def relapse(turn: Turn, args: str) -> None:
+    """Ask, privately, whether to restart the count from today or the date given."""
+    word, _, rest = args.partition(" ")
+    if word.lower() == "note":
+        await _save_note(turn, rest.strip())
+        return
+    current = await _primary(turn)
+    if current is None:
+        await turn.say(T.RELAPSE_NONE, private=True)
+        return
+    today = local_today(turn.now, await turn.zone_of(turn.me))
+    try:
+        new = parse_clean_date(args, today) if args else today
+    except CleanDateError as error:
+        await turn.say(
+            T.RELAPSE_DATE_INVALID,
+            {"reason": error.reason, "today": today.isoformat(), "since": None},
+            private=True,
+        )
+        return
+    if new < current.clean_since:
+        await turn.say(
+            T.RELAPSE_DATE_INVALID,
+            {
+                "reason": "before_current",
+                "today": today.isoformat(),
+                "since": current.clean_since.isoformat(),
+            },
+            private=True,
+        )
+        return
+    await _ask(turn, current, new, today, offered=False)
+
+
+async def offer_restart(turn: Turn) -> None:
+    """Open the restart gently, e.g. after a member answered "I used" to a follow-up."""
+    current = await _primary(turn)
+    if current is None:
+        await turn.say(T.RELAPSE_NONE, {"offered": True}, private=True)
+        return
+    today = local_today(turn.now, await turn.zone_of(turn.me))
+    await _ask(turn, current, max(today, current.clean_since), today, offered=True)
+
+
+async def _ask(turn: Turn, current: Counter, new: date, today: date, *, offered: bool) -> None:
+    payload = f"{new.isoformat()} {current.clean_since.isoformat()}"
+    await turn.say(
+        T.RELAPSE_CONFIRM,
+        {
+            "new": new.isoformat(),
+            "today": new == today,
+            "since": current.clean_since.isoformat(),
+            "offered": offered,
+        },
+        private=True,
+        buttons=(
+            Button(T.LABEL_RELAPSE_YES, YES, payload),
+            Button(T.LABEL_RELAPSE_CANCEL, CANCEL, payload),
+        ),
+    )
+
+
+async def confirm(turn: Turn, payload: str) -> None:
+    """Restart the count: the old one goes into the private history, the new one begins."""
+    dates = _read_payload(payload)
+    if dates is None:
+        await turn.say(Template.BUTTON_UNKNOWN, private=True)
+        return
+    new, old = dates
+    current = await _primary(turn)
+    today = local_today(turn.now, await turn.zone_of(turn.me))
+    if (
+        current is not None
+        and current.clean_since == new
+        and await turn.tx.has_restart(turn.me.key, PRIMARY, old, new)
+    ):
+        await _close(turn, T.RELAPSE_STALE, {"done": True, "new": new.isoformat()})
+        return
+    if current is None or current.clean_since != old or new > today or new < old:
+        await _close(turn, T.RELAPSE_STALE, {"done": False, "new": new.isoformat()})
+        return
+    restart_id = await turn.tx.record_restart(turn.me.key, PRIMARY, old, new, turn.now)
+    await turn.tx.set_counter(turn.me.key, PRIMARY, new, turn.now)
+    paused = 0
+    for membership in await turn.tx.memberships_of(turn.me.key):
+        if membership.share:
+            await turn.tx.set_share(membership.community, turn.me.key, False)
+            paused += 1
+    await reschedule(turn, turn.me)
+    log.info("restart %d recorded", restart_id)
+    await _close(
+        turn,
+        T.RELAPSE_CONFIRMED,
+        {"new": new.isoformat(), "today": new == today, "paused": paused > 0},
+    )
+    await turn.say(
+        T.RELAPSE_DONE,
+        {"resources": await _resources(turn)},
+        private=True,
+        buttons=(
+            Button(T.LABEL_RELAPSE_TELL, TELL, str(restart_id)),
+            Button(T.LABEL_RELAPSE_NOTE, NOTE, str(restart_id)),
+        ),
+    )
+
+
+async def cancel(turn: Turn, payload: str) -> None:
+    """Leave the count as it is."""
+    dates = _read_payload(payload)
+    current = await _primary(turn)
+    if dates is not None and current is not None and current.clean_since != dates[1]:
+        # Yes (or a new /cleandate) came first; this Cancel cannot undo it, so do not say so.
+        new, old = dates
+        done = current.clean_since == new and await turn.tx.has_restart(
+            turn.me.key, PRIMARY, old, new
+        )
+        await _close(turn, T.RELAPSE_STALE, {"done": done, "new": current.clean_since.isoformat()})
+        return
+    await _close(turn, T.RELAPSE_CANCELLED, {})
+
+
+async def tell_supporters(turn: Turn, payload: str) -> None:
+    """Tell the member's craving supporters, privately, that they could use a message."""
+    restart = await _own_restart(turn, payload)
+    if restart is None:
+        await turn.say(Template.BUTTON_UNKNOWN, private=True)
+        return
+    if not await turn.tx.claim_supporters_told(restart.id, turn.me.key, turn.now):
+        await turn.say(T.RELAPSE_TOLD, {"count": 0, "before": True}, private=True)
+        return
+    told: set[str] = set()
+    for membership in await turn.tx.memberships_of(turn.me.key):
+        for row in await turn.tx.supporters(membership.community, "cravings"):
+            supporter = row.person
+            if supporter.key == turn.me.key or supporter.key in told:
+                continue
+            told.add(supporter.key)
+            await turn.tell(
+                supporter,
+                T.RELAPSE_SUPPORTER,
+                {"member": turn.who},
+                mentions=(Mention(turn.me.platform_id, turn.me.name),),
+            )
+    log.info("restart %d: %d supporters told", restart.id, len(told))
+    await turn.say(T.RELAPSE_TOLD, {"count": len(told), "before": False}, private=True)
+
+
+async def note_how(turn: Turn, payload: str) -> None:
+    """Explain how to keep a private note on the restart."""
+    await turn.say(T.RELAPSE_NOTE_HOW, {"limit": MAX_NOTE}, private=True)
+
+
+async def _save_note(turn: Turn, text: str) -> None:
+    assert turn.origin is not None
+    if not turn.origin.private:
+        # The text was typed where others can read it: keep it nowhere and repeat it nowhere.
+        await turn.say(T.RELAPSE_NOTE_INVALID, {"reason": "group", "limit": MAX_NOTE}, private=True)
+        return
+    reason = None
+    if not text:
+        reason = "empty"
+    elif len(text) > MAX_NOTE:
+        reason = "too_long"
+    latest = await turn.tx.latest_restart(turn.me.key)
+    if reason is None and latest is None:
+        reason = "no_restart"
+    if reason is not None or latest is None:
+        await turn.say(T.RELAPSE_NOTE_INVALID, {"reason": reason, "limit": MAX_NOTE})
+        return
+    await turn.tx.set_restart_note(latest.id, text)
+    await turn.say(
+        T.RELAPSE_NOTE_SAVED,
+        {"restarted_on": latest.restarted_on.isoformat(), "replaced": latest.note is not None},
+    )
+
+
+async def show_history(turn: Turn, args: str) -> None:
+    """List the member's own restarts, privately."""
+    restarts = await turn.tx.restarts_of(turn.me.key)
+    current = await _primary(turn)
+    today = local_today(turn.now, await turn.zone_of(turn.me))
+    shown = restarts[-HISTORY_SHOWN:]
+    await turn.say(
+        T.HISTORY,
+        {
+            "restarts": [_restart_context(r) for r in reversed(shown)],
+            "earlier": len(restarts) - len(shown),
+            "current": None
+            if current is None
+            else {
+                "since": current.clean_since.isoformat(),
+                "days": max(0, (today - current.clean_since).days),
+            },
+        },
+        private=True,
+    )
+
+
+def _restart_context(restart: Restart) -> dict[str, Any]:
+    span = calendar_span(restart.clean_since, max(restart.clean_since, restart.restarted_on))
+    return {
+        "since": restart.clean_since.isoformat(),
+        "until": restart.restarted_on.isoformat(),
+        "days": max(0, (restart.restarted_on - restart.clean_since).days),
+        "span": {"years": span.years, "months": span.months, "days": span.days},
+        "note": restart.note,
+    }
+
+
+async def _close(turn: Turn, template: str, context: dict[str, Any]) -> None:
+    """Replace the pressed confirmation, so its buttons cannot be pressed again."""
+    context = {"who": turn.who, **context}
+    if turn.message is None or (
+        await turn.edit(turn.message, template, context, about=turn.me.key) is None
+    ):
+        await turn.say(template, context, private=True)
+
+
+async def _primary(turn: Turn) -> Counter | None:
+    counters = await turn.tx.counters_of(turn.me.key)
+    return next((c for c in counters if c.name == PRIMARY), None)
+
+
+async def _own_restart(turn: Turn, payload: str) -> Restart | None:
+    if not payload.isdigit() or len(payload) > 18:
+        return None
+    return await turn.tx.restart_of(turn.me.key, int(payload))
+
+
+async def _resources(turn: Turn) -> str | None:
+    """The crisis lines of the group asked in, else of the member's first group."""
+    if turn.community is not None:
+        return turn.community.settings.resources
+    for membership in await turn.tx.memberships_of(turn.me.key):
+        community = await turn.tx.get_community(membership.community)
+        if community is not None:
+            return community.settings.resources
+    return None
+
+
+def _read_payload(payload: str) -> tuple[date, date] | None:
+    """Read "NEW OLD" ISO dates back from a button; None when it is anything else."""
+    parts = payload.split(" ")
+    if len(parts) != 2:
+        return None
+    try:
+        return date.fromisoformat(parts[0]), date.fromisoformat(parts[1])
+    except ValueError:
+        return None
+
+
+flows = Flows(
+    commands={
+        "relapse": relapse,
+        "restart": relapse,
+        "reset": relapse,
+        "history": show_history,
+    },
+    buttons={YES: confirm, CANCEL: cancel, TELL: tell_supporters, NOTE: note_how},
+    templates=(T,),
+)

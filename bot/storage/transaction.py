@@ -22,6 +22,7 @@ from bot.storage.queries.base import Queries, day, instant
 from bot.storage.queries.calls import CallQueries
 from bot.storage.queries.craving import CravingQueries
 from bot.storage.queries.meetings import MeetingQueries
+from bot.storage.queries.privacy import PrivacyQueries
 from bot.storage.queries.relapse import RelapseQueries
 
 
@@ -449,5 +450,7 @@ class CoreQueries(Queries):
         )
 
 
-class Transaction(CoreQueries, CravingQueries, CallQueries, RelapseQueries, MeetingQueries):
+class Transaction(
+    CoreQueries, CravingQueries, CallQueries, RelapseQueries, MeetingQueries, PrivacyQueries
+):
     """One open transaction: everything a flow reads and writes goes through here."""

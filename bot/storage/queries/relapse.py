@@ -2,8 +2,104 @@
 
 from __future__ import annotations
 
-from bot.storage.queries.base import Queries
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from bot.storage.port import Row
+from bot.storage.queries.base import Queries, day, instant
+
+
+@dataclass(frozen=True, slots=True)
+class Restart:
+    """A count that ended and the day the next one started; private to its member."""
+
+    id: int
+    person: str
+    counter: str
+    clean_since: date
+    """The first day of the count that ended."""
+    restarted_on: date
+    """The first day of the count that followed it."""
+    note: str | None
+    created_at: datetime
+    supporters_told_at: datetime | None
+
+
+def _restart(row: Row) -> Restart:
+    told = row["supporters_told_at"]
+    return Restart(
+        id=int(row["id"]),
+        person=row["person"],
+        counter=row["counter"],
+        clean_since=day(row["clean_since"]),
+        restarted_on=day(row["restarted_on"]),
+        note=row["note"],
+        created_at=instant(row["created_at"]),
+        supporters_told_at=None if told is None else instant(told),
+    )
 
 
 class RelapseQueries(Queries):
     """Restarts and the private history."""
+
+    async def record_restart(
+        self, person: str, counter: str, clean_since: date, restarted_on: date, now: datetime
+    ) -> int:
+        """Keep the count that ended in the member's private history; return the row's id."""
+        row = await self._db.fetch_one(
+            "INSERT INTO restarts (person, counter, clean_since, restarted_on, created_at)"
+            " VALUES (?, ?, ?, ?, ?) RETURNING id",
+            (person, counter, clean_since, restarted_on, now),
+        )
+        assert row is not None
+        return int(row["id"])
+
+    async def has_restart(
+        self, person: str, counter: str, clean_since: date, restarted_on: date
+    ) -> bool:
+        """Whether this very restart (from this count to this new date) is already recorded."""
+        row = await self._db.fetch_one(
+            "SELECT id FROM restarts WHERE person = ? AND counter = ? AND clean_since = ?"
+            " AND restarted_on = ?",
+            (person, counter, clean_since, restarted_on),
+        )
+        return row is not None
+
+    async def restarts_of(self, person: str) -> list[Restart]:
+        """The member's restarts, oldest first."""
+        rows = await self._db.fetch_all(
+            "SELECT id, person, counter, clean_since, restarted_on, note, created_at,"
+            " supporters_told_at FROM restarts WHERE person = ? ORDER BY created_at, id",
+            (person,),
+        )
+        return [_restart(r) for r in rows]
+
+    async def latest_restart(self, person: str) -> Restart | None:
+        row = await self._db.fetch_one(
+            "SELECT id, person, counter, clean_since, restarted_on, note, created_at,"
+            " supporters_told_at FROM restarts WHERE person = ?"
+            " ORDER BY created_at DESC, id DESC LIMIT 1",
+            (person,),
+        )
+        return None if row is None else _restart(row)
+
+    async def restart_of(self, person: str, restart_id: int) -> Restart | None:
+        """One restart, only if it is this member's own."""
+        row = await self._db.fetch_one(
+            "SELECT id, person, counter, clean_since, restarted_on, note, created_at,"
+            " supporters_told_at FROM restarts WHERE id = ? AND person = ?",
+            (restart_id, person),
+        )
+        return None if row is None else _restart(row)
+
+    async def set_restart_note(self, restart_id: int, note: str | None) -> None:
+        await self._db.execute("UPDATE restarts SET note = ? WHERE id = ?", (note, restart_id))
+
+    async def claim_supporters_told(self, restart_id: int, person: str, now: datetime) -> bool:
+        """Mark that the supporters are being told of this restart; False if they were before."""
+        changed = await self._db.execute(
+            "UPDATE restarts SET supporters_told_at = ?"
+            " WHERE id = ? AND person = ? AND supporters_told_at IS NULL",
+            (now, restart_id, person),
+        )
+        return changed == 1
