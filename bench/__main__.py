@@ -9,7 +9,7 @@ import platform
 import sqlite3
 import time
 
-from bench import cleantime, milestones
+from bench import cleantime, craving, milestones
 from bench.support import NOW
 
 
@@ -20,6 +20,7 @@ def main(argv: list[str] | None = None) -> None:
     members = 1_000 if quick else 10_000
     sizes = [10_000, 20_000] if quick else [10_000, 100_000, 1_000_000]
     repeats = 3 if quick else 9
+    cravings = 2_000 if quick else 5_000
     print(
         f"Homegroup benchmarks{' (--quick)' if quick else ''}:"
         f" Python {platform.python_version()}, SQLite {sqlite3.sqlite_version},"
@@ -28,6 +29,7 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     asyncio.run(cleantime.run(members))
     asyncio.run(milestones.run(sizes, repeats))
+    asyncio.run(craving.run(cravings))
     print(f"total {time.perf_counter() - started:.0f} s")
 
 
