@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from bot.clock import Clock, SystemClock
 from bot.core import Core
+from bot.flows import housekeeping
 from bot.outbox import OutboxWorker, Sender
 from bot.render import Dialect, Renderer, load_danger_words
 from bot.settings import Settings
@@ -60,4 +61,6 @@ async def bootstrap(
     )
     app = App(settings, store, clock, core, TimerLoop(store, core, clock))
     core.on_outbox = app.wake
+    async with store.transaction() as tx:
+        await housekeeping.arm(tx, clock.now())
     return app

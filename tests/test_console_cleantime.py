@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from bot.app import App
 from bot.clock import ManualClock
 from tests.conftest import START, Transcript
 
@@ -130,3 +131,9 @@ async def test_moving_to_a_zone_a_day_behind_shows_day_zero(
     await console.say("/timezone Pacific/Auckland", "/cleandate today")
     await console.say("/timezone America/New_York")  # still 29 November there
     assert "0 days — just for today." in await console.say("/days")
+
+
+async def test_help_names_every_command_a_member_uses(console: Transcript, app: App) -> None:
+    answer = await console.say("/help")
+    for command in app.core.commands - {"help", "start", "cleantime", "restart", "reset"}:
+        assert f"/{command}" in answer, command

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from bot.app import App
@@ -164,3 +166,23 @@ async def test_a_timer_fires_once_even_if_two_loops_see_it(
     loops = [TimerLoop(store, core, clock) for _ in range(2)]
     await asyncio.gather(*(loop.fire_due() for loop in loops))
     assert fired == [1]
+
+
+async def test_old_sent_messages_and_dedupe_keys_are_forgotten(
+    app: App, clock: ManualClock, database: Path
+) -> None:
+    origin = Origin("console", "group", "sam", "Sam", community="group")
+    await app.core.handle(CommandIssued("k1", origin, "help"))
+    sender = ScriptedSender()
+    sender.platform = "console"
+    assert await app.add_sender(sender).drain() == 1
+    for _ in range(8):
+        clock.advance(timedelta(days=1))
+        await app.timers.fire_due()
+    with sqlite3.connect(database) as db:
+        assert db.execute("SELECT COUNT(*) FROM outbox").fetchone()[0] == 0
+        assert db.execute("SELECT COUNT(*) FROM handled_inbounds").fetchone()[0] == 0
+        assert (
+            db.execute("SELECT COUNT(*) FROM timers WHERE kind = 'housekeeping'").fetchone()[0] == 1
+        )
+    assert await app.core.handle(CommandIssued("k1", origin, "help")), "an old key is forgotten"

@@ -47,6 +47,7 @@ def all_flows() -> Flows:
         cleantime,
         craving,
         help,
+        housekeeping,
         milestones,
         privacy,
         relapse,
@@ -56,6 +57,6 @@ def all_flows() -> Flows:
 
     table = Flows()
     modules = (help, cleantime, milestones, supporters, craving, calls, relapse, admin, resources)
-    for module in (*modules, privacy):
+    for module in (*modules, privacy, housekeeping):
         table.add(module.flows)
     return table

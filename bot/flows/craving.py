@@ -73,13 +73,18 @@ async def craving(turn: Turn, args: str) -> None:
     if open_craving is not None and joins:
         craving_id = open_craving.id
     else:
+        assert turn.origin is not None
         craving_id = await turn.tx.create_craving(
-            community.key if community else None, turn.me.key, _chat(turn), turn.now
+            community.key if community else None,
+            turn.me.key,
+            turn.origin.chat,
+            turn.origin.private,
+            turn.now,
         )
 
     pinged: list[Person] = []
     if community is not None and (open_craving is None or danger):
-        pinged = await _ping_round(turn, craving_id, community, turn.me, note)
+        pinged = await _choose(turn, craving_id, community, turn.me)
         if open_craving is None:
             await turn.tx.schedule(
                 ESCALATE,
@@ -95,54 +100,85 @@ async def craving(turn: Turn, args: str) -> None:
             key=f"{FOLLOW_UP}:{craving_id}",
             about=turn.me.key,
         )
+    # In a group the answer itself mentions the supporters: one message, not two. A craving
+    # shared privately stays private: its supporters are told in their own private chats.
+    in_group = turn.community is not None
+    context = _reply_context(craving_id, pinged=len(pinged), cooldown=open_craving is not None)
+    if in_group:
+        context["supporters"] = [{"id": p.platform_id, "name": p.name} for p in pinged]
     message = await turn.say(
         T.REPLY,
-        _reply_context(craving_id, pinged=len(pinged), cooldown=open_craving is not None),
-        buttons=_reply_buttons(craving_id, for_peers=turn.community is not None),
+        context,
+        buttons=_reply_buttons(craving_id, for_peers=in_group),
+        mentions=[Mention(p.platform_id, p.name) for p in pinged] if in_group else (),
     )
     await turn.tx.set_craving_message(craving_id, message)
+    if pinged and not in_group:
+        assert community is not None
+        await _send_pings(turn, craving_id, community, turn.me, pinged, note)
 
 
 async def _ping_round(
-    turn: Turn, craving_id: int, community: Community, member: Person, note: str
+    turn: Turn, craving_id: int, community: Community, member: Person
 ) -> list[Person]:
     """Ping the next fair few supporters of this craving, if any are free."""
-    craving = await turn.tx.get_craving(craving_id)
-    assert craving is not None
-    settings = community.settings
+    chosen = await _choose(turn, craving_id, community, member)
+    await _send_pings(turn, craving_id, community, member, chosen, "")
+    return chosen
+
+
+async def _choose(
+    turn: Turn, craving_id: int, community: Community, member: Person
+) -> list[Person]:
+    """Choose the next supporters for this craving (never one already pinged in it)."""
     already = await turn.tx.craving_pinged(craving_id)
-    room = settings.max_pings - len(already)
+    room = community.settings.max_pings - len(already)
     chosen = await pick_supporters(
         turn,
         community,
         "cravings",
-        count=min(settings.ping_count, room),
+        count=min(community.settings.ping_count, room),
         exclude={member.key, *already},
     )
+    if chosen:
+        await turn.tx.record_craving_pings(craving_id, [p.key for p in chosen], turn.now)
+    return chosen
+
+
+async def _send_pings(
+    turn: Turn,
+    craving_id: int,
+    community: Community,
+    member: Person,
+    chosen: list[Person],
+    note: str,
+) -> None:
+    """Mention the chosen in the chat where the craving was shared, or tell them privately."""
     if not chosen:
-        return []
-    await turn.tx.record_craving_pings(craving_id, [p.key for p in chosen], turn.now)
+        return
+    craving = await turn.tx.get_craving(craving_id)
+    assert craving is not None
     context = {
         "member": {"id": member.platform_id, "name": member.name},
         "note": note,
         "supporters": [{"id": p.platform_id, "name": p.name} for p in chosen],
-        "private": craving.chat != community.chat,
+        "private": craving.private,
     }
     buttons = [Button(T.LABEL_IM_HERE, "craving.claim", str(craving_id))]
-    if craving.chat == community.chat:
+    if craving.private:  # the member asked privately: their supporters hear privately too
+        for supporter in chosen:
+            await turn.tell(supporter, T.PING, context, buttons=buttons)
+    else:
         await turn.post(
             community,
             T.PING,
             context,
+            chat=craving.chat,
             buttons=buttons,
             mentions=[Mention(p.platform_id, p.name) for p in chosen],
             about=member.key,
         )
-    else:  # the member asked privately: their supporters hear privately too
-        for supporter in chosen:
-            await turn.tell(supporter, T.PING, context, buttons=buttons)
     log.info("craving %d: pinged %d supporters", craving_id, len(chosen))
-    return chosen
 
 
 async def claim(turn: Turn, payload: str) -> None:
@@ -217,7 +253,7 @@ async def struggling(turn: Turn, payload: str) -> None:
     more = 0
     community = await turn.tx.get_community(craving.community) if craving.community else None
     if community is not None:
-        more = len(await _ping_round(turn, craving.id, community, turn.me, ""))
+        more = len(await _ping_round(turn, craving.id, community, turn.me))
     await _answer_follow_up(
         turn,
         "struggling",
@@ -248,7 +284,7 @@ async def escalate(turn: Turn, payload: dict[str, Any]) -> None:
     member = await turn.tx.get_person(craving.person)
     if community is None or member is None:
         return
-    if await _ping_round(turn, craving.id, community, member, ""):
+    if await _ping_round(turn, craving.id, community, member):
         await turn.tx.schedule(
             ESCALATE,
             turn.now + timedelta(minutes=community.settings.escalate_after),
@@ -339,11 +375,6 @@ async def _home_community(turn: Turn) -> Community | None:
     return None
 
 
-def _chat(turn: Turn) -> str:
-    assert turn.origin is not None
-    return turn.origin.chat
-
-
 def _actions(craving_id: int) -> list[str]:
     """Three suggestions, a different three for each craving."""
     start = (craving_id * 3) % len(ACTIONS)
@@ -354,6 +385,7 @@ def _reply_context(craving_id: int, *, pinged: int, cooldown: bool) -> dict[str,
     return {
         "actions": _actions(craving_id),
         "pinged": pinged,
+        "supporters": [],
         "cooldown": cooldown,
         "claimed_by": None,
         "passed": False,
@@ -371,6 +403,7 @@ def _edited_context(
         "who": {"id": member.platform_id, "name": member.name},
         "actions": _actions(craving.id),
         "pinged": 0,
+        "supporters": [],
         "cooldown": False,
         "claimed_by": claimed_by,
         "passed": passed,

@@ -368,6 +368,12 @@ class CoreQueries(Queries):
             (now, reason, outbox_id),
         )
 
+    async def forget_outbox_before(self, cutoff: datetime) -> int:
+        """Delete messages that left (or failed for good) before ``cutoff``."""
+        return await self._db.execute(
+            "DELETE FROM outbox WHERE COALESCE(sent_at, failed_at) < ?", (cutoff,)
+        )
+
     async def outbox_target(self, outbox_id: int) -> Target | None:
         """Where an earlier message went, so that it can be edited in place."""
         row = await self._db.fetch_one("SELECT target FROM outbox WHERE id = ?", (outbox_id,))

@@ -10,6 +10,7 @@ ANA = {"id": "9", "name": "Ana"}
 REPLY = {
     "actions": list(ACTIONS),
     "pinged": 3,
+    "supporters": [],
     "cooldown": False,
     "claimed_by": None,
     "passed": False,
@@ -20,6 +21,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     T.REPLY: [
         REPLY,
         {**REPLY, "pinged": 0, "cooldown": True},
+        {**REPLY, "supporters": [ANA, {"id": "10", "name": "Ben"}]},
         {**REPLY, "pinged": 0},
         {**REPLY, "claimed_by": ANA},
         {**REPLY, "passed": True},

@@ -38,6 +38,7 @@ class Craving:
     community: str | None
     person: str
     chat: str
+    private: bool
     message: int | None
     pinged: bool
     claimed_by: str | None
@@ -107,12 +108,12 @@ class CravingQueries(Queries):
     # -- cravings -------------------------------------------------------------------------------
 
     async def create_craving(
-        self, community: str | None, person: str, chat: str, now: datetime
+        self, community: str | None, person: str, chat: str, private: bool, now: datetime
     ) -> int:
         row = await self._db.fetch_one(
-            "INSERT INTO cravings (community, person, chat, created_at) VALUES (?, ?, ?, ?)"
-            " RETURNING id",
-            (community, person, chat, now),
+            "INSERT INTO cravings (community, person, chat, private, created_at)"
+            " VALUES (?, ?, ?, ?, ?) RETURNING id",
+            (community, person, chat, private, now),
         )
         assert row is not None
         return int(row["id"])
@@ -176,7 +177,8 @@ class CravingQueries(Queries):
 
 
 _CRAVING = (
-    "SELECT id, community, person, chat, message, pinged, claimed_by, outcome, created_at"
+    "SELECT id, community, person, chat, private, message, pinged, claimed_by, outcome,"
+    " created_at"
     " FROM cravings"
 )
 
@@ -187,6 +189,7 @@ def _craving(row: Row) -> Craving:
         community=row["community"],
         person=row["person"],
         chat=row["chat"],
+        private=bool(row["private"]),
         message=row["message"],
         pinged=bool(row["pinged"]),
         claimed_by=row["claimed_by"],

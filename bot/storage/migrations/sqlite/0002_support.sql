@@ -16,6 +16,7 @@ CREATE TABLE cravings (
     community   TEXT REFERENCES communities (key) ON DELETE CASCADE,
     person      TEXT NOT NULL REFERENCES people (key) ON DELETE CASCADE,
     chat        TEXT NOT NULL,
+    private     BOOLEAN NOT NULL DEFAULT FALSE,  -- shared in a private chat, not the group
     message     INTEGER,                         -- outbox id of the reply with the buttons
     pinged      BOOLEAN NOT NULL DEFAULT FALSE,  -- started a round of pings (for the cooldown)
     claimed_by  TEXT REFERENCES people (key) ON DELETE SET NULL,

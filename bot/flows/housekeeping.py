@@ -1,0 +1,39 @@
+"""Daily housekeeping: forget what no longer needs keeping.
+
+Sent messages keep only their platform id (for edits) and whom they concerned; after a week
+even that goes, since "a relapse answer went to this person" is itself health data. Dedupe
+keys go after a week too: no platform redelivers an update that late.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.flows import Flows
+from bot.storage import Transaction
+from bot.turn import Turn
+
+log = logging.getLogger(__name__)
+
+HOUSEKEEPING = "housekeeping"
+EVERY = timedelta(days=1)
+KEEP = timedelta(days=7)
+
+
+async def arm(tx: Transaction, now: datetime) -> None:
+    """Make sure the daily run exists (a keyed timer: arming twice changes nothing)."""
+    await tx.schedule(HOUSEKEEPING, now + EVERY, key=HOUSEKEEPING)
+
+
+async def run(turn: Turn, payload: dict[str, Any]) -> None:
+    """Prune old sent messages and dedupe keys, then arm the next run."""
+    cutoff = turn.now - KEEP
+    messages = await turn.tx.forget_outbox_before(cutoff)
+    keys = await turn.tx.forget_inbounds_before(cutoff)
+    log.info("housekeeping: forgot %d old messages and %d dedupe keys", messages, keys)
+    await arm(turn.tx, turn.now)
+
+
+flows = Flows(timers={HOUSEKEEPING: run})
