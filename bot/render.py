@@ -7,6 +7,7 @@ mention only the people the reply lists in ``mentions``; anyone else is printed 
 
 from __future__ import annotations
 
+import calendar
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -195,7 +196,7 @@ class Renderer:
             dialect.link(str(url), safe(url if text is None else text))
         )
         env.filters["longdate"] = _long_date
-        env.filters["weekday"] = lambda iso: date.fromisoformat(str(iso)).strftime("%A")
+        env.filters["weekday"] = _weekday
         env.filters["plural"] = _plural
         return env
 
@@ -211,6 +212,13 @@ def load_danger_words(locale: str, overrides: Path | None) -> DangerWords:
         if extra.is_file():
             words += DangerWords.parse(extra.read_text(encoding="utf-8"))
     return words
+
+
+def _weekday(value: str | int) -> str:
+    """The English day name of an ISO date, or of a weekday number (0 is Monday)."""
+    if isinstance(value, int):
+        return calendar.day_name[value % 7]
+    return date.fromisoformat(str(value)).strftime("%A")
 
 
 def _long_date(iso: str) -> str:

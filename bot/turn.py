@@ -63,7 +63,7 @@ class Turn:
     @property
     def who(self) -> dict[str, str]:
         """The asking member as templates print or mention them."""
-        return {"id": self.me.platform_id, "name": self.me.name}
+        return self.me.ref
 
     async def send(
         self, reply: Reply, *, locale: str | None = None, about: str | None = None
@@ -126,7 +126,7 @@ class Turn:
             Reply(
                 template,
                 Target(person.platform, person=person.platform_id),
-                {"who": {"id": person.platform_id, "name": person.name}, **(context or {})},
+                {"who": person.ref, **(context or {})},
                 tuple(buttons),
                 tuple(mentions),
                 attachment,
@@ -177,6 +177,43 @@ class Turn:
         return await self.send(
             Reply(template, target, context or {}, tuple(buttons), tuple(mentions)), about=about
         )
+
+    async def edit_pressed(
+        self,
+        template: str,
+        context: dict[str, Any] | None = None,
+        *,
+        buttons: Iterable[Button] = (),
+    ) -> int | None:
+        """Edit the message whose button was pressed, if it was sent privately to the presser.
+
+        Button payloads can be forged, so a press may name any message: only the presser's
+        own private messages are theirs to change.
+        """
+        if self.message is None:
+            return None
+        original = await self.tx.outbox_target(self.message)
+        if original is None or original.person != self.me.platform_id:
+            return None
+        return await self.edit(
+            self.message,
+            template,
+            {"who": self.who, **(context or {})},
+            buttons=buttons,
+            about=self.me.key,
+        )
+
+    async def home_community(self) -> Community | None:
+        """The group this event belongs to: where it happened, else the person's first group."""
+        if self.community is not None:
+            return self.community
+        if self.person is None:
+            return None
+        for membership in await self.tx.memberships_of(self.person.key):
+            community = await self.tx.get_community(membership.community)
+            if community is not None:
+                return community
+        return None
 
     async def zone_of(self, person: Person) -> ZoneInfo:
         """The zone a person sees dates in: their own, else this or their first group's."""

@@ -21,6 +21,11 @@ class Person:
     name: str
     timezone: str | None = None
 
+    @property
+    def ref(self) -> dict[str, str]:
+        """The person as a template prints or mentions them: ``{"id", "name"}``."""
+        return {"id": self.platform_id, "name": self.name}
+
 
 @dataclass(frozen=True, slots=True)
 class Community:

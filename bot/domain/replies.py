@@ -109,3 +109,15 @@ class Reply:
     buttons: tuple[Button, ...] = ()
     mentions: tuple[Mention, ...] = ()
     attachment: Attachment | None = None
+
+
+MAX_ID = 2**62
+"""Ids in button payloads are row ids; anything larger was never one of ours."""
+
+
+def parse_id(payload: str) -> int | None:
+    """Read a row id from a button payload, which may be forged: None unless plain digits."""
+    if not (payload.isascii() and payload.isdigit()) or len(payload) > 18:
+        return None
+    value = int(payload)
+    return value if 0 < value < MAX_ID else None

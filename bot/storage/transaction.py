@@ -18,7 +18,7 @@ from bot.domain.model import (
 )
 from bot.domain.replies import Attachment, Button, Mention, Reply, Target
 from bot.storage.port import Row
-from bot.storage.queries.base import Queries, day, instant
+from bot.storage.queries.base import Queries, day, instant, person_from_row
 from bot.storage.queries.calls import CallQueries
 from bot.storage.queries.craving import CravingQueries
 from bot.storage.queries.meetings import MeetingQueries
@@ -52,16 +52,6 @@ class DueTimer:
     due_at: datetime
     payload: dict[str, Any]
     attempts: int
-
-
-def _person(row: Row, prefix: str = "") -> Person:
-    return Person(
-        key=row[f"{prefix}key"],
-        platform=row[f"{prefix}platform"],
-        platform_id=row[f"{prefix}platform_id"],
-        name=row[f"{prefix}name"],
-        timezone=row[f"{prefix}timezone"],
-    )
 
 
 def _community(row: Row, prefix: str = "") -> Community:
@@ -107,13 +97,13 @@ class CoreQueries(Queries):
             (key, platform, platform_id, name, now),
         )
         assert row is not None
-        return _person(row)
+        return person_from_row(row)
 
     async def get_person(self, key: str) -> Person | None:
         row = await self._db.fetch_one(
             "SELECT key, platform, platform_id, name, timezone FROM people WHERE key = ?", (key,)
         )
-        return None if row is None else _person(row)
+        return None if row is None else person_from_row(row)
 
     async def set_person_timezone(self, key: str, timezone: str | None) -> None:
         await self._db.execute("UPDATE people SET timezone = ? WHERE key = ?", (timezone, key))
@@ -197,7 +187,7 @@ class CoreQueries(Queries):
             " WHERE m.community = ? AND m.share",
             (PRIMARY, community),
         )
-        return [(_person(r), day(r["clean_since"])) for r in rows]
+        return [(person_from_row(r), day(r["clean_since"])) for r in rows]
 
     # -- counters -------------------------------------------------------------------------------
 
@@ -254,7 +244,7 @@ class CoreQueries(Queries):
         return [
             DueAnnouncement(
                 community=_community(r, "k_"),
-                person=_person(r, "p_"),
+                person=person_from_row(r, "p_"),
                 milestone=r["announce_milestone"],
                 day=day(r["announce_day"]),
                 due_at=instant(r["announce_due_at"]),

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from bot.storage.port import Connection
+from bot.domain.model import Person
+from bot.storage.port import Connection, Row
 
 
 class Queries:
@@ -27,3 +28,14 @@ def day(value: Any) -> date:
     if isinstance(value, date):
         return value
     return date.fromisoformat(value)
+
+
+def person_from_row(row: Row, prefix: str = "") -> Person:
+    """Read a person from a row that selected people's columns (optionally prefixed)."""
+    return Person(
+        key=row[f"{prefix}key"],
+        platform=row[f"{prefix}platform"],
+        platform_id=row[f"{prefix}platform_id"],
+        name=row[f"{prefix}name"],
+        timezone=row[f"{prefix}timezone"],
+    )

@@ -9,7 +9,7 @@ from typing import Literal
 
 from bot.domain.model import Person
 from bot.storage.port import Row
-from bot.storage.queries.base import Queries, instant
+from bot.storage.queries.base import Queries, instant, person_from_row
 
 Role = Literal["cravings", "calls", "practice"]
 """What a supporter opted in to: craving pings, calls, practice calls."""
@@ -91,7 +91,7 @@ class CravingQueries(Queries):
         )
         return [
             SupporterRow(
-                Person(r["key"], r["platform"], r["platform_id"], r["name"], r["timezone"]),
+                person_from_row(r),
                 r["supporter_hours"],
                 None if r["last_pinged_at"] is None else instant(r["last_pinged_at"]),
             )
