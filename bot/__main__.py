@@ -11,7 +11,7 @@ import sys
 from bot.app import bootstrap
 from bot.clock import ShiftedClock
 from bot.settings import Settings, SettingsError, configure_logging
-from bot.storage.sqlite import SqliteStore
+from bot.storage.sqlite import MigrationError, SqliteStore
 
 log = logging.getLogger("bot")
 
@@ -38,9 +38,17 @@ def main(argv: list[str] | None = None) -> int:
     level = settings.log_level if settings.log_level_set or not quiet_console else "WARNING"
     configure_logging(level)
 
-    if args.command == "migrate":
+    try:
+        return _start(args.command, settings, getattr(args, "member", "Sam"))
+    except MigrationError as error:
+        print(f"homegroup: {settings.database}: {error}", file=sys.stderr)
+        return 2
+
+
+def _start(command: str, settings: Settings, member: str) -> int:
+    if command == "migrate":
         return asyncio.run(_migrate(settings))
-    if args.command == "run" and settings.platforms:
+    if command == "run" and settings.platforms:
         names = " and ".join(settings.platforms)
         print(
             f"homegroup: the {names} adapter is not part of this version yet;"
@@ -48,9 +56,8 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
-    if args.command == "run":
+    if command == "run":
         print("homegroup: no TELEGRAM_TOKEN or DISCORD_TOKEN is set, so here is the console.")
-    member = getattr(args, "member", "Sam")
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_console(settings, member))
     return 0

@@ -112,7 +112,10 @@ class OutboxWorker:
             await self._fail(message, "template failed to render")
             return None
         except Exception:
-            log.exception("sender failed on outbox row %d; retrying later", message.id)
+            log.exception("sender failed on outbox row %d", message.id)
+            if message.attempts + 1 >= MAX_ATTEMPTS:
+                await self._fail(message, f"gave up after {MAX_ATTEMPTS} failed attempts")
+                return None
             async with self._store.transaction() as tx:
                 await tx.mark_retry(
                     message.id, self._clock.now() + timedelta(seconds=backoff(message.attempts))
@@ -128,15 +131,22 @@ class OutboxWorker:
             await tx.mark_failed(message.id, reason[:200], self._clock.now())
 
     async def run(self) -> None:
-        """Deliver forever: at once when woken, else at the next retry or every few seconds."""
+        """Deliver forever: at once when woken, else at the next retry or every few seconds.
+
+        A failure of the store itself (a locked or full disk) is logged and retried after a
+        pause; the loop never dies, since a member may be waiting for the next message.
+        """
         while True:
             self.wake.clear()
-            await self.drain()
-            async with self._store.transaction() as tx:
-                next_at = await tx.next_outbox_attempt(self.platform)
             timeout = POLL
-            if next_at is not None:
-                timeout = min(POLL, max(0.0, (next_at - self._clock.now()).total_seconds()))
+            try:
+                await self.drain()
+                async with self._store.transaction() as tx:
+                    next_at = await tx.next_outbox_attempt(self.platform)
+                if next_at is not None:
+                    timeout = min(POLL, max(0.0, (next_at - self._clock.now()).total_seconds()))
+            except Exception:
+                log.exception("%s outbox worker failed; trying again shortly", self.platform)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), timeout)
 

@@ -133,8 +133,8 @@ class Renderer:
         try:
             compiled = env.get_template(f"{template}.j2")
             text = compiled.render({**context, "_allowed_mentions": allowed})
-        except jinja2.TemplateError as error:
-            raise RenderError(f"template {template!r} ({locale}): {error}") from error
+        except Exception as error:  # a filter's ValueError as much as a template's own error
+            raise RenderError(f"template {template!r} ({locale}): {error!r}") from error
         text = _BLANK_RUNS.sub(
             "\n\n", "\n".join(line.rstrip() for line in text.strip().splitlines())
         )

@@ -12,10 +12,12 @@ from bot.core import Core
 from bot.domain.inbound import TimerFired
 from bot.outbox import backoff
 from bot.storage import Store
+from bot.storage.transaction import DueTimer
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
+KEYED_RETRY = timedelta(hours=1)
 BATCH = 100
 POLL = 5.0
 
@@ -43,13 +45,25 @@ class TimerLoop:
                         fired += 1
                 except Exception:
                     log.exception("timer %d (%s) failed", timer.id, timer.kind)
-                    async with self._store.transaction() as tx:
-                        if timer.attempts + 1 >= MAX_ATTEMPTS:
-                            log.error("timer %d (%s) dropped", timer.id, timer.kind)
-                            await tx.drop_timer(timer.id)
-                        else:
-                            later = self._clock.now() + timedelta(seconds=backoff(timer.attempts))
-                            await tx.postpone_timer(timer.id, later)
+                    await self._after_failure(timer)
+
+    async def _after_failure(self, timer: DueTimer) -> None:
+        """Push a failed timer back; drop a one-off after its last attempt.
+
+        A keyed timer (the milestone run, meeting reminders, housekeeping) is never dropped:
+        losing it would silently stop every announcement, so it waits an hour and tries again.
+        """
+        async with self._store.transaction() as tx:
+            if timer.attempts + 1 < MAX_ATTEMPTS:
+                later = self._clock.now() + timedelta(seconds=backoff(timer.attempts))
+                await tx.postpone_timer(timer.id, later)
+            elif timer.key is not None:
+                await tx.postpone_timer(timer.id, self._clock.now() + KEYED_RETRY)
+            else:
+                log.error(
+                    "timer %d (%s) dropped after %d attempts", timer.id, timer.kind, MAX_ATTEMPTS
+                )
+                await tx.drop_timer(timer.id)
 
     async def next_due(self) -> float | None:
         """Seconds until the next timer, if any."""
@@ -61,8 +75,13 @@ class TimerLoop:
         """Fire timers forever, waking for the next one or when the core adds one."""
         while True:
             self.wake.clear()
-            await self.fire_due()
-            wait = await self.next_due()
-            timeout = POLL if wait is None else min(POLL, max(0.0, wait))
+            timeout = POLL
+            try:
+                await self.fire_due()
+                wait = await self.next_due()
+                if wait is not None:
+                    timeout = min(POLL, max(0.0, wait))
+            except Exception:
+                log.exception("timer loop failed; trying again shortly")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.wake.wait(), timeout)

@@ -186,3 +186,30 @@ async def test_old_sent_messages_and_dedupe_keys_are_forgotten(
             db.execute("SELECT COUNT(*) FROM timers WHERE kind = 'housekeeping'").fetchone()[0] == 1
         )
     assert await app.core.handle(CommandIssued("k1", origin, "help")), "an old key is forgotten"
+
+
+async def test_a_keyed_timer_is_never_dropped(store: SqliteStore, clock: ManualClock) -> None:
+    async def broken(turn: Turn, payload: dict[str, Any]) -> None:
+        raise RuntimeError("bug")
+
+    core = Core(store, clock, flows=Flows(timers={"milestones": broken}))
+    timers = TimerLoop(store, core, clock)
+    async with store.transaction() as tx:
+        await tx.schedule("milestones", START, key="milestones")
+    for _ in range(12):
+        clock.advance(timedelta(minutes=61))
+        await timers.fire_due()
+    async with store.transaction() as tx:
+        assert await tx.next_timer_due() is not None, "still armed, retried hourly"
+
+
+async def test_a_sender_that_keeps_crashing_gives_up_on_the_row(
+    store: SqliteStore, clock: ManualClock
+) -> None:
+    sender = ScriptedSender(*[ValueError("boom") for _ in range(MAX_ATTEMPTS + 5)])
+    worker = OutboxWorker(store, sender, clock)
+    await enqueue(store, "a")
+    for _ in range(MAX_ATTEMPTS + 3):
+        await worker.drain()
+        clock.advance(timedelta(minutes=10))
+    assert len(sender.script) == 5, "no attempts after the last one"

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date, timedelta
 
 import pytest
 
 from bot.domain.replies import Button, Mention, Reply, Target, Template
-from bot.storage.sqlite import SqliteStore
+from bot.storage.sqlite import MigrationError, SqliteStore
 from tests.conftest import START
 
 LATER = START + timedelta(hours=1)
@@ -163,3 +164,13 @@ async def test_reopening_applies_no_migration_twice(tmp_path) -> None:  # type: 
         async with store.transaction() as tx:
             await tx.set_meta("opened", "yes")
         await store.close()
+
+
+async def test_a_database_from_a_newer_version_is_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "newer.db"
+    store = await SqliteStore.open(path)
+    await store.close()
+    with sqlite3.connect(path) as db:
+        db.execute("INSERT INTO schema_migrations VALUES (99, '2030-01-01 00:00:00.000000')")
+    with pytest.raises(MigrationError, match="made by a newer version"):
+        await SqliteStore.open(path)

@@ -94,11 +94,11 @@ class SqliteStore:
             "CREATE TABLE IF NOT EXISTS schema_migrations ("
             " version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL)"
         )
-        async with self._db.execute("SELECT MAX(version) FROM schema_migrations") as cursor:
-            row = await cursor.fetchone()
-        current = (row[0] if row else None) or 0
-        for version, sql in migrations("sqlite"):
-            if version <= current:
+        async with self._db.execute("SELECT version FROM schema_migrations") as cursor:
+            applied = {int(row[0]) for row in await cursor.fetchall()}
+        available = migrations("sqlite")
+        for version, sql in pending(applied, [v for v, _ in available], available):
+            if version in applied:
                 continue
             applied_at = _bind(datetime.now(UTC))
             try:
@@ -126,6 +126,25 @@ class SqliteStore:
 
     async def close(self) -> None:
         await self._db.close()
+
+
+class MigrationError(Exception):
+    """The database's schema history does not match this version of Homegroup."""
+
+
+def pending(
+    applied: set[int], known: list[int], available: list[tuple[int, str]]
+) -> list[tuple[int, str]]:
+    """The migrations still to apply; refuse a database from a newer or divergent version."""
+    unknown = sorted(applied - set(known))
+    if unknown:
+        raise MigrationError(
+            f"the database has migration {unknown[0]:04d}, which this version of Homegroup"
+            " does not know: it was made by a newer version"
+        )
+    if applied != set(known[: len(applied)]):
+        raise MigrationError("the database skipped a migration; restore it from a backup")
+    return [(v, sql) for v, sql in available if v not in applied]
 
 
 def migrations(backend: str) -> list[tuple[int, str]]:

@@ -52,6 +52,7 @@ class DueTimer:
     due_at: datetime
     payload: dict[str, Any]
     attempts: int
+    key: str | None = None
 
 
 def _community(row: Row, prefix: str = "") -> Community:
@@ -403,7 +404,7 @@ class CoreQueries(Queries):
 
     async def due_timers(self, now: datetime, limit: int) -> list[DueTimer]:
         rows = await self._db.fetch_all(
-            "SELECT id, kind, due_at, payload, attempts FROM timers WHERE due_at <= ?"
+            "SELECT id, kind, key, due_at, payload, attempts FROM timers WHERE due_at <= ?"
             " ORDER BY due_at, id LIMIT ?",
             (now, limit),
         )
@@ -414,6 +415,7 @@ class CoreQueries(Queries):
                 due_at=instant(r["due_at"]),
                 payload=json.loads(r["payload"]),
                 attempts=int(r["attempts"]),
+                key=r["key"],
             )
             for r in rows
         ]
