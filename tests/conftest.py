@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,6 +43,24 @@ async def app(database: Path, clock: ManualClock) -> AsyncIterator[App]:
     built = await bootstrap(Settings(database=str(database)), clock=clock)
     yield built
     await built.close()
+
+
+def sections(output: str) -> list[tuple[str, str]]:
+    """Split console output into (header, body) pairs, one per bot message."""
+    parts = re.split(r"^── (.+?) ──$", output, flags=re.MULTILINE)
+    return list(zip(parts[1::2], parts[2::2], strict=True))
+
+
+def group_text(output: str) -> str:
+    """Everything the bot said in the group."""
+    return "\n".join(body for header, body in sections(output) if header.startswith("in the group"))
+
+
+def private_to(output: str, name: str) -> str:
+    """Everything the bot said privately to ``name``."""
+    return "\n".join(
+        body for header, body in sections(output) if header.startswith(f"privately to {name}")
+    )
 
 
 class Transcript:

@@ -2,7 +2,8 @@
 
 Each line is typed by the current member in the group. ``/dm LINE`` types in that member's private
 chat with the bot, ``/as NAME`` switches member (the first member named is the group's admin),
-``/tap N`` presses button N of the last message that had buttons, and ``/wait 2h`` moves the
+``/tap N`` presses button N of the last message with buttons that the current member can see
+(in the group or their own private chat), and ``/wait 2h`` moves the
 console's clock forward, firing every timer that falls due, in order. The clock's offset is kept
 in the database, so a console session can be picked up again.
 """
@@ -37,6 +38,7 @@ class _Shown:
     outbox_id: int
     chat: str
     buttons: tuple[Button, ...]
+    order: int
 
 
 class ConsoleSender:
@@ -64,7 +66,8 @@ class Console:
         self._members: dict[str, str] = {}
         self._admin = self._member_id(first_member)
         self._current = self._admin
-        self._last_buttons: _Shown | None = None
+        self._buttons: dict[str, _Shown] = {}
+        """The last message with buttons in each chat (the group, or a member's private chat)."""
         self._worker = app.add_sender(ConsoleSender(self))
 
     @property
@@ -108,7 +111,9 @@ class Console:
             ]
             self._print("  ".join(labels))
             chat = f"dm:{target.person}" if target.person is not None else (target.chat or GROUP)
-            self._last_buttons = _Shown(message.id, chat, message.buttons)
+            # A button on an edited message belongs to the message first sent.
+            original = target.edit_of or message.id
+            self._buttons[chat] = _Shown(original, chat, message.buttons, order=message.id)
         self._print("")
 
     # -- input --------------------------------------------------------------------------------
@@ -170,7 +175,8 @@ class Console:
         await self._settle()
 
     async def _tap(self, rest: str) -> None:
-        shown = self._last_buttons
+        visible = [self._buttons[c] for c in (GROUP, f"dm:{self._current}") if c in self._buttons]
+        shown = max(visible, key=lambda s: s.order) if visible else None
         if shown is None or not rest.isdigit() or not 1 <= int(rest) <= len(shown.buttons):
             self._note("tap_usage", count=0 if shown is None else len(shown.buttons))
             return
