@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from bot.app import App
 from bot.clock import ManualClock
-from tests.conftest import START, Transcript
+from tests.conftest import START, Transcript, group_text, private_to
 
 TODAY = START.date()
 
@@ -49,13 +49,20 @@ async def test_every_accepted_form(console: Transcript) -> None:
         assert f"your clean date is {shown}" in answer, typed
 
 
-async def test_named_counters_are_shown_but_not_announced(console: Transcript) -> None:
-    await console.say(f"/cleandate {ago(100)}", f"/cleandate {ago(29)} nicotine")
+async def test_named_counters_are_shown_privately_and_not_announced(
+    console: Transcript,
+) -> None:
+    await console.say(f"/cleandate {ago(100)}")
+    set_named = await console.say(f"/cleandate {ago(29)} gambling")
+    assert "gambling" in private_to(set_named, "Sam")
+    assert "gambling" not in group_text(set_named)
     days = await console.say("/days")
-    assert "Sam, since" in days
-    assert "100 days clean" in days
-    assert "nicotine since" in days
-    assert "29 days clean" in days
+    group, private = days.split("── privately to Sam ──")
+    assert "Sam, since" in group
+    assert "100 days clean" in group
+    assert "gambling" not in group
+    assert "gambling since" in private
+    assert "29 days clean" in private
     assert "30 days clean today" not in await console.say("/wait 2d")
 
 

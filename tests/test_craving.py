@@ -12,21 +12,7 @@ from bot.app import App, bootstrap
 from bot.clock import ManualClock
 from bot.domain.inbound import ButtonPressed, CommandIssued, Origin
 from bot.settings import Settings
-from tests.conftest import START, Transcript
-
-
-def sections(output: str) -> list[tuple[str, str]]:
-    """Split console output into (header, body) pairs, one per bot message."""
-    parts = re.split(r"^── (.+?) ──$", output, flags=re.MULTILINE)
-    return list(zip(parts[1::2], parts[2::2], strict=True))
-
-
-def group_text(output: str) -> str:
-    return "\n".join(body for header, body in sections(output) if header.startswith("in the group"))
-
-
-def private_to(output: str, name: str) -> str:
-    return "\n".join(body for header, body in sections(output) if header == f"privately to {name}")
+from tests.conftest import START, Transcript, group_text, private_to, sections
 
 
 async def supporters(console: Transcript, *names: str) -> None:
@@ -45,6 +31,7 @@ async def test_craving_answers_at_once_and_pings_three_supporters(console: Trans
     assert len(sections(answer)) == 1, "one message: the answer carries the pings"
     assert len(re.findall(r"@(Ana|Ben|Cy|Dee)", group)) == 3
     assert "could one of you reach out to Sam?" in group
+    assert "I'll check in with you privately at 12:20." in group
     assert "[1] I'm here  [2] It passed  [3] Call me" in answer
 
 
@@ -81,8 +68,8 @@ async def test_follow_up_asks_privately_and_records_the_outcome(console: Transcr
     assert "How did it go with the craving?" in follow_up
     assert "[1] It passed  [2] Still struggling  [3] I used" in asked
     passed = await console.say("/tap 1")
-    assert "You rode it out. That's 1 of the 1 craving you've logged that passed." in passed
-    assert "You've ridden out 1 of the 1 craving you logged." in await console.say("/cravings")
+    assert "You rode it out. Remember this one: cravings pass." in passed
+    assert "You rode out the craving you logged." in await console.say("/cravings")
 
 
 async def test_it_passed_on_the_group_message_stops_escalation_and_follow_up(
@@ -149,7 +136,7 @@ async def test_a_private_craving_pings_supporters_privately(console: Transcript)
     answer = await console.say("/dm /craving")
     assert "in the group" not in answer
     assert "asked for support privately" in private_to(answer, "Ana")
-    assert "from your group to reach out to you privately" in private_to(answer, "Sam")
+    assert "I've asked 1 person from your group to reach out to you." in private_to(answer, "Sam")
     assert "Thank you for saying it, Sam." in private_to(answer, "Sam")
 
 
@@ -206,3 +193,33 @@ async def test_escalation_and_follow_up_survive_a_crash(database: Path) -> None:
         ).fetchone()[0]
     assert pings == 6, "the first round and one escalation, once"
     assert follow_ups == 1
+
+
+async def test_a_claim_from_another_group_is_refused(app: App, database: Path) -> None:
+    await app.core.handle(CommandIssued("s", _origin("ana"), "supporter", "on"))
+    await app.core.handle(CommandIssued("c", _origin("sam"), "craving"))
+    stranger = Origin("console", "elsewhere", "zed", "Zed", community="elsewhere")
+    assert await app.core.handle(ButtonPressed("p", stranger, "craving.claim", "1"))
+    forged = ButtonPressed("q", _origin("kim"), "craving.claim", "²")
+    assert await app.core.handle(forged), "a forged payload is answered, not an error"
+    with sqlite3.connect(database) as db:
+        assert db.execute("SELECT claimed_by FROM cravings").fetchall() == [(None,)]
+        answers = db.execute(
+            "SELECT template FROM outbox WHERE person IN ('console:zed', 'console:kim')"
+        ).fetchall()
+    assert answers == [("button_unknown",), ("button_unknown",)]
+
+
+async def test_a_new_craving_after_one_passed_brings_new_pings(console: Transcript) -> None:
+    await supporters(console, *[f"S{n}" for n in range(6)])
+    await console.say("/craving", "/tap 2")  # it passed
+    again = await console.say("/wait 5m", "/craving")
+    assert len(re.findall(r"@S\d", group_text(again))) == 3
+    assert "still on their way" not in again
+
+
+async def test_still_struggling_can_still_be_claimed(console: Transcript) -> None:
+    await supporters(console, *[f"S{n}" for n in range(6)])
+    await console.say("/craving", "/wait 20m", "/tap 2")  # follow-up: still struggling
+    claimed = await console.say("/as S5", "/tap 1", "/as S4", "/tap 1")
+    assert "is on the way to you" in private_to(claimed, "Sam")

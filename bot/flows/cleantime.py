@@ -64,7 +64,7 @@ async def set_clean_date(turn: Turn, args: str) -> None:
             "shared": shared,
             "in_group": turn.community is not None,
         },
-        private=turn.community is not None and not shared,
+        private=turn.community is not None and (not shared or bool(name)),
     )
 
 
@@ -76,10 +76,22 @@ async def show_days(turn: Turn, args: str) -> None:
         return
     today = local_today(turn.now, await turn.zone_of(turn.me))
     schedule = _schedule(turn.community)
+    primary = [c for c in counters if c.name == PRIMARY]
+    named = [c for c in counters if c.name]
+    if primary and await _shares_here(turn):
+        # The group may see the count the member shares there; named counts stay private.
+        await turn.say(Template.DAYS, {"counters": [_counter_context(primary[0], today, schedule)]})
+        if named:
+            await turn.tell(
+                turn.me,
+                Template.DAYS,
+                {"counters": [_counter_context(c, today, schedule) for c in named]},
+            )
+        return
     await turn.say(
         Template.DAYS,
         {"counters": [_counter_context(c, today, schedule) for c in counters]},
-        private=not await _shares_here(turn),
+        private=True,
     )
 
 

@@ -23,8 +23,10 @@ from typing import Any
 
 from bot.domain.community import CommunitySettings
 from bot.domain.model import Community, Person
-from bot.domain.replies import Button, Mention, Template
+from bot.domain.replies import Button, Mention, Template, parse_id
 from bot.flows import Flows
+from bot.flows.calls import request_call
+from bot.flows.relapse import offer_restart
 from bot.flows.supporters import pick_supporters
 from bot.storage.queries.craving import Craving
 from bot.turn import Turn
@@ -60,39 +62,34 @@ async def craving(turn: Turn, args: str) -> None:
     """Answer at once, then bring in peers."""
     note = " ".join(args.split())[:MAX_NOTE]
     danger = turn.danger.spoken_in(note)
-    community = turn.community or await _home_community(turn)
+    community = await turn.home_community()
     settings = community.settings if community else CommunitySettings()
+    zone = await turn.zone_of(turn.me)
     if danger:
         await turn.tell(turn.me, T.CRISIS, {"resources": settings.resources})
 
+    # A craving while the member's last one is still open joins it: every one gets the answer,
+    # supporters are pinged once. One that passed is closed; a new one starts afresh.
     open_craving = None
     if community is not None:
         since = turn.now - timedelta(minutes=settings.craving_cooldown)
-        open_craving = await turn.tx.latest_pinged_craving(turn.me.key, community.key, since)
-    joins = open_craving is not None and open_craving.outcome is None
-    if open_craving is not None and joins:
-        craving_id = open_craving.id
+        recent = await turn.tx.latest_pinged_craving(turn.me.key, community.key, since)
+        if recent is not None and recent.outcome != "passed":
+            open_craving = recent
+    if open_craving is not None:
+        craving_id, started = open_craving.id, open_craving.created_at
     else:
         assert turn.origin is not None
-        craving_id = await turn.tx.create_craving(
-            community.key if community else None,
-            turn.me.key,
-            turn.origin.chat,
-            turn.origin.private,
+        craving_id, started = (
+            await turn.tx.create_craving(
+                community.key if community else None,
+                turn.me.key,
+                turn.origin.chat,
+                turn.origin.private,
+                turn.now,
+            ),
             turn.now,
         )
-
-    pinged: list[Person] = []
-    if community is not None and (open_craving is None or danger):
-        pinged = await _choose(turn, craving_id, community, turn.me)
-        if open_craving is None:
-            await turn.tx.schedule(
-                ESCALATE,
-                turn.now + timedelta(minutes=settings.escalate_after),
-                {"craving": craving_id},
-                about=turn.me.key,
-            )
-    if not joins:
         await turn.tx.schedule(
             FOLLOW_UP,
             turn.now + timedelta(minutes=settings.followup_after),
@@ -100,12 +97,26 @@ async def craving(turn: Turn, args: str) -> None:
             key=f"{FOLLOW_UP}:{craving_id}",
             about=turn.me.key,
         )
+
+    pinged: list[Person] = []
+    if community is not None and (open_craving is None or danger):
+        pinged = await _choose(turn, craving_id, community, turn.me, rested=not danger)
+        await _escalate_later(turn, craving_id, turn.me, settings)
+
     # In a group the answer itself mentions the supporters: one message, not two. A craving
     # shared privately stays private: its supporters are told in their own private chats.
     in_group = turn.community is not None
-    context = _reply_context(craving_id, pinged=len(pinged), cooldown=open_craving is not None)
-    if in_group:
-        context["supporters"] = [{"id": p.platform_id, "name": p.name} for p in pinged]
+    check_in = started + timedelta(minutes=settings.followup_after)
+    context = {
+        "actions": _actions(craving_id),
+        "pinged": len(pinged),
+        "supporters": [p.ref for p in pinged] if in_group else [],
+        "waiting": open_craving is not None and not pinged,
+        "check_in": check_in.astimezone(zone).strftime("%H:%M"),
+        "private": not in_group,
+        "claimed_by": None,
+        "passed": False,
+    }
     message = await turn.say(
         T.REPLY,
         context,
@@ -118,6 +129,19 @@ async def craving(turn: Turn, args: str) -> None:
         await _send_pings(turn, craving_id, community, turn.me, pinged, note)
 
 
+async def _escalate_later(
+    turn: Turn, craving_id: int, member: Person, settings: CommunitySettings
+) -> None:
+    """Arm this craving's escalation (one per craving: arming again keeps the earlier time)."""
+    await turn.tx.schedule(
+        ESCALATE,
+        turn.now + timedelta(minutes=settings.escalate_after),
+        {"craving": craving_id},
+        key=f"{ESCALATE}:{craving_id}",
+        about=member.key,
+    )
+
+
 async def _ping_round(
     turn: Turn, craving_id: int, community: Community, member: Person
 ) -> list[Person]:
@@ -128,7 +152,7 @@ async def _ping_round(
 
 
 async def _choose(
-    turn: Turn, craving_id: int, community: Community, member: Person
+    turn: Turn, craving_id: int, community: Community, member: Person, *, rested: bool = True
 ) -> list[Person]:
     """Choose the next supporters for this craving (never one already pinged in it)."""
     already = await turn.tx.craving_pinged(craving_id)
@@ -139,6 +163,7 @@ async def _choose(
         "cravings",
         count=min(community.settings.ping_count, room),
         exclude={member.key, *already},
+        rested=rested,
     )
     if chosen:
         await turn.tx.record_craving_pings(craving_id, [p.key for p in chosen], turn.now)
@@ -159,9 +184,9 @@ async def _send_pings(
     craving = await turn.tx.get_craving(craving_id)
     assert craving is not None
     context = {
-        "member": {"id": member.platform_id, "name": member.name},
+        "member": member.ref,
         "note": note,
-        "supporters": [{"id": p.platform_id, "name": p.name} for p in chosen],
+        "supporters": [p.ref for p in chosen],
         "private": craving.private,
     }
     buttons = [Button(T.LABEL_IM_HERE, "craving.claim", str(craving_id))]
@@ -189,29 +214,35 @@ async def claim(turn: Turn, payload: str) -> None:
     if craving.person == turn.me.key:
         await turn.tell(turn.me, T.NOT_YOURS, {"for_member": True})
         return
+    # Payloads can be forged: only someone pinged for this craving, or a member of its group
+    # pressing in that group, may claim it.
+    in_its_group = (
+        not craving.private
+        and turn.community is not None
+        and turn.community.key == craving.community
+    )
+    if not in_its_group and turn.me.key not in await turn.tx.craving_pinged(craving.id):
+        await turn.tell(turn.me, Template.BUTTON_UNKNOWN)
+        return
     if not await turn.tx.claim_craving(craving.id, turn.me.key, turn.now):
         claimer = await turn.tx.get_person(craving.claimed_by) if craving.claimed_by else None
         await turn.tell(
             turn.me,
             T.COVERED,
-            {"claimer": claimer.name if claimer else None, "passed": craving.outcome is not None},
+            {"claimer": claimer.name if claimer else None, "passed": craving.outcome == "passed"},
         )
         return
     member = await turn.tx.get_person(craving.person)
     assert member is not None
-    supporter = {"id": turn.me.platform_id, "name": turn.me.name}
     if craving.message is not None:
-        original = await turn.tx.outbox_target(craving.message)
         await turn.edit(
             craving.message,
             T.REPLY,
-            _edited_context(member, craving, claimed_by=supporter),
-            buttons=_reply_buttons(
-                craving.id, for_peers=original is not None and not original.private
-            ),
+            _edited_context(member, craving, claimed_by=turn.me.ref),
+            buttons=_reply_buttons(craving.id, for_peers=not craving.private),
             about=member.key,
         )
-    await turn.tell(member, T.CLAIMED, {"supporter": supporter})
+    await turn.tell(member, T.CLAIMED, {"supporter": turn.me.ref})
 
 
 async def passed(turn: Turn, payload: str) -> None:
@@ -237,11 +268,9 @@ async def call_me(turn: Turn, payload: str) -> None:
     craving = await _own_craving(turn, payload)
     if craving is None:
         return
-    from bot.flows.calls import request_call
-
     if turn.community is None and craving.community is not None:
         turn.community = await turn.tx.get_community(craving.community)
-    await request_call(turn, practice=False, note="")
+    await request_call(turn, practice=False, note="", private=craving.private)
 
 
 async def struggling(turn: Turn, payload: str) -> None:
@@ -254,6 +283,8 @@ async def struggling(turn: Turn, payload: str) -> None:
     community = await turn.tx.get_community(craving.community) if craving.community else None
     if community is not None:
         more = len(await _ping_round(turn, craving.id, community, turn.me))
+        if more:
+            await _escalate_later(turn, craving.id, turn.me, community.settings)
     await _answer_follow_up(
         turn,
         "struggling",
@@ -270,14 +301,12 @@ async def used(turn: Turn, payload: str) -> None:
         return
     await turn.tx.set_craving_outcome(craving.id, "used")
     await _answer_follow_up(turn, "used")
-    from bot.flows.relapse import offer_restart
-
     await offer_restart(turn)
 
 
 async def escalate(turn: Turn, payload: dict[str, Any]) -> None:
     """Nobody claimed yet: ping the next supporters, or give the member the crisis lines."""
-    craving = await turn.tx.get_craving(int(payload.get("craving", 0)))
+    craving = await turn.tx.get_craving(int(payload["craving"]))
     if craving is None or craving.claimed_by or craving.outcome == "passed":
         return
     community = await turn.tx.get_community(craving.community) if craving.community else None
@@ -285,23 +314,21 @@ async def escalate(turn: Turn, payload: dict[str, Any]) -> None:
     if community is None or member is None:
         return
     if await _ping_round(turn, craving.id, community, member):
-        await turn.tx.schedule(
-            ESCALATE,
-            turn.now + timedelta(minutes=community.settings.escalate_after),
-            {"craving": craving.id},
-            about=member.key,
-        )
+        await _escalate_later(turn, craving.id, member, community.settings)
         return
     await turn.tell(
         member,
         T.NOBODY,
-        {"resources": community.settings.resources, "meetings": _meetings(community)},
+        {
+            "resources": community.settings.resources,
+            "meetings": [m.as_context() for m in community.settings.meetings],
+        },
     )
 
 
 async def follow_up(turn: Turn, payload: dict[str, Any]) -> None:
     """Ask the member privately how it went, unless they already said it passed."""
-    craving = await turn.tx.get_craving(int(payload.get("craving", 0)))
+    craving = await turn.tx.get_craving(int(payload["craving"]))
     if craving is None or craving.outcome is not None:
         return
     member = await turn.tx.get_person(craving.person)
@@ -351,7 +378,8 @@ async def _answer_follow_up(
 
 async def _craving(turn: Turn, payload: str) -> Craving | None:
     """The craving a button names, or a polite answer when the payload is unknown."""
-    craving = await turn.tx.get_craving(int(payload)) if payload.isdigit() else None
+    craving_id = parse_id(payload)
+    craving = None if craving_id is None else await turn.tx.get_craving(craving_id)
     if craving is None:
         await turn.tell(turn.me, Template.BUTTON_UNKNOWN)
     return craving
@@ -366,30 +394,10 @@ async def _own_craving(turn: Turn, payload: str) -> Craving | None:
     return craving
 
 
-async def _home_community(turn: Turn) -> Community | None:
-    """For a craving shared privately: the member's first group, whose supporters can help."""
-    for membership in await turn.tx.memberships_of(turn.me.key):
-        community = await turn.tx.get_community(membership.community)
-        if community is not None:
-            return community
-    return None
-
-
 def _actions(craving_id: int) -> list[str]:
     """Three suggestions, a different three for each craving."""
     start = (craving_id * 3) % len(ACTIONS)
     return [ACTIONS[(start + n) % len(ACTIONS)] for n in range(3)]
-
-
-def _reply_context(craving_id: int, *, pinged: int, cooldown: bool) -> dict[str, Any]:
-    return {
-        "actions": _actions(craving_id),
-        "pinged": pinged,
-        "supporters": [],
-        "cooldown": cooldown,
-        "claimed_by": None,
-        "passed": False,
-    }
 
 
 def _edited_context(
@@ -400,11 +408,13 @@ def _edited_context(
     passed: bool = False,
 ) -> dict[str, Any]:
     return {
-        "who": {"id": member.platform_id, "name": member.name},
+        "who": member.ref,
         "actions": _actions(craving.id),
         "pinged": 0,
         "supporters": [],
-        "cooldown": False,
+        "waiting": False,
+        "check_in": None,
+        "private": craving.private,
         "claimed_by": claimed_by,
         "passed": passed,
     }
@@ -419,13 +429,6 @@ def _reply_buttons(craving_id: int, *, for_peers: bool) -> list[Button]:
         *buttons,
         Button(T.LABEL_PASSED, "craving.passed", ref),
         Button(T.LABEL_CALL_ME, "craving.call", ref),
-    ]
-
-
-def _meetings(community: Community) -> list[dict[str, Any]]:
-    return [
-        {"weekday": m.weekday, "time": m.time, "title": m.title, "link": m.link}
-        for m in community.settings.meetings
     ]
 
 

@@ -71,8 +71,12 @@ async def pick_supporters(
     *,
     count: int,
     exclude: Iterable[str],
+    rested: bool = True,
 ) -> list[Person]:
-    """Choose up to ``count`` supporters fairly and mark them pinged now."""
+    """Choose up to ``count`` supporters fairly and mark them pinged now.
+
+    ``rested=False`` skips the rest between pings: for words of immediate danger.
+    """
     rows = await turn.tx.supporters(community.key, role)
     candidates = []
     by_key = {}
@@ -97,9 +101,9 @@ async def pick_supporters(
         now=turn.now,
         count=count,
         exclude=exclude,
-        rest=timedelta(minutes=community.settings.supporter_rest),
+        rest=timedelta(minutes=community.settings.supporter_rest if rested else 0),
     )
-    await turn.tx.mark_pinged([c.key for c in chosen], turn.now)
+    await turn.tx.mark_pinged([c.key for c in chosen], role, turn.now)
     return [by_key[c.key] for c in chosen]
 
 

@@ -11,7 +11,9 @@ REPLY = {
     "actions": list(ACTIONS),
     "pinged": 3,
     "supporters": [],
-    "cooldown": False,
+    "waiting": False,
+    "check_in": "21:40",
+    "private": False,
     "claimed_by": None,
     "passed": False,
 }
@@ -20,7 +22,8 @@ MEETING = {"weekday": 0, "time": "19:00", "title": "Online NA", "link": "https:/
 SAMPLES: dict[str, list[dict[str, Any]]] = {
     T.REPLY: [
         REPLY,
-        {**REPLY, "pinged": 0, "cooldown": True},
+        {**REPLY, "pinged": 0, "waiting": True},
+        {**REPLY, "private": True, "claimed_by": ANA, "check_in": None},
         {**REPLY, "supporters": [ANA, {"id": "10", "name": "Ben"}]},
         {**REPLY, "pinged": 0},
         {**REPLY, "claimed_by": ANA},
@@ -31,7 +34,12 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"member": ANA, "note": "", "supporters": [ANA], "private": True},
     ],
     T.CRISIS: [{"resources": None}, {"resources": "Call Jo: 555-0100"}],
-    T.NOBODY: [{"resources": None, "meetings": []}, {"resources": None, "meetings": [MEETING]}],
+    T.NOBODY: [
+        {"resources": None, "meetings": []},
+        {"resources": None, "meetings": [MEETING]},
+        {"resources": "Call Jo: 555-0100", "meetings": [{**MEETING, "link": ""}]},
+        {"resources": None, "meetings": [MEETING] * 4},
+    ],
     T.CLAIMED: [{"supporter": ANA}],
     T.COVERED: [
         {"claimer": "Ana", "passed": False},

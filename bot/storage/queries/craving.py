@@ -83,11 +83,12 @@ class CravingQueries(Queries):
         assert role in _ROLES
         rows = await self._db.fetch_all(
             "SELECT p.key, p.platform, p.platform_id, p.name, p.timezone,"
-            " p.supporter_hours, p.last_pinged_at"
+            " p.supporter_hours, r.last_pinged_at"
             " FROM supporters s JOIN people p ON p.key = s.person"
+            " LEFT JOIN supporter_pings r ON r.person = s.person AND r.role = ?"
             " WHERE s.community = ? AND CASE ? WHEN 'cravings' THEN s.cravings"
             " WHEN 'calls' THEN s.calls ELSE s.practice END",
-            (community, role),
+            (role, community, role),
         )
         return [
             SupporterRow(
@@ -98,11 +99,14 @@ class CravingQueries(Queries):
             for r in rows
         ]
 
-    async def mark_pinged(self, people: Iterable[str], now: datetime) -> None:
-        """Remember when these supporters were last pinged, for rest and fairness."""
+    async def mark_pinged(self, people: Iterable[str], role: Role, now: datetime) -> None:
+        """Remember when these supporters were last pinged for ``role``, for rest and fairness."""
         for person in people:
             await self._db.execute(
-                "UPDATE people SET last_pinged_at = ? WHERE key = ?", (now, person)
+                "INSERT INTO supporter_pings (person, role, last_pinged_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (person, role)"
+                " DO UPDATE SET last_pinged_at = excluded.last_pinged_at",
+                (person, role, now),
             )
 
     # -- cravings -------------------------------------------------------------------------------
@@ -137,10 +141,10 @@ class CravingQueries(Queries):
         await self._db.execute("UPDATE cravings SET message = ? WHERE id = ?", (message, craving))
 
     async def claim_craving(self, craving: int, person: str, now: datetime) -> bool:
-        """Let the first supporter claim an open craving; False when someone was first."""
+        """Let the first supporter claim a craving not yet passed; False if someone was first."""
         claimed = await self._db.execute(
             "UPDATE cravings SET claimed_by = ?, claimed_at = ?"
-            " WHERE id = ? AND claimed_by IS NULL AND outcome IS NULL",
+            " WHERE id = ? AND claimed_by IS NULL AND (outcome IS NULL OR outcome <> 'passed')",
             (person, now, craving),
         )
         return claimed == 1

@@ -13,7 +13,6 @@ CREATE TABLE people (
     name         TEXT NOT NULL,
     timezone     TEXT,
     supporter_hours  TEXT,      -- 'HH:MM-HH:MM' in their own zone; NULL: any time
-    last_pinged_at   TIMESTAMP,
     created_at   TIMESTAMP NOT NULL
 );
 

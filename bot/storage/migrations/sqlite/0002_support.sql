@@ -11,6 +11,15 @@ CREATE TABLE supporters (
 );
 CREATE INDEX supporters_by_person ON supporters (person);
 
+-- When a supporter was last pinged, per kind of ping: a craving ping does not make a phone
+-- volunteer rest from calls. Rest and fairness are per person across groups.
+CREATE TABLE supporter_pings (
+    person          TEXT NOT NULL REFERENCES people (key) ON DELETE CASCADE,
+    role            TEXT NOT NULL,
+    last_pinged_at  TIMESTAMP NOT NULL,
+    PRIMARY KEY (person, role)
+);
+
 CREATE TABLE cravings (
     id          INTEGER PRIMARY KEY AUTOINCREMENT,
     community   TEXT REFERENCES communities (key) ON DELETE CASCADE,
