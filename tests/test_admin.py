@@ -21,6 +21,7 @@ from bot.domain.community import CommunitySettings, Meeting
 from bot.domain.settings_keys import (
     DURATIONS,
     KEYS,
+    MAX_RESOURCES,
     SettingError,
     apply,
     find_key,
@@ -100,6 +101,22 @@ async def test_settings_shows_every_key_with_its_value(console: Transcript) -> N
     assert "craving_cooldown: 0 (off)" in answer
 
 
+async def test_settings_asks_to_shorten_resources_saved_before_the_limit(
+    console: Transcript, database: Path
+) -> None:
+    await console.say("/set resources Call Ana: 555-0100")
+    assert "shorten" not in await console.say("/settings")
+    older = {**stored(database), "resources": "x" * 1_500}  # saved when 1,500 were allowed
+    with sqlite3.connect(database) as db:
+        db.execute(
+            "UPDATE communities SET settings = ? WHERE key = 'console:group'",
+            (json.dumps(older),),
+        )
+    answer = await console.say("/settings")
+    assert "resources: your own text, 1,500 characters" in answer
+    assert "over the 800 characters allowed now; please shorten it" in answer
+
+
 async def test_set_alone_lists_the_keys(console: Transcript) -> None:
     answer = await console.say("/set")
     assert "Send /set KEY VALUE" in answer
@@ -137,7 +154,7 @@ async def test_set_alone_lists_the_keys(console: Transcript) -> None:
         ("/set milestones 12m 1y", "same day as an earlier one"),
         ("/set milestones yearly 1d", '"yearly" goes at the end'),
         ("/set locale fr", "a language I have messages in: en."),
-        ("/set resources " + "x" * 1_501, "longer than the 1,500 characters"),
+        ("/set resources " + "x" * 801, "longer than the 800 characters resources can hold"),
         ("/set meetings", "/set meetings needs a value"),
         ("/set meetings Funday 19:00 Online NA", "Meeting 1 should start with a weekday"),
         ("/set meetings Mon 19:00 Online NA; Thu 25:00 Basement", "Meeting 2 needs a 24-hour"),
@@ -146,6 +163,7 @@ async def test_set_alone_lists_the_keys(console: Transcript) -> None:
         ("/set meetings Mon 19:00 NA ftp://example.org", "full web address"),
         ("/set meetings Mon 19:00 NA https://a.org https://b.org", "Meeting 1 has two links"),
         ("/set announcement_channel #general", "couldn't tell which chat"),
+        ("/set announcement_channel 1234567890", "send /set announcement_channel here in it"),
     ],
 )
 async def test_a_bad_value_is_answered_kindly_and_changes_nothing(
@@ -407,54 +425,39 @@ def test_hours(text: str, hour: int) -> None:
 def test_every_duration_key_takes_its_bounds_and_refuses_beyond_them() -> None:
     for key, (low, high) in DURATIONS.items():
         for good in (low, high):
-            change = apply(
-                CommunitySettings(), key, f"{good}m", platform="console", chat="g", locales=["en"]
-            )
+            change = apply(CommunitySettings(), key, f"{good}m", chat="g", locales=["en"])
             assert getattr(change.settings, key) == good
         for bad in (low - 1, high + 1):
             if bad < 0:
                 continue
             with pytest.raises(SettingError) as caught:
-                apply(CommunitySettings(), key, str(bad), platform="console", chat="g", locales=[])
+                apply(CommunitySettings(), key, str(bad), chat="g", locales=[])
             assert (caught.value.key, caught.value.reason) == (key, "out_of_range")
 
 
-@pytest.mark.parametrize(
-    ("value", "chat"), [("<#1234567890>", "1234567890"), ("1234567890", "1234567890")]
-)
-def test_on_discord_a_channel_is_named_by_mention_or_id(value: str, chat: str) -> None:
-    change = apply(
-        CommunitySettings(),
-        "announcement_channel",
-        value,
-        platform="discord",
-        chat="555",
-        locales=["en"],
-    )
-    assert change.settings.announce_chat == chat
-    assert change.details == {"where": "channel", "channel": chat}
-    here = apply(
-        CommunitySettings(),
-        "announcement_channel",
-        "here",
-        platform="discord",
-        chat="555",
-        locales=[],
-    )
-    assert here.settings.announce_chat == "555"
-
-
-def test_on_telegram_a_channel_id_is_not_taken() -> None:
+@pytest.mark.parametrize("value", ["<#1234567890>", "1234567890", "#milestones", "555"])
+def test_a_channel_named_by_mention_or_id_is_refused(value: str) -> None:
+    # A named channel could be another server's; only the chat the admin is in is vouched for.
     with pytest.raises(SettingError) as caught:
-        apply(
-            CommunitySettings(),
-            "announcement_channel",
-            "<#123>",
-            platform="telegram",
-            chat="-100",
-            locales=[],
-        )
-    assert caught.value.reason == "bad_channel"
+        apply(CommunitySettings(), "announcement_channel", value, chat="555", locales=["en"])
+    assert (caught.value.key, caught.value.reason) == ("announcement_channel", "bad_channel")
+
+
+def test_here_names_the_chat_the_admin_typed_in() -> None:
+    here = apply(CommunitySettings(), "announcement_channel", "here", chat="555", locales=[])
+    assert here.settings.announce_chat == "555"
+    assert here.details == {"where": "here"}
+    back = apply(here.settings, "announcement_channel", "default", chat="555", locales=[])
+    assert back.settings.announce_chat is None
+
+
+def test_resources_up_to_the_limit_are_kept_and_one_more_is_refused() -> None:
+    text = "x" * MAX_RESOURCES
+    change = apply(CommunitySettings(), "resources", text, chat="g", locales=[])
+    assert change.settings.resources == text
+    with pytest.raises(SettingError) as caught:
+        apply(CommunitySettings(), "resources", text + "x", chat="g", locales=[])
+    assert (caught.value.reason, caught.value.details) == ("too_long", {"limit": MAX_RESOURCES})
 
 
 def test_meetings_read_as_admins_write_them() -> None:
@@ -538,9 +541,9 @@ def test_any_meeting_text_is_read_or_refused_cleanly(text: str) -> None:
 
 def test_apply_never_touches_the_settings_it_was_given() -> None:
     before = CommunitySettings()
-    change = apply(before, "ping_count", "5", platform="console", chat="g", locales=["en"])
+    change = apply(before, "ping_count", "5", chat="g", locales=["en"])
     assert before.ping_count == 3
     assert change.settings.ping_count == 5
     with pytest.raises(SettingError) as caught:
-        apply(before, "locale", "fr", platform="console", chat="g", locales=["en"])
+        apply(before, "locale", "fr", chat="g", locales=["en"])
     assert caught.value.details == {"locales": ["en"]}

@@ -33,7 +33,9 @@ def in_group(transcript: str) -> str:
 
 
 def privately(transcript: str, name: str) -> str:
-    return "".join(body for where, body in sections(transcript) if where == f"privately to {name}")
+    """What ``name`` read in their private chat, edited messages included."""
+    to_them = (f"privately to {name}", f"privately to {name} (edited)")
+    return "".join(body for where, body in sections(transcript) if where in to_them)
 
 
 async def phone_list(console: Transcript, *lines: str) -> None:
@@ -291,15 +293,129 @@ async def test_a_forged_or_foreign_button_changes_nothing(
     assert unknown == [(len(presses),)]
 
 
-async def test_call_in_a_private_chat_points_to_the_group(
+async def test_call_in_a_private_chat_before_any_group_points_to_the_group(
     console: Transcript, database: Path
 ) -> None:
     answer = await console.say("/dm /call")
-    assert "/call works in your group's chat" in answer
+    assert "I don't know your group yet. Send /call in your group's chat" in answer
     assert "/contact and your number saves how a volunteer can reach you" in answer
     assert "in the group" not in answer
-    assert "/practice works in your group's chat" in await console.say("/dm /practice")
+    assert "Send /practice in your group's chat" in await console.say("/dm /practice")
     assert query(database, "SELECT COUNT(*) FROM call_requests") == [(0,)]
+
+
+def button(transcript: str, label: str) -> str:
+    """The number of the button called ``label`` in the last message that shows one."""
+    found = re.findall(rf"\[(\d+)\] {re.escape(label)}", transcript)
+    assert found, label
+    return str(found[-1])
+
+
+async def test_a_call_asked_privately_is_never_posted_in_the_group(
+    console: Transcript, database: Path
+) -> None:
+    await phone_list(console)
+    await console.say("/help", f"/dm /contact {CONTACT}")  # Sam belongs to the group
+    asked = await console.say("/dm /call after 6pm is best")
+    assert in_group(asked) == ""
+    to_sam = privately(asked, "Sam")
+    assert "I've asked 2 volunteers from your group's phone list" in to_sam
+    assert "nobody else in the group sees it" in to_sam
+    for name in ("Alex", "Kim"):
+        ask = privately(asked, name)
+        assert "Sam would like a phone call." in ask
+        assert "“after 6pm is best”" in ask
+        assert "Please keep it to yourself." in ask
+        assert "[1] I'll call" in ask
+    assert query(database, "SELECT message, claimed_by FROM call_requests") == [(None, None)]
+
+    taken = await console.say("/as Alex", "/tap 1")
+    assert "── privately to Alex (edited) ──" in taken
+    assert "You're taking Sam's call. Thank you." in privately(taken, "Alex")
+    assert f"How to reach them: {CONTACT}" in privately(taken, "Alex")
+    assert "Alex will call you." in privately(taken, "Sam")
+    late = await console.say("/as Kim", "/tap 1")
+    assert "Alex is already calling Sam." in privately(late, "Kim")
+    later = await console.say("/wait 31m")
+
+    everything = asked + taken + late + later
+    assert in_group(everything) == ""
+    for where, body in sections(everything):
+        assert where.startswith("privately to"), where
+        assert CONTACT not in body or where == "privately to Alex", where
+    assert request_row(database)[1:] == (None, "console:alex", None)
+
+
+async def test_call_me_on_a_private_craving_asks_volunteers_privately(
+    console: Transcript, database: Path
+) -> None:
+    await phone_list(console)
+    await console.say("/help")
+    shared = await console.say("/dm /craving")
+    assert in_group(shared) == ""
+    asked = await console.say(f"/tap {button(shared, 'Call me')}")
+    assert "would like a phone call" not in in_group(asked)
+    assert in_group(asked) == ""
+    assert "I've asked 2 volunteers" in privately(asked, "Sam")
+    assert "Sam would like a phone call." in privately(asked, "Kim")
+    assert "Sam would like a phone call." in privately(asked, "Alex")
+    assert query(database, "SELECT message FROM call_requests") == [(None,)]
+    taken = await console.say("/as Kim", "/tap 1")
+    assert in_group(taken) == ""
+    to_kim = privately(taken, "Kim")
+    assert "Send them a private message to ask how to reach them." in to_kim
+    assert "in the group" not in to_kim
+
+
+async def test_a_private_request_nobody_takes_closes_without_a_group_post(
+    console: Transcript, database: Path
+) -> None:
+    await phone_list(console, "/phonelist practice on")
+    await console.say("/help")
+    asked = await console.say("/dm /practice")
+    assert "I've asked 1 volunteer" in privately(asked, "Sam")
+    assert "save your number here: /contact" in privately(asked, "Sam")
+    closed = await console.say("/wait 30m")
+    assert in_group(asked + closed) == ""
+    assert "Nobody was free for your practice call this time." in privately(closed, "Sam")
+    late = await console.say("/as Kim", "/tap 1")
+    assert "has already closed, so there's nothing to take" in privately(late, "Kim")
+    assert request_row(database)[2] is None
+    assert request_row(database)[3] is not None
+
+
+async def test_a_private_request_with_nobody_free_says_so_and_keeps_nothing_open(
+    console: Transcript, database: Path
+) -> None:
+    await console.say("/help")
+    answer = await console.say("/dm /call")
+    assert in_group(answer) == ""
+    to_sam = privately(answer, "Sam")
+    assert "Nobody on your group's phone list is free right now" in to_sam
+    assert "If it can't wait, these lines are there for you:" in to_sam
+    assert "call or text 988" in to_sam
+    assert query(database, "SELECT COUNT(*) FROM call_requests") == [(0,)]
+
+
+async def test_only_the_volunteers_asked_can_take_a_private_request(
+    console: Transcript, app: App, database: Path
+) -> None:
+    await console.say("/as Alex", "/phonelist on", "/as Lee", "/phonelist on")
+    await console.say("/supporter hours 01:00-02:00", "/as Sam", "/help")
+    await console.say("/dm /call")
+    request = str(request_row(database)[0])
+    assert query(database, "SELECT person FROM call_pings") == [("console:alex",)]
+    in_private = Origin("console", "dm:lee", "lee", "Lee", private=True)
+    in_the_group = Origin("console", "group", "lee", "Lee", community="group")
+    presses = [
+        ButtonPressed("lee:1", in_private, "call.take", request),
+        ButtonPressed("lee:2", in_the_group, "call.take", request),
+    ]
+    for pressed in presses:
+        assert await app.core.handle(pressed)
+    assert request_row(database)[2] is None
+    unknown = query(database, "SELECT COUNT(*) FROM outbox WHERE template = 'call_unknown'")
+    assert unknown == [(2,)]
 
 
 async def test_asking_twice_keeps_one_open_request(console: Transcript, database: Path) -> None:

@@ -28,6 +28,7 @@ from bot.domain.cleantime import (
     milestone_date,
     parse_clean_date,
     split_date_and_name,
+    wall_instant,
 )
 from bot.domain.zones import UnknownZone, resolve_zone, zone_name
 
@@ -445,6 +446,25 @@ def test_local_instant_examples(day: date, hour: int, zone: ZoneInfo, expected: 
     instant = local_instant(day, hour, zone)
     assert instant == expected
     assert instant.utcoffset() == timedelta(0)
+
+
+LORD_HOWE = ZoneInfo("Australia/Lord_Howe")
+
+
+@pytest.mark.parametrize(
+    ("day", "at", "expected"),
+    [
+        # 4 October 2026: 02:00 jumps to 02:30 (15:30 UTC); 02:15 never happens.
+        (date(2026, 10, 4), time(2, 15), datetime(2026, 10, 3, 15, 30, tzinfo=UTC)),
+        (date(2026, 10, 4), time(2, 30), datetime(2026, 10, 3, 15, 30, tzinfo=UTC)),
+        # 5 April 2026: 02:00 falls back to 01:30; 01:45 first happens at +11:00.
+        (date(2026, 4, 5), time(1, 45), datetime(2026, 4, 4, 14, 45, tzinfo=UTC)),
+    ],
+)
+def test_wall_instant_reads_minutes_in_a_half_hour_gap_and_fold(
+    day: date, at: time, expected: datetime
+) -> None:
+    assert wall_instant(day, at, LORD_HOWE) == expected
 
 
 def test_local_instant_refuses_an_hour_out_of_range() -> None:

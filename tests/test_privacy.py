@@ -10,6 +10,7 @@ from typing import Any
 from bot.app import App
 from bot.domain.inbound import ButtonPressed, CommandIssued, Origin
 from bot.flows.privacy import FILENAME, T
+from bot.render import PlainDialect, Renderer
 from bot.storage.queries.privacy import SECTIONS
 from tests.conftest import Transcript
 
@@ -83,6 +84,10 @@ async def quinn_everywhere(console: Transcript, database: Path) -> None:
         db.execute(
             "INSERT INTO call_pings (request, person, pinged_at) VALUES (?, ?, ?)",
             (call, SAM, WHEN),
+        )
+        db.execute(
+            "INSERT INTO supporter_pings (person, role, last_pinged_at) VALUES (?, 'calls', ?)",
+            (QUINN, WHEN),
         )
         db.execute(
             "INSERT INTO contacts (person, contact, updated_at) VALUES (?, '+1 555 0100', ?)",
@@ -235,3 +240,49 @@ async def test_nobody_can_erase_someone_else(console: Transcript, app: App, data
         assert db.execute("SELECT template FROM outbox ORDER BY id DESC LIMIT 1").fetchone() == (
             "button_unknown",
         )
+
+
+async def test_the_mydata_file_holds_data_and_the_message_explains_it(
+    console: Transcript, app: App, database: Path
+) -> None:
+    await console.say("/as Quinn", "/cleandate 2026-10-01")
+    await app.core.handle(CommandIssued("mydata-1", DM, "mydata", ""))
+    data = mydata_file(database)
+    assert set(data) == {"exported_at", "tables"}  # no sentence for a member in the file
+    assert data["exported_at"] == "2026-11-29T12:00:00+00:00"
+    with sqlite3.connect(database) as db:
+        (context,) = db.execute(
+            "SELECT context FROM outbox WHERE template = ? ORDER BY id DESC", (T.MYDATA,)
+        ).fetchone()
+    text = Renderer(PlainDialect()).render(T.MYDATA, json.loads(context))
+    assert "Times in it are in UTC." in text
+
+
+async def test_forgetme_says_what_it_erases_plainly(console: Transcript) -> None:
+    asked = await console.say("/as Quinn", "/forgetme")
+    assert "That means your clean dates and history, your notes," in asked
+    assert "That is your" not in asked
+
+
+async def test_a_forged_keep_cannot_edit_another_members_group_message(
+    console: Transcript, app: App, database: Path
+) -> None:
+    await console.say("/as Sam", "/cleandate 2026-01-01", "/days")
+    await console.say("/as Quinn", "/cleandate 2026-10-01")
+    with sqlite3.connect(database) as db:
+        (message,) = db.execute(
+            "SELECT id FROM outbox WHERE json_extract(target, '$.chat') = 'group'"
+            " AND person = ? ORDER BY id DESC",
+            (SAM,),
+        ).fetchone()
+        state = db.execute("SELECT * FROM counters ORDER BY person").fetchall()
+    await app.core.handle(ButtonPressed("keep-forged", DM, "privacy.keep", QUINN, message))
+    with sqlite3.connect(database) as db:
+        edits = db.execute(
+            "SELECT id FROM outbox WHERE json_extract(target, '$.edit_of') = ?", (message,)
+        ).fetchall()
+        assert edits == []
+        assert db.execute("SELECT * FROM counters ORDER BY person").fetchall() == state
+        last = db.execute("SELECT template, target FROM outbox ORDER BY id DESC LIMIT 1").fetchone()
+    assert last[0] == T.FORGETME_CANCELLED
+    assert json.loads(last[1])["person"] == "quinn"

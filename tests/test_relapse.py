@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import sqlite3
 from datetime import timedelta
@@ -80,13 +81,12 @@ async def test_a_restart_is_confirmed_and_answered_privately(
     assert "Done: your new count starts today, 29 November 2026." in answer
     assert "Your milestones stay private for now" in answer
     assert "coming back takes courage" in answer
-    assert "Picking yourself up and starting over is what recovery looks like" in answer
-    assert "many of us have done it many times" in answer
-    assert "a meeting every day" in answer
+    assert "No judgment here: starting over is what recovery looks like." in answer
+    assert "For a while, a meeting every day." in answer
     assert "phone numbers" in answer
     assert "treatment or long-term rehab" in answer
-    assert "Never use alone, carry naloxone, and stay with anyone given naloxone" in answer
-    assert "30\N{EN DASH}90 minutes" in answer
+    assert "Carry naloxone and never use alone." in answer
+    assert "Stay with anyone given naloxone: it can wear off in 30\N{EN DASH}90 minutes." in answer
     assert "1-800-662-4357" in answer
     assert "[1] Let my supporters know  [2] Add a private note" in done
     assert counter(database) == [(TODAY.isoformat(),)]
@@ -339,11 +339,15 @@ async def test_offer_restart_opens_the_flow_gently(store: SqliteStore, clock: Ma
         sent = await tx.pending_outbox("console", START, 10)
     none, _, confirm = sent
     renderer = Renderer(PlainDialect())
-    assert "Thank you for telling me." in renderer.render(none.template, none.context)
+    # The "I used" answer has just thanked them: the offer goes straight to the question.
+    none_text = renderer.render(none.template, none.context)
+    assert none_text.startswith("When you're ready, start a count with /cleandate today")
+    assert "Thank you" not in none_text
     assert confirm.template == T.RELAPSE_CONFIRM
     text = renderer.render(confirm.template, confirm.context)
-    assert text.startswith("Thank you for telling me. That took courage")
-    assert "start a new count from today, 29 November 2026?" in text
+    assert text.startswith("Do you want to start a new count from today, 29 November 2026?")
+    assert "Only if you're ready; there's no rush." in text
+    assert "Thank you" not in text
     assert [b.action for b in confirm.buttons] == ["relapse.yes", "relapse.cancel"]
     assert confirm.target.person == "sam"
 
@@ -375,3 +379,198 @@ async def test_cancel_after_yes_does_not_claim_the_count_is_unchanged(
     assert last[0][0] == T.RELAPSE_STALE
     text = Renderer(PlainDialect()).render(T.RELAPSE_STALE, json.loads(last[0][1]))
     assert text == "That's done already: your count starts on 29 November 2026."
+
+
+def origin(person: str, group: str | None = None) -> Origin:
+    """Where ``person`` types: in ``group``, else in their private chat."""
+    if group is None:
+        return Origin(
+            platform="console",
+            chat=f"dm:{person}",
+            person=person,
+            person_name=person.title(),
+            private=True,
+        )
+    return Origin(
+        platform="console", chat=group, person=person, person_name=person.title(), community=group
+    )
+
+
+async def restart_sam(app: App, database: Path) -> tuple[int, str]:
+    """Restart Sam's count by the buttons; the id and payload of "Let my supporters know"."""
+    await app.core.handle(CommandIssued("r1", GROUP, "cleandate", ago(60)))
+    await app.core.handle(CommandIssued("r2", GROUP, "relapse", ""))
+    message, buttons = await pending(database, T.RELAPSE_CONFIRM)
+    _, yes, payload = buttons[0]
+    await app.core.handle(ButtonPressed("r3", DM, yes, payload, message))
+    done, buttons = await pending(database, T.RELAPSE_DONE)
+    _, tell, restart = buttons[0]
+    assert tell == relapse.TELL
+    return done, restart
+
+
+def told(database: Path) -> list[str]:
+    """Whom the restart was told to, by platform id."""
+    found = rows(database, "SELECT target FROM outbox WHERE template = ?", (T.RELAPSE_SUPPORTER,))
+    return sorted(json.loads(target)["person"] for (target,) in found)
+
+
+async def test_at_most_ping_count_supporters_per_group_are_told(app: App, database: Path) -> None:
+    first = [f"a{n}" for n in range(5)]
+    second = [f"b{n}" for n in range(4)]
+    for n, person in enumerate([*first, "both"]):
+        await app.core.handle(CommandIssued(f"s1-{n}", origin(person, "group"), "supporter", "on"))
+    for n, person in enumerate([*second, "both"]):
+        await app.core.handle(CommandIssued(f"s2-{n}", origin(person, "other"), "supporter", "on"))
+    await app.core.handle(CommandIssued("join", origin("sam", "other"), "days", ""))
+    done, restart = await restart_sam(app, database)
+    await app.core.handle(ButtonPressed("tell", DM, relapse.TELL, restart, done))
+    people = told(database)
+    assert len(people) == len(set(people)) == 6, "three per group, nobody twice"
+    assert "sam" not in people
+    assert len(set(people) & {*first, "both"}) <= 3
+    assert len(set(people) & {*second, "both"}) <= 3
+    assert len(set(people) - {"both"}) >= 5
+    last = rows(database, "SELECT context FROM outbox WHERE template = ?", (T.RELAPSE_TOLD,))
+    assert json.loads(last[0][0])["count"] == 6
+
+
+async def test_a_supporter_outside_their_hours_is_not_told(console: Transcript) -> None:
+    await console.say("/as Ana", "/supporter on", "/supporter hours 18:00-22:00")
+    await console.say("/as Ben", "/supporter on", "/as Sam")
+    await console.say(f"/cleandate {ago(60)}", "/relapse", "/tap 1")
+    answer = await console.say("/tap 1")
+    assert "@Sam restarted their count" in private_text(answer, "Ben")
+    assert "privately to Ana" not in answer
+    assert "I told 1 supporter, privately" in private_text(answer)
+
+
+async def test_when_no_supporter_can_be_reached_the_member_can_ask_again(
+    console: Transcript, database: Path
+) -> None:
+    await console.say("/as Ana", "/supporter on", "/supporter hours 18:00-22:00", "/as Sam")
+    await console.say(f"/cleandate {ago(60)}", "/relapse", "/tap 1")
+    now = await console.say("/tap 1")
+    assert "privately to Ana" not in now
+    assert "None of your supporters can be reached just now" in private_text(now)
+    assert "Nobody has been told." in private_text(now)
+    assert rows(database, "SELECT supporters_told_at FROM restarts") == [(None,)]
+    await console.say("/wait 7h")
+    later = await console.say("/tap 1")
+    assert "@Sam restarted their count" in private_text(later, "Ana")
+    assert "I told 1 supporter, privately" in private_text(later)
+    assert rows(database, "SELECT supporters_told_at IS NOT NULL FROM restarts") == [(1,)]
+
+
+async def test_a_restart_is_not_logged(
+    console: Transcript, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    await console.say("/as Alex", "/supporter on", "/as Sam", f"/cleandate {ago(60)}")
+    caplog.clear()
+    await console.say("/relapse", "/tap 1", "/tap 1", "/dm /relapse note rough week", "/history")
+    assert [r for r in caplog.records if r.name.startswith("bot.flows.relapse")] == []
+    for record in caplog.records:
+        if record.levelno >= logging.INFO:
+            text = record.getMessage().lower()
+            for word in ("restart", "relapse", "supporter", "told", "rough week"):
+                assert word not in text, record.getMessage()
+
+
+@pytest.mark.parametrize("payload", ["\N{SUPERSCRIPT TWO}", "9" * 30, "0", "-1", "", "1 2"])
+async def test_a_forged_restart_id_is_answered_politely(
+    app: App, database: Path, payload: str
+) -> None:
+    done, _ = await restart_sam(app, database)
+    for n, action in enumerate((relapse.TELL, relapse.NOTE)):
+        assert await app.core.handle(ButtonPressed(f"forged-{n}", DM, action, payload, done))
+        if action == relapse.TELL:
+            last = rows(database, "SELECT template FROM outbox ORDER BY id DESC LIMIT 1")
+            assert last == [("button_unknown",)]
+    assert rows(database, "SELECT supporters_told_at FROM restarts") == [(None,)]
+
+
+def edits_of(database: Path, message: int) -> list[tuple[Any, ...]]:
+    return rows(
+        database,
+        "SELECT id FROM outbox WHERE json_extract(target, '$.edit_of') = ?",
+        (message,),
+    )
+
+
+@pytest.mark.parametrize("whose", ["group", "private"])
+async def test_a_forged_cancel_cannot_edit_another_members_message(
+    app: App, database: Path, whose: str
+) -> None:
+    await app.core.handle(CommandIssued("c1", GROUP, "cleandate", ago(100)))
+    await app.core.handle(CommandIssued("c2", GROUP, "relapse", ""))
+    _, buttons = await pending(database, T.RELAPSE_CONFIRM)
+    _, cancel, payload = buttons[1]
+    assert cancel == relapse.CANCEL
+    alex = origin("alex", "group")
+    await app.core.handle(CommandIssued("a1", alex, "cleandate", ago(10)))
+    await app.core.handle(CommandIssued("a2", alex, "relapse", ""))
+    if whose == "group":
+        (found,) = rows(
+            database,
+            "SELECT id FROM outbox WHERE json_extract(target, '$.chat') = 'group'"
+            " AND person = 'console:alex' ORDER BY id DESC LIMIT 1",
+        )
+    else:
+        (found,) = rows(
+            database,
+            "SELECT id FROM outbox WHERE template = ?"
+            " AND json_extract(target, '$.person') = 'alex'",
+            (T.RELAPSE_CONFIRM,),
+        )
+    message = int(found[0])
+    state = "SELECT * FROM counters ORDER BY person"
+    before = rows(database, state), restarts(database)
+    await app.core.handle(ButtonPressed("forged", DM, cancel, payload, message))
+    assert edits_of(database, message) == []
+    assert (rows(database, state), restarts(database)) == before
+    (last,) = rows(database, "SELECT template, target FROM outbox ORDER BY id DESC LIMIT 1")
+    assert last[0] == T.RELAPSE_CANCELLED
+    assert json.loads(last[1])["person"] == "sam"
+    assert json.loads(last[1])["edit_of"] is None
+
+
+async def test_i_used_thanks_the_member_once(console: Transcript) -> None:
+    await console.say("/as Ana", "/supporter on", "/as Sam", f"/cleandate {ago(60)}", "/craving")
+    asked = await console.say("/wait 20m")
+    assert "[3] I used" in asked
+    answer = private_text(await console.say("/tap 3"))
+    assert answer.count("Thank you for telling me") == 1
+    assert "That took courage" in answer
+    assert answer.count("courage") == 1
+    assert "Do you want to start a new count from today, 29 November 2026?" in answer
+
+
+def test_the_restart_answer_fits_a_phone_and_keeps_every_safety_line() -> None:
+    renderer = Renderer(PlainDialect())
+    who = {"id": "7", "name": "A" * 20}
+    default = renderer.render(T.RELAPSE_DONE, {"who": who, "resources": None})
+    assert len(default) < 1000
+    own = renderer.render(T.RELAPSE_DONE, {"who": who, "resources": "Our line: 0800 123 456"})
+    for text in (default, own):
+        lower = text.lower()
+        for needed in (
+            "no judgment",
+            "starting over is what recovery looks like",
+            "a meeting every day",
+            "phone numbers",
+            "tell someone",
+            "treatment or long-term rehab",
+            "tolerance drops",
+            "overdose risk is much higher",
+            "never use alone",
+            "carry naloxone",
+            "stay with anyone given naloxone",
+            "30\N{EN DASH}90 minutes",
+        ):
+            assert needed in lower, needed
+        # Said once, not twice (the bundled lines already say it); the US hotline's name aside.
+        assert len(re.findall(r"never use alone(?! \(us\))", lower)) == 1
+        assert lower.count("carry naloxone") == 1
+    assert "1-800-662-4357" in default
+    assert "Our line: 0800 123 456" in own

@@ -11,13 +11,19 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.community import Meeting
-from bot.domain.meetings import (
-    REMIND_BEFORE,
-    due_reminders,
-    next_reminder,
-    occurrences,
-    wall_instant,
+from bot.app import App
+from bot.core import MAX_NAME
+from bot.domain.cleantime import wall_instant
+from bot.domain.community import CommunitySettings, Meeting
+from bot.domain.inbound import CommandIssued, Origin
+from bot.domain.meetings import REMIND_BEFORE, due_reminders, next_reminder, occurrences
+from bot.domain.settings_keys import (
+    DURATIONS,
+    MAX_LINK,
+    MAX_MEETINGS,
+    MAX_RESOURCES,
+    MAX_TITLE,
+    apply,
 )
 from bot.render import PlainDialect, Renderer
 from tests.conftest import Transcript
@@ -105,6 +111,71 @@ async def test_resources_in_a_private_chat_are_the_members_groups(console: Trans
     assert "Call Ana: 555-0100" in answer
 
 
+# -- what a member waiting alone gets: short enough to send -------------------------------------
+
+DISCORD_LIMIT = 2_000
+"""The shortest message limit of our platforms (Telegram allows 4,096)."""
+
+
+def worst_case_settings() -> CommunitySettings:
+    """Every meeting allowed, each with the longest title and link, and resources at the cap."""
+    link = "https://example.org/" + "j" * (MAX_LINK - len("https://example.org/"))
+    meetings = "; ".join(f"Wed 19:30 {'T' * MAX_TITLE} {link}" for _ in range(MAX_MEETINGS))
+    settings = CommunitySettings()
+    for key, value in (
+        ("meetings", meetings),
+        ("resources", "r" * MAX_RESOURCES),
+        ("call_expiry", f"{DURATIONS['call_expiry'][1]}m"),
+    ):
+        settings = apply(settings, key, value, chat="g", locales=["en"]).settings
+    return settings
+
+
+@pytest.mark.parametrize("practice", [False, True])
+def test_messages_to_a_member_waiting_alone_fit_the_shortest_limit(practice: bool) -> None:
+    settings = worst_case_settings()
+    assert len(settings.meetings) == MAX_MEETINGS
+    assert settings.resources is not None
+    meetings = [m.as_context() for m in settings.meetings]
+    who = {"id": "1", "name": "N" * MAX_NAME}
+    renderer = Renderer(PlainDialect())
+    nobody = renderer.render(
+        "craving_nobody", {"who": who, "resources": settings.resources, "meetings": meetings}
+    )
+    expired = renderer.render(
+        "call_expired",
+        {
+            "who": who,
+            "practice": practice,
+            "minutes": settings.call_expiry,
+            "resources": settings.resources,
+            "meetings": meetings,
+        },
+    )
+    for text in (nobody, expired):
+        assert settings.resources in text  # the admin's lines whole, never cut
+        assert text.count("• Wednesdays at 19:30") == 3
+        assert "/meetings lists all 20, with their links." in text
+        assert len(text) < DISCORD_LIMIT, len(text)
+
+
+def test_a_few_meetings_are_listed_whole_and_point_to_their_links() -> None:
+    renderer = Renderer(PlainDialect())
+    online = Meeting(0, "19:00", "Online NA", "https://example.org/join").as_context()
+    hall = Meeting(3, "20:00", "Basement group").as_context()
+    text = renderer.render(
+        "call_expired", {"practice": False, "minutes": 30, "resources": None, "meetings": [online]}
+    )
+    assert "• Mondays at 19:00: Online NA" in text
+    assert "/meetings has their links." in text
+    plain = renderer.render(
+        "craving_nobody",
+        {"who": {"id": "1", "name": "Sam"}, "resources": None, "meetings": [hall]},
+    )
+    assert "• Thursdays at 20:00: Basement group" in plain
+    assert "/meetings" not in plain
+
+
 # -- /meetings --------------------------------------------------------------------------------
 
 
@@ -122,6 +193,32 @@ async def test_meetings_are_listed_with_day_time_title_and_link(console: Transcr
     thursday = answer.index("• Thursday 20:00 — Basement group")
     assert monday < thursday
     assert "/meetings remind on" in answer
+
+
+async def test_in_a_private_chat_a_member_of_several_groups_sees_their_first(
+    app: App, database: Path
+) -> None:
+    def origin(group: str | None) -> Origin:
+        if group is None:
+            return Origin("console", "dm:sam", "sam", "Sam", private=True)
+        return Origin("console", group, "sam", "Sam", community=group, is_admin=True)
+
+    commands = [
+        (origin("b"), "set", "meetings Tue 18:00 Group B lunch"),
+        (origin("a"), "set", "meetings Mon 19:00 Group A online"),
+        (origin(None), "meetings", ""),
+        (origin(None), "meetings", "remind on"),
+    ]
+    for number, (where, name, args) in enumerate(commands):
+        assert await app.core.handle(CommandIssued(f"c{number}", where, name, args))
+    with sqlite3.connect(database) as db:
+        listed = db.execute("SELECT target, context FROM outbox WHERE template = 'meetings'")
+        (target, context), *_ = listed.fetchall()
+        reminded = db.execute("SELECT community FROM meeting_reminders").fetchall()
+    assert '"person": "sam"' in target
+    assert "Group A online" in context
+    assert "Group B" not in context
+    assert reminded == [("console:a",)]
 
 
 async def test_meetings_usage(console: Transcript) -> None:

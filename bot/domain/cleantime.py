@@ -12,9 +12,10 @@ Months and years are calendar-aware and clamped to the month's end (31 Jan + 1 m
 years and on 28 February in common years: that is what clamping gives, and it keeps a member
 from waiting until 1 March, past their own anniversary month.
 
-**Daylight-saving gaps.** ``local_instant`` resolves a wall-clock time with ``fold=0`` through
-UTC. A time that happens twice (a fold) is its first occurrence. A time that never happens (a
-gap) becomes the instant the clocks jumped, which is the nearest real instant: for the usual
+**Daylight-saving gaps.** ``wall_instant`` turns a wall-clock time on a local day into an
+instant, for milestone announcements and meeting times alike. A time that happens twice (a fold)
+is its first occurrence. A time that never happens (a gap) becomes the instant the clocks jumped
+past it, which is the nearest real instant, so nothing due then is ever skipped: for the usual
 one-hour gaps that start on the hour this is the same as ``fold=0``. Only a jump past midnight
 lands on the next day: a skipped date (Pacific/Apia, 30 December 2011) is celebrated at the first
 instant of the day after.
@@ -377,22 +378,19 @@ def local_today(now: datetime, zone: ZoneInfo) -> date:
     return now.astimezone(zone).date()
 
 
-def local_instant(day: date, hour: int, zone: ZoneInfo) -> datetime:
-    """Give the UTC instant when the clock in ``zone`` first reads ``hour``:00 on ``day``.
+def wall_instant(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """Give the UTC instant when the clock in ``zone`` first reads ``at`` on ``day``.
 
-    In a daylight-saving gap this is the instant the clocks jumped past that time.
-
-    Raises:
-        ValueError: when ``hour`` is not 0 to 23.
+    In a daylight-saving gap this is the instant the clocks jumped past that time (see the
+    module's notes on gaps).
     """
-    if not 0 <= hour <= 23:
-        raise ValueError("hour out of range")
-    wall = (day, time(hour))
-    after = datetime(day.year, day.month, day.day, hour, tzinfo=zone).astimezone(UTC)
+    wall = (day, at.replace(tzinfo=None, fold=0))
+    local = datetime.combine(day, wall[1], tzinfo=zone)
+    after = local.astimezone(UTC)
     if _wall(after, zone) == wall:
         return after
     # A gap: fold=1 reads the time with the offset after the jump, which lands before it.
-    before = datetime(day.year, day.month, day.day, hour, tzinfo=zone, fold=1).astimezone(UTC)
+    before = local.replace(fold=1).astimezone(UTC)
     low, high = 0, int((after - before).total_seconds())
     while high - low > 1:  # tz transitions fall on whole seconds
         middle = (low + high) // 2
@@ -401,6 +399,17 @@ def local_instant(day: date, hour: int, zone: ZoneInfo) -> datetime:
         else:
             low = middle
     return before + timedelta(seconds=high)
+
+
+def local_instant(day: date, hour: int, zone: ZoneInfo) -> datetime:
+    """Give the UTC instant when the clock in ``zone`` first reads ``hour``:00 on ``day``.
+
+    Raises:
+        ValueError: when ``hour`` is not 0 to 23.
+    """
+    if not 0 <= hour <= 23:
+        raise ValueError("hour out of range")
+    return wall_instant(day, time(hour), zone)
 
 
 def _wall(instant: datetime, zone: ZoneInfo) -> tuple[date, time]:

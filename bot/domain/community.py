@@ -18,6 +18,10 @@ class Meeting:
     title: str
     link: str = ""
 
+    def as_context(self) -> dict[str, Any]:
+        """Give the meeting as templates read it: weekday (0 = Monday), time, title, link."""
+        return {"weekday": self.weekday, "time": self.time, "title": self.title, "link": self.link}
+
 
 @dataclass(frozen=True, slots=True)
 class CommunitySettings:

@@ -1,18 +1,18 @@
 """When a community's weekly meetings start, and when members who asked are reminded of them.
 
 A meeting is a weekday and a wall-clock time in the community's zone, so its instant moves with
-daylight saving. A time that happens twice (a fold) is its first occurrence; a time that never
-happens (a gap) is the instant the clocks jumped past it, so a meeting is never skipped.
+daylight saving; ``bot.domain.cleantime.wall_instant`` says how a fold or a gap is read.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo
 
+from bot.domain.cleantime import wall_instant
 from bot.domain.community import Meeting
 
 REMIND_BEFORE: Final = timedelta(hours=1)
@@ -38,28 +38,6 @@ def meeting_time(meeting: Meeting) -> time:
     """
     hours, _, minutes = meeting.time.partition(":")
     return time(int(hours), int(minutes))
-
-
-def wall_instant(day: date, at: time, zone: ZoneInfo) -> datetime:
-    """Give the UTC instant when the clock in ``zone`` first reads ``at`` on ``day``.
-
-    In a daylight-saving gap this is the instant the clocks jumped past that time.
-    """
-    wall = (day, at)
-    local = datetime.combine(day, at, tzinfo=zone)
-    after = local.astimezone(UTC)
-    if _wall(after, zone) == wall:
-        return after
-    # A gap: fold=1 reads the time with the offset after the jump, which lands before it.
-    before = local.replace(fold=1).astimezone(UTC)
-    low, high = 0, int((after - before).total_seconds())
-    while high - low > 1:  # tz transitions fall on whole seconds
-        middle = (low + high) // 2
-        if _wall(before + timedelta(seconds=middle), zone) >= wall:
-            high = middle
-        else:
-            low = middle
-    return before + timedelta(seconds=high)
 
 
 def occurrences(
@@ -116,8 +94,3 @@ def _days(first: date, last: date) -> Iterator[date]:
     while day <= last:
         yield day
         day += timedelta(days=1)
-
-
-def _wall(instant: datetime, zone: ZoneInfo) -> tuple[date, time]:
-    local = instant.astimezone(zone)
-    return local.date(), local.time()

@@ -74,7 +74,10 @@ _SET_MINUTES: Final[dict[str, Callable[[CommunitySettings, int], CommunitySettin
     "call_expiry": lambda s, n: replace(s, call_expiry=n),
     "supporter_rest": lambda s, n: replace(s, supporter_rest=n),
 }
-MAX_RESOURCES: Final = 1500
+MAX_RESOURCES: Final = 800
+"""The longest resources text, in characters. It is sent whole to a member waiting alone (a
+craving nobody answered, a call nobody took) together with up to three meetings; at 800 the
+longest such message stays under 1,500 characters, well inside Discord's 2,000."""
 MAX_MEETINGS: Final = 20
 MAX_TITLE: Final = 80
 MAX_LINK: Final = 300
@@ -82,7 +85,7 @@ MAX_KEY_SHOWN: Final = 32
 """An unknown key is echoed back cut to this many characters."""
 RESET: Final = "default"
 CLEAR_MEETINGS: Final = ("none", "clear")
-WEEKDAYS: Final = (
+_WEEKDAYS: Final = (
     "Monday",
     "Tuesday",
     "Wednesday",
@@ -99,14 +102,12 @@ _DURATION: Final = re.compile(
 )
 _HOUR: Final = re.compile(r"(?P<hour>[0-9]{1,2})(?::(?P<minute>[0-9]{2}))?\s*(?P<half>am|pm)?")
 _TIME: Final = re.compile(r"(?P<hour>[0-9]{1,2})[:.h](?P<minute>[0-9]{2})")
-_CHANNEL_MENTION: Final = re.compile(r"<#(?P<id>[0-9]{1,20})>")
-_CHANNEL_ID: Final = re.compile(r"[0-9]{1,20}")
 _NOT_IN_LINKS: Final = frozenset('"<>`\\{}|^')
 """Characters no ordinary web address needs, which could confuse a platform's markup."""
 _ITEM_SEPARATOR: Final = re.compile(r"[;\n]")
 _WEEKDAY_NAMES: Final = {
     name: index
-    for index, day in enumerate(WEEKDAYS)
+    for index, day in enumerate(_WEEKDAYS)
     for name in {day.lower(), day.lower()[:3], day.lower()[:2]}
 } | {"tues": 1, "weds": 2, "thur": 3, "thurs": 3}
 
@@ -167,14 +168,13 @@ def apply(
     key_text: str,
     value: str,
     *,
-    platform: str,
     chat: str,
     locales: Iterable[str],
 ) -> Change:
     """Check one ``/set KEY VALUE`` against ``settings``; return the settings it makes.
 
-    ``platform`` and ``chat`` say where the admin typed it (``here`` means that chat);
-    ``locales`` are the languages whose messages exist.
+    ``chat`` is where the admin typed it (``here`` means that chat); ``locales`` are the
+    languages whose messages exist.
 
     Raises:
         SettingError: for an unknown key, a missing value or a value the key does not accept.
@@ -184,7 +184,7 @@ def apply(
     if not value:
         raise SettingError(key, "missing")
     if key == "announcement_channel":
-        return _channel(settings, value, platform, chat)
+        return _channel(settings, value, chat)
     if key == "timezone":
         return _timezone(settings, value)
     if key == "announcement_hour":
@@ -326,22 +326,18 @@ def _integer(key: str, value: str, low: int, high: int) -> int:
     return number
 
 
-def _channel(settings: CommunitySettings, value: str, platform: str, chat: str) -> Change:
+def _channel(settings: CommunitySettings, value: str, chat: str) -> Change:
+    """Take ``here`` (the chat the admin typed in) or ``default``, and nothing else.
+
+    A channel named by mention or id could belong to another server, where a digest that
+    mentions members must never go; only the chat the admin is in is known to be this group's.
+    """
     key = "announcement_channel"
     word = value.lower()
     if word == "here":
         return Change(key, replace(settings, announce_chat=chat), {"where": "here"})
     if word in (RESET, "group"):
         return Change(key, replace(settings, announce_chat=None), {"where": "default"})
-    if platform == "discord":
-        match = _CHANNEL_MENTION.fullmatch(value) or _CHANNEL_ID.fullmatch(value)
-        if match is not None:
-            channel = match["id"] if "id" in match.groupdict() else match[0]
-            return Change(
-                key,
-                replace(settings, announce_chat=channel),
-                {"where": "channel", "channel": channel},
-            )
     raise SettingError(key, "bad_channel")
 
 

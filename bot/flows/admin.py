@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.domain.model import Community
 from bot.domain.replies import Template
-from bot.domain.settings_keys import KEYS, SettingError, apply, limits
+from bot.domain.settings_keys import KEYS, MAX_RESOURCES, SettingError, apply, limits
 from bot.flows import Flows
 from bot.flows.cleantime import reschedule
 from bot.flows.resources import arm_reminders
@@ -73,7 +73,6 @@ async def set_value(turn: Turn, args: str) -> None:
             community.settings,
             parts[0],
             parts[1] if len(parts) > 1 else "",
-            platform=turn.origin.platform,
             chat=turn.origin.chat,
             locales=available_locales(),
         )
@@ -86,7 +85,6 @@ async def set_value(turn: Turn, args: str) -> None:
                 "details": error.details,
                 "limits": limits(community.settings),
                 "locales": list(available_locales()),
-                "platform": turn.origin.platform,
                 "keys": list(KEYS),
             },
         )
@@ -122,6 +120,7 @@ def settings_context(community: Community) -> dict[str, Any]:
         "milestones": settings.milestones.text(),
         "locale": settings.locale,
         "resources_length": None if settings.resources is None else len(settings.resources),
+        "resources_limit": MAX_RESOURCES,
         "meetings_count": len(settings.meetings),
     }
 

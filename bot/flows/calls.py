@@ -2,18 +2,22 @@
 
 A member's contact is shown to one person only: the volunteer who took their request, in a
 private message, after the claim. It is never posted in a group and never logged.
+
+A request asked in a group is posted there with an **I'll call** button. A request asked
+privately (typed in a private chat, or a **Call me** on a craving shared privately) is never
+posted: the chosen volunteers of the member's group are each asked in a private message, and
+only they can take it.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
 from bot.domain.model import Community, Person
-from bot.domain.replies import Button, Mention
+from bot.domain.replies import Button, Mention, Reply, Target, parse_id
 from bot.flows import Flows
 from bot.flows.supporters import pick_supporters
 from bot.storage.queries.calls import CallRequest
@@ -33,6 +37,8 @@ HANDOFF_WINDOW = timedelta(hours=2)
 
 class T(StrEnum):
     CALL_REQUEST = "call_request"
+    CALL_ASK = "call_ask"
+    CALL_ASKED = "call_asked"
     CALL_CLAIMED = "call_claimed"
     CALL_CLOSED = "call_closed"
     CALL_HANDOFF = "call_handoff"
@@ -58,10 +64,6 @@ class T(StrEnum):
     LABEL_CALL_TAKE = "label_call_take"
 
 
-def _who(person: Person) -> dict[str, str]:
-    return {"id": person.platform_id, "name": person.name}
-
-
 # -- asking for a call ---------------------------------------------------------------------------
 
 
@@ -75,13 +77,18 @@ async def practice(turn: Turn, args: str) -> None:
     await request_call(turn, practice=True, note=args)
 
 
-async def request_call(turn: Turn, *, practice: bool, note: str) -> None:
-    """Post a call request in ``turn.community`` for ``turn.person`` and ping volunteers.
+async def request_call(turn: Turn, *, practice: bool, note: str, private: bool = False) -> None:
+    """Ask the phone list of the member's group for a call (or a practice call).
 
-    Without a community (a private chat) the member is told, kindly, to ask in their group.
+    In a group the request is posted there and the chosen volunteers are mentioned. With
+    ``private`` (and always when asked in a private chat) nothing is posted: the chosen
+    volunteers of the member's home group are asked privately, and the member is told how many.
+    A member who is in no group yet is told, kindly, to ask in their group.
     """
-    community = turn.community
     member = turn.me
+    assert turn.origin is not None
+    private = private or turn.origin.private
+    community = await turn.home_community()
     if community is None:
         has_contact = await turn.tx.contact_of(member.key) is not None
         await turn.say(
@@ -89,48 +96,83 @@ async def request_call(turn: Turn, *, practice: bool, note: str) -> None:
             {"command": "practice" if practice else "call", "has_contact": has_contact},
         )
         return
+    settings = community.settings
     open_request = await turn.tx.open_call_request(community.key, member.key, practice)
     if open_request is not None:
-        closes_at = open_request.created_at + timedelta(minutes=community.settings.call_expiry)
+        closes_at = open_request.created_at + timedelta(minutes=settings.call_expiry)
         minutes_left = max(1, int((closes_at - turn.now).total_seconds() // 60))
         await turn.say(
             T.CALL_OPEN, {"practice": practice, "minutes_left": minutes_left}, private=True
         )
         return
-    request = await turn.tx.add_call_request(
-        community.key, member.key, community.chat, practice, turn.now
-    )
     pinged = await pick_supporters(
         turn,
         community,
         "practice" if practice else "calls",
-        count=community.settings.ping_count,
+        count=settings.ping_count,
         exclude={member.key},
     )
-    await turn.tx.add_call_pings(request, [p.key for p in pinged], turn.now)
-    message = await turn.post(
-        community,
-        T.CALL_REQUEST,
-        {
-            "member": _who(member),
-            "note": note.strip()[:MAX_NOTE].rstrip(),
-            "practice": practice,
-            "pinged": [_who(p) for p in pinged],
-        },
-        buttons=(Button(T.LABEL_CALL_TAKE, TAKE, str(request)),),
-        mentions=tuple(Mention(p.platform_id, p.name) for p in pinged),
-        about=member.key,
+    has_contact = await turn.tx.contact_of(member.key) is not None
+    asked = {
+        "practice": practice,
+        "pinged": len(pinged),
+        "has_contact": has_contact,
+        "minutes": settings.call_expiry,
+        "resources": settings.resources,
+    }
+    if private and not pinged:
+        # Nobody else could ever see a private request: keep none open, and say so now.
+        await turn.tell(member, T.CALL_ASKED, asked)
+        log.info("private call request: no volunteer free")
+        return
+    request = await turn.tx.add_call_request(
+        community.key, member.key, community.chat, practice, turn.now
     )
-    await turn.tx.set_call_message(request, message)
+    await turn.tx.add_call_pings(request, [p.key for p in pinged], turn.now)
+    context: dict[str, Any] = {
+        "member": member.ref,
+        "note": note.strip()[:MAX_NOTE].rstrip(),
+        "practice": practice,
+    }
+    take_button = (Button(T.LABEL_CALL_TAKE, TAKE, str(request)),)
+    if private:
+        for volunteer in pinged:
+            # About the member (their name and note), so their erasure removes it too.
+            await turn.send(
+                Reply(
+                    T.CALL_ASK,
+                    Target(volunteer.platform, person=volunteer.platform_id),
+                    {"who": volunteer.ref, **context, "taken": False},
+                    take_button,
+                ),
+                locale=settings.locale,
+                about=member.key,
+            )
+        await turn.tell(member, T.CALL_ASKED, asked)
+    else:
+        message = await turn.post(
+            community,
+            T.CALL_REQUEST,
+            {**context, "pinged": [p.ref for p in pinged]},
+            buttons=take_button,
+            mentions=tuple(Mention(p.platform_id, p.name) for p in pinged),
+            about=member.key,
+        )
+        await turn.tx.set_call_message(request, message)
+        if not has_contact:
+            await turn.tell(member, T.CALL_NO_CONTACT, {"practice": practice})
     await turn.tx.schedule(
         EXPIRE,
-        turn.now + timedelta(minutes=community.settings.call_expiry),
+        turn.now + timedelta(minutes=settings.call_expiry),
         {"request": request},
         about=member.key,
     )
-    if await turn.tx.contact_of(member.key) is None:
-        await turn.tell(member, T.CALL_NO_CONTACT, {"practice": practice})
-    log.info("call request %d posted, %d volunteers pinged", request, len(pinged))
+    log.info(
+        "call request %d %s, %d volunteers pinged",
+        request,
+        "asked privately" if private else "posted",
+        len(pinged),
+    )
 
 
 # -- taking a call -------------------------------------------------------------------------------
@@ -146,7 +188,7 @@ async def take(turn: Turn, payload: str) -> None:
     if member is None:
         await turn.say(T.CALL_UNKNOWN, private=True)
         return
-    context: dict[str, Any] = {"member": _who(member), "practice": request.practice}
+    context: dict[str, Any] = {"member": member.ref, "practice": request.practice}
     if request.person == turn.me.key:
         await _own(turn, request, context)
         return
@@ -156,6 +198,8 @@ async def take(turn: Turn, payload: str) -> None:
     if not request.open:
         await _not_open(turn, request, context)
         return
+    if turn.community is None:  # pressed privately: answer in the group's language
+        turn.community = await turn.tx.get_community(request.community)
     roles = await turn.tx.supporter_roles(request.community, turn.me.key)
     allowed = {"calls", "practice"} if request.practice else {"calls"}
     if not roles & allowed:
@@ -174,6 +218,8 @@ async def take(turn: Turn, payload: str) -> None:
             {**context, "claimer": turn.who},
             about=member.key,
         )
+    else:  # asked privately: there is no group post, only the taker's own ask to settle
+        await turn.edit_pressed(T.CALL_ASK, {**context, "note": "", "taken": True})
     has_contact = await _hand_over(turn, request, member)
     await turn.tell(
         member,
@@ -183,13 +229,21 @@ async def take(turn: Turn, payload: str) -> None:
 
 
 async def _pressed_request(turn: Turn, payload: str) -> CallRequest | None:
-    """The request a button names, if it is real and belongs to the group it was pressed in."""
-    if not (payload.isascii() and payload.isdigit()) or len(payload) > 18:
+    """The request a button names, if the presser may see it where they pressed.
+
+    A payload may be forged. In a group, the request must be that group's and posted there; in
+    a private chat, it must be the presser's own or one they were asked to take.
+    """
+    assert turn.origin is not None
+    request_id = parse_id(payload)
+    request = None if request_id is None else await turn.tx.call_request(request_id)
+    if request is None:
         return None
-    if turn.community is None:
-        return None
-    request = await turn.tx.call_request(int(payload))
-    if request is None or request.community != turn.community.key:
+    if turn.origin.private:
+        if request.person == turn.me.key:
+            return request
+        return request if await turn.tx.was_pinged_for_call(request.id, turn.me.key) else None
+    if request.private or turn.community is None or request.community != turn.community.key:
         return None
     return request
 
@@ -200,7 +254,7 @@ async def _own(turn: Turn, request: CallRequest, context: dict[str, Any]) -> Non
     state = "open" if request.open else ("taken" if claimer is not None else "closed")
     await turn.say(
         T.CALL_OWN,
-        {**context, "state": state, "claimer": None if claimer is None else _who(claimer)},
+        {**context, "state": state, "claimer": None if claimer is None else claimer.ref},
         private=True,
     )
 
@@ -209,7 +263,7 @@ async def _not_open(turn: Turn, request: CallRequest, context: dict[str, Any]) -
     """Answer a tap on a request someone else took, or one that has closed."""
     claimer = None if request.claimed_by is None else await turn.tx.get_person(request.claimed_by)
     if claimer is not None:
-        await turn.say(T.CALL_COVERED, {**context, "claimer": _who(claimer)}, private=True)
+        await turn.say(T.CALL_COVERED, {**context, "claimer": claimer.ref}, private=True)
     else:
         await turn.say(T.CALL_GONE, context, private=True)
 
@@ -220,7 +274,12 @@ async def _hand_over(turn: Turn, request: CallRequest, member: Person) -> bool:
     await turn.tell(
         turn.me,
         T.CALL_HANDOFF,
-        {"member": _who(member), "contact": contact, "practice": request.practice},
+        {
+            "member": member.ref,
+            "contact": contact,
+            "practice": request.practice,
+            "private": request.private,
+        },
         mentions=(Mention(member.platform_id, member.name),),
     )
     return contact is not None
@@ -250,7 +309,7 @@ async def expire(turn: Turn, payload: dict[str, Any]) -> None:
         await turn.edit(
             request.message,
             T.CALL_CLOSED,
-            {"member": _who(member), "practice": request.practice},
+            {"member": member.ref, "practice": request.practice},
             about=member.key,
         )
     await turn.tell(member, T.CALL_EXPIRED, _expired_context(community, request))
@@ -261,7 +320,7 @@ def _expired_context(community: Community, request: CallRequest) -> dict[str, An
         "practice": request.practice,
         "minutes": community.settings.call_expiry,
         "resources": community.settings.resources,
-        "meetings": [asdict(m) for m in community.settings.meetings],
+        "meetings": [m.as_context() for m in community.settings.meetings],
     }
 
 
@@ -294,7 +353,7 @@ async def contact(turn: Turn, args: str) -> None:
             {"member": turn.who, "contact": text},
             mentions=(Mention(turn.me.platform_id, turn.me.name),),
         )
-    await turn.say(T.CONTACT_SAVED, {"contact": text, "forwarded": [_who(c) for c in claimers]})
+    await turn.say(T.CONTACT_SAVED, {"contact": text, "forwarded": [c.ref for c in claimers]})
 
 
 # -- phone list and counts -----------------------------------------------------------------------

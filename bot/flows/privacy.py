@@ -37,11 +37,8 @@ class T(StrEnum):
 async def my_data(turn: Turn, args: str) -> None:
     """Send the member, privately, everything stored about them as a JSON file."""
     sections = await turn.tx.everything_about(turn.me)
-    data: dict[str, Any] = {
-        "about": "Everything Homegroup stores about you. Times are UTC.",
-        "exported_at": turn.now.isoformat(),
-        "tables": sections,
-    }
+    # Data only: the words that explain the file are in the message it comes with.
+    data: dict[str, Any] = {"exported_at": turn.now.isoformat(), "tables": sections}
     records = sum(len(rows) for rows in sections.values())
     await turn.tell(
         turn.me,
@@ -90,10 +87,7 @@ async def keep(turn: Turn, payload: str) -> None:
         # The question went with an erasure already: there is nothing left to keep.
         await turn.say(Template.BUTTON_UNKNOWN, private=True)
         return
-    context = {"who": turn.who}
-    if turn.message is None or (
-        await turn.edit(turn.message, T.FORGETME_CANCELLED, context, about=turn.me.key) is None
-    ):
+    if await turn.edit_pressed(T.FORGETME_CANCELLED) is None:
         await turn.say(T.FORGETME_CANCELLED, private=True)
 
 

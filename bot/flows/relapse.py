@@ -12,20 +12,18 @@ learn of the restart, which is never announced.
 
 from __future__ import annotations
 
-import logging
 from datetime import date
 from enum import StrEnum
 from typing import Any
 
 from bot.domain.cleantime import CleanDateError, calendar_span, local_today, parse_clean_date
 from bot.domain.model import PRIMARY, Counter
-from bot.domain.replies import Button, Mention, Template
+from bot.domain.replies import Button, Mention, Template, parse_id
 from bot.flows import Flows
 from bot.flows.cleantime import reschedule
+from bot.flows.supporters import pick_supporters
 from bot.storage.queries.relapse import Restart
 from bot.turn import Turn
-
-log = logging.getLogger(__name__)
 
 MAX_NOTE = 500
 """The longest private note on a restart, in characters."""
@@ -148,15 +146,15 @@ async def confirm(turn: Turn, payload: str) -> None:
             await turn.tx.set_share(membership.community, turn.me.key, False)
             paused += 1
     await reschedule(turn, turn.me)
-    log.info("restart %d recorded", restart_id)
     await _close(
         turn,
         T.RELAPSE_CONFIRMED,
         {"new": new.isoformat(), "today": new == today, "paused": paused > 0},
     )
+    home = await turn.home_community()
     await turn.say(
         T.RELAPSE_DONE,
-        {"resources": await _resources(turn)},
+        {"resources": None if home is None else home.settings.resources},
         private=True,
         buttons=(
             Button(T.LABEL_RELAPSE_TELL, TELL, str(restart_id)),
@@ -181,7 +179,12 @@ async def cancel(turn: Turn, payload: str) -> None:
 
 
 async def tell_supporters(turn: Turn, payload: str) -> None:
-    """Tell the member's craving supporters, privately, that they could use a message."""
+    """Tell a few of the member's craving supporters, privately, that they could use a message.
+
+    Per group, at most ``ping_count`` of them, chosen as fairly as craving pings (quiet hours
+    and rest respected): a restart is not news for a whole server. When nobody can be reached
+    now, nobody is told and the button works again later.
+    """
     restart = await _own_restart(turn, payload)
     if restart is None:
         await turn.say(Template.BUTTON_UNKNOWN, private=True)
@@ -190,11 +193,23 @@ async def tell_supporters(turn: Turn, payload: str) -> None:
         await turn.say(T.RELAPSE_TOLD, {"count": 0, "before": True}, private=True)
         return
     told: set[str] = set()
+    listed = False
     for membership in await turn.tx.memberships_of(turn.me.key):
-        for row in await turn.tx.supporters(membership.community, "cravings"):
-            supporter = row.person
-            if supporter.key == turn.me.key or supporter.key in told:
-                continue
+        community = await turn.tx.get_community(membership.community)
+        if community is None:
+            continue
+        listed = listed or any(
+            row.person.key != turn.me.key
+            for row in await turn.tx.supporters(community.key, "cravings")
+        )
+        chosen = await pick_supporters(
+            turn,
+            community,
+            "cravings",
+            count=community.settings.ping_count,
+            exclude={turn.me.key, *told},
+        )
+        for supporter in chosen:
             told.add(supporter.key)
             await turn.tell(
                 supporter,
@@ -202,8 +217,11 @@ async def tell_supporters(turn: Turn, payload: str) -> None:
                 {"member": turn.who},
                 mentions=(Mention(turn.me.platform_id, turn.me.name),),
             )
-    log.info("restart %d: %d supporters told", restart.id, len(told))
-    await turn.say(T.RELAPSE_TOLD, {"count": len(told), "before": False}, private=True)
+    if not told:
+        await turn.tx.release_supporters_told(restart.id, turn.me.key)
+    await turn.say(
+        T.RELAPSE_TOLD, {"count": len(told), "before": False, "listed": listed}, private=True
+    )
 
 
 async def note_how(turn: Turn, payload: str) -> None:
@@ -270,10 +288,7 @@ def _restart_context(restart: Restart) -> dict[str, Any]:
 
 async def _close(turn: Turn, template: str, context: dict[str, Any]) -> None:
     """Replace the pressed confirmation, so its buttons cannot be pressed again."""
-    context = {"who": turn.who, **context}
-    if turn.message is None or (
-        await turn.edit(turn.message, template, context, about=turn.me.key) is None
-    ):
+    if await turn.edit_pressed(template, context) is None:
         await turn.say(template, context, private=True)
 
 
@@ -283,20 +298,10 @@ async def _primary(turn: Turn) -> Counter | None:
 
 
 async def _own_restart(turn: Turn, payload: str) -> Restart | None:
-    if not payload.isdigit() or len(payload) > 18:
+    restart_id = parse_id(payload)
+    if restart_id is None:
         return None
-    return await turn.tx.restart_of(turn.me.key, int(payload))
-
-
-async def _resources(turn: Turn) -> str | None:
-    """The crisis lines of the group asked in, else of the member's first group."""
-    if turn.community is not None:
-        return turn.community.settings.resources
-    for membership in await turn.tx.memberships_of(turn.me.key):
-        community = await turn.tx.get_community(membership.community)
-        if community is not None:
-            return community.settings.resources
-    return None
+    return await turn.tx.restart_of(turn.me.key, restart_id)
 
 
 def _read_payload(payload: str) -> tuple[date, date] | None:

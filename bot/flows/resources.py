@@ -13,7 +13,6 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.domain.community import Meeting
 from bot.domain.meetings import due_reminders, next_reminder
 from bot.domain.model import Community
 from bot.domain.replies import Template
@@ -49,7 +48,7 @@ def community_zone(community: Community) -> ZoneInfo:
 
 async def show_resources(turn: Turn, args: str) -> None:
     """Show the community's crisis lines and meeting links, else the bundled defaults."""
-    community = await _their_community(turn)
+    community = await turn.home_community()
     await turn.say(T.RESOURCES, {"resources": community.settings.resources if community else None})
 
 
@@ -57,7 +56,7 @@ async def meetings(turn: Turn, args: str) -> None:
     """List the community's meetings, or opt in or out of reminders with ``remind on|off``."""
     word, _, rest = args.partition(" ")
     word = word.lower()
-    community = await _their_community(turn)
+    community = await turn.home_community()
     if community is None:
         await turn.say(Template.GROUP_ONLY, {"command": "meetings"})
         return
@@ -74,7 +73,7 @@ async def meetings(turn: Turn, args: str) -> None:
     await turn.say(
         T.MEETINGS,
         {
-            "meetings": [_meeting_context(m) for m in community.settings.meetings],
+            "meetings": [m.as_context() for m in community.settings.meetings],
             "zone": zone_name(community_zone(community)),
             "reminding": reminding,
         },
@@ -108,30 +107,11 @@ async def remind(turn: Turn, payload: dict[str, Any]) -> None:
     due = due_reminders(community.settings.meetings, zone, since, turn.now)
     if due:
         people = await turn.tx.meeting_reminder_people(community.key)
-        context = {"meetings": [_meeting_context(o.meeting) for o in due], "zone": zone_name(zone)}
+        context = {"meetings": [o.meeting.as_context() for o in due], "zone": zone_name(zone)}
         for person in people:
             await turn.tell(person, T.MEETING_REMINDER, context)
         log.info("meeting reminders: %d meetings, %d members", len(due), len(people))
     await arm_reminders(turn, community)
-
-
-async def _their_community(turn: Turn) -> Community | None:
-    """The group asked in; in a private chat, the member's only group (None if several)."""
-    if turn.community is not None:
-        return turn.community
-    memberships = await turn.tx.memberships_of(turn.me.key)
-    if len(memberships) != 1:
-        return None
-    return await turn.tx.get_community(memberships[0].community)
-
-
-def _meeting_context(meeting: Meeting) -> dict[str, Any]:
-    return {
-        "weekday": meeting.weekday,
-        "time": meeting.time,
-        "title": meeting.title,
-        "link": meeting.link,
-    }
 
 
 flows = Flows(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from bot.domain.community import CommunitySettings, Meeting
 from bot.domain.model import Community
-from bot.domain.settings_keys import KEYS, limits
+from bot.domain.settings_keys import KEYS, MAX_RESOURCES, limits
 from bot.flows.admin import T, settings_context
 
 LIMITS = limits(CommunitySettings())
@@ -14,7 +15,6 @@ BASE: dict[str, Any] = {
     "details": {},
     "limits": LIMITS,
     "locales": ["en"],
-    "platform": "console",
     "keys": list(KEYS),
 }
 
@@ -42,13 +42,15 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     T.SETTINGS_SHOW: [
         settings_context(Community("console:group", "console", "group", "group")),
         settings_context(CUSTOM),
+        settings_context(
+            replace(CUSTOM, settings=replace(CUSTOM.settings, resources="x" * (MAX_RESOURCES + 1)))
+        ),
     ],
     T.SETTINGS_ADMINS_ONLY: [{"command": "set"}, {"command": "settings"}],
     T.SET_USAGE: [{"keys": list(KEYS)}],
     T.SET_DONE: [
         {"key": "announcement_channel", "change": {"where": "here"}},
         {"key": "announcement_channel", "change": {"where": "default"}},
-        {"key": "announcement_channel", "change": {"where": "channel", "channel": "123"}},
         {"key": "timezone", "change": {"zone": "Europe/London"}},
         {"key": "announcement_hour", "change": {"hour": 9}},
         {"key": "ping_count", "change": {"count": 4, "max_raised": False, "max_pings": 9}},
@@ -75,7 +77,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         invalid("pingcount", "unknown_key", suggestions=["ping_count"]),
         invalid("frobnicate", "unknown_key", suggestions=[]),
         *(invalid(key, "missing") for key in KEYS),
-        {**invalid("announcement_channel", "bad_channel"), "platform": "discord"},
+        invalid("announcement_channel", "bad_channel"),
         invalid("ping_count", "not_a_number"),
         invalid("max_pings", "out_of_range"),
         invalid("escalate_after", "bad_duration"),
@@ -85,7 +87,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         invalid("timezone", "unknown_zone", suggestions=["Europe/London"]),
         invalid("timezone", "unknown_zone", suggestions=[]),
         invalid("locale", "unknown_locale", locales=["en"]),
-        invalid("resources", "too_long", limit=1500),
+        invalid("resources", "too_long", limit=MAX_RESOURCES),
         *(
             invalid("milestones", "schedule", problem=p, position=2, max_steps=40, max_amount=1200)
             for p in (

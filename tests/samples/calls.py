@@ -11,6 +11,7 @@ ALEX = {"id": "8", "name": "Alex"}
 KIM = {"id": "9", "name": "Kim"}
 MEETING = {"weekday": 2, "time": "19:30", "title": "Wednesday big book", "link": ""}
 ONLINE = {"weekday": 6, "time": "10:00", "title": "Sunday online", "link": "https://example.org/m"}
+ASKED = {"practice": False, "pinged": 2, "has_contact": True, "minutes": 30, "resources": None}
 
 SAMPLES: dict[str, list[dict[str, Any]]] = {
     T.CALL_REQUEST: [
@@ -18,14 +19,27 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"member": SAM, "note": "", "practice": True, "pinged": [SAM]},
         {"member": SAM, "note": "", "practice": False, "pinged": []},
     ],
+    T.CALL_ASK: [
+        {"member": SAM, "note": "after 6pm is best", "practice": False, "taken": False},
+        {"member": SAM, "note": "", "practice": True, "taken": False},
+        {"member": SAM, "note": "", "practice": False, "taken": True},
+        {"member": SAM, "note": "", "practice": True, "taken": True},
+    ],
+    T.CALL_ASKED: [
+        ASKED,
+        {**ASKED, "pinged": 1, "has_contact": False, "practice": True},
+        {**ASKED, "pinged": 0, "has_contact": False},
+        {**ASKED, "pinged": 0, "practice": True, "resources": "Local line: 0800 000 000"},
+    ],
     T.CALL_CLAIMED: [
         {"member": SAM, "claimer": ALEX, "practice": False},
         {"member": SAM, "claimer": ALEX, "practice": True},
     ],
     T.CALL_CLOSED: [{"member": SAM, "practice": False}, {"member": SAM, "practice": True}],
     T.CALL_HANDOFF: [
-        {"member": SAM, "contact": "+1 555 0100", "practice": False},
-        {"member": SAM, "contact": None, "practice": True},
+        {"member": SAM, "contact": "+1 555 0100", "practice": False, "private": False},
+        {"member": SAM, "contact": None, "practice": True, "private": False},
+        {"member": SAM, "contact": None, "practice": False, "private": True},
     ],
     T.CALL_CONTACT_FORWARD: [{"member": SAM, "contact": "+1 555 0100"}],
     T.CALL_COMING: [
@@ -41,6 +55,8 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "resources": "Local line: 0800 000 000",
             "meetings": [MEETING, ONLINE],
         },
+        {"practice": False, "minutes": 30, "resources": None, "meetings": [MEETING]},
+        {"practice": False, "minutes": 30, "resources": None, "meetings": [MEETING, ONLINE] * 3},
     ],
     T.CALL_COVERED: [
         {"member": SAM, "claimer": ALEX, "practice": False},

@@ -42,11 +42,14 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     T.RELAPSE_DONE: [
         {"resources": None},
         {"resources": "Our helpline: 0800 123 456 (any hour)"},
+        {"resources": "   "},
         {"who": {"id": "9", "name": "A" * 64}, "resources": None},
     ],
     T.RELAPSE_TOLD: [
         {"count": 0, "before": False},
-        {"count": 1, "before": False},
+        {"count": 0, "before": False, "listed": False},
+        {"count": 0, "before": False, "listed": True},
+        {"count": 1, "before": False, "listed": True},
         {"count": 3, "before": False},
         {"count": 0, "before": True},
     ],

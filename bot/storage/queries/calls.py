@@ -8,7 +8,7 @@ from datetime import datetime
 
 from bot.domain.model import Person
 from bot.storage.port import Row
-from bot.storage.queries.base import Queries, instant
+from bot.storage.queries.base import Queries, instant, person_from_row
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +21,7 @@ class CallRequest:
     chat: str
     practice: bool
     message: int | None
-    """The outbox id of the group post with the **I'll call** button."""
+    """The outbox id of the group post with the **I'll call** button; None when asked privately."""
     claimed_by: str | None
     claimed_at: datetime | None
     expired_at: datetime | None
@@ -30,6 +30,11 @@ class CallRequest:
     @property
     def open(self) -> bool:
         return self.claimed_by is None and self.expired_at is None
+
+    @property
+    def private(self) -> bool:
+        """Asked privately: only the volunteers it pinged were told, each in a private chat."""
+        return self.message is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +114,13 @@ class CallQueries(Queries):
                 (request, person, now),
             )
 
+    async def was_pinged_for_call(self, request: int, person: str) -> bool:
+        """Whether ``person`` was asked to take this request."""
+        row = await self._db.fetch_one(
+            "SELECT 1 AS found FROM call_pings WHERE request = ? AND person = ?", (request, person)
+        )
+        return row is not None
+
     async def claim_call(self, request: int, person: str, now: datetime) -> bool:
         """Take an open request for ``person``; False when someone was first or it closed."""
         changed = await self._db.execute(
@@ -135,10 +147,7 @@ class CallQueries(Queries):
             " WHERE r.person = ? AND r.claimed_at >= ? ORDER BY p.key",
             (person, since),
         )
-        return [
-            Person(r["key"], r["platform"], r["platform_id"], r["name"], r["timezone"])
-            for r in rows
-        ]
+        return [person_from_row(r) for r in rows]
 
     async def call_counts(self, person: str) -> CallCounts:
         """How many calls and practice calls the member asked for, and calls they took."""

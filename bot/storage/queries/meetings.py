@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.model import Person
-from bot.storage.port import Row
-from bot.storage.queries.base import Queries
-
-
-def _person(row: Row) -> Person:
-    return Person(row["key"], row["platform"], row["platform_id"], row["name"], row["timezone"])
+from bot.storage.queries.base import Queries, person_from_row
 
 
 class MeetingQueries(Queries):
@@ -43,7 +38,7 @@ class MeetingQueries(Queries):
             " WHERE r.community = ? ORDER BY p.key",
             (community,),
         )
-        return [_person(r) for r in rows]
+        return [person_from_row(r) for r in rows]
 
     async def has_meeting_reminders(self, community: str) -> bool:
         row = await self._db.fetch_one(
@@ -63,4 +58,4 @@ class MeetingQueries(Queries):
             " WHERE m.community = ? ORDER BY p.key",
             (community,),
         )
-        return [_person(r) for r in rows]
+        return [person_from_row(r) for r in rows]

@@ -36,6 +36,7 @@ PERSON_TABLES: dict[tuple[str, str], str] = {
     ("announcements", "person"): "SELECT * FROM announcements WHERE person = ?"
     " ORDER BY announced_at",
     ("supporters", "person"): "SELECT * FROM supporters WHERE person = ? ORDER BY community",
+    ("supporter_pings", "person"): "SELECT * FROM supporter_pings WHERE person = ? ORDER BY role",
     ("cravings", "person"): "SELECT * FROM cravings WHERE person = ? ORDER BY id",
     ("cravings", "claimed_by"): "SELECT id, community, claimed_at FROM cravings"
     " WHERE claimed_by = ? ORDER BY id",

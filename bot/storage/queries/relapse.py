@@ -103,3 +103,10 @@ class RelapseQueries(Queries):
             (now, restart_id, person),
         )
         return changed == 1
+
+    async def release_supporters_told(self, restart_id: int, person: str) -> None:
+        """Undo the claim when nobody could be told, so that the member can ask again later."""
+        await self._db.execute(
+            "UPDATE restarts SET supporters_told_at = NULL WHERE id = ? AND person = ?",
+            (restart_id, person),
+        )
