@@ -20,7 +20,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bench.cleantime import Timing
-from bench.support import NOW, megabytes, ms, quantile, stamp
+from bench.support import NOW, bulk_loading, megabytes, ms, quantile, stamp
 from bot.app import bootstrap
 from bot.clock import ManualClock
 from bot.core import Core
@@ -42,7 +42,6 @@ NOTE = "rough night"
 """The craving's note: no words of danger, so it takes the ordinary path."""
 DEFAULTS = CommunitySettings()
 REST = timedelta(minutes=DEFAULTS.supporter_rest)
-CACHE_KIB = 64 * 1024
 
 Row = tuple[object, ...]
 
@@ -104,11 +103,7 @@ def load(path: Path) -> int:
         (community_key(PLATFORM, _community_id(c)), PLATFORM, _community_id(c), created)
         for c in range(COMMUNITIES)
     ]
-    with closing(sqlite3.connect(path, isolation_level=None)) as db:
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=OFF")
-        db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
-        db.execute("BEGIN")
+    with bulk_loading(path) as db:
         db.executemany(
             "INSERT INTO communities (key, platform, platform_id, chat, settings, created_at)"
             " VALUES (?1, ?2, ?3, ?3, '{}', ?4)",
@@ -127,7 +122,6 @@ def load(path: Path) -> int:
             "INSERT INTO supporters (community, person, cravings) VALUES (?, ?, 1)",
             _supporters(),
         )
-        db.execute("COMMIT")
     return COMMUNITIES + 2 * PEOPLE + COMMUNITIES * SUPPORTERS
 
 

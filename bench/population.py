@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from contextlib import closing
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bench.support import ANNOUNCE_AT, NOW, TODAY, days_before, stamp
+from bench.support import ANNOUNCE_AT, NOW, TODAY, bulk_loading, days_before, stamp
 
 GROUP_SIZE = 1000
 DUE_GROUPS = 10
@@ -23,7 +22,6 @@ DUE = DUE_GROUPS * DUE_PER_GROUP
 MILESTONES_KEY = "milestones"
 HORIZON_DAYS = 365
 """Members not due are due on a day of the coming year, spread evenly, at their 1y milestone."""
-CACHE_KIB = 256 * 1024
 
 DUE_MILESTONE = "30d"
 DUE_SINCE = days_before(30).isoformat()
@@ -104,11 +102,7 @@ def load(path: Path, members: int) -> None:
         (community_key(g), _group_id(g), _group_id(g), created)
         for g in range(members // GROUP_SIZE)
     )
-    with closing(sqlite3.connect(path, isolation_level=None)) as db:
-        db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA synchronous=OFF")
-        db.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
-        db.execute("BEGIN")
+    with bulk_loading(path) as db:
         db.executemany(
             "INSERT INTO communities (key, platform, platform_id, chat, settings, created_at)"
             " VALUES (?, 'console', ?, ?, '{}', ?)",
@@ -128,7 +122,6 @@ def load(path: Path, members: int) -> None:
             " announce_milestone, announce_day, joined_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             memberships,
         )
-        db.execute("COMMIT")
 
 
 def rearm(db: sqlite3.Connection, members: int, now: datetime = NOW) -> int:

@@ -5,9 +5,12 @@ A fixed day keeps runs comparable: the same clean dates give the same milestones
 
 from __future__ import annotations
 
+import sqlite3
 import statistics
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import closing, contextmanager
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 TODAY = date(2026, 6, 15)
 NOW = datetime(2026, 6, 15, 10, 0, tzinfo=UTC)
@@ -39,3 +42,18 @@ def ms(seconds: float) -> str:
 
 def megabytes(size: int) -> str:
     return f"{size / 1_000_000:.1f} MB"
+
+
+BULK_CACHE_KIB = 256 * 1024
+
+
+@contextmanager
+def bulk_loading(path: Path) -> Iterator[sqlite3.Connection]:
+    """One transaction on a connection with durability off: for loading benchmark data only."""
+    with closing(sqlite3.connect(path, isolation_level=None)) as db:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=OFF")
+        db.execute(f"PRAGMA cache_size=-{BULK_CACHE_KIB}")
+        db.execute("BEGIN")
+        yield db
+        db.execute("COMMIT")
