@@ -14,10 +14,18 @@ from datetime import datetime
 
 from bot.clock import Clock
 from bot.domain.danger import DangerWords
-from bot.domain.inbound import ButtonPressed, CommandIssued, Inbound, Origin, TimerFired
+from bot.domain.inbound import (
+    ButtonPressed,
+    CommandIssued,
+    Inbound,
+    MembershipChanged,
+    Origin,
+    TimerFired,
+)
 from bot.domain.model import community_key, person_key
 from bot.domain.replies import Template
 from bot.flows import Flows, all_flows
+from bot.flows.membership import membership_changed
 from bot.storage import Store, Transaction
 from bot.turn import Turn
 
@@ -63,14 +71,20 @@ class Core:
                 else:
                     await handler(turn, inbound.payload)
             else:
+                # An update the adapter stored on receipt leaves the inbox with its effect.
+                await tx.drop_inbox(inbound.dedupe_key)
                 if not await tx.claim_inbound(inbound.dedupe_key, now):
                     log.debug("duplicate inbound ignored")
                     return False
-                turn = await self._open_turn(tx, inbound.origin, now)
-                if isinstance(inbound, CommandIssued):
-                    await self._command(turn, inbound)
+                if isinstance(inbound, MembershipChanged):
+                    turn = Turn(tx, now, danger_words=self._danger_words)
+                    await membership_changed(turn, inbound)
                 else:
-                    await self._button(turn, inbound)
+                    turn = await self._open_turn(tx, inbound.origin, now)
+                    if isinstance(inbound, CommandIssued):
+                        await self._command(turn, inbound)
+                    else:
+                        await self._button(turn, inbound)
         if turn.platforms and self.on_outbox is not None:
             self.on_outbox(turn.platforms)
         return True

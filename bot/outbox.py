@@ -153,4 +153,4 @@ class OutboxWorker:
 
 def _conversation(message: OutboxMessage) -> str:
     target = message.target
-    return target.chat or f"person:{target.person}"
+    return f"person:{target.person}" if target.person is not None else (target.chat or "")

@@ -91,7 +91,12 @@ class Turn:
         origin = self.origin
         context = {"who": self.who, **(context or {})}
         if private or origin.private:
-            target = Target(origin.platform, person=origin.person, interaction=origin.interaction)
+            target = Target(
+                origin.platform,
+                chat=None if origin.private else origin.chat,
+                person=origin.person,
+                interaction=origin.interaction,
+            )
             outbox_id = await self.send(
                 Reply(template, target, context, tuple(buttons), tuple(mentions)),
                 about=self.me.key,
@@ -125,7 +130,11 @@ class Turn:
         return await self.send(
             Reply(
                 template,
-                Target(person.platform, person=person.platform_id),
+                Target(
+                    person.platform,
+                    chat=self.community.chat if self.community is not None else None,
+                    person=person.platform_id,
+                ),
                 {"who": person.ref, **(context or {})},
                 tuple(buttons),
                 tuple(mentions),

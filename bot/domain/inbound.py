@@ -60,4 +60,16 @@ class TimerFired:
         return f"timer:{self.timer_id}"
 
 
-Inbound = CommandIssued | ButtonPressed | TimerFired
+@dataclass(frozen=True, slots=True)
+class MembershipChanged:
+    """Someone joined or left a community, or the bot itself was added or removed."""
+
+    dedupe_key: str
+    platform: str
+    community: str
+    person: str | None
+    """The member's platform id; None when the change is the bot's own."""
+    present: bool
+
+
+Inbound = CommandIssued | ButtonPressed | TimerFired | MembershipChanged

@@ -36,6 +36,8 @@ class Community:
     platform_id: str
     chat: str
     settings: CommunitySettings = field(default_factory=CommunitySettings)
+    active: bool = True
+    """False while the bot is removed from the community."""
 
     @property
     def announce_chat(self) -> str:

@@ -60,6 +60,8 @@ class Target:
 
     platform: str
     chat: str | None = None
+    """The group chat; for a private message, the group it relates to (where the adapter can
+    point the member to their private chat if it cannot reach them there)."""
     person: str | None = None
     interaction: str | None = None
     edit_of: int | None = None

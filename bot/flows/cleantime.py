@@ -194,7 +194,7 @@ async def reschedule(turn: Turn, person: Person) -> None:
         if community is None:
             continue
         due = None
-        if membership.share and primary is not None:
+        if membership.share and primary is not None and community.active:
             zone = member_zone(person, community)
             due = next_announcement(
                 primary.clean_since,

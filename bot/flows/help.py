@@ -12,4 +12,11 @@ async def show_help(turn: Turn, args: str) -> None:
     await turn.say(Template.HELP)
 
 
-flows = Flows(commands={"help": show_help, "start": show_help})
+async def start(turn: Turn, args: str) -> None:
+    """A member opened their private chat with the bot: deliver what waited for that."""
+    if turn.origin is not None and turn.origin.private:
+        await turn.tx.deliver_waiting_now(turn.me.key, turn.now)
+    await turn.say(Template.HELP)
+
+
+flows = Flows(commands={"help": show_help, "start": start})

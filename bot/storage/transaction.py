@@ -62,6 +62,7 @@ def _community(row: Row, prefix: str = "") -> Community:
         platform_id=row[f"{prefix}platform_id"],
         chat=row[f"{prefix}chat"],
         settings=CommunitySettings.from_json(json.loads(row[f"{prefix}settings"])),
+        active=bool(row[f"{prefix}active"]),
     )
 
 
@@ -77,6 +78,28 @@ class CoreQueries(Queries):
             (key, now),
         )
         return inserted == 1
+
+    # -- inbox: updates stored before the platform is told they arrived --------------------------
+
+    async def store_inbox(self, key: str, platform: str, payload: str, now: datetime) -> bool:
+        """Keep an update until its effect commits; False when it was stored already."""
+        stored = await self._db.execute(
+            "INSERT INTO inbox (key, platform, payload, received_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT DO NOTHING",
+            (key, platform, payload, now),
+        )
+        return stored == 1
+
+    async def inbox(self, platform: str, limit: int) -> list[tuple[str, str]]:
+        """Stored updates still to handle, oldest first: (key, payload)."""
+        rows = await self._db.fetch_all(
+            "SELECT key, payload FROM inbox WHERE platform = ? ORDER BY received_at, key LIMIT ?",
+            (platform, limit),
+        )
+        return [(r["key"], r["payload"]) for r in rows]
+
+    async def drop_inbox(self, key: str) -> None:
+        await self._db.execute("DELETE FROM inbox WHERE key = ?", (key,))
 
     async def forget_inbounds_before(self, cutoff: datetime) -> int:
         """Drop dedupe keys older than any redelivery could be."""
@@ -117,7 +140,7 @@ class CoreQueries(Queries):
             "INSERT INTO communities (key, platform, platform_id, chat, settings, created_at)"
             " VALUES (?, ?, ?, ?, '{}', ?)"
             " ON CONFLICT (key) DO UPDATE SET chat = communities.chat"
-            " RETURNING key, platform, platform_id, chat, settings",
+            " RETURNING key, platform, platform_id, chat, settings, active",
             (key, platform, platform_id, chat, now),
         )
         assert row is not None
@@ -125,10 +148,24 @@ class CoreQueries(Queries):
 
     async def get_community(self, key: str) -> Community | None:
         row = await self._db.fetch_one(
-            "SELECT key, platform, platform_id, chat, settings FROM communities WHERE key = ?",
+            "SELECT key, platform, platform_id, chat, settings, active FROM communities"
+            " WHERE key = ?",
             (key,),
         )
         return None if row is None else _community(row)
+
+    async def set_community_active(self, key: str, active: bool) -> None:
+        """Mark whether the bot is still in this community (it may be removed and re-added)."""
+        await self._db.execute("UPDATE communities SET active = ? WHERE key = ?", (active, key))
+
+    async def leave_community(self, community: str, person: str) -> None:
+        """Forget a member's place in a community they left: they are no longer pinged there."""
+        for sql in (
+            "DELETE FROM supporters WHERE community = ? AND person = ?",
+            "DELETE FROM meeting_reminders WHERE community = ? AND person = ?",
+            "DELETE FROM memberships WHERE community = ? AND person = ?",
+        ):
+            await self._db.execute(sql, (community, person))
 
     async def save_community_settings(self, key: str, settings: CommunitySettings) -> None:
         await self._db.execute(
@@ -232,13 +269,13 @@ class CoreQueries(Queries):
             " p.key AS p_key, p.platform AS p_platform, p.platform_id AS p_platform_id,"
             " p.name AS p_name, p.timezone AS p_timezone,"
             " k.key AS k_key, k.platform AS k_platform, k.platform_id AS k_platform_id,"
-            " k.chat AS k_chat, k.settings AS k_settings,"
+            " k.chat AS k_chat, k.settings AS k_settings, k.active AS k_active,"
             " c.clean_since"
             " FROM memberships m"
             " JOIN people p ON p.key = m.person"
             " JOIN communities k ON k.key = m.community"
             " LEFT JOIN counters c ON c.person = m.person AND c.name = ?"
-            " WHERE m.announce_due_at IS NOT NULL AND m.announce_due_at <= ?"
+            " WHERE m.announce_due_at IS NOT NULL AND m.announce_due_at <= ? AND k.active"
             " ORDER BY m.announce_due_at LIMIT ?",
             (PRIMARY, now, limit),
         )
@@ -363,6 +400,22 @@ class CoreQueries(Queries):
         """Delete messages that left (or failed for good) before ``cutoff``."""
         return await self._db.execute(
             "DELETE FROM outbox WHERE COALESCE(sent_at, failed_at) < ?", (cutoff,)
+        )
+
+    async def outbox_by_ref(self, platform: str, ref: str) -> int | None:
+        """The outbox id of the message the platform knows as ``ref``."""
+        row = await self._db.fetch_one(
+            "SELECT id FROM outbox WHERE platform = ? AND sent_ref = ? ORDER BY id LIMIT 1",
+            (platform, ref),
+        )
+        return None if row is None else int(row["id"])
+
+    async def deliver_waiting_now(self, person: str, now: datetime) -> int:
+        """Let messages waiting for this person (e.g. until they open a private chat) go now."""
+        return await self._db.execute(
+            "UPDATE outbox SET next_attempt_at = ?"
+            " WHERE person = ? AND sent_at IS NULL AND failed_at IS NULL",
+            (now, person),
         )
 
     async def outbox_target(self, outbox_id: int) -> Target | None:
