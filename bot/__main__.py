@@ -49,13 +49,7 @@ def _start(command: str, settings: Settings, member: str) -> int:
     if command == "migrate":
         return asyncio.run(_migrate(settings))
     if command == "run" and settings.platforms:
-        names = " and ".join(settings.platforms)
-        print(
-            f"homegroup: the {names} adapter is not part of this version yet;"
-            " unset the token to use the console",
-            file=sys.stderr,
-        )
-        return 2
+        return asyncio.run(_serve(settings))
     if command == "run":
         print("homegroup: no TELEGRAM_TOKEN or DISCORD_TOKEN is set, so here is the console.")
     with contextlib.suppress(KeyboardInterrupt):
@@ -68,6 +62,16 @@ async def _migrate(settings: Settings) -> int:
     await store.close()
     log.info("database is up to date")
     return 0
+
+
+async def _serve(settings: Settings) -> int:
+    from adapters.serve import serve
+
+    app = await bootstrap(settings)
+    try:
+        return await serve(app, settings)
+    finally:
+        await app.close()
 
 
 async def _console(settings: Settings, member: str) -> None:

@@ -18,12 +18,17 @@ from urllib.parse import urlparse
 DEFAULT_DATABASE = "./homegroup.db"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _TELEGRAM_TOKEN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
+_WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_LISTEN = re.compile(r"^[A-Za-z0-9.\-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$")
 _KEYS = (
     "HOMEGROUP_DATABASE",
     "HOMEGROUP_TEMPLATES",
     "HOMEGROUP_LOG_LEVEL",
     "TELEGRAM_TOKEN",
     "TELEGRAM_API_URL",
+    "TELEGRAM_WEBHOOK_URL",
+    "TELEGRAM_WEBHOOK_SECRET",
+    "TELEGRAM_WEBHOOK_LISTEN",
     "DISCORD_TOKEN",
     "DISCORD_API_URL",
     "DISCORD_GATEWAY_URL",
@@ -48,6 +53,9 @@ class Settings:
     log_level_set: bool = False
     telegram_token: str | None = field(default=None, repr=False)
     telegram_api_url: str = "https://api.telegram.org"
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: str | None = field(default=None, repr=False)
+    telegram_webhook_listen: str = "127.0.0.1:8443"
     discord_token: str | None = field(default=None, repr=False)
     discord_api_url: str = "https://discord.com/api/v10"
     discord_gateway_url: str = "wss://gateway.discord.gg"
@@ -114,6 +122,21 @@ class Settings:
             if key in values and not _is_url(values[key], schemes):
                 problems.append(f"{key}: give a full {schemes[1]}:// URL")
 
+        webhook_url = values.get("TELEGRAM_WEBHOOK_URL", "").strip() or None
+        webhook_secret = values.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or None
+        listen = values.get("TELEGRAM_WEBHOOK_LISTEN", "127.0.0.1:8443").strip()
+        if webhook_url is not None and not _is_url(webhook_url, ("https",)):
+            problems.append("TELEGRAM_WEBHOOK_URL: give the full https:// URL Telegram should call")
+        if webhook_url is not None and webhook_secret is None:
+            problems.append(
+                "TELEGRAM_WEBHOOK_SECRET: set a secret (1-256 letters, digits, _ or -) so only"
+                " Telegram can post updates to the webhook"
+            )
+        if webhook_secret is not None and not _WEBHOOK_SECRET.match(webhook_secret):
+            problems.append("TELEGRAM_WEBHOOK_SECRET: use 1-256 letters, digits, _ or -")
+        if not _LISTEN.match(listen) or not 0 < int(listen.rpartition(":")[2]) < 65536:
+            problems.append("TELEGRAM_WEBHOOK_LISTEN: give host:port, like 127.0.0.1:8443")
+
         if problems:
             raise SettingsError(problems)
         defaults = cls()
@@ -124,6 +147,9 @@ class Settings:
             log_level_set="HOMEGROUP_LOG_LEVEL" in values,
             telegram_token=telegram_token,
             telegram_api_url=values.get("TELEGRAM_API_URL", defaults.telegram_api_url).rstrip("/"),
+            telegram_webhook_url=webhook_url,
+            telegram_webhook_secret=webhook_secret,
+            telegram_webhook_listen=listen,
             discord_token=discord_token,
             discord_api_url=values.get("DISCORD_API_URL", defaults.discord_api_url).rstrip("/"),
             discord_gateway_url=values.get("DISCORD_GATEWAY_URL", defaults.discord_gateway_url),

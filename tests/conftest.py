@@ -15,6 +15,7 @@ from bot.app import App, bootstrap
 from bot.clock import ManualClock
 from bot.settings import Settings
 from bot.storage.sqlite import SqliteStore
+from tests.fakes.fixtures import fake_telegram, telegram_bot  # noqa: F401
 
 START = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 """Tests run at a fixed instant: noon UTC on 29 November 2026."""

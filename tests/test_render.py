@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 import tests.samples
+from adapters.telegram.sender import T as TelegramTemplates
 from bot.domain.replies import Mention, Template
 from bot.flows import all_flows
 from bot.render import PlainDialect, Renderer, RenderError
@@ -55,7 +56,7 @@ def all_samples() -> dict[str, list[dict[str, Any]]]:
 def emitted_keys() -> set[str]:
     """Every template key the core and its flows can emit."""
     keys = {str(t) for t in Template}
-    for enum in all_flows().templates:
+    for enum in (*all_flows().templates, TelegramTemplates):
         keys |= {str(t) for t in enum}
     return keys
 

@@ -1,0 +1,52 @@
+"""Serve the platforms whose tokens are set, with one timer loop for all of them."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+
+from bot.app import App
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+async def serve(app: App, settings: Settings) -> int:
+    """Run until SIGTERM or SIGINT; return the process's exit status."""
+    from adapters.telegram.adapter import TelegramAdapter
+    from adapters.telegram.receiver import PollingStopped
+
+    # python-telegram-bot's future type for retry_after, without a deprecation warning per 429.
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
+    if settings.discord_token:
+        print(
+            "homegroup: the Discord adapter is not part of this version yet; unset DISCORD_TOKEN",
+            file=sys.stderr,
+        )
+        return 2
+    tasks = [asyncio.create_task(app.timers.run(), name="timers")]
+    if settings.telegram_token:
+        tasks.append(asyncio.create_task(TelegramAdapter(app, settings).run(), name="telegram"))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signum, stop.set)
+    stopping = asyncio.create_task(stop.wait(), name="signals")
+    await asyncio.wait([*tasks, stopping], return_when=asyncio.FIRST_COMPLETED)
+    for task in [*tasks, stopping]:
+        task.cancel()
+    results = await asyncio.gather(*tasks, return_exceptions=True)
+    for result in results:
+        if isinstance(result, PollingStopped):
+            print(f"homegroup: {result}", file=sys.stderr)
+            return 2
+        if isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
+            log.error("stopped by an error", exc_info=result)
+            return 1
+    log.info("stopped")
+    return 0

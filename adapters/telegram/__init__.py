@@ -1,0 +1,1 @@
+"""Telegram: python-telegram-bot against the Bot API (or a self-hosted Bot API server)."""

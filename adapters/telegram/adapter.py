@@ -1,0 +1,169 @@
+"""Run Homegroup on Telegram: build python-telegram-bot, translate updates, send the outbox."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from urllib.parse import urlparse
+
+from aiohttp import web
+from telegram import BotCommand, Message, Update
+from telegram.ext import (
+    AIORateLimiter,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+from telegram.request import BaseRequest
+
+from adapters.telegram.admins import Admins
+from adapters.telegram.dialect import TelegramDialect
+from adapters.telegram.receiver import POLL_TIMEOUT, Receiver, webhook_app
+from adapters.telegram.sender import T, TelegramSender
+from adapters.telegram.translate import (
+    GROUP_TYPES,
+    PLATFORM,
+    button_inbound,
+    command_inbound,
+    is_anonymous_admin,
+    membership_inbound,
+    parse_command,
+)
+from bot.app import App
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class TelegramAdapter:
+    """Telegram for one bot token: receive, translate, send."""
+
+    def __init__(
+        self,
+        app: App,
+        settings: Settings,
+        *,
+        request: Callable[..., BaseRequest] | None = None,
+    ) -> None:
+        """``request`` builds the HTTP request objects (tests pass loopback-only ones)."""
+        assert settings.telegram_token is not None
+        self._app = app
+        self._settings = settings
+        builder = (
+            ApplicationBuilder()
+            .token(settings.telegram_token)
+            .base_url(f"{settings.telegram_api_url}/bot")
+            .base_file_url(f"{settings.telegram_api_url}/file/bot")
+            .rate_limiter(AIORateLimiter(max_retries=0))
+            .updater(None)
+        )
+        if request is not None:
+            builder = builder.request(request()).get_updates_request(
+                request(connection_pool_size=1, read_timeout=POLL_TIMEOUT + 10)
+            )
+        else:
+            builder = builder.get_updates_read_timeout(POLL_TIMEOUT + 10)
+        self.application = builder.build()
+        self.application.add_handler(MessageHandler(filters.COMMAND, self._on_command))
+        self.application.add_handler(CallbackQueryHandler(self._on_button))
+        self.application.add_handler(
+            ChatMemberHandler(self._on_membership, ChatMemberHandler.ANY_CHAT_MEMBER)
+        )
+        self._admins = Admins(self.application.bot, app.clock.now)
+        self.receiver = Receiver(self.application, app.store, app.clock)
+
+    async def run(self) -> None:
+        """Serve until cancelled (or until Telegram refuses this process its updates)."""
+        async with self.application:
+            bot = self.application.bot
+            renderer = self._app.renderer(TelegramDialect())
+            sender = TelegramSender(bot, renderer, bot.username, self._app.clock.now)
+            worker = self._app.add_sender(sender)
+            await self._set_commands()
+            tasks = [asyncio.create_task(worker.run(), name="telegram outbox")]
+            if self._settings.telegram_webhook_url:
+                tasks.append(asyncio.create_task(self._serve_webhook(), name="telegram webhook"))
+                tasks.append(asyncio.create_task(self.receiver.work(), name="telegram updates"))
+            else:
+                tasks.append(asyncio.create_task(self.receiver.poll(), name="telegram polling"))
+            try:
+                await asyncio.gather(*tasks)
+            finally:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _set_commands(self) -> None:
+        """Show members the command menu; one line a command in the template: name - text."""
+        text = self._app.renderer(TelegramDialect()).render(T.COMMANDS, {})
+        commands = []
+        for line in text.splitlines():
+            name, _, description = line.partition(" - ")
+            if name.strip() and description.strip():
+                commands.append(BotCommand(name.strip(), description.strip()))
+        await self.application.bot.set_my_commands(commands)
+
+    async def _serve_webhook(self) -> None:
+        url = self._settings.telegram_webhook_url
+        secret = self._settings.telegram_webhook_secret
+        assert url is not None
+        assert secret is not None
+        host, _, port = self._settings.telegram_webhook_listen.rpartition(":")
+        runner = web.AppRunner(webhook_app(self.receiver, secret, urlparse(url).path or "/"))
+        await runner.setup()
+        site = web.TCPSite(runner, host, int(port))
+        await site.start()
+        try:
+            await self.application.bot.set_webhook(
+                url,
+                secret_token=secret,
+                allowed_updates=["message", "callback_query", "chat_member", "my_chat_member"],
+            )
+            await self.receiver.handle_stored()
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
+
+    async def _is_admin(self, message: Message, user_id: int) -> bool:
+        if message.chat.type not in GROUP_TYPES:
+            return False
+        if is_anonymous_admin(message):
+            return True
+        return await self._admins.is_admin(message.chat.id, user_id)
+
+    async def _on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.message
+        if message is None or message.from_user is None:
+            return
+        command = parse_command(message, self.application.bot.username)
+        if command is None:
+            return
+        is_admin = await self._is_admin(message, message.from_user.id)
+        await self._app.core.handle(command_inbound(update, message, command, is_admin=is_admin))
+
+    async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        await query.answer()  # at once, before the work: the member's spinner stops
+        message = query.message
+        if not isinstance(message, Message):
+            return
+        async with self._app.store.transaction() as tx:
+            outbox_id = await tx.outbox_by_ref(PLATFORM, f"{message.chat.id}:{message.message_id}")
+        is_admin = await self._is_admin(message, query.from_user.id)
+        inbound = button_inbound(update, query, message_id=outbox_id, is_admin=is_admin)
+        if inbound is not None:
+            await self._app.core.handle(inbound)
+
+    async def _on_membership(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        change = update.chat_member or update.my_chat_member
+        if change is None:
+            return
+        inbound = membership_inbound(update, change)
+        if inbound is not None:
+            await self._app.core.handle(inbound)

@@ -1,0 +1,175 @@
+"""Send outbox rows to Telegram: HTML, inline keyboards, edits, files, and Telegram's limits.
+
+The outbox worker calls ``deliver`` for one row at a time. Rate limits are python-telegram-bot's
+``AIORateLimiter`` (per group and overall) with its own retries off, so a 429 comes back here as
+``RetryAfter`` and the row waits exactly as long as Telegram asked, without being lost.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from telegram import (
+    Bot,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputFile,
+    LinkPreviewOptions,
+    Message,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from adapters.telegram.dialect import split_html
+from adapters.telegram.translate import PLATFORM, button_data
+from bot.outbox import RetryLater, Undeliverable, backoff
+from bot.render import Renderer
+from bot.storage import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+PROMPT_EVERY = timedelta(minutes=10)
+"""How often one member may be shown the 'open a private chat' line in a group."""
+WAIT_FOR_START = 3600.0
+"""Seconds a private message waits for a member who has not opened their private chat yet;
+``/start`` there delivers it at once."""
+
+
+class T(StrEnum):
+    """The Telegram adapter's own templates (the core's replies have theirs)."""
+
+    OPEN_PRIVATE = "telegram_open_private"
+    LABEL_OPEN_PRIVATE = "label_telegram_open_private"
+    COMMANDS = "telegram_commands"
+
+
+class TelegramSender:
+    """Deliver outbox rows through the Bot API."""
+
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        bot: Bot,
+        renderer: Renderer,
+        bot_username: str,
+        now: Callable[[], datetime],
+    ) -> None:
+        self._bot = bot
+        self._renderer = renderer
+        self._username = bot_username
+        self._now = now
+        self._prompted: dict[str, datetime] = {}
+
+    async def deliver(self, message: OutboxMessage) -> str | None:
+        target = message.target
+        chat_id = target.person if target.person is not None else target.chat
+        if chat_id is None:
+            raise Undeliverable("no chat to send to")
+        text = self._renderer.render(
+            message.template, message.context, locale=message.locale, mentions=message.mentions
+        )
+        markup = self._keyboard(message)
+        try:
+            if message.edit_ref is not None:
+                return await self._edit(message.edit_ref, text, markup)
+            if message.attachment is not None:
+                return await self._send_file(chat_id, text, message)
+            return await self._send(chat_id, text, markup)
+        except RetryAfter as flood:
+            raise RetryLater(_seconds(flood.retry_after), "429") from flood
+        except Forbidden as forbidden:
+            if target.person is not None and target.chat is not None:
+                await self._point_to_private_chat(target.chat, target.person, message)
+                raise RetryLater(WAIT_FOR_START, "member has not opened a private chat") from None
+            raise Undeliverable("forbidden") from forbidden
+        except BadRequest as bad:
+            raise Undeliverable(f"bad request: {bad.message[:80]}") from bad
+        except NetworkError as network:  # timeouts, 5xx and dropped connections
+            raise RetryLater(backoff(message.attempts), "network") from network
+
+    async def _send(self, chat_id: str, text: str, markup: InlineKeyboardMarkup | None) -> str:
+        parts = split_html(text)
+        sent: Message | None = None
+        for number, part in enumerate(parts, start=1):
+            sent = await self._bot.send_message(
+                chat_id,
+                part,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup if number == len(parts) else None,
+                link_preview_options=NO_PREVIEW,
+            )
+        assert sent is not None
+        return f"{sent.chat_id}:{sent.message_id}"
+
+    async def _edit(self, ref: str, text: str, markup: InlineKeyboardMarkup | None) -> str:
+        chat_id, _, message_id = ref.partition(":")
+        try:
+            await self._bot.edit_message_text(
+                split_html(text)[0],
+                chat_id=chat_id,
+                message_id=int(message_id),
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                link_preview_options=NO_PREVIEW,
+            )
+        except BadRequest as bad:
+            if "not modified" not in bad.message.lower():
+                raise
+        return ref
+
+    async def _send_file(self, chat_id: str, text: str, message: OutboxMessage) -> str:
+        attachment = message.attachment
+        assert attachment is not None
+        body = json.dumps(attachment.data, ensure_ascii=False, indent=2).encode()
+        sent = await self._bot.send_document(
+            chat_id,
+            InputFile(body, filename=attachment.filename),
+            caption=split_html(text, 1024)[0],
+            parse_mode=ParseMode.HTML,
+        )
+        return f"{sent.chat_id}:{sent.message_id}"
+
+    def _keyboard(self, message: OutboxMessage) -> InlineKeyboardMarkup | None:
+        if not message.buttons:
+            return None if message.edit_ref is None else InlineKeyboardMarkup(())
+        row = [
+            InlineKeyboardButton(
+                self._renderer.render(button.label, {}, locale=message.locale),
+                callback_data=button_data(button.action, button.payload),
+            )
+            for button in message.buttons
+        ]
+        return InlineKeyboardMarkup([row])
+
+    async def _point_to_private_chat(self, group: str, person: str, message: OutboxMessage) -> None:
+        """Tell the group, neutrally, that a private message waits: once in a while per member."""
+        now = self._now()
+        last = self._prompted.get(person)
+        if last is not None and now - last < PROMPT_EVERY:
+            return
+        self._prompted[person] = now
+        who = message.context.get("who") or {"id": person, "name": ""}
+        text = self._renderer.render(T.OPEN_PRIVATE, {"who": who}, locale=message.locale)
+        label = self._renderer.render(T.LABEL_OPEN_PRIVATE, {}, locale=message.locale)
+        button = InlineKeyboardButton(label, url=f"https://t.me/{self._username}?start=hello")
+        try:
+            await self._bot.send_message(
+                group,
+                text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=InlineKeyboardMarkup([[button]]),
+            )
+        except TelegramError:
+            log.warning("could not point a member to their private chat")
+
+
+def _seconds(retry_after: float | timedelta) -> float:
+    if isinstance(retry_after, timedelta):
+        return retry_after.total_seconds()
+    return float(retry_after)

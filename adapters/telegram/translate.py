@@ -1,0 +1,135 @@
+"""Translate Telegram updates into the core's inbounds; decide nothing else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import CallbackQuery, ChatMember, ChatMemberUpdated, Message, MessageEntity, Update
+
+from bot.domain.inbound import ButtonPressed, CommandIssued, MembershipChanged, Origin
+
+PLATFORM = "telegram"
+GROUP_TYPES = ("group", "supergroup")
+PRESENT = (ChatMember.OWNER, ChatMember.ADMINISTRATOR, ChatMember.MEMBER)
+SEPARATOR = "|"
+"""Between a button's action and payload in ``callback_data`` (64 bytes at most)."""
+MAX_CALLBACK_DATA = 64
+
+
+def dedupe_key(update_id: int) -> str:
+    return f"{PLATFORM}:update:{update_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    """A command in a message, as the core will want it."""
+
+    name: str
+    args: str
+
+
+def parse_command(message: Message, bot_username: str) -> Command | None:
+    """The command a message starts with, if it is for us (``/days@OtherBot`` is not)."""
+    text = message.text or ""
+    entities = message.entities or ()
+    first = entities[0] if entities else None
+    if first is None or first.type != MessageEntity.BOT_COMMAND or first.offset != 0:
+        return None
+    word = text[1 : first.length]
+    name, _, addressee = word.partition("@")
+    if addressee and addressee.lower() != bot_username.lower():
+        return None
+    return Command(name.lower(), text[first.length :].strip())
+
+
+def origin_of(message: Message, *, is_admin: bool, interaction: str | None = None) -> Origin:
+    """Who said it, where; an anonymous admin speaks as the group itself."""
+    chat = message.chat
+    in_group = chat.type in GROUP_TYPES
+    sender_chat = message.sender_chat
+    if sender_chat is not None:
+        person, name = str(sender_chat.id), sender_chat.title or sender_chat.username or ""
+    elif message.from_user is not None:
+        person, name = str(message.from_user.id), message.from_user.full_name
+    else:
+        person, name = str(chat.id), chat.title or ""
+    return Origin(
+        platform=PLATFORM,
+        chat=str(chat.id),
+        person=person,
+        person_name=name,
+        community=str(chat.id) if in_group else None,
+        private=chat.type == "private",
+        is_admin=is_admin,
+        interaction=interaction,
+    )
+
+
+def is_anonymous_admin(message: Message) -> bool:
+    """A message sent by a group admin who posts as the group."""
+    return message.sender_chat is not None and message.sender_chat.id == message.chat.id
+
+
+def command_inbound(
+    update: Update, message: Message, command: Command, *, is_admin: bool
+) -> CommandIssued:
+    return CommandIssued(
+        dedupe_key(update.update_id),
+        origin_of(message, is_admin=is_admin),
+        command.name,
+        command.args,
+    )
+
+
+def button_data(action: str, payload: str) -> str:
+    """Encode a button for ``callback_data``; it must fit Telegram's 64 bytes."""
+    data = f"{action}{SEPARATOR}{payload}"
+    if len(data.encode()) > MAX_CALLBACK_DATA:
+        raise ValueError(f"button data for {action} is longer than 64 bytes")
+    return data
+
+
+def button_inbound(
+    update: Update, query: CallbackQuery, *, message_id: int | None, is_admin: bool
+) -> ButtonPressed | None:
+    """A button press; None when there is no message or data (e.g. an inline-mode query)."""
+    message = query.message
+    if not isinstance(message, Message) or not query.data:
+        return None
+    action, _, payload = query.data.partition(SEPARATOR)
+    origin = origin_of(message, is_admin=is_admin)
+    presser = query.from_user
+    origin = Origin(
+        platform=origin.platform,
+        chat=origin.chat,
+        person=str(presser.id),
+        person_name=presser.full_name,
+        community=origin.community,
+        private=origin.private,
+        is_admin=is_admin,
+    )
+    return ButtonPressed(dedupe_key(update.update_id), origin, action, payload, message_id)
+
+
+def membership_inbound(update: Update, change: ChatMemberUpdated) -> MembershipChanged | None:
+    """A member (or the bot) joined or left a group."""
+    if change.chat.type not in GROUP_TYPES:
+        return None
+    was, now = _present(change.old_chat_member), _present(change.new_chat_member)
+    if was == now:
+        return None
+    own = update.my_chat_member is not None
+    return MembershipChanged(
+        dedupe_key(update.update_id),
+        PLATFORM,
+        str(change.chat.id),
+        None if own else str(change.new_chat_member.user.id),
+        present=now,
+    )
+
+
+def _present(member: ChatMember) -> bool:
+    """In the group: a restricted member is in it only while ``is_member`` says so."""
+    if member.status == ChatMember.RESTRICTED:
+        return bool(getattr(member, "is_member", False))
+    return member.status in PRESENT

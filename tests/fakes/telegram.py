@@ -1,0 +1,557 @@
+"""A small fake of the Telegram Bot API on loopback, for the real python-telegram-bot to talk to.
+
+The fake answers as api.telegram.org does for the methods Homegroup uses: the same form
+decoding, the same ``{"ok": ..., "result": ...}`` envelope, the same HTTP status for each error,
+and the same HTML parse mode (a message whose markup Telegram would refuse is refused here too,
+so the dialect is tested by the server it is written for). It knows nothing of PTB.
+
+The HTML parse mode lives in ``telegram_html``; the builders of the updates a test pushes in
+``telegram_updates``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+import socket
+import time
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Self
+
+from aiohttp import web
+
+from tests.fakes.telegram_html import ApiError, parse_html
+from tests.fakes.telegram_updates import default_bot_user, member_status, utf16_length
+
+DEFAULT_TOKEN = "123456:" + "A" * 35
+"""Shaped like a real token (id, colon, 35 characters), so PTB's checks pass."""
+
+MAX_TEXT = 4096
+"""Telegram's limit on a message's text after entity parsing, in UTF-16 code units."""
+
+MAX_CAPTION = 1024
+
+POLL_CAP = 1.0
+"""Longest a getUpdates long poll waits here, whatever timeout it asks for: tests stay fast."""
+
+_STRING_FIELDS = frozenset(
+    [
+        "text",
+        "caption",
+        "parse_mode",
+        "url",
+        "secret_token",
+        "callback_query_id",
+        "inline_message_id",
+        "document",
+        "action",
+        "business_connection_id",
+        "message_effect_id",
+        "ip_address",
+        "language_code",
+    ]
+)
+"""String-typed fields: PTB sends a plain string as it is, so ``"42"`` here stays text."""
+
+_NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply markup are"
+    " exactly the same as a current content and reply markup of the message"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """One request the fake received, its form fields decoded as Telegram would."""
+
+    method: str
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """A file sent in a multipart request."""
+
+    filename: str
+    content: bytes
+    content_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Failure:
+    code: int
+    description: str
+    retry_after: int | None
+
+
+class FakeTelegram:
+    """The Bot API for one bot, served at ``{root}/bot{token}/{method}`` on 127.0.0.1."""
+
+    def __init__(
+        self,
+        token: str = DEFAULT_TOKEN,
+        bot_user: dict[str, Any] | None = None,
+        *,
+        poll_cap: float = POLL_CAP,
+    ) -> None:
+        self.token = token
+        self.poll_cap = poll_cap
+        self.bot_user: dict[str, Any] = default_bot_user() if bot_user is None else bot_user
+        self.calls: list[Call] = []
+        self.blocked: set[int] = set()
+        """People who never started the bot: a private message to them is refused (403)."""
+        self.members: dict[tuple[int, int], str] = {}
+        """Status by (chat, user) for getChatMember, "member" when unset; the bot's own
+        "left" or "kicked" in a group makes sending there fail (403) as it does on Telegram."""
+        self.conflict = False
+        """Another poller holds the bot: getUpdates answers 409."""
+        self.webhook: dict[str, Any] | None = None
+        self.confirmed = 0
+        self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        """Commands set with setMyCommands, by (scope as JSON, language code)."""
+        self.messages: dict[tuple[int, int], dict[str, Any]] = {}
+        """Every message the bot sent, as it stands now, by (chat id, message id)."""
+        self.chats: dict[int, dict[str, Any]] = {}
+        """Chats seen in pushed updates, so a reply into one carries its real title."""
+        self.users: dict[int, dict[str, Any]] = {}
+        """Users seen in pushed updates, so getChatMember and mentions carry their names."""
+        self._pending: list[dict[str, Any]] = []
+        self._arrived = asyncio.Event()
+        self._next_update = 1
+        self._last_message: dict[int, int] = defaultdict(int)
+        self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
+        self._runner: web.AppRunner | None = None
+        self._root: str | None = None
+        self._closing = False
+        self._methods: dict[str, Callable[[dict[str, Any]], Awaitable[Any]]] = {
+            name.lower(): getattr(self, f"_{name}")
+            for name in [
+                "getMe",
+                "getUpdates",
+                "sendMessage",
+                "editMessageText",
+                "editMessageReplyMarkup",
+                "deleteMessage",
+                "answerCallbackQuery",
+                "sendChatAction",
+                "getChatMember",
+                "setMyCommands",
+                "deleteMyCommands",
+                "getMyCommands",
+                "setWebhook",
+                "deleteWebhook",
+                "getWebhookInfo",
+                "sendDocument",
+            ]
+        }
+
+    # -- life cycle ---------------------------------------------------------------------------
+
+    async def start(self) -> str:
+        """Serve on a free loopback port; return the root URL (PTB's base_url is root + "/bot")."""
+        app = web.Application(client_max_size=60 * 1024 * 1024)
+        app.router.add_route("*", "/{path:.*}", self._handle)
+        # No access log: the request path holds the token, which is never logged.
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+        await web.SockSite(self._runner, sock).start()
+        self._root = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        return self._root
+
+    async def close(self) -> None:
+        """Stop serving; a long poll still waiting returns at once."""
+        self._closing = True
+        self._arrived.set()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    @property
+    def root(self) -> str:
+        if self._root is None:
+            raise RuntimeError("FakeTelegram is not started")
+        return self._root
+
+    @property
+    def base_url(self) -> str:
+        """What to give ``telegram.Bot(base_url=...)``: PTB appends the token and method."""
+        return f"{self.root}/bot"
+
+    # -- what a test does ---------------------------------------------------------------------
+
+    def of(self, method: str) -> list[dict[str, Any]]:
+        """The params of every call of ``method``, oldest first."""
+        return [call.params for call in self.calls if call.method.lower() == method.lower()]
+
+    def push(self, update: dict[str, Any]) -> int:
+        """Queue an update for getUpdates; return its update_id (assigned when missing)."""
+        update = dict(update)
+        if "update_id" not in update:
+            update["update_id"] = self._next_update
+        self._next_update = max(self._next_update, update["update_id"] + 1)
+        self._remember(update)
+        self._pending.append(update)
+        self._arrived.set()
+        return int(update["update_id"])
+
+    def fail(
+        self,
+        method: str,
+        code: int,
+        description: str,
+        *,
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """Answer the next ``times`` calls of ``method`` with this error instead."""
+        for _ in range(times):
+            self._failures[method.lower()].append(_Failure(code, description, retry_after))
+
+    @property
+    def pending(self) -> list[dict[str, Any]]:
+        """Updates pushed and not yet confirmed by an offset."""
+        return list(self._pending)
+
+    # -- HTTP ---------------------------------------------------------------------------------
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        match = re.fullmatch(r"/bot([^/]+)/([A-Za-z]+)", request.path)
+        if match is None:
+            return _error(ApiError(404, "Not Found"))
+        token, method = match.groups()
+        params = await _decode(request)
+        self.calls.append(Call(method, params))
+        if token != self.token:
+            return _error(ApiError(401, "Unauthorized"))
+        handler = self._methods.get(method.lower())
+        if handler is None:
+            return _error(ApiError(404, "Not Found"))
+        failures = self._failures.get(method.lower())
+        if failures:
+            failure = failures.popleft()
+            parameters = (
+                None if failure.retry_after is None else {"retry_after": failure.retry_after}
+            )
+            return _error(ApiError(failure.code, failure.description, parameters))
+        try:
+            result = await handler(params)
+        except ApiError as error:
+            return _error(error)
+        return web.json_response({"ok": True, "result": result})
+
+    # -- methods ------------------------------------------------------------------------------
+
+    async def _getMe(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {
+            **self.bot_user,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+            "can_connect_to_business": False,
+            "has_main_web_app": False,
+        }
+
+    async def _getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        if self.conflict:
+            raise ApiError(
+                409,
+                "Conflict: terminated by other getUpdates request; make sure that only one bot"
+                " instance is running",
+            )
+        if self.webhook is not None:
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; use"
+                " deleteWebhook to delete the webhook first",
+            )
+        offset = params.get("offset")
+        if isinstance(offset, int) and offset > 0:
+            self.confirmed = max(self.confirmed, offset - 1)
+            self._pending = [u for u in self._pending if u["update_id"] >= offset]
+        elif isinstance(offset, int) and offset < 0:
+            self._pending = self._pending[offset:]
+        limit = params.get("limit")
+        limit = min(max(limit, 1), 100) if isinstance(limit, int) else 100
+        timeout = params.get("timeout")
+        wait = min(float(timeout), self.poll_cap) if isinstance(timeout, int | float) else 0.0
+        if not self._pending and wait > 0 and not self._closing:
+            self._arrived.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._arrived.wait(), wait)
+        return self._pending[:limit]
+
+    async def _sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = self._receiver(params)
+        text, entities = self._parse(str(params.get("text", "")), params.get("parse_mode"))
+        if not text.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        if utf16_length(text) > MAX_TEXT:
+            raise ApiError(400, "Bad Request: message is too long")
+        message = self._new_message(chat_id, params)
+        message["text"] = text
+        if entities:
+            message["entities"] = entities
+        return message
+
+    async def _sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id = self._receiver(params)
+        document = params.get("document")
+        if isinstance(document, Upload):
+            described = {
+                "file_id": f"DOC{len(self.calls)}",
+                "file_unique_id": f"U{len(self.calls)}",
+                "file_name": document.filename,
+                "mime_type": document.content_type,
+                "file_size": len(document.content),
+            }
+        elif isinstance(document, str) and document:
+            described = {"file_id": document, "file_unique_id": f"U{len(self.calls)}"}
+        else:
+            raise ApiError(400, "Bad Request: there is no document in the request")
+        caption, entities = self._parse(str(params.get("caption", "")), params.get("parse_mode"))
+        if utf16_length(caption) > MAX_CAPTION:
+            raise ApiError(400, "Bad Request: message caption is too long")
+        message = self._new_message(chat_id, params)
+        message["document"] = described
+        if caption:
+            message["caption"] = caption
+        if entities:
+            message["caption_entities"] = entities
+        return message
+
+    async def _editMessageText(self, params: dict[str, Any]) -> dict[str, Any] | bool:
+        if "inline_message_id" in params:
+            return True
+        message = self._sent(params)
+        text, entities = self._parse(str(params.get("text", "")), params.get("parse_mode"))
+        if not text.strip():
+            raise ApiError(400, "Bad Request: message text is empty")
+        if utf16_length(text) > MAX_TEXT:
+            raise ApiError(400, "Bad Request: message is too long")
+        edited = {k: v for k, v in message.items() if k not in ("entities", "reply_markup")}
+        edited["text"] = text
+        if entities:
+            edited["entities"] = entities
+        markup = _inline_markup(params.get("reply_markup"))
+        if markup is not None:
+            edited["reply_markup"] = markup
+        return self._store_edit(message, edited)
+
+    async def _editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any] | bool:
+        if "inline_message_id" in params:
+            return True
+        message = self._sent(params)
+        edited = {k: v for k, v in message.items() if k != "reply_markup"}
+        markup = _inline_markup(params.get("reply_markup"))
+        if markup is not None:
+            edited["reply_markup"] = markup
+        return self._store_edit(message, edited)
+
+    async def _deleteMessage(self, params: dict[str, Any]) -> bool:
+        if self.messages.pop(_message_key(params), None) is None:
+            raise ApiError(400, "Bad Request: message to delete not found")
+        return True
+
+    async def _answerCallbackQuery(self, params: dict[str, Any]) -> bool:
+        if not params.get("callback_query_id"):
+            raise ApiError(400, "Bad Request: query is too old and response timeout expired")
+        return True
+
+    async def _sendChatAction(self, params: dict[str, Any]) -> bool:
+        self._receiver(params)
+        return True
+
+    async def _getChatMember(self, params: dict[str, Any]) -> dict[str, Any]:
+        chat_id, user_id = params.get("chat_id"), params.get("user_id")
+        if not isinstance(chat_id, int) or not isinstance(user_id, int):
+            raise ApiError(400, "Bad Request: chat not found")
+        person = (
+            self.bot_user
+            if user_id == self.bot_user["id"]
+            else self.users.get(user_id, {"id": user_id, "is_bot": False, "first_name": "Member"})
+        )
+        return member_status(person, self.members.get((chat_id, user_id), "member"))
+
+    async def _setMyCommands(self, params: dict[str, Any]) -> bool:
+        self.commands[_commands_key(params)] = list(params.get("commands", []))
+        return True
+
+    async def _deleteMyCommands(self, params: dict[str, Any]) -> bool:
+        self.commands.pop(_commands_key(params), None)
+        return True
+
+    async def _getMyCommands(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        return self.commands.get(_commands_key(params), [])
+
+    async def _setWebhook(self, params: dict[str, Any]) -> bool:
+        if params.get("url", "") == "":  # Telegram's old way to remove a webhook
+            return await self._deleteWebhook(params)
+        if not str(params["url"]).startswith("https://"):
+            raise ApiError(
+                400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
+            )
+        self.webhook = params
+        if params.get("drop_pending_updates"):
+            self._pending.clear()
+        return True
+
+    async def _deleteWebhook(self, params: dict[str, Any]) -> bool:
+        self.webhook = None
+        if params.get("drop_pending_updates"):
+            self._pending.clear()
+        return True
+
+    async def _getWebhookInfo(self, params: dict[str, Any]) -> dict[str, Any]:
+        info: dict[str, Any] = {
+            "url": "" if self.webhook is None else self.webhook["url"],
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._pending),
+        }
+        if self.webhook is not None and "allowed_updates" in self.webhook:
+            info["allowed_updates"] = self.webhook["allowed_updates"]
+        return info
+
+    # -- the parts methods share --------------------------------------------------------------
+
+    def _receiver(self, params: dict[str, Any]) -> int:
+        chat_id = params.get("chat_id")
+        if not isinstance(chat_id, int):
+            raise ApiError(400, "Bad Request: chat not found")
+        if chat_id in self.blocked:
+            raise ApiError(403, "Forbidden: bot can't initiate conversation with a user")
+        status = self.members.get((chat_id, self.bot_user["id"]))
+        if chat_id < 0 and status == "kicked":
+            raise ApiError(403, "Forbidden: bot was kicked from the supergroup chat")
+        if chat_id < 0 and status == "left":
+            raise ApiError(403, "Forbidden: bot is not a member of the supergroup chat")
+        return chat_id
+
+    def _chat(self, chat_id: int) -> dict[str, Any]:
+        if chat_id in self.chats:
+            return self.chats[chat_id]
+        if chat_id > 0:
+            return {"id": chat_id, "type": "private"}
+        return {"id": chat_id, "type": "supergroup", "title": f"Group {chat_id}"}
+
+    def _new_message(self, chat_id: int, params: dict[str, Any]) -> dict[str, Any]:
+        self._last_message[chat_id] += 1
+        message: dict[str, Any] = {
+            "message_id": self._last_message[chat_id],
+            "date": int(time.time()),
+            "chat": self._chat(chat_id),
+            "from": self.bot_user,
+        }
+        if isinstance(params.get("message_thread_id"), int):
+            message["message_thread_id"] = params["message_thread_id"]
+            message["is_topic_message"] = True
+        markup = _inline_markup(params.get("reply_markup"))
+        if markup is not None:
+            message["reply_markup"] = markup
+        self.messages[(chat_id, message["message_id"])] = message
+        return message
+
+    def _sent(self, params: dict[str, Any]) -> dict[str, Any]:
+        message = self.messages.get(_message_key(params))
+        if message is None:
+            raise ApiError(400, "Bad Request: message to edit not found")
+        return message
+
+    def _store_edit(self, before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+        if after == before:
+            raise ApiError(400, _NOT_MODIFIED)
+        after["edit_date"] = int(time.time())
+        self.messages[(after["chat"]["id"], after["message_id"])] = after
+        return after
+
+    def _parse(self, text: str, parse_mode: object) -> tuple[str, list[dict[str, Any]]]:
+        if parse_mode is None:
+            return text, []
+        if str(parse_mode).upper() != "HTML":
+            raise ApiError(400, f"Bad Request: unsupported parse_mode {parse_mode}")
+        return parse_html(text, self.users)
+
+    def _remember(self, value: object) -> None:
+        """Note every chat, user and incoming message id an update carries."""
+        if isinstance(value, list):
+            for item in value:
+                self._remember(item)
+            return
+        if not isinstance(value, dict):
+            return
+        for key, item in value.items():
+            if key == "chat" and isinstance(item, dict) and isinstance(item.get("id"), int):
+                self.chats.setdefault(item["id"], item)
+                if isinstance(value.get("message_id"), int):
+                    last = self._last_message[item["id"]]
+                    self._last_message[item["id"]] = max(last, value["message_id"])
+            elif (
+                key in ("from", "user")
+                and isinstance(item, dict)
+                and isinstance(item.get("id"), int)
+                and "first_name" in item
+            ):
+                self.users.setdefault(item["id"], item)
+            self._remember(item)
+
+
+def _error(error: ApiError) -> web.Response:
+    body: dict[str, Any] = {"ok": False, "error_code": error.code, "description": error.description}
+    if error.parameters:
+        body["parameters"] = error.parameters
+    return web.json_response(body, status=error.code)
+
+
+async def _decode(request: web.Request) -> dict[str, Any]:
+    """Form fields as Telegram reads them: a field is JSON unless its type is string."""
+    params: dict[str, Any] = {}
+    fields: Mapping[str, Any]
+    if request.content_type == "application/json":
+        body = await request.json()
+        fields = body if isinstance(body, dict) else {}
+        params.update(fields)
+        return params
+    fields = await request.post()
+    for name, value in [*request.query.items(), *fields.items()]:
+        if isinstance(value, web.FileField):
+            params[name] = Upload(
+                value.filename, value.file.read(), value.content_type or "application/octet-stream"
+            )
+        elif name in _STRING_FIELDS:
+            params[name] = value
+        else:
+            try:
+                params[name] = json.loads(value)
+            except ValueError:
+                params[name] = value  # "@channelname" as a chat_id, say
+    return params
+
+
+def _message_key(params: dict[str, Any]) -> tuple[int, int]:
+    chat_id, message_id = params.get("chat_id"), params.get("message_id")
+    if not isinstance(chat_id, int) or not isinstance(message_id, int):
+        raise ApiError(400, "Bad Request: message identifier is not specified")
+    return chat_id, message_id
+
+
+def _inline_markup(value: object) -> dict[str, Any] | None:
+    """Telegram echoes only an inline keyboard on the message it returns."""
+    if isinstance(value, dict) and "inline_keyboard" in value:
+        return value
+    return None
+
+
+def _commands_key(params: dict[str, Any]) -> tuple[str, str]:
+    scope = params.get("scope") or {"type": "default"}
+    return json.dumps(scope, sort_keys=True), str(params.get("language_code", ""))
