@@ -9,7 +9,7 @@ import platform
 import sqlite3
 import time
 
-from bench import cleantime, craving, milestones
+from bench import cleantime, craving, milestones, telegram_stack
 from bench.support import NOW
 
 
@@ -21,6 +21,7 @@ def main(argv: list[str] | None = None) -> None:
     sizes = [10_000, 20_000] if quick else [10_000, 100_000, 1_000_000]
     repeats = 3 if quick else 9
     cravings = 2_000 if quick else 5_000
+    wave, one_by_one, deployed = (300, 100, 50) if quick else (2_000, 200, 100)
     print(
         f"Homegroup benchmarks{' (--quick)' if quick else ''}:"
         f" Python {platform.python_version()}, SQLite {sqlite3.sqlite_version},"
@@ -30,6 +31,7 @@ def main(argv: list[str] | None = None) -> None:
     asyncio.run(cleantime.run(members))
     asyncio.run(milestones.run(sizes, repeats))
     asyncio.run(craving.run(cravings))
+    asyncio.run(telegram_stack.run(wave, one_by_one, deployed))
     print(f"total {time.perf_counter() - started:.0f} s")
 
 
