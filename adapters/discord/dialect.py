@@ -1,0 +1,325 @@
+"""Discord's Markdown as a render dialect, and splitting a long message into sendable parts.
+
+Discord renders Markdown in message content: ``\\ * _ ~ | ` [ ]`` anywhere, and ``> # - + 1.``
+at the start of a line. A backslash before any of them shows it as itself. Mentions are
+``<@id>``; ``@everyone``, ``@here`` and the other ``<...>`` forms (roles, channels, commands,
+emoji, timestamps) are turned into plain text by a zero-width space after ``@`` or ``<``, so
+nothing a member typed can notify anyone even if ``allowed_mentions`` were forgotten.
+
+``discord.utils.escape_markdown`` is close but not enough: it escapes only the first masked
+link of a line (``[a](b) [c](d)`` keeps the second), leaves ``[`` and ``]`` otherwise, and does
+nothing of mentions; its ``escape_mentions`` skips channel mentions and ids shorter than 17
+digits. So this module does its own escaping, in the same spirit: web addresses pass through
+untouched (an escape inside one would end up in the link), everything else is escaped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+MAX_MESSAGE = 2000
+"""Discord's limit on a message's content, in characters."""
+
+ZWSP = "\u200b"
+
+_USER_ID = re.compile(r"[0-9]{1,20}")
+_URL = r"https?://[^\s<]+[^<.,:;\"')\]\s]"
+"""A web address as Discord's autolink reads it (the same pattern discord.py uses)."""
+
+_ESCAPE = re.compile(
+    rf"(?P<url>{_URL})"
+    r"|(?P<line>^[ \t]*(?:[>#+-]|[0-9]+\.))"  # what starts a quote, heading or list
+    r"|(?P<char>[\\*_~|`\[\]])"
+    r"|(?P<angle><(?=[@#/:]|a:|t:|id:))"  # mentions, channels, commands, emoji, times
+    r"|(?P<at>@(?=(?i:everyone|here)))",
+    re.MULTILINE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DiscordDialect:
+    """Markdown for message content: every member's text escaped, mentions as ``<@id>``."""
+
+    name: str = "discord"
+    max_length: int = MAX_MESSAGE
+
+    def escape(self, text: str) -> str:
+        return _ESCAPE.sub(_escaped, text)
+
+    def mention(self, person: str, name: str) -> str:
+        """A mention that notifies ``person``; an id that is not a number stays plain text."""
+        if _USER_ID.fullmatch(person) is None:
+            return self.escape(name)
+        return f"<@{person}>"
+
+    def bold(self, markup: str) -> str:
+        return _wrap("**", markup)
+
+    def italic(self, markup: str) -> str:
+        return _wrap("*", markup)
+
+    def link(self, url: str, markup: str) -> str:
+        """A masked link for web addresses; any other scheme is shown, never linked.
+
+        A link whose text is its own address is written ``<url>``: a link without the preview
+        Discord would otherwise attach under the message.
+        """
+        shown = self.escape(url)
+        if not _linkable(url):
+            return markup if markup == shown else f"{markup} ({shown})"
+        if markup == shown or not markup.strip():
+            return f"<{url}>"
+        target = url.replace("(", "%28").replace(")", "%29")
+        return f"[{markup}]({target})"
+
+
+def _escaped(match: re.Match[str]) -> str:
+    if match.group("url") is not None:
+        return match.group(0)
+    if match.group("line") is not None:
+        marker = match.group(0)
+        if marker.endswith("."):  # "1." starts a list; "1\." does not
+            return marker[:-1] + "\\."
+        return marker[:-1] + "\\" + marker[-1]
+    if match.group("char") is not None:
+        return "\\" + match.group(0)
+    return match.group(0) + ZWSP
+
+
+def _wrap(delimiter: str, markup: str) -> str:
+    """Wrap ``markup``, leaving its outer whitespace outside: ``* x*`` is no emphasis.
+
+    When the markup itself starts or ends with an emphasis, a zero-width space keeps the
+    asterisks apart: Discord would pair ``****x****`` otherwise than it was written.
+    """
+    core = markup.strip()
+    if not core:
+        return markup
+    start = markup.index(core)
+    inner = core
+    if inner.startswith("*"):
+        inner = ZWSP + inner
+    trailing = re.search(r"(\\*)\*\Z", inner)
+    if trailing is not None and len(trailing.group(1)) % 2 == 0:  # not an escaped "\*"
+        inner += ZWSP
+    return f"{markup[:start]}{delimiter}{inner}{delimiter}{markup[start + len(core) :]}"
+
+
+def _linkable(url: str) -> bool:
+    if not url or any(c.isspace() or not c.isprintable() or c in '<>"`\\' for c in url):
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # an unbalanced [ in the host, say
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+
+
+# -- splitting ----------------------------------------------------------------------------------
+
+_TOKEN = re.compile(
+    r"(?P<escape>\\[\s\S])"
+    r"|(?P<atom><(?:@[!&]?[0-9]+|#[0-9]+|/[^<>:\s]+:[0-9]+|a?:\w+:[0-9]+|t:-?[0-9]+(?::\w)?"
+    r"|https?://[^\s>]+)>)"
+    rf"|(?P<url>{_URL})"
+    r"|(?P<stars>\*+)"
+    r"|(?P<close>\]\([^()\s]*\))"
+    r"|(?P<char>[\s\S])"
+)
+
+_SEPARATORS = ("\n\n", "\n", " ")
+"""Where a split may fall, best first: a blank line, then a line break, then a space."""
+
+_MARKER = re.compile(r"(?:>|#{1,3}\s|-#\s|[-+*]\s|[0-9]+\.\s)")
+"""What Discord reads as a quote, heading, subtext or list at the start of a message."""
+
+
+@dataclass(slots=True)
+class _Token:
+    text: str
+    units: int
+    opens: str | None = None
+    """``*``, ``**`` or ``[``: this token opens a span of that kind."""
+    closes: str | None = None
+    closer: str = ""
+    """For an opener, the text that closes its span: the delimiter, or ``](url)``."""
+
+    @property
+    def blank(self) -> bool:
+        return self.opens is None and self.closes is None and self.text.isspace()
+
+
+def _units(text: str) -> int:
+    """Length in UTF-16 code units, the most Discord could count: a part that fits here fits."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _tokenize(markup: str, limit: int) -> list[_Token]:
+    """Tokens with their roles: a delimiter only opens or closes when it is matched."""
+    tokens: list[_Token] = []
+    stack: list[_Token] = []
+    for match in _TOKEN.finditer(markup):
+        text, kind = match.group(0), match.lastgroup
+        if kind == "url" and _units(text) > limit // 2:
+            tokens.extend(_Token(c, _units(c)) for c in text)  # too long to keep whole
+        elif kind == "stars":
+            tokens.extend(_stars(len(text), stack))
+        elif kind == "char" and text == "[":
+            token = _Token("[", 1, opens="[")
+            stack.append(token)
+            tokens.append(token)
+        elif kind == "close" and stack and stack[-1].opens == "[":
+            stack.pop().closer = text
+            tokens.append(_Token(text, _units(text), closes="["))
+        else:
+            tokens.append(_Token(text, _units(text)))
+    for unmatched in stack:  # a literal "*" or "[" a template wrote
+        unmatched.opens = None
+    return tokens
+
+
+def _stars(count: int, stack: list[_Token]) -> list[_Token]:
+    """Read a run of asterisks as Discord does: ``**`` inside ``*...*`` is bold, not an end.
+
+    A single ``*`` closes an open italic; a pair closes an open bold; what is left opens,
+    italic first (``***x***`` is italic around bold).
+    """
+    made: list[_Token] = []
+    while count:
+        top = stack[-1].opens if stack else None
+        if top == "*" and count % 2:
+            stack.pop()
+            made.append(_Token("*", 1, closes="*"))
+            count -= 1
+        elif top == "**" and count >= 2:
+            stack.pop()
+            made.append(_Token("**", 2, closes="**"))
+            count -= 2
+        else:
+            delimiter = "*" if count % 2 else "**"
+            token = _Token(delimiter, len(delimiter), opens=delimiter, closer=delimiter)
+            stack.append(token)
+            made.append(token)
+            count -= len(delimiter)
+    return made
+
+
+def split_markdown(text: str, limit: int = MAX_MESSAGE) -> list[str]:
+    """Split rendered Markdown into parts of at most ``limit`` UTF-16 units, each whole alone.
+
+    A split falls at a blank line, else a line break, else a space, past the first quarter of
+    the part when it can (an earlier one would leave a stub); the whitespace there is dropped,
+    as Discord would trim it. A split never falls inside a mention, an escape, a web address
+    or a link's target; bold, italic and link spans open at a split are closed at the end of
+    the part and opened again at the start of the next. A part that starts mid-line with what
+    would read as a quote, heading or list gets it escaped. A part with no visible text is
+    left out, but there is always one part.
+
+    Raises:
+        ValueError: ``limit`` leaves no room for the spans open at some point and a token.
+    """
+    if _units(text) <= limit:
+        return [text]
+    tokens = _tokenize(text, limit)
+    parts: list[str] = []
+    stack: list[_Token] = []  # spans open where the current part starts
+    start, line_start = 0, True
+    while start < len(tokens):
+        fix = None if stack or line_start else _marker_at(tokens, start)
+        cut, resume, open_at_cut = _best_cut(tokens, start, stack, limit, 0 if fix is None else 1)
+        end = cut
+        while end > start and tokens[end - 1].blank:
+            end -= 1
+        body = [token.text for token in tokens[start:end]]
+        if fix is not None:
+            body.insert(fix - start, "\\")
+        part = _opening(stack) + "".join(body) + _closing(open_at_cut)
+        if _visible(part).replace(ZWSP, "").strip():
+            parts.append(part)
+        while resume < len(tokens) and tokens[resume].blank:
+            resume += 1
+        line_start = any(token.text == "\n" for token in tokens[end:resume])
+        stack, start = open_at_cut, resume
+    return parts or [""]
+
+
+def _best_cut(
+    tokens: list[_Token], start: int, stack: list[_Token], limit: int, extra: int
+) -> tuple[int, int, list[_Token]]:
+    """Where the part from ``start`` ends, where the next begins, and the spans open there."""
+    open_spans = list(stack)
+    size = extra + _units(_opening(open_spans))
+    closing = _units(_closing(open_spans))
+    best: dict[str, tuple[int, int, list[_Token]]] = {}
+    hard: tuple[int, int, list[_Token]] | None = None
+    at = start
+    while at < len(tokens):
+        token = tokens[at]
+        if size + closing <= limit and at > start:
+            # Cutting before ``token`` keeps the part within the limit.
+            separator = _separator_at(tokens, at)
+            if separator is not None:
+                key = separator if size >= limit // 4 else f"early{separator}"
+                best[key] = (at, at + len(separator), list(open_spans))
+            if tokens[at - 1].opens is None:
+                hard = (at, at, list(open_spans))
+        size += token.units
+        if size > limit:
+            break
+        if token.opens is not None:
+            open_spans.append(token)
+            closing = _units(_closing(open_spans))
+        elif token.closes is not None and open_spans:
+            open_spans.pop()
+            closing = _units(_closing(open_spans))
+        at += 1
+    else:
+        if size + closing <= limit:
+            return at, at, open_spans
+    for key in [*_SEPARATORS, "hard", *(f"early{s}" for s in _SEPARATORS)]:
+        if key == "hard" and hard is not None:
+            return hard
+        if key in best:
+            return best[key]
+    raise ValueError(f"limit {limit} leaves no room for the markup open at this point")
+
+
+def _opening(spans: list[_Token]) -> str:
+    """The openers of ``spans``, a zero-width space between asterisks that would touch."""
+    text = ""
+    for span in spans:
+        text += (ZWSP if text.endswith("*") and span.text.startswith("*") else "") + span.text
+    return text
+
+
+def _closing(spans: list[_Token]) -> str:
+    text = ""
+    for span in reversed(spans):
+        text += (ZWSP if text.endswith("*") and span.closer.startswith("*") else "") + span.closer
+    return text
+
+
+def _separator_at(tokens: list[_Token], at: int) -> str | None:
+    for separator in _SEPARATORS:
+        following = tokens[at : at + len(separator)]
+        if all(t.blank for t in following) and "".join(t.text for t in following) == separator:
+            return separator
+    return None
+
+
+def _marker_at(tokens: list[_Token], start: int) -> int | None:
+    """Where to put a backslash so the part from ``start`` does not open with a marker."""
+    head = "".join(token.text for token in tokens[start : start + 8])
+    match = _MARKER.match(head)
+    if match is None:
+        return None
+    if match.group(0)[0].isdigit():  # escape the "." of "1."
+        return start + match.group(0).index(".")
+    return start
+
+
+def _visible(markup: str) -> str:
+    """The text a part shows, near enough to tell an empty part: no delimiters, no escapes."""
+    return re.sub(r"\\([\s\S])|\*+|\[|\]\([^()\s]*\)", lambda m: m.group(1) or "", markup)
