@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -16,9 +18,9 @@ from tests.fakes.fixtures import loopback_request
 from tests.fakes.telegram import FakeTelegram
 
 
-async def eventually(check: Callable[[], Any]) -> Any:
-    """Wait (up to 5 s) until ``check()`` returns something truthy, and return it."""
-    async with asyncio.timeout(5):
+async def eventually(check: Callable[[], Any], *, seconds: float = 5) -> Any:
+    """Wait (up to ``seconds``) until ``check()`` returns something truthy; return it."""
+    async with asyncio.timeout(seconds):
         while not (result := check()):  # noqa: ASYNC110 - the fake's state has no event to await
             await asyncio.sleep(0.01)
     return result
@@ -46,7 +48,57 @@ async def running(
         await eventually(lambda: fake.of("setMyCommands"))
         yield app
     finally:
+        await stop(tasks)
+        await app.close()
+
+
+async def stop(tasks: list[asyncio.Task[Any]]) -> None:
+    """Cancel the tasks until they have ended.
+
+    Once is not always enough on Python 3.11: ``asyncio.wait_for`` swallows a cancellation that
+    lands just as the event it waits on is set (fixed in 3.12), and the timer loop and the
+    outbox worker wait on their wake events that way, woken by every commit.
+    """
+    while True:
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        await app.close()
+        _, pending = await asyncio.wait(tasks, timeout=0.5)
+        if not pending:
+            return
+
+
+def in_chat(fake: FakeTelegram, chat_id: int) -> list[dict[str, Any]]:
+    """The messages the bot has in a chat, as they stand now (edits applied), oldest first."""
+    return [message for (chat, _), message in sorted(fake.messages.items()) if chat == chat_id]
+
+
+def texts_in(fake: FakeTelegram, chat_id: int) -> list[str]:
+    """What a member of the chat reads there: the text (or caption) of each message."""
+    return [m.get("text") or m.get("caption") or "" for m in in_chat(fake, chat_id)]
+
+
+async def said(fake: FakeTelegram, chat_id: int, words: str) -> dict[str, Any]:
+    """Wait for the bot's message in the chat that contains ``words``; return it."""
+    return await eventually(
+        lambda: next((m for m in in_chat(fake, chat_id) if words in m.get("text", "")), None)
+    )
+
+
+def button(message: dict[str, Any], action: str) -> str:
+    """The callback data of the message's button for ``action``."""
+    for row in message.get("reply_markup", {}).get("inline_keyboard", []):
+        for key in row:
+            if str(key.get("callback_data", "")).startswith(f"{action}|"):
+                return str(key["callback_data"])
+    raise AssertionError(f"no {action} button on {message.get('text')!r}")
+
+
+def rows(database: Path, sql: str, *params: object) -> list[tuple[Any, ...]]:
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        return db.execute(sql, params).fetchall()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

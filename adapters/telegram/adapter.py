@@ -9,6 +9,7 @@ from urllib.parse import urlparse
 
 from aiohttp import web
 from telegram import BotCommand, Message, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     ApplicationBuilder,
@@ -51,6 +52,10 @@ class TelegramAdapter:
     ) -> None:
         """``request`` builds the HTTP request objects (tests pass loopback-only ones)."""
         assert settings.telegram_token is not None
+        # PTB logs each request's parameters and each update at DEBUG: members' text, and the
+        # webhook secret in setWebhook. None of it may reach a log, whatever the log level.
+        ptb_log = logging.getLogger("telegram")
+        ptb_log.setLevel(max(ptb_log.level, logging.INFO))
         self._app = app
         self._settings = settings
         builder = (
@@ -149,7 +154,11 @@ class TelegramAdapter:
         query = update.callback_query
         if query is None:
             return
-        await query.answer()  # at once, before the work: the member's spinner stops
+        try:
+            await query.answer()  # at once, before the work: the member's spinner stops
+        except TelegramError:
+            # Too old to answer (handled after a restart, say): the press still counts.
+            log.info("could not answer a button press; handling it anyway")
         message = query.message
         if not isinstance(message, Message):
             return

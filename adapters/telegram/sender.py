@@ -65,6 +65,9 @@ class TelegramSender:
         self._username = bot_username
         self._now = now
         self._prompted: dict[str, datetime] = {}
+        self._parts_sent: dict[int, int] = {}
+        """Parts of a long message Telegram already took, by outbox id: a retry goes on from
+        the next part instead of sending the first ones again."""
 
     async def deliver(self, message: OutboxMessage) -> str | None:
         target = message.target
@@ -80,7 +83,7 @@ class TelegramSender:
                 return await self._edit(message.edit_ref, text, markup)
             if message.attachment is not None:
                 return await self._send_file(chat_id, text, message)
-            return await self._send(chat_id, text, markup)
+            return await self._send(message.id, chat_id, text, markup)
         except RetryAfter as flood:
             raise RetryLater(_seconds(flood.retry_after), "429") from flood
         except Forbidden as forbidden:
@@ -93,10 +96,15 @@ class TelegramSender:
         except NetworkError as network:  # timeouts, 5xx and dropped connections
             raise RetryLater(backoff(message.attempts), "network") from network
 
-    async def _send(self, chat_id: str, text: str, markup: InlineKeyboardMarkup | None) -> str:
+    async def _send(
+        self, outbox_id: int, chat_id: str, text: str, markup: InlineKeyboardMarkup | None
+    ) -> str:
         parts = split_html(text)
         sent: Message | None = None
+        done = self._parts_sent.get(outbox_id, 0)
         for number, part in enumerate(parts, start=1):
+            if number <= done:
+                continue
             sent = await self._bot.send_message(
                 chat_id,
                 part,
@@ -104,6 +112,8 @@ class TelegramSender:
                 reply_markup=markup if number == len(parts) else None,
                 link_preview_options=NO_PREVIEW,
             )
+            self._parts_sent[outbox_id] = number
+        self._parts_sent.pop(outbox_id, None)
         assert sent is not None
         return f"{sent.chat_id}:{sent.message_id}"
 

@@ -17,7 +17,8 @@ MAX_CALLBACK_DATA = 64
 
 
 def dedupe_key(update_id: int) -> str:
-    return f"{PLATFORM}:update:{update_id}"
+    """The update's key; zero-padded, so stored updates sort by id (update 10 after 9)."""
+    return f"{PLATFORM}:update:{update_id:010d}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -122,7 +122,8 @@ class FakeTelegram:
         self._arrived = asyncio.Event()
         self._next_update = 1
         self._last_message: dict[int, int] = defaultdict(int)
-        self._failures: dict[str, deque[_Failure]] = defaultdict(deque)
+        self._failures: dict[str, deque[_Failure | None]] = defaultdict(deque)
+        self._stalls: dict[str, asyncio.Event] = {}
         self._runner: web.AppRunner | None = None
         self._root: str | None = None
         self._closing = False
@@ -167,6 +168,8 @@ class FakeTelegram:
         """Stop serving; a long poll still waiting returns at once."""
         self._closing = True
         self._arrived.set()
+        for method in list(self._stalls):
+            self.release(method)
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -214,10 +217,23 @@ class FakeTelegram:
         *,
         retry_after: int | None = None,
         times: int = 1,
+        after: int = 0,
     ) -> None:
-        """Answer the next ``times`` calls of ``method`` with this error instead."""
+        """Answer the next ``times`` calls of ``method`` with this error instead (once ``after``
+        more calls have been answered as usual)."""
+        self._failures[method.lower()].extend([None] * after)
         for _ in range(times):
             self._failures[method.lower()].append(_Failure(code, description, retry_after))
+
+    def stall(self, method: str) -> None:
+        """Keep every call of ``method`` waiting, unanswered, until ``release(method)``."""
+        self._stalls.setdefault(method.lower(), asyncio.Event())
+
+    def release(self, method: str) -> None:
+        """Let the calls of ``method`` held by ``stall`` go on, and answer later ones at once."""
+        stalled = self._stalls.pop(method.lower(), None)
+        if stalled is not None:
+            stalled.set()
 
     @property
     def pending(self) -> list[dict[str, Any]]:
@@ -238,9 +254,12 @@ class FakeTelegram:
         handler = self._methods.get(method.lower())
         if handler is None:
             return _error(ApiError(404, "Not Found"))
+        stalled = self._stalls.get(method.lower())
+        if stalled is not None:
+            await stalled.wait()
         failures = self._failures.get(method.lower())
-        if failures:
-            failure = failures.popleft()
+        failure = failures.popleft() if failures else None
+        if failure is not None:
             parameters = (
                 None if failure.retry_after is None else {"retry_after": failure.retry_after}
             )

@@ -1,0 +1,95 @@
+"""Telegram webhook mode, and a second instance polling the same token."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from adapters.telegram.adapter import TelegramAdapter
+from adapters.telegram.receiver import SECRET_HEADER, PollingStopped
+from bot.app import bootstrap
+from bot.clock import ManualClock
+from tests.fakes import telegram_updates as tg
+from tests.fakes.fixtures import loopback_request
+from tests.fakes.telegram import FakeTelegram
+from tests.telegram_harness import (
+    eventually,
+    free_port,
+    rows,
+    running,
+    said,
+    settings_for,
+    texts_in,
+)
+
+SAM = tg.user(101, "Sam")
+GROUP = tg.group()
+GROUP_ID = GROUP["id"]
+SECRET = "s3cret"
+HOOK = "https://bot.example.org/telegram"
+
+
+async def test_webhook_mode_takes_only_updates_that_carry_the_secret(
+    fake_telegram: FakeTelegram,
+    database: Path,
+    clock: ManualClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/telegram"
+    update = {**tg.command(GROUP, SAM, "/help"), "update_id": 7}
+    webhook = {
+        "telegram_webhook_url": HOOK,
+        "telegram_webhook_secret": SECRET,
+        "telegram_webhook_listen": f"127.0.0.1:{port}",
+    }
+    async with (
+        running(fake_telegram, database, clock, **webhook),
+        aiohttp.ClientSession() as client,
+    ):
+        (hook,) = await eventually(lambda: fake_telegram.of("setWebhook"))  # listening by then
+        assert (hook["url"], hook["secret_token"]) == (HOOK, SECRET)
+
+        for headers in ({}, {SECRET_HEADER: "wrong"}, {SECRET_HEADER: ""}):
+            async with client.post(url, json=update, headers=headers) as response:
+                assert response.status == 403, headers
+        assert rows(database, "SELECT key FROM inbox") == []
+        assert rows(database, "SELECT key FROM handled_inbounds") == []
+
+        for _ in range(2):  # Telegram sends it again when it missed our 200: one effect
+            async with client.post(url, json=update, headers={SECRET_HEADER: SECRET}) as response:
+                assert response.status == 200
+        await said(fake_telegram, GROUP_ID, "Here for you, one day at a time.")
+        days = {**tg.command(GROUP, SAM, "/days"), "update_id": 8}
+        async with client.post(url, json=days, headers={SECRET_HEADER: SECRET}) as response:
+            assert response.status == 200
+        await said(fake_telegram, GROUP_ID, "haven't set a clean date")
+
+    assert len(texts_in(fake_telegram, GROUP_ID)) == 2
+    assert fake_telegram.of("getUpdates") == []
+    assert rows(database, "SELECT key FROM inbox") == []
+    assert SECRET not in caplog.text
+    assert all(SECRET not in record.getMessage() for record in caplog.records)
+    assert any(record.levelno == logging.DEBUG for record in caplog.records)
+
+
+async def test_a_second_instance_stops_with_a_clear_message(
+    fake_telegram: FakeTelegram, database: Path, clock: ManualClock
+) -> None:
+    fake_telegram.conflict = True
+    settings = settings_for(fake_telegram, database)
+    app = await bootstrap(settings, clock=clock)
+    try:
+        adapter = TelegramAdapter(app, settings, request=loopback_request)
+        with pytest.raises(PollingStopped, match="another process is polling this bot token"):
+            async with asyncio.timeout(5):
+                await adapter.run()
+    finally:
+        await app.close()
+    assert fake_telegram.of("getUpdates")
+    assert not fake_telegram.of("sendMessage")
