@@ -147,8 +147,11 @@ class OutboxWorker:
                     timeout = min(POLL, max(0.0, (next_at - self._clock.now()).total_seconds()))
             except Exception:
                 log.exception("%s outbox worker failed; trying again shortly", self.platform)
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+            # arrives as the event is set, and the process would not stop on SIGTERM.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), timeout)
+                async with asyncio.timeout(timeout):
+                    await self.wake.wait()
 
 
 def _conversation(message: OutboxMessage) -> str:

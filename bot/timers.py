@@ -83,5 +83,8 @@ class TimerLoop:
                     timeout = min(POLL, max(0.0, wait))
             except Exception:
                 log.exception("timer loop failed; trying again shortly")
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+            # arrives as the event is set, and the process would not stop on SIGTERM.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), timeout)
+                async with asyncio.timeout(timeout):
+                    await self.wake.wait()

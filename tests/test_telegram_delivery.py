@@ -155,15 +155,17 @@ async def test_updates_are_handled_in_the_order_telegram_sent_them(
 async def test_an_update_stored_but_not_handled_is_handled_after_a_restart(
     fake_telegram: FakeTelegram, database: Path, clock: ManualClock
 ) -> None:
-    fake_telegram.stall("getChatMember")  # handling a group command waits on the admin check
+    fake_telegram.stall(
+        "getChatAdministrators"
+    )  # handling a group command waits on the admin check
     async with running(fake_telegram, database, clock):
         fake_telegram.push(tg.command(GROUP, SAM, "/craving"))
-        await eventually(lambda: fake_telegram.of("getChatMember"))
+        await eventually(lambda: fake_telegram.of("getChatAdministrators"))
         assert len(rows(database, "SELECT key FROM inbox")) == 1
     # The process stopped mid-update: nothing happened yet, and the update is kept.
     assert not fake_telegram.of("sendMessage")
     assert rows(database, "SELECT id FROM cravings") == []
-    fake_telegram.release("getChatMember")
+    fake_telegram.release("getChatAdministrators")
     async with running(fake_telegram, database, clock):
         await said(fake_telegram, GROUP_ID, REPLY)
         fake_telegram.push(tg.command(GROUP, SAM, "/help"))
@@ -202,19 +204,20 @@ async def test_a_process_killed_mid_update_handles_it_once_after_restart(
     fake_telegram: FakeTelegram, database: Path, tmp_path: Path
 ) -> None:
     """The acceptance's SIGKILL: getUpdates has returned the update and it is stored, but its
-    handling waits on the admin check (the fake holds getChatMember), so nothing happened yet."""
+    handling waits on the admin check (the fake holds getChatAdministrators), so nothing happened
+    yet."""
     log = tmp_path / "homegroup.log"
-    fake_telegram.stall("getChatMember")
+    fake_telegram.stall("getChatAdministrators")
     fake_telegram.push(tg.command(GROUP, SAM, "/craving"))
     first = await _homegroup(fake_telegram, database, log)
     try:
-        await eventually(lambda: fake_telegram.of("getChatMember"), seconds=30)
+        await eventually(lambda: fake_telegram.of("getChatAdministrators"), seconds=30)
         assert len(rows(database, "SELECT key FROM inbox")) == 1
     finally:
         first.kill()  # SIGKILL: no cleanup of any kind
         await first.wait()
     assert not fake_telegram.of("sendMessage")
-    fake_telegram.release("getChatMember")
+    fake_telegram.release("getChatAdministrators")
 
     second = await _homegroup(fake_telegram, database, log)
     try:

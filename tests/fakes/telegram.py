@@ -139,6 +139,7 @@ class FakeTelegram:
                 "answerCallbackQuery",
                 "sendChatAction",
                 "getChatMember",
+                "getChatAdministrators",
                 "setMyCommands",
                 "deleteMyCommands",
                 "getMyCommands",
@@ -402,6 +403,19 @@ class FakeTelegram:
             else self.users.get(user_id, {"id": user_id, "is_bot": False, "first_name": "Member"})
         )
         return member_status(person, self.members.get((chat_id, user_id), "member"))
+
+    async def _getChatAdministrators(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        chat_id = params.get("chat_id")
+        if not isinstance(chat_id, int):
+            raise ApiError(400, "Bad Request: chat not found")
+        admins = []
+        for (chat, user_id), status in self.members.items():
+            if chat == chat_id and status in ("creator", "administrator"):
+                person = self.users.get(
+                    user_id, {"id": user_id, "is_bot": False, "first_name": "Member"}
+                )
+                admins.append(member_status(person, status))
+        return admins
 
     async def _setMyCommands(self, params: dict[str, Any]) -> bool:
         self.commands[_commands_key(params)] = list(params.get("commands", []))
