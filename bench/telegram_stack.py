@@ -12,11 +12,11 @@ take turns on it:
   ``synchronous=FULL``) → outbox → ``sendMessage``,
   with the timer loop running beside it, as ``tests/telegram_harness.py`` runs it.
 
-Every ``/days`` comes from a different member of one of a few groups. Our database is
-bulk-loaded first with what ``/cleandate`` leaves for each member (without its reply), so each
+Every ``/days`` comes from a different member of one of a few groups. Our database is bulk-
+loaded first with what ``/cleandate`` leaves for each member (without its reply), so each
 ``/days`` is answered in the group. A wave of updates is pushed at once and timed from the push
-to the last ``sendMessage`` arriving at the fake; latency is timed one update at a time (push, then wait for
-its ``sendMessage``), since inside a wave it is mostly the wait in the queue.
+to the last ``sendMessage`` arriving at the fake; latency is timed one update at a time (push,
+then wait for its ``sendMessage``), since inside a wave it is mostly the wait in the queue.
 
 The adapter's ``AIORateLimiter`` keeps to Telegram's limits (30 requests a second overall, 20 a
 minute per group), so with it a wave measures the limiter, and the
