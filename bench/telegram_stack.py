@@ -335,7 +335,9 @@ async def _ours(
     app = await bootstrap(settings, clock=ManualClock(NOW))
     unlimited = mock.patch.object(adapter_module, "AIORateLimiter", UNLIMITED)
     with contextlib.nullcontext() if limits else unlimited:
-        adapter = TelegramAdapter(app, settings, request=loopback_request)
+        adapter = TelegramAdapter(
+            app, settings, request=loopback_request, **({} if limits else {"per_chat": 0.0})
+        )
     before, asked = fake.count("getUpdates"), fake.count("getChatAdministrators")
     tasks = [asyncio.create_task(adapter.run()), asyncio.create_task(app.timers.run())]
     try:

@@ -42,7 +42,8 @@ async def running(
     """The whole stack: the adapter polling the fake, the outbox sender and the timer loop."""
     settings = settings_for(fake, database, **extra)
     app = await bootstrap(settings, clock=clock)
-    adapter = TelegramAdapter(app, settings, request=loopback_request)
+    # Tests send many messages to one chat at once; the one-a-second spacing is tested alone.
+    adapter = TelegramAdapter(app, settings, request=loopback_request, per_chat=0.0)
     tasks = [asyncio.create_task(adapter.run()), asyncio.create_task(app.timers.run())]
     try:
         await eventually(lambda: fake.of("setMyCommands"))

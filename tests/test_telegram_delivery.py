@@ -14,7 +14,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from telegram import Bot
+
+from adapters.telegram.dialect import TelegramDialect
+from adapters.telegram.sender import TelegramSender
 from bot.clock import ManualClock
+from bot.domain.replies import Target
+from bot.render import Renderer
+from bot.storage import OutboxMessage
 from tests.conftest import START
 from tests.fakes import telegram_updates as tg
 from tests.fakes.telegram import FakeTelegram
@@ -402,3 +409,26 @@ async def test_a_group_that_removed_the_bot_gets_nothing_more(
     assert rows(database, "SELECT id FROM outbox WHERE template = 'milestone_digest'") == []
     assert len(fake_telegram.of("sendMessage")) == 1
     assert all("30 days clean today" not in text for text in texts_in(fake_telegram, GROUP_ID))
+
+
+async def test_messages_to_one_chat_are_spaced_out_and_other_chats_wait_for_nothing(
+    telegram_bot: Bot, fake_telegram: FakeTelegram
+) -> None:
+    sender = TelegramSender(
+        telegram_bot, Renderer(TelegramDialect()), "HomegroupBot", lambda: START, per_chat=0.3
+    )
+    loop = asyncio.get_running_loop()
+
+    async def send(chat: str, outbox_id: int) -> float:
+        message = OutboxMessage(
+            outbox_id, "help", "en", Target("telegram", chat=chat), {}, (), (), attempts=0
+        )
+        await sender.deliver(message)
+        return loop.time()
+
+    start = loop.time()
+    first, second = await send("-100", 1), await send("-100", 2)
+    other = await send("-200", 3)
+    assert second - first >= 0.29, "one chat: spaced out"
+    assert other - second < 0.25, "another chat: no wait"
+    assert first - start < 0.25

@@ -85,7 +85,7 @@ async def test_a_second_instance_stops_with_a_clear_message(
     settings = settings_for(fake_telegram, database)
     app = await bootstrap(settings, clock=clock)
     try:
-        adapter = TelegramAdapter(app, settings, request=loopback_request)
+        adapter = TelegramAdapter(app, settings, request=loopback_request, per_chat=0.0)
         with pytest.raises(PollingStopped, match="another process is polling this bot token"):
             async with asyncio.timeout(5):
                 await adapter.run()

@@ -24,7 +24,7 @@ from telegram.request import BaseRequest
 from adapters.telegram.admins import Admins
 from adapters.telegram.dialect import TelegramDialect
 from adapters.telegram.receiver import POLL_TIMEOUT, Receiver, webhook_app
-from adapters.telegram.sender import T, TelegramSender
+from adapters.telegram.sender import PER_CHAT, T, TelegramSender
 from adapters.telegram.translate import (
     GROUP_TYPES,
     PLATFORM,
@@ -49,6 +49,7 @@ class TelegramAdapter:
         settings: Settings,
         *,
         request: Callable[..., BaseRequest] | None = None,
+        per_chat: float = PER_CHAT,
     ) -> None:
         """``request`` builds the HTTP request objects (tests pass loopback-only ones)."""
         assert settings.telegram_token is not None
@@ -58,6 +59,7 @@ class TelegramAdapter:
         ptb_log.setLevel(max(ptb_log.level, logging.INFO))
         self._app = app
         self._settings = settings
+        self._per_chat = per_chat
         builder = (
             ApplicationBuilder()
             .token(settings.telegram_token)
@@ -86,7 +88,9 @@ class TelegramAdapter:
         async with self.application:
             bot = self.application.bot
             renderer = self._app.renderer(TelegramDialect())
-            sender = TelegramSender(bot, renderer, bot.username, self._app.clock.now)
+            sender = TelegramSender(
+                bot, renderer, bot.username, self._app.clock.now, per_chat=self._per_chat
+            )
             worker = self._app.add_sender(sender)
             await self._set_commands()
             tasks = [asyncio.create_task(worker.run(), name="telegram outbox")]

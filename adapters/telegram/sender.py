@@ -7,6 +7,7 @@ The outbox worker calls ``deliver`` for one row at a time. Rate limits are pytho
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import Callable
@@ -35,6 +36,8 @@ log = logging.getLogger(__name__)
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 PROMPT_EVERY = timedelta(minutes=10)
 """How often one member may be shown the 'open a private chat' line in a group."""
+PER_CHAT = 1.0
+"""Seconds between two messages to one chat."""
 WAIT_FOR_START = 3600.0
 """Seconds a private message waits for a member who has not opened their private chat yet;
 ``/start`` there delivers it at once."""
@@ -59,8 +62,12 @@ class TelegramSender:
         renderer: Renderer,
         bot_username: str,
         now: Callable[[], datetime],
+        *,
+        per_chat: float = PER_CHAT,
     ) -> None:
         self._bot = bot
+        self._per_chat = per_chat
+        self._last_to: dict[str, float] = {}
         self._renderer = renderer
         self._username = bot_username
         self._now = now
@@ -105,6 +112,7 @@ class TelegramSender:
         for number, part in enumerate(parts, start=1):
             if number <= done:
                 continue
+            await self._space_out(chat_id)
             sent = await self._bot.send_message(
                 chat_id,
                 part,
@@ -116,6 +124,15 @@ class TelegramSender:
         self._parts_sent.pop(outbox_id, None)
         assert sent is not None
         return f"{sent.chat_id}:{sent.message_id}"
+
+    async def _space_out(self, chat_id: str) -> None:
+        """Keep to about one message a second in one chat (the group and overall limits are
+        the rate limiter's); measured in real time, since Telegram counts in real time."""
+        loop = asyncio.get_running_loop()
+        wait = self._last_to.get(chat_id, -self._per_chat) + self._per_chat - loop.time()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        self._last_to[chat_id] = loop.time()
 
     async def _edit(self, ref: str, text: str, markup: InlineKeyboardMarkup | None) -> str:
         chat_id, _, message_id = ref.partition(":")
