@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from adapters.console import Console
 from bot.app import App, bootstrap
@@ -16,6 +17,11 @@ from bot.clock import ManualClock
 from bot.settings import Settings
 from bot.storage.sqlite import SqliteStore
 from tests.fakes.fixtures import fake_telegram, telegram_bot  # noqa: F401
+
+# Property tests judge behaviour, never speed: on a loaded 2-core CI machine a deadline or a
+# "too slow" health check would fail a correct test.
+settings.register_profile("homegroup", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("homegroup")
 
 START = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 """Tests run at a fixed instant: noon UTC on 29 November 2026."""
