@@ -214,22 +214,20 @@ class Turn:
 
     async def home_community(self) -> Community | None:
         """The group this event belongs to: where it happened, else the person's first group."""
-        if self.community is not None:
+        if self.community is not None or self.person is None:
             return self.community
-        if self.person is None:
-            return None
-        for membership in await self.tx.memberships_of(self.person.key):
-            community = await self.tx.get_community(membership.community)
-            if community is not None:
-                return community
-        return None
+        return await self._first_community(self.person)
 
     async def zone_of(self, person: Person) -> ZoneInfo:
         """The zone a person sees dates in: their own, else this or their first group's."""
         community = self.community
         if community is None and person.timezone is None:
-            for membership in await self.tx.memberships_of(person.key):
-                community = await self.tx.get_community(membership.community)
-                if community is not None:
-                    break
+            community = await self._first_community(person)
         return member_zone(person, community)
+
+    async def _first_community(self, person: Person) -> Community | None:
+        for membership in await self.tx.memberships_of(person.key):
+            community = await self.tx.get_community(membership.community)
+            if community is not None:
+                return community
+        return None
