@@ -53,6 +53,10 @@ class Dialect(Protocol):
 
     def link(self, url: str, markup: str) -> str: ...
 
+    def role(self, role: str) -> str:
+        """Markup that names a role (the platform's id) without notifying its members."""
+        ...
+
 
 class Marked(str):
     """Text the dialect already made safe; printed as it is."""
@@ -81,6 +85,9 @@ class PlainDialect:
 
     def link(self, url: str, markup: str) -> str:
         return f"{markup} ({url})" if markup != url else url
+
+    def role(self, role: str) -> str:
+        return f"role {role}"
 
 
 class RenderError(Exception):
@@ -195,6 +202,7 @@ class Renderer:
         env.filters["link"] = lambda url, text=None: Marked(
             dialect.link(str(url), safe(url if text is None else text))
         )
+        env.filters["role"] = lambda value: Marked(dialect.role(str(value)))
         env.filters["longdate"] = _long_date
         env.filters["weekday"] = _weekday
         env.filters["plural"] = _plural

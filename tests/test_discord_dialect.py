@@ -105,6 +105,12 @@ def test_mention_notifies_a_numeric_id_only() -> None:
     assert DC.mention("\u0661\u0660\u0661", "Sam") == "Sam"  # digits, but not ones Discord reads
 
 
+def test_role_names_a_numeric_role_and_escapes_anything_else() -> None:
+    assert DC.role("1100000000000000001") == "<@&1100000000000000001>"
+    assert DC.role("@everyone") == "role @\u200beveryone"
+    assert DC.role("**x**") == "role \\*\\*x\\*\\*"
+
+
 def test_bold_and_italic_wrap_markup_and_leave_its_outer_spaces_out() -> None:
     assert DC.bold("a \\* b") == "**a \\* b**"
     assert DC.italic("x") == "*x*"

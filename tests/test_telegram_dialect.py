@@ -42,6 +42,11 @@ def test_mention_links_a_numeric_id_only() -> None:
     assert TG.mention("\u0661\u0660\u0661", "Sam") == "Sam"  # digits, but not ones Telegram reads
 
 
+def test_role_is_plain_escaped_text() -> None:
+    assert TG.role("1100000000000000001") == "role 1100000000000000001"
+    assert TG.role("<b>x</b>") == "role &lt;b&gt;x&lt;/b&gt;"
+
+
 def test_bold_and_italic_wrap_markup() -> None:
     assert TG.bold("a &amp; b") == "<b>a &amp; b</b>"
     assert TG.italic("<b>x</b>") == "<i><b>x</b></i>"

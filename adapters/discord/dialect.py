@@ -74,6 +74,14 @@ class DiscordDialect:
         target = url.replace("(", "%28").replace(")", "%29")
         return f"[{markup}]({target})"
 
+    def role(self, role: str) -> str:
+        """``<@&id>``, which Discord shows as the role's name; the sender's allowed_mentions
+        never allow roles, so nobody is notified. An id that is not a number stays plain text.
+        """
+        if _USER_ID.fullmatch(role) is None:
+            return self.escape(f"role {role}")
+        return f"<@&{role}>"
+
 
 def _escaped(match: re.Match[str]) -> str:
     if match.group("url") is not None:

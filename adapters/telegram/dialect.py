@@ -48,6 +48,10 @@ class TelegramDialect:
             return markup if markup == shown else f"{markup} ({shown})"
         return f'<a href="{html.escape(url, quote=True)}">{markup}</a>'
 
+    def role(self, role: str) -> str:
+        """Telegram has no roles: the id as plain text, as the plain dialect writes it."""
+        return self.escape(f"role {role}")
+
 
 def _linkable(url: str) -> bool:
     if not url or any(c.isspace() or not c.isprintable() for c in url):
