@@ -20,12 +20,13 @@ from bot.domain.inbound import (
     Inbound,
     MembershipChanged,
     Origin,
+    RolesChanged,
     TimerFired,
 )
 from bot.domain.model import community_key, person_key
 from bot.domain.replies import Template
 from bot.flows import Flows, all_flows
-from bot.flows.membership import membership_changed
+from bot.flows.membership import held_roles, membership_changed, roles_changed
 from bot.storage import Store, Transaction
 from bot.turn import Turn
 
@@ -79,6 +80,9 @@ class Core:
                 if isinstance(inbound, MembershipChanged):
                     turn = Turn(tx, now, danger_words=self._danger_words)
                     await membership_changed(turn, inbound)
+                elif isinstance(inbound, RolesChanged):
+                    turn = Turn(tx, now, danger_words=self._danger_words)
+                    await roles_changed(turn, inbound)
                 else:
                     turn = await self._open_turn(tx, inbound.origin, now)
                     if isinstance(inbound, CommandIssued):
@@ -109,6 +113,10 @@ class Core:
             )
             turn.community = community
             await tx.ensure_membership(community.key, turn.person.key, turn.now)
+            if origin.roles is not None:
+                await tx.replace_member_roles(
+                    community.key, turn.person.key, held_roles(origin.roles)
+                )
         return turn
 
     async def _command(self, turn: Turn, command: CommandIssued) -> None:

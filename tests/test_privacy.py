@@ -96,6 +96,10 @@ async def quinn_everywhere(console: Transcript, database: Path) -> None:
         db.execute(
             "INSERT INTO meeting_reminders (community, person) VALUES (?, ?)", (COMMUNITY, QUINN)
         )
+        db.execute(  # a role the platform reported Quinn holds
+            "INSERT INTO member_roles (community, person, role) VALUES (?, ?, '1100')",
+            (COMMUNITY, QUINN),
+        )
         db.execute(
             "INSERT INTO timers (kind, due_at, payload, person) VALUES ('followup', ?, '{}', ?)",
             ("2026-12-30 00:00:00.000000", QUINN),

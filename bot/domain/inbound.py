@@ -23,6 +23,9 @@ class Origin:
     is_admin: bool = False
     interaction: str | None = None
     """An opaque token the adapter can answer on (a Discord interaction), if any."""
+    roles: tuple[str, ...] | None = None
+    """The role ids the member holds in the community, when the platform reports them; None
+    means unknown (the stored roles stay as they are)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,4 +75,15 @@ class MembershipChanged:
     present: bool
 
 
-Inbound = CommandIssued | ButtonPressed | TimerFired | MembershipChanged
+@dataclass(frozen=True, slots=True)
+class RolesChanged:
+    """A member's roles in a community changed; ``roles`` are all the role ids they hold now."""
+
+    dedupe_key: str
+    platform: str
+    community: str
+    person: str
+    roles: tuple[str, ...]
+
+
+Inbound = CommandIssued | ButtonPressed | TimerFired | MembershipChanged | RolesChanged

@@ -55,6 +55,22 @@ class Mention:
 
 
 @dataclass(frozen=True, slots=True)
+class RoleGrant:
+    """A role to give a member, in the platform's own ids: community (server), person, role."""
+
+    community: str
+    person: str
+    role: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"community": self.community, "person": self.person, "role": self.role}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RoleGrant:
+        return cls(community=data["community"], person=data["person"], role=data["role"])
+
+
+@dataclass(frozen=True, slots=True)
 class Target:
     """Where a reply goes: a group chat, a person's private chat, an interaction, or an edit."""
 
@@ -66,6 +82,9 @@ class Target:
     interaction: str | None = None
     edit_of: int | None = None
     """The outbox id of an earlier message to edit in place."""
+    grant: RoleGrant | None = None
+    """A role for the adapter to give; the reply itself is posted in ``chat`` only if it cannot
+    (it says why, so the admins can fix it)."""
 
     @property
     def private(self) -> bool:
@@ -78,6 +97,7 @@ class Target:
             "person": self.person,
             "interaction": self.interaction,
             "edit_of": self.edit_of,
+            "grant": None if self.grant is None else self.grant.as_json(),
         }
 
     @classmethod
@@ -88,6 +108,7 @@ class Target:
             person=data.get("person"),
             interaction=data.get("interaction"),
             edit_of=data.get("edit_of"),
+            grant=None if data.get("grant") is None else RoleGrant.from_json(data["grant"]),
         )
 
 

@@ -1,11 +1,13 @@
 """Membership changes: a member who left is no longer pinged there; a group that removed the
-bot gets no more messages until the bot is back."""
+bot gets no more messages until the bot is back; a member's roles are kept as the platform
+last reported them."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
-from bot.domain.inbound import MembershipChanged
+from bot.domain.inbound import MembershipChanged, RolesChanged
 from bot.domain.model import community_key, person_key
 from bot.flows import Flows
 from bot.flows.cleantime import reschedule
@@ -28,6 +30,33 @@ async def membership_changed(turn: Turn, change: MembershipChanged) -> None:
     # Milestone times are worked out afresh for everyone there (and none while removed).
     for member in await turn.tx.community_members(community.key):
         await reschedule(turn, member)
+
+
+MAX_ROLES = 250
+"""The most roles kept for one member in one community (a Discord server has at most 250)."""
+MAX_ROLE_ID = 20
+"""Role ids are numbers of at most this many digits (Discord's snowflakes)."""
+
+
+def held_roles(roles: Iterable[str]) -> set[str]:
+    """The role ids worth keeping from a platform's report: ids only, a bounded number."""
+    kept = {r for r in roles if r.isascii() and r.isdigit() and len(r) <= MAX_ROLE_ID}
+    return set(sorted(kept)[:MAX_ROLES])
+
+
+async def roles_changed(turn: Turn, change: RolesChanged) -> None:
+    """Keep a member's roles as the platform reports them now.
+
+    Like a join, this records nothing about someone the bot does not know yet: roles are kept
+    only for members of a community the bot already serves.
+    """
+    community = await turn.tx.get_community(community_key(change.platform, change.community))
+    if community is None:
+        return
+    person = person_key(change.platform, change.person)
+    if await turn.tx.membership(community.key, person) is None:
+        return
+    await turn.tx.replace_member_roles(community.key, person, held_roles(change.roles))
 
 
 flows = Flows()

@@ -24,6 +24,7 @@ from bot.storage.queries.craving import CravingQueries
 from bot.storage.queries.meetings import MeetingQueries
 from bot.storage.queries.privacy import PrivacyQueries
 from bot.storage.queries.relapse import RelapseQueries
+from bot.storage.queries.roles import RoleQueries
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +164,7 @@ class CoreQueries(Queries):
         for sql in (
             "DELETE FROM supporters WHERE community = ? AND person = ?",
             "DELETE FROM meeting_reminders WHERE community = ? AND person = ?",
+            "DELETE FROM member_roles WHERE community = ? AND person = ?",
             "DELETE FROM memberships WHERE community = ? AND person = ?",
         ):
             await self._db.execute(sql, (community, person))
@@ -502,6 +504,12 @@ class CoreQueries(Queries):
 
 
 class Transaction(
-    CoreQueries, CravingQueries, CallQueries, RelapseQueries, MeetingQueries, PrivacyQueries
+    CoreQueries,
+    CravingQueries,
+    CallQueries,
+    RelapseQueries,
+    MeetingQueries,
+    PrivacyQueries,
+    RoleQueries,
 ):
     """One open transaction: everything a flow reads and writes goes through here."""

@@ -49,6 +49,8 @@ PERSON_TABLES: dict[tuple[str, str], str] = {
     ("restarts", "person"): "SELECT * FROM restarts WHERE person = ? ORDER BY created_at, id",
     ("meeting_reminders", "person"): "SELECT * FROM meeting_reminders WHERE person = ?"
     " ORDER BY community",
+    ("member_roles", "person"): "SELECT * FROM member_roles WHERE person = ?"
+    " ORDER BY community, role",
     ("timers", "person"): "SELECT * FROM timers WHERE person = ? ORDER BY due_at, id",
     ("outbox", "person"): _OUTBOX + " WHERE person = ? ORDER BY id",
 }

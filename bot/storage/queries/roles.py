@@ -1,0 +1,37 @@
+"""The roles members hold in a community, as the platform last reported them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot.storage.queries.base import Queries
+
+
+class RoleQueries(Queries):
+    """The roles members hold in a community."""
+
+    async def member_roles(self, community: str, person: str) -> set[str]:
+        rows = await self._db.fetch_all(
+            "SELECT role FROM member_roles WHERE community = ? AND person = ?",
+            (community, person),
+        )
+        return {r["role"] for r in rows}
+
+    async def replace_member_roles(self, community: str, person: str, roles: Iterable[str]) -> bool:
+        """Make ``roles`` the member's roles here; False when they were those already."""
+        wanted = set(roles)
+        held = await self.member_roles(community, person)
+        if wanted == held:
+            return False
+        for role in held - wanted:
+            await self._db.execute(
+                "DELETE FROM member_roles WHERE community = ? AND person = ? AND role = ?",
+                (community, person, role),
+            )
+        for role in sorted(wanted - held):
+            await self._db.execute(
+                "INSERT INTO member_roles (community, person, role) VALUES (?, ?, ?)"
+                " ON CONFLICT DO NOTHING",
+                (community, person, role),
+            )
+        return True
