@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Self
 
-from bot.domain.cleantime import DEFAULT_SCHEDULE, MilestoneSchedule
+from bot.domain.cleantime import DEFAULT_SCHEDULE, Milestone, MilestoneSchedule
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,11 +45,27 @@ class CommunitySettings:
     resources: str | None = None
     """The community's own crisis lines and meeting links; None means the bundled defaults."""
     meetings: tuple[Meeting, ...] = field(default=())
+    supporter_role: str | None = None
+    """A role (the platform's id) whose holders count as craving supporters; Discord only."""
+    milestone_roles: tuple[tuple[str, str], ...] = field(default=())
+    """(milestone key, role id) pairs, shortest milestone first: the role a member is given on
+    reaching that milestone; Discord only. Stored as a JSON object."""
+
+    def milestone_role(self, milestone: str) -> str | None:
+        """The role given for ``milestone`` (a key such as ``1y``; ``12m`` is the same day)."""
+        length = milestone_length(milestone)
+        if length is None:
+            return None
+        for key, role in self.milestone_roles:
+            if milestone_length(key) == length:
+                return role
+        return None
 
     def as_json(self) -> dict[str, Any]:
         data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["milestones"] = self.milestones.text()
         data["meetings"] = [asdict(m) for m in self.meetings]
+        data["milestone_roles"] = dict(self.milestone_roles)
         return data
 
     @classmethod
@@ -60,4 +77,29 @@ class CommunitySettings:
             values["milestones"] = MilestoneSchedule.parse(values["milestones"])
         if "meetings" in values:
             values["meetings"] = tuple(Meeting(**m) for m in values["meetings"])
+        if "milestone_roles" in values:
+            values["milestone_roles"] = sort_milestone_roles(values["milestone_roles"].items())
         return replace(cls(), **values)
+
+
+def milestone_length(key: str) -> tuple[str, int] | None:
+    """How long a milestone is, so that ``12m`` and ``1y`` compare equal; None if unreadable."""
+    try:
+        milestone = Milestone.from_key(key)
+    except ValueError:
+        return None
+    months = milestone.in_months
+    return ("d", milestone.amount) if months is None else ("m", months)
+
+
+def sort_milestone_roles(pairs: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    """Milestone roles in the order /settings lists them: the shortest milestone first."""
+
+    def days(pair: tuple[str, str]) -> float:
+        length = milestone_length(pair[0])
+        if length is None:
+            return float("inf")
+        unit, amount = length
+        return amount if unit == "d" else amount * 30.436875
+
+    return tuple(sorted(((str(k), str(v)) for k, v in pairs), key=days))

@@ -11,6 +11,7 @@ import difflib
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any, Final
 from urllib.parse import urlparse
 
@@ -18,10 +19,17 @@ from bot.domain.cleantime import (
     DEFAULT_SCHEDULE,
     MAX_SCHEDULE_AMOUNT,
     MAX_SCHEDULE_STEPS,
+    Milestone,
     MilestoneSchedule,
     ScheduleError,
+    milestone_date,
 )
-from bot.domain.community import CommunitySettings, Meeting
+from bot.domain.community import (
+    CommunitySettings,
+    Meeting,
+    milestone_length,
+    sort_milestone_roles,
+)
 from bot.domain.zones import UnknownZone, resolve_zone, zone_name
 
 KEYS: Final = (
@@ -40,7 +48,11 @@ KEYS: Final = (
     "resources",
     "meetings",
 )
-"""The keys ``/set`` knows, in the order ``/settings`` shows them."""
+"""The keys ``/set`` knows on every platform, in the order ``/settings`` shows them."""
+ROLE_KEYS: Final = ("supporter_role", "milestone_role")
+"""Keys about the community's roles, which only some platforms have."""
+ROLE_PLATFORMS: Final = frozenset({"discord"})
+"""The platforms whose communities have roles the bot can read and give."""
 
 _ALIASES: Final = {
     "channel": "announcement_channel",
@@ -54,6 +66,8 @@ _ALIASES: Final = {
     "language": "locale",
     "resource": "resources",
     "meeting": "meetings",
+    "supporters_role": "supporter_role",
+    "milestone_roles": "milestone_role",
 }
 
 PING_COUNT: Final = (1, 10)
@@ -83,8 +97,11 @@ MAX_TITLE: Final = 80
 MAX_LINK: Final = 300
 MAX_KEY_SHOWN: Final = 32
 """An unknown key is echoed back cut to this many characters."""
+MAX_MILESTONE_ROLES: Final = 25
+"""How many milestones may each have a role."""
 RESET: Final = "default"
 CLEAR_MEETINGS: Final = ("none", "clear")
+CLEAR_ROLE: Final = ("none", "default", "clear")
 _WEEKDAYS: Final = (
     "Monday",
     "Tuesday",
@@ -102,6 +119,10 @@ _DURATION: Final = re.compile(
 )
 _HOUR: Final = re.compile(r"(?P<hour>[0-9]{1,2})(?::(?P<minute>[0-9]{2}))?\s*(?P<half>am|pm)?")
 _TIME: Final = re.compile(r"(?P<hour>[0-9]{1,2})[:.h](?P<minute>[0-9]{2})")
+_ROLE: Final = re.compile(r"<@&(?P<mention>[0-9]{17,20})>|(?P<id>[0-9]{17,20})")
+"""A role as an admin can give it: a role mention, or the role's id (Discord's are 17-20 digits)."""
+_REFERENCE_DAY: Final = date(2001, 1, 1)
+"""Any clean date: whether a schedule celebrates a milestone does not depend on which."""
 _NOT_IN_LINKS: Final = frozenset('"<>`\\{}|^')
 """Characters no ordinary web address needs, which could confuse a platform's markup."""
 _ITEM_SEPARATOR: Final = re.compile(r"[;\n]")
@@ -121,7 +142,8 @@ class SettingError(ValueError):
         """The setting's key, or for ``unknown_key`` the typed key cut to a safe length."""
         self.reason = reason
         """One of unknown_key, missing, not_a_number, out_of_range, bad_duration, bad_hour,
-        whole_hour, unknown_zone, bad_channel, schedule, unknown_locale, too_long, meeting."""
+        whole_hour, unknown_zone, bad_channel, schedule, unknown_locale, too_long, meeting,
+        roles_unavailable, bad_role, bad_milestone, too_many_roles."""
         self.details = details
         """JSON-safe values for the reply: suggestions, problem, position, limit."""
 
@@ -135,18 +157,28 @@ class Change:
     details: dict[str, Any]
 
 
-def find_key(text: str) -> str:
+def keys_for(platform: str) -> tuple[str, ...]:
+    """The keys ``/set`` takes in a community on ``platform``, in the order ``/settings`` shows."""
+    return (*KEYS, *ROLE_KEYS) if platform in ROLE_PLATFORMS else KEYS
+
+
+def find_key(text: str, platform: str | None = None) -> str:
     """Read a setting's key, forgiving about case, hyphens and a few other names.
+
+    Every key is recognised (a role key outside Discord then gets its own refusal), but only
+    keys of the community's ``platform`` are suggested for a typo.
 
     Raises:
         SettingError: ``unknown_key``, with up to three close keys as ``suggestions``.
     """
     folded = "_".join(text.strip().lower().replace("-", "_").split())
-    if folded in KEYS:
+    if folded in KEYS or folded in ROLE_KEYS:
         return folded
     if folded in _ALIASES:
         return _ALIASES[folded]
-    close = difflib.get_close_matches(folded[:64], [*KEYS, *_ALIASES], n=5, cutoff=0.6)
+    keys = keys_for(platform or "")
+    known = [*keys, *(alias for alias, key in _ALIASES.items() if key in keys)]
+    close = difflib.get_close_matches(folded[:64], known, n=5, cutoff=0.6)
     suggestions = list(dict.fromkeys(_ALIASES.get(word, word) for word in close))[:3]
     raise SettingError(text.strip()[:MAX_KEY_SHOWN], "unknown_key", suggestions=suggestions)
 
@@ -170,19 +202,28 @@ def apply(
     *,
     chat: str,
     locales: Iterable[str],
+    platform: str | None = None,
 ) -> Change:
     """Check one ``/set KEY VALUE`` against ``settings``; return the settings it makes.
 
     ``chat`` is where the admin typed it (``here`` means that chat); ``locales`` are the
-    languages whose messages exist.
+    languages whose messages exist; ``platform`` is the community's, for the keys only some
+    platforms have (unknown: they are refused).
 
     Raises:
         SettingError: for an unknown key, a missing value or a value the key does not accept.
     """
-    key = find_key(key_text)
+    key = find_key(key_text, platform)
+    if key in ROLE_KEYS and platform not in ROLE_PLATFORMS:
+        raise SettingError(key, "roles_unavailable")
     value = value.strip()
     if not value:
         raise SettingError(key, "missing")
+    if key == "supporter_role":
+        role = parse_role(key, value)
+        return Change(key, replace(settings, supporter_role=role), {"role": role})
+    if key == "milestone_role":
+        return _milestone_role(settings, value)
     if key == "announcement_channel":
         return _channel(settings, value, chat)
     if key == "timezone":
@@ -376,6 +417,67 @@ def _milestones(settings: CommunitySettings, value: str) -> Change:
             "default": schedule == DEFAULT_SCHEDULE,
         },
     )
+
+
+def parse_role(key: str, text: str) -> str | None:
+    """Read a role: a mention ``<@&id>`` or a bare id; None for ``none`` or ``default``.
+
+    Raises:
+        SettingError: ``bad_role`` for anything else.
+    """
+    if text.lower() in CLEAR_ROLE:
+        return None
+    match = _ROLE.fullmatch(text)
+    if match is None:
+        raise SettingError(key, "bad_role")
+    return match["mention"] or match["id"]
+
+
+def _milestone_role(settings: CommunitySettings, value: str) -> Change:
+    """Give a milestone a role (``30d <@&id>``), or take it away (``30d none``)."""
+    key = "milestone_role"
+    words = value.split()
+    try:
+        schedule = MilestoneSchedule.parse(words[0])
+    except ScheduleError:
+        schedule = None
+    if schedule is None or len(schedule.steps) != 1 or schedule.yearly_after:
+        raise SettingError(key, "bad_milestone", max_amount=MAX_SCHEDULE_AMOUNT)
+    milestone = schedule.steps[0]
+    if len(words) < 2:
+        raise SettingError(key, "missing")
+    if len(words) > 2:
+        raise SettingError(key, "bad_role")
+    role = parse_role(key, words[1])
+    length = milestone_length(milestone.key)
+    others = [pair for pair in settings.milestone_roles if milestone_length(pair[0]) != length]
+    had = len(others) < len(settings.milestone_roles)
+    if role is not None:
+        if len(others) >= MAX_MILESTONE_ROLES:
+            raise SettingError(key, "too_many_roles", limit=MAX_MILESTONE_ROLES)
+        others.append((milestone.key, role))
+    return Change(
+        key,
+        replace(settings, milestone_roles=sort_milestone_roles(others)),
+        {
+            "milestone": milestone.key,
+            "role": role,
+            "had": had,
+            "celebrated": celebrates(settings.milestones, milestone),
+        },
+    )
+
+
+def celebrates(schedule: MilestoneSchedule, milestone: Milestone) -> bool:
+    """Whether ``schedule`` celebrates ``milestone`` (``12m`` and ``1y`` are the same)."""
+    length = milestone_length(milestone.key)
+    target = milestone_date(_REFERENCE_DAY, milestone)
+    for step, day in schedule.upcoming(_REFERENCE_DAY, _REFERENCE_DAY):
+        if day > target:
+            return False
+        if milestone_length(step.key) == length:
+            return True
+    return False
 
 
 def _resources(settings: CommunitySettings, value: str) -> Change:

@@ -15,7 +15,14 @@ from typing import Any
 
 from bot.domain.model import Community
 from bot.domain.replies import Template
-from bot.domain.settings_keys import KEYS, MAX_RESOURCES, SettingError, apply, limits
+from bot.domain.settings_keys import (
+    MAX_RESOURCES,
+    ROLE_PLATFORMS,
+    SettingError,
+    apply,
+    keys_for,
+    limits,
+)
 from bot.flows import Flows
 from bot.flows.cleantime import reschedule
 from bot.flows.resources import arm_reminders
@@ -64,9 +71,10 @@ async def set_value(turn: Turn, args: str) -> None:
     if community is None:
         return
     assert turn.origin is not None
+    keys = list(keys_for(community.platform))
     parts = args.split(None, 1)
     if not parts:
-        await turn.say(T.SET_USAGE, {"keys": list(KEYS)})
+        await turn.say(T.SET_USAGE, {"keys": keys})
         return
     try:
         change = apply(
@@ -75,6 +83,7 @@ async def set_value(turn: Turn, args: str) -> None:
             parts[1] if len(parts) > 1 else "",
             chat=turn.origin.chat,
             locales=available_locales(),
+            platform=community.platform,
         )
     except SettingError as error:
         await turn.say(
@@ -85,7 +94,7 @@ async def set_value(turn: Turn, args: str) -> None:
                 "details": error.details,
                 "limits": limits(community.settings),
                 "locales": list(available_locales()),
-                "keys": list(KEYS),
+                "keys": keys,
             },
         )
         return
@@ -122,6 +131,13 @@ def settings_context(community: Community) -> dict[str, Any]:
         "resources_length": None if settings.resources is None else len(settings.resources),
         "resources_limit": MAX_RESOURCES,
         "meetings_count": len(settings.meetings),
+        "roles": community.platform in ROLE_PLATFORMS
+        or settings.supporter_role is not None
+        or bool(settings.milestone_roles),
+        "supporter_role": settings.supporter_role,
+        "milestone_roles": [
+            {"milestone": milestone, "role": role} for milestone, role in settings.milestone_roles
+        ],
     }
 
 

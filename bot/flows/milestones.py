@@ -4,18 +4,24 @@ The run is one keyed timer, always due at the earliest pending announcement, so 
 when somebody is due and reads only those members through an index. Each celebration is
 recorded under (community, member, counter, clean date, milestone), so none is made twice, and a
 restarted count earns its milestones again.
+
+Where the community maps a milestone to a role, a member celebrated for it is also given that
+role: an outbox row whose target carries the grant, and whose own words are posted only if
+the platform refuses (so the admins learn what permission is missing).
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from enum import StrEnum
 from typing import Any
 
 from bot.domain.announcing import next_announcement, too_late
 from bot.domain.cleantime import Milestone, local_today, milestone_date
-from bot.domain.model import PRIMARY, Community, DueAnnouncement
-from bot.domain.replies import Mention, Reply, Target, Template
+from bot.domain.model import PRIMARY, Community, DueAnnouncement, Person
+from bot.domain.replies import Mention, Reply, RoleGrant, Target, Template
+from bot.domain.settings_keys import ROLE_PLATFORMS
 from bot.flows import Flows
 from bot.flows.cleantime import MILESTONES_TIMER
 from bot.turn import Turn, member_zone
@@ -26,10 +32,15 @@ BATCH = 500
 """Members handled in one run; a fuller queue re-arms the run at once."""
 
 
+class T(StrEnum):
+    MILESTONE_ROLE_FAILED = "milestone_role_failed"
+
+
 async def run_milestones(turn: Turn, payload: dict[str, Any]) -> None:
     """Announce every due milestone, advance each member to their next one, re-arm."""
     due = await turn.tx.due_announcements(turn.now, BATCH)
     digests: dict[str, tuple[Community, list[dict[str, Any]], list[Mention]]] = {}
+    celebrated: list[DueAnnouncement] = []
     skipped = 0
     for item in due:
         zone = member_zone(item.person, item.community)
@@ -59,6 +70,7 @@ async def run_milestones(turn: Turn, payload: dict[str, Any]) -> None:
                     }
                 )
                 mentions.append(Mention(item.person.platform_id, item.person.name))
+                celebrated.append(item)
         else:
             entry_from_day = local_today(turn.now, zone)
         nxt = None
@@ -81,11 +93,31 @@ async def run_milestones(turn: Turn, payload: dict[str, Any]) -> None:
             ),
             locale=community.settings.locale,
         )
+    # After the digests: a refusal, if the platform gives one, reads after the celebration.
+    for item in celebrated:
+        await _grant_role(turn, item.community, item.person, item.milestone)
     if skipped:
         log.info("skipped %d milestone announcements more than 3 days late", skipped)
     following = turn.now if len(due) == BATCH else await turn.tx.earliest_announcement_due()
     if following is not None:
         await turn.tx.schedule(MILESTONES_TIMER, following, key=MILESTONES_TIMER)
+
+
+async def _grant_role(turn: Turn, community: Community, person: Person, milestone: str) -> None:
+    """Ask the platform to give the member the role the community ties to this milestone."""
+    role = community.settings.milestone_role(milestone)
+    if role is None or community.platform not in ROLE_PLATFORMS:
+        return
+    grant = RoleGrant(community.platform_id, person.platform_id, role)
+    await turn.send(
+        Reply(
+            T.MILESTONE_ROLE_FAILED,
+            Target(community.platform, chat=community.announce_chat, grant=grant),
+            {"who": person.ref, "milestone": milestone, "role": role},
+        ),
+        locale=community.settings.locale,
+        about=person.key,
+    )
 
 
 def _still_true(item: DueAnnouncement) -> bool:
@@ -99,4 +131,4 @@ def _still_true(item: DueAnnouncement) -> bool:
     return milestone_date(item.clean_since, milestone) == item.day
 
 
-flows = Flows(timers={MILESTONES_TIMER: run_milestones})
+flows = Flows(timers={MILESTONES_TIMER: run_milestones}, templates=(T,))

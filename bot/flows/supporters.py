@@ -32,8 +32,19 @@ async def supporter(turn: Turn, args: str) -> None:
             {"in_group": turn.community is not None, "hours": await _hours_text(turn)},
         )
         return
-    await turn.tx.set_supporter(turn.community.key, turn.me.key, "cravings", word == "on")
-    await turn.say(T.SUPPORTER_SET, {"on": word == "on", "hours": await _hours_text(turn)})
+    community = turn.community
+    on = word == "on"
+    await turn.tx.set_supporter(community.key, turn.me.key, "cravings", on)
+    role = community.settings.supporter_role
+    holds_role = (
+        not on
+        and role is not None
+        and role in await turn.tx.member_roles(community.key, turn.me.key)
+    )
+    await turn.say(
+        T.SUPPORTER_SET,
+        {"on": on, "hours": await _hours_text(turn), "holds_role": holds_role},
+    )
 
 
 async def _set_hours(turn: Turn, text: str) -> None:
@@ -75,9 +86,13 @@ async def pick_supporters(
 ) -> list[Person]:
     """Choose up to ``count`` supporters fairly and mark them pinged now.
 
+    For craving pings, holders of the community's supporter role count as opted in (unless
+    they said /supporter off here); their hours and rest apply like anyone's.
     ``rested=False`` skips the rest between pings: for words of immediate danger.
     """
-    rows = await turn.tx.supporters(community.key, role)
+    rows = await turn.tx.supporters(
+        community.key, role, supporter_role=community.settings.supporter_role
+    )
     candidates = []
     by_key = {}
     for row in rows:

@@ -7,7 +7,14 @@ from typing import Any
 
 from bot.domain.community import CommunitySettings, Meeting
 from bot.domain.model import Community
-from bot.domain.settings_keys import KEYS, MAX_RESOURCES, limits
+from bot.domain.settings_keys import (
+    KEYS,
+    MAX_MILESTONE_ROLES,
+    MAX_RESOURCES,
+    ROLE_KEYS,
+    keys_for,
+    limits,
+)
 from bot.flows.admin import T, settings_context
 
 LIMITS = limits(CommunitySettings())
@@ -38,6 +45,18 @@ CUSTOM = Community(
     ),
 )
 
+ROLE = "1100000000000000001"
+DISCORD = Community(
+    "discord:9",
+    "discord",
+    "9",
+    "90",
+    CommunitySettings(
+        supporter_role=ROLE,
+        milestone_roles=(("30d", ROLE), ("1y", "1100000000000000002")),
+    ),
+)
+
 SAMPLES: dict[str, list[dict[str, Any]]] = {
     T.SETTINGS_SHOW: [
         settings_context(Community("console:group", "console", "group", "group")),
@@ -45,9 +64,11 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         settings_context(
             replace(CUSTOM, settings=replace(CUSTOM.settings, resources="x" * (MAX_RESOURCES + 1)))
         ),
+        settings_context(DISCORD),
+        settings_context(replace(DISCORD, settings=CommunitySettings())),
     ],
     T.SETTINGS_ADMINS_ONLY: [{"command": "set"}, {"command": "settings"}],
-    T.SET_USAGE: [{"keys": list(KEYS)}],
+    T.SET_USAGE: [{"keys": list(KEYS)}, {"keys": list(keys_for("discord"))}],
     T.SET_DONE: [
         {"key": "announcement_channel", "change": {"where": "here"}},
         {"key": "announcement_channel", "change": {"where": "default"}},
@@ -72,6 +93,17 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"key": "resources", "change": {"default": True}},
         {"key": "meetings", "change": {"count": 2}},
         {"key": "meetings", "change": {"count": 0}},
+        {"key": "supporter_role", "change": {"role": ROLE}},
+        {"key": "supporter_role", "change": {"role": None}},
+        *(
+            {
+                "key": "milestone_role",
+                "change": {"milestone": "1y", "role": role, "had": had, "celebrated": celebrated},
+            }
+            for role in (ROLE, None)
+            for had in (True, False)
+            for celebrated in (True, False)
+        ),
     ],
     T.SET_INVALID: [
         invalid("pingcount", "unknown_key", suggestions=["ping_count"]),
@@ -114,5 +146,10 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             )
         ),
         invalid("timezone", "something_new"),
+        *(invalid(key, "missing") for key in ROLE_KEYS),
+        *(invalid(key, "roles_unavailable") for key in ROLE_KEYS),
+        *(invalid(key, "bad_role") for key in ROLE_KEYS),
+        invalid("milestone_role", "bad_milestone", max_amount=1200),
+        invalid("milestone_role", "too_many_roles", limit=MAX_MILESTONE_ROLES),
     ],
 }

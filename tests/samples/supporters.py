@@ -7,7 +7,11 @@ from typing import Any
 from bot.flows.supporters import T
 
 SAMPLES: dict[str, list[dict[str, Any]]] = {
-    T.SUPPORTER_SET: [{"on": True, "hours": "09:00-22:00"}, {"on": False, "hours": None}],
+    T.SUPPORTER_SET: [
+        {"on": True, "hours": "09:00-22:00", "holds_role": False},
+        {"on": False, "hours": None, "holds_role": False},
+        {"on": False, "hours": None, "holds_role": True},
+    ],
     T.SUPPORTER_HOURS_SET: [
         {"hours": "22:00-06:00", "zone": "Europe/London"},
         {"hours": None, "zone": "UTC"},

@@ -15,7 +15,10 @@ Role = Literal["cravings", "calls", "practice"]
 """What a supporter opted in to: craving pings, calls, practice calls."""
 _ROLES: tuple[Role, ...] = ("cravings", "calls", "practice")
 _SET_ROLE: dict[Role, str] = {
-    "cravings": "UPDATE supporters SET cravings = ? WHERE community = ? AND person = ?",
+    # Saying /supporter off is remembered as a "no", which a community's supporter role
+    # does not override; /supporter on takes it back.
+    "cravings": "UPDATE supporters SET cravings = ?, cravings_declined = NOT ?"
+    " WHERE community = ? AND person = ?",
     "calls": "UPDATE supporters SET calls = ? WHERE community = ? AND person = ?",
     "practice": "UPDATE supporters SET practice = ? WHERE community = ? AND person = ?",
 }
@@ -58,7 +61,8 @@ class CravingQueries(Queries):
             "INSERT INTO supporters (community, person) VALUES (?, ?) ON CONFLICT DO NOTHING",
             (community, person),
         )
-        await self._db.execute(_SET_ROLE[role], (on, community, person))
+        flags = (on, on) if role == "cravings" else (on,)
+        await self._db.execute(_SET_ROLE[role], (*flags, community, person))
 
     async def supporter_roles(self, community: str, person: str) -> set[Role]:
         row = await self._db.fetch_one(
@@ -78,18 +82,38 @@ class CravingQueries(Queries):
         )
         return None if row is None else row["supporter_hours"]
 
-    async def supporters(self, community: str, role: Role) -> list[SupporterRow]:
-        """Everyone in this community who opted in to ``role``."""
+    async def supporters(
+        self, community: str, role: Role, *, supporter_role: str | None = None
+    ) -> list[SupporterRow]:
+        """Everyone in this community who opted in to ``role``.
+
+        For craving pings, members who hold the community's ``supporter_role`` count as opted
+        in too, unless they said /supporter off here.
+        """
         assert role in _ROLES
-        rows = await self._db.fetch_all(
-            "SELECT p.key, p.platform, p.platform_id, p.name, p.timezone,"
-            " p.supporter_hours, r.last_pinged_at"
-            " FROM supporters s JOIN people p ON p.key = s.person"
-            " LEFT JOIN supporter_pings r ON r.person = s.person AND r.role = ?"
-            " WHERE s.community = ? AND CASE ? WHEN 'cravings' THEN s.cravings"
-            " WHEN 'calls' THEN s.calls ELSE s.practice END",
-            (role, community, role),
-        )
+        if role == "cravings" and supporter_role is not None:
+            rows = await self._db.fetch_all(
+                "SELECT p.key, p.platform, p.platform_id, p.name, p.timezone,"
+                " p.supporter_hours, r.last_pinged_at"
+                " FROM people p LEFT JOIN supporter_pings r ON r.person = p.key AND r.role = ?"
+                " WHERE p.key IN ("
+                " SELECT s.person FROM supporters s WHERE s.community = ? AND s.cravings"
+                " UNION"
+                " SELECT m.person FROM member_roles m WHERE m.community = ? AND m.role = ?"
+                " AND NOT EXISTS (SELECT 1 FROM supporters d WHERE d.community = m.community"
+                " AND d.person = m.person AND d.cravings_declined))",
+                (role, community, community, supporter_role),
+            )
+        else:
+            rows = await self._db.fetch_all(
+                "SELECT p.key, p.platform, p.platform_id, p.name, p.timezone,"
+                " p.supporter_hours, r.last_pinged_at"
+                " FROM people p LEFT JOIN supporter_pings r ON r.person = p.key AND r.role = ?"
+                " WHERE p.key IN (SELECT s.person FROM supporters s"
+                " WHERE s.community = ? AND CASE ? WHEN 'cravings' THEN s.cravings"
+                " WHEN 'calls' THEN s.calls ELSE s.practice END)",
+                (role, community, role),
+            )
         return [
             SupporterRow(
                 person_from_row(r),
