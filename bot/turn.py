@@ -116,6 +116,25 @@ class Turn:
             Reply(template, target, context, tuple(buttons), tuple(mentions)), about=self.me.key
         )
 
+    async def tell_me(
+        self,
+        template: str,
+        context: dict[str, Any] | None = None,
+        *,
+        buttons: Iterable[Button] = (),
+        attachment: Attachment | None = None,
+    ) -> int:
+        """Answer the asking member privately, with no line in the group: on their interaction
+        where the platform has one (seen at once, by them alone), else in their private chat."""
+        return await self.tell(
+            self.me,
+            template,
+            context,
+            buttons=buttons,
+            attachment=attachment,
+            interaction=self.origin.interaction if self.origin is not None else None,
+        )
+
     async def tell(
         self,
         person: Person,
@@ -125,6 +144,7 @@ class Turn:
         buttons: Iterable[Button] = (),
         mentions: Iterable[Mention] = (),
         attachment: Attachment | None = None,
+        interaction: str | None = None,
     ) -> int:
         """Send ``person`` a private message, whoever caused this event."""
         return await self.send(
@@ -134,6 +154,7 @@ class Turn:
                     person.platform,
                     chat=self.community.chat if self.community is not None else None,
                     person=person.platform_id,
+                    interaction=interaction,
                 ),
                 {"who": person.ref, **(context or {})},
                 tuple(buttons),
@@ -155,11 +176,28 @@ class Turn:
         mentions: Iterable[Mention] = (),
         about: str | None = None,
     ) -> int:
-        """Post in a community's chat (its group chat unless ``chat`` names another)."""
+        """Post in a community's chat (its group chat unless ``chat`` names another).
+
+        A post about an event in that community goes to the chat the member used (a Discord
+        server has many channels; a Telegram group is its own chat), on their interaction
+        where they have one, so it answers them there.
+        """
+        origin = self.origin
+        here = (
+            origin is not None
+            and not origin.private
+            and chat is None
+            and self.community is not None
+            and self.community.key == community.key
+        )
         return await self.send(
             Reply(
                 template,
-                Target(community.platform, chat=chat or community.chat),
+                Target(
+                    community.platform,
+                    chat=chat or (origin.chat if here and origin else community.chat),
+                    interaction=origin.interaction if here and origin else None,
+                ),
                 context or {},
                 tuple(buttons),
                 tuple(mentions),
@@ -177,12 +215,17 @@ class Turn:
         buttons: Iterable[Button] = (),
         mentions: Iterable[Mention] = (),
         about: str | None = None,
+        interaction: str | None = None,
     ) -> int | None:
-        """Replace an earlier message's text and buttons in place; None if it is unknown."""
+        """Replace an earlier message's text and buttons in place; None if it is unknown.
+
+        The edit keeps the original's interaction (a private answer there can only be edited
+        through it) unless ``interaction``, a fresher one, is given.
+        """
         original = await self.tx.outbox_target(message)
         if original is None:
             return None
-        target = replace(original, interaction=None, edit_of=message)
+        target = replace(original, interaction=interaction or original.interaction, edit_of=message)
         return await self.send(
             Reply(template, target, context or {}, tuple(buttons), tuple(mentions)), about=about
         )
@@ -210,6 +253,7 @@ class Turn:
             {"who": self.who, **(context or {})},
             buttons=buttons,
             about=self.me.key,
+            interaction=self.origin.interaction if self.origin is not None else None,
         )
 
     async def home_community(self) -> Community | None:

@@ -47,6 +47,40 @@ def resolve_zone(name: str) -> ZoneInfo:
     raise UnknownZone(_suggestions(name))
 
 
+COMMON: Final = (
+    "UTC",
+    "Europe/London",
+    "Europe/Berlin",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Los_Angeles",
+    "America/Toronto",
+    "America/Sao_Paulo",
+    "Asia/Kolkata",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "Pacific/Auckland",
+)
+"""What a member sees before typing anything."""
+
+
+def suggest_zones(typed: str, limit: int) -> list[str]:
+    """Zone names for a half-typed name, as a menu offers them: cities starting with it first,
+    then names containing it, then close spellings."""
+    text = "".join(char for char in typed if char.isprintable()).strip()[:_MAX_NAME_TEXT]
+    if not text:
+        return list(COMMON[:limit])
+    folded = _fold(text)
+    names = _by_folded()
+    city_first = [name for key, name in names.items() if key.rsplit("/", 1)[-1].startswith(folded)]
+    anywhere = [name for key, name in names.items() if folded in key]
+    found = [*city_first, *anywhere]
+    if not found:
+        found = list(_suggestions(text))
+    return list(dict.fromkeys(found))[:limit]
+
+
 def zone_name(zone: ZoneInfo) -> str:
     """Give the IANA name to store for a zone.
 

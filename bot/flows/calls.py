@@ -160,7 +160,7 @@ async def request_call(turn: Turn, *, practice: bool, note: str, private: bool =
         )
         await turn.tx.set_call_message(request, message)
         if not has_contact:
-            await turn.tell(member, T.CALL_NO_CONTACT, {"practice": practice})
+            await turn.tell_me(T.CALL_NO_CONTACT, {"practice": practice})
     await turn.tx.schedule(
         EXPIRE,
         turn.now + timedelta(minutes=settings.call_expiry),

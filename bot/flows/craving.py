@@ -66,7 +66,7 @@ async def craving(turn: Turn, args: str) -> None:
     settings = community.settings if community else CommunitySettings()
     zone = await turn.zone_of(turn.me)
     if danger:
-        await turn.tell(turn.me, T.CRISIS, {"resources": settings.resources})
+        await turn.tell_me(T.CRISIS, {"resources": settings.resources})
 
     # A craving while the member's last one is still open joins it: every one gets the answer,
     # supporters are pinged once. One that passed is closed; a new one starts afresh.
@@ -212,7 +212,7 @@ async def claim(turn: Turn, payload: str) -> None:
     if craving is None:
         return
     if craving.person == turn.me.key:
-        await turn.tell(turn.me, T.NOT_YOURS, {"for_member": True})
+        await turn.tell_me(T.NOT_YOURS, {"for_member": True})
         return
     # Payloads can be forged: only someone pinged for this craving, or a member of its group
     # pressing in that group, may claim it.
@@ -222,12 +222,11 @@ async def claim(turn: Turn, payload: str) -> None:
         and turn.community.key == craving.community
     )
     if not in_its_group and turn.me.key not in await turn.tx.craving_pinged(craving.id):
-        await turn.tell(turn.me, Template.BUTTON_UNKNOWN)
+        await turn.tell_me(Template.BUTTON_UNKNOWN)
         return
     if not await turn.tx.claim_craving(craving.id, turn.me.key, turn.now):
         claimer = await turn.tx.get_person(craving.claimed_by) if craving.claimed_by else None
-        await turn.tell(
-            turn.me,
+        await turn.tell_me(
             T.COVERED,
             {"claimer": claimer.name if claimer else None, "passed": craving.outcome == "passed"},
         )
@@ -362,8 +361,7 @@ async def _answer_follow_up(
     resources: str | None = None,
 ) -> None:
     logged, rode_out = await turn.tx.craving_record(turn.me.key)
-    await turn.tell(
-        turn.me,
+    await turn.tell_me(
         T.FOLLOW_UP_ANSWER,
         {
             "answer": answer,
@@ -381,7 +379,7 @@ async def _craving(turn: Turn, payload: str) -> Craving | None:
     craving_id = parse_id(payload)
     craving = None if craving_id is None else await turn.tx.get_craving(craving_id)
     if craving is None:
-        await turn.tell(turn.me, Template.BUTTON_UNKNOWN)
+        await turn.tell_me(Template.BUTTON_UNKNOWN)
     return craving
 
 
@@ -389,7 +387,7 @@ async def _own_craving(turn: Turn, payload: str) -> Craving | None:
     """The craving a member's own button names; a peer pressing it gets a kind word."""
     craving = await _craving(turn, payload)
     if craving is not None and craving.person != turn.me.key:
-        await turn.tell(turn.me, T.NOT_YOURS, {"for_member": False})
+        await turn.tell_me(T.NOT_YOURS, {"for_member": False})
         return None
     return craving
 

@@ -40,8 +40,7 @@ async def my_data(turn: Turn, args: str) -> None:
     # Data only: the words that explain the file are in the message it comes with.
     data: dict[str, Any] = {"exported_at": turn.now.isoformat(), "tables": sections}
     records = sum(len(rows) for rows in sections.values())
-    await turn.tell(
-        turn.me,
+    await turn.tell_me(
         T.MYDATA,
         {"filename": FILENAME, "records": records},
         attachment=Attachment(FILENAME, data),
