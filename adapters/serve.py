@@ -22,15 +22,13 @@ async def serve(app: App, settings: Settings) -> int:
 
     # python-telegram-bot's future type for retry_after, without a deprecation warning per 429.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
-    if settings.discord_token:
-        print(
-            "homegroup: the Discord adapter is not part of this version yet; unset DISCORD_TOKEN",
-            file=sys.stderr,
-        )
-        return 2
     tasks = [asyncio.create_task(app.timers.run(), name="timers")]
     if settings.telegram_token:
         tasks.append(asyncio.create_task(TelegramAdapter(app, settings).run(), name="telegram"))
+    if settings.discord_token:
+        from adapters.discord.adapter import DiscordAdapter
+
+        tasks.append(asyncio.create_task(DiscordAdapter(app, settings).run(), name="discord"))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -45,8 +43,20 @@ async def serve(app: App, settings: Settings) -> int:
         if isinstance(result, PollingStopped):
             print(f"homegroup: {result}", file=sys.stderr)
             return 2
+        if _is_discord_refusal(result):
+            print(f"homegroup: Discord refused to connect: {result}", file=sys.stderr)
+            return 2
         if isinstance(result, BaseException) and not isinstance(result, asyncio.CancelledError):
             log.error("stopped by an error", exc_info=result)
             return 1
     log.info("stopped")
     return 0
+
+
+def _is_discord_refusal(result: object) -> bool:
+    """A bad token or intents the developer portal has not enabled: no retry will help."""
+    if not isinstance(result, Exception) or "discord" not in sys.modules:
+        return False
+    import discord
+
+    return isinstance(result, discord.LoginFailure | discord.PrivilegedIntentsRequired)

@@ -32,7 +32,12 @@ _KEYS = (
     "DISCORD_TOKEN",
     "DISCORD_API_URL",
     "DISCORD_GATEWAY_URL",
+    "DISCORD_GUILD_IDS",
+    "DISCORD_MEMBERS_INTENT",
 )
+_SNOWFLAKE = re.compile(r"^[0-9]{15,20}$")
+_YES = ("1", "true", "yes", "on")
+_NO = ("0", "false", "no", "off")
 
 
 class SettingsError(Exception):
@@ -59,6 +64,11 @@ class Settings:
     discord_token: str | None = field(default=None, repr=False)
     discord_api_url: str = "https://discord.com/api/v10"
     discord_gateway_url: str = "wss://gateway.discord.gg"
+    discord_guild_ids: tuple[int, ...] = ()
+    """Servers to sync the slash commands to at once (for trying changes); empty: globally."""
+    discord_members_intent: bool = False
+    """Ask for the privileged Server Members intent: member leaves and role changes arrive as
+    they happen (it must also be switched on in the developer portal)."""
 
     @property
     def platforms(self) -> list[str]:
@@ -122,6 +132,19 @@ class Settings:
             if key in values and not _is_url(values[key], schemes):
                 problems.append(f"{key}: give a full {schemes[1]}:// URL")
 
+        guild_ids: list[int] = []
+        for part in values.get("DISCORD_GUILD_IDS", "").replace(",", " ").split():
+            if _SNOWFLAKE.match(part):
+                guild_ids.append(int(part))
+            else:
+                problems.append(
+                    "DISCORD_GUILD_IDS: give server ids (15-20 digits), separated by commas"
+                )
+                break
+        members_intent = values.get("DISCORD_MEMBERS_INTENT", "false").strip().lower()
+        if members_intent not in (*_YES, *_NO):
+            problems.append("DISCORD_MEMBERS_INTENT: use true or false")
+
         webhook_url = values.get("TELEGRAM_WEBHOOK_URL", "").strip() or None
         webhook_secret = values.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or None
         listen = values.get("TELEGRAM_WEBHOOK_LISTEN", "127.0.0.1:8443").strip()
@@ -153,6 +176,8 @@ class Settings:
             discord_token=discord_token,
             discord_api_url=values.get("DISCORD_API_URL", defaults.discord_api_url).rstrip("/"),
             discord_gateway_url=values.get("DISCORD_GATEWAY_URL", defaults.discord_gateway_url),
+            discord_guild_ids=tuple(dict.fromkeys(guild_ids)),
+            discord_members_intent=members_intent in _YES,
         )
 
 

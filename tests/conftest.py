@@ -16,6 +16,7 @@ from bot.app import App, bootstrap
 from bot.clock import ManualClock
 from bot.settings import Settings
 from bot.storage.sqlite import SqliteStore
+from tests.fakes.discord_fixtures import fake_discord  # noqa: F401
 from tests.fakes.fixtures import fake_telegram, telegram_bot  # noqa: F401
 
 # Property tests judge behaviour, never speed: on a loaded 2-core CI machine a deadline or a

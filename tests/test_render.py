@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 import tests.samples
+from adapters.discord.sender import T as DiscordTemplates
 from adapters.telegram.sender import T as TelegramTemplates
 from bot.domain.replies import Mention, Template
 from bot.flows import all_flows
@@ -56,7 +57,7 @@ def all_samples() -> dict[str, list[dict[str, Any]]]:
 def emitted_keys() -> set[str]:
     """Every template key the core and its flows can emit."""
     keys = {str(t) for t in Template}
-    for enum in (*all_flows().templates, TelegramTemplates):
+    for enum in (*all_flows().templates, TelegramTemplates, DiscordTemplates):
         keys |= {str(t) for t in enum}
     return keys
 

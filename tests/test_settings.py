@@ -76,3 +76,20 @@ def test_a_broken_toml_file_is_named(tmp_path: Path) -> None:
     config.write_text('colour = "blue"\n')
     with pytest.raises(SettingsError, match="unknown setting 'colour'"):
         Settings.load({"HOMEGROUP_CONFIG": str(config)})
+
+
+def test_discord_server_ids_and_the_members_intent_are_read_and_checked() -> None:
+    settings = Settings.load(
+        {
+            "DISCORD_GUILD_IDS": "500000000000000001, 500000000000000002,500000000000000001",
+            "DISCORD_MEMBERS_INTENT": "yes",
+        }
+    )
+    assert settings.discord_guild_ids == (500000000000000001, 500000000000000002)
+    assert settings.discord_members_intent
+
+    with pytest.raises(SettingsError) as caught:
+        Settings.load({"DISCORD_GUILD_IDS": "Sunday Circle", "DISCORD_MEMBERS_INTENT": "maybe"})
+    named = [line.split(":", 1)[0] for line in caught.value.problems]
+    assert named == ["DISCORD_GUILD_IDS", "DISCORD_MEMBERS_INTENT"]
+    assert not Settings.load({}).discord_members_intent

@@ -1,0 +1,254 @@
+"""Run Homegroup on Discord: a discord.py client that hands every interaction to the core.
+
+Life cycle: ``setup_hook`` runs once per login, before the gateway connects; it registers the
+buttons, syncs the slash commands if their definitions changed, and starts the outbox sender.
+Nothing starts in ``on_ready``, which fires again after every new session. Reconnects and
+resumes are discord.py's own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+import discord
+import discord.gateway
+import discord.http
+import yarl
+
+from adapters.discord.buttons import HomegroupButton
+from adapters.discord.commands import definitions, descriptions, fingerprint
+from adapters.discord.dialect import DiscordDialect
+from adapters.discord.live import Live, LiveInteractions
+from adapters.discord.sender import DiscordSender, T
+from adapters.discord.translate import (
+    CUSTOM_ID,
+    PLATFORM,
+    bot_left,
+    button_inbound,
+    command_inbound,
+    member_left,
+    message_ref,
+    roles_changed,
+)
+from bot.app import App
+from bot.domain.replies import Template
+from bot.domain.zones import suggest_zones
+from bot.settings import Settings
+
+log = logging.getLogger(__name__)
+
+ACK_WITHIN = 1.5
+"""Seconds to wait for the core's first reply before deferring (Discord allows 3)."""
+COMMANDS_HASH = "discord.commands"
+"""The meta key of the last synced command set's fingerprint."""
+MAX_SUGGESTIONS = 25
+
+
+def point_at(settings: Settings) -> None:
+    """Aim discord.py's REST base and gateway at the configured addresses (process-wide)."""
+    discord.http.Route.BASE = settings.discord_api_url
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+
+
+def intents(settings: Settings) -> discord.Intents:
+    """Servers and their channels; members (privileged) only when the deployment enabled it."""
+    chosen = discord.Intents.none()
+    chosen.guilds = True
+    chosen.members = settings.discord_members_intent
+    return chosen
+
+
+class HomegroupClient(discord.Client):
+    """The discord.py client; everything it hears goes to the adapter."""
+
+    def __init__(self, adapter: DiscordAdapter, **options: Any) -> None:
+        # The bot never joins voice; spare every start two warnings about voice libraries.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
+        super().__init__(allowed_mentions=discord.AllowedMentions.none(), **options)
+        self.button_handler = adapter
+        self._adapter = adapter
+
+    async def setup_hook(self) -> None:
+        await self._adapter.setup()
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        await self._adapter.on_interaction(interaction)
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        await self._adapter.handle(bot_left(guild.id))
+
+    async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
+        await self._adapter.handle(member_left(payload.guild_id, payload.user.id))
+
+    async def on_member_update(self, before: discord.Member, after: discord.Member) -> None:
+        if before.roles != after.roles:
+            await self._adapter.handle(roles_changed(after))
+
+    async def close(self) -> None:
+        await self._adapter.stop()
+        await super().close()
+
+
+class DiscordAdapter:
+    """Discord for one bot token: receive interactions, translate them, send the outbox."""
+
+    def __init__(self, app: App, settings: Settings, **client_options: Any) -> None:
+        """``client_options`` go to ``discord.Client`` (tests pass a loopback-only trace)."""
+        assert settings.discord_token is not None
+        point_at(settings)
+        self._app = app
+        self._settings = settings
+        self.live = LiveInteractions()
+        self.client = HomegroupClient(self, intents=intents(settings), **client_options)
+        self._renderer = app.renderer(DiscordDialect())
+        self._tasks: list[asyncio.Task[Any]] = []
+        self.setups = 0
+        """How often ``setup`` ran: once per login, however often the gateway reconnects."""
+
+    async def run(self) -> None:
+        """Serve until cancelled; closing the client stops the outbox sender too."""
+        assert self._settings.discord_token is not None
+        async with self.client:
+            await self.client.start(self._settings.discord_token)
+
+    async def setup(self) -> None:
+        self.setups += 1
+        self.client.add_dynamic_items(HomegroupButton)
+        await self._sync_commands()
+        sender = DiscordSender(self.client, self._renderer, self.live, self._app.clock.now)
+        worker = self._app.add_sender(sender)
+        self._tasks.append(asyncio.create_task(worker.run(), name="discord outbox"))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+
+    async def handle(self, inbound: Any) -> None:
+        await self._app.core.handle(inbound)
+
+    # -- slash commands -----------------------------------------------------------------------
+
+    async def _sync_commands(self) -> None:
+        """Send the command set to Discord only when it differs from the last one sent."""
+        application_id = self.client.application_id
+        assert application_id is not None
+        payload = definitions(descriptions(self._renderer.render(T.COMMANDS, {})))
+        guilds = self._settings.discord_guild_ids
+        wanted = fingerprint(payload, guilds)
+        async with self._app.store.transaction() as tx:
+            synced = await tx.get_meta(COMMANDS_HASH)
+        if synced == wanted:
+            log.info("slash commands unchanged; not syncing")
+            return
+        http = self.client.http
+        if guilds:
+            for guild in guilds:
+                await http.bulk_upsert_guild_commands(application_id, guild, payload)
+        else:
+            await http.bulk_upsert_global_commands(application_id, payload)
+        async with self._app.store.transaction() as tx:
+            await tx.set_meta(COMMANDS_HASH, wanted)
+        log.info("slash commands synced (%d)", len(payload))
+
+    # -- interactions -------------------------------------------------------------------------
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        kind = interaction.type
+        if kind is discord.InteractionType.autocomplete:
+            await self._suggest_zones(interaction)
+        elif kind is discord.InteractionType.application_command:
+            await self._on_command(interaction)
+        elif kind is discord.InteractionType.component:
+            data: dict[str, Any] = dict(interaction.data or {})
+            pressed = str(data.get("custom_id", ""))
+            if CUSTOM_ID.fullmatch(pressed) is None or pressed not in _custom_ids(interaction):
+                await self._refuse_stale(interaction)
+            # discord.py calls HomegroupButton.callback for ours, and ignores any other.
+
+    async def _on_command(self, interaction: discord.Interaction[Any]) -> None:
+        inbound = command_inbound(interaction)
+        if inbound is None:
+            return
+        live = self.live.add(interaction)
+        guard = asyncio.create_task(self._defer_if_slow(live), name="discord ack guard")
+        try:
+            await self._app.core.handle(inbound)
+        finally:
+            if guard.done():
+                guard.result()
+
+    async def _defer_if_slow(self, live: Live) -> None:
+        """Acknowledge in time even when the core (or the outbox ahead of it) is slow."""
+        await asyncio.sleep(ACK_WITHIN)
+        async with live.lock:
+            response = live.interaction.response
+            if response.is_done():
+                return
+            try:
+                await response.defer(ephemeral=live.in_guild, thinking=True)
+                live.thinking = True
+            except discord.HTTPException:
+                log.warning("could not defer a slow interaction")
+
+    async def on_button(
+        self, interaction: discord.Interaction[Any], action: str, payload: str
+    ) -> None:
+        """A press of one of our buttons: acknowledge at once, then let the core decide."""
+        live = self.live.add(interaction)
+        async with live.lock:
+            try:
+                await interaction.response.defer()  # the message stays as it is, for now
+            except discord.HTTPException:
+                # Too late to acknowledge (handled after a restart, say): the press still counts.
+                log.info("could not acknowledge a button press; handling it anyway")
+        message = interaction.message
+        outbox_id = None
+        if message is not None:
+            ref = message_ref(message.channel.id, message.id)
+            async with self._app.store.transaction() as tx:
+                outbox_id = await tx.outbox_by_ref(PLATFORM, ref)
+        await self._app.core.handle(
+            button_inbound(interaction, action, payload, message_id=outbox_id)
+        )
+
+    async def _refuse_stale(self, interaction: discord.Interaction[Any]) -> None:
+        """A button we never made (forged, or from another bot's era): say so, change nothing."""
+        text = self._renderer.render(Template.BUTTON_UNKNOWN, {})
+        try:
+            await interaction.response.send_message(text, ephemeral=True)
+        except discord.HTTPException:
+            log.info("could not answer an unknown button")
+
+    async def _suggest_zones(self, interaction: discord.Interaction[Any]) -> None:
+        """Time-zone names for what the member has typed so far."""
+        typed = ""
+        data: dict[str, Any] = dict(interaction.data or {})
+        for option in data.get("options") or []:
+            if isinstance(option, dict) and option.get("focused"):
+                typed = str(option.get("value") or "")
+        names = suggest_zones(typed, MAX_SUGGESTIONS)
+        choices = [discord.app_commands.Choice(name=n, value=n) for n in names]
+        try:
+            await interaction.response.autocomplete(choices)
+        except discord.HTTPException:
+            log.info("could not answer a time-zone autocomplete")
+
+
+def _custom_ids(interaction: discord.Interaction[Any]) -> set[str]:
+    """The button ids on the pressed message: Discord sends no other, so any other is forged."""
+    message = interaction.message
+    found: set[str] = set()
+    for row in message.components if message is not None else ():
+        for item in getattr(row, "children", (row,)):
+            custom = getattr(item, "custom_id", None)
+            if custom:
+                found.add(str(custom))
+    return found

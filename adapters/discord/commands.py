@@ -1,0 +1,178 @@
+"""Homegroup's slash commands as data: what Discord shows in its command menu, and how a used
+command's options become the words the core reads after the command's name.
+
+The definitions are plain JSON, synced with one bulk request, rather than one decorated
+function per command in a ``CommandTree``: every command does the same thing (hand its words to
+the core), and as data the set can be hashed, so start-up syncs only when it changed.
+Descriptions come from ``messages/<locale>/discord_commands.j2`` like every other sentence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from bot.domain.settings_keys import KEYS, ROLE_KEYS
+
+STRING, INTEGER, ROLE = 3, 4, 8
+"""Discord's application command option types used here."""
+MANAGE_GUILD: Final = 1 << 5
+"""The Manage Server permission: who may use the admin commands."""
+GUILD, BOT_DM = 0, 1
+"""Interaction contexts: in a server, in a DM with the bot."""
+MAX_DESCRIPTION = 100
+MAX_CHOICES = 25
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    """One typed option; ``prefix`` is written before its value in the core's words."""
+
+    name: str
+    kind: int = STRING
+    required: bool = False
+    choices: tuple[str, ...] = ()
+    autocomplete: bool = False
+    prefix: str = ""
+    max_length: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Command:
+    name: str
+    options: tuple[Option, ...] = ()
+    admin: bool = False
+    dm: bool = True
+    """Usable in a DM with the bot as well as in a server."""
+    one_of: bool = False
+    """The options are alternatives: only the first one given counts."""
+
+
+ON_OFF = ("on", "off")
+NOTE = Option("note", max_length=500)
+
+COMMANDS: Final = (
+    Command("craving", (NOTE,)),
+    Command("cravings"),
+    Command("call", (NOTE,)),
+    Command("practice", (NOTE,)),
+    Command("calls"),
+    Command("days", (Option("counter", max_length=40),)),
+    Command("cleandate", (Option("date", required=True, max_length=80),)),
+    Command("milestones"),
+    Command("together", dm=False),
+    Command("timezone", (Option("zone", autocomplete=True, max_length=64),)),
+    Command("share", (Option("sharing", required=True, choices=ON_OFF),), dm=False),
+    Command("relapse", (Option("date", max_length=80),)),
+    Command("history"),
+    Command("resources"),
+    Command("meetings", (Option("reminders", choices=ON_OFF, prefix="remind"),)),
+    Command(
+        "supporter",
+        (Option("hours", prefix="hours", max_length=40), Option("pings", choices=ON_OFF)),
+        one_of=True,
+    ),
+    Command("phonelist", (Option("list", choices=("on", "off", "practice on", "practice off")),)),
+    Command("contact", (Option("details", max_length=200),)),
+    Command("mydata"),
+    Command("forgetme"),
+    Command("help"),
+    Command("settings", admin=True, dm=False),
+    Command(
+        "set",
+        (
+            Option("key", required=True, choices=(*KEYS, *ROLE_KEYS)),
+            Option("value", max_length=1000),
+            Option("role", kind=ROLE),
+        ),
+        admin=True,
+        dm=False,
+    ),
+)
+BY_NAME: Final = {command.name: command for command in COMMANDS}
+
+
+def descriptions(text: str) -> dict[str, str]:
+    """Read the descriptions template: ``name - text`` and ``name option - text`` lines."""
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        key, _, description = line.partition(" - ")
+        if key.strip() and description.strip():
+            found[" ".join(key.split())] = description.strip()[:MAX_DESCRIPTION]
+    return found
+
+
+def definitions(described: Mapping[str, str]) -> list[dict[str, Any]]:
+    """The JSON Discord takes for the whole set; a missing description is an error here."""
+    return [_command(command, described) for command in COMMANDS]
+
+
+def _command(command: Command, described: Mapping[str, str]) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": 1,
+        "name": command.name,
+        "description": _description(described, command.name),
+        "options": [_option(command, option, described) for option in command.options],
+        "contexts": [GUILD, BOT_DM] if command.dm else [GUILD],
+        "integration_types": [0],
+        "nsfw": False,
+    }
+    if command.admin:
+        # A hint for the menu; the core checks Manage Server again whenever one runs.
+        body["default_member_permissions"] = str(MANAGE_GUILD)
+    return body
+
+
+def _option(command: Command, option: Option, described: Mapping[str, str]) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": option.kind,
+        "name": option.name,
+        "description": _description(described, f"{command.name} {option.name}"),
+        "required": option.required,
+    }
+    if option.choices:
+        body["choices"] = [{"name": c, "value": c} for c in option.choices[:MAX_CHOICES]]
+    if option.autocomplete:
+        body["autocomplete"] = True
+    if option.max_length is not None:
+        body["max_length"] = option.max_length
+    return body
+
+
+def _description(described: Mapping[str, str], key: str) -> str:
+    try:
+        return described[key]
+    except KeyError:
+        raise KeyError(f"discord_commands.j2 has no description for {key!r}") from None
+
+
+def fingerprint(payload: Sequence[Mapping[str, Any]], guilds: Iterable[int]) -> str:
+    """A hash of what a sync would send and where: start-up syncs only when it changes."""
+    text = json.dumps({"commands": payload, "guilds": sorted(guilds)}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def words(name: str, options: Iterable[Mapping[str, Any]]) -> str:
+    """The core's words for a used command: its options' values in their declared order.
+
+    Options Discord did not send (or that the menu does not declare) are left out, so a
+    crafted request cannot smuggle words past the command's own shape.
+    """
+    command = BY_NAME.get(name)
+    if command is None:
+        return ""
+    given = {str(o.get("name")): o.get("value") for o in options if isinstance(o, Mapping)}
+    parts: list[str] = []
+    for option in command.options:
+        value = given.get(option.name)
+        if value is None or isinstance(value, bool | dict | list):
+            continue
+        text = " ".join(str(value).split())
+        if text:
+            parts.append(f"{option.prefix} {text}" if option.prefix else text)
+            if command.one_of:
+                break
+    return " ".join(parts)

@@ -1,0 +1,333 @@
+"""Send outbox rows to Discord: interaction answers, channel posts, DMs, edits, files and roles.
+
+Where a row goes:
+
+* on an interaction this process still holds: as its response if none was sent yet, else as
+  a follow-up; a private row is ephemeral in a server. A public row after an ephemeral defer
+  is posted in the channel (a follow-up would inherit the defer's invisibility).
+* on an interaction from before a restart: a private row follows up on its token (valid 15
+  minutes), else goes by DM; a public row is posted in the channel.
+* a private row without an interaction goes by DM. When the member's DMs are closed (50007),
+  the channel gets a neutral line asking them to run a command to see it privately.
+* a row with ``target.grant`` gives a member a role, and posts its text only if it cannot.
+
+Every send allows exactly the row's mentions, as users; never ``@everyone``, ``@here`` or
+roles. REST rate limits (429) are discord.py's own: it waits as Discord says and retries.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+import aiohttp
+import discord
+
+from adapters.discord.buttons import view_of
+from adapters.discord.dialect import split_markdown
+from adapters.discord.live import Live, LiveInteractions
+from adapters.discord.translate import PLATFORM, message_ref
+from bot.domain.replies import Mention
+from bot.outbox import RetryLater, Undeliverable, backoff
+from bot.render import Renderer
+from bot.storage import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+DMS_CLOSED = 50007
+UNKNOWN_WEBHOOK = 10015
+PROMPT_EVERY = timedelta(minutes=10)
+"""How often one member may be asked in a channel to open their DMs."""
+
+
+class T(StrEnum):
+    """The Discord adapter's own templates (the core's replies have theirs)."""
+
+    DMS_CLOSED = "discord_dms_closed"
+    COMMANDS = "discord_commands"
+
+
+class DiscordSender:
+    """Deliver outbox rows through discord.py's REST client."""
+
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        client: discord.Client,
+        renderer: Renderer,
+        live: LiveInteractions,
+        now: Callable[[], datetime],
+    ) -> None:
+        self._client = client
+        self._renderer = renderer
+        self._live = live
+        self._now = now
+        self._dm_channels: dict[int, int] = {}
+        self._prompted: dict[str, datetime] = {}
+        self._parts_sent: dict[int, int] = {}
+        """Parts of a long message Discord already took, by outbox id, so a retry goes on."""
+
+    async def deliver(self, message: OutboxMessage) -> str | None:
+        try:
+            return await self._deliver(message)
+        except discord.Forbidden as refused:
+            raise Undeliverable(f"forbidden ({refused.code})") from refused
+        except discord.NotFound as gone:
+            raise Undeliverable(f"not found ({gone.code})") from gone
+        except discord.DiscordServerError as error:
+            raise RetryLater(backoff(message.attempts), f"{error.status}") from error
+        except discord.HTTPException as error:
+            if error.status == 429:  # discord.py gave up waiting; Discord will take it later
+                raise RetryLater(backoff(message.attempts), "429") from error
+            raise Undeliverable(f"refused ({error.status}, {error.code})") from error
+        except (aiohttp.ClientError, TimeoutError) as error:
+            raise RetryLater(backoff(message.attempts), "network") from error
+
+    async def _deliver(self, message: OutboxMessage) -> str | None:
+        target = message.target
+        if target.grant is not None:
+            return await self._grant(message)
+        text = self._renderer.render(
+            message.template, message.context, locale=message.locale, mentions=message.mentions
+        )
+        parts = split_markdown(text)
+        if message.edit_ref is not None:
+            return await self._edit(message, parts[0])
+        if target.interaction is not None:
+            live = self._live.get(target.interaction)
+            if live is not None:
+                return await self._on_live(live, message, parts)
+            if target.private:
+                answered = await self._follow_up_later(target.interaction, message, parts)
+                if answered is not None:
+                    return answered
+        if target.private:
+            return await self._dm(message, parts)
+        if target.chat is None:
+            raise Undeliverable("no channel to send to")
+        return await self._to_channel(int(target.chat), message, parts)
+
+    # -- what goes with each message ----------------------------------------------------------
+
+    def _mentions(self, message: OutboxMessage) -> discord.AllowedMentions:
+        users = [discord.Object(int(m.person)) for m in message.mentions if m.person.isdigit()]
+        return discord.AllowedMentions(everyone=False, roles=False, users=users, replied_user=False)
+
+    def _view(self, message: OutboxMessage) -> discord.ui.View | None:
+        if not message.buttons:
+            return None
+        return view_of(
+            [
+                (b.action, b.payload, self._renderer.render(b.label, {}, locale=message.locale))
+                for b in message.buttons
+            ]
+        )
+
+    def _file(self, message: OutboxMessage) -> discord.File | None:
+        attachment = message.attachment
+        if attachment is None:
+            return None
+        body = json.dumps(attachment.data, ensure_ascii=False, indent=2).encode()
+        return discord.File(io.BytesIO(body), filename=attachment.filename)
+
+    def _extras(self, message: OutboxMessage, last: bool) -> dict[str, Any]:
+        """What goes with one part: mentions always; buttons and file with the last part."""
+        extras: dict[str, Any] = {"allowed_mentions": self._mentions(message)}
+        if last:
+            view, file = self._view(message), self._file(message)
+            if view is not None:
+                extras["view"] = view
+            if file is not None:
+                extras["file"] = file
+        return extras
+
+    # -- sending ------------------------------------------------------------------------------
+
+    async def _parts(
+        self,
+        message: OutboxMessage,
+        parts: list[str],
+        send: Callable[..., Any],
+    ) -> str:
+        """Send each part not yet sent with ``send(content, **extras)``; return the last's ref."""
+        done = self._parts_sent.get(message.id, 0)
+        ref = ""
+        for number, part in enumerate(parts, start=1):
+            if number <= done:
+                continue
+            ref = await send(part, **self._extras(message, number == len(parts)))
+            self._parts_sent[message.id] = number
+        self._parts_sent.pop(message.id, None)
+        return ref
+
+    async def _to_channel(self, channel_id: int, message: OutboxMessage, parts: list[str]) -> str:
+        channel = self._client.get_partial_messageable(channel_id)
+
+        async def send(content: str, **extras: Any) -> str:
+            sent = await channel.send(content, **extras)
+            return message_ref(channel_id, sent.id)
+
+        return await self._parts(message, parts, send)
+
+    async def _on_live(self, live: Live, message: OutboxMessage, parts: list[str]) -> str:
+        interaction = live.interaction
+        channel_id = interaction.channel_id or 0
+        ephemeral = message.target.private and live.in_guild
+        async with live.lock:
+            if live.thinking and not message.target.private:
+                # A follow-up now would replace the invisible "thinking…" and stay invisible.
+                ref = await self._to_channel(channel_id, message, parts)
+                live.thinking = False
+                try:
+                    await interaction.delete_original_response()
+                except discord.HTTPException:
+                    log.info("could not remove a deferred interaction's placeholder")
+                return ref
+
+            async def send(content: str, **extras: Any) -> str:
+                if not interaction.response.is_done():
+                    answered = await interaction.response.send_message(
+                        content, ephemeral=ephemeral, **extras
+                    )
+                    message_id = answered.message_id
+                    if message_id is None:
+                        message_id = (await interaction.original_response()).id
+                    return message_ref(channel_id, message_id)
+                sent = await interaction.followup.send(
+                    content, ephemeral=ephemeral, wait=True, **extras
+                )
+                live.thinking = False
+                return message_ref(channel_id, sent.id)
+
+            return await self._parts(message, parts, send)
+
+    async def _follow_up_later(
+        self, token: str, message: OutboxMessage, parts: list[str]
+    ) -> str | None:
+        """A private row for an interaction from before a restart; None if its token is dead."""
+        webhook = self._webhook(token)
+
+        async def send(content: str, **extras: Any) -> str:
+            sent = await webhook.send(content, ephemeral=True, wait=True, **extras)
+            return message_ref(sent.channel.id, sent.id)
+
+        try:
+            return await self._parts(message, parts, send)
+        except (discord.NotFound, discord.Forbidden):
+            log.info("an interaction from before a restart has expired; sending by DM")
+            return None
+        except discord.HTTPException as error:
+            if error.status == 401 or error.code == UNKNOWN_WEBHOOK:
+                return None
+            raise
+
+    def _webhook(self, token: str) -> discord.Webhook:
+        """The follow-up webhook of an interaction known only by its token."""
+        application_id = self._client.application_id
+        if application_id is None:
+            raise RetryLater(5.0, "not logged in yet")
+        data: Any = {"id": application_id, "type": 3, "token": token}
+        return discord.Webhook.from_state(data, self._client._connection)
+
+    async def _dm(self, message: OutboxMessage, parts: list[str]) -> str:
+        person = message.target.person
+        assert person is not None
+        if not person.isdigit():
+            raise Undeliverable("not a Discord user id")
+        user_id = int(person)
+        try:
+            channel_id = await self._dm_channel(user_id)
+            return await self._to_channel(channel_id, message, parts)
+        except discord.Forbidden as refused:
+            if refused.code != DMS_CLOSED:
+                raise
+            await self._ask_to_open_dms(message)
+            raise Undeliverable("DMs closed") from None
+
+    async def _dm_channel(self, user_id: int) -> int:
+        found = self._dm_channels.get(user_id)
+        if found is None:
+            data = await self._client.http.start_private_message(user_id)
+            found = self._dm_channels[user_id] = int(data["id"])
+        return found
+
+    async def _ask_to_open_dms(self, message: OutboxMessage) -> None:
+        """Say in the channel, neutrally and at most once in a while, that a DM did not arrive."""
+        target = message.target
+        person = target.person
+        if target.chat is None or person is None:
+            return
+        now = self._now()
+        last = self._prompted.get(person)
+        if last is not None and now - last < PROMPT_EVERY:
+            return
+        self._prompted[person] = now
+        who = message.context.get("who") or {"id": person, "name": ""}
+        about = message.template
+        text = self._renderer.render(
+            T.DMS_CLOSED,
+            {"who": who, "about": about},
+            locale=message.locale,
+            mentions=(_mention_of(who),),
+        )
+        channel = self._client.get_partial_messageable(int(target.chat))
+        try:
+            await channel.send(
+                split_markdown(text)[0],
+                allowed_mentions=discord.AllowedMentions(
+                    everyone=False, roles=False, users=[discord.Object(int(person))]
+                ),
+            )
+        except discord.HTTPException:
+            log.warning("could not ask a member in the channel to open their DMs")
+
+    # -- edits and roles ----------------------------------------------------------------------
+
+    async def _edit(self, message: OutboxMessage, content: str) -> str:
+        ref = message.edit_ref
+        assert ref is not None
+        channel_text, _, message_text = ref.partition(":")
+        channel_id, message_id = int(channel_text), int(message_text)
+        target = message.target
+        view = self._view(message)
+        mentions = self._mentions(message)
+        if target.interaction is not None and target.private:
+            # An ephemeral message can be edited only through an interaction of its own.
+            await self._webhook(target.interaction).edit_message(
+                message_id, content=content, view=view, allowed_mentions=mentions
+            )
+            return ref
+        partial = self._client.get_partial_messageable(channel_id).get_partial_message(message_id)
+        await partial.edit(content=content, view=view, allowed_mentions=mentions)
+        return ref
+
+    async def _grant(self, message: OutboxMessage) -> str | None:
+        """Give a member a role; only if Discord refuses, tell the channel why, plainly."""
+        grant = message.target.grant
+        assert grant is not None
+        reason = "Homegroup milestone"
+        try:
+            await self._client.http.add_role(
+                int(grant.community), int(grant.person), int(grant.role), reason=reason
+            )
+            return None
+        except discord.NotFound:
+            log.info("a milestone role or its member is gone")
+            return None
+        except discord.Forbidden:
+            log.info("missing the permission to grant a milestone role")
+        if message.target.chat is None:
+            return None
+        text = self._renderer.render(message.template, message.context, locale=message.locale)
+        await self._to_channel(int(message.target.chat), message, split_markdown(text))
+        return None
+
+
+def _mention_of(who: Any) -> Mention:
+    return Mention(str(who.get("id", "")), str(who.get("name", "")))

@@ -1,0 +1,146 @@
+"""Run the real Discord adapter against the fake Discord, and read what members see."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from adapters.discord.adapter import DiscordAdapter
+from bot.app import App, bootstrap
+from bot.clock import ManualClock
+from bot.settings import Settings
+from tests.fakes import discord_payloads as dp
+from tests.fakes.discord import FakeDiscord, InteractionRef
+from tests.fakes.discord_fixtures import client_options
+from tests.telegram_harness import eventually, stop
+
+GUILD = 500_000_000_000_000_001
+GENERAL = 500_000_000_000_000_010
+MILESTONES = 500_000_000_000_000_011
+SAM = dp.user(101_000_000_000_000_001, "sam", "Sam")
+ALEX = dp.user(102_000_000_000_000_002, "alex", "Alex")
+KIM = dp.user(103_000_000_000_000_003, "kim", "Kim")
+ROBIN = dp.user(104_000_000_000_000_004, "robin", "Robin")
+SAM_ID, ALEX_ID, KIM_ID, ROBIN_ID = (int(p["id"]) for p in (SAM, ALEX, KIM, ROBIN))
+PEOPLE = (SAM, ALEX, KIM, ROBIN)
+
+
+def circle(fake: FakeDiscord, *, people: tuple[dict[str, Any], ...] = PEOPLE, **extra: Any) -> None:
+    """One server, two channels and a few members."""
+    fake.guild(
+        GUILD,
+        "Sunday Circle",
+        channels=[dp.text_channel(GENERAL, "general"), dp.text_channel(MILESTONES, "milestones")],
+        members=[dp.member(p) for p in people],
+        **extra,
+    )
+
+
+@dataclass
+class Stack:
+    app: App
+    adapter: DiscordAdapter
+    fake: FakeDiscord
+
+    async def slash(
+        self,
+        name: str,
+        person: dict[str, Any],
+        channel: int | None = GENERAL,
+        *,
+        permissions: int | None = None,
+        **options: Any,
+    ) -> InteractionRef:
+        """A member uses ``/name option:value …`` (``channel=None``: in a DM with the bot)."""
+        return await self.fake.slash(
+            name,
+            person,
+            channel_id=channel,
+            options=[dp.option(key, value) for key, value in options.items()],
+            permissions=permissions,
+        )
+
+    async def answer(self, ref: InteractionRef, within: float = 3.0) -> dict[str, Any]:
+        """What the member reads in answer to the interaction: the response, or the first
+        follow-up after a defer, as the message it made."""
+
+        def made() -> dict[str, Any] | None:
+            pending = self.fake.interactions.by_token(ref.token)
+            original = pending.original
+            if original is not None and not original["flags"] & dp.LOADING:
+                return original
+            return None
+
+        found: dict[str, Any] = await eventually(made, seconds=within)
+        return found
+
+    async def followup(
+        self, ref: InteractionRef, words: str, within: float = 3.0
+    ) -> dict[str, Any]:
+        """Wait for a follow-up on the interaction that contains ``words``."""
+        found: dict[str, Any] = await eventually(
+            lambda: next(
+                (m for m in self.fake.followups_for(ref.token) if words in m["content"]), None
+            ),
+            seconds=within,
+        )
+        return found
+
+    async def said(self, channel: int, words: str, within: float = 3.0) -> dict[str, Any]:
+        """Wait for a message everyone in ``channel`` can read that contains ``words``."""
+        found: dict[str, Any] = await eventually(
+            lambda: next(
+                (m for m in self.fake.messages_in(channel) if words in m["content"]), None
+            ),
+            seconds=within,
+        )
+        return found
+
+    async def dm(self, user_id: int, words: str, within: float = 3.0) -> dict[str, Any]:
+        found: dict[str, Any] = await eventually(
+            lambda: next((m for m in self.fake.dms_to(user_id) if words in m["content"]), None),
+            seconds=within,
+        )
+        return found
+
+    async def settle(self) -> None:
+        """Let the outbox drain: wait until no row is waiting to be sent."""
+
+        async def pending() -> int:
+            async with self.app.store.transaction() as tx:
+                return len(await tx.pending_outbox("discord", self.app.clock.now(), 100))
+
+        async with asyncio.timeout(5):
+            while await pending():  # noqa: ASYNC110 - rows leave in another task; no event says so
+                await asyncio.sleep(0.02)
+
+
+def settings_for(fake: FakeDiscord, database: Path, **extra: Any) -> Settings:
+    return Settings(
+        database=str(database),
+        discord_token=fake.token,
+        discord_api_url=fake.api_url,
+        discord_gateway_url=fake.gateway_url,
+        **extra,
+    )
+
+
+@contextlib.asynccontextmanager
+async def running(
+    fake: FakeDiscord, database: Path, clock: ManualClock, **extra: Any
+) -> AsyncIterator[Stack]:
+    """The whole stack: the adapter connected to the fake, its outbox sender, the timer loop."""
+    settings = settings_for(fake, database, **extra)
+    app = await bootstrap(settings, clock=clock)
+    adapter = DiscordAdapter(app, settings, **client_options())
+    tasks = [asyncio.create_task(adapter.run()), asyncio.create_task(app.timers.run())]
+    try:
+        await eventually(adapter.client.is_ready)
+        yield Stack(app, adapter, fake)
+    finally:
+        await stop(tasks)
+        await app.close()
