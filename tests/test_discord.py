@@ -401,3 +401,68 @@ async def test_a_milestone_role_is_granted_or_its_admins_are_told_why_not(
     assert not ping.users
     assert not ping.roles
     assert str(THIRTY) not in guild.members[KIM_ID]["roles"]
+
+
+async def test_a_member_whose_dms_are_closed_is_asked_neutrally_in_the_channel(
+    fake_discord: FakeDiscord, database: Path, clock: ManualClock
+) -> None:
+    circle(fake_discord)
+    fake_discord.dms_closed.add(SAM_ID)
+    async with running(fake_discord, database, clock) as bot:
+        await bot.answer(await bot.slash("supporter", ALEX, pings="on"))
+        asked = await bot.answer(await bot.slash("craving", SAM, note="the old bar"))
+        await fake_discord.press(custom_id(asked, "craving.claim"), ALEX, message=int(asked["id"]))
+        line = await bot.said(GENERAL, "your direct messages are closed to me")
+        await bot.settle()
+
+    assert line["content"].startswith(f"<@{SAM_ID}>")
+    assert "/cravings" in line["content"]
+    assert "Alex" not in line["content"]
+    assert "the old bar" not in line["content"]
+    (ping,) = [p for p in fake_discord.pings if p.message_id == int(line["id"])]
+    assert ping.users == {SAM_ID}
+    assert fake_discord.dms_to(SAM_ID) == []
+
+
+async def test_time_zones_are_suggested_as_the_member_types(
+    fake_discord: FakeDiscord, database: Path, clock: ManualClock
+) -> None:
+    circle(fake_discord)
+    async with running(fake_discord, database, clock):
+        typing = await fake_discord.autocomplete(
+            "timezone", SAM, [dp.focused("zone", "lond")], channel_id=GENERAL
+        )
+        suggested = await fake_discord.callback_for(typing.id)
+
+    assert suggested["type"] == 8
+    assert suggested["data"]["choices"] == [{"name": "Europe/London", "value": "Europe/London"}]
+
+
+async def test_slash_commands_are_synced_once_and_not_again_while_unchanged(
+    fake_discord: FakeDiscord, database: Path, clock: ManualClock
+) -> None:
+    circle(fake_discord)
+    async with running(fake_discord, database, clock):
+        pass
+    async with running(fake_discord, database, clock):
+        pass
+
+    (synced,) = fake_discord.of("PUT", "/applications/{app}/commands")
+    commands = {c["name"]: c for c in synced.json}
+    assert {"craving", "call", "days", "relapse", "set", "settings"} <= commands.keys()
+    assert commands["set"]["default_member_permissions"] == str(dp.MANAGE_GUILD)
+    assert commands["relapse"]["description"] == "Start a new count, privately"
+    assert commands["timezone"]["options"][0]["autocomplete"] is True
+    assert "default_member_permissions" not in commands["craving"]
+
+
+async def test_commands_go_to_the_listed_servers_when_set_for_trying_changes(
+    fake_discord: FakeDiscord, database: Path, clock: ManualClock
+) -> None:
+    circle(fake_discord)
+    async with running(fake_discord, database, clock, discord_guild_ids=(GUILD,)) as bot:
+        answer = await bot.answer(await bot.slash("help", SAM))
+
+    assert fake_discord.of("PUT", "/applications/{app}/commands") == []
+    assert len(fake_discord.of("PUT", "/applications/{app}/guilds/{guild}/commands")) == 1
+    assert "/craving" in answer["content"]
