@@ -61,6 +61,13 @@ class Turn:
         return self.person
 
     @property
+    def unseen(self) -> bool:
+        """Whether the asking member can be answered in the group, seen by them alone, at no
+        cost (a Discord interaction): answers that concern only them then stay theirs."""
+        origin = self.origin
+        return origin is not None and not origin.private and origin.interaction is not None
+
+    @property
     def who(self) -> dict[str, str]:
         """The asking member as templates print or mention them."""
         return self.me.ref

@@ -157,6 +157,7 @@ async def test_a_member_without_manage_server_is_refused_the_settings_and_nothin
         )
 
     assert "Only this group's admins can change its settings" in refused["content"]
+    assert refused["flags"] & dp.EPHEMERAL  # a refusal is nobody else's business
     assert "3" in shown["content"]  # ping_count is still the default
 
 

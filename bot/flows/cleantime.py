@@ -64,7 +64,7 @@ async def set_clean_date(turn: Turn, args: str) -> None:
             "shared": shared,
             "in_group": turn.community is not None,
         },
-        private=turn.community is not None and (not shared or bool(name) or _unseen(turn)),
+        private=turn.community is not None and (not shared or bool(name) or turn.unseen),
     )
 
 
@@ -78,7 +78,7 @@ async def show_days(turn: Turn, args: str) -> None:
     schedule = _schedule(turn.community)
     primary = [c for c in counters if c.name == PRIMARY]
     named = [c for c in counters if c.name]
-    if primary and not _unseen(turn) and await _shares_here(turn):
+    if primary and not turn.unseen and await _shares_here(turn):
         # The group may see the count the member shares there; named counts stay private.
         await turn.say(Template.DAYS, {"counters": [_counter_context(primary[0], today, schedule)]})
         if named:
@@ -92,13 +92,6 @@ async def show_days(turn: Turn, args: str) -> None:
         {"counters": [_counter_context(c, today, schedule) for c in counters]},
         private=True,
     )
-
-
-def _unseen(turn: Turn) -> bool:
-    """Whether the member asked where an answer can be theirs alone at no cost (a Discord
-    interaction): a count is answered there, unseen, even when it is shared; the group
-    celebrates milestones through the announcements."""
-    return turn.origin is not None and turn.origin.interaction is not None
 
 
 async def show_together(turn: Turn, args: str) -> None:
