@@ -1,0 +1,114 @@
+"""Discord delivery: rate limits, refusals and failures, long messages, and the bot leaving."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from bot.clock import ManualClock
+from tests.discord_harness import GENERAL, GUILD, SAM, circle, running
+from tests.fakes.discord import FakeDiscord
+from tests.telegram_harness import eventually, rows
+
+CHANNEL_MESSAGES = "/channels/{channel}/messages"
+
+
+async def digest_day(bot: object, clock: ManualClock) -> None:
+    clock.advance(timedelta(days=1))  # 30 November, noon: Sam's day 30, past the 09:00 run
+    bot.app.timers.wake.set()  # type: ignore[attr-defined]
+
+
+async def test_a_429_is_waited_out_by_discord_py_and_the_message_arrives_once(
+    fake_discord: FakeDiscord, database: Path, clock: ManualClock
+) -> None:
+    circle(fake_discord)
+    async with running(fake_discord, database, clock) as bot:
+        await bot.answer(await bot.slash("cleandate", SAM, date="2026-10-31"))
+        fake_discord.rate_limit("POST", CHANNEL_MESSAGES, retry_after=0.05)
+        await digest_day(bot, clock)
+        await bot.said(GENERAL, "has 30 days clean today")
+        await bot.settle()
+
+    digests = [m for m in fake_discord.messages_in(GENERAL) if "30 days" in m["content"]]
+    assert len(digests) == 1
+    assert len(fake_discord.of("POST", CHANNEL_MESSAGES)) == 2
+
+
+async def test_a_refused_message_is_recorded_once_and_never_retried(
+    fake_discord: FakeDiscord, database: Path, clock: ManualClock
+) -> None:
+    circle(fake_discord)
+    async with running(fake_discord, database, clock) as bot:
+        await bot.answer(await bot.slash("cleandate", SAM, date="2026-10-31"))
+        missing_access = {"message": "Missing Access", "code": 50001}
+        fake_discord.fail("POST", CHANNEL_MESSAGES, 403, missing_access, times=5)
+        await digest_day(bot, clock)
+        await eventually(lambda: fake_discord.of("POST", CHANNEL_MESSAGES))
+        await eventually(
+            lambda: rows(database, "SELECT failure FROM outbox WHERE failed_at IS NOT NULL")
+        )
+        for _ in range(3):
+            clock.advance(timedelta(minutes=10))
+            bot.app.wake({"discord"})
+        await bot.settle()
+
+    assert len(fake_discord.of("POST", CHANNEL_MESSAGES)) == 1
+    ((failure,),) = rows(database, "SELECT failure FROM outbox WHERE failed_at IS NOT NULL")
+    assert "403" in failure or "forbidden" in failure
+
+
+async def test_a_server_error_is_retried_later_and_the_message_arrives_once(
+    fake_discord: FakeDiscord, database: Path, clock: ManualClock
+) -> None:
+    circle(fake_discord)
+    async with running(fake_discord, database, clock) as bot:
+        await bot.answer(await bot.slash("cleandate", SAM, date="2026-10-31"))
+        # discord.py raises a 503 at once; the outbox tries again after its backoff.
+        fake_discord.fail("POST", CHANNEL_MESSAGES, 503)
+        await digest_day(bot, clock)
+        await eventually(lambda: len(fake_discord.of("POST", CHANNEL_MESSAGES)) >= 1)
+        await eventually(
+            lambda: rows(
+                database, "SELECT attempts FROM outbox WHERE attempts > 0 AND sent_at IS NULL"
+            )
+        )
+        clock.advance(timedelta(minutes=5))
+        bot.app.wake({"discord"})
+        await bot.said(GENERAL, "has 30 days clean today")
+
+    digests = [m for m in fake_discord.messages_in(GENERAL) if "30 days" in m["content"]]
+    assert len(digests) == 1
+
+
+async def test_a_long_answer_is_split_into_messages_discord_accepts(
+    fake_discord: FakeDiscord, database: Path, clock: ManualClock, tmp_path: Path
+) -> None:
+    """A deployment's own wording may run long: it arrives whole, in parts, buttons last."""
+    overrides = tmp_path / "templates"
+    (overrides / "en").mkdir(parents=True)
+    lines = [f"Line {n}: call 555 01{n:02d} any time, day or night." for n in range(90)]
+    (overrides / "en" / "help.j2").write_text("\n".join(lines) + "\n")
+    circle(fake_discord)
+    async with running(fake_discord, database, clock, templates=overrides) as bot:
+        ref = await bot.slash("help", SAM)
+        first = await bot.answer(ref)
+        await bot.settle()
+        parts = [first, *fake_discord.followups_for(ref.token)]
+
+    assert len(parts) == 3
+    assert all(len(p["content"]) <= 2000 for p in parts)
+    assert "\n".join(p["content"] for p in parts).split("\n") == lines
+
+
+async def test_a_server_that_removed_the_bot_gets_nothing_more(
+    fake_discord: FakeDiscord, database: Path, clock: ManualClock
+) -> None:
+    circle(fake_discord)
+    async with running(fake_discord, database, clock) as bot:
+        await bot.answer(await bot.slash("cleandate", SAM, date="2026-10-31"))
+        await fake_discord.dispatch("GUILD_DELETE", {"id": str(GUILD)})
+        await eventually(lambda: rows(database, "SELECT 1 FROM communities WHERE active = 0"))
+        await digest_day(bot, clock)
+        await bot.settle()
+
+    assert all("30 days" not in m["content"] for m in fake_discord.messages_in(GENERAL))
