@@ -6,16 +6,16 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.clock import ManualClock
-from tests.discord_harness import GENERAL, GUILD, SAM, circle, running
+from tests.discord_harness import GENERAL, GUILD, SAM, Stack, circle, running
 from tests.fakes.discord import FakeDiscord
 from tests.telegram_harness import eventually, rows
 
 CHANNEL_MESSAGES = "/channels/{channel}/messages"
 
 
-async def digest_day(bot: object, clock: ManualClock) -> None:
+async def digest_day(bot: Stack, clock: ManualClock) -> None:
     clock.advance(timedelta(days=1))  # 30 November, noon: Sam's day 30, past the 09:00 run
-    bot.app.timers.wake.set()  # type: ignore[attr-defined]
+    bot.app.timers.wake.set()
 
 
 async def test_a_429_is_waited_out_by_discord_py_and_the_message_arrives_once(
