@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,6 +14,8 @@ from tests.fakes.discord import FakeDiscord
 from tests.telegram_harness import eventually, rows
 
 CHANNEL_MESSAGES = "/channels/{channel}/messages"
+REPO = Path(__file__).resolve().parent.parent
+PROXIES = {"http_proxy", "https_proxy", "all_proxy", "no_proxy"}
 
 
 async def digest_day(bot: Stack, clock: ManualClock) -> None:
@@ -112,3 +117,45 @@ async def test_a_server_that_removed_the_bot_gets_nothing_more(
         await bot.settle()
 
     assert all("30 days" not in m["content"] for m in fake_discord.messages_in(GENERAL))
+
+
+async def test_homegroup_run_serves_discord_and_stops_cleanly_on_sigterm(
+    fake_discord: FakeDiscord, database: Path, tmp_path: Path
+) -> None:
+    """The real process: ``python -m bot run`` with a Discord token, stopped by SIGTERM."""
+    circle(fake_discord)
+    log = tmp_path / "homegroup.log"
+    env = {k: v for k, v in os.environ.items() if k.lower() not in PROXIES}
+    env.update(
+        DISCORD_TOKEN=fake_discord.token,
+        DISCORD_API_URL=fake_discord.api_url,
+        DISCORD_GATEWAY_URL=fake_discord.gateway_url,
+        HOMEGROUP_DATABASE=str(database),
+        HOMEGROUP_LOG_LEVEL="WARNING",
+    )
+    with log.open("ab") as output:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "run",
+            cwd=REPO,
+            env=env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=output,
+            stderr=output,
+        )
+    try:
+        await eventually(lambda: fake_discord.gateway.connected, seconds=30)
+        ref = await fake_discord.slash("help", SAM, channel_id=GENERAL)
+        assert "/craving" in (await fake_discord.callback_for(ref.id, within=10))["data"]["content"]
+    finally:
+        process.terminate()
+        try:
+            status = await asyncio.wait_for(process.wait(), 10)
+        except TimeoutError:
+            process.kill()
+            await process.wait()
+            raise AssertionError("SIGTERM did not stop homegroup within 10 s") from None
+    assert status == 0, log.read_text()
+    assert fake_discord.token not in log.read_text()
