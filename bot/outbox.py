@@ -21,6 +21,8 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 BATCH = 50
+SETTLE = 5.0
+"""Seconds a stopping worker waits for the row in flight to be sent and marked."""
 POLL = 5.0
 """Seconds between looks at the outbox when nothing woke the worker (other processes write too)."""
 
@@ -80,7 +82,7 @@ class OutboxWorker:
                 chat = _conversation(message)
                 if chat in held:
                     continue  # keep a conversation in order behind a row that must wait
-                outcome = await self._deliver(message)
+                outcome = await self._settled(message)
                 if outcome:
                     delivered += 1
                     progressed = True
@@ -90,6 +92,25 @@ class OutboxWorker:
                     held.add(chat)
             if not progressed or len(batch) < BATCH:
                 return delivered
+
+    async def _settled(self, message: OutboxMessage) -> bool | None:
+        """Deliver one row and record how it went, even when the worker is stopped meanwhile.
+
+        A message the platform took but we never marked sent would go out again after the
+        restart; so a stop waits (up to ``SETTLE`` seconds) for the row in flight to settle.
+        """
+        delivery = asyncio.ensure_future(self._deliver(message))
+        try:
+            return await asyncio.shield(delivery)
+        except asyncio.CancelledError:
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + SETTLE
+            while not delivery.done() and loop.time() < deadline:
+                with contextlib.suppress(asyncio.CancelledError):  # asked again: still settling
+                    await asyncio.wait([delivery], timeout=deadline - loop.time())
+            if delivery.done() and not delivery.cancelled():
+                delivery.exception()  # retrieved: a store error was logged by the loop before
+            raise
 
     async def _deliver(self, message: OutboxMessage) -> bool | None:
         """True when sent, None when given up on, False when it must wait."""

@@ -213,3 +213,36 @@ async def test_a_sender_that_keeps_crashing_gives_up_on_the_row(
         await worker.drain()
         clock.advance(timedelta(minutes=10))
     assert len(sender.script) == 5, "no attempts after the last one"
+
+
+class SlowSender(ScriptedSender):
+    """A platform that takes a while to answer: the stop arrives while a row is in flight."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.started = asyncio.Event()
+
+    async def deliver(self, message: OutboxMessage) -> str | None:
+        self.started.set()
+        await asyncio.sleep(0.2)
+        return await super().deliver(message)
+
+
+async def test_a_stop_lets_the_row_in_flight_be_marked_sent_so_a_restart_does_not_resend_it(
+    store: SqliteStore, clock: ManualClock
+) -> None:
+    sender = SlowSender()
+    worker = OutboxWorker(store, sender, clock)
+    await enqueue(store, "a")
+    running = asyncio.create_task(worker.run())
+    await sender.started.wait()
+    running.cancel()
+    await asyncio.sleep(0)
+    running.cancel()  # asked twice, as a shutdown that cancels its children again does
+    await asyncio.wait([running])
+
+    assert running.cancelled()
+    assert len(sender.delivered) == 1
+    again = ScriptedSender()
+    assert await OutboxWorker(store, again, clock).drain() == 0
+    assert again.delivered == []
