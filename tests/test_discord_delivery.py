@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import sys
 from datetime import timedelta
 from pathlib import Path
 
 from bot.clock import ManualClock
 from tests.discord_harness import GENERAL, GUILD, SAM, Stack, circle, running
 from tests.fakes.discord import FakeDiscord
+from tests.process import homegroup_run, terminate
 from tests.telegram_harness import eventually, rows
 
 CHANNEL_MESSAGES = "/channels/{channel}/messages"
-REPO = Path(__file__).resolve().parent.parent
-PROXIES = {"http_proxy", "https_proxy", "all_proxy", "no_proxy"}
 
 
 async def digest_day(bot: Stack, clock: ManualClock) -> None:
@@ -125,37 +121,18 @@ async def test_homegroup_run_serves_discord_and_stops_cleanly_on_sigterm(
     """The real process: ``python -m bot run`` with a Discord token, stopped by SIGTERM."""
     circle(fake_discord)
     log = tmp_path / "homegroup.log"
-    env = {k: v for k, v in os.environ.items() if k.lower() not in PROXIES}
-    env.update(
-        DISCORD_TOKEN=fake_discord.token,
-        DISCORD_API_URL=fake_discord.api_url,
-        DISCORD_GATEWAY_URL=fake_discord.gateway_url,
-        HOMEGROUP_DATABASE=str(database),
-        HOMEGROUP_LOG_LEVEL="WARNING",
-    )
-    with log.open("ab") as output:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            cwd=REPO,
-            env=env,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=output,
-            stderr=output,
-        )
+    settings = {
+        "DISCORD_TOKEN": fake_discord.token,
+        "DISCORD_API_URL": fake_discord.api_url,
+        "DISCORD_GATEWAY_URL": fake_discord.gateway_url,
+        "HOMEGROUP_DATABASE": str(database),
+    }
+    process = await homegroup_run(settings, log)
     try:
         await eventually(lambda: fake_discord.gateway.connected, seconds=30)
         ref = await fake_discord.slash("help", SAM, channel_id=GENERAL)
         assert "/craving" in (await fake_discord.callback_for(ref.id, within=10))["data"]["content"]
     finally:
-        process.terminate()
-        try:
-            status = await asyncio.wait_for(process.wait(), 10)
-        except TimeoutError:
-            process.kill()
-            await process.wait()
-            raise AssertionError("SIGTERM did not stop homegroup within 10 s") from None
+        status = await terminate(process)
     assert status == 0, log.read_text()
     assert fake_discord.token not in log.read_text()

@@ -8,8 +8,6 @@ changes, escaping and long messages.
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -25,6 +23,7 @@ from bot.storage import OutboxMessage
 from tests.conftest import START
 from tests.fakes import telegram_updates as tg
 from tests.fakes.telegram import FakeTelegram
+from tests.process import homegroup_run, terminate
 from tests.telegram_harness import (
     button,
     eventually,
@@ -184,27 +183,8 @@ async def test_an_update_stored_but_not_handled_is_handled_after_a_restart(
 
 async def _homegroup(fake: FakeTelegram, database: Path, log: Path) -> asyncio.subprocess.Process:
     """``python -m bot run`` against the fake, as a separate process."""
-    proxies = {"http_proxy", "https_proxy", "all_proxy", "no_proxy"}
-    env = {k: v for k, v in os.environ.items() if k.lower() not in proxies}
-    env.update(
-        TELEGRAM_TOKEN=fake.token,
-        TELEGRAM_API_URL=fake.root,
-        HOMEGROUP_DATABASE=str(database),
-        HOMEGROUP_LOG_LEVEL="WARNING",
-        NO_PROXY="127.0.0.1",
-    )
-    with log.open("ab") as stderr:
-        return await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "run",
-            cwd=REPO,
-            env=env,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=stderr,
-            stderr=stderr,
-        )
+    settings = {"TELEGRAM_TOKEN": fake.token, "TELEGRAM_API_URL": fake.root}
+    return await homegroup_run({**settings, "HOMEGROUP_DATABASE": str(database)}, log)
 
 
 async def test_a_process_killed_mid_update_handles_it_once_after_restart(
@@ -232,13 +212,7 @@ async def test_a_process_killed_mid_update_handles_it_once_after_restart(
         fake_telegram.push(tg.command(GROUP, SAM, "/help"))
         await said(fake_telegram, GROUP_ID, HELP)
     finally:
-        second.terminate()  # SIGTERM: a clean stop
-        try:
-            status = await asyncio.wait_for(second.wait(), 10)
-        except TimeoutError:
-            second.kill()
-            await second.wait()
-            raise AssertionError("SIGTERM did not stop homegroup within 10 s") from None
+        status = await terminate(second)  # SIGTERM: a clean stop
     assert status == 0, log.read_text()
     assert count(fake_telegram, GROUP_ID, REPLY) == 1
     assert len(rows(database, "SELECT id FROM cravings")) == 1
