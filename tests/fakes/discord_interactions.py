@@ -58,6 +58,10 @@ class _Pending:
     followups: list[dict[str, Any]] = field(default_factory=list)
     source: dict[str, Any] | None = None
     """The message a pressed button is on."""
+    answered_at: float | None = None
+    """The loop time the callback was accepted (``created`` is the dispatch's), for timing."""
+    followed_up_at: float | None = None
+    """The loop time the first follow-up was accepted, for timing."""
 
 
 class Interactions:
@@ -261,6 +265,7 @@ class Interactions:
         if resource is not None and pending.original is not None and kind != 6:
             resource["message"] = pending.original
         pending.response_type = kind
+        pending.answered_at = asyncio.get_running_loop().time()
         if not pending.answered.done():
             pending.answered.set_result(body)
         if request.call.query.get("with_response") not in ("1", "true", "True"):
@@ -288,6 +293,8 @@ class Interactions:
         else:
             made = self._new(pending, body, request.call.files)
         pending.followups.append(made)
+        if pending.followed_up_at is None:
+            pending.followed_up_at = asyncio.get_running_loop().time()
         if request.call.query.get("wait") not in ("1", "true", "True"):
             return 204, None
         return 200, made
