@@ -9,7 +9,7 @@ import platform
 import sqlite3
 import time
 
-from bench import cleantime, craving, milestones, telegram_stack
+from bench import cleantime, craving, discord_stack, milestones, telegram_stack
 from bench.support import NOW
 
 
@@ -22,6 +22,7 @@ def main(argv: list[str] | None = None) -> None:
     repeats = 3 if quick else 9
     cravings = 2_000 if quick else 5_000
     wave, one_by_one, deployed = (300, 100, 50) if quick else (2_000, 200, 100)
+    interactions, answered_singly, burst = (200, 100, 800) if quick else (400, 300, 2_000)
     print(
         f"Homegroup benchmarks{' (--quick)' if quick else ''}:"
         f" Python {platform.python_version()}, SQLite {sqlite3.sqlite_version},"
@@ -32,6 +33,7 @@ def main(argv: list[str] | None = None) -> None:
     asyncio.run(milestones.run(sizes, repeats))
     asyncio.run(craving.run(cravings))
     asyncio.run(telegram_stack.run(wave, one_by_one, deployed))
+    asyncio.run(discord_stack.run(interactions, answered_singly, burst))
     print(f"total {time.perf_counter() - started:.0f} s")
 
 

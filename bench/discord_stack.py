@@ -1,0 +1,601 @@
+"""(e) ``/days`` through the whole Discord stack, beside a bare discord.py bot.
+
+One fake Discord (``tests/fakes/discord.py``: REST and gateway) serves on 127.0.0.1 in this
+process, and the bots take turns on it:
+
+* bare: a ``discord.Client`` with an ``app_commands.CommandTree`` holding one ``/days`` that
+  answers ``interaction.response.send_message("x")``, synced with ``tree.sync()`` in
+  ``setup_hook``: the least a discord.py bot with a slash command does, written the way
+  discord.py's examples write it;
+* ours: discord.py → ``DiscordAdapter`` (which translates the interaction and arms a guard that
+  defers it if no answer is ready within 1.5 s) → ``Core.handle`` → SQLite (WAL,
+  ``synchronous=FULL``) → outbox → the Discord sender, which sends the first reply queued for
+  an interaction as its response (callback type 4, ephemeral in a server),
+  with the timer loop running beside it, as ``tests/discord_harness.py`` runs it.
+
+Every ``/days`` comes from a different member, in the one channel of one of a few servers. Our
+database is bulk-loaded first with what ``/cleandate`` leaves for each member (without its
+reply), so each ``/days`` is answered with the member's days.
+
+* A wave of interactions is sent at once (each INTERACTION_CREATE as fast as the fake writes
+  it) and timed from the first INTERACTION_CREATE to the last answer reaching the fake: the
+  callback that carries it (type 4, for both bots), or, when ours deferred, the follow-up.
+* Latency is timed one interaction at a time, from sending INTERACTION_CREATE to the callback
+  arriving (the acknowledgement Discord wants within 3 s), by the fake's loop clock; after
+  each, the run waits until ours' outbox has nothing left to send, so the next does not queue
+  behind the last one's bookkeeping. Inside a wave latency is mostly the wait in the queue.
+* A burst, larger than a wave, shows what happens past ours' 1.5 s: how many interactions
+  each bot answered, how many ours deferred, and how many were not acknowledged within 3 s
+  (the fake then refuses the callback, as Discord does, and the member reads "The
+  application did not respond").
+
+The fake shares the process and event loop, so its own work counts in both bots' times; it
+listens with a deeper backlog than aiohttp's default (see ``DeepFake``).
+"""
+
+from __future__ import annotations
+
+# Importing the fake's fixtures first filters discord's audioop warning.
+from tests.fakes.discord_fixtures import client_options, running
+
+# isort: split
+
+import asyncio
+import contextlib
+import dataclasses
+import functools
+import logging
+import sqlite3
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+from unittest import mock
+
+import discord
+import discord.gateway
+import discord.http
+import yarl
+from aiohttp import web
+from discord import app_commands
+
+from adapters.discord.adapter import DiscordAdapter
+from adapters.discord.translate import PLATFORM
+from bench.support import NOW, TODAY, bulk_loading, ms, quantile, stamp
+from bench.telegram_stack import CLEAN_DAYS, DEFAULTS
+from bot.app import App, bootstrap
+from bot.clock import ManualClock
+from bot.domain.announcing import next_announcement
+from bot.domain.model import PRIMARY, community_key, person_key
+from bot.domain.replies import Template
+from bot.flows.cleantime import MILESTONES_TIMER
+from bot.settings import Settings
+from bot.storage.sqlite import SqliteStore
+from bot.turn import UTC_ZONE
+from tests.fakes import discord_payloads as dp
+from tests.fakes.discord import FakeDiscord, InteractionRef
+
+GUILDS = 10
+"""Member ``n`` is in server ``n % GUILDS``, and uses ``/days`` in its one channel."""
+GUILD_BASE = 600_000_000_000_000_000
+CHANNEL_BASE = 610_000_000_000_000_000
+FIRST_USER = 700_000_000_000_000_000
+WAIT = 120.0
+"""Longest any wait here may take before the benchmark gives up with an error."""
+BACKLOG = 4096
+"""The fake's listen backlog here (aiohttp's default is 128); the kernel caps it at
+``net.core.somaxconn``."""
+ACK_DEADLINE = 3.0
+"""Discord's: the fake refuses a callback later than this after INTERACTION_CREATE."""
+GRACE = 0.05
+"""Seconds past the ack deadline to wait for a callback already judged on arrival."""
+ACK = 4
+DEFER = 5
+"""Callback types: an answer (``CHANNEL_MESSAGE_WITH_SOURCE``), and a deferred one."""
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Wave:
+    """Interactions sent at once, and when their answers came."""
+
+    sent: int
+    answered: int
+    first: float
+    """Seconds from the first INTERACTION_CREATE to the first answer."""
+    total: float
+    """Seconds from the first INTERACTION_CREATE to the last answer."""
+    deferred: int
+    """Acknowledged with a defer, and answered by a follow-up."""
+    lost: int
+    """Not acknowledged within the deadline: the member reads "The application did not
+    respond", and no answer can follow."""
+
+    @property
+    def per_second(self) -> float:
+        return self.answered / self.total if self.total > 0 else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """One bot's wave, its one-at-a-time latencies, and its burst."""
+
+    wave: Wave
+    latencies: list[float]
+    """Seconds from INTERACTION_CREATE to the callback, for each acknowledged one."""
+    singles_deferred: int
+    singles_lost: int
+    burst: Wave | None
+    warnings: Counter[str]
+    """What the bot logged at WARNING or above, by format string."""
+
+
+@dataclass(frozen=True, slots=True)
+class Left:
+    """What ours left in its database, read back after the run."""
+
+    days_sent: int
+    other_rows: int
+    unsent: int
+
+
+def _guild_id(number: int) -> int:
+    return GUILD_BASE + number % GUILDS
+
+
+def _channel_id(number: int) -> int:
+    return CHANNEL_BASE + number % GUILDS
+
+
+def _user_id(number: int) -> int:
+    return FIRST_USER + number
+
+
+def _name(number: int) -> str:
+    return f"Member {number}"
+
+
+def _person(number: int) -> dict[str, Any]:
+    """The member as the interaction carries them; their display name is the stored one."""
+    return dp.user(_user_id(number), f"member{number}", _name(number))
+
+
+def _clean_date(number: int) -> date:
+    return TODAY - timedelta(days=CLEAN_DAYS[number * 37 % len(CLEAN_DAYS)])
+
+
+def _next_milestone(number: int) -> tuple[str, str, str]:
+    """When the member is next celebrated: as ``reschedule`` computes it for a default server."""
+    due = next_announcement(
+        _clean_date(number), UTC_ZONE, DEFAULTS.announcement_hour, DEFAULTS.milestones, TODAY
+    )
+    assert due is not None
+    due_at, milestone, day = due
+    return stamp(due_at), milestone, day.isoformat()
+
+
+def load(path: Path, members: Sequence[int]) -> int:
+    """What ``/cleandate`` leaves for each member (without its reply), in one transaction.
+
+    The rows are written straight into the migrated file, in the store's formats, as part (d)
+    does: the server (``platform_id`` its guild id, ``chat`` its channel), the person, the
+    clean date, the shared membership with its next milestone, and the milestone run armed at
+    the earliest one. Return the number of rows written.
+    """
+    created = stamp(NOW - timedelta(hours=1))
+    plans = {number: _next_milestone(number) for number in members}
+    earliest = min(due_at for due_at, _, _ in plans.values())
+    if earliest <= stamp(NOW):
+        raise RuntimeError(f"a milestone is due at {earliest}: it would post during the run")
+    servers = sorted({number % GUILDS for number in members})
+
+    def person(number: int) -> str:
+        return person_key(PLATFORM, str(_user_id(number)))
+
+    def community(number: int) -> str:
+        return community_key(PLATFORM, str(_guild_id(number)))
+
+    with bulk_loading(path) as db:
+        db.executemany(
+            "INSERT INTO communities (key, platform, platform_id, chat, settings, created_at)"
+            " VALUES (?, ?, ?, ?, '{}', ?)",
+            [
+                (community(s), PLATFORM, str(_guild_id(s)), str(_channel_id(s)), created)
+                for s in servers
+            ],
+        )
+        db.executemany(
+            "INSERT INTO people (key, platform, platform_id, name, created_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [(person(n), PLATFORM, str(_user_id(n)), _name(n), created) for n in members],
+        )
+        db.executemany(
+            "INSERT INTO counters (person, name, clean_since, updated_at) VALUES (?, ?, ?, ?)",
+            [(person(n), PRIMARY, _clean_date(n).isoformat(), created) for n in members],
+        )
+        db.executemany(
+            "INSERT INTO memberships (community, person, share, announce_due_at,"
+            " announce_milestone, announce_day, joined_at) VALUES (?, ?, 1, ?, ?, ?, ?)",
+            [(community(n), person(n), *plans[n], created) for n in members],
+        )
+        db.execute(
+            "INSERT INTO timers (kind, key, due_at, payload) VALUES (?1, ?1, ?2, '{}')",
+            (MILESTONES_TIMER, earliest),
+        )
+    return len(servers) + 3 * len(plans) + 1
+
+
+def _world(fake: FakeDiscord) -> None:
+    """The servers, each with one text channel; members need not be declared (the
+    interaction carries them)."""
+    for server in range(GUILDS):
+        fake.guild(
+            _guild_id(server),
+            f"Server {server}",
+            channels=[dp.text_channel(_channel_id(server), "general")],
+        )
+
+
+class DeepFake(FakeDiscord):
+    """The fake Discord, listening with a backlog deep enough for a wave's connections.
+
+    discord.py's connector has no limit, so it opens a connection for every request in flight
+    at once, as it would to Discord. With aiohttp's default backlog of 128, the rest overflow
+    the listen queue and the kernel drops their SYNs, which the client retries 1 s later: a
+    wave of 300 took over a second longer for the bare bot, for a reason Discord's edge
+    does not have.
+    """
+
+    async def start(self) -> tuple[str, str]:
+        deep = functools.partial(web.SockSite, backlog=BACKLOG)
+        with mock.patch.object(web, "SockSite", deep):
+            return await super().start()
+
+
+LOGGERS = ("adapters", "bot", "discord.app_commands")
+"""Whose warnings a run counts instead of printing: ours logs one or two per interaction it
+cannot acknowledge, and the bare bot's command tree one per late answer."""
+
+
+class _Tally(logging.Handler):
+    """Count records by their message's format string (never its arguments)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.counts: Counter[str] = Counter()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.counts[str(record.msg)] += 1
+
+
+@contextlib.contextmanager
+def _tallied() -> Iterator[Counter[str]]:
+    """Count the warnings of ``LOGGERS`` instead of printing each."""
+    tally = _Tally()
+    loggers = [logging.getLogger(name) for name in LOGGERS]
+    propagating = [logger.propagate for logger in loggers]
+    for logger in loggers:
+        logger.addHandler(tally)
+        logger.propagate = False
+    try:
+        yield tally.counts
+    finally:
+        for logger, propagate in zip(loggers, propagating, strict=True):
+            logger.removeHandler(tally)
+            logger.propagate = propagate
+
+
+@contextlib.contextmanager
+def _pointed_at(fake: FakeDiscord) -> Iterator[None]:
+    """Aim discord.py at the fake for this run, and put back where it pointed before."""
+    base, gateway = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+    discord.http.Route.BASE = fake.api_url
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(fake.gateway_url)
+    try:
+        yield
+    finally:
+        discord.http.Route.BASE = base
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = gateway
+
+
+# -- timing ---------------------------------------------------------------------------------------
+
+
+def _answer_time(fake: FakeDiscord, ref: InteractionRef) -> float | None:
+    """The loop time the member got their answer: the callback that carries it, or after a
+    defer the first follow-up; None if they have none yet."""
+    pending = fake.interactions.by_token(ref.token)
+    if pending.response_type == DEFER:
+        return pending.followed_up_at
+    return pending.answered_at
+
+
+async def _answered(fake: FakeDiscord, refs: Sequence[InteractionRef]) -> None:
+    """Wait until every interaction in ``refs`` has its answer, or can no longer have one.
+
+    One with no callback within the fake's deadline never will: the fake refuses a later one,
+    as Discord does. A deferred one waits for its follow-up.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = fake.interactions.ack_deadline
+    pendings = [fake.interactions.by_token(ref.token) for ref in refs]
+    for ref, pending in zip(refs, pendings, strict=True):
+        left = pending.created + deadline + GRACE - loop.time()
+        if pending.answered_at is None and left > 0:
+            with contextlib.suppress(TimeoutError):
+                await fake.callback_for(ref.id, left)
+    async with asyncio.timeout(WAIT):
+        while any(p.response_type == DEFER and p.followed_up_at is None for p in pendings):  # noqa: ASYNC110 - the fake has no event for follow-ups
+            await asyncio.sleep(0.01)
+
+
+async def _days(fake: FakeDiscord, number: int) -> InteractionRef:
+    return await fake.slash("days", _person(number), channel_id=_channel_id(number))
+
+
+async def _wave(fake: FakeDiscord, numbers: Sequence[int]) -> tuple[Wave, list[InteractionRef]]:
+    """Send an interaction for each of ``numbers`` at once; time them to their last answer."""
+    refs = [await _days(fake, number) for number in numbers]
+    await _answered(fake, refs)
+    pendings = [fake.interactions.by_token(ref.token) for ref in refs]
+    started = pendings[0].created
+    times = [t for t in (_answer_time(fake, ref) for ref in refs) if t is not None]
+    wave = Wave(
+        sent=len(refs),
+        answered=len(times),
+        first=min(times, default=started) - started,
+        total=max(times, default=started) - started,
+        deferred=sum(p.response_type == DEFER for p in pendings),
+        lost=sum(p.answered_at is None for p in pendings),
+    )
+    return wave, refs
+
+
+async def _measure(
+    fake: FakeDiscord,
+    wave: Sequence[int],
+    one_by_one: Sequence[int],
+    burst: Sequence[int],
+    idle: Callable[[], Awaitable[None]],
+) -> tuple[Figures, list[InteractionRef]]:
+    """Time ``wave`` sent at once, then each of ``one_by_one`` to its acknowledgement, then
+    ``burst`` sent at once (if any). Return the figures and every interaction sent."""
+    timed, refs = await _wave(fake, wave)
+    await idle()
+    latencies, singles = [], []
+    for number in one_by_one:
+        ref = await _days(fake, number)
+        await _answered(fake, [ref])
+        await idle()  # else the next one waits behind this one's bookkeeping
+        pending = fake.interactions.by_token(ref.token)
+        if pending.answered_at is not None:
+            latencies.append(pending.answered_at - pending.created)
+        singles.append(pending)
+        refs.append(ref)
+    burst_wave = None
+    if burst:
+        burst_wave, burst_refs = await _wave(fake, burst)
+        refs += burst_refs
+        await idle()
+    figures = Figures(
+        wave=timed,
+        latencies=latencies,
+        singles_deferred=sum(p.response_type == DEFER for p in singles),
+        singles_lost=sum(p.answered_at is None for p in singles),
+        burst=burst_wave,
+        warnings=Counter(),
+    )
+    return figures, refs
+
+
+class Bare(discord.Client):
+    """The bare bot: one slash command, answered "x"."""
+
+    def __init__(self) -> None:
+        super().__init__(intents=discord.Intents.default(), **client_options())
+        self.tree = app_commands.CommandTree(self)
+
+        @self.tree.command(name="days", description="Your clean time")
+        async def days(interaction: discord.Interaction) -> None:
+            await interaction.response.send_message("x")
+
+    async def setup_hook(self) -> None:
+        await self.tree.sync()
+
+
+async def _bare(
+    fake: FakeDiscord, wave: Sequence[int], one_by_one: Sequence[int], burst: Sequence[int]
+) -> Figures:
+    with _tallied() as warnings:
+        async with running(Bare(), fake):
+            figures, refs = await _measure(fake, wave, one_by_one, burst, _nothing)
+    answers = [fake.interactions.by_token(r.token).response_type for r in refs]
+    if any(kind not in (ACK, None) for kind in answers):
+        raise RuntimeError(f"the bare bot answered with callback types {set(answers)}")
+    return dataclasses.replace(figures, warnings=warnings)
+
+
+async def _nothing() -> None:
+    return None
+
+
+async def _until_done(work: Awaitable[T], tasks: Sequence[asyncio.Task[Any]]) -> T:
+    """Await ``work``, failing at once (with the cause) if a task of the bot ends first."""
+    job = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait([job, *tasks], return_when=asyncio.FIRST_COMPLETED)
+    if job in done:
+        return job.result()
+    job.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await job
+    stopped = next(task for task in tasks if task in done)
+    raise RuntimeError(f"the bot stopped during the benchmark: {stopped.exception()!r}")
+
+
+async def _ready(adapter: DiscordAdapter) -> None:
+    async with asyncio.timeout(WAIT):
+        while not adapter.client.is_ready():  # noqa: ASYNC110 - discord.py's ready is an event we may not share
+            await asyncio.sleep(0.01)
+
+
+async def _settled(app: App) -> None:
+    """Nothing left to send: stopping now cuts no work short."""
+    async with asyncio.timeout(WAIT):
+        while True:
+            async with app.store.transaction() as tx:
+                waiting = await tx.next_outbox_attempt(PLATFORM)
+            if waiting is None:
+                return
+            await asyncio.sleep(0.01)
+
+
+async def _ours(
+    fake: FakeDiscord,
+    path: Path,
+    wave: Sequence[int],
+    one_by_one: Sequence[int],
+    burst: Sequence[int],
+) -> tuple[Figures, Left]:
+    """The whole stack on a database whose members already have their clean dates."""
+    settings = Settings(
+        database=str(path),
+        discord_token=fake.token,
+        discord_api_url=fake.api_url,
+        discord_gateway_url=fake.gateway_url,
+    )
+    app = await bootstrap(settings, clock=ManualClock(NOW))
+    adapter = DiscordAdapter(app, settings, **client_options())
+    with _tallied() as warnings:
+        tasks = [asyncio.create_task(adapter.run()), asyncio.create_task(app.timers.run())]
+        try:
+            await _until_done(_ready(adapter), tasks)
+            figures, refs = await _until_done(
+                _measure(fake, wave, one_by_one, burst, lambda: _settled(app)), tasks
+            )
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await app.close()
+    _check_ours(fake, refs)
+    return dataclasses.replace(figures, warnings=warnings), _left(path)
+
+
+def _check_ours(fake: FakeDiscord, refs: Sequence[InteractionRef]) -> None:
+    """Every answer given is the member's days, seen by them alone."""
+    for ref in refs:
+        pending = fake.interactions.by_token(ref.token)
+        if pending.answered_at is None:
+            continue  # lost: counted in the figures
+        answer = pending.original
+        if answer is None or not answer["flags"] & dp.EPHEMERAL or "days" not in answer["content"]:
+            raise RuntimeError(f"an interaction was not answered with its days: {answer!r}")
+
+
+def _left(path: Path) -> Left:
+    with closing(sqlite3.connect(path)) as db:
+
+        def count(sql: str, *params: object) -> int:
+            return int(db.execute(sql, params).fetchone()[0])
+
+        return Left(
+            days_sent=count(
+                "SELECT COUNT(*) FROM outbox WHERE template = ? AND sent_at IS NOT NULL",
+                str(Template.DAYS),
+            ),
+            other_rows=count("SELECT COUNT(*) FROM outbox WHERE template != ?", str(Template.DAYS)),
+            unsent=count("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL"),
+        )
+
+
+async def _prepare(path: Path, members: Sequence[int]) -> tuple[int, float]:
+    """Create the schema, then load the members; return the rows written and the seconds."""
+    await (await SqliteStore.open(path)).close()  # the migrations create the schema
+    started = time.perf_counter()
+    rows = load(path, members)
+    return rows, time.perf_counter() - started
+
+
+def _answers(wave: Wave) -> str:
+    line = (
+        f"{wave.answered:,} of {wave.sent:,} answered in {wave.total:.2f} s"
+        f" = {wave.per_second:,.0f} interactions/s, the first after {ms(wave.first)}"
+    )
+    if wave.deferred:
+        line += f"; {wave.deferred:,} deferred (answered by a follow-up)"
+    if wave.lost:
+        line += f"; {wave.lost:,} NOT acknowledged within {ACK_DEADLINE:g} s"
+    return line
+
+
+def _report(label: str, figures: Figures) -> None:
+    line = f"  {label} wave: {_answers(figures.wave)}"
+    if figures.latencies:
+        line += (
+            f"; one at a time ({len(figures.latencies):,}): INTERACTION_CREATE to callback p50"
+            f" {ms(quantile(figures.latencies, 0.50))}, p99 {ms(quantile(figures.latencies, 0.99))}"
+        )
+    if figures.singles_deferred or figures.singles_lost:
+        line += (
+            f" ({figures.singles_deferred:,} deferred, {figures.singles_lost:,} not acknowledged"
+            " one at a time)"
+        )
+    print(line)
+
+
+def _ratio(ours: Figures, bare: Figures) -> None:
+    line = f"  ratio ours / bare: {ours.wave.per_second / bare.wave.per_second:.2f}x the rate"
+    if ours.latencies and bare.latencies:
+        line += (
+            f"; latency p50 {quantile(ours.latencies, 0.5) / quantile(bare.latencies, 0.5):.1f}x,"
+            f" p99 {quantile(ours.latencies, 0.99) / quantile(bare.latencies, 0.99):.1f}x"
+            " the bare bot's"
+        )
+    print(line)
+
+
+async def run(wave: int, one_by_one: int, burst: int = 0) -> None:
+    """Print the figures of a ``wave``, ``one_by_one`` interactions and a ``burst`` (0: none)."""
+    if wave < 1 or one_by_one < 0 or burst < 0:
+        raise ValueError("the wave needs an interaction; the other sizes cannot be negative")
+    print(
+        f"(e) /days through the whole Discord stack (discord.py {discord.__version__} -> adapter"
+        " -> core -> SQLite -> outbox -> interaction callback) beside a bare discord.py bot"
+        " with one app command, in turn on one fake Discord (REST and gateway) on 127.0.0.1 in"
+        f" this process; {wave:,} interactions sent at once, then {one_by_one:,} one at a time"
+        + (f", then a burst of {burst:,} at once" if burst else "")
+        + f", each from a different member of {GUILDS} servers"
+    )
+    waves = range(wave)
+    singles = range(wave, wave + one_by_one)
+    bursts = range(wave + one_by_one, wave + one_by_one + burst)
+    total = wave + one_by_one + burst
+    with tempfile.TemporaryDirectory(prefix="homegroup-bench-") as folder:
+        path = Path(folder) / "ours.db"
+        rows, seconds = await _prepare(path, range(total))
+        async with DeepFake(ack_deadline=ACK_DEADLINE) as fake:
+            _world(fake)
+            with _pointed_at(fake):
+                bare = await _bare(fake, waves, singles, bursts)
+                ours, left = await _ours(fake, path, waves, singles, bursts)
+    print(f"  ours' clean dates: {total:,} members bulk-loaded in {seconds:.2f} s ({rows:,} rows)")
+    _report("bare discord.py (send_message):", bare)
+    _report("ours (whole stack):             ", ours)
+    _ratio(ours, bare)
+    if bare.burst is not None and ours.burst is not None:
+        print(f"  a burst, bare: {_answers(bare.burst)}")
+        print(f"  a burst, ours: {_answers(ours.burst)}")
+    print(
+        f"  ours left: {left.days_sent:,} of {total:,} /days answers sent,"
+        f" {left.other_rows:,} other outbox rows, {left.unsent:,} unsent"
+    )
+    for label, figures in (("bare", bare), ("ours", ours)):
+        if figures.warnings:
+            logged = "; ".join(f"{n:,} x {msg!r}" for msg, n in figures.warnings.most_common())
+            print(f"  {label} logged (at WARNING or above): {logged}")
