@@ -131,7 +131,7 @@ class Core:
     async def _button(self, turn: Turn, press: ButtonPressed) -> None:
         handler = self._flows.buttons.get(press.action)
         if handler is None:
-            await turn.tell(turn.me, Template.BUTTON_UNKNOWN)
+            await turn.tell_me(Template.BUTTON_UNKNOWN)
             return
         turn.message = press.message
         await handler(turn, press.payload)

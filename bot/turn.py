@@ -85,6 +85,7 @@ class Turn:
         context: dict[str, Any] | None = None,
         *,
         private: bool = False,
+        public: bool = False,
         buttons: Iterable[Button] = (),
         mentions: Iterable[Mention] = (),
     ) -> int:
@@ -93,11 +94,13 @@ class Turn:
         A private answer to something typed in a group goes to the member's private chat (or
         their interaction, where the platform can answer there unseen); when it cannot be
         answered unseen, the group gets only a neutral line saying where the answer went.
+        Where an answer can be unseen at no cost (``unseen``), every answer is, except those
+        the group is meant to read (``public``: a craving's answer, the group's clean time).
         """
         assert self.origin is not None
         origin = self.origin
         context = {"who": self.who, **(context or {})}
-        if private or origin.private:
+        if private or origin.private or (self.unseen and not public):
             target = Target(
                 origin.platform,
                 chat=None if origin.private else origin.chat,
@@ -133,14 +136,15 @@ class Turn:
     ) -> int:
         """Answer the asking member privately, with no line in the group: on their interaction
         where the platform has one (seen at once, by them alone), else in their private chat."""
-        return await self.tell(
-            self.me,
-            template,
-            context,
-            buttons=buttons,
-            attachment=attachment,
-            interaction=self.origin.interaction if self.origin is not None else None,
+        origin = self.origin
+        assert origin is not None
+        target = Target(
+            origin.platform,
+            chat=None if origin.private else origin.chat,
+            person=origin.person,
+            interaction=origin.interaction,
         )
+        return await self._private(self.me, target, template, context, buttons, (), attachment)
 
     async def tell(
         self,
@@ -151,18 +155,29 @@ class Turn:
         buttons: Iterable[Button] = (),
         mentions: Iterable[Mention] = (),
         attachment: Attachment | None = None,
-        interaction: str | None = None,
     ) -> int:
         """Send ``person`` a private message, whoever caused this event."""
+        target = Target(
+            person.platform,
+            chat=self.community.chat if self.community is not None else None,
+            person=person.platform_id,
+        )
+        return await self._private(person, target, template, context, buttons, mentions, attachment)
+
+    async def _private(
+        self,
+        person: Person,
+        target: Target,
+        template: str,
+        context: dict[str, Any] | None,
+        buttons: Iterable[Button],
+        mentions: Iterable[Mention],
+        attachment: Attachment | None,
+    ) -> int:
         return await self.send(
             Reply(
                 template,
-                Target(
-                    person.platform,
-                    chat=self.community.chat if self.community is not None else None,
-                    person=person.platform_id,
-                    interaction=interaction,
-                ),
+                target,
                 {"who": person.ref, **(context or {})},
                 tuple(buttons),
                 tuple(mentions),

@@ -62,7 +62,7 @@ async def show_settings(turn: Turn, args: str) -> None:
     """Show every setting of this group with its current value."""
     community = await _admin_community(turn, "settings")
     if community is not None:
-        await turn.say(T.SETTINGS_SHOW, settings_context(community), private=turn.unseen)
+        await turn.say(T.SETTINGS_SHOW, settings_context(community))
 
 
 async def set_value(turn: Turn, args: str) -> None:
@@ -74,7 +74,7 @@ async def set_value(turn: Turn, args: str) -> None:
     keys = list(keys_for(community.platform))
     parts = args.split(None, 1)
     if not parts:
-        await turn.say(T.SET_USAGE, {"keys": keys}, private=turn.unseen)
+        await turn.say(T.SET_USAGE, {"keys": keys})
         return
     try:
         change = apply(
@@ -96,7 +96,6 @@ async def set_value(turn: Turn, args: str) -> None:
                 "locales": list(available_locales()),
                 "keys": keys,
             },
-            private=turn.unseen,
         )
         return
     await turn.tx.save_community_settings(community.key, change.settings)
@@ -108,7 +107,7 @@ async def set_value(turn: Turn, args: str) -> None:
             await reschedule(turn, person)
     if change.key in RESCHEDULES_MEETINGS:
         await arm_reminders(turn, community)
-    await turn.say(T.SET_DONE, {"key": change.key, "change": change.details}, private=turn.unseen)
+    await turn.say(T.SET_DONE, {"key": change.key, "change": change.details})
 
 
 def settings_context(community: Community) -> dict[str, Any]:
@@ -149,7 +148,7 @@ async def _admin_community(turn: Turn, command: str) -> Community | None:
         await turn.say(Template.GROUP_ONLY, {"command": command})
         return None
     if not turn.origin.is_admin:
-        await turn.say(T.SETTINGS_ADMINS_ONLY, {"command": command}, private=turn.unseen)
+        await turn.say(T.SETTINGS_ADMINS_ONLY, {"command": command})
         return None
     return turn.community
 

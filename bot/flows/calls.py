@@ -122,7 +122,7 @@ async def request_call(turn: Turn, *, practice: bool, note: str, private: bool =
     }
     if private and not pinged:
         # Nobody else could ever see a private request: keep none open, and say so now.
-        await turn.tell(member, T.CALL_ASKED, asked)
+        await turn.tell_me(T.CALL_ASKED, asked)
         log.info("private call request: no volunteer free")
         return
     request = await turn.tx.add_call_request(
@@ -148,7 +148,7 @@ async def request_call(turn: Turn, *, practice: bool, note: str, private: bool =
                 locale=settings.locale,
                 about=member.key,
             )
-        await turn.tell(member, T.CALL_ASKED, asked)
+        await turn.tell_me(T.CALL_ASKED, asked)
     else:
         message = await turn.post(
             community,
@@ -330,7 +330,7 @@ def _expired_context(community: Community, request: CallRequest) -> dict[str, An
 async def contact(turn: Turn, args: str) -> None:
     """Save, show or clear how a volunteer can reach the member; only in a private chat."""
     assert turn.origin is not None
-    if not turn.origin.private:
+    if not turn.origin.private and not turn.unseen:
         # Nothing typed in a group is stored or repeated: the group may already have seen it.
         await turn.say(T.CONTACT_GROUP, {"typed": bool(args)}, private=True)
         return

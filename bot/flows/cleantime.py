@@ -64,7 +64,7 @@ async def set_clean_date(turn: Turn, args: str) -> None:
             "shared": shared,
             "in_group": turn.community is not None,
         },
-        private=turn.community is not None and (not shared or bool(name) or turn.unseen),
+        private=turn.community is not None and (not shared or bool(name)),
     )
 
 
@@ -108,6 +108,7 @@ async def show_together(turn: Turn, args: str) -> None:
     await turn.say(
         Template.TOGETHER,
         {"members": len(members), "total_days": total, "years": years, "months": months},
+        public=True,
     )
 
 

@@ -120,6 +120,7 @@ async def craving(turn: Turn, args: str) -> None:
     message = await turn.say(
         T.REPLY,
         context,
+        public=True,
         buttons=_reply_buttons(craving_id, for_peers=in_group),
         mentions=[Mention(p.platform_id, p.name) for p in pinged] if in_group else (),
     )

@@ -46,7 +46,7 @@ async def my_data(turn: Turn, args: str) -> None:
         attachment=Attachment(FILENAME, data),
     )
     assert turn.origin is not None
-    if not turn.origin.private:
+    if not turn.origin.private and not turn.unseen:
         await turn.say(Template.SENT_PRIVATELY)
 
 

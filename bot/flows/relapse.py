@@ -231,7 +231,7 @@ async def note_how(turn: Turn, payload: str) -> None:
 
 async def _save_note(turn: Turn, text: str) -> None:
     assert turn.origin is not None
-    if not turn.origin.private:
+    if not turn.origin.private and not turn.unseen:
         # The text was typed where others can read it: keep it nowhere and repeat it nowhere.
         await turn.say(T.RELAPSE_NOTE_INVALID, {"reason": "group", "limit": MAX_NOTE}, private=True)
         return
