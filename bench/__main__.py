@@ -22,7 +22,7 @@ def main(argv: list[str] | None = None) -> None:
     repeats = 3 if quick else 9
     cravings = 2_000 if quick else 5_000
     wave, one_by_one, deployed = (300, 100, 50) if quick else (2_000, 200, 100)
-    interactions, answered_singly, burst = (200, 100, 800) if quick else (400, 300, 2_000)
+    interactions, answered_singly, burst = (200, 100, 800) if quick else (300, 300, 2_000)
     print(
         f"Homegroup benchmarks{' (--quick)' if quick else ''}:"
         f" Python {platform.python_version()}, SQLite {sqlite3.sqlite_version},"

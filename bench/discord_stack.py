@@ -115,7 +115,9 @@ class Wave:
     """Acknowledged with a defer, and answered by a follow-up."""
     lost: int
     """Not acknowledged within the deadline: the member reads "The application did not
-    respond", and no answer can follow."""
+    respond", and no answer can follow on the interaction."""
+    by_dm: int = 0
+    """Of the ``lost``, how many members got their answer by DM instead, once the bot was idle."""
 
     @property
     def per_second(self) -> float:
@@ -357,6 +359,13 @@ async def _wave(fake: FakeDiscord, numbers: Sequence[int]) -> tuple[Wave, list[I
     return wave, refs
 
 
+def _by_dm(fake: FakeDiscord, refs: Sequence[InteractionRef]) -> int:
+    """How many members whose interaction was never acknowledged got a DM (each member asks
+    once, so a DM is that answer)."""
+    lost = [fake.interactions.by_token(ref.token) for ref in refs]
+    return sum(bool(fake.dms_to(int(p.person["id"]))) for p in lost if p.answered_at is None)
+
+
 async def _measure(
     fake: FakeDiscord,
     wave: Sequence[int],
@@ -368,6 +377,7 @@ async def _measure(
     ``burst`` sent at once (if any). Return the figures and every interaction sent."""
     timed, refs = await _wave(fake, wave)
     await idle()
+    timed = dataclasses.replace(timed, by_dm=_by_dm(fake, refs))
     latencies, singles = [], []
     for number in one_by_one:
         ref = await _days(fake, number)
@@ -383,6 +393,7 @@ async def _measure(
         burst_wave, burst_refs = await _wave(fake, burst)
         refs += burst_refs
         await idle()
+        burst_wave = dataclasses.replace(burst_wave, by_dm=_by_dm(fake, burst_refs))
     figures = Figures(
         wave=timed,
         latencies=latencies,
@@ -492,6 +503,9 @@ def _check_ours(fake: FakeDiscord, refs: Sequence[InteractionRef]) -> None:
     for ref in refs:
         pending = fake.interactions.by_token(ref.token)
         if pending.answered_at is None:
+            for dm in fake.dms_to(int(pending.person["id"])):
+                if "days" not in dm["content"]:
+                    raise RuntimeError("a DM instead of a lost answer was not the member's days")
             continue  # lost: counted in the figures
         answer = pending.original
         if answer is None or not answer["flags"] & dp.EPHEMERAL or "days" not in answer["content"]:
@@ -530,7 +544,10 @@ def _answers(wave: Wave) -> str:
     if wave.deferred:
         line += f"; {wave.deferred:,} deferred (answered by a follow-up)"
     if wave.lost:
-        line += f"; {wave.lost:,} NOT acknowledged within {ACK_DEADLINE:g} s"
+        line += (
+            f"; {wave.lost:,} NOT acknowledged within {ACK_DEADLINE:g} s"
+            f" ({wave.by_dm:,} of them answered by DM instead)"
+        )
     return line
 
 
