@@ -40,6 +40,15 @@ def circle(fake: FakeDiscord, *, people: tuple[dict[str, Any], ...] = PEOPLE, **
     )
 
 
+def custom_id(message: dict[str, Any], action: str) -> str:
+    """The ``custom_id`` of the message's button for ``action``."""
+    for row in message.get("components") or []:
+        for item in row.get("components") or []:
+            if str(item.get("custom_id", "")).startswith(f"hg|{action}|"):
+                return str(item["custom_id"])
+    raise AssertionError(f"no {action} button on {message.get('content')!r}")
+
+
 @dataclass
 class Stack:
     app: App

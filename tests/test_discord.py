@@ -6,7 +6,6 @@ import asyncio
 import json
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 from bot.clock import ManualClock
 from tests.discord_harness import (
@@ -21,11 +20,12 @@ from tests.discord_harness import (
     SAM,
     SAM_ID,
     circle,
+    custom_id,
     running,
 )
 from tests.fakes import discord_payloads as dp
 from tests.fakes.discord import FakeDiscord
-from tests.telegram_harness import eventually
+from tests.telegram_harness import eventually, rows
 
 
 async def test_clean_date_and_days_are_answered_where_only_the_member_sees_them(
@@ -40,15 +40,6 @@ async def test_clean_date_and_days_are_answered_where_only_the_member_sees_them(
     assert days["flags"] & dp.EPHEMERAL
     assert "332 days" in days["content"]
     assert fake_discord.messages_in(GENERAL) == []
-
-
-def custom_id(message: dict[str, Any], action: str) -> str:
-    """The ``custom_id`` of the message's button for ``action``."""
-    for row in message.get("components") or []:
-        for item in row.get("components") or []:
-            if str(item.get("custom_id", "")).startswith(f"hg|{action}|"):
-                return str(item["custom_id"])
-    raise AssertionError(f"no {action} button on {message.get('content')!r}")
 
 
 async def test_a_craving_pings_exactly_the_supporters_and_another_member_claims_it(
@@ -404,7 +395,7 @@ async def test_a_milestone_role_is_granted_or_its_admins_are_told_why_not(
     assert str(THIRTY) not in guild.members[KIM_ID]["roles"]
 
 
-async def test_a_member_whose_dms_are_closed_is_asked_neutrally_in_the_channel(
+async def test_a_member_whose_dms_are_closed_is_asked_neutrally_and_gets_it_once_open(
     fake_discord: FakeDiscord, database: Path, clock: ManualClock
 ) -> None:
     circle(fake_discord)
@@ -414,15 +405,23 @@ async def test_a_member_whose_dms_are_closed_is_asked_neutrally_in_the_channel(
         asked = await bot.answer(await bot.slash("craving", SAM, note="the old bar"))
         await fake_discord.press(custom_id(asked, "craving.claim"), ALEX, message=int(asked["id"]))
         line = await bot.said(GENERAL, "your direct messages are closed to me")
+
+        await eventually(
+            lambda: rows(bot.app.settings.database, "SELECT 1 FROM outbox WHERE attempts > 0")
+        )
+        fake_discord.dms_closed.discard(SAM_ID)  # Sam opens their DMs
+        clock.advance(timedelta(minutes=10))
+        bot.app.wake({"discord"})
+        await bot.dm(SAM_ID, "Alex is on the way to you")
         await bot.settle()
 
     assert line["content"].startswith(f"<@{SAM_ID}>")
-    assert "/cravings" in line["content"]
     assert "Alex" not in line["content"]
     assert "the old bar" not in line["content"]
     (ping,) = [p for p in fake_discord.pings if p.message_id == int(line["id"])]
     assert ping.users == {SAM_ID}
-    assert fake_discord.dms_to(SAM_ID) == []
+    asking = [m for m in fake_discord.messages_in(GENERAL) if "closed to me" in m["content"]]
+    assert len(asking) == 1
 
 
 async def test_time_zones_are_suggested_as_the_member_types(

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.clock import ManualClock
-from tests.discord_harness import GENERAL, GUILD, SAM, Stack, circle, running
+from tests.discord_harness import (
+    ALEX,
+    GENERAL,
+    GUILD,
+    KIM,
+    KIM_ID,
+    SAM,
+    Stack,
+    circle,
+    custom_id,
+    running,
+)
+from tests.fakes import discord_payloads as dp
 from tests.fakes.discord import FakeDiscord
 from tests.process import homegroup_run, terminate
 from tests.telegram_harness import eventually, rows
@@ -136,3 +151,72 @@ async def test_homegroup_run_serves_discord_and_stops_cleanly_on_sigterm(
         status = await terminate(process)
     assert status == 0, log.read_text()
     assert fake_discord.token not in log.read_text()
+
+
+async def test_where_the_bot_may_not_post_a_slow_public_answer_follows_up_instead(
+    fake_discord: FakeDiscord, database: Path, clock: ManualClock
+) -> None:
+    circle(fake_discord)
+    fake_discord.fail("POST", CHANNEL_MESSAGES, 403, {"message": "Missing Access", "code": 50001})
+    async with running(fake_discord, database, clock) as bot:
+        async with bot.app.store.transaction():  # the database is busy for 2 s
+            craving = await bot.slash("craving", SAM)
+            deferred = await fake_discord.callback_for(craving.id)
+            await asyncio.sleep(2.0)
+        answer = await bot.followup(craving, "Thank you for saying it, Sam")
+        placeholder = await bot.answer(craving)
+
+    assert deferred["type"] == 5
+    assert not answer["flags"] & dp.EPHEMERAL
+    assert answer in fake_discord.messages_in(GENERAL)
+    assert placeholder["content"] == "Posted for the channel below."
+
+
+async def test_a_private_answer_whose_interaction_expired_arrives_by_dm(
+    fake_discord: FakeDiscord, database: Path, clock: ManualClock
+) -> None:
+    circle(fake_discord)
+    async with running(fake_discord, database, clock) as bot:
+        await bot.answer(await bot.slash("supporter", ALEX, pings="on"))
+        asked = await bot.answer(await bot.slash("craving", SAM))
+        await fake_discord.press(custom_id(asked, "craving.claim"), ALEX, message=int(asked["id"]))
+        expired = {"message": "Invalid Webhook Token", "code": 50027}
+        fake_discord.fail("POST", "/webhooks/{app}/{token}", 401, expired)
+        await fake_discord.press(custom_id(asked, "craving.claim"), KIM, message=int(asked["id"]))
+        covered = await bot.dm(KIM_ID, "Alex has got this one")
+
+    assert "Alex has got this one" in covered["content"]
+
+
+async def test_a_failing_command_gets_a_kind_word_instead_of_silence(
+    fake_discord: FakeDiscord, database: Path, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    circle(fake_discord)
+    async with running(fake_discord, database, clock) as bot:
+
+        async def broken(inbound: object) -> bool:
+            raise RuntimeError("the disk is full")
+
+        monkeypatch.setattr(bot.app.core, "handle", broken)
+        ref = await bot.slash("days", SAM)
+        sorry = await fake_discord.callback_for(ref.id)
+
+    assert sorry["data"]["flags"] & dp.EPHEMERAL
+    assert "try again" in sorry["data"]["content"]
+
+
+async def test_refused_commands_leave_the_bot_running_and_old_servers_are_emptied(
+    fake_discord: FakeDiscord, database: Path, clock: ManualClock
+) -> None:
+    circle(fake_discord)
+    async with running(fake_discord, database, clock, discord_guild_ids=(GUILD,)):
+        pass
+    fake_discord.fail("PUT", "/applications/{app}/commands", 403, times=1)
+    async with running(fake_discord, database, clock) as bot:  # refused: runs on
+        assert (await bot.answer(await bot.slash("help", SAM))) is not None
+    async with running(fake_discord, database, clock):  # now globally, and no longer there
+        pass
+
+    in_guild = fake_discord.of("PUT", "/applications/{app}/guilds/{guild}/commands")
+    assert [len(call.json) for call in in_guild] == [23, 0]
+    assert len(fake_discord.of("PUT", "/applications/{app}/commands")) == 2

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from typing import Any
 
@@ -42,8 +43,12 @@ log = logging.getLogger(__name__)
 
 ACK_WITHIN = 1.5
 """Seconds to wait for the core's first reply before deferring (Discord allows 3)."""
-COMMANDS_HASH = "discord.commands"
-"""The meta key of the last synced command set's fingerprint."""
+DEFER_BY = 2.0
+"""Defer at the latest this long after Discord created the interaction, however late it came."""
+PATIENCE = 60.0
+"""Seconds a deferred "thinking…" may wait for its answer before the member hears sorry."""
+COMMANDS_SYNC = "discord.commands"
+"""The meta key of the last sync: the command set's fingerprint and where it went."""
 MAX_SUGGESTIONS = 25
 
 
@@ -106,6 +111,8 @@ class DiscordAdapter:
         self.client = HomegroupClient(self, intents=intents(settings), **client_options)
         self._renderer = app.renderer(DiscordDialect())
         self._tasks: list[asyncio.Task[Any]] = []
+        self._guards: set[asyncio.Task[Any]] = set()
+        """One per slash command while it may still need deferring or a sorry."""
         self.setups = 0
         """How often ``setup`` ran: once per login, however often the gateway reconnects."""
 
@@ -124,9 +131,9 @@ class DiscordAdapter:
         self._tasks.append(asyncio.create_task(worker.run(), name="discord outbox"))
 
     async def stop(self) -> None:
-        for task in self._tasks:
+        for task in [*self._tasks, *self._guards]:
             task.cancel()
-        for task in self._tasks:
+        for task in [*self._tasks, *self._guards]:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         self._tasks.clear()
@@ -137,25 +144,38 @@ class DiscordAdapter:
     # -- slash commands -----------------------------------------------------------------------
 
     async def _sync_commands(self) -> None:
-        """Send the command set to Discord only when it differs from the last one sent."""
+        """Send the command set to Discord only when it (or where it goes) changed.
+
+        Commands go to the servers in ``DISCORD_GUILD_IDS``, else globally; places that had
+        them from an earlier sync and are no longer listed are emptied, so no server shows a
+        command twice. A refusal is logged and the bot carries on with what Discord has.
+        """
         application_id = self.client.application_id
         assert application_id is not None
         payload = definitions(descriptions(self._renderer.render(T.COMMANDS, {})))
-        guilds = self._settings.discord_guild_ids
-        wanted = fingerprint(payload, guilds)
+        places: list[int | None] = list(self._settings.discord_guild_ids) or [None]
+        wanted = fingerprint(payload, application_id, places)
         async with self._app.store.transaction() as tx:
-            synced = await tx.get_meta(COMMANDS_HASH)
-        if synced == wanted:
+            synced = _read_sync(await tx.get_meta(COMMANDS_SYNC))
+        if synced is not None and synced[0] == wanted:
             log.info("slash commands unchanged; not syncing")
             return
         http = self.client.http
-        if guilds:
-            for guild in guilds:
-                await http.bulk_upsert_guild_commands(application_id, guild, payload)
-        else:
-            await http.bulk_upsert_global_commands(application_id, payload)
+        try:
+            for place in places:
+                await _put_commands(http, application_id, place, payload)
+            for old in synced[1] if synced is not None else []:
+                if old not in places:
+                    await _put_commands(http, application_id, old, [])
+        except discord.HTTPException as error:
+            log.error(
+                "Discord refused the slash commands (%s %s); the bot runs with what it has",
+                error.status,
+                error.code,
+            )
+            return
         async with self._app.store.transaction() as tx:
-            await tx.set_meta(COMMANDS_HASH, wanted)
+            await tx.set_meta(COMMANDS_SYNC, json.dumps({"hash": wanted, "places": places}))
         log.info("slash commands synced (%d)", len(payload))
 
     # -- interactions -------------------------------------------------------------------------
@@ -178,16 +198,23 @@ class DiscordAdapter:
         if inbound is None:
             return
         live = self.live.add(interaction)
-        guard = asyncio.create_task(self._defer_if_slow(live), name="discord ack guard")
+        self._watch(live)
         try:
             await self._app.core.handle(inbound)
-        finally:
-            if guard.done():
-                guard.result()
+        except Exception:
+            log.exception("a slash command failed")
+            await self._sorry(live)
 
-    async def _defer_if_slow(self, live: Live) -> None:
-        """Acknowledge in time even when the core (or the outbox ahead of it) is slow."""
-        await asyncio.sleep(ACK_WITHIN)
+    def _watch(self, live: Live) -> None:
+        task = asyncio.create_task(self._acknowledge_in_time(live), name="discord ack guard")
+        self._guards.add(task)
+        task.add_done_callback(self._guards.discard)
+
+    async def _acknowledge_in_time(self, live: Live) -> None:
+        """Defer if no reply came in time, counting from when Discord created the
+        interaction; later, say sorry rather than leave a "thinking…" that never ends."""
+        age = (discord.utils.utcnow() - live.interaction.created_at).total_seconds()
+        await asyncio.sleep(min(ACK_WITHIN, max(0.0, DEFER_BY - age)))
         async with live.lock:
             response = live.interaction.response
             if response.is_done():
@@ -197,6 +224,23 @@ class DiscordAdapter:
                 live.thinking = True
             except discord.HTTPException:
                 log.warning("could not defer a slow interaction")
+                return
+        await asyncio.sleep(PATIENCE)
+        if live.thinking:
+            await self._sorry(live)
+
+    async def _sorry(self, live: Live) -> None:
+        """Tell the member, unseen, that their answer did not come; never leave them waiting."""
+        text = self._renderer.render(T.SORRY, {})
+        async with live.lock:
+            try:
+                if not live.interaction.response.is_done():
+                    await live.interaction.response.send_message(text, ephemeral=True)
+                elif live.thinking:
+                    await live.interaction.edit_original_response(content=text)
+                    live.thinking = False
+            except discord.HTTPException:
+                log.info("could not tell a member their answer did not come")
 
     async def on_button(
         self, interaction: discord.Interaction[Any], action: str, payload: str
@@ -252,3 +296,27 @@ def _custom_ids(interaction: discord.Interaction[Any]) -> set[str]:
             if custom:
                 found.add(str(custom))
     return found
+
+
+async def _put_commands(
+    http: discord.http.HTTPClient,
+    application_id: int,
+    place: int | None,
+    payload: list[dict[str, Any]],
+) -> None:
+    if place is None:
+        await http.bulk_upsert_global_commands(application_id, payload)
+    else:
+        await http.bulk_upsert_guild_commands(application_id, place, payload)
+
+
+def _read_sync(stored: str | None) -> tuple[str, list[int | None]] | None:
+    """The last sync's fingerprint and places; None when there was none (or it is unreadable)."""
+    if stored is None:
+        return None
+    try:
+        data = json.loads(stored)
+        places = [None if p is None else int(p) for p in data["places"]]
+        return str(data["hash"]), places
+    except (ValueError, KeyError, TypeError):
+        return None

@@ -149,9 +149,15 @@ def _description(described: Mapping[str, str], key: str) -> str:
         raise KeyError(f"discord_commands.j2 has no description for {key!r}") from None
 
 
-def fingerprint(payload: Sequence[Mapping[str, Any]], guilds: Iterable[int]) -> str:
-    """A hash of what a sync would send and where: start-up syncs only when it changes."""
-    text = json.dumps({"commands": payload, "guilds": sorted(guilds)}, sort_keys=True)
+def fingerprint(
+    payload: Sequence[Mapping[str, Any]], application_id: int, places: Iterable[int | None]
+) -> str:
+    """A hash of what a sync would send, for which bot and where: start-up syncs only when it
+    changes (a new bot on the same database syncs too)."""
+    where = sorted(-1 if place is None else place for place in places)
+    text = json.dumps(
+        {"commands": payload, "application": application_id, "places": where}, sort_keys=True
+    )
     return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -17,6 +17,8 @@ import discord
 
 TOKEN_LIFETIME = 15 * 60.0
 """Seconds an interaction token can be used for follow-ups and edits."""
+USABLE_FOR = TOKEN_LIFETIME - 60.0
+"""Seconds this process still answers on an interaction: a minute short of its expiry."""
 
 
 @dataclass
@@ -25,32 +27,43 @@ class Live:
     received: float
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     thinking: bool = False
-    """Deferred with a "thinking…" message that the next private reply will replace."""
+    """Deferred with a "thinking…" message that no reply has replaced yet."""
 
     @property
     def in_guild(self) -> bool:
         return self.interaction.guild_id is not None
 
+    def belongs_to(self, person: str | None) -> bool:
+        """Whether a private row for ``person`` may be shown on this interaction."""
+        return person is not None and str(self.interaction.user.id) == person
+
 
 class LiveInteractions:
-    """Interactions by token, forgotten once their token has expired."""
+    """Interactions by token, forgotten once their token has (nearly) expired."""
 
     def __init__(self) -> None:
         self._by_token: dict[str, Live] = {}
+        """In the order they came, so the oldest are always first."""
 
     def add(self, interaction: discord.Interaction[Any]) -> Live:
         now = asyncio.get_running_loop().time()
-        self._forget_older_than(now - TOKEN_LIFETIME)
+        self._forget_older_than(now - USABLE_FOR)
         live = Live(interaction, now)
         self._by_token[interaction.token] = live
         return live
 
     def get(self, token: str) -> Live | None:
-        return self._by_token.get(token)
+        live = self._by_token.get(token)
+        if live is None or asyncio.get_running_loop().time() - live.received > USABLE_FOR:
+            return None
+        return live
 
     def __len__(self) -> int:
         return len(self._by_token)
 
     def _forget_older_than(self, moment: float) -> None:
-        for token in [t for t, live in self._by_token.items() if live.received < moment]:
+        while self._by_token:
+            token, oldest = next(iter(self._by_token.items()))
+            if oldest.received >= moment:
+                return
             del self._by_token[token]

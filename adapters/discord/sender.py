@@ -40,8 +40,12 @@ from bot.storage import OutboxMessage
 log = logging.getLogger(__name__)
 
 DMS_CLOSED = 50007
-UNKNOWN_WEBHOOK = 10015
-PROMPT_EVERY = timedelta(minutes=10)
+DEAD_TOKEN_CODES = frozenset({10015, 10062, 50027})
+"""Unknown webhook, unknown interaction, invalid webhook token: the interaction is gone."""
+UNAUTHORIZED_WAIT = 60.0
+DMS_CLOSED_WAIT = 10 * 60.0
+"""Seconds before a DM to closed DMs is tried again (the member was asked to open them)."""
+PROMPT_EVERY = timedelta(hours=1)
 """How often one member may be asked in a channel to open their DMs."""
 
 
@@ -50,6 +54,8 @@ class T(StrEnum):
 
     DMS_CLOSED = "discord_dms_closed"
     COMMANDS = "discord_commands"
+    POSTED = "discord_posted"
+    SORRY = "discord_sorry"
 
 
 class DiscordSender:
@@ -85,6 +91,8 @@ class DiscordSender:
         except discord.HTTPException as error:
             if error.status == 429:  # discord.py gave up waiting; Discord will take it later
                 raise RetryLater(backoff(message.attempts), "429") from error
+            if error.status == 401:  # the bot's token was reset: keep the row for the new one
+                raise RetryLater(UNAUTHORIZED_WAIT, "401") from error
             raise Undeliverable(f"refused ({error.status}, {error.code})") from error
         except (aiohttp.ClientError, TimeoutError) as error:
             raise RetryLater(backoff(message.attempts), "network") from error
@@ -101,12 +109,13 @@ class DiscordSender:
             return await self._edit(message, parts[0])
         if target.interaction is not None:
             live = self._live.get(target.interaction)
-            if live is not None:
-                return await self._on_live(live, message, parts)
-            if target.private:
+            answered = None
+            if live is not None and (not target.private or live.belongs_to(target.person)):
+                answered = await self._on_live(live, message, parts)
+            elif live is None and target.private:
                 answered = await self._follow_up_later(target.interaction, message, parts)
-                if answered is not None:
-                    return answered
+            if answered is not None:
+                return answered
         if target.private:
             return await self._dm(message, parts)
         if target.chat is None:
@@ -155,13 +164,14 @@ class DiscordSender:
         parts: list[str],
         send: Callable[..., Any],
     ) -> str:
-        """Send each part not yet sent with ``send(content, **extras)``; return the last's ref."""
+        """Send each part not yet sent with ``send(content, number, **extras)``; return the
+        last one's ref. A part is counted as sent as soon as Discord took it."""
         done = self._parts_sent.get(message.id, 0)
         ref = ""
         for number, part in enumerate(parts, start=1):
             if number <= done:
                 continue
-            ref = await send(part, **self._extras(message, number == len(parts)))
+            ref = await send(part, number, **self._extras(message, number == len(parts)))
             self._parts_sent[message.id] = number
         self._parts_sent.pop(message.id, None)
         return ref
@@ -169,32 +179,30 @@ class DiscordSender:
     async def _to_channel(self, channel_id: int, message: OutboxMessage, parts: list[str]) -> str:
         channel = self._client.get_partial_messageable(channel_id)
 
-        async def send(content: str, **extras: Any) -> str:
-            sent = await channel.send(content, **extras)
+        async def send(content: str, number: int, **extras: Any) -> str:
+            # With a nonce Discord keeps one message if a lost answer makes us send it again.
+            nonce = f"h{message.id}.{number}"[:25]
+            sent = await channel.send(content, nonce=nonce, **extras)
             return message_ref(channel_id, sent.id)
 
         return await self._parts(message, parts, send)
 
-    async def _on_live(self, live: Live, message: OutboxMessage, parts: list[str]) -> str:
+    async def _on_live(self, live: Live, message: OutboxMessage, parts: list[str]) -> str | None:
+        """Answer on an interaction this process holds; None if Discord no longer takes it."""
         interaction = live.interaction
         channel_id = interaction.channel_id or 0
         ephemeral = message.target.private and live.in_guild
         async with live.lock:
             if live.thinking and not message.target.private:
                 # A follow-up now would replace the invisible "thinking…" and stay invisible.
-                ref = await self._to_channel(channel_id, message, parts)
-                live.thinking = False
-                try:
-                    await interaction.delete_original_response()
-                except discord.HTTPException:
-                    log.info("could not remove a deferred interaction's placeholder")
-                return ref
+                return await self._public_after_defer(live, channel_id, message, parts)
 
-            async def send(content: str, **extras: Any) -> str:
+            async def send(content: str, number: int, **extras: Any) -> str:
                 if not interaction.response.is_done():
                     answered = await interaction.response.send_message(
                         content, ephemeral=ephemeral, **extras
                     )
+                    self._parts_sent[message.id] = number  # shown: never send it again
                     message_id = answered.message_id
                     if message_id is None:
                         message_id = (await interaction.original_response()).id
@@ -205,7 +213,42 @@ class DiscordSender:
                 live.thinking = False
                 return message_ref(channel_id, sent.id)
 
+            try:
+                return await self._parts(message, parts, send)
+            except discord.HTTPException as error:
+                if not _token_dead(error):
+                    raise
+                log.info("an interaction's token no longer works; answering another way")
+                self._parts_sent.pop(message.id, None)
+                return None
+
+    async def _public_after_defer(
+        self, live: Live, channel_id: int, message: OutboxMessage, parts: list[str]
+    ) -> str:
+        """Post a public answer in the channel and clear the "thinking…"; where the bot may
+        not post, follow up instead, after turning the placeholder into a neutral line."""
+        interaction = live.interaction
+        try:
+            ref = await self._to_channel(channel_id, message, parts)
+        except discord.Forbidden:
+            log.info("cannot post in the channel; answering with a follow-up")
+            self._parts_sent.pop(message.id, None)
+            await interaction.edit_original_response(
+                content=self._renderer.render(T.POSTED, {}, locale=message.locale)
+            )
+            live.thinking = False
+
+            async def send(content: str, number: int, **extras: Any) -> str:
+                sent = await interaction.followup.send(content, wait=True, **extras)
+                return message_ref(channel_id, sent.id)
+
             return await self._parts(message, parts, send)
+        live.thinking = False
+        try:
+            await interaction.delete_original_response()
+        except discord.HTTPException:
+            log.info("could not remove a deferred interaction's placeholder")
+        return ref
 
     async def _follow_up_later(
         self, token: str, message: OutboxMessage, parts: list[str]
@@ -213,19 +256,18 @@ class DiscordSender:
         """A private row for an interaction from before a restart; None if its token is dead."""
         webhook = self._webhook(token)
 
-        async def send(content: str, **extras: Any) -> str:
+        async def send(content: str, number: int, **extras: Any) -> str:
             sent = await webhook.send(content, ephemeral=True, wait=True, **extras)
             return message_ref(sent.channel.id, sent.id)
 
         try:
             return await self._parts(message, parts, send)
-        except (discord.NotFound, discord.Forbidden):
-            log.info("an interaction from before a restart has expired; sending by DM")
-            return None
         except discord.HTTPException as error:
-            if error.status == 401 or error.code == UNKNOWN_WEBHOOK:
-                return None
-            raise
+            if not _token_dead(error):
+                raise
+            log.info("an interaction from before a restart has expired; sending by DM")
+            self._parts_sent.pop(message.id, None)
+            return None
 
     def _webhook(self, token: str) -> discord.Webhook:
         """The follow-up webhook of an interaction known only by its token."""
@@ -248,7 +290,8 @@ class DiscordSender:
             if refused.code != DMS_CLOSED:
                 raise
             await self._ask_to_open_dms(message)
-            raise Undeliverable("DMs closed") from None
+            self._parts_sent.pop(message.id, None)
+            raise RetryLater(DMS_CLOSED_WAIT, "DMs closed") from None
 
     async def _dm_channel(self, user_id: int) -> int:
         found = self._dm_channels.get(user_id)
@@ -268,11 +311,10 @@ class DiscordSender:
         if last is not None and now - last < PROMPT_EVERY:
             return
         self._prompted[person] = now
-        who = message.context.get("who") or {"id": person, "name": ""}
-        about = message.template
+        who = {"id": person, "name": ""}
         text = self._renderer.render(
             T.DMS_CLOSED,
-            {"who": who, "about": about},
+            {"who": who},
             locale=message.locale,
             mentions=(_mention_of(who),),
         )
@@ -331,3 +373,8 @@ class DiscordSender:
 
 def _mention_of(who: Any) -> Mention:
     return Mention(str(who.get("id", "")), str(who.get("name", "")))
+
+
+def _token_dead(error: discord.HTTPException) -> bool:
+    """Whether Discord refused because the interaction's token is expired or unknown."""
+    return error.status == 401 or error.code in DEAD_TOKEN_CODES

@@ -6,18 +6,9 @@ from typing import Any
 
 from adapters.discord.sender import T
 
-WHO = {"id": "400000000000000001", "name": "Sam"}
-
 SAMPLES: dict[str, list[dict[str, Any]]] = {
-    T.DMS_CLOSED: [
-        {"who": WHO, "about": about}
-        for about in (
-            "craving_followup",
-            "call_coming",
-            "relapse_supporter",
-            "meeting_reminder",
-            "x",
-        )
-    ],
+    T.DMS_CLOSED: [{"who": {"id": "400000000000000001", "name": ""}}],
     T.COMMANDS: [{}],
+    T.POSTED: [{}],
+    T.SORRY: [{}],
 }
