@@ -466,3 +466,22 @@ async def test_commands_go_to_the_listed_servers_when_set_for_trying_changes(
     assert fake_discord.of("PUT", "/applications/{app}/commands") == []
     assert len(fake_discord.of("PUT", "/applications/{app}/guilds/{guild}/commands")) == 1
     assert "/craving" in answer["content"]
+
+
+async def test_a_note_on_a_restart_given_in_the_server_is_kept_for_the_member_alone(
+    fake_discord: FakeDiscord, database: Path, clock: ManualClock
+) -> None:
+    circle(fake_discord)
+    async with running(fake_discord, database, clock) as bot:
+        await bot.answer(await bot.slash("cleandate", SAM, date="2026-01-01"))
+        confirm = await bot.answer(await bot.slash("relapse", SAM))
+        yes = await fake_discord.press(
+            custom_id(confirm, "relapse.yes"), SAM, message=int(confirm["id"])
+        )
+        await bot.followup(yes, "coming back takes courage")
+        saved = await bot.answer(await bot.slash("relapse", SAM, note="after the wedding"))
+        history = await bot.answer(await bot.slash("history", SAM))
+
+    assert saved["flags"] & dp.EPHEMERAL
+    assert "after the wedding" in history["content"]
+    assert all("wedding" not in m["content"] for m in fake_discord.messages_in(GENERAL))

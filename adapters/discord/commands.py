@@ -66,7 +66,11 @@ COMMANDS: Final = (
     Command("together", dm=False),
     Command("timezone", (Option("zone", autocomplete=True, max_length=64),)),
     Command("share", (Option("sharing", required=True, choices=ON_OFF),), dm=False),
-    Command("relapse", (Option("date", max_length=80),)),
+    Command(
+        "relapse",
+        (Option("date", max_length=80), Option("note", prefix="note", max_length=500)),
+        one_of=True,
+    ),
     Command("history"),
     Command("resources"),
     Command("meetings", (Option("reminders", choices=ON_OFF, prefix="remind"),)),
