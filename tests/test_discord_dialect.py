@@ -116,6 +116,10 @@ def test_bold_and_italic_wrap_markup_and_leave_its_outer_spaces_out() -> None:
     assert DC.italic("x") == "*x*"
     assert DC.italic(DC.bold("x")) == f"*{ZWSP}**x**{ZWSP}*"  # never a run of four asterisks
     assert DC.bold("a \\*") == "**a \\***"  # an escaped asterisk is text
+    # Discord cannot nest a span in one of its kind (*a *b* c* shows the outer asterisks):
+    assert DC.italic("a " + DC.italic("b") + " c") == "*a b c*"
+    assert DC.bold(DC.italic(DC.bold("x")) + " y") == f"**{ZWSP}*{ZWSP}x{ZWSP}* y**"
+    assert DC.italic(DC.escape("*a*") + " " + DC.italic("b")) == "*\\*a\\* b*"  # typed, kept
     assert DC.bold(" padded ") == " **padded** "
     assert DC.italic("   ") == "   "
     assert (DC.name, DC.max_length) == ("discord", 2000)
@@ -192,6 +196,15 @@ def test_spans_close_and_reopen_at_a_split() -> None:
         "[one two](https://a.org/x)",
         "[three](https://a.org/x) four",
     ]
+
+
+def test_a_span_inside_one_of_its_kind_splits_as_one_span() -> None:
+    inner = DC.italic(DC.escape("aaaaaaaaaaaaaaaa***here") + " ")
+    nested = DC.italic(inner + " " + DC.escape("a") + " ")
+    assert nested == "*aaaaaaaaaaaaaaaa\\*\\*\\*here  a* "
+    assert split_markdown(nested, 20) == ["*aaaaaaaaaaaaaaaa\\**", "*\\*\\*here  a*"]
+    assert split_markdown(nested, 31) == ["*aaaaaaaaaaaaaaaa\\*\\*\\*here  a*"]
+    assert split_markdown(DC.bold("x " + DC.bold("y z")), 8) == ["**x y**", "**z**"]
 
 
 def test_never_cuts_a_mention_an_escape_or_an_address() -> None:

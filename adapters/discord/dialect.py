@@ -101,7 +101,12 @@ def _wrap(delimiter: str, markup: str) -> str:
 
     When the markup itself starts or ends with an emphasis, a zero-width space keeps the
     asterisks apart: Discord would pair ``****x****`` otherwise than it was written.
+    A span of the same kind inside is unwrapped first, at any depth: Discord cannot nest one in
+    another. Its italic ends at the first lone ``*`` and its bold at the first ``**``, zero-width
+    space or not, so ``*a *b* c*`` shows its outer asterisks; and inside a bold a bold shows no
+    bolder, inside an italic an italic no more slanted.
     """
+    markup = _unnested(delimiter, markup)
     core = markup.strip()
     if not core:
         return markup
@@ -113,6 +118,14 @@ def _wrap(delimiter: str, markup: str) -> str:
     if trailing is not None and len(trailing.group(1)) % 2 == 0:  # not an escaped "\*"
         inner += ZWSP
     return f"{markup[:start]}{delimiter}{inner}{delimiter}{markup[start + len(core) :]}"
+
+
+def _unnested(delimiter: str, markup: str) -> str:
+    """``markup`` without the delimiters of its bold (``**``) or italic (``*``) spans."""
+    if delimiter not in markup:
+        return markup
+    tokens = _tokenize(markup, 2 * _units(markup) + 2)  # every address kept whole
+    return "".join(t.text for t in tokens if delimiter not in (t.opens, t.closes))
 
 
 def _linkable(url: str) -> bool:
