@@ -45,6 +45,8 @@ ACK_WITHIN = 1.5
 """Seconds to wait for the core's first reply before deferring (Discord allows 3)."""
 DEFER_BY = 2.0
 """Defer at the latest this long after Discord created the interaction, however late it came."""
+BUSY = 100
+"""Slash commands being handled at once past which a new one is deferred at receipt."""
 PATIENCE = 60.0
 """Seconds a deferred "thinking…" may wait for its answer before the member hears sorry."""
 COMMANDS_SYNC = "discord.commands"
@@ -111,6 +113,7 @@ class DiscordAdapter:
         self.client = HomegroupClient(self, intents=intents(settings), **client_options)
         self._renderer = app.renderer(DiscordDialect())
         self._tasks: list[asyncio.Task[Any]] = []
+        self._handling = 0
         self._guards: set[asyncio.Task[Any]] = set()
         """One per slash command while it may still need deferring or a sorry."""
         self.setups = 0
@@ -198,12 +201,19 @@ class DiscordAdapter:
         if inbound is None:
             return
         live = self.live.add(interaction)
+        if self._handling >= BUSY:
+            # Answers queue behind this many commands: they will not come in time, and a
+            # defer sent now still arrives before Discord's 3 s are up.
+            await self._defer(live)
         self._watch(live)
+        self._handling += 1
         try:
             await self._app.core.handle(inbound)
         except Exception:
             log.exception("a slash command failed")
             await self._sorry(live)
+        finally:
+            self._handling -= 1
 
     def _watch(self, live: Live) -> None:
         task = asyncio.create_task(self._acknowledge_in_time(live), name="discord ack guard")
@@ -215,19 +225,25 @@ class DiscordAdapter:
         interaction; later, say sorry rather than leave a "thinking…" that never ends."""
         age = (discord.utils.utcnow() - live.interaction.created_at).total_seconds()
         await asyncio.sleep(min(ACK_WITHIN, max(0.0, DEFER_BY - age)))
-        async with live.lock:
-            response = live.interaction.response
-            if response.is_done():
-                return
-            try:
-                await response.defer(ephemeral=live.in_guild, thinking=True)
-                live.thinking = True
-            except discord.HTTPException:
-                log.warning("could not defer a slow interaction")
-                return
+        if not await self._defer(live) and not live.thinking:
+            return
         await asyncio.sleep(PATIENCE)
         if live.thinking:
             await self._sorry(live)
+
+    async def _defer(self, live: Live) -> bool:
+        """Acknowledge with an unseen "thinking…" unless answered already; True if deferred."""
+        async with live.lock:
+            response = live.interaction.response
+            if response.is_done():
+                return False
+            try:
+                await response.defer(ephemeral=live.in_guild, thinking=True)
+            except discord.HTTPException:
+                log.warning("could not defer a slow interaction")
+                return False
+            live.thinking = True
+            return True
 
     async def _sorry(self, live: Live) -> None:
         """Tell the member, unseen, that their answer did not come; never leave them waiting."""
