@@ -29,8 +29,7 @@ reply), so each ``/days`` is answered with the member's days.
   (the fake then refuses the callback, as Discord does, and the member reads "The
   application did not respond").
 
-The fake shares the process and event loop, so its own work counts in both bots' times; it
-listens with a deeper backlog than aiohttp's default (see ``DeepFake``).
+The fake shares the process and event loop, so its own work counts in both bots' times.
 """
 
 from __future__ import annotations
@@ -43,7 +42,6 @@ from tests.fakes.discord_fixtures import client_options, running
 import asyncio
 import contextlib
 import dataclasses
-import functools
 import logging
 import sqlite3
 import tempfile
@@ -55,13 +53,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
-from unittest import mock
 
 import discord
 import discord.gateway
 import discord.http
 import yarl
-from aiohttp import web
 from discord import app_commands
 
 from adapters.discord.adapter import DiscordAdapter
@@ -87,9 +83,6 @@ CHANNEL_BASE = 610_000_000_000_000_000
 FIRST_USER = 700_000_000_000_000_000
 WAIT = 120.0
 """Longest any wait here may take before the benchmark gives up with an error."""
-BACKLOG = 4096
-"""The fake's listen backlog here (aiohttp's default is 128); the kernel caps it at
-``net.core.somaxconn``."""
 ACK_DEADLINE = 3.0
 """Discord's: the fake refuses a callback later than this after INTERACTION_CREATE."""
 GRACE = 0.05
@@ -242,22 +235,6 @@ def _world(fake: FakeDiscord) -> None:
             f"Server {server}",
             channels=[dp.text_channel(_channel_id(server), "general")],
         )
-
-
-class DeepFake(FakeDiscord):
-    """The fake Discord, listening with a backlog deep enough for a wave's connections.
-
-    discord.py's connector has no limit, so it opens a connection for every request in flight
-    at once, as it would to Discord. With aiohttp's default backlog of 128, the rest overflow
-    the listen queue and the kernel drops their SYNs, which the client retries 1 s later: a
-    wave of 300 took over a second longer for the bare bot, for a reason Discord's edge
-    does not have.
-    """
-
-    async def start(self) -> tuple[str, str]:
-        deep = functools.partial(web.SockSite, backlog=BACKLOG)
-        with mock.patch.object(web, "SockSite", deep):
-            return await super().start()
 
 
 LOGGERS = ("adapters", "bot", "discord.app_commands")
@@ -596,7 +573,7 @@ async def run(wave: int, one_by_one: int, burst: int = 0) -> None:
     with tempfile.TemporaryDirectory(prefix="homegroup-bench-") as folder:
         path = Path(folder) / "ours.db"
         rows, seconds = await _prepare(path, range(total))
-        async with DeepFake(ack_deadline=ACK_DEADLINE) as fake:
+        async with FakeDiscord(ack_deadline=ACK_DEADLINE) as fake:
             _world(fake)
             with _pointed_at(fake):
                 bare = await _bare(fake, waves, singles, bursts)

@@ -44,6 +44,8 @@ DEFAULT_TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GfakeA.fake-token-for-tests-only-00000
 """Shaped like a bot token (three dot-separated parts); accepted only by the fake."""
 
 API_PREFIX = "/api/v10"
+BACKLOG = 4096
+"""The listen backlog (the kernel caps it at ``net.core.somaxconn``)."""
 
 __all__ = ["ApiError", "Call", "Connection", "FakeDiscord", "InteractionRef", "Upload"]
 
@@ -120,7 +122,9 @@ class FakeDiscord:
         await self._runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.bind(("127.0.0.1", 0))
-        await web.SockSite(self._runner, sock).start()
+        # discord.py opens a connection per request in flight, as it would to Discord; aiohttp's
+        # default backlog of 128 would make the kernel drop the rest of a burst for a second.
+        await web.SockSite(self._runner, sock, backlog=BACKLOG).start()
         self._root = f"http://127.0.0.1:{sock.getsockname()[1]}"
         self.gateway.resume_url = self.gateway_url.replace("/gateway", "/gateway/resume")
         return self.api_url, self.gateway_url
