@@ -36,13 +36,15 @@ class App:
     def renderer(self, dialect: Dialect) -> Renderer:
         return Renderer(dialect, self.settings.templates)
 
-    def wake(self, platforms: set[str]) -> None:
-        """Tell the senders of these platforms (and the timer loop) that new rows exist."""
+    def wake(self, platforms: set[str], timers: bool = False) -> None:
+        """Tell the senders of these platforms, and the timer loop if ``timers``, that new
+        rows exist (waking the timer loop for every message cost each /days two reads)."""
         for platform in platforms:
             worker = self.workers.get(platform)
             if worker is not None:
                 worker.wake.set()
-        self.timers.wake.set()
+        if timers:
+            self.timers.wake.set()
 
     async def close(self) -> None:
         await self.store.close()

@@ -51,8 +51,9 @@ class Core:
         self._clock = clock
         self._flows = flows or all_flows()
         self._danger_words = danger_words or functools.cache(lambda locale: DangerWords(()))
-        self.on_outbox: Callable[[set[str]], None] | None = None
-        """Called after a commit with the platforms that got new outbox rows."""
+        self.on_outbox: Callable[[set[str], bool], None] | None = None
+        """Called after a commit with the platforms that got new outbox rows, and whether
+        timers were added."""
 
     @property
     def commands(self) -> frozenset[str]:
@@ -89,8 +90,8 @@ class Core:
                         await self._command(turn, inbound)
                     else:
                         await self._button(turn, inbound)
-        if turn.platforms and self.on_outbox is not None:
-            self.on_outbox(turn.platforms)
+        if (turn.platforms or tx.scheduled) and self.on_outbox is not None:
+            self.on_outbox(turn.platforms, tx.scheduled)
         return True
 
     async def _open_turn(self, tx: Transaction, origin: Origin, now: datetime) -> Turn:

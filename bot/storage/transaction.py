@@ -70,6 +70,9 @@ def _community(row: Row, prefix: str = "") -> Community:
 class CoreQueries(Queries):
     """Dedupe keys, people, communities, clean time, announcements, outbox, timers."""
 
+    scheduled = False
+    """Whether this transaction added or moved a timer (the timer loop then looks again)."""
+
     # -- inbound dedupe -------------------------------------------------------------------------
 
     async def claim_inbound(self, key: str, now: datetime) -> bool:
@@ -446,6 +449,7 @@ class CoreQueries(Queries):
         about: str | None = None,
     ) -> None:
         """Add a timer; a keyed timer exists once and keeps the earlier of two due times."""
+        self.scheduled = True
         await self._db.execute(
             "INSERT INTO timers (kind, key, due_at, payload, person) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT (key) DO UPDATE SET due_at = excluded.due_at"
