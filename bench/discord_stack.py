@@ -50,7 +50,6 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -62,17 +61,12 @@ from discord import app_commands
 
 from adapters.discord.adapter import DiscordAdapter
 from adapters.discord.translate import PLATFORM
-from bench.support import NOW, TODAY, bulk_loading, ms, quantile, stamp
-from bench.telegram_stack import CLEAN_DAYS, DEFAULTS
+from bench import sharing
+from bench.support import NOW, ms, quantile
 from bot.app import App, bootstrap
 from bot.clock import ManualClock
-from bot.domain.announcing import next_announcement
-from bot.domain.model import PRIMARY, community_key, person_key
-from bot.domain.replies import Template
-from bot.flows.cleantime import MILESTONES_TIMER
 from bot.settings import Settings
 from bot.storage.sqlite import SqliteStore
-from bot.turn import UTC_ZONE
 from tests.fakes import discord_payloads as dp
 from tests.fakes.discord import FakeDiscord, InteractionRef
 
@@ -152,78 +146,22 @@ def _user_id(number: int) -> int:
     return FIRST_USER + number
 
 
-def _name(number: int) -> str:
-    return f"Member {number}"
-
-
 def _person(number: int) -> dict[str, Any]:
     """The member as the interaction carries them; their display name is the stored one."""
-    return dp.user(_user_id(number), f"member{number}", _name(number))
-
-
-def _clean_date(number: int) -> date:
-    return TODAY - timedelta(days=CLEAN_DAYS[number * 37 % len(CLEAN_DAYS)])
-
-
-def _next_milestone(number: int) -> tuple[str, str, str]:
-    """When the member is next celebrated: as ``reschedule`` computes it for a default server."""
-    due = next_announcement(
-        _clean_date(number), UTC_ZONE, DEFAULTS.announcement_hour, DEFAULTS.milestones, TODAY
-    )
-    assert due is not None
-    due_at, milestone, day = due
-    return stamp(due_at), milestone, day.isoformat()
+    return dp.user(_user_id(number), f"member{number}", sharing.name(number))
 
 
 def load(path: Path, members: Sequence[int]) -> int:
-    """What ``/cleandate`` leaves for each member (without its reply), in one transaction.
-
-    The rows are written straight into the migrated file, in the store's formats, as part (d)
-    does: the server (``platform_id`` its guild id, ``chat`` its channel), the person, the
-    clean date, the shared membership with its next milestone, and the milestone run armed at
-    the earliest one. Return the number of rows written.
-    """
-    created = stamp(NOW - timedelta(hours=1))
-    plans = {number: _next_milestone(number) for number in members}
-    earliest = min(due_at for due_at, _, _ in plans.values())
-    if earliest <= stamp(NOW):
-        raise RuntimeError(f"a milestone is due at {earliest}: it would post during the run")
-    servers = sorted({number % GUILDS for number in members})
-
-    def person(number: int) -> str:
-        return person_key(PLATFORM, str(_user_id(number)))
-
-    def community(number: int) -> str:
-        return community_key(PLATFORM, str(_guild_id(number)))
-
-    with bulk_loading(path) as db:
-        db.executemany(
-            "INSERT INTO communities (key, platform, platform_id, chat, settings, created_at)"
-            " VALUES (?, ?, ?, ?, '{}', ?)",
-            [
-                (community(s), PLATFORM, str(_guild_id(s)), str(_channel_id(s)), created)
-                for s in servers
-            ],
-        )
-        db.executemany(
-            "INSERT INTO people (key, platform, platform_id, name, created_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            [(person(n), PLATFORM, str(_user_id(n)), _name(n), created) for n in members],
-        )
-        db.executemany(
-            "INSERT INTO counters (person, name, clean_since, updated_at) VALUES (?, ?, ?, ?)",
-            [(person(n), PRIMARY, _clean_date(n).isoformat(), created) for n in members],
-        )
-        db.executemany(
-            "INSERT INTO memberships (community, person, share, announce_due_at,"
-            " announce_milestone, announce_day, joined_at) VALUES (?, ?, 1, ?, ?, ?, ?)",
-            [(community(n), person(n), *plans[n], created) for n in members],
-        )
-        db.execute(
-            "INSERT INTO timers (kind, key, due_at, payload) VALUES (?1, ?1, ?2, '{}')",
-            (MILESTONES_TIMER, earliest),
-        )
-    return len(servers) + 3 * len(plans) + 1
+    """What ``/cleandate`` leaves for each member, in their server (``platform_id`` its guild
+    id, ``chat`` its channel; see ``bench.sharing``)."""
+    return sharing.load(
+        path,
+        PLATFORM,
+        [
+            sharing.Member(n, str(_user_id(n)), str(_guild_id(n)), str(_channel_id(n)))
+            for n in members
+        ],
+    )
 
 
 def _world(fake: FakeDiscord) -> None:
@@ -491,18 +429,7 @@ def _check_ours(fake: FakeDiscord, refs: Sequence[InteractionRef]) -> None:
 
 def _left(path: Path) -> Left:
     with closing(sqlite3.connect(path)) as db:
-
-        def count(sql: str, *params: object) -> int:
-            return int(db.execute(sql, params).fetchone()[0])
-
-        return Left(
-            days_sent=count(
-                "SELECT COUNT(*) FROM outbox WHERE template = ? AND sent_at IS NOT NULL",
-                str(Template.DAYS),
-            ),
-            other_rows=count("SELECT COUNT(*) FROM outbox WHERE template != ?", str(Template.DAYS)),
-            unsent=count("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL"),
-        )
+        return Left(**sharing.outbox_left(db))
 
 
 async def _prepare(path: Path, members: Sequence[int]) -> tuple[int, float]:

@@ -37,7 +37,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import closing
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 from unittest import mock
@@ -56,17 +56,12 @@ import adapters.telegram.adapter as adapter_module
 from adapters.telegram.adapter import TelegramAdapter
 from adapters.telegram.receiver import ALLOWED_UPDATES, POLL_TIMEOUT
 from adapters.telegram.translate import PLATFORM
-from bench.support import NOW, TODAY, bulk_loading, days_before, ms, quantile, stamp
+from bench import sharing
+from bench.support import NOW, ms, quantile
 from bot.app import App, bootstrap
 from bot.clock import ManualClock
-from bot.domain.announcing import next_announcement
-from bot.domain.community import CommunitySettings
-from bot.domain.model import PRIMARY, community_key, person_key
-from bot.domain.replies import Template
-from bot.flows.cleantime import MILESTONES_TIMER
 from bot.settings import Settings
 from bot.storage.sqlite import SqliteStore
-from bot.turn import UTC_ZONE
 from tests.fakes.fixtures import loopback_request
 from tests.fakes.telegram import FakeTelegram
 from tests.fakes.telegram_updates import command, group, user
@@ -77,14 +72,6 @@ GROUP_BASE = -1002000000000
 FIRST_USER = 100_000
 WAIT = 120.0
 """Longest any wait here may take before the benchmark gives up with an error."""
-SPREAD_DAYS = 3650
-CLEAN_DAYS = [d for d in range(91, SPREAD_DAYS + 1) if days_before(d).day != TODAY.day]
-"""Days clean, spread over ten years, none with a milestone today: milestones fall 1 to 90 days
-after the clean date or on its day of the month, and a milestone today would post a digest
-(another sendMessage) in the middle of a wave."""
-
-DEFAULTS = CommunitySettings()
-
 UNLIMITED = functools.partial(AIORateLimiter, overall_max_rate=0, group_max_rate=0)
 """The adapter's rate limiter with no limits: its code runs, it never waits."""
 
@@ -147,75 +134,18 @@ def _user_id(number: int) -> int:
     return FIRST_USER + number
 
 
-def _name(number: int) -> str:
-    return f"Member {number}"
-
-
-def _clean_date(number: int) -> date:
-    return days_before(CLEAN_DAYS[number * 37 % len(CLEAN_DAYS)])
-
-
 def _days(number: int) -> dict[str, Any]:
     chat = group(_chat_id(number), f"Group {number % GROUPS}")
-    return command(chat, user(_user_id(number), _name(number)), "/days")
-
-
-def _next_milestone(number: int) -> tuple[str, str, str]:
-    """When the member is next celebrated: as ``reschedule`` computes it for a default group."""
-    due = next_announcement(
-        _clean_date(number), UTC_ZONE, DEFAULTS.announcement_hour, DEFAULTS.milestones, TODAY
-    )
-    assert due is not None
-    due_at, milestone, day = due
-    return stamp(due_at), milestone, day.isoformat()
+    return command(chat, user(_user_id(number), sharing.name(number)), "/days")
 
 
 def load(path: Path, members: Sequence[int]) -> int:
-    """What ``/cleandate`` leaves for each member (without its reply), in one transaction.
-
-    Going through the core would cost seconds per thousand members, so the rows are written
-    straight into the migrated file, in the store's formats, as ``population`` does: the group,
-    the person, the clean date, the shared membership with its next milestone, and the
-    milestone run armed at the earliest one. Return the number of rows written.
-    """
-    created = stamp(NOW - timedelta(hours=1))
-    plans = {number: _next_milestone(number) for number in members}
-    earliest = min(due_at for due_at, _, _ in plans.values())
-    if earliest <= stamp(NOW):
-        raise RuntimeError(f"a milestone is due at {earliest}: it would post during the run")
-    chats = sorted({str(_chat_id(number)) for number in members})
-
-    def person(number: int) -> str:
-        return person_key(PLATFORM, str(_user_id(number)))
-
-    def community(number: int) -> str:
-        return community_key(PLATFORM, str(_chat_id(number)))
-
-    with bulk_loading(path) as db:
-        db.executemany(
-            "INSERT INTO communities (key, platform, platform_id, chat, settings, created_at)"
-            " VALUES (?1, ?2, ?3, ?3, '{}', ?4)",
-            [(community_key(PLATFORM, chat), PLATFORM, chat, created) for chat in chats],
-        )
-        db.executemany(
-            "INSERT INTO people (key, platform, platform_id, name, created_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            [(person(n), PLATFORM, str(_user_id(n)), _name(n), created) for n in members],
-        )
-        db.executemany(
-            "INSERT INTO counters (person, name, clean_since, updated_at) VALUES (?, ?, ?, ?)",
-            [(person(n), PRIMARY, _clean_date(n).isoformat(), created) for n in members],
-        )
-        db.executemany(
-            "INSERT INTO memberships (community, person, share, announce_due_at,"
-            " announce_milestone, announce_day, joined_at) VALUES (?, ?, 1, ?, ?, ?, ?)",
-            [(community(n), person(n), *plans[n], created) for n in members],
-        )
-        db.execute(
-            "INSERT INTO timers (kind, key, due_at, payload) VALUES (?1, ?1, ?2, '{}')",
-            (MILESTONES_TIMER, earliest),
-        )
-    return len(chats) + 3 * len(plans) + 1
+    """What ``/cleandate`` leaves for each member, in their group (see ``bench.sharing``)."""
+    return sharing.load(
+        path,
+        PLATFORM,
+        [sharing.Member(n, str(_user_id(n)), str(_chat_id(n)), str(_chat_id(n))) for n in members],
+    )
 
 
 async def _until_done(work: Awaitable[T], tasks: Sequence[asyncio.Task[Any]]) -> T:
@@ -360,12 +290,7 @@ def _left(path: Path, get_chat_member: int) -> Left:
             return int(db.execute(sql, params).fetchone()[0])
 
         return Left(
-            days_sent=count(
-                "SELECT COUNT(*) FROM outbox WHERE template = ? AND sent_at IS NOT NULL",
-                str(Template.DAYS),
-            ),
-            other_rows=count("SELECT COUNT(*) FROM outbox WHERE template != ?", str(Template.DAYS)),
-            unsent=count("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL"),
+            **sharing.outbox_left(db),
             inbox=count("SELECT COUNT(*) FROM inbox"),
             get_chat_member=get_chat_member,
         )
