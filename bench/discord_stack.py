@@ -62,7 +62,7 @@ from discord import app_commands
 from adapters.discord.adapter import DiscordAdapter
 from adapters.discord.translate import PLATFORM
 from bench import sharing
-from bench.support import NOW, ms, quantile
+from bench.support import NOW, ms, quantile, until_done
 from bot.app import App, bootstrap
 from bot.clock import ManualClock
 from bot.settings import Settings
@@ -351,19 +351,6 @@ async def _nothing() -> None:
     return None
 
 
-async def _until_done(work: Awaitable[T], tasks: Sequence[asyncio.Task[Any]]) -> T:
-    """Await ``work``, failing at once (with the cause) if a task of the bot ends first."""
-    job = asyncio.ensure_future(work)
-    done, _ = await asyncio.wait([job, *tasks], return_when=asyncio.FIRST_COMPLETED)
-    if job in done:
-        return job.result()
-    job.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await job
-    stopped = next(task for task in tasks if task in done)
-    raise RuntimeError(f"the bot stopped during the benchmark: {stopped.exception()!r}")
-
-
 async def _ready(adapter: DiscordAdapter) -> None:
     async with asyncio.timeout(WAIT):
         while not adapter.client.is_ready():  # noqa: ASYNC110 - discord.py's ready is an event we may not share
@@ -400,8 +387,8 @@ async def _ours(
     with _tallied() as warnings:
         tasks = [asyncio.create_task(adapter.run()), asyncio.create_task(app.timers.run())]
         try:
-            await _until_done(_ready(adapter), tasks)
-            figures, refs = await _until_done(
+            await until_done(_ready(adapter), tasks)
+            figures, refs = await until_done(
                 _measure(fake, wave, one_by_one, burst, lambda: _settled(app)), tasks
             )
         finally:

@@ -5,12 +5,15 @@ A fixed day keeps runs comparable: the same clean dates give the same milestones
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import sqlite3
 import statistics
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 
 TODAY = date(2026, 6, 15)
 NOW = datetime(2026, 6, 15, 10, 0, tzinfo=UTC)
@@ -57,3 +60,19 @@ def bulk_loading(path: Path) -> Iterator[sqlite3.Connection]:
         db.execute("BEGIN")
         yield db
         db.execute("COMMIT")
+
+
+T = TypeVar("T")
+
+
+async def until_done(work: Awaitable[T], tasks: Sequence[asyncio.Task[Any]]) -> T:
+    """Await ``work``, failing at once (with the cause) if a task of the bot ends first."""
+    job = asyncio.ensure_future(work)
+    done, _ = await asyncio.wait([job, *tasks], return_when=asyncio.FIRST_COMPLETED)
+    if job in done:
+        return job.result()
+    job.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await job
+    stopped = next(task for task in tasks if task in done)
+    raise RuntimeError(f"the bot stopped during the benchmark: {stopped.exception()!r}")

@@ -57,7 +57,7 @@ from adapters.telegram.adapter import TelegramAdapter
 from adapters.telegram.receiver import ALLOWED_UPDATES, POLL_TIMEOUT
 from adapters.telegram.translate import PLATFORM
 from bench import sharing
-from bench.support import NOW, ms, quantile
+from bench.support import NOW, ms, quantile, until_done
 from bot.app import App, bootstrap
 from bot.clock import ManualClock
 from bot.settings import Settings
@@ -146,19 +146,6 @@ def load(path: Path, members: Sequence[int]) -> int:
         PLATFORM,
         [sharing.Member(n, str(_user_id(n)), str(_chat_id(n)), str(_chat_id(n))) for n in members],
     )
-
-
-async def _until_done(work: Awaitable[T], tasks: Sequence[asyncio.Task[Any]]) -> T:
-    """Await ``work``, failing at once (with the cause) if a task of the bot ends first."""
-    job = asyncio.ensure_future(work)
-    done, _ = await asyncio.wait([job, *tasks], return_when=asyncio.FIRST_COMPLETED)
-    if job in done:
-        return job.result()
-    job.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await job
-    stopped = next(task for task in tasks if task in done)
-    raise RuntimeError(f"the bot stopped during the benchmark: {stopped.exception()!r}")
 
 
 async def _until(check: Callable[[], bool]) -> None:
@@ -271,8 +258,8 @@ async def _ours(
     before, asked = fake.count("getUpdates"), fake.count("getChatAdministrators")
     tasks = [asyncio.create_task(adapter.run()), asyncio.create_task(app.timers.run())]
     try:
-        await _until_done(_polling(fake, before), tasks)
-        figures = await _until_done(
+        await until_done(_polling(fake, before), tasks)
+        figures = await until_done(
             _measure(fake, wave, one_by_one, lambda: _settled(app, fake)), tasks
         )
     finally:
