@@ -159,7 +159,7 @@ class Turn:
         """Send ``person`` a private message, whoever caused this event."""
         target = Target(
             person.platform,
-            chat=self.community.chat if self.community is not None else None,
+            chat=self.community.announce_chat if self.community is not None else None,
             person=person.platform_id,
         )
         return await self._private(person, target, template, context, buttons, mentions, attachment)

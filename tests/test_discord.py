@@ -406,9 +406,8 @@ async def test_a_member_whose_dms_are_closed_is_asked_neutrally_and_gets_it_once
         await fake_discord.press(custom_id(asked, "craving.claim"), ALEX, message=int(asked["id"]))
         line = await bot.said(GENERAL, "your direct messages are closed to me")
 
-        await eventually(
-            lambda: rows(bot.app.settings.database, "SELECT 1 FROM outbox WHERE attempts > 0")
-        )
+        waiting = "SELECT 1 FROM outbox WHERE attempts > 0 AND sent_at IS NULL"
+        await eventually(lambda: rows(bot.app.settings.database, waiting))
         fake_discord.dms_closed.discard(SAM_ID)  # Sam opens their DMs
         clock.advance(timedelta(minutes=10))
         bot.app.wake({"discord"})
