@@ -212,7 +212,10 @@ def _is_url(value: str, schemes: tuple[str, ...]) -> bool:
 
 
 def configure_logging(level: str) -> None:
-    """Log to stderr; keep httpx quiet, since its request URLs contain the bot token."""
+    """Log to stderr; keep the libraries quiet that would log what we may not: httpx's
+    request URLs hold the Telegram token, aiosqlite logs every query with its values, and
+    discord.py at DEBUG logs every event and body (members' text, interaction tokens)."""
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("aiosqlite").setLevel(logging.WARNING)
+    logging.getLogger("discord").setLevel(max(logging.INFO, logging.getLevelName(level)))

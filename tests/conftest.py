@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import io
+import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from hypothesis import HealthCheck, settings
 from adapters.console import Console
 from bot.app import App, bootstrap
 from bot.clock import ManualClock
-from bot.settings import Settings
+from bot.settings import Settings, configure_logging
 from bot.storage.sqlite import SqliteStore
 from tests.fakes.discord_fixtures import fake_discord  # noqa: F401
 from tests.fakes.fixtures import fake_telegram, telegram_bot  # noqa: F401
@@ -99,3 +100,14 @@ async def console(app: App, clock: ManualClock) -> Transcript:
     transcript = Transcript(session, out)
     transcript.output()
     return transcript
+
+
+@pytest.fixture
+def debug_logging(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
+    """Log as `HOMEGROUP_LOG_LEVEL=DEBUG` does, and put the library levels back afterwards."""
+    quiet = {name: logging.getLogger(name).level for name in ("aiosqlite", "httpx", "discord")}
+    configure_logging("DEBUG")
+    caplog.set_level(logging.DEBUG)
+    yield caplog
+    for name, level in quiet.items():
+        logging.getLogger(name).setLevel(level)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from tests.discord_harness import (
     KIM,
     KIM_ID,
     SAM,
+    SAM_ID,
     Stack,
     circle,
     custom_id,
@@ -220,3 +222,30 @@ async def test_refused_commands_leave_the_bot_running_and_old_servers_are_emptie
     in_guild = fake_discord.of("PUT", "/applications/{app}/guilds/{guild}/commands")
     assert [len(call.json) for call in in_guild] == [23, 0]
     assert len(fake_discord.of("PUT", "/applications/{app}/commands")) == 2
+
+
+async def test_nothing_a_member_wrote_nor_any_token_reaches_the_log_even_at_debug(
+    fake_discord: FakeDiscord,
+    database: Path,
+    clock: ManualClock,
+    debug_logging: pytest.LogCaptureFixture,
+) -> None:
+    """As with HOMEGROUP_LOG_LEVEL=DEBUG: the adapter holds discord.py's logger at INFO."""
+    caplog = debug_logging
+    note = "fragile-tuesday-evening"
+    circle(fake_discord)
+    async with running(fake_discord, database, clock) as bot:
+        await bot.answer(await bot.slash("supporter", ALEX, pings="on"))
+        asked = await bot.answer(await bot.slash("craving", SAM, note=note))
+        claim = await fake_discord.press(
+            custom_id(asked, "craving.claim"), ALEX, message=int(asked["id"])
+        )
+        await bot.dm(SAM_ID, "Alex is on the way to you")
+        await bot.settle()
+
+    assert any(record.levelno == logging.DEBUG for record in caplog.records)
+    secrets = [note, fake_discord.token, claim.token, "2026-"]
+    for record in caplog.records:
+        line = record.getMessage() + (record.exc_text or "")
+        for secret in secrets:
+            assert secret not in line, f"{record.name} logged a secret"

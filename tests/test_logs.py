@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-
 import pytest
 
-from bot.settings import configure_logging
 from tests.conftest import Transcript
 
 CONTACT = "+1 555 0100"
 NOTE = "fragile-tuesday-evening"
 PRIVATE_NOTE = "my-own-private-words"
 SECRETS = [CONTACT, "555", NOTE, PRIVATE_NOTE, "2026-03-01", "1 March 2026", "2026-11-20", "Kim"]
-
-
-@pytest.fixture
-def debug_logging(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFixture]:
-    """Log as `HOMEGROUP_LOG_LEVEL=DEBUG` does, and put the library levels back afterwards."""
-    quiet = {name: logging.getLogger(name).level for name in ("aiosqlite", "httpx")}
-    configure_logging("DEBUG")
-    caplog.set_level(logging.DEBUG)
-    yield caplog
-    for name, level in quiet.items():
-        logging.getLogger(name).setLevel(level)
 
 
 async def test_a_whole_run_logs_nothing_sensitive(

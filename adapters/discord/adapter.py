@@ -106,6 +106,10 @@ class DiscordAdapter:
     def __init__(self, app: App, settings: Settings, **client_options: Any) -> None:
         """``client_options`` go to ``discord.Client`` (tests pass a loopback-only trace)."""
         assert settings.discord_token is not None
+        # discord.py logs every gateway event and REST body at DEBUG: members' text and the
+        # interaction tokens in webhook paths. None of it may reach a log, at any level.
+        library_log = logging.getLogger("discord")
+        library_log.setLevel(max(library_log.level, logging.INFO))
         point_at(settings)
         self._app = app
         self._settings = settings
