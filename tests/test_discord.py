@@ -17,6 +17,7 @@ from tests.discord_harness import (
     KIM_ID,
     MILESTONES,
     PEOPLE,
+    ROBIN,
     SAM,
     SAM_ID,
     circle,
@@ -350,6 +351,42 @@ async def test_a_supporter_role_makes_its_holders_supporters(
 
     (ping,) = [p for p in fake_discord.pings if p.message_id == int(asked["id"])]
     assert ping.users == {KIM_ID}
+
+
+async def test_with_the_members_intent_a_role_taken_away_or_a_member_leaving_stops_pings(
+    fake_discord: FakeDiscord, database: Path, clock: ManualClock
+) -> None:
+    holders = [dp.member(p, roles=[SUPPORTERS]) for p in (KIM, ROBIN)]
+    fake_discord.guild(
+        GUILD,
+        "Sunday Circle",
+        channels=[dp.text_channel(GENERAL, "general")],
+        members=[dp.member(SAM), dp.member(ALEX), *holders],
+        roles=[dp.role(SUPPORTERS, "Supporters", position=1)],
+    )
+    admin = dp.EVERYONE_DEFAULT | dp.MANAGE_GUILD
+    async with running(fake_discord, database, clock, discord_members_intent=True) as bot:
+        await bot.answer(
+            await bot.slash(
+                "set", ALEX, permissions=admin, key="supporter_role", role=str(SUPPORTERS)
+            )
+        )
+        for holder in (KIM, ROBIN):
+            await bot.answer(await bot.slash("resources", holder))
+        held = "SELECT person FROM member_roles"
+        assert len(rows(bot.app.settings.database, held)) == 2  # both would be pinged now
+        await fake_discord.dispatch(
+            "GUILD_MEMBER_UPDATE", {**dp.member(KIM, roles=[]), "guild_id": str(GUILD)}
+        )
+        await fake_discord.dispatch("GUILD_MEMBER_REMOVE", {"guild_id": str(GUILD), "user": ROBIN})
+        await eventually(lambda: not rows(bot.app.settings.database, "SELECT 1 FROM member_roles"))
+        asked = await bot.answer(await bot.slash("craving", SAM))
+
+    assert fake_discord.gateway.intents & dp.GUILD_MEMBERS_INTENT
+    assert [p.users for p in fake_discord.pings if p.message_id == int(asked["id"])] in (
+        [],
+        [frozenset()],
+    )
 
 
 async def test_a_milestone_role_is_granted_or_its_admins_are_told_why_not(
