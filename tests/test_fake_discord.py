@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-# Importing the fixtures first filters discord's audioop warning (until pyproject does).
-from tests.fakes import discord_fixtures
-
-# isort: split
-
 import asyncio
 import io
 from typing import Any
@@ -20,9 +15,6 @@ from discord.app_commands import Choice
 from tests.fakes import discord_payloads as dp
 from tests.fakes.discord import FakeDiscord
 from tests.fakes.discord_fixtures import client_options, running
-
-# Until tests/conftest.py imports it for the whole suite:
-fake_discord = discord_fixtures.fake_discord
 
 GUILD = 500_000_000_000_000_001
 GENERAL = 500_000_000_000_000_010

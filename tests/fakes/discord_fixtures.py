@@ -1,11 +1,7 @@
-# ruff: noqa: E402  (the warning filter must run before discord is imported)
 """Fixtures that connect the real discord.py to the fake Discord.
 
-Enable them for the whole suite with one line in ``tests/conftest.py``::
-
-    from tests.fakes.discord_fixtures import fake_discord  # noqa: F401
-
-A test then declares the world, builds a client with :func:`client_options` and runs it::
+``tests/conftest.py`` offers ``fake_discord`` to the whole suite. A test that runs a bare
+discord.py client (Homegroup's own adapter runs through ``tests/discord_harness.py``) declares the world, builds a client with :func:`client_options` and runs it::
 
     fake_discord.guild(GUILD, "Sunday Circle", channels=[...], members=[...])
     client = MyClient(intents=discord.Intents.default(), **client_options())
@@ -25,10 +21,8 @@ Facts of discord.py 2.7 that shape them:
   ask ``/gateway/bot`` and uses its ``url``; the fake answers that too.) :func:`point_at`
   sets both with ``monkeypatch``, so each test gets them back.
 * Importing discord on Python 3.11 imports ``audioop`` (for voice), which warns
-  ``DeprecationWarning: 'audioop' is deprecated and slated for removal in Python 3.13``. Under
-  ``filterwarnings = error`` that is an error at collection, so this module filters exactly
-  that warning before it imports discord. A test module that imports discord itself must
-  import this module first (``# isort: split``) until pyproject.toml filters it by name.
+  ``DeprecationWarning: 'audioop' is deprecated and slated for removal in Python 3.13``;
+  pyproject.toml's ``filterwarnings`` ignores exactly that warning.
 * discord.py's aiohttp session ignores proxy variables (``trust_env`` is off), so loopback
   requests go straight to the fake; :func:`loopback_trace` refuses any other host, so no test
   can reach discord.com.
@@ -36,12 +30,6 @@ Facts of discord.py 2.7 that shape them:
 
 from __future__ import annotations
 
-import warnings
-
-AUDIOOP_WARNING = r"'audioop' is deprecated and slated for removal in Python 3\.13"
-warnings.filterwarnings("ignore", AUDIOOP_WARNING, DeprecationWarning)
-
-# The filter above must come first: importing discord is what warns.
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
