@@ -1,7 +1,8 @@
 """Fixtures that connect the real discord.py to the fake Discord.
 
 ``tests/conftest.py`` offers ``fake_discord`` to the whole suite. A test that runs a bare
-discord.py client (Homegroup's own adapter runs through ``tests/discord_harness.py``) declares the world, builds a client with :func:`client_options` and runs it::
+discord.py client (Homegroup's own adapter runs through ``tests/discord_harness.py``)
+declares the world, builds a client with :func:`client_options` and runs it::
 
     fake_discord.guild(GUILD, "Sunday Circle", channels=[...], members=[...])
     client = MyClient(intents=discord.Intents.default(), **client_options())
