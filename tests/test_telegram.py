@@ -186,6 +186,8 @@ async def test_a_member_who_never_started_the_bot_gets_a_deep_link_then_the_mess
     ]
     assert len(asked) == 1
     assert all("new count" not in text for text in texts_in(fake_telegram, GROUP_ID))
+    # One line in the group, not two: the deep link says where the answer is.
+    assert not [t for t in texts_in(fake_telegram, GROUP_ID) if "sent you the answer" in t]
 
 
 async def test_only_admins_change_settings(

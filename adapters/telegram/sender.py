@@ -27,6 +27,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 
 from adapters.telegram.dialect import split_html
 from adapters.telegram.translate import PLATFORM, button_data
+from bot.domain.replies import Template
 from bot.outbox import RetryLater, Undeliverable, backoff
 from bot.render import Renderer
 from bot.storage import OutboxMessage
@@ -81,6 +82,8 @@ class TelegramSender:
         chat_id = target.person if target.person is not None else target.chat
         if chat_id is None:
             raise Undeliverable("no chat to send to")
+        if message.template == Template.SENT_PRIVATELY and self._just_prompted(message):
+            return None  # the group was just shown the open-my-private-chat line instead
         text = self._renderer.render(
             message.template, message.context, locale=message.locale, mentions=message.mentions
         )
@@ -173,6 +176,14 @@ class TelegramSender:
             for button in message.buttons
         ]
         return InlineKeyboardMarkup([row])
+
+    def _just_prompted(self, message: OutboxMessage) -> bool:
+        """Whether the member was just shown the open-my-private-chat line in the group, which
+        says all that "I've sent you the answer privately" would, and more truly."""
+        who = message.context.get("who")
+        person = str(who.get("id", "")) if isinstance(who, dict) else ""
+        last = self._prompted.get(person)
+        return last is not None and self._now() - last < PROMPT_EVERY
 
     async def _point_to_private_chat(self, group: str, person: str, message: OutboxMessage) -> None:
         """Tell the group, neutrally, that a private message waits: once in a while per member."""
