@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
 from collections import deque
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any
 
 from aiohttp import web
 
@@ -34,19 +33,16 @@ from tests.fakes.discord_rest import (
     Handler,
     Request,
     Resources,
-    Upload,
     decode,
     json_response,
     path_pattern,
 )
+from tests.fakes.loopback import LoopbackServer, Upload
 
 DEFAULT_TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GfakeA.fake-token-for-tests-only-000000000000"
 """Shaped like a bot token (three dot-separated parts); accepted only by the fake."""
 
 API_PREFIX = "/api/v10"
-BACKLOG = 4096
-"""The listen backlog (the kernel caps it at ``net.core.somaxconn``)."""
-
 __all__ = ["ApiError", "Call", "Connection", "FakeDiscord", "InteractionRef", "Upload"]
 
 
@@ -60,7 +56,7 @@ class _Failure:
     times: int
 
 
-class FakeDiscord:
+class FakeDiscord(LoopbackServer):
     """Discord's API and gateway for one bot application, on a free port of 127.0.0.1."""
 
     def __init__(
@@ -71,6 +67,7 @@ class FakeDiscord:
         heartbeat_interval_ms: int = HEARTBEAT_INTERVAL_MS,
         ack_deadline: float = 3.0,
     ) -> None:
+        super().__init__()
         self.token = token
         self.app_id = app_id
         self.bot_user: dict[str, Any] = dp.bot_user(app_id)
@@ -102,52 +99,30 @@ class FakeDiscord:
         self.interactions = Interactions(self, ack_deadline=ack_deadline)
         self._failures: deque[_Failure] = deque()
         self._called = asyncio.Condition()
-        self._runner: web.AppRunner | None = None
-        self._root: str | None = None
         self._routes: list[tuple[str, re.Pattern[str], Handler, bool]] = []
         self.rest.add_routes(self._route)
         self.interactions.add_routes(self._route)
 
     # -- life cycle ---------------------------------------------------------------------------
 
-    async def start(self) -> tuple[str, str]:
-        """Serve on a free loopback port; return the REST base URL and the gateway URL."""
+    def application(self) -> web.Application:
         app = web.Application(client_max_size=30 * 1024 * 1024)
         app.router.add_get("/gateway", self.gateway.serve)
         app.router.add_get("/gateway/resume", self.gateway.serve)
         app.router.add_get("/attachments/{key}/{filename}", self._attachment)
         app.router.add_route("*", "/{path:.*}", self._handle)
-        # No access log: paths hold interaction tokens.
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        # discord.py opens a connection per request in flight, as it would to Discord; aiohttp's
-        # default backlog of 128 would make the kernel drop the rest of a burst for a second.
-        await web.SockSite(self._runner, sock, backlog=BACKLOG).start()
-        self._root = f"http://127.0.0.1:{sock.getsockname()[1]}"
+        return app
+
+    async def start(self) -> tuple[str, str]:
+        """Serve on a free loopback port; return the REST base URL and the gateway URL."""
+        await self.serve()
         self.gateway.resume_url = self.gateway_url.replace("/gateway", "/gateway/resume")
         return self.api_url, self.gateway_url
 
     async def close(self) -> None:
         """Close every gateway socket, then stop serving."""
         await self.gateway.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
-    @property
-    def root(self) -> str:
-        if self._root is None:
-            raise RuntimeError("FakeDiscord is not started")
-        return self._root
+        await self.stop_serving()
 
     @property
     def api_url(self) -> str:

@@ -18,18 +18,10 @@ from aiohttp import web
 
 from tests.fakes import discord_payloads as dp
 from tests.fakes.discord_payloads import ApiError
+from tests.fakes.loopback import Upload
 
 if TYPE_CHECKING:
     from tests.fakes.discord import FakeDiscord
-
-
-@dataclass(frozen=True, slots=True)
-class Upload:
-    """A file sent in a multipart request."""
-
-    filename: str
-    content: bytes
-    content_type: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,15 +15,15 @@ import asyncio
 import contextlib
 import json
 import re
-import socket
 import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Self
+from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.loopback import LoopbackServer, Upload
 from tests.fakes.telegram_html import ApiError, parse_html
 from tests.fakes.telegram_updates import default_bot_user, member_status, utf16_length
 
@@ -72,22 +72,13 @@ class Call:
 
 
 @dataclass(frozen=True, slots=True)
-class Upload:
-    """A file sent in a multipart request."""
-
-    filename: str
-    content: bytes
-    content_type: str
-
-
-@dataclass(frozen=True, slots=True)
 class _Failure:
     code: int
     description: str
     retry_after: int | None
 
 
-class FakeTelegram:
+class FakeTelegram(LoopbackServer):
     """The Bot API for one bot, served at ``{root}/bot{token}/{method}`` on 127.0.0.1."""
 
     def __init__(
@@ -97,6 +88,7 @@ class FakeTelegram:
         *,
         poll_cap: float = POLL_CAP,
     ) -> None:
+        super().__init__()
         self.token = token
         self.poll_cap = poll_cap
         self.bot_user: dict[str, Any] = default_bot_user() if bot_user is None else bot_user
@@ -124,8 +116,6 @@ class FakeTelegram:
         self._last_message: dict[int, int] = defaultdict(int)
         self._failures: dict[str, deque[_Failure | None]] = defaultdict(deque)
         self._stalls: dict[str, asyncio.Event] = {}
-        self._runner: web.AppRunner | None = None
-        self._root: str | None = None
         self._closing = False
         self._methods: dict[str, Callable[[dict[str, Any]], Awaitable[Any]]] = {
             name.lower(): getattr(self, f"_{name}")
@@ -152,18 +142,14 @@ class FakeTelegram:
 
     # -- life cycle ---------------------------------------------------------------------------
 
-    async def start(self) -> str:
-        """Serve on a free loopback port; return the root URL (PTB's base_url is root + "/bot")."""
+    def application(self) -> web.Application:
         app = web.Application(client_max_size=60 * 1024 * 1024)
         app.router.add_route("*", "/{path:.*}", self._handle)
-        # No access log: the request path holds the token, which is never logged.
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        await web.SockSite(self._runner, sock).start()
-        self._root = f"http://127.0.0.1:{sock.getsockname()[1]}"
-        return self._root
+        return app
+
+    async def start(self) -> str:
+        """Serve on a free loopback port; return the root URL (PTB's base_url is root + "/bot")."""
+        return await self.serve()
 
     async def close(self) -> None:
         """Stop serving; a long poll still waiting returns at once."""
@@ -171,22 +157,7 @@ class FakeTelegram:
         self._arrived.set()
         for method in list(self._stalls):
             self.release(method)
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
-    @property
-    def root(self) -> str:
-        if self._root is None:
-            raise RuntimeError("FakeTelegram is not started")
-        return self._root
+        await self.stop_serving()
 
     @property
     def base_url(self) -> str:
