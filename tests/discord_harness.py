@@ -16,7 +16,7 @@ from bot.settings import Settings
 from tests.fakes import discord_payloads as dp
 from tests.fakes.discord import FakeDiscord, InteractionRef
 from tests.fakes.discord_fixtures import client_options
-from tests.telegram_harness import eventually, stop
+from tests.harness import eventually, stop
 
 GUILD = 500_000_000_000_000_001
 GENERAL = 500_000_000_000_000_010

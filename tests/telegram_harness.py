@@ -5,8 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
-import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -16,14 +15,7 @@ from bot.clock import ManualClock
 from bot.settings import Settings
 from tests.fakes.fixtures import loopback_request
 from tests.fakes.telegram import FakeTelegram
-
-
-async def eventually(check: Callable[[], Any], *, seconds: float = 5) -> Any:
-    """Wait (up to ``seconds``) until ``check()`` returns something truthy; return it."""
-    async with asyncio.timeout(seconds):
-        while not (result := check()):  # noqa: ASYNC110 - the fake's state has no event to await
-            await asyncio.sleep(0.01)
-    return result
+from tests.harness import eventually, stop
 
 
 def settings_for(fake: FakeTelegram, database: Path, **extra: Any) -> Settings:
@@ -53,21 +45,6 @@ async def running(
         await app.close()
 
 
-async def stop(tasks: list[asyncio.Task[Any]]) -> None:
-    """Cancel the tasks until they have ended.
-
-    Once is not always enough on Python 3.11: ``asyncio.wait_for`` swallows a cancellation that
-    lands just as the event it waits on is set (fixed in 3.12), and the timer loop and the
-    outbox worker wait on their wake events that way, woken by every commit.
-    """
-    while True:
-        for task in tasks:
-            task.cancel()
-        _, pending = await asyncio.wait(tasks, timeout=0.5)
-        if not pending:
-            return
-
-
 def in_chat(fake: FakeTelegram, chat_id: int) -> list[dict[str, Any]]:
     """The messages the bot has in a chat, as they stand now (edits applied), oldest first."""
     return [message for (chat, _), message in sorted(fake.messages.items()) if chat == chat_id]
@@ -92,11 +69,6 @@ def button(message: dict[str, Any], action: str) -> str:
             if str(key.get("callback_data", "")).startswith(f"{action}|"):
                 return str(key["callback_data"])
     raise AssertionError(f"no {action} button on {message.get('text')!r}")
-
-
-def rows(database: Path, sql: str, *params: object) -> list[tuple[Any, ...]]:
-    with contextlib.closing(sqlite3.connect(database)) as db:
-        return db.execute(sql, params).fetchall()
 
 
 def free_port() -> int:

@@ -26,7 +26,7 @@ from tests.discord_harness import (
 )
 from tests.fakes import discord_payloads as dp
 from tests.fakes.discord import FakeDiscord
-from tests.telegram_harness import eventually, rows
+from tests.harness import eventually, rows
 
 
 async def test_clean_date_and_days_are_answered_where_only_the_member_sees_them(

@@ -25,8 +25,8 @@ from tests.discord_harness import (
 )
 from tests.fakes import discord_payloads as dp
 from tests.fakes.discord import FakeDiscord
+from tests.harness import eventually, rows
 from tests.process import homegroup_run, terminate
-from tests.telegram_harness import eventually, rows
 
 CHANNEL_MESSAGES = "/channels/{channel}/messages"
 

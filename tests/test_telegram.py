@@ -15,7 +15,8 @@ from bot.clock import ManualClock
 from tests.conftest import START
 from tests.fakes import telegram_updates as tg
 from tests.fakes.telegram import FakeTelegram, Upload
-from tests.telegram_harness import button, eventually, rows, running, said, texts_in
+from tests.harness import eventually, rows
+from tests.telegram_harness import button, running, said, texts_in
 
 SAM = tg.user(101, "Sam")
 ANA = tg.user(202, "Ana")

@@ -23,16 +23,9 @@ from bot.storage import OutboxMessage
 from tests.conftest import START
 from tests.fakes import telegram_updates as tg
 from tests.fakes.telegram import FakeTelegram
+from tests.harness import eventually, rows
 from tests.process import homegroup_run, terminate
-from tests.telegram_harness import (
-    button,
-    eventually,
-    in_chat,
-    rows,
-    running,
-    said,
-    texts_in,
-)
+from tests.telegram_harness import button, in_chat, running, said, texts_in
 
 SAM = tg.user(101, "Sam")
 ANA = tg.user(202, "Ana")

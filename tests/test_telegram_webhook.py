@@ -16,15 +16,8 @@ from bot.clock import ManualClock
 from tests.fakes import telegram_updates as tg
 from tests.fakes.fixtures import loopback_request
 from tests.fakes.telegram import FakeTelegram
-from tests.telegram_harness import (
-    eventually,
-    free_port,
-    rows,
-    running,
-    said,
-    settings_for,
-    texts_in,
-)
+from tests.harness import eventually, rows
+from tests.telegram_harness import free_port, running, said, settings_for, texts_in
 
 SAM = tg.user(101, "Sam")
 GROUP = tg.group()
