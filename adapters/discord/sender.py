@@ -32,6 +32,7 @@ from adapters.discord.buttons import view_of
 from adapters.discord.dialect import split_markdown
 from adapters.discord.live import Live, LiveInteractions
 from adapters.discord.translate import PLATFORM, message_ref
+from adapters.reminders import OncePer
 from bot.domain.replies import Mention
 from bot.outbox import RetryLater, Undeliverable, backoff
 from bot.render import Renderer
@@ -73,9 +74,8 @@ class DiscordSender:
         self._client = client
         self._renderer = renderer
         self._live = live
-        self._now = now
         self._dm_channels: dict[int, int] = {}
-        self._prompted: dict[str, datetime] = {}
+        self._prompted = OncePer(PROMPT_EVERY, now)
         self._parts_sent: dict[int, int] = {}
         """Parts of a long message Discord already took, by outbox id, so a retry goes on."""
 
@@ -306,11 +306,8 @@ class DiscordSender:
         person = target.person
         if target.chat is None or person is None:
             return
-        now = self._now()
-        last = self._prompted.get(person)
-        if last is not None and now - last < PROMPT_EVERY:
+        if not self._prompted.claim(person):
             return
-        self._prompted[person] = now
         who = {"id": person, "name": ""}
         text = self._renderer.render(
             T.DMS_CLOSED,

@@ -25,6 +25,7 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
+from adapters.reminders import OncePer
 from adapters.telegram.dialect import split_html
 from adapters.telegram.translate import PLATFORM, button_data
 from bot.domain.replies import Template
@@ -71,8 +72,7 @@ class TelegramSender:
         self._last_to: dict[str, float] = {}
         self._renderer = renderer
         self._username = bot_username
-        self._now = now
-        self._prompted: dict[str, datetime] = {}
+        self._prompted = OncePer(PROMPT_EVERY, now)
         self._parts_sent: dict[int, int] = {}
         """Parts of a long message Telegram already took, by outbox id: a retry goes on from
         the next part instead of sending the first ones again."""
@@ -181,17 +181,12 @@ class TelegramSender:
         """Whether the member was just shown the open-my-private-chat line in the group, which
         says all that "I've sent you the answer privately" would, and more truly."""
         who = message.context.get("who")
-        person = str(who.get("id", "")) if isinstance(who, dict) else ""
-        last = self._prompted.get(person)
-        return last is not None and self._now() - last < PROMPT_EVERY
+        return isinstance(who, dict) and self._prompted.recently(str(who.get("id", "")))
 
     async def _point_to_private_chat(self, group: str, person: str, message: OutboxMessage) -> None:
         """Tell the group, neutrally, that a private message waits: once in a while per member."""
-        now = self._now()
-        last = self._prompted.get(person)
-        if last is not None and now - last < PROMPT_EVERY:
+        if not self._prompted.claim(person):
             return
-        self._prompted[person] = now
         who = message.context.get("who") or {"id": person, "name": ""}
         text = self._renderer.render(T.OPEN_PRIVATE, {"who": who}, locale=message.locale)
         label = self._renderer.render(T.LABEL_OPEN_PRIVATE, {}, locale=message.locale)
