@@ -35,6 +35,7 @@ from adapters.discord.translate import (
     roles_changed,
 )
 from bot.app import App
+from bot.domain.inbound import Inbound
 from bot.domain.replies import Template
 from bot.domain.zones import suggest_zones
 from bot.settings import Settings
@@ -145,7 +146,7 @@ class DiscordAdapter:
                 await task
         self._tasks.clear()
 
-    async def handle(self, inbound: Any) -> None:
+    async def handle(self, inbound: Inbound) -> None:
         await self._app.core.handle(inbound)
 
     # -- slash commands -----------------------------------------------------------------------

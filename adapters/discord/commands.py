@@ -17,7 +17,7 @@ from typing import Any, Final
 
 from bot.domain.settings_keys import KEYS, ROLE_KEYS
 
-STRING, INTEGER, ROLE = 3, 4, 8
+STRING, ROLE = 3, 8
 """Discord's application command option types used here."""
 MANAGE_GUILD: Final = 1 << 5
 """The Manage Server permission: who may use the admin commands."""

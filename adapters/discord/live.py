@@ -58,9 +58,6 @@ class LiveInteractions:
             return None
         return live
 
-    def __len__(self) -> int:
-        return len(self._by_token)
-
     def _forget_older_than(self, moment: float) -> None:
         while self._by_token:
             token, oldest = next(iter(self._by_token.items()))

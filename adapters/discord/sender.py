@@ -56,6 +56,7 @@ class T(StrEnum):
     DMS_CLOSED = "discord_dms_closed"
     COMMANDS = "discord_commands"
     POSTED = "discord_posted"
+    ROLE_REASON = "discord_role_reason"
     SORRY = "discord_sorry"
 
 
@@ -350,7 +351,7 @@ class DiscordSender:
         """Give a member a role; only if Discord refuses, tell the channel why, plainly."""
         grant = message.target.grant
         assert grant is not None
-        reason = "Homegroup milestone"
+        reason = self._renderer.render(T.ROLE_REASON, {}, locale=message.locale)
         try:
             await self._client.http.add_role(
                 int(grant.community), int(grant.person), int(grant.role), reason=reason

@@ -11,4 +11,5 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     T.COMMANDS: [{}],
     T.POSTED: [{}],
     T.SORRY: [{}],
+    T.ROLE_REASON: [{}],
 }
