@@ -19,10 +19,10 @@ from bot.domain.inbound import ButtonPressed, CommandIssued, Origin
 from bot.flows import Flows, cleantime, relapse
 from bot.flows.relapse import MAX_NOTE, T, offer_restart
 from bot.render import PlainDialect, Renderer
+from bot.samples.relapse import SAMPLES
 from bot.storage.sqlite import SqliteStore
 from bot.turn import Turn
 from tests.conftest import START, Transcript
-from tests.samples.relapse import SAMPLES
 
 TODAY = START.date()
 NEUTRAL = "Sam, I've sent you the answer privately."

@@ -12,13 +12,13 @@ from typing import Any
 
 import pytest
 
-import tests.samples
+import bot.samples
 from adapters.discord.sender import T as DiscordTemplates
 from adapters.telegram.sender import T as TelegramTemplates
 from bot.domain.replies import Mention, Template
 from bot.flows import all_flows
 from bot.render import PlainDialect, Renderer, RenderError
-from tests.samples import cleantime
+from bot.samples import cleantime
 
 
 @dataclass(frozen=True)
@@ -45,10 +45,10 @@ class HtmlDialect:
 
 
 def all_samples() -> dict[str, list[dict[str, Any]]]:
-    """Sample contexts per template key, one module per flow area in ``tests/samples``."""
+    """Sample contexts per template key, one module per flow area in ``bot/samples``."""
     merged: dict[str, list[dict[str, Any]]] = {}
-    for module in pkgutil.iter_modules(tests.samples.__path__):
-        found = importlib.import_module(f"tests.samples.{module.name}").SAMPLES
+    for module in pkgutil.iter_modules(bot.samples.__path__):
+        found = importlib.import_module(f"bot.samples.{module.name}").SAMPLES
         assert not merged.keys() & found.keys(), f"{module.name} repeats a template key"
         merged.update({str(k): v for k, v in found.items()})
     return merged
@@ -79,7 +79,7 @@ def test_every_template_the_core_can_emit_exists_and_none_is_orphaned() -> None:
 def test_every_template_renders_every_sample(template: str) -> None:
     renderer = Renderer(PlainDialect())
     samples = all_samples()
-    assert samples.get(template), f"no sample context for {template} in tests/samples"
+    assert samples.get(template), f"no sample context for {template} in bot/samples"
     for context in samples[template]:
         text = renderer.render(
             template, {"who": cleantime.WHO, **context}, mentions=[Mention("7", "Sam")]

@@ -1,0 +1,14 @@
+"""Sample contexts for the Discord adapter's own templates (named, not imported: the core
+never imports an adapter)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+SAMPLES: dict[str, list[dict[str, Any]]] = {
+    "discord_dms_closed": [{"who": {"id": "400000000000000001", "name": ""}}],
+    "discord_commands": [{}],
+    "discord_posted": [{}],
+    "discord_sorry": [{}],
+    "discord_role_reason": [{}],
+}

@@ -1,1 +1,0 @@
-"""Sample contexts for every template, one module per flow area (see tests/test_render.py)."""
