@@ -120,11 +120,19 @@ class _TraversableLoader(jinja2.BaseLoader):
 
 @dataclass
 class Renderer:
-    """Render templates for one dialect; deployment overrides win over the bundled files."""
+    """Render templates for one dialect; deployment overrides win over the bundled files.
+
+    An override that fails when a member is waiting falls back to the bundled template, so a
+    deployment's typo never costs anyone their answer; ``fall_back=False`` is for the check at
+    start, which must see the override's own error.
+    """
 
     dialect: Dialect
     overrides: Path | None = None
-    _environments: dict[str, jinja2.Environment] = field(default_factory=dict, init=False)
+    fall_back: bool = True
+    _environments: dict[tuple[str, bool], jinja2.Environment] = field(
+        default_factory=dict, init=False
+    )
 
     def render(
         self,
@@ -135,13 +143,27 @@ class Renderer:
         mentions: Iterable[Mention] = (),
     ) -> str:
         """Render ``template`` with ``context``; only ``mentions`` may be notified."""
-        allowed = {m.person for m in mentions}
-        env = self._environment(locale)
+        values = {**context, "_allowed_mentions": {m.person for m in mentions}}
+        overridden = self.overrides is not None
         try:
-            compiled = env.get_template(f"{template}.j2")
-            text = compiled.render({**context, "_allowed_mentions": allowed})
+            text = self._render(template, values, locale, overridden)
         except Exception as error:  # a filter's ValueError as much as a template's own error
-            raise RenderError(f"template {template!r} ({locale}): {error!r}") from error
+            if not (overridden and self.fall_back):
+                raise RenderError(f"template {template!r} ({locale}): {error!r}") from error
+            failed = type(error).__name__
+            try:
+                text = self._render(template, values, locale, False)
+            except Exception as bundled_error:
+                raise RenderError(
+                    f"template {template!r} ({locale}): {bundled_error!r}"
+                ) from bundled_error
+            # A Jinja message can quote a member's words: name the template, not the error.
+            log.warning(
+                "template %s (%s): the override failed (%s); sent the bundled one",
+                template,
+                locale,
+                failed,
+            )
         text = _BLANK_RUNS.sub(
             "\n\n", "\n".join(line.rstrip() for line in text.strip().splitlines())
         )
@@ -150,23 +172,32 @@ class Renderer:
             text = text[:MAX_RENDERED]
         return text
 
+    def _render(
+        self, template: str, values: Mapping[str, Any], locale: str, overridden: bool
+    ) -> str:
+        return self._environment(locale, overridden).get_template(f"{template}.j2").render(values)
+
+    def parse(self, source: str, name: str, locale: str = "en") -> jinja2.nodes.Template:
+        """Read ``source`` as this renderer would; raise TemplateSyntaxError if it cannot."""
+        return self._environment(locale, False).parse(source, name)
+
     def has_template(self, template: str, locale: str = "en") -> bool:
         try:
-            self._environment(locale).get_template(f"{template}.j2")
+            self._environment(locale, self.overrides is not None).get_template(f"{template}.j2")
         except jinja2.TemplateNotFound:
             return False
         return True
 
-    def _environment(self, locale: str) -> jinja2.Environment:
-        env = self._environments.get(locale)
+    def _environment(self, locale: str, overridden: bool) -> jinja2.Environment:
+        env = self._environments.get((locale, overridden))
         if env is None:
-            env = self._build(locale)
-            self._environments[locale] = env
+            env = self._build(locale, overridden)
+            self._environments[locale, overridden] = env
         return env
 
-    def _build(self, locale: str) -> jinja2.Environment:
+    def _build(self, locale: str, overridden: bool) -> jinja2.Environment:
         loaders: list[jinja2.BaseLoader] = []
-        if self.overrides is not None:
+        if overridden and self.overrides is not None:
             loaders.append(jinja2.FileSystemLoader(self.overrides / locale))
         loaders.append(_TraversableLoader(bundled_messages().joinpath(locale)))
         if locale != "en":

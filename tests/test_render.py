@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import html
-import importlib
-import pkgutil
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-import bot.samples
 from adapters.discord.sender import T as DiscordTemplates
 from adapters.telegram.sender import T as TelegramTemplates
 from bot.domain.replies import Mention, Template
 from bot.flows import all_flows
 from bot.render import PlainDialect, Renderer, RenderError
-from bot.samples import cleantime
+from bot.samples import WHO, all_samples, as_sent, cleantime
 
 
 @dataclass(frozen=True)
@@ -42,16 +38,6 @@ class HtmlDialect:
 
     def link(self, url: str, markup: str) -> str:
         return f'<a href="{html.escape(url)}">{markup}</a>'
-
-
-def all_samples() -> dict[str, list[dict[str, Any]]]:
-    """Sample contexts per template key, one module per flow area in ``bot/samples``."""
-    merged: dict[str, list[dict[str, Any]]] = {}
-    for module in pkgutil.iter_modules(bot.samples.__path__):
-        found = importlib.import_module(f"bot.samples.{module.name}").SAMPLES
-        assert not merged.keys() & found.keys(), f"{module.name} repeats a template key"
-        merged.update({str(k): v for k, v in found.items()})
-    return merged
 
 
 def emitted_keys() -> set[str]:
@@ -82,7 +68,7 @@ def test_every_template_renders_every_sample(template: str) -> None:
     assert samples.get(template), f"no sample context for {template} in bot/samples"
     for context in samples[template]:
         text = renderer.render(
-            template, {"who": cleantime.WHO, **context}, mentions=[Mention("7", "Sam")]
+            template, as_sent(context), mentions=[Mention(WHO["id"], WHO["name"])]
         )
         assert text.strip()
         assert "{{" not in text
@@ -139,5 +125,7 @@ def test_overrides_win_and_are_sandboxed(tmp_path: Path) -> None:
     renderer = Renderer(PlainDialect(), overrides=tmp_path)
     assert renderer.render(Template.HELP, {}) == "Our group's own help."
     assert "I don't know /x" in renderer.render(Template.UNKNOWN_COMMAND, {"command": "x"})
+    sent = renderer.render(Template.DAYS_NONE, {"who": WHO})
+    assert sent.startswith("You haven't set a clean date yet."), "the bundled one, not the class"
     with pytest.raises(RenderError):
-        renderer.render(Template.DAYS_NONE, {"who": cleantime.WHO})
+        Renderer(PlainDialect(), tmp_path, fall_back=False).render(Template.DAYS_NONE, {"who": WHO})
