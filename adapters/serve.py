@@ -9,7 +9,10 @@ import os
 import signal
 import sys
 
+from adapters.discord.dialect import DiscordDialect
+from adapters.telegram.dialect import TelegramDialect
 from bot.app import App
+from bot.render import Dialect, PlainDialect
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -51,6 +54,16 @@ async def serve(app: App, settings: Settings) -> int:
             return 1
     log.info("stopped")
     return 0
+
+
+def dialects(settings: Settings) -> list[Dialect]:
+    """Every dialect this deployment renders in: the console's, and each platform's it serves."""
+    found: list[Dialect] = [PlainDialect()]
+    if settings.telegram_token:
+        found.append(TelegramDialect())
+    if settings.discord_token:
+        found.append(DiscordDialect())
+    return found
 
 
 def _is_discord_refusal(result: object) -> bool:

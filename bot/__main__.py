@@ -10,6 +10,7 @@ import sys
 
 from bot.app import bootstrap
 from bot.clock import ShiftedClock
+from bot.overrides import check_overrides
 from bot.settings import Settings, SettingsError, configure_logging
 from bot.storage.sqlite import MigrationError, SqliteStore
 
@@ -33,6 +34,16 @@ def main(argv: list[str] | None = None) -> int:
         for problem in error.problems:
             print(f"homegroup: {problem}", file=sys.stderr)
         return 2
+
+    if args.command != "migrate" and settings.templates is not None:
+        # Before the database or any platform: a broken override stops the start, not an answer.
+        from adapters.serve import dialects
+
+        broken = check_overrides(settings.templates, dialects(settings))
+        for override in broken:
+            print(f"homegroup: HOMEGROUP_TEMPLATES: {override}", file=sys.stderr)
+        if broken:
+            return 2
 
     quiet_console = args.command != "migrate" and not settings.platforms
     level = settings.log_level if settings.log_level_set or not quiet_console else "WARNING"

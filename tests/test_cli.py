@@ -8,6 +8,8 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 
 def homegroup(
     *args: str, stdin: str = "", env: dict[str, str] | None = None, cwd: Path
@@ -85,3 +87,70 @@ def test_migrate_creates_the_database(tmp_path: Path) -> None:
     done = homegroup("migrate", env={"HOMEGROUP_DATABASE": str(tmp_path / "m.db")}, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "m.db").exists()
+
+
+def overrides(root: Path, files: dict[str, str]) -> dict[str, str]:
+    """Write an override folder; the environment that points the bot at it."""
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return {"HOMEGROUP_TEMPLATES": str(root)}
+
+
+@pytest.mark.parametrize(
+    ("file", "text", "problem"),
+    [
+        ("en/craving_reply.j2", "Thank you.\n{% if %}", "line 2: this is not a template"),
+        ("en/craving_reply.j2", "Thank you, {{ who.nmae }}.", "line 1: the sample messages"),
+        ("en/craving_replay.j2", "Hi", "no bundled template has this name"),
+        ("en/days_none.j2", "{{ who.__class__ }}", "line 1: the sandbox does not allow this"),
+    ],
+    ids=["syntax", "render", "unknown", "sandbox"],
+)
+def test_a_broken_override_stops_the_start_with_one_line(
+    tmp_path: Path, file: str, text: str, problem: str
+) -> None:
+    env = overrides(tmp_path / "overrides", {"en/help.j2": "Our own help.", file: text})
+    done = homegroup("run", stdin="/help\n", env=env, cwd=tmp_path)
+    assert done.returncode == 2
+    [line] = done.stderr.splitlines()
+    assert line.startswith(f"homegroup: HOMEGROUP_TEMPLATES: {file}: {problem}")
+    assert done.stdout == "", "no console, no banner"
+    assert not (tmp_path / "homegroup.db").exists()
+
+
+def test_good_overrides_start_and_are_used(tmp_path: Path) -> None:
+    env = overrides(
+        tmp_path / "overrides",
+        {
+            "en/help.j2": "Our group's own help: /craving, any hour.",
+            "en/danger_words.txt": "# ours\nthe bridge tonight\n",
+            "es/help.j2": "Nuestra ayuda: /craving.",
+            "en/.DS_Store": "\x00",
+        },
+    )
+    done = homegroup("console", stdin="/help\n/craving the bridge tonight\n", env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert "Our group's own help: /craving, any hour." in done.stdout
+    assert "── privately to Sam ──" in done.stdout, "its danger words bring the crisis lines"
+
+
+def test_overrides_are_checked_in_each_platforms_dialect_before_it_connects(
+    tmp_path: Path,
+) -> None:
+    env = overrides(
+        tmp_path / "overrides",
+        {"en/help.j2": "{% if platform == 'telegram' %}{{ nope }}{% endif %}Our own help."},
+    )
+    env.update(
+        TELEGRAM_TOKEN="123456:" + "A" * 35,
+        TELEGRAM_API_URL="http://127.0.0.1:9",  # nothing listens there: it must not get that far
+    )
+    done = homegroup("run", env=env, cwd=tmp_path)
+    assert done.returncode == 2
+    [line] = done.stderr.splitlines()
+    assert line.startswith("homegroup: HOMEGROUP_TEMPLATES: en/help.j2: line 1: ")
+    assert line.endswith("for telegram: 'nope' is undefined")
+    assert not (tmp_path / "homegroup.db").exists()
