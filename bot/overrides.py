@@ -27,9 +27,15 @@ import jinja2
 from jinja2 import meta
 from jinja2.exceptions import SecurityError
 
-from bot.domain.danger import DangerWords
 from bot.domain.replies import Mention
-from bot.render import Dialect, PlainDialect, Renderer, RenderError, bundled_messages
+from bot.render import (
+    Dialect,
+    PlainDialect,
+    Renderer,
+    RenderError,
+    bundled_messages,
+    load_danger_words,
+)
 from bot.samples import WHO, all_samples, as_sent
 
 _READ = (".j2", ".txt")
@@ -56,7 +62,7 @@ def check_overrides(root: Path, dialects: Iterable[Dialect]) -> list[OverridePro
     locales: set[str] = set()
     for path in _files(root):
         relative = PurePosixPath(path.relative_to(root).as_posix())
-        problem = _check_file(path, relative)
+        problem = _check_file(root, path, relative)
         if problem is not None:
             problems[str(relative)] = problem
         elif relative.suffix == ".j2":
@@ -79,7 +85,7 @@ def _files(root: Path) -> Iterator[Path]:
             yield path
 
 
-def _check_file(path: Path, relative: PurePosixPath) -> str | None:
+def _check_file(root: Path, path: Path, relative: PurePosixPath) -> str | None:
     """What is wrong with this one file on its own, if anything."""
     if len(relative.parts) < 2 and str(relative) in _bundled_names("en"):
         return f"put it in a locale folder: en/{relative}"
@@ -100,8 +106,8 @@ def _check_file(path: Path, relative: PurePosixPath) -> str | None:
     except OSError as error:
         return f"it cannot be read ({error.strerror})"
     if name == "danger_words.txt":
-        try:
-            DangerWords.parse(source)
+        try:  # as the core reads it: the bundled list, extended by this one
+            load_danger_words(locale, root)
         except ValueError as error:
             return f"a line cannot be read: {error}"
     if relative.suffix == ".j2":
