@@ -284,8 +284,8 @@ async def test_settings_shows_the_roles_and_set_takes_them_away(
     assert "milestone_role: none" in shown
     await server.command(ADMIN, "/set", admin=True)
     assert (
-        "supporter_rest, milestones, locale, resources, meetings, supporter_role, milestone_role"
-        in (last_answer(database, "set_usage"))
+        "supporter_rest, milestones, locale, resources, emergency_number, meetings,"
+        " supporter_role, milestone_role" in (last_answer(database, "set_usage"))
     )
     await server.command(ADMIN, "/set suporter_role x", admin=True)
     assert "Did you mean supporter_role or supporter_rest?" in last_answer(database, "set_invalid")

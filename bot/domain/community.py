@@ -44,6 +44,10 @@ class CommunitySettings:
     """Minutes a supporter rests after a ping before being pinged again."""
     resources: str | None = None
     """The community's own crisis lines and meeting links; None means the bundled defaults."""
+    emergency_number: str | None = None
+    """The emergency number of the community's place (911, 112, 999, 000 …), which every
+    message about danger names first; None means the bundled lines' own (911, or the local
+    emergency number)."""
     meetings: tuple[Meeting, ...] = field(default=())
     supporter_role: str | None = None
     """A role (the platform's id) whose holders count as craving supporters; Discord only."""

@@ -46,6 +46,7 @@ KEYS: Final = (
     "milestones",
     "locale",
     "resources",
+    "emergency_number",
     "meetings",
 )
 """The keys ``/set`` knows on every platform, in the order ``/settings`` shows them."""
@@ -65,6 +66,8 @@ _ALIASES: Final = {
     "announce_hour": "announcement_hour",
     "language": "locale",
     "resource": "resources",
+    "emergency": "emergency_number",
+    "emergency_line": "emergency_number",
     "meeting": "meetings",
     "supporters_role": "supporter_role",
     "milestone_roles": "milestone_role",
@@ -92,6 +95,9 @@ MAX_RESOURCES: Final = 800
 """The longest resources text, in characters. It is sent whole to a member waiting alone (a
 craving nobody answered, a call nobody took) together with up to three meetings; at 800 the
 longest such message stays under 1,500 characters, well inside Discord's 2,000."""
+MAX_EMERGENCY: Final = 16
+"""The longest emergency number, in characters (digits, spaces, + and -)."""
+_EMERGENCY: Final = re.compile(r"\+?[0-9][0-9 -]*")
 MAX_MEETINGS: Final = 20
 MAX_TITLE: Final = 80
 MAX_LINK: Final = 300
@@ -142,7 +148,8 @@ class SettingError(ValueError):
         """The setting's key, or for ``unknown_key`` the typed key cut to a safe length."""
         self.reason = reason
         """One of unknown_key, missing, not_a_number, out_of_range, bad_duration, bad_hour,
-        whole_hour, unknown_zone, bad_channel, schedule, unknown_locale, too_long, meeting,
+        whole_hour, unknown_zone, bad_channel, schedule, unknown_locale, too_long, bad_number,
+        meeting,
         roles_unavailable, bad_role, bad_milestone, too_many_roles."""
         self.details = details
         """JSON-safe values for the reply: suggestions, problem, position, limit."""
@@ -258,6 +265,8 @@ def apply(
         return Change(key, replace(settings, locale=locale), {"locale": locale})
     if key == "resources":
         return _resources(settings, value)
+    if key == "emergency_number":
+        return _emergency_number(settings, value)
     assert key == "meetings"
     meetings = () if value.lower() in CLEAR_MEETINGS else parse_meetings(value)
     return Change(key, replace(settings, meetings=meetings), {"count": len(meetings)})
@@ -478,6 +487,19 @@ def celebrates(schedule: MilestoneSchedule, milestone: Milestone) -> bool:
         if milestone_length(step.key) == length:
             return True
     return False
+
+
+def _emergency_number(settings: CommunitySettings, value: str) -> Change:
+    if value.lower() == RESET:
+        return Change(
+            "emergency_number", replace(settings, emergency_number=None), {"number": None}
+        )
+    number = " ".join(value.split())
+    if len(number) > MAX_EMERGENCY or _EMERGENCY.fullmatch(number) is None:
+        raise SettingError("emergency_number", "bad_number", limit=MAX_EMERGENCY)
+    return Change(
+        "emergency_number", replace(settings, emergency_number=number), {"number": number}
+    )
 
 
 def _resources(settings: CommunitySettings, value: str) -> Change:

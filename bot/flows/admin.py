@@ -130,6 +130,7 @@ def settings_context(community: Community) -> dict[str, Any]:
         "locale": settings.locale,
         "resources_length": None if settings.resources is None else len(settings.resources),
         "resources_limit": MAX_RESOURCES,
+        "emergency_number": settings.emergency_number,
         "meetings_count": len(settings.meetings),
         "roles": community.platform in ROLE_PLATFORMS
         or settings.supporter_role is not None

@@ -41,6 +41,7 @@ CUSTOM = Community(
         craving_cooldown=0,
         supporter_rest=120,
         resources="Call Ana: 555-0100",
+        emergency_number="112",
         meetings=(Meeting(0, "19:00", "Online NA"),),
     ),
 )
@@ -91,6 +92,8 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"key": "locale", "change": {"locale": "en"}},
         {"key": "resources", "change": {"default": False}},
         {"key": "resources", "change": {"default": True}},
+        {"key": "emergency_number", "change": {"number": "112"}},
+        {"key": "emergency_number", "change": {"number": None}},
         {"key": "meetings", "change": {"count": 2}},
         {"key": "meetings", "change": {"count": 0}},
         {"key": "supporter_role", "change": {"role": ROLE}},
@@ -120,6 +123,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         invalid("timezone", "unknown_zone", suggestions=[]),
         invalid("locale", "unknown_locale", locales=["en"]),
         invalid("resources", "too_long", limit=MAX_RESOURCES),
+        invalid("emergency_number", "bad_number", limit=16),
         *(
             invalid("milestones", "schedule", problem=p, position=2, max_steps=40, max_amount=1200)
             for p in (
