@@ -2,8 +2,9 @@
 
 A supporter is eligible when they opted in, are not the member asking, were not already pinged
 in this chain, are inside their own available hours (in their own zone), and have rested since
-their last ping. Among the eligible, the least recently pinged go first, so the same few people
-are not pinged every time.
+their last ping. When someone may be in danger, rest does not count, and neither do the quiet
+hours of supporters who said they accept urgent pings then. Among the eligible, the least
+recently pinged go first, so the same few people are not pinged every time.
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ class Candidate:
     zone: ZoneInfo
     hours: Hours | None
     last_pinged_at: datetime | None
+    urgent_ok: bool = False
+    """They accept urgent pings in their quiet hours (``/supporter urgent on``)."""
 
 
 def choose(
@@ -67,15 +70,24 @@ def choose(
     count: int,
     exclude: Iterable[str],
     rest: timedelta,
+    urgent: bool = False,
 ) -> list[Candidate]:
-    """Pick up to ``count`` supporters to ping now, least recently pinged first."""
+    """Pick up to ``count`` supporters to ping now, least recently pinged first.
+
+    ``urgent`` (someone may be in danger) skips the rest between pings, and the quiet hours
+    of those who accept urgent pings in them.
+    """
     excluded = set(exclude)
     eligible = [
         c
         for c in candidates
         if c.key not in excluded
-        and (c.hours is None or c.hours.contains(now.astimezone(c.zone).time()))
-        and (c.last_pinged_at is None or now - c.last_pinged_at >= rest)
+        and (
+            c.hours is None
+            or (urgent and c.urgent_ok)
+            or c.hours.contains(now.astimezone(c.zone).time())
+        )
+        and (urgent or c.last_pinged_at is None or now - c.last_pinged_at >= rest)
     ]
     never = datetime.min.replace(tzinfo=now.tzinfo)
     eligible.sort(key=lambda c: (c.last_pinged_at or never, c.key))

@@ -1,4 +1,5 @@
-"""Supporters: ``/supporter on|off``, ``/supporter hours``, and the fair choice of whom to ping."""
+"""Supporters: ``/supporter on|off``, ``/supporter hours``, ``/supporter urgent on|off``, and the
+fair choice of whom to ping."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ class T(StrEnum):
     SUPPORTER_SET = "supporter_set"
     SUPPORTER_HOURS_SET = "supporter_hours_set"
     SUPPORTER_USAGE = "supporter_usage"
+    SUPPORTER_URGENT_SET = "supporter_urgent_set"
 
 
 async def supporter(turn: Turn, args: str) -> None:
@@ -25,6 +27,11 @@ async def supporter(turn: Turn, args: str) -> None:
     word = word.lower()
     if word == "hours":
         await _set_hours(turn, rest.strip())
+        return
+    if word == "urgent" and rest.strip().lower() in ("on", "off"):
+        on = rest.strip().lower() == "on"
+        await turn.tx.set_supporter_urgent(turn.me.key, on)
+        await turn.say(T.SUPPORTER_URGENT_SET, {"on": on, "hours": await _hours_text(turn)})
         return
     if word not in ("on", "off") or turn.community is None:
         await turn.say(
@@ -82,13 +89,14 @@ async def pick_supporters(
     *,
     count: int,
     exclude: Iterable[str],
-    rested: bool = True,
+    urgent: bool = False,
 ) -> list[Person]:
     """Choose up to ``count`` supporters fairly and mark them pinged now.
 
     For craving pings, holders of the community's supporter role count as opted in (unless
     they said /supporter off here); their hours and rest apply like anyone's.
-    ``rested=False`` skips the rest between pings: for words of immediate danger.
+    ``urgent`` (someone may be in danger) skips the rest between pings, and the quiet hours of
+    supporters who accept urgent pings in them.
     """
     rows = await turn.tx.supporters(
         community.key, role, supporter_role=community.settings.supporter_role
@@ -109,6 +117,7 @@ async def pick_supporters(
                 zone=member_zone(row.person, community),
                 hours=hours,
                 last_pinged_at=row.last_pinged_at,
+                urgent_ok=row.urgent,
             )
         )
     chosen = choose(
@@ -116,7 +125,8 @@ async def pick_supporters(
         now=turn.now,
         count=count,
         exclude=exclude,
-        rest=timedelta(minutes=community.settings.supporter_rest if rested else 0),
+        rest=timedelta(minutes=community.settings.supporter_rest),
+        urgent=urgent,
     )
     await turn.tx.mark_pinged([c.key for c in chosen], role, turn.now)
     return [by_key[c.key] for c in chosen]

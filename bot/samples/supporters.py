@@ -16,6 +16,11 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"hours": "22:00-06:00", "zone": "Europe/London"},
         {"hours": None, "zone": "UTC"},
     ],
+    T.SUPPORTER_URGENT_SET: [
+        {"on": True, "hours": "09:00-22:00"},
+        {"on": True, "hours": None},
+        {"on": False, "hours": "22:00-06:00"},
+    ],
     T.SUPPORTER_USAGE: [
         {"in_group": True, "hours": None},
         {"in_group": False, "hours": "09:00-17:00", "bad_hours": True},
