@@ -20,6 +20,7 @@ from bot.domain.inbound import (
     Inbound,
     MembershipChanged,
     Origin,
+    PrivateChatChanged,
     RolesChanged,
     TimerFired,
 )
@@ -84,6 +85,11 @@ class Core:
                 elif isinstance(inbound, RolesChanged):
                     turn = Turn(tx, now, danger_words=self._danger_words)
                     await roles_changed(turn, inbound)
+                elif isinstance(inbound, PrivateChatChanged):
+                    turn = Turn(tx, now, danger_words=self._danger_words)
+                    await tx.set_private_chat(
+                        person_key(inbound.platform, inbound.person), inbound.open
+                    )
                 else:
                     turn = await self._open_turn(tx, inbound.origin, now)
                     if isinstance(inbound, CommandIssued):
@@ -104,6 +110,8 @@ class Core:
             name,
             turn.now,
         )
+        if origin.private:  # a member can write here only once their private chat is open
+            await tx.set_private_chat(turn.person.key, True)
         if origin.community is not None and not origin.private:
             community = await tx.upsert_community(
                 community_key(origin.platform, origin.community),

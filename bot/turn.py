@@ -278,6 +278,15 @@ class Turn:
             interaction=self.origin.interaction if self.origin is not None else None,
         )
 
+    async def reaches_me_privately(self) -> bool:
+        """Whether a private answer to the asking member can be read now: they asked
+        privately or on an interaction, or their private chat with the bot is open."""
+        origin = self.origin
+        assert origin is not None
+        if origin.private or origin.interaction is not None or origin.private_chat_open:
+            return True
+        return await self.tx.private_chat_open(self.me.key)
+
     async def home_community(self) -> Community | None:
         """The group this event belongs to: where it happened, else the person's first group."""
         if self.community is not None or self.person is None:

@@ -128,6 +128,7 @@ class Console:
             community=None if private else GROUP,
             private=private,
             is_admin=self._current == self._admin,
+            private_chat_open=True,
         )
 
     async def start(self) -> None:

@@ -6,7 +6,13 @@ from dataclasses import dataclass
 
 from telegram import CallbackQuery, ChatMember, ChatMemberUpdated, Message, MessageEntity, Update
 
-from bot.domain.inbound import ButtonPressed, CommandIssued, MembershipChanged, Origin
+from bot.domain.inbound import (
+    ButtonPressed,
+    CommandIssued,
+    MembershipChanged,
+    Origin,
+    PrivateChatChanged,
+)
 
 PLATFORM = "telegram"
 GROUP_TYPES = ("group", "supergroup")
@@ -112,8 +118,18 @@ def button_inbound(
     return ButtonPressed(dedupe_key(update.update_id), origin, action, payload, message_id)
 
 
-def membership_inbound(update: Update, change: ChatMemberUpdated) -> MembershipChanged | None:
-    """A member (or the bot) joined or left a group."""
+def membership_inbound(
+    update: Update, change: ChatMemberUpdated
+) -> MembershipChanged | PrivateChatChanged | None:
+    """A member (or the bot) joined or left a group, or a member blocked or unblocked the bot
+    in their private chat (Telegram reports the bot as "kicked" there)."""
+    if change.chat.type == "private" and update.my_chat_member is not None:
+        return PrivateChatChanged(
+            dedupe_key(update.update_id),
+            PLATFORM,
+            str(change.chat.id),
+            open=change.new_chat_member.status != ChatMember.BANNED,
+        )
     if change.chat.type not in GROUP_TYPES:
         return None
     was, now = _present(change.old_chat_member), _present(change.new_chat_member)

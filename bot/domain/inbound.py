@@ -26,6 +26,9 @@ class Origin:
     roles: tuple[str, ...] | None = None
     """The role ids the member holds in the community, when the platform reports them; None
     means unknown (the stored roles stay as they are)."""
+    private_chat_open: bool = False
+    """The platform can always write to this person privately (the console). Elsewhere the
+    core remembers it: a Telegram member must first open a private chat with the bot."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,4 +89,21 @@ class RolesChanged:
     roles: tuple[str, ...]
 
 
-Inbound = CommandIssued | ButtonPressed | TimerFired | MembershipChanged | RolesChanged
+@dataclass(frozen=True, slots=True)
+class PrivateChatChanged:
+    """A member blocked the bot in their private chat with it, or opened that chat again."""
+
+    dedupe_key: str
+    platform: str
+    person: str
+    open: bool
+
+
+Inbound = (
+    CommandIssued
+    | ButtonPressed
+    | TimerFired
+    | MembershipChanged
+    | RolesChanged
+    | PrivateChatChanged
+)

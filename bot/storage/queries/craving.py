@@ -31,6 +31,8 @@ class SupporterRow:
     person: Person
     hours: str | None
     last_pinged_at: datetime | None
+    urgent: bool = False
+    """Whether they accept urgent pings in their quiet hours (``/supporter urgent on``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +49,11 @@ class Craving:
     claimed_by: str | None
     outcome: str | None
     created_at: datetime
+    urgent: bool = False
+    """Someone may be in immediate danger: pings go out whatever the cooldown, rest and
+    max_pings."""
+    crisis_sent_at: datetime | None = None
+    """When the member got the full crisis block in this episode (it is sent once)."""
 
 
 class CravingQueries(Queries):
@@ -82,6 +89,26 @@ class CravingQueries(Queries):
         )
         return None if row is None else row["supporter_hours"]
 
+    async def set_supporter_urgent(self, person: str, on: bool) -> None:
+        await self._db.execute("UPDATE people SET supporter_urgent = ? WHERE key = ?", (on, person))
+
+    async def supporter_urgent(self, person: str) -> bool:
+        row = await self._db.fetch_one(
+            "SELECT supporter_urgent FROM people WHERE key = ?", (person,)
+        )
+        return row is not None and bool(row["supporter_urgent"])
+
+    async def set_private_chat(self, person: str, open_: bool) -> None:
+        """Remember whether the person's private chat with the bot is open."""
+        await self._db.execute(
+            "UPDATE people SET private_chat = ? WHERE key = ? AND private_chat <> ?",
+            (open_, person, open_),
+        )
+
+    async def private_chat_open(self, person: str) -> bool:
+        row = await self._db.fetch_one("SELECT private_chat FROM people WHERE key = ?", (person,))
+        return row is not None and bool(row["private_chat"])
+
     async def supporters(
         self, community: str, role: Role, *, supporter_role: str | None = None
     ) -> list[SupporterRow]:
@@ -94,7 +121,7 @@ class CravingQueries(Queries):
         if role == "cravings" and supporter_role is not None:
             rows = await self._db.fetch_all(
                 "SELECT p.key, p.platform, p.platform_id, p.name, p.timezone,"
-                " p.supporter_hours, r.last_pinged_at"
+                " p.supporter_hours, p.supporter_urgent, r.last_pinged_at"
                 " FROM people p LEFT JOIN supporter_pings r ON r.person = p.key AND r.role = ?"
                 " WHERE p.key IN ("
                 " SELECT s.person FROM supporters s WHERE s.community = ? AND s.cravings"
@@ -107,7 +134,7 @@ class CravingQueries(Queries):
         else:
             rows = await self._db.fetch_all(
                 "SELECT p.key, p.platform, p.platform_id, p.name, p.timezone,"
-                " p.supporter_hours, r.last_pinged_at"
+                " p.supporter_hours, p.supporter_urgent, r.last_pinged_at"
                 " FROM people p LEFT JOIN supporter_pings r ON r.person = p.key AND r.role = ?"
                 " WHERE p.key IN (SELECT s.person FROM supporters s"
                 " WHERE s.community = ? AND CASE ? WHEN 'cravings' THEN s.cravings"
@@ -119,6 +146,7 @@ class CravingQueries(Queries):
                 person_from_row(r),
                 r["supporter_hours"],
                 None if r["last_pinged_at"] is None else instant(r["last_pinged_at"]),
+                bool(r["supporter_urgent"]),
             )
             for r in rows
         ]
@@ -161,6 +189,25 @@ class CravingQueries(Queries):
         )
         return None if row is None else _craving(row)
 
+    async def open_craving(self, person: str, since: datetime) -> Craving | None:
+        """The member's latest craving since ``since`` that has no outcome yet, anywhere."""
+        row = await self._db.fetch_one(
+            f"{_CRAVING} WHERE person = ? AND outcome IS NULL AND created_at >= ?"
+            " ORDER BY created_at DESC, id DESC LIMIT 1",
+            (person, since),
+        )
+        return None if row is None else _craving(row)
+
+    async def mark_craving_urgent(self, craving: int) -> None:
+        await self._db.execute("UPDATE cravings SET urgent = TRUE WHERE id = ?", (craving,))
+
+    async def mark_crisis_sent(self, craving: int, now: datetime) -> None:
+        """Remember that the member has the full crisis block for this episode."""
+        await self._db.execute(
+            "UPDATE cravings SET crisis_sent_at = COALESCE(crisis_sent_at, ?) WHERE id = ?",
+            (now, craving),
+        )
+
     async def set_craving_message(self, craving: int, message: int) -> None:
         await self._db.execute("UPDATE cravings SET message = ? WHERE id = ?", (message, craving))
 
@@ -177,19 +224,22 @@ class CravingQueries(Queries):
         await self._db.execute("UPDATE cravings SET outcome = ? WHERE id = ?", (outcome, craving))
 
     async def record_craving_pings(
-        self, craving: int, people: Iterable[str], now: datetime
+        self, craving: int, people: Iterable[str], now: datetime, *, urgent: bool = False
     ) -> None:
         for person in people:
             await self._db.execute(
-                "INSERT INTO craving_pings (craving, person, pinged_at) VALUES (?, ?, ?)"
-                " ON CONFLICT DO NOTHING",
-                (craving, person, now),
+                "INSERT INTO craving_pings (craving, person, pinged_at, urgent) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (craving, person) DO UPDATE SET urgent = excluded.urgent"
+                " OR craving_pings.urgent",
+                (craving, person, now, urgent),
             )
         await self._db.execute("UPDATE cravings SET pinged = TRUE WHERE id = ?", (craving,))
 
-    async def craving_pinged(self, craving: int) -> set[str]:
+    async def craving_pinged(self, craving: int, *, urgently: bool = False) -> set[str]:
+        """Who was pinged for this craving (``urgently``: told it is urgent)."""
         rows = await self._db.fetch_all(
-            "SELECT person FROM craving_pings WHERE craving = ?", (craving,)
+            "SELECT person FROM craving_pings WHERE craving = ? AND (urgent OR NOT ?)",
+            (craving, urgently),
         )
         return {r["person"] for r in rows}
 
@@ -206,7 +256,7 @@ class CravingQueries(Queries):
 
 _CRAVING = (
     "SELECT id, community, person, chat, private, message, pinged, claimed_by, outcome,"
-    " created_at"
+    " created_at, urgent, crisis_sent_at"
     " FROM cravings"
 )
 
@@ -223,4 +273,6 @@ def _craving(row: Row) -> Craving:
         claimed_by=row["claimed_by"],
         outcome=row["outcome"],
         created_at=instant(row["created_at"]),
+        urgent=bool(row["urgent"]),
+        crisis_sent_at=None if row["crisis_sent_at"] is None else instant(row["crisis_sent_at"]),
     )
