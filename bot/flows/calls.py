@@ -68,13 +68,22 @@ class T(StrEnum):
 
 
 async def call(turn: Turn, args: str) -> None:
-    """Ask the group's phone list for a call."""
+    """Ask the group's phone list for a call; a note that speaks of danger comes first."""
+    await _danger_first(turn, args)
     await request_call(turn, practice=False, note=args)
 
 
 async def practice(turn: Turn, args: str) -> None:
     """Ask for a practice call: a few easy minutes on the phone while nothing is wrong."""
+    await _danger_first(turn, args)
     await request_call(turn, practice=True, note=args)
+
+
+async def _danger_first(turn: Turn, note: str) -> None:
+    """Take the danger path first when a call's note speaks of immediate danger."""
+    from bot.flows.craving import danger_in_note  # craving builds on calls: import late
+
+    await danger_in_note(turn, note)
 
 
 async def request_call(turn: Turn, *, practice: bool, note: str, private: bool = False) -> None:

@@ -1,17 +1,23 @@
 """``/craving``: an immediate answer, fair peer pings, a claim, escalation and a follow-up.
 
-1. The member gets a warm answer at once, with a few concrete things to do and three buttons:
-   **I'm here** (for peers), **It passed** and **Call me** (for the member).
-2. Up to ``ping_count`` supporters are pinged, chosen fairly (``pick_supporters``).
+1. The member gets a warm answer at once, with a few concrete things to do and buttons:
+   **I'm here** (for peers), **It passed**, **Call me** and **I'm in danger** (for the member).
+2. Up to ``ping_count`` supporters are pinged, chosen fairly (``pick_supporters``). When none
+   can be, the answer says so at once, with the crisis lines and the next meeting.
 3. The first **I'm here** claims it; the message is edited to say who is on it, and the member
    is told privately who is coming.
 4. Unclaimed after ``escalate_after``: the next supporters are pinged, up to ``max_pings``; then
-   the member gets the crisis lines and meetings privately.
+   the member is told privately that nobody could be reached yet.
 5. After ``followup_after`` the member is asked privately how it went.
 6. A member's repeated cravings within ``craving_cooldown`` join the open one: every one gets
    the supportive answer, but pings go out once.
-7. Words of immediate danger put the crisis lines first, privately, and ping supporters whatever
-   the cooldown.
+7. Danger (words of immediate danger in any note, or **I'm in danger**) makes the craving
+   urgent: the group answer leads with the emergency number instead of things to do, the
+   member gets the crisis lines privately at once, and supporters are pinged urgently whatever
+   the cooldown, their rest and ``max_pings``.
+
+The full crisis block goes to a member once per craving (its "episode"); later messages point
+back to it and repeat only the emergency number.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.domain.community import CommunitySettings
+from bot.domain.meetings import occurrences
 from bot.domain.model import Community, Person
 from bot.domain.replies import Button, Mention, Template, parse_id
 from bot.flows import Flows
@@ -36,6 +43,9 @@ log = logging.getLogger(__name__)
 MAX_NOTE = 500
 ACTIONS = ("tell", "call", "walk", "sweet", "meeting", "read", "tape")
 """The concrete things a craving answer suggests, three at a time, rotating."""
+EPISODE = timedelta(hours=24)
+"""How long one craving's crisis block counts as sent: the episode ends with its outcome, or
+after this long."""
 ESCALATE = "craving.escalate"
 FOLLOW_UP = "craving.followup"
 
@@ -54,6 +64,7 @@ class T(StrEnum):
     LABEL_IM_HERE = "label_craving_im_here"
     LABEL_PASSED = "label_craving_passed"
     LABEL_CALL_ME = "label_craving_call_me"
+    LABEL_DANGER = "label_craving_danger"
     LABEL_STRUGGLING = "label_craving_struggling"
     LABEL_USED = "label_craving_used"
 
@@ -61,12 +72,23 @@ class T(StrEnum):
 async def craving(turn: Turn, args: str) -> None:
     """Answer at once, then bring in peers."""
     note = " ".join(args.split())[:MAX_NOTE]
-    danger = turn.danger.spoken_in(note)
+    await share(turn, note, danger=turn.danger.spoken_in(note))
+
+
+async def danger_in_note(turn: Turn, note: str) -> bool:
+    """Take the danger path when a member's note (a call's, a restart's) speaks of danger."""
+    if not turn.danger.spoken_in(note):
+        return False
+    await share(turn, " ".join(note.split())[:MAX_NOTE], danger=True)
+    return True
+
+
+async def share(turn: Turn, note: str, *, danger: bool) -> None:
+    """Open a craving (or join the member's open one) and answer where they asked."""
     community = await turn.home_community()
     settings = community.settings if community else CommunitySettings()
-    zone = await turn.zone_of(turn.me)
-    if danger:
-        await turn.tell_me(T.CRISIS, {"resources": settings.resources})
+    communities = await _communities_for(turn, turn.me, private=turn.community is None)
+    reachable = await turn.reaches_me_privately()
 
     # A craving while the member's last one is still open joins it: every one gets the answer,
     # supporters are pinged once. One that passed is closed; a new one starts afresh.
@@ -76,58 +98,157 @@ async def craving(turn: Turn, args: str) -> None:
         recent = await turn.tx.latest_pinged_craving(turn.me.key, community.key, since)
         if recent is not None and recent.outcome != "passed":
             open_craving = recent
+    if open_craving is None:
+        # Danger within a day of an earlier craving with no outcome stays in its episode,
+        # so the crisis block is not sent again.
+        earlier = await turn.tx.open_craving(turn.me.key, turn.now - EPISODE) if danger else None
+        open_craving = earlier if earlier is not None and earlier.crisis_sent_at else None
     if open_craving is not None:
-        craving_id, started = open_craving.id, open_craving.created_at
+        current = open_craving
     else:
         assert turn.origin is not None
-        craving_id, started = (
-            await turn.tx.create_craving(
-                community.key if community else None,
-                turn.me.key,
-                turn.origin.chat,
-                turn.origin.private,
-                turn.now,
-            ),
+        created = await turn.tx.create_craving(
+            community.key if community else None,
+            turn.me.key,
+            turn.origin.chat,
+            turn.origin.private,
             turn.now,
         )
+        current = await _get(turn, created)
         await turn.tx.schedule(
             FOLLOW_UP,
             turn.now + timedelta(minutes=settings.followup_after),
-            {"craving": craving_id},
-            key=f"{FOLLOW_UP}:{craving_id}",
+            {"craving": current.id},
+            key=f"{FOLLOW_UP}:{current.id}",
             about=turn.me.key,
         )
+    if danger:
+        await turn.tx.mark_craving_urgent(current.id)
+        if reachable:  # privately and at once, before anything else is said to them
+            await _send_crisis(turn, turn.me, current, settings, tell_me=True)
 
     pinged: list[Person] = []
-    if community is not None and (open_craving is None or danger):
-        pinged = await _choose(turn, craving_id, community, turn.me, rested=not danger)
-        await _escalate_later(turn, craving_id, turn.me, settings)
+    if communities and (open_craving is None or danger):
+        pinged = await _choose(turn, current, communities, turn.me, urgent=danger)
+        await _escalate_later(turn, current.id, turn.me, settings)
+    claimer = None
+    if open_craving is not None and open_craving.claimed_by and not pinged:
+        claimer = await turn.tx.get_person(open_craving.claimed_by)
+    asked_earlier = (
+        len(await turn.tx.craving_pinged(current.id)) if open_craving and not pinged else 0
+    )
+    nobody = not pinged and claimer is None and not asked_earlier
 
     # In a group the answer itself mentions the supporters: one message, not two. A craving
     # shared privately stays private: its supporters are told in their own private chats.
     in_group = turn.community is not None
-    check_in = started + timedelta(minutes=settings.followup_after)
+    current = await _get(turn, current.id)
+    # The crisis lines go in the answer itself when the member cannot be reached privately
+    # (they never opened a private chat with the bot), or when nobody can come.
+    crisis_here = current.crisis_sent_at is None and (
+        (danger and not reachable) or nobody or not communities
+    )
+    if crisis_here:
+        await turn.tx.mark_crisis_sent(current.id, turn.now)
     context = {
-        "actions": _actions(craving_id),
+        **_reply_context(current, turn.me, settings, danger=danger),
         "pinged": len(pinged),
         "supporters": [p.ref for p in pinged] if in_group else [],
-        "waiting": open_craving is not None and not pinged,
-        "check_in": check_in.astimezone(zone).strftime("%H:%M"),
-        "private": not in_group,
-        "claimed_by": None,
-        "passed": False,
+        "asked_earlier": asked_earlier,
+        "claimed_by": claimer.ref if claimer else None,
+        "nobody": nobody,
+        "no_group": not communities,
+        "crisis": "full" if crisis_here else ("sent" if current.crisis_sent_at else None),
+        "resources": settings.resources,
+        "next_meeting": await _next_meeting(turn, community),
+        "check_in": (current.created_at + timedelta(minutes=settings.followup_after))
+        .astimezone(await turn.zone_of(turn.me))
+        .strftime("%H:%M"),
     }
     message = await turn.say(
         T.REPLY,
         context,
         public=True,
-        buttons=_reply_buttons(craving_id, for_peers=in_group),
+        buttons=_reply_buttons(current.id, for_peers=in_group, danger=danger),
         mentions=[Mention(p.platform_id, p.name) for p in pinged] if in_group else (),
     )
-    await turn.tx.set_craving_message(craving_id, message)
+    if current.message is None or open_craving is None:
+        await turn.tx.set_craving_message(current.id, message)
     if pinged and not in_group:
-        assert community is not None
-        await _send_pings(turn, craving_id, community, turn.me, pinged, note)
+        await _send_pings(turn, current, turn.me, pinged, note="", urgent=danger)
+
+
+async def in_danger(turn: Turn, payload: str) -> None:
+    """The member tapped **I'm in danger**: the same path as danger words in a note."""
+    craving = await _own_craving(turn, payload)
+    if craving is None:
+        return
+    community = await turn.tx.get_community(craving.community) if craving.community else None
+    settings = community.settings if community else CommunitySettings()
+    await turn.tx.mark_craving_urgent(craving.id)
+    if await turn.reaches_me_privately():
+        await _send_crisis(turn, turn.me, craving, settings, tell_me=True)
+    else:
+        await turn.tx.mark_crisis_sent(craving.id, turn.now)
+        await turn.say(
+            T.CRISIS,
+            {"emergency": settings.emergency_number, "resources": settings.resources},
+            public=True,
+        )
+    communities = await _communities_for(turn, turn.me, private=craving.private)
+    pinged = await _choose(turn, craving, communities, turn.me, urgent=True)
+    if communities:
+        await _escalate_later(turn, craving.id, turn.me, settings)
+    craving = await _get(turn, craving.id)
+    if craving.message is not None:
+        await turn.edit(
+            craving.message,
+            T.REPLY,
+            {
+                **_reply_context(craving, turn.me, settings, danger=True),
+                "pinged": len(pinged),
+                "nobody": not pinged and not craving.claimed_by,
+                "crisis": "sent",
+            },
+            buttons=_reply_buttons(craving.id, for_peers=not craving.private, danger=True),
+            about=turn.me.key,
+        )
+    await _send_pings(turn, craving, turn.me, pinged, note="", urgent=True)
+
+
+async def _communities_for(turn: Turn, member: Person, *, private: bool) -> list[Community]:
+    """Where a craving's supporters come from: the group it was shared in, or for one shared
+    privately every group of the member's, the first (home) group first."""
+    if not private:
+        return [turn.community] if turn.community is not None else []
+    found = []
+    for membership in await turn.tx.memberships_of(member.key):
+        community = await turn.tx.get_community(membership.community)
+        if community is not None and community.active:
+            found.append(community)
+    return found
+
+
+async def _send_crisis(
+    turn: Turn,
+    member: Person,
+    craving: Craving,
+    settings: CommunitySettings,
+    *,
+    tell_me: bool = False,
+) -> None:
+    """Give the member the crisis lines privately: the whole block once an episode, after that
+    one line pointing back to it, with the emergency number."""
+    context = {
+        "emergency": settings.emergency_number,
+        "resources": settings.resources,
+        "again": craving.crisis_sent_at is not None,
+    }
+    await turn.tx.mark_crisis_sent(craving.id, turn.now)
+    if tell_me:
+        await turn.tell_me(T.CRISIS, context)
+    else:
+        await turn.tell(member, T.CRISIS, context)
 
 
 async def _escalate_later(
@@ -143,55 +264,78 @@ async def _escalate_later(
     )
 
 
-async def _ping_round(
-    turn: Turn, craving_id: int, community: Community, member: Person
-) -> list[Person]:
-    """Ping the next fair few supporters of this craving, if any are free."""
-    chosen = await _choose(turn, craving_id, community, member)
-    await _send_pings(turn, craving_id, community, member, chosen, "")
-    return chosen
-
-
 async def _choose(
-    turn: Turn, craving_id: int, community: Community, member: Person, *, rested: bool = True
+    turn: Turn,
+    craving: Craving,
+    communities: list[Community],
+    member: Person,
+    *,
+    urgent: bool = False,
 ) -> list[Person]:
-    """Choose the next supporters for this craving (never one already pinged in it)."""
-    already = await turn.tx.craving_pinged(craving_id)
-    room = community.settings.max_pings - len(already)
-    chosen = await pick_supporters(
-        turn,
-        community,
-        "cravings",
-        count=min(community.settings.ping_count, room),
-        exclude={member.key, *already},
-        rested=rested,
-    )
+    """Choose the next supporters for this craving (never one already pinged in it).
+
+    An urgent round is not bounded by ``max_pings``; it also tells the supporters pinged
+    before the craving turned urgent that it is urgent now.
+    """
+    if not communities:
+        return []
+    already = await turn.tx.craving_pinged(craving.id)
+    settings = communities[0].settings
+    count = settings.ping_count
+    if not urgent:
+        count = min(count, settings.max_pings - len(already))
+    chosen: list[Person] = []
+    for community in communities:
+        if len(chosen) >= count:
+            break
+        chosen += await pick_supporters(
+            turn,
+            community,
+            "cravings",
+            count=count - len(chosen),
+            exclude={member.key, *already, *(p.key for p in chosen)},
+            urgent=urgent,
+        )
+    if urgent:
+        told = await turn.tx.craving_pinged(craving.id, urgently=True)
+        for key in sorted(already - told):
+            earlier = await turn.tx.get_person(key)
+            if earlier is not None:
+                chosen.insert(0, earlier)
     if chosen:
-        await turn.tx.record_craving_pings(craving_id, [p.key for p in chosen], turn.now)
+        await turn.tx.record_craving_pings(
+            craving.id, [p.key for p in chosen], turn.now, urgent=urgent
+        )
     return chosen
 
 
 async def _send_pings(
     turn: Turn,
-    craving_id: int,
-    community: Community,
+    craving: Craving,
     member: Person,
     chosen: list[Person],
+    *,
     note: str,
+    urgent: bool,
 ) -> None:
-    """Mention the chosen in the chat where the craving was shared, or tell them privately."""
+    """Mention the chosen in the chat where the craving was shared, or tell them privately.
+
+    A private ping names the member only: never their note, never which group.
+    """
     if not chosen:
         return
-    craving = await turn.tx.get_craving(craving_id)
-    assert craving is not None
+    community = await turn.tx.get_community(craving.community) if craving.community else None
+    settings = community.settings if community else CommunitySettings()
     context = {
         "member": member.ref,
-        "note": note,
+        "note": "" if craving.private else note,
         "supporters": [p.ref for p in chosen],
         "private": craving.private,
+        "urgent": urgent,
+        "emergency": settings.emergency_number,
     }
-    buttons = [Button(T.LABEL_IM_HERE, "craving.claim", str(craving_id))]
-    if craving.private:  # the member asked privately: their supporters hear privately too
+    buttons = [Button(T.LABEL_IM_HERE, "craving.claim", str(craving.id))]
+    if craving.private or community is None:
         for supporter in chosen:
             await turn.tell(supporter, T.PING, context, buttons=buttons)
     else:
@@ -204,7 +348,7 @@ async def _send_pings(
             mentions=[Mention(p.platform_id, p.name) for p in chosen],
             about=member.key,
         )
-    log.info("craving %d: pinged %d supporters", craving_id, len(chosen))
+    log.info("craving %d: pinged %d supporters", craving.id, len(chosen))
 
 
 async def claim(turn: Turn, payload: str) -> None:
@@ -238,8 +382,10 @@ async def claim(turn: Turn, payload: str) -> None:
         await turn.edit(
             craving.message,
             T.REPLY,
-            _edited_context(member, craving, claimed_by=turn.me.ref),
-            buttons=_reply_buttons(craving.id, for_peers=not craving.private),
+            await _edited_context(turn, member, craving, claimed_by=turn.me.ref),
+            buttons=_reply_buttons(
+                craving.id, for_peers=not craving.private, danger=craving.urgent
+            ),
             about=member.key,
         )
     await turn.tell(member, T.CLAIMED, {"supporter": turn.me.ref})
@@ -256,11 +402,11 @@ async def passed(turn: Turn, payload: str) -> None:
         await turn.edit(
             craving.message,
             T.REPLY,
-            _edited_context(turn.me, craving, passed=True),
+            await _edited_context(turn, turn.me, craving, passed=True),
             about=turn.me.key,
         )
     if turn.message != craving.message:
-        await _answer_follow_up(turn, "passed")
+        await _answer_follow_up(turn, craving, "passed")
 
 
 async def call_me(turn: Turn, payload: str) -> None:
@@ -280,17 +426,22 @@ async def struggling(turn: Turn, payload: str) -> None:
         return
     await turn.tx.set_craving_outcome(craving.id, "struggling")
     more = 0
-    community = await turn.tx.get_community(craving.community) if craving.community else None
-    if community is not None:
-        more = len(await _ping_round(turn, craving.id, community, turn.me))
+    communities = await _communities_for(turn, turn.me, private=craving.private)
+    if not craving.private and craving.community is not None:
+        home = await turn.tx.get_community(craving.community)
+        communities = [home] if home is not None else []
+    if communities:
+        chosen = await _choose(turn, craving, communities, turn.me, urgent=craving.urgent)
+        await _send_pings(turn, craving, turn.me, chosen, note="", urgent=craving.urgent)
+        more = len(chosen)
         if more:
-            await _escalate_later(turn, craving.id, turn.me, community.settings)
+            await _escalate_later(turn, craving.id, turn.me, communities[0].settings)
     await _answer_follow_up(
         turn,
+        craving,
         "struggling",
         more=more,
         buttons=[Button(T.LABEL_CALL_ME, "craving.call", payload)],
-        resources=community.settings.resources if community else None,
     )
 
 
@@ -300,12 +451,12 @@ async def used(turn: Turn, payload: str) -> None:
     if craving is None:
         return
     await turn.tx.set_craving_outcome(craving.id, "used")
-    await _answer_follow_up(turn, "used")
+    await _answer_follow_up(turn, craving, "used")
     await offer_restart(turn)
 
 
 async def escalate(turn: Turn, payload: dict[str, Any]) -> None:
-    """Nobody claimed yet: ping the next supporters, or give the member the crisis lines."""
+    """Nobody claimed yet: ping the next supporters, or tell the member nobody is free."""
     craving = await turn.tx.get_craving(int(payload["craving"]))
     if craving is None or craving.claimed_by or craving.outcome == "passed":
         return
@@ -313,17 +464,26 @@ async def escalate(turn: Turn, payload: dict[str, Any]) -> None:
     member = await turn.tx.get_person(craving.person)
     if community is None or member is None:
         return
-    if await _ping_round(turn, craving.id, community, member):
+    communities = await _communities_for(turn, member, private=craving.private)
+    if not craving.private:
+        communities = [community]
+    chosen = await _choose(turn, craving, communities, member, urgent=craving.urgent)
+    if chosen:
+        await _send_pings(turn, craving, member, chosen, note="", urgent=craving.urgent)
         await _escalate_later(turn, craving.id, member, community.settings)
         return
+    settings = community.settings
     await turn.tell(
         member,
         T.NOBODY,
         {
-            "resources": community.settings.resources,
-            "meetings": [m.as_context() for m in community.settings.meetings],
+            "emergency": settings.emergency_number,
+            "resources": settings.resources,
+            "again": craving.crisis_sent_at is not None,
+            "meetings": [m.as_context() for m in settings.meetings],
         },
     )
+    await turn.tx.mark_crisis_sent(craving.id, turn.now)
 
 
 async def follow_up(turn: Turn, payload: dict[str, Any]) -> None:
@@ -355,13 +515,19 @@ async def record(turn: Turn, args: str) -> None:
 
 async def _answer_follow_up(
     turn: Turn,
+    craving: Craving,
     answer: str,
     *,
     more: int = 0,
     buttons: list[Button] | None = None,
-    resources: str | None = None,
 ) -> None:
     logged, rode_out = await turn.tx.craving_record(turn.me.key)
+    community = await turn.tx.get_community(craving.community) if craving.community else None
+    settings = community.settings if community else CommunitySettings()
+    crisis = None
+    if answer == "struggling":
+        crisis = "again" if craving.crisis_sent_at is not None else "full"
+        await turn.tx.mark_crisis_sent(craving.id, turn.now)
     await turn.tell_me(
         T.FOLLOW_UP_ANSWER,
         {
@@ -369,10 +535,18 @@ async def _answer_follow_up(
             "more": more,
             "logged": logged,
             "passed": rode_out,
-            "resources": resources,
+            "crisis": crisis,
+            "emergency": settings.emergency_number,
+            "resources": settings.resources,
         },
         buttons=buttons or [],
     )
+
+
+async def _get(turn: Turn, craving_id: int) -> Craving:
+    craving = await turn.tx.get_craving(craving_id)
+    assert craving is not None
+    return craving
 
 
 async def _craving(turn: Turn, payload: str) -> Craving | None:
@@ -393,42 +567,88 @@ async def _own_craving(turn: Turn, payload: str) -> Craving | None:
     return craving
 
 
+async def _next_meeting(turn: Turn, community: Community | None) -> dict[str, Any] | None:
+    """The community's next meeting, as a member waiting alone would want to know it."""
+    if community is None or not community.settings.meetings:
+        return None
+    zone = await turn.zone_of(turn.me)
+    today = turn.now.astimezone(zone).date()
+    upcoming = [
+        o
+        for o in occurrences(community.settings.meetings, zone, today, today + timedelta(days=7))
+        if o.starts_at > turn.now
+    ]
+    if not upcoming:
+        return None
+    first = upcoming[0]
+    return {
+        **first.meeting.as_context(),
+        "weekday": first.starts_at.astimezone(zone).weekday(),
+        "time": first.starts_at.astimezone(zone).strftime("%H:%M"),
+        "today": first.starts_at.astimezone(zone).date() == today,
+    }
+
+
 def _actions(craving_id: int) -> list[str]:
     """Three suggestions, a different three for each craving."""
     start = (craving_id * 3) % len(ACTIONS)
     return [ACTIONS[(start + n) % len(ACTIONS)] for n in range(3)]
 
 
-def _edited_context(
+def _reply_context(
+    craving: Craving, member: Person, settings: CommunitySettings, *, danger: bool
+) -> dict[str, Any]:
+    """What every version of a craving's answer needs; the caller fills in the peers."""
+    return {
+        "who": member.ref,
+        "danger": danger or craving.urgent,
+        "emergency": settings.emergency_number,
+        "actions": [] if danger or craving.urgent else _actions(craving.id),
+        "pinged": 0,
+        "supporters": [],
+        "asked_earlier": 0,
+        "nobody": False,
+        "no_group": False,
+        "crisis": None,
+        "resources": settings.resources,
+        "next_meeting": None,
+        "check_in": None,
+        "private": craving.private,
+        "claimed_by": None,
+        "passed": False,
+    }
+
+
+async def _edited_context(
+    turn: Turn,
     member: Person,
     craving: Craving,
     *,
     claimed_by: dict[str, str] | None = None,
     passed: bool = False,
 ) -> dict[str, Any]:
+    community = await turn.tx.get_community(craving.community) if craving.community else None
+    settings = community.settings if community else CommunitySettings()
     return {
-        "who": member.ref,
-        "actions": _actions(craving.id),
-        "pinged": 0,
-        "supporters": [],
-        "waiting": False,
-        "check_in": None,
-        "private": craving.private,
+        **_reply_context(craving, member, settings, danger=craving.urgent),
+        "crisis": "sent" if craving.crisis_sent_at else None,
         "claimed_by": claimed_by,
         "passed": passed,
     }
 
 
-def _reply_buttons(craving_id: int, *, for_peers: bool) -> list[Button]:
+def _reply_buttons(craving_id: int, *, for_peers: bool, danger: bool = False) -> list[Button]:
     """The member's buttons; **I'm here** too where peers see the message (later taps on it
-    are told the craving is covered)."""
+    are told the craving is covered). **I'm in danger** goes once danger is known."""
     ref = str(craving_id)
     buttons = [Button(T.LABEL_IM_HERE, "craving.claim", ref)] if for_peers else []
-    return [
-        *buttons,
+    buttons += [
         Button(T.LABEL_PASSED, "craving.passed", ref),
         Button(T.LABEL_CALL_ME, "craving.call", ref),
     ]
+    if not danger:
+        buttons.append(Button(T.LABEL_DANGER, "craving.danger", ref))
+    return buttons
 
 
 flows = Flows(
@@ -437,6 +657,7 @@ flows = Flows(
         "craving.claim": claim,
         "craving.passed": passed,
         "craving.call": call_me,
+        "craving.danger": in_danger,
         "craving.struggling": struggling,
         "craving.used": used,
     },

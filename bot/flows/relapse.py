@@ -231,6 +231,9 @@ async def note_how(turn: Turn, payload: str) -> None:
 
 async def _save_note(turn: Turn, text: str) -> None:
     assert turn.origin is not None
+    from bot.flows.craving import danger_in_note  # craving builds on relapse: import late
+
+    await danger_in_note(turn, text)  # a note that speaks of danger is answered first
     if not turn.origin.private and not turn.unseen:
         # The text was typed where others can read it: keep it nowhere and repeat it nowhere.
         await turn.say(T.RELAPSE_NOTE_INVALID, {"reason": "group", "limit": MAX_NOTE}, private=True)
