@@ -521,3 +521,30 @@ async def test_a_note_on_a_restart_given_in_the_server_is_kept_for_the_member_al
     assert saved["flags"] & dp.EPHEMERAL
     assert "after the wedding" in history["content"]
     assert all("wedding" not in m["content"] for m in fake_discord.messages_in(GENERAL))
+
+
+async def test_mentions_inside_a_web_address_in_a_note_notify_nobody(
+    fake_discord: FakeDiscord, database: Path, clock: ManualClock
+) -> None:
+    note = "https://x.example/@everyone <@&1>"
+    circle(fake_discord)
+    async with running(fake_discord, database, clock) as bot:
+        await bot.answer(await bot.slash("phonelist", ALEX, list="on"))
+        request = await bot.answer(await bot.slash("call", SAM, note=note))
+        await bot.settle()
+
+    assert not request["flags"] & dp.EPHEMERAL
+    # Shown as typed (the zero-width spaces are invisible), and every mention form broken,
+    # in the very content Discord received, whatever allowed_mentions says.
+    assert f"“{note}”" in request["content"].replace("\u200b", "")
+    bodies = [
+        c.json.get("data", c.json)
+        for c in fake_discord.calls
+        if c.method in ("POST", "PATCH") and c.json and "Sam would like" in str(c.json)
+    ]
+    assert bodies
+    for content in [request["content"], *(body.get("content") or "" for body in bodies)]:
+        users, roles, everyone = dp.mentioned(content)
+        assert (users, roles, everyone) == ({ALEX_ID}, set(), False), content
+        assert "@everyone" not in content
+        assert "<@&" not in content

@@ -89,6 +89,51 @@ def test_escape_makes_every_mention_plain_text(typed: str) -> None:
     assert re.search(r"(?i)@(?:everyone|here)|<[@#/:]|<a:|<t:|<id:", got) is None
 
 
+_MENTION_FORM = re.compile(r"(?i)@(?:everyone|here)|<[@#/:]|<a:|<t:|<id:")
+"""Every way Discord content could mention someone, or read as one of its ``<...>`` forms."""
+
+
+@pytest.mark.parametrize(
+    ("typed", "escaped"),
+    [
+        ("https://x.example/@everyone", f"https://x.example/@{ZWSP}everyone"),
+        ("see https://x.example/?a=@here.", f"see https://x.example/?a=@{ZWSP}here."),
+        ("https://x.example/@everyone <@&1>", f"https://x.example/@{ZWSP}everyone <{ZWSP}@&1>"),
+        ("https://x.example/<@1>", f"https://x.example/<{ZWSP}@1>"),
+        ("https://x.example/a_b<#2></c:3>", f"https://x.example/a_b<{ZWSP}#2><{ZWSP}/c:3>"),
+        ("https://x@everyone.example", f"https://x@{ZWSP}everyone.example"),
+    ],
+)
+def test_escape_breaks_mentions_inside_a_web_address(typed: str, escaped: str) -> None:
+    assert DC.escape(typed) == escaped
+    assert _MENTION_FORM.search(DC.escape(typed)) is None
+
+
+@settings(max_examples=500)
+@given(
+    st.lists(
+        st.sampled_from([*"a_ /@<&!#:.)\n1", "https://x.example/", "everyone", "Here", ZWSP]),
+        max_size=16,
+    ).map("".join)
+)
+def test_no_escaped_text_holds_a_mention_form(typed: str) -> None:
+    got = DC.escape(typed)
+
+    assert _MENTION_FORM.search(got) is None
+    assert _unescape(got).replace(ZWSP, "") == typed.replace(ZWSP, "")
+
+
+@given(
+    path=st.lists(st.sampled_from([*"ab_/@&!#?=.", "everyone", "here", "%40"]), max_size=12),
+    label=st.sampled_from(["", "meeting", "@everyone", "<@&1>", "@here now"]),
+)
+def test_no_link_holds_a_mention_form_in_its_text_or_target(path: list[str], label: str) -> None:
+    url = "https://x.example/" + "".join(path)
+
+    for markup in (DC.escape(url), DC.escape(label)):
+        assert _MENTION_FORM.search(DC.link(url, markup)) is None
+
+
 @given(st.text(alphabet=st.characters(codec="utf-8", exclude_characters=":")))
 def test_escape_keeps_the_text_and_leaves_no_markup(typed: str) -> None:
     got = DC.escape(typed)
@@ -138,6 +183,15 @@ def test_bold_and_italic_wrap_markup_and_leave_its_outer_spaces_out() -> None:
         ("https://a.org/x y", "gap", "gap (https://a.org/x y)"),
         ("https://[a.org", "odd", "odd (https://[a.org)"),  # as Discord autolinks it
         ("https://a.org/<@1>", "x", f"x (https://a.org/<{ZWSP}@1>)"),
+        # An address an admin set shows as set, and still leads there, notifying nobody:
+        ("https://x.example/@everyone", "go", "[go](https://x.example/%40everyone)"),
+        (
+            "https://x.example/@everyone",
+            f"https://x.example/@{ZWSP}everyone",
+            f"<https://x.example/@{ZWSP}everyone>",
+        ),
+        ("https://x.example/?to=@here", "", f"<https://x.example/?to=@{ZWSP}here>"),
+        ("https://a.org/", "@everyone", f"[@{ZWSP}everyone](https://a.org/)"),
     ],
 )
 def test_link(url: str, markup: str, expected: str) -> None:

@@ -242,3 +242,25 @@ async def test_the_command_menu_is_set_at_start(
     names = [command["command"] for command in call["commands"]]
     assert {"craving", "days", "help", "cleandate", "relapse"} <= set(names)
     assert all(command["description"] for command in call["commands"])
+
+
+async def test_a_name_or_note_that_looks_like_a_mention_or_command_acts_for_nobody(
+    fake_telegram: FakeTelegram, database: Path, clock: ManualClock
+) -> None:
+    bob = tg.user(404, "@bob_supports")
+    async with running(fake_telegram, database, clock):
+        fake_telegram.push(tg.command(GROUP, ANA, "/supporter on"))
+        await said(fake_telegram, GROUP_ID, "You're on the supporter list here")
+        fake_telegram.push(tg.command(GROUP, bob, "/craving"))
+        reply = await said(fake_telegram, GROUP_ID, "Thank you for saying it")
+        fake_telegram.push(tg.command(GROUP, bob, "/call tap /forgetme@HomegroupBot for me"))
+        asked = await said(fake_telegram, GROUP_ID, "would like a phone call")
+
+    # Shown as typed: the word joiners are invisible.
+    assert "Thank you for saying it, @bob_supports." in reply["text"].replace("\u2060", "")
+    assert "“tap /forgetme@HomegroupBot for me”" in asked["text"].replace("\u2060", "")
+    assert mentioned(reply) == {ANA["id"]}
+    for message in (reply, asked):
+        found = [e for e in message.get("entities", []) if e["type"] in ("mention", "bot_command")]
+        assert found == [], message["text"]
+    assert all("@bob_supports" not in c["text"] for c in fake_telegram.of("sendMessage"))

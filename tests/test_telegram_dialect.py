@@ -35,6 +35,71 @@ def test_escape_is_exactly_what_telegram_asks() -> None:
     assert TG.escape("&amp;") == "&amp;amp;"
 
 
+WJ = "\u2060"
+
+
+def _acting(markup: str) -> list[str]:
+    """The mentions and bot commands Telegram would find in ``markup``, as their text."""
+    text, entities = parse_html(markup)
+    units = text.encode("utf-16-le")
+    return [
+        units[2 * e["offset"] : 2 * (e["offset"] + e["length"])].decode("utf-16-le")
+        for e in entities
+        if e["type"] in ("mention", "bot_command")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("typed", "escaped"),
+    [
+        ("@bob_supports", f"@{WJ}bob_supports"),
+        ("hi @bob_supports!", f"hi @{WJ}bob_supports!"),
+        ("(@gif)", f"(@{WJ}gif)"),  # an inline bot, short as its name is
+        ("<@bob_supports>", f"&lt;@{WJ}bob_supports&gt;"),
+        ("/forgetme", f"/{WJ}forgetme"),
+        ("try /forgetme@HomegroupBot now", f"try /{WJ}forgetme@HomegroupBot now"),
+        ("a,/days", f"a,/{WJ}days"),
+    ],
+)
+def test_escape_breaks_what_would_notify_or_send_a_command(typed: str, escaped: str) -> None:
+    assert _acting(html.escape(typed, quote=False)), "Telegram would find one unescaped"
+
+    assert TG.escape(typed) == escaped
+    assert _acting(TG.escape(typed)) == []
+
+
+def test_escape_errs_on_the_side_of_breaking() -> None:
+    # Telegram reads é as part of a word, so finds no mention here; breaking it costs nothing.
+    assert TG.escape("é@bob_supports") == f"é@{WJ}bob_supports"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "sam@example.org",
+        "https://meet.example/join/now?pwd=a_b",
+        "and/or 1/2 </b>",
+        "#justfortoday $NA",
+        "@ me / you",
+    ],
+)
+def test_escape_leaves_addresses_links_and_tags_as_typed(typed: str) -> None:
+    assert TG.escape(typed) == html.escape(typed, quote=False)
+
+
+@given(
+    st.lists(
+        st.sampled_from([*"ab_Z9 /@<>&.:#é\n", "bob_supports", "forgetme", "https://", WJ]),
+        max_size=24,
+    ).map("".join)
+)
+def test_no_escaped_text_mentions_anyone_or_offers_a_command(typed: str) -> None:
+    shown, _ = parse_html(TG.escape(typed))
+
+    assert _acting(TG.escape(typed)) == []
+    assert shown.replace(WJ, "") == typed.replace(WJ, "")
+
+
 def test_mention_links_a_numeric_id_only() -> None:
     assert TG.mention("101", "Sam <3") == '<a href="tg://user?id=101">Sam &lt;3</a>'
     assert TG.mention("101?x=1", "Sam") == "Sam"

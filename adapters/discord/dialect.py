@@ -4,7 +4,11 @@ Discord renders Markdown in message content: ``\\ * _ ~ | ` [ ]`` anywhere, and 
 at the start of a line. A backslash before any of them shows it as itself. Mentions are
 ``<@id>``; ``@everyone``, ``@here`` and the other ``<...>`` forms (roles, channels, commands,
 emoji, timestamps) are turned into plain text by a zero-width space after ``@`` or ``<``, so
-nothing a member typed can notify anyone even if ``allowed_mentions`` were forgotten.
+nothing a member typed can notify anyone even if ``allowed_mentions`` were forgotten. Discord
+reads ``@everyone`` anywhere in the content, a web address and a link's target included, so the
+escape holds there too: an address a member typed or an admin set shows with the zero-width
+space (no ``<`` can be part of one), and a masked link's target, which nobody reads, carries
+``%40`` for the ``@`` instead, so the link still leads where it should.
 
 ``discord.utils.escape_markdown`` is close but not enough: it escapes only the first masked
 link of a line (``[a](b) [c](d)`` keeps the second), leaves ``[`` and ``]`` otherwise, and does
@@ -36,6 +40,8 @@ _ESCAPE = re.compile(
     r"|(?P<at>@(?=(?i:everyone|here)))",
     re.MULTILINE,
 )
+_EVERYONE = re.compile(r"@(?=(?i:everyone|here))")
+"""``@everyone`` and ``@here``, which Discord reads anywhere, inside a word or an address too."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,9 +76,9 @@ class DiscordDialect:
         if not _linkable(url):
             return markup if markup == shown else f"{markup} ({shown})"
         if markup == shown or not markup.strip():
-            return f"<{url}>"
-        target = url.replace("(", "%28").replace(")", "%29")
-        return f"[{markup}]({target})"
+            return f"<{_unmentioned(url)}>"
+        target = _EVERYONE.sub("%40", url).replace("(", "%28").replace(")", "%29")
+        return f"[{_unmentioned(markup)}]({target})"
 
     def role(self, role: str) -> str:
         """``<@&id>``, which Discord shows as the role's name; the sender's allowed_mentions
@@ -85,7 +91,7 @@ class DiscordDialect:
 
 def _escaped(match: re.Match[str]) -> str:
     if match.group("url") is not None:
-        return match.group(0)
+        return _unmentioned(match.group(0))
     if match.group("line") is not None:
         marker = match.group(0)
         if marker.endswith("."):  # "1." starts a list; "1\." does not
@@ -94,6 +100,11 @@ def _escaped(match: re.Match[str]) -> str:
     if match.group("char") is not None:
         return "\\" + match.group(0)
     return match.group(0) + ZWSP
+
+
+def _unmentioned(text: str) -> str:
+    """``text`` with its ``@everyone`` and ``@here`` shown but notifying nobody."""
+    return _EVERYONE.sub("@" + ZWSP, text)
 
 
 def _wrap(delimiter: str, markup: str) -> str:

@@ -3,6 +3,18 @@
 The Bot API's HTML style wants every ``<``, ``>`` and ``&`` outside a tag or entity written as
 ``&lt;``, ``&gt;`` and ``&amp;``; quotes need escaping only inside an attribute value. Mentions
 are ``tg://user?id=`` links, which notify the person without a username.
+
+Telegram also finds entities of its own in plain text. Two of them act for someone, so in member
+text they are broken by a word joiner (U+2060) after their first character: invisible, so the
+text is still shown as typed, only escaped. ``@username`` is a mention and notifies that person;
+``/command`` (``/forgetme@HomegroupBot`` too) is tappable and sends the command as the reader.
+The rule is Telegram's own (tdlib's ``match_mentions`` and ``match_bot_commands``) read on the
+safe side: an ``@`` or ``/`` followed by a letter, digit or ``_`` is left alone only after an
+ASCII letter, digit or ``_`` (for ``/``, or after ``/``, ``<``, ``>``), so ``sam@example.org``
+stays an address and ``https://a.org/x/y`` a whole link. A link with ``/@name``, ``/-/x`` or
+``?next=/x`` in it is linked only up to there: rare in a note, and the price of never notifying.
+Hashtags, cashtags, links, emails and phone numbers are left as Telegram finds them: tapping one
+searches or opens something, and notifies nobody.
 """
 
 from __future__ import annotations
@@ -15,8 +27,15 @@ from urllib.parse import urlsplit
 MAX_MESSAGE = 4096
 """Telegram's limit on one message's text, in UTF-16 code units after entity parsing."""
 
+WORD_JOINER = "\u2060"
+
 _LINKABLE = frozenset({"http", "https", "tg"})
 _USER_ID = re.compile(r"[0-9]{1,20}")
+_MENTION_OR_COMMAND = re.compile(
+    r"(?<![A-Za-z0-9_])@(?=[A-Za-z0-9_])"  # a mention
+    r"|(?<![A-Za-z0-9_/<>])/(?=[A-Za-z0-9_])"  # a bot command
+)
+"""Where Telegram could start a mention or a bot command in text."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +46,8 @@ class TelegramDialect:
     max_length: int = MAX_MESSAGE
 
     def escape(self, text: str) -> str:
-        return html.escape(text, quote=False)
+        """Member text as HTML text that mentions nobody and offers no command to tap."""
+        return html.escape(_MENTION_OR_COMMAND.sub(_joined, text), quote=False)
 
     def mention(self, person: str, name: str) -> str:
         """A link that notifies ``person``; an id that is not a number stays plain text."""
@@ -51,6 +71,10 @@ class TelegramDialect:
     def role(self, role: str) -> str:
         """Telegram has no roles: the id as plain text, as the plain dialect writes it."""
         return self.escape(f"role {role}")
+
+
+def _joined(match: re.Match[str]) -> str:
+    return match.group(0) + WORD_JOINER
 
 
 def _linkable(url: str) -> bool:

@@ -1,13 +1,16 @@
 """Telegram's HTML parse mode, as the fake Bot API applies it to every text it is sent.
 
 Telegram answers a message it cannot parse with 400, so a dialect that writes bad markup fails
-in tests the way it would fail in a group.
+in tests the way it would fail in a group. It also finds entities of its own in the text; the
+fake finds the two that act for someone, ``mention`` (``@username`` notifies that person) and
+``bot_command`` (tapping ``/command`` sends it), by tdlib's rules, so a test can see them.
 """
 
 from __future__ import annotations
 
 import html
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
@@ -97,8 +100,58 @@ def parse_html(
         length += utf16_length(piece)
     if stack:
         raise refuse(f'Can\'t find end tag corresponding to start tag "{stack[-1][0]}"', at)
+    plain = "".join(text)
+    entities.extend(_found(plain, entities))
     entities.sort(key=lambda e: (e["offset"], -e["length"]))
-    return "".join(text), entities
+    return plain, entities
+
+
+_SHORT_USERNAMES = frozenset(
+    {"gif", "wiki", "vid", "bing", "pic", "bold", "imdb", "coub", "like", "vote"}
+)
+"""Inline bots whose names Telegram links though shorter than the five letters a username has."""
+
+_KEEPS_ITS_OWN = frozenset({"text_link", "text_mention", "code", "pre", "custom_emoji"})
+"""Entities inside which Telegram finds nothing more."""
+
+
+def _found(text: str, given: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The mentions and bot commands Telegram finds in ``text`` outside the entities given."""
+    found: list[dict[str, Any]] = []
+    for match in re.finditer(r"@([A-Za-z0-9_]{2,32})", text):
+        name = match.group(1)
+        if _word(text, match.start() - 1) or _word(text, match.end()):
+            continue
+        if len(name) >= 5 or name.lower() in _SHORT_USERNAMES:
+            found.append(_at(text, "mention", match.start(), match.end()))
+    for match in re.finditer(r"/[A-Za-z0-9_]{1,64}(@[A-Za-z0-9_]{3,32})?", text):
+        before = text[match.start() - 1] if match.start() else ""
+        after = text[match.end()] if match.end() < len(text) else ""
+        if before in ("/", "<", ">") or _word(text, match.start() - 1):
+            continue
+        if after in ("/", "<", ">") or _word(text, match.end()):
+            continue
+        if after == "@" and match.group(1) is None:  # a bot name too short or too long
+            continue
+        found.append(_at(text, "bot_command", match.start(), match.end()))
+    taken = [(e["offset"], e["offset"] + e["length"]) for e in given if e["type"] in _KEEPS_ITS_OWN]
+    return [
+        e
+        for e in found
+        if not any(e["offset"] < end and start < e["offset"] + e["length"] for start, end in taken)
+    ]
+
+
+def _word(text: str, at: int) -> bool:
+    """Whether the character at ``at`` is one tdlib counts as part of a word."""
+    if not 0 <= at < len(text):
+        return False
+    return text[at] == "_" or unicodedata.category(text[at])[0] in "LN"
+
+
+def _at(text: str, kind: str, start: int, end: int) -> dict[str, Any]:
+    offset = utf16_length(text[:start])
+    return {"type": kind, "offset": offset, "length": utf16_length(text[start:end])}
 
 
 def _entity(
