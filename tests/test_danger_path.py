@@ -296,3 +296,25 @@ async def test_crisis_lines_go_in_the_group_answer_when_the_private_chat_is_not_
         ("craving_reply", None, "sent"),
         ("craving_reply", None, "full"),  # blocked the bot: in the group answer again
     ]
+
+
+# -- the acceptance, in the console --------------------------------------------------------
+
+
+async def test_took_too_many_pills_right_after_another_members_craving(
+    console: Transcript,
+) -> None:
+    await supporters(console, "Ana", "Ben", "Cy")
+    before = await console.say("/as Kim", "/craving")
+    assert mentioned(group_text(before)) == {"Ana", "Ben", "Cy"}
+    answer = await console.say("/as Sam", "/craving took too many pills")
+    headers = [header for header, _ in sections(answer)]
+    private = [n for n, header in enumerate(headers) if header.startswith("privately to Sam")]
+    assert private[0] == 0, "the crisis lines come before anything else"
+    assert FULL_CRISIS_BLOCK in sections(answer)[0][1]
+    group = group_text(answer)
+    assert EMERGENCY in group
+    assert "walk" not in group
+    assert "sweet" not in group
+    assert "this is urgent" in group
+    assert mentioned(group) == {"Ana", "Ben", "Cy"}, "resting supporters are pinged urgently"

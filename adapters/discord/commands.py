@@ -76,7 +76,11 @@ COMMANDS: Final = (
     Command("meetings", (Option("reminders", choices=ON_OFF, prefix="remind"),)),
     Command(
         "supporter",
-        (Option("hours", prefix="hours", max_length=40), Option("pings", choices=ON_OFF)),
+        (
+            Option("hours", prefix="hours", max_length=40),
+            Option("pings", choices=ON_OFF),
+            Option("urgent", choices=ON_OFF, prefix="urgent"),
+        ),
         one_of=True,
     ),
     Command("phonelist", (Option("list", choices=("on", "off", "practice on", "practice off")),)),
