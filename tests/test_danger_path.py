@@ -318,3 +318,14 @@ async def test_took_too_many_pills_right_after_another_members_craving(
     assert "sweet" not in group
     assert "this is urgent" in group
     assert mentioned(group) == {"Ana", "Ben", "Cy"}, "resting supporters are pinged urgently"
+
+
+async def test_danger_in_a_private_chat_with_no_group_promises_nobody(console: Transcript) -> None:
+    answer = await console.say("/as Zed", "/dm /craving i want to kill myself")
+    (first_header, first_body), *_ = sections(answer)
+    assert first_header == "privately to Zed"
+    assert FULL_CRISIS_BLOCK in first_body
+    told = private_to(answer, "Zed")
+    assert "This chat has no peers yet, so please don't wait for one." in told
+    assert "I'll keep trying" not in told
+    assert told.count(FULL_CRISIS_BLOCK) == 1

@@ -87,7 +87,6 @@ async def share(turn: Turn, note: str, *, danger: bool) -> None:
     """Open a craving (or join the member's open one) and answer where they asked."""
     community = await turn.home_community()
     settings = community.settings if community else CommunitySettings()
-    communities = await _communities_for(turn, turn.me, private=turn.community is None)
     reachable = await turn.reaches_me_privately()
 
     # A craving while the member's last one is still open joins it: every one gets the answer,
@@ -127,6 +126,7 @@ async def share(turn: Turn, note: str, *, danger: bool) -> None:
         if reachable:  # privately and at once, before anything else is said to them
             await _send_crisis(turn, turn.me, current, settings, tell_me=True)
 
+    communities = await _communities_of(turn, current)
     pinged: list[Person] = []
     if communities and (open_craving is None or danger):
         pinged = await _choose(turn, current, communities, turn.me, urgent=danger)
@@ -137,7 +137,7 @@ async def share(turn: Turn, note: str, *, danger: bool) -> None:
     asked_earlier = (
         len(await turn.tx.craving_pinged(current.id)) if open_craving and not pinged else 0
     )
-    nobody = not pinged and claimer is None and not asked_earlier
+    nobody = bool(communities) and not pinged and claimer is None and not asked_earlier
 
     # In a group the answer itself mentions the supporters: one message, not two. A craving
     # shared privately stays private: its supporters are told in their own private chats.
@@ -172,8 +172,7 @@ async def share(turn: Turn, note: str, *, danger: bool) -> None:
         buttons=_reply_buttons(current.id, for_peers=in_group, danger=danger),
         mentions=[Mention(p.platform_id, p.name) for p in pinged] if in_group else (),
     )
-    if current.message is None or open_craving is None:
-        await turn.tx.set_craving_message(current.id, message)
+    await turn.tx.set_craving_message(current.id, message)  # a claim edits the latest answer
     if pinged and not in_group:
         await _send_pings(turn, current, turn.me, pinged, note="", urgent=danger)
 
@@ -195,7 +194,7 @@ async def in_danger(turn: Turn, payload: str) -> None:
             {"emergency": settings.emergency_number, "resources": settings.resources},
             public=True,
         )
-    communities = await _communities_for(turn, turn.me, private=craving.private)
+    communities = await _communities_of(turn, craving)
     pinged = await _choose(turn, craving, communities, turn.me, urgent=True)
     if communities:
         await _escalate_later(turn, craving.id, turn.me, settings)
@@ -216,13 +215,14 @@ async def in_danger(turn: Turn, payload: str) -> None:
     await _send_pings(turn, craving, turn.me, pinged, note="", urgent=True)
 
 
-async def _communities_for(turn: Turn, member: Person, *, private: bool) -> list[Community]:
+async def _communities_of(turn: Turn, craving: Craving) -> list[Community]:
     """Where a craving's supporters come from: the group it was shared in, or for one shared
     privately every group of the member's, the first (home) group first."""
-    if not private:
-        return [turn.community] if turn.community is not None else []
+    if not craving.private:
+        shared_in = await turn.tx.get_community(craving.community) if craving.community else None
+        return [shared_in] if shared_in is not None else []
     found = []
-    for membership in await turn.tx.memberships_of(member.key):
+    for membership in await turn.tx.memberships_of(craving.person):
         community = await turn.tx.get_community(membership.community)
         if community is not None and community.active:
             found.append(community)
@@ -426,10 +426,7 @@ async def struggling(turn: Turn, payload: str) -> None:
         return
     await turn.tx.set_craving_outcome(craving.id, "struggling")
     more = 0
-    communities = await _communities_for(turn, turn.me, private=craving.private)
-    if not craving.private and craving.community is not None:
-        home = await turn.tx.get_community(craving.community)
-        communities = [home] if home is not None else []
+    communities = await _communities_of(turn, craving)
     if communities:
         chosen = await _choose(turn, craving, communities, turn.me, urgent=craving.urgent)
         await _send_pings(turn, craving, turn.me, chosen, note="", urgent=craving.urgent)
@@ -464,9 +461,7 @@ async def escalate(turn: Turn, payload: dict[str, Any]) -> None:
     member = await turn.tx.get_person(craving.person)
     if community is None or member is None:
         return
-    communities = await _communities_for(turn, member, private=craving.private)
-    if not craving.private:
-        communities = [community]
+    communities = await _communities_of(turn, craving)
     chosen = await _choose(turn, craving, communities, member, urgent=craving.urgent)
     if chosen:
         await _send_pings(turn, craving, member, chosen, note="", urgent=craving.urgent)

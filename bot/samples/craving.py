@@ -55,6 +55,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         DANGER,
         {**DANGER, "supporters": [ANA], "emergency": None, "crisis": "full"},
         {**DANGER, "pinged": 0, "nobody": True},
+        {**DANGER, "pinged": 0, "no_group": True, "private": True},
         {**DANGER, "pinged": 0, "asked_earlier": 2},
         {**DANGER, "claimed_by": ANA},
         {**DANGER, "crisis": None, "pinged": 2},
