@@ -31,6 +31,7 @@ from bot.domain.cleantime import (
     wall_instant,
 )
 from bot.domain.zones import UnknownZone, resolve_zone, zone_name
+from tests.conftest import START, Transcript, group_text, private_to
 
 TODAY = date(2026, 3, 15)
 REASONS = {"empty", "too_long", "unreadable", "impossible", "future", "too_old"}
@@ -746,3 +747,88 @@ def test_reached_and_next_meet_at_today(
     assert everything[: len(reached)] == reached
     if len(everything) > len(reached):
         assert everything[len(reached)] == following
+
+
+# /days with a counter's name, from the console
+
+
+def days_ago(days: int) -> str:
+    return (START.date() - timedelta(days=days)).isoformat()
+
+
+async def test_days_with_a_name_shows_that_count_alone_and_privately(console: Transcript) -> None:
+    await console.say(
+        f"/cleandate {days_ago(100)}",
+        f"/cleandate {days_ago(29)} Gambling",
+        f"/cleandate {days_ago(10)} nicotine",
+    )
+
+    answer = await console.say("/days   GAMBLING  ")
+
+    private = private_to(answer, "Sam")
+    assert "Gambling since 31 October 2026: 29 days clean." in private
+    assert "nicotine" not in private
+    assert "100 days" not in private
+    assert "sent you the answer privately" in group_text(answer)
+    assert "Gambling" not in group_text(answer)
+    assert "29 days" not in group_text(answer)
+
+
+async def test_days_without_a_name_still_shows_the_shared_count_in_the_group(
+    console: Transcript,
+) -> None:
+    await console.say(f"/cleandate {days_ago(100)}", f"/cleandate {days_ago(29)} gambling")
+
+    answer = await console.say("/days")
+
+    assert "100 days clean" in group_text(answer)
+    assert "gambling" not in group_text(answer)
+    assert "29 days clean" in private_to(answer, "Sam")
+
+
+async def test_an_unknown_name_gets_the_members_counts_by_name_privately(
+    console: Transcript,
+) -> None:
+    await console.say(
+        f"/cleandate {days_ago(100)}",
+        f"/cleandate {days_ago(29)} gambling",
+        f"/cleandate {days_ago(10)} Nicotine",
+    )
+
+    answer = await console.say("/days sugar")
+
+    private = private_to(answer, "Sam")
+    assert "I don't see a count called sugar yet." in private
+    assert "Your named counts: gambling, Nicotine. To see one: /days gambling" in private
+    assert "/days on its own shows your main count." in private
+    assert "/cleandate today sugar" in private
+    assert "days clean" not in private  # names only, no counts
+    group = group_text(answer)
+    assert "sent you the answer privately" in group
+    assert "sugar" not in group
+    assert "gambling" not in group
+    assert "Nicotine" not in group
+
+
+async def test_a_name_with_no_counts_at_all_says_how_to_start_one(console: Transcript) -> None:
+    answer = await console.say("/dm /days gambling")
+
+    private = private_to(answer, "Sam")
+    assert "I don't see a count called gambling yet." in private
+    assert "/cleandate today gambling" in private
+    assert "named count" not in private
+    assert "main count" not in private
+    assert group_text(answer) == ""
+
+
+async def test_two_counts_named_alike_are_told_apart_by_case(console: Transcript) -> None:
+    await console.say(f"/cleandate {days_ago(29)} Gambling", f"/cleandate {days_ago(10)} gambling")
+
+    exact = private_to(await console.say("/days gambling"), "Sam")
+    either = private_to(await console.say("/days GAMBLING"), "Sam")
+
+    assert "gambling since" in exact
+    assert "10 days clean" in exact
+    assert "Gambling since" not in exact
+    assert "Gambling since" in either
+    assert "gambling since" in either

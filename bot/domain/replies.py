@@ -24,6 +24,7 @@ class Template(StrEnum):
     CLEANDATE_INVALID = "cleandate_invalid"
     DAYS = "days"
     DAYS_NONE = "days_none"
+    DAYS_UNKNOWN = "days_unknown"
     SENT_PRIVATELY = "sent_privately"
     TOGETHER = "together"
     TIMEZONE_SET = "timezone_set"

@@ -12,6 +12,7 @@ from typing import Any
 from bot.domain.announcing import next_announcement, together
 from bot.domain.cleantime import (
     DEFAULT_SCHEDULE,
+    MAX_NAME,
     CleanDateError,
     MilestoneSchedule,
     calendar_span,
@@ -69,8 +70,12 @@ async def set_clean_date(turn: Turn, args: str) -> None:
 
 
 async def show_days(turn: Turn, args: str) -> None:
-    """Show every counter of the member, with the next milestone of each."""
+    """Show every counter of the member (or the one named), with the next milestone of each."""
     counters = await turn.tx.counters_of(turn.me.key)
+    name = " ".join(args.split())
+    if name:
+        await _show_named(turn, counters, name)
+        return
     if not counters:
         await turn.say(Template.DAYS_NONE)
         return
@@ -90,6 +95,34 @@ async def show_days(turn: Turn, args: str) -> None:
     await turn.say(
         Template.DAYS,
         {"counters": [_counter_context(c, today, schedule) for c in counters]},
+        private=True,
+    )
+
+
+async def _show_named(turn: Turn, counters: list[Counter], name: str) -> None:
+    """Show the named counter alone, privately; an unknown name gets the member's names."""
+    named = [c for c in counters if c.name]
+    # Names are stored as typed, spaces collapsed; the same letters in another case are
+    # the same count to the member, unless they keep both.
+    matches = [c for c in named if c.name == name] or [
+        c for c in named if c.name.casefold() == name.casefold()
+    ]
+    if not matches:
+        await turn.say(
+            Template.DAYS_UNKNOWN,
+            {
+                "name": name if len(name) <= MAX_NAME else None,
+                "names": sorted((c.name for c in named), key=str.casefold),
+                "main": any(c.name == PRIMARY for c in counters),
+            },
+            private=True,
+        )
+        return
+    today = local_today(turn.now, await turn.zone_of(turn.me))
+    schedule = _schedule(turn.community)
+    await turn.say(
+        Template.DAYS,
+        {"counters": [_counter_context(c, today, schedule) for c in matches]},
         private=True,
     )
 

@@ -38,6 +38,12 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     ],
     Template.DAYS: [{"counters": [COUNTER, {**COUNTER, "name": "nicotine", "next": None}]}],
     Template.DAYS_NONE: [{}],
+    Template.DAYS_UNKNOWN: [
+        {"name": "Nicotine", "names": ["caffeine", "gambling"], "main": True},
+        {"name": "sugar", "names": [], "main": True},
+        {"name": None, "names": ["gambling"], "main": False},
+        {"name": "gambling", "names": [], "main": False},
+    ],
     Template.SENT_PRIVATELY: [{}],
     Template.TOGETHER: [
         {"members": 0, "total_days": 0, "years": 0, "months": 0},
