@@ -1,45 +1,390 @@
-"""Words of immediate danger in what a member wrote: suicide, overdose, "took too much".
+"""Words of immediate danger in what a member wrote: suicide, self-harm, an overdose, someone
+who is not breathing.
 
 When they appear, the crisis lines come first, privately, and supporters are pinged whatever
-the cooldown. The phrases live beside the templates (``messages/<locale>/danger_words.txt``),
-so admins can extend the list per language without touching code.
+the cooldown. The patterns live beside the templates (``messages/<locale>/danger_words.txt``,
+where the small pattern language is explained), so admins can extend them per language
+without touching code. A miss costs more than a false alarm.
+
+Both a note and each word of a pattern are first normalised (``normalise``): case,
+punctuation, letters typed twice or more, and common spellings ("wanna", "od'd", "cant", "u")
+all reduce to one plain form, so a pattern is written once in plain words.
+
+Matching stays linear in the length of a note, whatever the note: it is cut to ``MAX_TEXT``
+characters and reduced to words between single spaces, and a pattern compiles to a regular
+expression whose only repetitions are runs of non-spaces, each ended by a space, and a filler of
+at most ``FILLER`` words. Nothing repeats a repetition, and a pattern whose optional parts could
+combine in too many ways is refused (``MAX_WAYS``), so each word of a note costs a bounded amount.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
+
+MAX_TEXT = 4000
+"""Characters of a note that are read: a note is read in full long before this."""
+
+FILLER = 3
+"""How many other words ``...`` in a pattern stands for."""
+
+MAX_WAYS = 100
+"""How many ways a pattern's optional parts and fillers may combine at one place in a note."""
+
+_MAX_DEPTH = 10
+"""How deeply a pattern's (groups) may nest."""
+
+# Spellings that stand for plainer words. They are looked up once doubled letters are
+# collapsed ("wannnna" finds wanna). "od" is not here: "odd" collapses to it, so overdoses are
+# read from the raw text (``_OVERDOSE``).
+_SPELLINGS = """
+    cant, cannot = can not; dont = do not; doesnt = does not; didnt = did not
+    isnt, aint = is not; arent = are not; wasnt = was not; werent = were not; wont = will not
+    wouldnt = would not; couldnt = could not; shouldnt = should not; havent = have not
+    hasnt = has not; hadnt = had not; im = i am; ive = i have; hes = he is; shes = she is
+    theyre = they are; youre = you are; whats = what is; thats = that is; theres = there is
+    wanna = want to; gonna, gunna, finna = going to; imma = i am going to; gotta = got to
+    hafta = have to; tryna = trying to; outta = out of; boutta = about to; bout = about
+    lemme = let me; gimme = give me; dunno = do not know; idk = i do not know
+    u, ya, yu = you; ur = your; r = are; n = and; pls, plz = please; cuz, coz, bc = because
+    rn = right now; tho = though; thru = through; 2 = to; 4 = for
+    meself, myslef, mysef = myself
+"""
+
+_APOSTROPHES = str.maketrans(dict.fromkeys("\u2019\u2018\u02bc\u0060\u00b4", "'"))
+_INITIALS = re.compile(r"\b([^\W\d_])\.(?=[^\W\d_]\b)")
+"""A letter and a dot before another lone letter: o.d. reads as od."""
+_OVERDOSE = re.compile(r"\b(?:od(?:\.?'(d|ed|ing|s)|(ed|ing|s))?|(?-i:OD(d)))\b", re.IGNORECASE)
+"""od, OD'd, od'ing, ODd, oded: never odd, which only an apostrophe or a capital tells apart."""
+_OVERDOSE_AS = {"": "overdose", "d": "overdosed", "ed": "overdosed", "ing": "overdosing"}
+_NOT_A_WORD = re.compile(r"[\W_]+")
+_DOUBLED = re.compile(r"([^\W\d_])\1+")
 
 
-def _normalise(text: str) -> str:
-    """Lower-case, unify apostrophes, and turn everything but letters and digits into spaces."""
-    text = text.lower().replace("\u2019", "'").replace("'", "")
-    return " ".join(re.sub(r"[^\w]+", " ", text).split())
+def _collapse(word: str) -> str:
+    """Type each run of one letter once, so diiie, die and diie read alike (kill reads kil)."""
+    return _DOUBLED.sub(r"\1", word)
+
+
+def _plain_words(text: str) -> list[str]:
+    """The words of ``text`` in lower case, apostrophes dropped, other punctuation a space."""
+    text = text.translate(_APOSTROPHES).lower().replace("'", "").replace("&", " and ")
+    return [_collapse(word) for word in _NOT_A_WORD.split(text) if word]
+
+
+def _overdose(match: re.Match[str]) -> str:
+    suffix = next((group for group in match.groups() if group), "")
+    return f" {_OVERDOSE_AS.get(suffix, 'overdoses')} "
+
+
+def _spelt_out(word: str) -> str:
+    if word in _SPELLING_AS:
+        return _SPELLING_AS[word]
+    # dyin, breathin, nothin: a dropped g. Patterns go through here too, so "again" reading
+    # "againg" on both sides does no harm.
+    if len(word) >= 4 and word.endswith("in"):
+        return word + "g"
+    return word
+
+
+_SPELLING_AS = {
+    _collapse(short.strip()): " ".join(_plain_words(long))
+    for entry in _SPELLINGS.replace("\n", ";").split(";")
+    if entry.strip()
+    for shorts, long in [entry.split("=")]
+    for short in shorts.split(",")
+}
+
+
+def normalise(text: str) -> str:
+    """Reduce a note (its first ``MAX_TEXT`` characters) to plain words between single spaces.
+
+    Case, punctuation and repeated letters are dropped, and common spellings are spelt out:
+    "Im gonna OD'd!!" and "i am going to overdosed" read alike.
+    """
+    text = _INITIALS.sub(r"\1", text[:MAX_TEXT].translate(_APOSTROPHES))
+    text = _OVERDOSE.sub(_overdose, text)
+    return " ".join(_spelt_out(word) for word in _plain_words(text))
+
+
+class DangerPatternError(ValueError):
+    """A line of a danger-words list that is not a pattern; the message names its line."""
+
+    def __init__(self, line: int, problem: str, text: str) -> None:
+        super().__init__(f"line {line}: {problem}, in: {text.strip()}")
+        self.line = line
+
+
+class _Problem(Exception):
+    """What is wrong with a pattern, before it is known which line it is on."""
+
+
+class _Part:
+    """A piece of a compiled pattern."""
+
+    __slots__ = ()
+
+    def regex(self) -> str:
+        """The regular expression that matches this piece, each word ended by a space."""
+        raise NotImplementedError
+
+    def source(self) -> str:
+        """The piece written back in the pattern language, its words normalised."""
+        raise NotImplementedError
+
+    def may_be_empty(self) -> bool:
+        """Whether this piece can match no word at all."""
+        raise NotImplementedError
+
+    def ways(self) -> int:
+        """How many ways this piece can match at one place, roughly: what backtracking costs."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True, slots=True)
+class _Words(_Part):
+    words: tuple[str, ...]
+    prefix: bool = False
+    """The last word may go on: ``overdos*``."""
+
+    def regex(self) -> str:
+        if not self.words:
+            return ""  # punctuation standing alone, like the "-" of "self - harm"
+        pattern = " ".join(re.escape(word) for word in self.words)
+        return f"{pattern}[^ ]* " if self.prefix else f"{pattern} "
+
+    def source(self) -> str:
+        return " ".join(self.words) + ("*" if self.prefix else "")
+
+    def may_be_empty(self) -> bool:
+        return not self.words
+
+    def ways(self) -> int:
+        return 1
+
+
+@dataclass(frozen=True, slots=True)
+class _Filler(_Part):
+    def regex(self) -> str:
+        return f"(?:[^ ]+ ){{0,{FILLER}}}"
+
+    def source(self) -> str:
+        return "..."
+
+    def may_be_empty(self) -> bool:
+        return True
+
+    def ways(self) -> int:
+        return FILLER + 1
+
+
+@dataclass(frozen=True, slots=True)
+class _Optional(_Part):
+    part: _Part
+
+    def regex(self) -> str:
+        return f"(?:{self.part.regex()})?"
+
+    def source(self) -> str:
+        inner = self.part.source()
+        single = isinstance(self.part, _Choice) or (
+            isinstance(self.part, _Words) and len(self.part.words) == 1
+        )
+        return f"{inner}?" if single else f"({inner})?"
+
+    def may_be_empty(self) -> bool:
+        return True
+
+    def ways(self) -> int:
+        return self.part.ways() + 1
+
+
+@dataclass(frozen=True, slots=True)
+class _Sequence(_Part):
+    parts: tuple[_Part, ...]
+
+    def regex(self) -> str:
+        return "".join(part.regex() for part in self.parts)
+
+    def source(self) -> str:
+        return " ".join(text for text in (part.source() for part in self.parts) if text)
+
+    def may_be_empty(self) -> bool:
+        return all(part.may_be_empty() for part in self.parts)
+
+    def ways(self) -> int:
+        ways = 1
+        for part in self.parts:
+            ways *= part.ways()
+        return ways
+
+
+@dataclass(frozen=True, slots=True)
+class _Choice(_Part):
+    options: tuple[_Part, ...]
+
+    def regex(self) -> str:
+        return "(?:" + "|".join(option.regex() for option in self.options) + ")"
+
+    def source(self) -> str:
+        return "(" + "|".join(option.source() for option in self.options) + ")"
+
+    def may_be_empty(self) -> bool:
+        return any(option.may_be_empty() for option in self.options)
+
+    def ways(self) -> int:
+        # Alternative words rarely match at the same place; a failing one costs a character.
+        return max(option.ways() for option in self.options)
+
+
+_TOKEN = re.compile(
+    r"\s+|(?P<filler>\.\.\.|\u2026)|(?P<mark>[()|?])|(?P<name>@\w*)"
+    r"|(?P<word>(?:(?!\.\.\.)[^\s()|?@\u2026])+)"
+)
+_DEFINITION = re.compile(r"\s*@(\w+)\s*=(.*)", re.DOTALL)
+
+
+class _Reader:
+    """Read one pattern (or a list's definition) into parts."""
+
+    def __init__(self, text: str, lists: dict[str, _Part]) -> None:
+        self._tokens: list[tuple[str, str]] = []
+        for match in _TOKEN.finditer(text):
+            kind = match.lastgroup
+            if kind is not None:
+                self._tokens.append((kind, match.group()))
+        self._at = 0
+        self._lists = lists
+
+    def read(self) -> _Part:
+        part = self._choice(depth=0)
+        if self._at < len(self._tokens):
+            raise _Problem("')' has no '(' before it")
+        return part
+
+    def _peek(self) -> tuple[str, str]:
+        return self._tokens[self._at] if self._at < len(self._tokens) else ("end", "")
+
+    def _choice(self, depth: int) -> _Part:
+        if depth > _MAX_DEPTH:
+            raise _Problem(f"groups nest more than {_MAX_DEPTH} deep")
+        options = [self._sequence(depth)]
+        while self._peek() == ("mark", "|"):
+            self._at += 1
+            options.append(self._sequence(depth))
+        return options[0] if len(options) == 1 else _Choice(tuple(options))
+
+    def _sequence(self, depth: int) -> _Part:
+        parts: list[_Part] = []
+        while True:
+            kind, piece = self._peek()
+            if kind == "end" or piece in ("|", ")"):
+                break
+            if piece == "?":
+                raise _Problem("'?' must follow a word or a (group), once")
+            self._at += 1
+            part = self._item(kind, piece, depth)
+            if self._peek() == ("mark", "?"):
+                self._at += 1
+                if isinstance(part, _Filler):
+                    raise _Problem("'...' is optional already: drop the '?'")
+                part = _Optional(part)
+            parts.append(part)
+        if not parts:
+            raise _Problem("an alternative is empty: write (a|b)? to make a choice optional")
+        return parts[0] if len(parts) == 1 else _Sequence(tuple(parts))
+
+    def _item(self, kind: str, piece: str, depth: int) -> _Part:
+        if kind == "filler":
+            return _Filler()
+        if kind == "name":
+            if piece[1:] not in self._lists:
+                raise _Problem(f"no list {piece} is defined above: write {piece} = a | b first")
+            return self._lists[piece[1:]]
+        if piece == "(":
+            part = self._choice(depth + 1)
+            if self._peek() != ("mark", ")"):
+                raise _Problem("'(' is never closed")
+            self._at += 1
+            return part
+        if "*" not in piece:
+            return _Words(tuple(normalise(piece).split()))
+        stem = piece.removesuffix("*")
+        words = tuple(_plain_words(stem))
+        if "*" in stem or not words or not stem[-1:].isalnum():
+            raise _Problem("'*' goes at the end of a word, as in overdos*; '...' stands for words")
+        return _Words(words, prefix=True)
+
+
+def _read_lines(lines: Iterable[str]) -> list[tuple[str, str]]:
+    """Each pattern of ``lines`` as (its source, its regex); raise naming the first bad line."""
+    lists: dict[str, _Part] = {}
+    patterns: list[tuple[str, str]] = []
+    for number, line in enumerate(lines, start=1):
+        text = line.split("#", 1)[0]
+        if not text.strip():
+            continue
+        definition = _DEFINITION.fullmatch(text)
+        try:
+            if definition is not None:
+                name, body = definition.groups()
+                if name in lists:
+                    raise _Problem(f"@{name} is defined twice")
+                lists[name] = _Reader(body, lists).read()
+                continue
+            pattern = _Reader(text, lists).read()
+            if pattern.may_be_empty():
+                raise _Problem("every word is optional, so it would match any note")
+            if pattern.ways() > MAX_WAYS:
+                raise _Problem(
+                    "too many optional parts ('?' and '...') to match quickly: split the line"
+                )
+        except _Problem as problem:
+            raise DangerPatternError(number, str(problem), text) from None
+        patterns.append((pattern.source(), pattern.regex()))
+    return patterns
 
 
 class DangerWords:
-    """A list of phrases, matched as whole words in any case and with any punctuation."""
+    """Patterns of words that speak of immediate danger, matched in any case and spelling.
+
+    ``DangerWords(lines)`` and ``DangerWords.parse(text)`` read the pattern language of
+    ``messages/en/danger_words.txt``: one pattern a line, ``#`` comments, ``(a|b)``, ``word?``,
+    ``word*``, ``...`` and ``@list = a | b``. A line that is not a pattern raises
+    ``DangerPatternError`` (a ``ValueError``) naming its line, when the list is read: an
+    admin's list is checked at start (``bot.overrides``), never while a member waits.
+    """
 
     def __init__(self, phrases: Iterable[str]) -> None:
-        normalised = sorted({p for p in (_normalise(p) for p in phrases) if p})
-        self.phrases = tuple(normalised)
-        body = "|".join(re.escape(p) for p in normalised)
-        self._pattern = re.compile(rf"(?:^| )(?:{body})(?: |$)") if normalised else None
+        self._assemble(_read_lines(phrases))
+
+    def _assemble(self, patterns: Iterable[tuple[str, str]]) -> None:
+        unique = {regex: source for source, regex in patterns}
+        self.phrases: tuple[str, ...] = tuple(unique.values())
+        """Each pattern, written back with its lists filled in and its words normalised."""
+        self._regexes = tuple(unique)
+        body = "|".join(self._regexes)
+        self._pattern = re.compile(f" (?:{body})") if body else None
 
     @classmethod
     def parse(cls, text: str) -> DangerWords:
-        """Read one phrase a line; blank lines and lines starting with # are skipped."""
-        return cls(
-            line.strip()
-            for line in text.splitlines()
-            if line.strip() and not line.lstrip().startswith("#")
-        )
+        """Read a danger-words file; raise ``DangerPatternError`` naming a line that is not a
+        pattern."""
+        return cls(text.splitlines())
 
     def spoken_in(self, text: str) -> bool:
-        """Whether ``text`` contains any of the phrases."""
+        """Whether ``text`` (its first ``MAX_TEXT`` characters) matches any of the patterns."""
         if self._pattern is None or not text:
             return False
-        return self._pattern.search(_normalise(text[:4000])) is not None
+        return self._pattern.search(f" {normalise(text)} ") is not None
 
     def __add__(self, other: DangerWords) -> DangerWords:
-        return DangerWords((*self.phrases, *other.phrases))
+        combined = DangerWords(())
+        combined._assemble(
+            [
+                *zip(self.phrases, self._regexes, strict=True),
+                *zip(other.phrases, other._regexes, strict=True),
+            ]
+        )
+        return combined
