@@ -225,3 +225,9 @@ async def test_still_struggling_can_still_be_claimed(console: Transcript) -> Non
     await console.say("/craving", "/wait 20m", "/tap 2")  # follow-up: still struggling
     claimed = await console.say("/as S5", "/tap 1", "/as S4", "/tap 1")
     assert "is on the way to you" in private_to(claimed, "Sam")
+
+
+async def test_a_lone_supporter_is_asked_as_one_person(console: Transcript) -> None:
+    await supporters(console, "Ana")
+    answer = await console.say("/craving")
+    assert "@Ana: could you reach out to Sam?" in group_text(answer)
