@@ -329,3 +329,11 @@ async def test_danger_in_a_private_chat_with_no_group_promises_nobody(console: T
     assert "This chat has no peers yet, so please don't wait for one." in told
     assert "I'll keep trying" not in told
     assert told.count(FULL_CRISIS_BLOCK) == 1
+
+
+async def test_a_day_later_the_crisis_block_is_given_whole_again(console: Transcript) -> None:
+    await supporters(console, "Ana")
+    first = await console.say("/craving I took too much")
+    assert FULL_CRISIS_BLOCK in private_to(first, "Sam")
+    later = await console.say("/wait 25h", "/craving I took too much")
+    assert FULL_CRISIS_BLOCK in private_to(later, "Sam"), "a new episode after a day"

@@ -23,7 +23,7 @@ back to it and repeat only the emergency number.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -101,7 +101,7 @@ async def share(turn: Turn, note: str, *, danger: bool) -> None:
         # Danger within a day of an earlier craving with no outcome stays in its episode,
         # so the crisis block is not sent again.
         earlier = await turn.tx.open_craving(turn.me.key, turn.now - EPISODE) if danger else None
-        open_craving = earlier if earlier is not None and earlier.crisis_sent_at else None
+        open_craving = earlier if earlier is not None and _has_crisis(earlier, turn.now) else None
     if open_craving is not None:
         current = open_craving
     else:
@@ -145,7 +145,7 @@ async def share(turn: Turn, note: str, *, danger: bool) -> None:
     current = await _get(turn, current.id)
     # The crisis lines go in the answer itself when the member cannot be reached privately
     # (they never opened a private chat with the bot), or when nobody can come.
-    crisis_here = current.crisis_sent_at is None and (
+    crisis_here = not _has_crisis(current, turn.now) and (
         (danger and not reachable) or nobody or not communities
     )
     if crisis_here:
@@ -158,7 +158,7 @@ async def share(turn: Turn, note: str, *, danger: bool) -> None:
         "claimed_by": claimer.ref if claimer else None,
         "nobody": nobody,
         "no_group": not communities,
-        "crisis": "full" if crisis_here else ("sent" if current.crisis_sent_at else None),
+        "crisis": "full" if crisis_here else ("sent" if _has_crisis(current, turn.now) else None),
         "resources": settings.resources,
         "next_meeting": await _next_meeting(turn, community),
         "check_in": (current.created_at + timedelta(minutes=settings.followup_after))
@@ -187,11 +187,17 @@ async def in_danger(turn: Turn, payload: str) -> None:
     await turn.tx.mark_craving_urgent(craving.id)
     if await turn.reaches_me_privately():
         await _send_crisis(turn, turn.me, craving, settings, tell_me=True)
-    else:
-        await turn.tx.mark_crisis_sent(craving.id, turn.now)
+    else:  # they cannot read a private message: the lines go where they pressed
+        again = _has_crisis(craving, turn.now)
+        if not again:
+            await turn.tx.mark_crisis_sent(craving.id, turn.now)
         await turn.say(
             T.CRISIS,
-            {"emergency": settings.emergency_number, "resources": settings.resources},
+            {
+                "emergency": settings.emergency_number,
+                "resources": settings.resources,
+                "again": again,
+            },
             public=True,
         )
     communities = await _communities_of(turn, craving)
@@ -239,12 +245,14 @@ async def _send_crisis(
 ) -> None:
     """Give the member the crisis lines privately: the whole block once an episode, after that
     one line pointing back to it, with the emergency number."""
+    again = _has_crisis(craving, turn.now)
     context = {
         "emergency": settings.emergency_number,
         "resources": settings.resources,
-        "again": craving.crisis_sent_at is not None,
+        "again": again,
     }
-    await turn.tx.mark_crisis_sent(craving.id, turn.now)
+    if not again:
+        await turn.tx.mark_crisis_sent(craving.id, turn.now)
     if tell_me:
         await turn.tell_me(T.CRISIS, context)
     else:
@@ -468,17 +476,19 @@ async def escalate(turn: Turn, payload: dict[str, Any]) -> None:
         await _escalate_later(turn, craving.id, member, community.settings)
         return
     settings = community.settings
+    again = _has_crisis(craving, turn.now)
     await turn.tell(
         member,
         T.NOBODY,
         {
             "emergency": settings.emergency_number,
             "resources": settings.resources,
-            "again": craving.crisis_sent_at is not None,
+            "again": again,
             "meetings": [m.as_context() for m in settings.meetings],
         },
     )
-    await turn.tx.mark_crisis_sent(craving.id, turn.now)
+    if not again:
+        await turn.tx.mark_crisis_sent(craving.id, turn.now)
 
 
 async def follow_up(turn: Turn, payload: dict[str, Any]) -> None:
@@ -521,8 +531,9 @@ async def _answer_follow_up(
     settings = community.settings if community else CommunitySettings()
     crisis = None
     if answer == "struggling":
-        crisis = "again" if craving.crisis_sent_at is not None else "full"
-        await turn.tx.mark_crisis_sent(craving.id, turn.now)
+        crisis = "again" if _has_crisis(craving, turn.now) else "full"
+        if crisis == "full":
+            await turn.tx.mark_crisis_sent(craving.id, turn.now)
     await turn.tell_me(
         T.FOLLOW_UP_ANSWER,
         {
@@ -584,6 +595,12 @@ async def _next_meeting(turn: Turn, community: Community | None) -> dict[str, An
     }
 
 
+def _has_crisis(craving: Craving, now: datetime) -> bool:
+    """Whether the member got the full crisis block in this craving's episode."""
+    sent = craving.crisis_sent_at
+    return sent is not None and now - sent < EPISODE
+
+
 def _actions(craving_id: int) -> list[str]:
     """Three suggestions, a different three for each craving."""
     start = (craving_id * 3) % len(ACTIONS)
@@ -626,7 +643,7 @@ async def _edited_context(
     settings = community.settings if community else CommunitySettings()
     return {
         **_reply_context(craving, member, settings, danger=craving.urgent),
-        "crisis": "sent" if craving.crisis_sent_at else None,
+        "crisis": "sent" if _has_crisis(craving, turn.now) else None,
         "claimed_by": claimed_by,
         "passed": passed,
     }

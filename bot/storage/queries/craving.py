@@ -202,10 +202,9 @@ class CravingQueries(Queries):
         await self._db.execute("UPDATE cravings SET urgent = TRUE WHERE id = ?", (craving,))
 
     async def mark_crisis_sent(self, craving: int, now: datetime) -> None:
-        """Remember that the member has the full crisis block for this episode."""
+        """Remember when the member got the full crisis block in this craving's episode."""
         await self._db.execute(
-            "UPDATE cravings SET crisis_sent_at = COALESCE(crisis_sent_at, ?) WHERE id = ?",
-            (now, craving),
+            "UPDATE cravings SET crisis_sent_at = ? WHERE id = ?", (now, craving)
         )
 
     async def set_craving_message(self, craving: int, message: int) -> None:
