@@ -55,6 +55,11 @@ class CommunitySettings:
     """(milestone key, role id) pairs, shortest milestone first: the role a member is given on
     reaching that milestone; Discord only. Stored as a JSON object."""
 
+    def crisis(self) -> dict[str, Any]:
+        """What a template needs to print this community's crisis lines (``_resources.j2``)
+        and its emergency number (``_emergency.j2``)."""
+        return {"resources": self.resources, "emergency": self.emergency_number}
+
     def milestone_role(self, milestone: str) -> str | None:
         """The role given for ``milestone`` (a key such as ``1y``; ``12m`` is the same day)."""
         length = milestone_length(milestone)

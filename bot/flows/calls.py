@@ -127,7 +127,7 @@ async def request_call(turn: Turn, *, practice: bool, note: str, private: bool =
         "pinged": len(pinged),
         "has_contact": has_contact,
         "minutes": settings.call_expiry,
-        "resources": settings.resources,
+        **settings.crisis(),
     }
     if private and not pinged:
         # Nobody else could ever see a private request: keep none open, and say so now.
@@ -328,7 +328,7 @@ def _expired_context(community: Community, request: CallRequest) -> dict[str, An
     return {
         "practice": request.practice,
         "minutes": community.settings.call_expiry,
-        "resources": community.settings.resources,
+        **community.settings.crisis(),
         "meetings": [m.as_context() for m in community.settings.meetings],
     }
 

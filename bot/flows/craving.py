@@ -159,7 +159,6 @@ async def share(turn: Turn, note: str, *, danger: bool) -> None:
         "nobody": nobody,
         "no_group": not communities,
         "crisis": "full" if crisis_here else ("sent" if _has_crisis(current, turn.now) else None),
-        "resources": settings.resources,
         "next_meeting": await _next_meeting(turn, community),
         "check_in": (current.created_at + timedelta(minutes=settings.followup_after))
         .astimezone(await turn.zone_of(turn.me))
@@ -194,8 +193,7 @@ async def in_danger(turn: Turn, payload: str) -> None:
         await turn.say(
             T.CRISIS,
             {
-                "emergency": settings.emergency_number,
-                "resources": settings.resources,
+                **settings.crisis(),
                 "again": again,
             },
             public=True,
@@ -247,8 +245,7 @@ async def _send_crisis(
     one line pointing back to it, with the emergency number."""
     again = _has_crisis(craving, turn.now)
     context = {
-        "emergency": settings.emergency_number,
-        "resources": settings.resources,
+        **settings.crisis(),
         "again": again,
     }
     if not again:
@@ -340,7 +337,7 @@ async def _send_pings(
         "supporters": [p.ref for p in chosen],
         "private": craving.private,
         "urgent": urgent,
-        "emergency": settings.emergency_number,
+        **settings.crisis(),
     }
     buttons = [Button(T.LABEL_IM_HERE, "craving.claim", str(craving.id))]
     if craving.private or community is None:
@@ -481,8 +478,7 @@ async def escalate(turn: Turn, payload: dict[str, Any]) -> None:
         member,
         T.NOBODY,
         {
-            "emergency": settings.emergency_number,
-            "resources": settings.resources,
+            **settings.crisis(),
             "again": again,
             "meetings": [m.as_context() for m in settings.meetings],
         },
@@ -542,8 +538,7 @@ async def _answer_follow_up(
             "logged": logged,
             "passed": rode_out,
             "crisis": crisis,
-            "emergency": settings.emergency_number,
-            "resources": settings.resources,
+            **settings.crisis(),
         },
         buttons=buttons or [],
     )
@@ -614,7 +609,7 @@ def _reply_context(
     return {
         "who": member.ref,
         "danger": danger or craving.urgent,
-        "emergency": settings.emergency_number,
+        **settings.crisis(),
         "actions": [] if danger or craving.urgent else _actions(craving.id),
         "pinged": 0,
         "supporters": [],
@@ -622,7 +617,6 @@ def _reply_context(
         "nobody": False,
         "no_group": False,
         "crisis": None,
-        "resources": settings.resources,
         "next_meeting": None,
         "check_in": None,
         "private": craving.private,

@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.domain.cleantime import CleanDateError, calendar_span, local_today, parse_clean_date
+from bot.domain.community import CommunitySettings
 from bot.domain.model import PRIMARY, Counter
 from bot.domain.replies import Button, Mention, Template, parse_id
 from bot.flows import Flows
@@ -154,7 +155,7 @@ async def confirm(turn: Turn, payload: str) -> None:
     home = await turn.home_community()
     await turn.say(
         T.RELAPSE_DONE,
-        {"resources": None if home is None else home.settings.resources},
+        (home.settings if home is not None else CommunitySettings()).crisis(),
         private=True,
         buttons=(
             Button(T.LABEL_RELAPSE_TELL, TELL, str(restart_id)),

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.domain.community import CommunitySettings
 from bot.domain.meetings import due_reminders, next_reminder
 from bot.domain.model import Community
 from bot.domain.replies import Template
@@ -49,7 +50,8 @@ def community_zone(community: Community) -> ZoneInfo:
 async def show_resources(turn: Turn, args: str) -> None:
     """Show the community's crisis lines and meeting links, else the bundled defaults."""
     community = await turn.home_community()
-    await turn.say(T.RESOURCES, {"resources": community.settings.resources if community else None})
+    settings = community.settings if community else CommunitySettings()
+    await turn.say(T.RESOURCES, settings.crisis())
 
 
 async def meetings(turn: Turn, args: str) -> None:
