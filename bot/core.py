@@ -110,7 +110,7 @@ class Core:
             name,
             turn.now,
         )
-        if origin.private:  # a member can write here only once their private chat is open
+        if origin.private or origin.private_chat_open:  # known open: they can be written to
             await tx.set_private_chat(turn.person.key, True)
         if origin.community is not None and not origin.private:
             community = await tx.upsert_community(
@@ -122,6 +122,7 @@ class Core:
             )
             turn.community = community
             await tx.ensure_membership(community.key, turn.person.key, turn.now)
+            await tx.set_member_admin(community.key, turn.person.key, origin.is_admin)
             if origin.roles is not None:
                 await tx.replace_member_roles(
                     community.key, turn.person.key, held_roles(origin.roles)

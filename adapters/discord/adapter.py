@@ -27,6 +27,7 @@ from adapters.discord.sender import DiscordSender, T
 from adapters.discord.translate import (
     CUSTOM_ID,
     PLATFORM,
+    bot_joined,
     bot_left,
     button_inbound,
     command_inbound,
@@ -85,6 +86,10 @@ class HomegroupClient(discord.Client):
 
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
         await self._adapter.on_interaction(interaction)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        channel = guild.system_channel
+        await self._adapter.handle(bot_joined(guild.id, None if channel is None else channel.id))
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         await self._adapter.handle(bot_left(guild.id))

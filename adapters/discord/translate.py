@@ -128,6 +128,18 @@ def bot_left(guild_id: int) -> MembershipChanged:
     )
 
 
+def bot_joined(guild_id: int, channel_id: int | None) -> MembershipChanged:
+    """The bot was added to a server; ``channel_id`` is where it may greet (the system channel)."""
+    return MembershipChanged(
+        f"{PLATFORM}:joined:{guild_id}:{_now_id()}",
+        PLATFORM,
+        str(guild_id),
+        None,
+        present=True,
+        chat=None if channel_id is None else str(channel_id),
+    )
+
+
 def member_left(guild_id: int, user_id: int) -> MembershipChanged:
     return MembershipChanged(
         f"{PLATFORM}:left:{guild_id}:{user_id}:{_now_id()}",

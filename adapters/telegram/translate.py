@@ -142,6 +142,7 @@ def membership_inbound(
         str(change.chat.id),
         None if own else str(change.new_chat_member.user.id),
         present=now,
+        chat=str(change.chat.id) if own else None,
     )
 
 

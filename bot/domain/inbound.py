@@ -7,7 +7,27 @@ Adapters translate and decide nothing; every rule lives in the core. Each inboun
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
+
+PRIVATE_COMMANDS: Final = frozenset({"relapse", "restart", "reset", "contact", "forgetme"})
+"""Commands about a member's own recovery or data: always answered privately, and, typed in a
+group, taken off it where the platform lets the bot (``Origin.message``, ``Turn.withdraw_command``).
+"""
+
+ALIASES: Final = {"cleantime": "days", "restart": "relapse", "reset": "relapse"}
+"""Other names members may type for a command; menus show only the command itself."""
+
+
+def words_to_store(command: str, args: str) -> str:
+    """What of a command typed in a group may be kept, even for a moment: never a contact,
+    never a private note (the rest, such as a restart's date, the command needs)."""
+    command = ALIASES.get(command, command)
+    if command == "contact":
+        return ""
+    if command == "relapse":
+        word = args.split(maxsplit=1)[0] if args.split() else ""
+        return "note" if word.lower() == "note" else args
+    return args
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +49,12 @@ class Origin:
     private_chat_open: bool = False
     """The platform can always write to this person privately (the console). Elsewhere the
     core remembers it: a Telegram member must first open a private chat with the bot."""
+    message: str | None = None
+    """The platform's reference to the message that carried the command, where the group can
+    read it (a Telegram ``chat:message`` id), so that the core can take it off again."""
+    can_delete: bool = False
+    """The bot may delete ``message`` (on Telegram: an admin of the group with that right).
+    Adapters find out only for ``PRIVATE_COMMANDS``; for others it stays False."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +102,8 @@ class MembershipChanged:
     person: str | None
     """The member's platform id; None when the change is the bot's own."""
     present: bool
+    chat: str | None = None
+    """Where to greet the group when the bot itself was added (its chat or first channel)."""
 
 
 @dataclass(frozen=True, slots=True)

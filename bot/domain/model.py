@@ -60,6 +60,8 @@ class Membership:
     community: str
     person: str
     share: bool
+    chosen: bool = True
+    """Whether the member chose to share or not here; nothing is shared until they do."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ class Template(StrEnum):
     """
 
     HELP = "help"
+    START = "start"
     UNKNOWN_COMMAND = "unknown_command"
     CLEANDATE_SET = "cleandate_set"
     CLEANDATE_INVALID = "cleandate_invalid"
@@ -36,6 +37,8 @@ class Template(StrEnum):
     GROUP_ONLY = "group_only"
     MILESTONE_DIGEST = "milestone_digest"
     BUTTON_UNKNOWN = "button_unknown"
+    LABEL_SHARE_CELEBRATE = "label_share_celebrate"
+    LABEL_SHARE_PRIVATE = "label_share_private"
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +137,20 @@ class Reply:
     mentions: tuple[Mention, ...] = ()
     attachment: Attachment | None = None
 
+
+BUTTON_DATA_LIMIT = 64
+"""Bytes a button may carry as ``action|payload`` on every platform (the smallest limit)."""
+BUTTON_PAYLOAD_LIMIT = 50
+"""Characters of a button's payload that every platform carries."""
+
+
+def fits_in_button(action: str, payload: str) -> bool:
+    """Whether every platform can carry this payload on a button and give it back intact."""
+    return (
+        "|" not in payload
+        and len(payload) <= BUTTON_PAYLOAD_LIMIT
+        and len(f"{action}|{payload}".encode()) <= BUTTON_DATA_LIMIT
+    )
 
 MAX_ID = 2**62
 """Ids in button payloads are row ids; anything larger was never one of ours."""

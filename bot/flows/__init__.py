@@ -45,9 +45,11 @@ def all_flows() -> Flows:
         admin,
         calls,
         cleantime,
+        consent,
         craving,
         help,
         housekeeping,
+        membership,
         milestones,
         privacy,
         relapse,
@@ -57,6 +59,6 @@ def all_flows() -> Flows:
 
     table = Flows()
     modules = (help, cleantime, milestones, supporters, craving, calls, relapse, admin, resources)
-    for module in (*modules, privacy, housekeeping):
+    for module in (*modules, consent, membership, privacy, housekeeping):
         table.add(module.flows)
     return table

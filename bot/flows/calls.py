@@ -18,7 +18,7 @@ from typing import Any
 
 from bot.domain.model import Community, Person
 from bot.domain.replies import Button, Mention, Reply, Target, parse_id
-from bot.flows import Flows
+from bot.flows import Flows, consent
 from bot.flows.supporters import pick_supporters
 from bot.storage.queries.calls import CallRequest
 from bot.storage.queries.craving import Role
@@ -27,6 +27,7 @@ from bot.turn import Turn
 log = logging.getLogger(__name__)
 
 TAKE = "call.take"
+KEEP_CONTACT = "contact.keep"
 EXPIRE = "call.expire"
 MAX_NOTE = 300
 """A note is shown as typed, cut to this many characters."""
@@ -353,6 +354,23 @@ async def contact(turn: Turn, args: str) -> None:
     if len(text) > MAX_CONTACT:
         await turn.say(T.CONTACT_TOO_LONG, {"limit": MAX_CONTACT})
         return
+    if not await consent.given(turn):
+        await consent.ask(turn, "contact", KEEP_CONTACT, text)
+        return
+    await _save_contact(turn, text)
+
+
+async def keep_contact(turn: Turn, payload: str) -> None:
+    """**Yes, keep it** on the question about a contact: keep what the button carries."""
+    text = " ".join(payload.split())
+    if not text or len(text) > MAX_CONTACT or not text.isprintable():
+        await consent.say_yes(turn, "contact", resend=True)
+        return
+    await consent.say_yes(turn, "contact", resend=False)
+    await _save_contact(turn, text)
+
+
+async def _save_contact(turn: Turn, text: str) -> None:
     await turn.tx.set_contact(turn.me.key, text, turn.now)
     claimers = await turn.tx.recent_call_claimers(turn.me.key, turn.now - HANDOFF_WINDOW)
     for claimer in claimers:
@@ -425,7 +443,7 @@ flows = Flows(
         "phonelist": phonelist,
         "calls": calls,
     },
-    buttons={TAKE: take},
+    buttons={TAKE: take, KEEP_CONTACT: keep_contact},
     timers={EXPIRE: expire},
     templates=(T,),
 )

@@ -12,6 +12,7 @@ from typing import Any
 from bot.domain.announcing import next_announcement, together
 from bot.domain.cleantime import (
     DEFAULT_SCHEDULE,
+    EARLIEST,
     MAX_NAME,
     CleanDateError,
     MilestoneSchedule,
@@ -20,12 +21,15 @@ from bot.domain.cleantime import (
     local_today,
     split_date_and_name,
 )
-from bot.domain.model import PRIMARY, Community, Counter, Person
-from bot.domain.replies import Template
+from bot.domain.model import PRIMARY, Community, Counter, Person, community_key
+from bot.domain.replies import Button, Template
 from bot.domain.zones import UnknownZone, resolve_zone, zone_name
-from bot.flows import Flows
+from bot.flows import Flows, consent
 from bot.turn import Turn, member_zone
 
+KEEP_DATE = "cleandate.keep"
+CELEBRATE = "share.celebrate"
+KEEP_PRIVATE = "share.private"
 MAX_COUNTERS = 10
 """A member's counters, the primary one included."""
 MILESTONES_TIMER = "milestones"
@@ -35,7 +39,8 @@ MAX_ZONE_TEXT = 64
 
 
 async def set_clean_date(turn: Turn, args: str) -> None:
-    """Set the primary (or a named) clean date; anything unreadable changes nothing."""
+    """Set the primary (or a named) clean date; anything unreadable changes nothing, and
+    nothing is kept before the member says yes to keeping it."""
     zone = await turn.zone_of(turn.me)
     today = local_today(turn.now, zone)
     try:
@@ -46,27 +51,115 @@ async def set_clean_date(turn: Turn, args: str) -> None:
             {"reason": error.reason, "today": today.isoformat(), "earliest": "1900-01-01"},
         )
         return
+    if not await _room_for(turn, name):
+        return
+    if not await consent.given(turn):
+        where = turn.community.platform_id if turn.community is not None else ""
+        await consent.ask(turn, "clean_date", KEEP_DATE, f"{since:%Y%m%d}:{where}:{name}")
+        return
+    await _keep_clean_date(turn, since, name, turn.community)
+
+
+async def keep_clean_date(turn: Turn, payload: str) -> None:
+    """**Yes, keep it** on the question about a clean date: keep the date the button carries.
+
+    The payload may be forged, so it is read as strictly as the member's own words: a date
+    that is not today or earlier, a name too long, or a group the member is not in keeps
+    nothing from the payload; the member is asked to send the date again.
+    """
+    day, _, rest = payload.partition(":")
+    where, _, name = rest.partition(":")
+    today = local_today(turn.now, await turn.zone_of(turn.me))
+    since = _payload_day(day, today)
+    if since is None or len(name) > MAX_NAME or name != " ".join(name.split()):
+        await consent.say_yes(turn, "clean_date", resend=True)
+        return
+    community = None
+    if where:
+        found = await turn.tx.get_community(community_key(turn.me.platform, where))
+        if found is not None and await turn.tx.membership(found.key, turn.me.key) is not None:
+            community = found
+    await consent.say_yes(turn, "clean_date", resend=False)
+    if await _room_for(turn, name):
+        await _keep_clean_date(turn, since, name, community)
+
+
+async def _room_for(turn: Turn, name: str) -> bool:
+    """Whether the member may start a counter called ``name``; if not, say so."""
     counters = await turn.tx.counters_of(turn.me.key)
     if name and len(counters) >= MAX_COUNTERS and all(c.name != name for c in counters):
         await turn.say(
             Template.CLEANDATE_INVALID, {"reason": "too_many_counters", "limit": MAX_COUNTERS}
         )
-        return
+        return False
+    return True
+
+
+async def _keep_clean_date(turn: Turn, since: date, name: str, community: Community | None) -> None:
+    """Keep the date, then answer: in a group the member has not chosen to share in yet,
+    privately, asking whether the group may celebrate their milestones."""
     await turn.tx.set_counter(turn.me.key, name, since, turn.now)
-    if name == PRIMARY and turn.community is not None:
-        await turn.tx.share_by_default(turn.community.key, turn.me.key)
     await reschedule(turn, turn.me)
-    shared = await _shares_here(turn)
-    schedule = _schedule(turn.community)
+    membership = (
+        await turn.tx.membership(community.key, turn.me.key) if community is not None else None
+    )
+    shared = membership is not None and membership.share
+    ask_share = name == PRIMARY and membership is not None and not membership.chosen
+    today = local_today(turn.now, await turn.zone_of(turn.me))
+    buttons: tuple[Button, ...] = ()
+    if ask_share:
+        assert community is not None
+        buttons = (
+            Button(Template.LABEL_SHARE_CELEBRATE, CELEBRATE, community.key),
+            Button(Template.LABEL_SHARE_PRIVATE, KEEP_PRIVATE, community.key),
+        )
     await turn.say(
         Template.CLEANDATE_SET,
         {
-            "counter": _counter_context(Counter(turn.me.key, name, since), today, schedule),
+            "counter": _counter_context(
+                Counter(turn.me.key, name, since), today, _schedule(community)
+            ),
             "shared": shared,
-            "in_group": turn.community is not None,
+            "in_group": community is not None,
+            "ask_share": ask_share,
         },
-        private=turn.community is not None and (not shared or bool(name)),
+        private=community is not None and (not shared or bool(name)),
+        buttons=buttons,
     )
+
+
+async def celebrate(turn: Turn, payload: str) -> None:
+    """**Celebrate with the group**: the member's milestones are celebrated there."""
+    await _choose_sharing(turn, payload, share=True)
+
+
+async def keep_private(turn: Turn, payload: str) -> None:
+    """**Keep it private**: nothing about the member's count is posted in that group."""
+    await _choose_sharing(turn, payload, share=False)
+
+
+async def _choose_sharing(turn: Turn, community_key_: str, *, share: bool) -> None:
+    community = await turn.tx.get_community(community_key_[:200])
+    if community is None or await turn.tx.membership(community.key, turn.me.key) is None:
+        await turn.tell_me(Template.BUTTON_UNKNOWN)
+        return
+    await turn.tx.set_share(community.key, turn.me.key, share)
+    await reschedule(turn, turn.me)
+    has_date = any(c.name == PRIMARY for c in await turn.tx.counters_of(turn.me.key))
+    context = {"shared": share, "has_date": has_date}
+    if await turn.edit_pressed(Template.SHARE_SET, context) is None:
+        await turn.tell_me(Template.SHARE_SET, context)
+
+
+def _payload_day(text: str, today: date) -> date | None:
+    """A ``YYYYMMDD`` day from a button, if it could be a clean date today."""
+    if len(text) != 8 or not (text.isascii() and text.isdigit()):
+        return None
+    try:
+        day = date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    except ValueError:
+        return None
+    return day if EARLIEST <= day <= today else None
 
 
 async def show_days(turn: Turn, args: str) -> None:
@@ -284,5 +377,6 @@ flows = Flows(
         "timezone": set_timezone,
         "milestones": show_milestones,
         "share": set_share,
-    }
+    },
+    buttons={KEEP_DATE: keep_clean_date, CELEBRATE: celebrate, KEEP_PRIVATE: keep_private},
 )

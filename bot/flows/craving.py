@@ -61,6 +61,7 @@ class T(StrEnum):
     FOLLOW_UP = "craving_followup"
     FOLLOW_UP_ANSWER = "craving_followup_answer"
     RECORD = "cravings_record"
+    INVITE_SUPPORTERS = "craving_invite_supporters"
     LABEL_IM_HERE = "label_craving_im_here"
     LABEL_PASSED = "label_craving_passed"
     LABEL_CALL_ME = "label_craving_call_me"
@@ -174,6 +175,20 @@ async def share(turn: Turn, note: str, *, danger: bool) -> None:
     await turn.tx.set_craving_message(current.id, message)  # a claim edits the latest answer
     if pinged and not in_group:
         await _send_pings(turn, current, turn.me, pinged, note="", urgent=danger)
+    if nobody and in_group and open_craving is None:
+        await _invite_supporters(turn, communities[0])
+
+
+async def _invite_supporters(turn: Turn, community: Community) -> None:
+    """At a group's first craving with nobody to ping, tell its admins how to invite peers."""
+    if await turn.tx.cravings_in(community.key) > 1:
+        return
+    settings = community.settings
+    if await turn.tx.supporters(community.key, "cravings", supporter_role=settings.supporter_role):
+        return  # there are supporters: they were only resting or in their quiet hours
+    for admin in await turn.tx.admins_of(community.key):
+        if admin.key != turn.me.key:
+            await turn.tell(admin, T.INVITE_SUPPORTERS)
 
 
 async def in_danger(turn: Turn, payload: str) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from enum import StrEnum
 
 from bot.domain.inbound import MembershipChanged, RolesChanged
 from bot.domain.model import community_key, person_key
@@ -16,17 +17,29 @@ from bot.turn import Turn
 log = logging.getLogger(__name__)
 
 
+class T(StrEnum):
+    WELCOME = "welcome"
+
+
 async def membership_changed(turn: Turn, change: MembershipChanged) -> None:
-    """Apply a join or leave reported by the platform."""
-    community = await turn.tx.get_community(community_key(change.platform, change.community))
+    """Apply a join or leave reported by the platform; greet a group that added the bot."""
+    key = community_key(change.platform, change.community)
+    community = await turn.tx.get_community(key)
+    was_there = community is not None and community.active
     if community is None:
-        return
+        if change.person is not None or not change.present or change.chat is None:
+            return
+        community = await turn.tx.upsert_community(
+            key, change.platform, change.community, change.chat, turn.now
+        )
     if change.person is not None:
         if not change.present:
             await turn.tx.leave_community(community.key, person_key(change.platform, change.person))
         return
     await turn.tx.set_community_active(community.key, change.present)
     log.info("bot %s a community", "added to" if change.present else "removed from")
+    if change.present and not was_there:
+        await turn.post(community, T.WELCOME, {}, chat=change.chat)
     # Milestone times are worked out afresh for everyone there (and none while removed).
     for member in await turn.tx.community_members(community.key):
         await reschedule(turn, member)
@@ -59,4 +72,4 @@ async def roles_changed(turn: Turn, change: RolesChanged) -> None:
     await turn.tx.replace_member_roles(community.key, person, held_roles(change.roles))
 
 
-flows = Flows()
+flows = Flows(templates=(T,))

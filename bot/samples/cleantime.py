@@ -18,10 +18,12 @@ COUNTER = {
 
 SAMPLES: dict[str, list[dict[str, Any]]] = {
     Template.HELP: [{}],
+    Template.START: [{}],
     Template.UNKNOWN_COMMAND: [{"command": "frobnicate"}],
     Template.CLEANDATE_SET: [
         {"counter": COUNTER, "shared": True, "in_group": True},
         {"counter": {**COUNTER, "name": "nicotine"}, "shared": False, "in_group": False},
+        {"counter": COUNTER, "shared": False, "in_group": True, "ask_share": True},
     ],
     Template.CLEANDATE_INVALID: [
         {"reason": r, "today": "2026-11-29", "earliest": "1900-01-01", "limit": 10}
@@ -38,6 +40,8 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     ],
     Template.DAYS: [{"counters": [COUNTER, {**COUNTER, "name": "nicotine", "next": None}]}],
     Template.DAYS_NONE: [{}],
+    Template.LABEL_SHARE_CELEBRATE: [{}],
+    Template.LABEL_SHARE_PRIVATE: [{}],
     Template.DAYS_UNKNOWN: [
         {"name": "Nicotine", "names": ["caffeine", "gambling"], "main": True},
         {"name": "sugar", "names": [], "main": True},

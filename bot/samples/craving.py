@@ -84,6 +84,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {**NOBODY, "meetings": [MEETING] * 4, "again": True, "emergency": "112"},
     ],
     T.CLAIMED: [{"supporter": ANA}],
+    T.INVITE_SUPPORTERS: [{}],
     T.COVERED: [
         {"claimer": "Ana", "passed": False},
         {"claimer": None, "passed": False},

@@ -20,6 +20,7 @@ from bot.domain.replies import Attachment, Button, Mention, Reply, Target
 from bot.storage.port import Row
 from bot.storage.queries.base import Queries, day, instant, person_from_row
 from bot.storage.queries.calls import CallQueries
+from bot.storage.queries.consent import ConsentQueries
 from bot.storage.queries.craving import CravingQueries
 from bot.storage.queries.meetings import MeetingQueries
 from bot.storage.queries.privacy import PrivacyQueries
@@ -188,7 +189,9 @@ class CoreQueries(Queries):
             (community, person, now),
         )
         assert row is not None
-        return Membership(row["community"], row["person"], bool(row["share"]))
+        return Membership(
+            row["community"], row["person"], bool(row["share"]), row["share"] is not None
+        )
 
     async def membership(self, community: str, person: str) -> Membership | None:
         row = await self._db.fetch_one(
@@ -196,7 +199,11 @@ class CoreQueries(Queries):
             (community, person),
         )
         return (
-            None if row is None else Membership(row["community"], row["person"], bool(row["share"]))
+            None
+            if row is None
+            else Membership(
+                row["community"], row["person"], bool(row["share"]), row["share"] is not None
+            )
         )
 
     async def memberships_of(self, person: str) -> list[Membership]:
@@ -204,7 +211,10 @@ class CoreQueries(Queries):
             "SELECT community, person, share FROM memberships WHERE person = ? ORDER BY community",
             (person,),
         )
-        return [Membership(r["community"], r["person"], bool(r["share"])) for r in rows]
+        return [
+            Membership(r["community"], r["person"], bool(r["share"]), r["share"] is not None)
+            for r in rows
+        ]
 
     async def set_share(self, community: str, person: str, share: bool) -> None:
         await self._db.execute(
@@ -509,6 +519,7 @@ class CoreQueries(Queries):
 
 class Transaction(
     CoreQueries,
+    ConsentQueries,
     CravingQueries,
     CallQueries,
     RelapseQueries,

@@ -189,6 +189,13 @@ class CravingQueries(Queries):
         )
         return None if row is None else _craving(row)
 
+    async def cravings_in(self, community: str) -> int:
+        """How many cravings were ever shared in a community."""
+        row = await self._db.fetch_one(
+            "SELECT COUNT(*) AS n FROM cravings WHERE community = ?", (community,)
+        )
+        return 0 if row is None else int(row["n"])
+
     async def open_craving(self, person: str, since: datetime) -> Craving | None:
         """The member's latest craving since ``since`` that has no outcome yet, anywhere."""
         row = await self._db.fetch_one(

@@ -46,6 +46,7 @@ PERSON_TABLES: dict[tuple[str, str], str] = {
     " FROM call_requests WHERE claimed_by = ? ORDER BY id",
     ("call_pings", "person"): "SELECT * FROM call_pings WHERE person = ? ORDER BY pinged_at",
     ("contacts", "person"): "SELECT * FROM contacts WHERE person = ?",
+    ("consents", "person"): "SELECT * FROM consents WHERE person = ?",
     ("restarts", "person"): "SELECT * FROM restarts WHERE person = ? ORDER BY created_at, id",
     ("meeting_reminders", "person"): "SELECT * FROM meeting_reminders WHERE person = ?"
     " ORDER BY community",

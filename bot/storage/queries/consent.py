@@ -1,0 +1,94 @@
+"""Consent: whether a member said yes to keeping their recovery data, and erasing it again."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.domain.model import Person
+from bot.storage.queries.base import Queries, instant, person_from_row
+
+COVERED = ("counters", "restarts", "contacts", "announcements")
+"""The tables whose rows exist only with a member's consent; withdrawing it empties them."""
+
+
+@dataclass(frozen=True, slots=True)
+class Consent:
+    """A member's answer about keeping their recovery data."""
+
+    given_at: datetime | None
+    declined_at: datetime | None
+    implied: bool
+    """Given before Homegroup asked: the member had data already."""
+
+
+class ConsentQueries(Queries):
+    """Consent: read, give, decline, withdraw (erasing what it covered)."""
+
+    async def consent_of(self, person: str) -> Consent | None:
+        row = await self._db.fetch_one(
+            "SELECT given_at, declined_at, implied FROM consents WHERE person = ?", (person,)
+        )
+        if row is None:
+            return None
+        return Consent(
+            None if row["given_at"] is None else instant(row["given_at"]),
+            None if row["declined_at"] is None else instant(row["declined_at"]),
+            bool(row["implied"]),
+        )
+
+    async def give_consent(self, person: str, now: datetime) -> None:
+        await self._db.execute(
+            "INSERT INTO consents (person, given_at) VALUES (?, ?)"
+            " ON CONFLICT (person) DO UPDATE SET given_at = excluded.given_at,"
+            " declined_at = NULL, implied = FALSE",
+            (person, now),
+        )
+
+    async def decline_consent(self, person: str, now: datetime) -> None:
+        await self._db.execute(
+            "INSERT INTO consents (person, declined_at) VALUES (?, ?)"
+            " ON CONFLICT (person) DO UPDATE SET declined_at = excluded.declined_at",
+            (person, now),
+        )
+
+    async def withdraw_consent(self, person: str) -> None:
+        """Erase everything consent covered, and forget the yes (and any earlier no)."""
+        for table in COVERED:
+            await self._db.execute(f"DELETE FROM {table} WHERE person = ?", (person,))  # noqa: S608
+        await self._db.execute(
+            "UPDATE memberships SET share = NULL, announce_due_at = NULL WHERE person = ?",
+            (person,),
+        )
+        await self._db.execute("DELETE FROM consents WHERE person = ?", (person,))
+
+    async def untold_implied_consents(self, limit: int) -> list[Person]:
+        """Members whose consent is implied and who were not told yet."""
+        rows = await self._db.fetch_all(
+            "SELECT p.key, p.platform, p.platform_id, p.name, p.timezone FROM consents c"
+            " JOIN people p ON p.key = c.person WHERE c.implied AND c.told_at IS NULL"
+            " ORDER BY c.person LIMIT ?",
+            (limit,),
+        )
+        return [person_from_row(r) for r in rows]
+
+    async def mark_consent_told(self, person: str, now: datetime) -> None:
+        await self._db.execute("UPDATE consents SET told_at = ? WHERE person = ?", (now, person))
+
+    async def set_member_admin(self, community: str, person: str, admin: bool) -> None:
+        """Remember whether the member is an admin here, as the platform last said."""
+        await self._db.execute(
+            "UPDATE memberships SET is_admin = ?"
+            " WHERE community = ? AND person = ? AND is_admin <> ?",
+            (admin, community, person, admin),
+        )
+
+    async def admins_of(self, community: str) -> list[Person]:
+        """The community's known admins whose private chat with the bot is open."""
+        rows = await self._db.fetch_all(
+            "SELECT p.key, p.platform, p.platform_id, p.name, p.timezone FROM memberships m"
+            " JOIN people p ON p.key = m.person"
+            " WHERE m.community = ? AND m.is_admin AND p.private_chat ORDER BY p.key",
+            (community,),
+        )
+        return [person_from_row(r) for r in rows]
