@@ -126,6 +126,23 @@ class Turn:
             Reply(template, target, context, tuple(buttons), tuple(mentions)), about=self.me.key
         )
 
+    async def withdraw_command(self) -> str | None:
+        """Take the member's command off the group, where the platform lets the bot.
+
+        Returns what the group keeps of it, for the answer to say: "removed" (its deletion is
+        queued), "visible" (the bot may not delete it), or None (the group never saw it). The
+        deletion is about nobody, so that an erasure asked for meanwhile cannot cancel it.
+        """
+        origin = self.origin
+        assert origin is not None
+        if origin.private or origin.interaction is not None:
+            return None
+        if origin.message is None or not origin.can_delete:
+            return "visible"
+        target = Target(origin.platform, chat=origin.chat, withdraw=origin.message)
+        await self.send(Reply("", target))  # nothing to render: the row only deletes
+        return "removed"
+
     async def tell_me(
         self,
         template: str,
@@ -155,13 +172,16 @@ class Turn:
         buttons: Iterable[Button] = (),
         mentions: Iterable[Mention] = (),
         attachment: Attachment | None = None,
+        chat: str | None = None,
     ) -> int:
-        """Send ``person`` a private message, whoever caused this event."""
-        target = Target(
-            person.platform,
-            chat=self.community.announce_chat if self.community is not None else None,
-            person=person.platform_id,
-        )
+        """Send ``person`` a private message, whoever caused this event.
+
+        ``chat`` is the group chat where the adapter may point them to their private chat if
+        it cannot reach them there (by default this event's community's announcement chat).
+        """
+        if chat is None and self.community is not None:
+            chat = self.community.announce_chat
+        target = Target(person.platform, chat=chat, person=person.platform_id)
         return await self._private(person, target, template, context, buttons, mentions, attachment)
 
     async def _private(

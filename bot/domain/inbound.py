@@ -24,9 +24,8 @@ def words_to_store(command: str, args: str) -> str:
     command = ALIASES.get(command, command)
     if command == "contact":
         return ""
-    if command == "relapse":
-        word = args.split(maxsplit=1)[0] if args.split() else ""
-        return "note" if word.lower() == "note" else args
+    if command == "relapse" and args.lower().startswith("note"):
+        return "note"
     return args
 
 

@@ -76,7 +76,8 @@ class RoleGrant:
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """Where a reply goes: a group chat, a person's private chat, an interaction, or an edit."""
+    """Where a reply goes: a group chat, a person's private chat, an interaction, or an edit;
+    or a member's message to take off a group chat."""
 
     platform: str
     chat: str | None = None
@@ -89,6 +90,9 @@ class Target:
     grant: RoleGrant | None = None
     """A role for the adapter to give; the reply itself is posted in ``chat`` only if it cannot
     (it says why, so the admins can fix it)."""
+    withdraw: str | None = None
+    """The platform's reference to a member's message to delete from ``chat`` (a private
+    command typed in a group); such a row sends nothing."""
 
     @property
     def private(self) -> bool:
@@ -102,6 +106,7 @@ class Target:
             "interaction": self.interaction,
             "edit_of": self.edit_of,
             "grant": None if self.grant is None else self.grant.as_json(),
+            "withdraw": self.withdraw,
         }
 
     @classmethod
@@ -113,6 +118,7 @@ class Target:
             interaction=data.get("interaction"),
             edit_of=data.get("edit_of"),
             grant=None if data.get("grant") is None else RoleGrant.from_json(data["grant"]),
+            withdraw=data.get("withdraw"),
         )
 
 
@@ -151,6 +157,7 @@ def fits_in_button(action: str, payload: str) -> bool:
         and len(payload) <= BUTTON_PAYLOAD_LIMIT
         and len(f"{action}|{payload}".encode()) <= BUTTON_DATA_LIMIT
     )
+
 
 MAX_ID = 2**62
 """Ids in button payloads are row ids; anything larger was never one of ours."""

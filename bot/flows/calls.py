@@ -342,7 +342,10 @@ async def contact(turn: Turn, args: str) -> None:
     assert turn.origin is not None
     if not turn.origin.private and not turn.unseen:
         # Nothing typed in a group is stored or repeated: the group may already have seen it.
-        await turn.say(T.CONTACT_GROUP, {"typed": bool(args)}, private=True)
+        in_group = await turn.withdraw_command()
+        await turn.say(
+            T.CONTACT_GROUP, {"typed": bool(args), "typed_in_group": in_group}, private=True
+        )
         return
     text = " ".join(args.split())
     if not text:

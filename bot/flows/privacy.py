@@ -52,8 +52,10 @@ async def my_data(turn: Turn, args: str) -> None:
 
 async def forget_me(turn: Turn, args: str) -> None:
     """Ask, privately, whether to erase everything about the member."""
+    in_group = await turn.withdraw_command()
     await turn.say(
         T.FORGETME_CONFIRM,
+        {"typed_in_group": in_group},
         private=True,
         buttons=(
             Button(T.LABEL_FORGET_YES, ERASE, turn.me.key),

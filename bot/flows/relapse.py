@@ -60,6 +60,7 @@ NOTE = "relapse.note"
 
 async def relapse(turn: Turn, args: str) -> None:
     """Ask, privately, whether to restart the count from today or the date given."""
+    in_group = await turn.withdraw_command()
     word, _, rest = args.partition(" ")
     if word.lower() == "note":
         await _save_note(turn, rest.strip())
@@ -89,7 +90,7 @@ async def relapse(turn: Turn, args: str) -> None:
             private=True,
         )
         return
-    await _ask(turn, current, new, today, offered=False)
+    await _ask(turn, current, new, today, offered=False, in_group=in_group)
 
 
 async def offer_restart(turn: Turn) -> None:
@@ -102,7 +103,15 @@ async def offer_restart(turn: Turn) -> None:
     await _ask(turn, current, max(today, current.clean_since), today, offered=True)
 
 
-async def _ask(turn: Turn, current: Counter, new: date, today: date, *, offered: bool) -> None:
+async def _ask(
+    turn: Turn,
+    current: Counter,
+    new: date,
+    today: date,
+    *,
+    offered: bool,
+    in_group: str | None = None,
+) -> None:
     payload = f"{new.isoformat()} {current.clean_since.isoformat()}"
     await turn.say(
         T.RELAPSE_CONFIRM,
@@ -111,6 +120,7 @@ async def _ask(turn: Turn, current: Counter, new: date, today: date, *, offered:
             "today": new == today,
             "since": current.clean_since.isoformat(),
             "offered": offered,
+            "typed_in_group": in_group,
         },
         private=True,
         buttons=(

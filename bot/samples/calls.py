@@ -76,7 +76,11 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"command": "practice", "has_contact": True},
     ],
     T.CALL_OPEN: [{"practice": False, "minutes_left": 12}, {"practice": True, "minutes_left": 1}],
-    T.CONTACT_GROUP: [{"typed": True}, {"typed": False}],
+    T.CONTACT_GROUP: [
+        {"typed": typed, "typed_in_group": state}
+        for typed in (True, False)
+        for state in ("removed", "visible")
+    ],
     T.CONTACT_SAVED: [
         {"contact": "+1 555 0100", "forwarded": []},
         {"contact": "ask for me on Signal", "forwarded": [ALEX, KIM]},

@@ -8,7 +8,7 @@ from bot.flows.privacy import FILENAME, T
 
 SAMPLES: dict[str, list[dict[str, Any]]] = {
     T.MYDATA: [{"filename": FILENAME, "records": 1}, {"filename": FILENAME, "records": 42}],
-    T.FORGETME_CONFIRM: [{}],
+    T.FORGETME_CONFIRM: [{"typed_in_group": state} for state in (None, "removed", "visible")],
     T.FORGETME_DONE: [{}],
     T.FORGETME_CANCELLED: [{}],
     T.LABEL_FORGET_YES: [{}],

@@ -30,8 +30,23 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         )
     ],
     T.RELAPSE_CONFIRM: [
-        {"new": "2026-11-29", "today": True, "since": "2026-03-01", "offered": False},
-        {"new": "2026-11-27", "today": False, "since": "2026-03-01", "offered": True},
+        {
+            "new": "2026-11-29",
+            "today": True,
+            "since": "2026-03-01",
+            "offered": False,
+            "typed_in_group": state,
+        }
+        for state in (None, "removed", "visible")
+    ]
+    + [
+        {
+            "new": "2026-11-27",
+            "today": False,
+            "since": "2026-03-01",
+            "offered": True,
+            "typed_in_group": None,
+        }
     ],
     T.RELAPSE_CONFIRMED: [
         {"new": "2026-11-29", "today": True, "paused": True},
