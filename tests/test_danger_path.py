@@ -16,7 +16,7 @@ import pytest
 
 from bot.app import App
 from bot.clock import ManualClock
-from bot.domain.inbound import CommandIssued, Origin, PrivateChatChanged
+from bot.domain.inbound import ButtonPressed, CommandIssued, Origin, PrivateChatChanged
 from tests.conftest import Transcript, group_text, private_to, sections
 
 EMERGENCY = (
@@ -337,3 +337,97 @@ async def test_a_day_later_the_crisis_block_is_given_whole_again(console: Transc
     assert FULL_CRISIS_BLOCK in private_to(first, "Sam")
     later = await console.say("/wait 25h", "/craving I took too much")
     assert FULL_CRISIS_BLOCK in private_to(later, "Sam"), "a new episode after a day"
+
+
+# -- what a careful review of the danger path found ----------------------------------------------
+
+
+def outbox(database: Path, template: str) -> list[tuple[dict[str, object], dict[str, object]]]:
+    """(target, context) of every row of ``template``, oldest first."""
+    with sqlite3.connect(database) as db:
+        found = db.execute(
+            "SELECT target, context FROM outbox WHERE template = ? ORDER BY id", (template,)
+        ).fetchall()
+    return [(json.loads(target), json.loads(context)) for target, context in found]
+
+
+TELEGRAM_GROUP = Origin("telegram", "-100", "7", "Sam", community="-100")
+
+
+async def test_a_claim_keeps_the_crisis_lines_the_group_answer_alone_carried(
+    app: App, database: Path
+) -> None:
+    ana = Origin("telegram", "-100", "8", "Ana", community="-100")
+    await app.core.handle(CommandIssued("a", ana, "supporter", "on"))
+    await app.core.handle(CommandIssued("b", TELEGRAM_GROUP, "craving", "i wanna die"))
+    await app.core.handle(ButtonPressed("c", ana, "craving.claim", "1", message=None))
+    replies = outbox(database, "craving_reply")
+    assert replies[0][1]["crisis"] == "full", "Sam never opened a private chat"
+    (_, edit_context), *_ = [r for r in replies if r[0].get("edit_of")]
+    assert edit_context["crisis"] == "full", "the claim's edit keeps the block Sam can read"
+    assert edit_context["claimed_by"] == {"id": "8", "name": "Ana"}
+
+
+async def test_nobody_coming_is_said_in_the_group_to_a_member_with_no_private_chat(
+    app: App, database: Path, clock: ManualClock
+) -> None:
+    ana = Origin("telegram", "-100", "8", "Ana", community="-100")
+    await app.core.handle(CommandIssued("a", ana, "supporter", "on"))
+    await app.core.handle(CommandIssued("b", TELEGRAM_GROUP, "craving"))
+    clock.advance(timedelta(minutes=10))
+    await app.timers.fire_due()
+    ((target, context),) = outbox(database, "craving_nobody")
+    assert target["person"] is None, "posted where Sam can read it"
+    assert target["chat"] == "-100"
+    assert context["again"] is False, "with the whole crisis block"
+    assert context["who"] == {"id": "7", "name": "Sam"}
+
+
+async def test_repeated_cravings_nobody_can_answer_give_the_crisis_block_once(
+    console: Transcript,
+) -> None:
+    first = await console.say("/craving")
+    again = await console.say("/wait 2m", "/craving")
+    assert FULL_CRISIS_BLOCK in group_text(first)
+    assert FULL_CRISIS_BLOCK not in again
+    assert "No peer is free to reach out right now" in group_text(again)
+    assert "The crisis lines I gave you earlier still help." in group_text(again)
+
+
+async def test_a_private_danger_craving_after_a_group_one_never_reaches_the_group(
+    console: Transcript,
+) -> None:
+    await supporters(console, "Eve")
+    await console.say("/craving i want to kill myself")
+    later = await console.say("/wait 30m", "/dm /craving i want to kill myself")
+    assert "in the group" not in later
+    assert FULL_CRISIS_BLOCK not in later, "the block Sam got privately an hour ago still counts"
+    assert "call 911 or your local emergency number" in private_to(later, "Sam")
+
+
+async def test_danger_at_the_end_of_a_long_note_is_heard(console: Transcript) -> None:
+    await supporters(console, "Ana")
+    note = "it has been such a long day " * 25 + "and i want to kill myself"
+    answer = await console.say(f"/craving {note}")
+    assert sections(answer)[0][0] == "privately to Sam"
+    assert group_text(answer).strip().startswith(EMERGENCY)
+
+
+async def test_an_urgent_mention_in_the_group_says_what_a_peer_can_do(
+    console: Transcript,
+) -> None:
+    await supporters(console, "Ana")
+    group = group_text(await console.say("/craving took too many pills"))
+    assert "call 911 or your local emergency number or ask them to" in group
+    assert "You're a peer, not a crisis counsellor: staying in touch is enough." in group
+
+
+async def test_im_in_danger_in_a_private_chat_with_no_group_promises_nobody(
+    console: Transcript,
+) -> None:
+    await console.say("/as Zed", "/dm /craving")
+    tapped = await console.say("/tap 3")  # It passed, Call me, I'm in danger
+    edited = [body for header, body in sections(tapped) if "(edited)" in header]
+    assert edited
+    assert "This chat has no peers yet" in edited[0]
+    assert "I'll keep trying" not in edited[0]

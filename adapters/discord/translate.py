@@ -63,6 +63,9 @@ def origin_of(interaction: discord.Interaction[Any]) -> Origin:
         is_admin=in_guild and (permissions.manage_guild or permissions.administrator),
         interaction=interaction.token,
         roles=roles_of(user) if in_guild else None,
+        # Discord lets the bot write to a member of a shared server; a member who closed their
+        # DMs is asked in the channel to open them, and the message waits (see sender.py).
+        private_chat_open=True,
     )
 
 

@@ -72,8 +72,7 @@ class T(StrEnum):
 
 async def craving(turn: Turn, args: str) -> None:
     """Answer at once, then bring in peers."""
-    note = " ".join(args.split())[:MAX_NOTE]
-    await share(turn, note, danger=turn.danger.spoken_in(note))
+    await share(turn, " ".join(args.split())[:MAX_NOTE], danger=turn.danger.spoken_in(args))
 
 
 async def danger_in_note(turn: Turn, note: str) -> bool:
@@ -86,80 +85,64 @@ async def danger_in_note(turn: Turn, note: str) -> bool:
 
 async def share(turn: Turn, note: str, *, danger: bool) -> None:
     """Open a craving (or join the member's open one) and answer where they asked."""
+    assert turn.origin is not None
     community = await turn.home_community()
     settings = community.settings if community else CommunitySettings()
     reachable = await turn.reaches_me_privately()
+    private = turn.community is None
 
-    # A craving while the member's last one is still open joins it: every one gets the answer,
-    # supporters are pinged once. One that passed is closed; a new one starts afresh.
+    # A craving while the member's last one here is still open joins it: every one gets the
+    # answer, supporters are pinged once, the crisis block is given once. Danger within a day
+    # of an open craving whose block was given joins it too. Only a craving shared the same way
+    # (in the group, or privately) is joined, so a private one never reaches the group.
     open_craving = None
     if community is not None:
-        since = turn.now - timedelta(minutes=settings.craving_cooldown)
-        recent = await turn.tx.latest_pinged_craving(turn.me.key, community.key, since)
-        if recent is not None and recent.outcome != "passed":
-            open_craving = recent
-    if open_craving is None:
-        # Danger within a day of an earlier craving with no outcome stays in its episode,
-        # so the crisis block is not sent again.
-        earlier = await turn.tx.open_craving(turn.me.key, turn.now - EPISODE) if danger else None
-        open_craving = earlier if earlier is not None and _has_crisis(earlier, turn.now) else None
+        cooldown = turn.now - timedelta(minutes=settings.craving_cooldown)
+        open_craving = await turn.tx.latest_craving(turn.me.key, community.key, private, cooldown)
+        if open_craving is None and danger:
+            earlier = await turn.tx.latest_craving(
+                turn.me.key, community.key, private, turn.now - EPISODE
+            )
+            if earlier is not None and _crisis_given(earlier, turn.now):
+                open_craving = earlier
     if open_craving is not None:
         current = open_craving
     else:
-        assert turn.origin is not None
-        created = await turn.tx.create_craving(
-            community.key if community else None,
-            turn.me.key,
-            turn.origin.chat,
-            turn.origin.private,
-            turn.now,
-        )
-        current = await _get(turn, created)
-        await turn.tx.schedule(
-            FOLLOW_UP,
-            turn.now + timedelta(minutes=settings.followup_after),
-            {"craving": current.id},
-            key=f"{FOLLOW_UP}:{current.id}",
-            about=turn.me.key,
-        )
+        current = await _open(turn, community, settings, reachable=reachable)
     if danger:
         await turn.tx.mark_craving_urgent(current.id)
         if reachable:  # privately and at once, before anything else is said to them
-            await _send_crisis(turn, turn.me, current, settings, tell_me=True)
+            await _send_crisis(turn, current, settings)
 
+    # A joined craving that could ask nobody tries again: someone may be free now.
     communities = await _communities_of(turn, current)
     pinged: list[Person] = []
-    if communities and (open_craving is None or danger):
+    if communities and (open_craving is None or danger or not open_craving.pinged):
         pinged = await _choose(turn, current, communities, turn.me, urgent=danger)
         await _escalate_later(turn, current.id, turn.me, settings)
+    current = await _get(turn, current.id)
     claimer = None
-    if open_craving is not None and open_craving.claimed_by and not pinged:
-        claimer = await turn.tx.get_person(open_craving.claimed_by)
+    if current.claimed_by and not pinged:
+        claimer = await turn.tx.get_person(current.claimed_by)
     asked_earlier = (
-        len(await turn.tx.craving_pinged(current.id)) if open_craving and not pinged else 0
+        0 if pinged or open_craving is None else len(await turn.tx.craving_pinged(current.id))
     )
     nobody = bool(communities) and not pinged and claimer is None and not asked_earlier
 
     # In a group the answer itself mentions the supporters: one message, not two. A craving
     # shared privately stays private: its supporters are told in their own private chats.
-    in_group = turn.community is not None
-    current = await _get(turn, current.id)
-    # The crisis lines go in the answer itself when the member cannot be reached privately
-    # (they never opened a private chat with the bot), or when nobody can come.
-    crisis_here = not _has_crisis(current, turn.now) and (
-        (danger and not reachable) or nobody or not communities
-    )
-    if crisis_here:
-        await turn.tx.mark_crisis_sent(current.id, turn.now)
+    # The crisis block goes in the answer itself when the member cannot be written to
+    # privately, or when nobody can come.
+    show_crisis = (danger and not reachable) or nobody or not communities
     context = {
         **_reply_context(current, turn.me, settings, danger=danger),
         "pinged": len(pinged),
-        "supporters": [p.ref for p in pinged] if in_group else [],
+        "supporters": [p.ref for p in pinged] if not private else [],
         "asked_earlier": asked_earlier,
         "claimed_by": claimer.ref if claimer else None,
         "nobody": nobody,
         "no_group": not communities,
-        "crisis": "full" if crisis_here else ("sent" if _has_crisis(current, turn.now) else None),
+        "crisis": await _crisis_here(turn, current, show=show_crisis, in_group=not private),
         "next_meeting": await _next_meeting(turn, community),
         "check_in": (current.created_at + timedelta(minutes=settings.followup_after))
         .astimezone(await turn.zone_of(turn.me))
@@ -169,14 +152,53 @@ async def share(turn: Turn, note: str, *, danger: bool) -> None:
         T.REPLY,
         context,
         public=True,
-        buttons=_reply_buttons(current.id, for_peers=in_group, danger=danger),
-        mentions=[Mention(p.platform_id, p.name) for p in pinged] if in_group else (),
+        buttons=_reply_buttons(current.id, for_peers=not private, danger=danger),
+        mentions=[Mention(p.platform_id, p.name) for p in pinged] if not private else (),
     )
     await turn.tx.set_craving_message(current.id, message)  # a claim edits the latest answer
-    if pinged and not in_group:
+    if pinged and private:
         await _send_pings(turn, current, turn.me, pinged, note="", urgent=danger)
-    if nobody and in_group and open_craving is None:
+    if nobody and not private and open_craving is None:
         await _invite_supporters(turn, communities[0])
+
+
+async def _open(
+    turn: Turn, community: Community | None, settings: CommunitySettings, *, reachable: bool
+) -> Craving:
+    """Start a new craving and its follow-up; a crisis block the member got privately in the
+    last day counts for it too."""
+    assert turn.origin is not None
+    created = await turn.tx.create_craving(
+        community.key if community else None,
+        turn.me.key,
+        turn.origin.chat,
+        turn.origin.private,
+        turn.now,
+    )
+    await turn.tx.schedule(
+        FOLLOW_UP,
+        turn.now + timedelta(minutes=settings.followup_after),
+        {"craving": created},
+        key=f"{FOLLOW_UP}:{created}",
+        about=turn.me.key,
+    )
+    given = await turn.tx.latest_private_crisis(turn.me.key, turn.now - EPISODE)
+    if given is not None and reachable:
+        await turn.tx.mark_crisis_sent(created, given, in_group=False)
+    return await _get(turn, created)
+
+
+async def _crisis_here(turn: Turn, craving: Craving, *, show: bool, in_group: bool) -> str | None:
+    """How an answer speaks of the crisis lines: ``full`` (the block, here), ``sent`` (just
+    sent privately), ``earlier`` (given before in this episode: one line and the emergency
+    number), or None."""
+    if _crisis_given(craving, turn.now):
+        just_now = craving.crisis_sent_at == turn.now and not craving.crisis_in_group
+        return "sent" if just_now else "earlier"
+    if not show:
+        return None
+    await turn.tx.mark_crisis_sent(craving.id, turn.now, in_group=in_group)
+    return "full"
 
 
 async def _invite_supporters(turn: Turn, community: Community) -> None:
@@ -200,34 +222,26 @@ async def in_danger(turn: Turn, payload: str) -> None:
     settings = community.settings if community else CommunitySettings()
     await turn.tx.mark_craving_urgent(craving.id)
     if await turn.reaches_me_privately():
-        await _send_crisis(turn, turn.me, craving, settings, tell_me=True)
-    else:  # they cannot read a private message: the lines go where they pressed
-        again = _has_crisis(craving, turn.now)
+        await _send_crisis(turn, craving, settings)
+    else:  # they cannot read a private message: the block goes where they pressed
+        again = _crisis_given(craving, turn.now)
         if not again:
-            await turn.tx.mark_crisis_sent(craving.id, turn.now)
-        await turn.say(
-            T.CRISIS,
-            {
-                **settings.crisis(),
-                "again": again,
-            },
-            public=True,
-        )
+            await turn.tx.mark_crisis_sent(craving.id, turn.now, in_group=True)
+        await turn.say(T.CRISIS, {**settings.crisis(), "again": again}, public=True)
     communities = await _communities_of(turn, craving)
     pinged = await _choose(turn, craving, communities, turn.me, urgent=True)
     if communities:
         await _escalate_later(turn, craving.id, turn.me, settings)
     craving = await _get(turn, craving.id)
     if craving.message is not None:
+        context = await _edited_context(turn, turn.me, craving)
+        asked = len(await turn.tx.craving_pinged(craving.id))
+        context["nobody"] = bool(communities) and not asked and not craving.claimed_by
+        context["no_group"] = not communities
         await turn.edit(
             craving.message,
             T.REPLY,
-            {
-                **_reply_context(craving, turn.me, settings, danger=True),
-                "pinged": len(pinged),
-                "nobody": not pinged and not craving.claimed_by,
-                "crisis": "sent",
-            },
+            context,
             buttons=_reply_buttons(craving.id, for_peers=not craving.private, danger=True),
             about=turn.me.key,
         )
@@ -248,27 +262,13 @@ async def _communities_of(turn: Turn, craving: Craving) -> list[Community]:
     return found
 
 
-async def _send_crisis(
-    turn: Turn,
-    member: Person,
-    craving: Craving,
-    settings: CommunitySettings,
-    *,
-    tell_me: bool = False,
-) -> None:
-    """Give the member the crisis lines privately: the whole block once an episode, after that
-    one line pointing back to it, with the emergency number."""
-    again = _has_crisis(craving, turn.now)
-    context = {
-        **settings.crisis(),
-        "again": again,
-    }
+async def _send_crisis(turn: Turn, craving: Craving, settings: CommunitySettings) -> None:
+    """Give the asking member the crisis lines privately: the whole block once an episode,
+    after that one line pointing back to it, with the emergency number."""
+    again = _crisis_given(craving, turn.now)
     if not again:
-        await turn.tx.mark_crisis_sent(craving.id, turn.now)
-    if tell_me:
-        await turn.tell_me(T.CRISIS, context)
-    else:
-        await turn.tell(member, T.CRISIS, context)
+        await turn.tx.mark_crisis_sent(craving.id, turn.now, in_group=False)
+    await turn.tell_me(T.CRISIS, {**settings.crisis(), "again": again})
 
 
 async def _escalate_later(
@@ -488,18 +488,22 @@ async def escalate(turn: Turn, payload: dict[str, Any]) -> None:
         await _escalate_later(turn, craving.id, member, community.settings)
         return
     settings = community.settings
-    again = _has_crisis(craving, turn.now)
-    await turn.tell(
-        member,
-        T.NOBODY,
-        {
-            **settings.crisis(),
-            "again": again,
-            "meetings": [m.as_context() for m in settings.meetings],
-        },
-    )
+    again = _crisis_given(craving, turn.now)
+    context = {
+        "who": member.ref,
+        **settings.crisis(),
+        "again": again,
+        "meetings": [m.as_context() for m in settings.meetings],
+    }
+    # Said where the member can read it: privately if they can be written to there, else in
+    # the group where they shared the craving (never for a craving shared privately).
+    in_group = not craving.private and not await turn.tx.private_chat_open(member.key)
+    if in_group:
+        await turn.post(community, T.NOBODY, context, chat=craving.chat, about=member.key)
+    else:
+        await turn.tell(member, T.NOBODY, context, chat=None if craving.private else craving.chat)
     if not again:
-        await turn.tx.mark_crisis_sent(craving.id, turn.now)
+        await turn.tx.mark_crisis_sent(craving.id, turn.now, in_group=in_group)
 
 
 async def follow_up(turn: Turn, payload: dict[str, Any]) -> None:
@@ -515,6 +519,7 @@ async def follow_up(turn: Turn, payload: dict[str, Any]) -> None:
         member,
         T.FOLLOW_UP,
         {},
+        chat=None if craving.private else craving.chat,
         buttons=[
             Button(T.LABEL_PASSED, "craving.passed", ref),
             Button(T.LABEL_STRUGGLING, "craving.struggling", ref),
@@ -542,9 +547,9 @@ async def _answer_follow_up(
     settings = community.settings if community else CommunitySettings()
     crisis = None
     if answer == "struggling":
-        crisis = "again" if _has_crisis(craving, turn.now) else "full"
+        crisis = "again" if _crisis_given(craving, turn.now) else "full"
         if crisis == "full":
-            await turn.tx.mark_crisis_sent(craving.id, turn.now)
+            await turn.tx.mark_crisis_sent(craving.id, turn.now, in_group=False)
     await turn.tell_me(
         T.FOLLOW_UP_ANSWER,
         {
@@ -605,7 +610,7 @@ async def _next_meeting(turn: Turn, community: Community | None) -> dict[str, An
     }
 
 
-def _has_crisis(craving: Craving, now: datetime) -> bool:
+def _crisis_given(craving: Craving, now: datetime) -> bool:
     """Whether the member got the full crisis block in this craving's episode."""
     sent = craving.crisis_sent_at
     return sent is not None and now - sent < EPISODE
@@ -652,10 +657,20 @@ async def _edited_context(
     settings = community.settings if community else CommunitySettings()
     return {
         **_reply_context(craving, member, settings, danger=craving.urgent),
-        "crisis": "sent" if _has_crisis(craving, turn.now) else None,
-        "claimed_by": claimed_by,
+        # An edit keeps the block where the group answer was the only place it was given.
+        "crisis": (
+            ("full" if craving.crisis_in_group else "sent")
+            if _crisis_given(craving, turn.now)
+            else None
+        ),
+        "claimed_by": claimed_by or await _claimer_ref(turn, craving),
         "passed": passed,
     }
+
+
+async def _claimer_ref(turn: Turn, craving: Craving) -> dict[str, str] | None:
+    claimer = await turn.tx.get_person(craving.claimed_by) if craving.claimed_by else None
+    return claimer.ref if claimer else None
 
 
 def _reply_buttons(craving_id: int, *, for_peers: bool, danger: bool = False) -> list[Button]:

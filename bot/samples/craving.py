@@ -51,6 +51,8 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "next_meeting": {**MEETING, "today": True},
         },
         {**REPLY, "pinged": 0, "nobody": True, "next_meeting": {**MEETING, "today": False}},
+        {**REPLY, "pinged": 0, "nobody": True, "crisis": "earlier"},
+        {**DANGER, "crisis": "earlier", "asked_earlier": 3, "pinged": 0},
         {**REPLY, "pinged": 0, "no_group": True, "private": True, "crisis": "full"},
         DANGER,
         {**DANGER, "supporters": [ANA], "emergency": None, "crisis": "full"},

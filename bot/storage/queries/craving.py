@@ -54,6 +54,8 @@ class Craving:
     max_pings."""
     crisis_sent_at: datetime | None = None
     """When the member got the full crisis block in this episode (it is sent once)."""
+    crisis_in_group: bool = False
+    """The block was shown in the group answer rather than sent privately."""
 
 
 class CravingQueries(Queries):
@@ -178,14 +180,16 @@ class CravingQueries(Queries):
         row = await self._db.fetch_one(f"{_CRAVING} WHERE id = ?", (craving,))
         return None if row is None else _craving(row)
 
-    async def latest_pinged_craving(
-        self, person: str, community: str, since: datetime
+    async def latest_craving(
+        self, person: str, community: str, private: bool, since: datetime
     ) -> Craving | None:
-        """The member's latest craving here that started pings after ``since`` (the cooldown)."""
+        """The member's latest craving shared since ``since`` in this community, in the group
+        (or, with ``private``, in their private chat), whose episode has not ended."""
         row = await self._db.fetch_one(
-            f"{_CRAVING} WHERE person = ? AND community = ? AND pinged AND created_at >= ?"
+            f"{_CRAVING} WHERE person = ? AND community = ? AND private = ? AND created_at >= ?"
+            " AND (outcome IS NULL OR outcome = 'struggling')"
             " ORDER BY created_at DESC, id DESC LIMIT 1",
-            (person, community, since),
+            (person, community, private, since),
         )
         return None if row is None else _craving(row)
 
@@ -196,22 +200,25 @@ class CravingQueries(Queries):
         )
         return 0 if row is None else int(row["n"])
 
-    async def open_craving(self, person: str, since: datetime) -> Craving | None:
-        """The member's latest craving since ``since`` that has no outcome yet, anywhere."""
+    async def latest_private_crisis(self, person: str, since: datetime) -> datetime | None:
+        """When the member was last sent the full crisis block privately, if since ``since``,
+        in a craving whose episode has not ended."""
         row = await self._db.fetch_one(
-            f"{_CRAVING} WHERE person = ? AND outcome IS NULL AND created_at >= ?"
-            " ORDER BY created_at DESC, id DESC LIMIT 1",
+            "SELECT MAX(crisis_sent_at) AS at FROM cravings WHERE person = ?"
+            " AND crisis_sent_at >= ? AND NOT crisis_in_group"
+            " AND (outcome IS NULL OR outcome = 'struggling')",
             (person, since),
         )
-        return None if row is None else _craving(row)
+        return None if row is None or row["at"] is None else instant(row["at"])
 
     async def mark_craving_urgent(self, craving: int) -> None:
         await self._db.execute("UPDATE cravings SET urgent = TRUE WHERE id = ?", (craving,))
 
-    async def mark_crisis_sent(self, craving: int, now: datetime) -> None:
-        """Remember when the member got the full crisis block in this craving's episode."""
+    async def mark_crisis_sent(self, craving: int, at: datetime, *, in_group: bool) -> None:
+        """Remember when (and where) the member got the full crisis block in this episode."""
         await self._db.execute(
-            "UPDATE cravings SET crisis_sent_at = ? WHERE id = ?", (now, craving)
+            "UPDATE cravings SET crisis_sent_at = ?, crisis_in_group = ? WHERE id = ?",
+            (at, in_group, craving),
         )
 
     async def set_craving_message(self, craving: int, message: int) -> None:
@@ -262,7 +269,7 @@ class CravingQueries(Queries):
 
 _CRAVING = (
     "SELECT id, community, person, chat, private, message, pinged, claimed_by, outcome,"
-    " created_at, urgent, crisis_sent_at"
+    " created_at, urgent, crisis_sent_at, crisis_in_group"
     " FROM cravings"
 )
 
@@ -281,4 +288,5 @@ def _craving(row: Row) -> Craving:
         created_at=instant(row["created_at"]),
         urgent=bool(row["urgent"]),
         crisis_sent_at=None if row["crisis_sent_at"] is None else instant(row["crisis_sent_at"]),
+        crisis_in_group=bool(row["crisis_in_group"]),
     )

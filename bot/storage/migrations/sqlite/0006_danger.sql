@@ -7,6 +7,9 @@
 
 ALTER TABLE cravings ADD COLUMN urgent BOOLEAN NOT NULL DEFAULT FALSE;
 ALTER TABLE cravings ADD COLUMN crisis_sent_at TIMESTAMP;
+-- TRUE when that block was shown in the group answer (the member could not be written to
+-- privately), so edits of the answer keep it.
+ALTER TABLE cravings ADD COLUMN crisis_in_group BOOLEAN NOT NULL DEFAULT FALSE;
 -- TRUE for a ping that told the supporter it is urgent (one pinged before may be told again).
 ALTER TABLE craving_pings ADD COLUMN urgent BOOLEAN NOT NULL DEFAULT FALSE;
 ALTER TABLE people ADD COLUMN supporter_urgent BOOLEAN NOT NULL DEFAULT FALSE;
