@@ -237,11 +237,11 @@ async def test_the_command_menu_is_set_at_start(
     fake_telegram: FakeTelegram, database: Path, clock: ManualClock
 ) -> None:
     async with running(fake_telegram, database, clock):
-        pass
-    (call,) = fake_telegram.of("setMyCommands")
-    names = [command["command"] for command in call["commands"]]
+        await eventually(lambda: len(fake_telegram.of("setMyCommands")) == 3)  # one per scope
+    commands = [c for call in fake_telegram.of("setMyCommands") for c in call["commands"]]
+    names = [command["command"] for command in commands]
     assert {"craving", "days", "help", "cleandate", "relapse"} <= set(names)
-    assert all(command["description"] for command in call["commands"])
+    assert all(command["description"] for command in commands)
 
 
 async def test_a_name_or_note_that_looks_like_a_mention_or_command_acts_for_nobody(

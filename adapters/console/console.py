@@ -50,6 +50,8 @@ class ConsoleSender:
         self._console = console
 
     async def deliver(self, message: OutboxMessage) -> str | None:
+        if message.target.withdraw is not None:
+            return None  # a typed line cannot be taken back off the screen
         self._console.show(message)
         return str(message.id)
 

@@ -10,6 +10,7 @@ Where a row goes:
 * a private row without an interaction goes by DM. When the member's DMs are closed (50007),
   the channel gets a neutral line asking them to run a command to see it privately.
 * a row with ``target.grant`` gives a member a role, and posts its text only if it cannot.
+* a row with ``target.withdraw`` is done at once: slash commands leave no message to delete.
 
 Every send allows exactly the row's mentions, as users; never ``@everyone``, ``@here`` or
 roles. REST rate limits (429) are discord.py's own: it waits as Discord says and retries.
@@ -100,6 +101,8 @@ class DiscordSender:
 
     async def _deliver(self, message: OutboxMessage) -> str | None:
         target = message.target
+        if target.withdraw is not None:
+            return None  # a slash command leaves no message in the channel to delete
         if target.grant is not None:
             return await self._grant(message)
         text = self._renderer.render(

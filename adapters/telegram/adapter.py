@@ -8,7 +8,7 @@ from collections.abc import Callable
 from urllib.parse import urlparse
 
 from aiohttp import web
-from telegram import BotCommand, Message, Update
+from telegram import Message, Update
 from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
@@ -21,8 +21,9 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from adapters.telegram.admins import Admins
+from adapters.telegram.admins import Admins, DeleteRights
 from adapters.telegram.dialect import TelegramDialect
+from adapters.telegram.menus import menus
 from adapters.telegram.receiver import POLL_TIMEOUT, Receiver, webhook_app
 from adapters.telegram.sender import PER_CHAT, T, TelegramSender
 from adapters.telegram.translate import (
@@ -35,6 +36,7 @@ from adapters.telegram.translate import (
     parse_command,
 )
 from bot.app import App
+from bot.domain.inbound import PRIVATE_COMMANDS
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -81,6 +83,7 @@ class TelegramAdapter:
             ChatMemberHandler(self._on_membership, ChatMemberHandler.ANY_CHAT_MEMBER)
         )
         self._admins = Admins(self.application.bot, app.clock.now)
+        self._rights = DeleteRights(self.application.bot)
         self.receiver = Receiver(self.application, app.store, app.clock)
 
     async def run(self) -> None:
@@ -89,7 +92,12 @@ class TelegramAdapter:
             bot = self.application.bot
             renderer = self._app.renderer(TelegramDialect())
             sender = TelegramSender(
-                bot, renderer, bot.username, self._app.clock.now, per_chat=self._per_chat
+                bot,
+                renderer,
+                bot.username,
+                self._app.clock.now,
+                per_chat=self._per_chat,
+                rights=self._rights,
             )
             worker = self._app.add_sender(sender)
             await self._set_commands()
@@ -107,14 +115,10 @@ class TelegramAdapter:
                 await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _set_commands(self) -> None:
-        """Show members the command menu; one line a command in the template: name - text."""
+        """Show members the command menus: in private chats, in groups, and to group admins."""
         text = self._app.renderer(TelegramDialect()).render(T.COMMANDS, {})
-        commands = []
-        for line in text.splitlines():
-            name, _, description = line.partition(" - ")
-            if name.strip() and description.strip():
-                commands.append(BotCommand(name.strip(), description.strip()))
-        await self.application.bot.set_my_commands(commands)
+        for scope, commands in menus(text):
+            await self.application.bot.set_my_commands(commands, scope=scope)
 
     async def _serve_webhook(self) -> None:
         url = self._settings.telegram_webhook_url
@@ -152,7 +156,13 @@ class TelegramAdapter:
         if command is None:
             return
         is_admin = await self._is_admin(message, message.from_user.id)
-        await self._app.core.handle(command_inbound(update, message, command, is_admin=is_admin))
+        can_delete = False
+        if command.name in PRIVATE_COMMANDS and message.chat.type in GROUP_TYPES:
+            can_delete = await self._rights.may_delete(message.chat.id)
+        inbound = command_inbound(
+            update, message, command, is_admin=is_admin, can_delete=can_delete
+        )
+        await self._app.core.handle(inbound)
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -177,6 +187,8 @@ class TelegramAdapter:
         change = update.chat_member or update.my_chat_member
         if change is None:
             return
+        if update.my_chat_member is not None and change.chat.type in GROUP_TYPES:
+            self._rights.learn(change.chat.id, change.new_chat_member)
         inbound = membership_inbound(update, change)
         if inbound is not None:
             await self._app.core.handle(inbound)

@@ -5,6 +5,10 @@ is handled): every update is stored in the inbox before the next ``getUpdates`` 
 it, then handled through PTB's ``Application.process_update`` and the core, which removes it from
 the inbox in the same transaction as its effect. In webhook mode the update is stored before
 Telegram gets its 200.
+
+A contact or a private note typed in a group is never stored: the inbox keeps the update without
+those words (``storable``). This process hands the core the words as typed, from memory, so that
+danger in a note is still heard; an update handled after a restart has only what was stored.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from telegram import Update
 from telegram.error import Conflict, NetworkError
 from telegram.ext import Application
 
-from adapters.telegram.translate import PLATFORM, dedupe_key
+from adapters.telegram.translate import PLATFORM, dedupe_key, storable
 from bot.clock import Clock
 from bot.storage import Store
 
@@ -46,6 +50,8 @@ class Receiver:
         self._clock = clock
         self._failures: dict[str, int] = {}
         self._failed_now: set[int] = set()
+        self._typed: dict[str, dict[str, object]] = {}
+        """Updates as typed, by key, where the inbox holds them without some words."""
         self.stored = asyncio.Event()
         application.add_error_handler(self._on_error)
 
@@ -56,11 +62,16 @@ class Receiver:
 
     async def store(self, updates: list[Update] | list[dict[str, object]]) -> None:
         """Keep updates in the inbox; one delivered twice is kept once."""
+        typed: dict[str, dict[str, object]] = {}
         async with self._store.transaction() as tx:
             for update in updates:
                 data = update.to_dict() if isinstance(update, Update) else update
                 key = dedupe_key(int(str(data["update_id"])))
-                await tx.store_inbox(key, PLATFORM, json.dumps(data), self._clock.now())
+                kept = storable(data)
+                stored = await tx.store_inbox(key, PLATFORM, json.dumps(kept), self._clock.now())
+                if stored and kept is not data:
+                    typed[key] = data
+        self._typed.update(typed)
         self.stored.set()
 
     async def handle_stored(self) -> int:
@@ -73,15 +84,18 @@ class Receiver:
             if not batch:
                 return handled
             for key, payload in batch:
-                update = Update.de_json(json.loads(payload), self._application.bot)
+                data = self._typed.get(key) or json.loads(payload)
+                update = Update.de_json(data, self._application.bot)
                 self._failed_now.discard(update.update_id)
                 await self._application.process_update(update)
                 if update.update_id in self._failed_now:
                     tries = self._failures[key] = self._failures.get(key, 0) + 1
                     if tries >= MAX_TRIES:
                         log.error("update %s set aside after %d failed tries", key, tries)
+                        self._typed.pop(key, None)
                     continue
                 handled += 1
+                self._typed.pop(key, None)
                 # An update that caused nothing (a chat message, an unknown command) leaves here.
                 async with self._store.transaction() as tx:
                     await tx.drop_inbox(key)

@@ -1,4 +1,4 @@
-"""Send outbox rows to Telegram: HTML, inline keyboards, edits, files, and Telegram's limits.
+"""Send outbox rows to Telegram: HTML, inline keyboards, edits, files, deletions, and limits.
 
 The outbox worker calls ``deliver`` for one row at a time. Rate limits are python-telegram-bot's
 ``AIORateLimiter`` (per group and overall) with its own retries off, so a 429 comes back here as
@@ -26,6 +26,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from adapters.reminders import OncePer
+from adapters.telegram.admins import DeleteRights
 from adapters.telegram.dialect import split_html
 from adapters.telegram.translate import PLATFORM, button_data
 from bot.domain.replies import Template
@@ -66,8 +67,11 @@ class TelegramSender:
         now: Callable[[], datetime],
         *,
         per_chat: float = PER_CHAT,
+        rights: DeleteRights | None = None,
     ) -> None:
+        """``rights`` is told when a group refuses a deletion."""
         self._bot = bot
+        self._rights = rights
         self._per_chat = per_chat
         self._last_to: dict[str, float] = {}
         self._renderer = renderer
@@ -84,11 +88,14 @@ class TelegramSender:
             raise Undeliverable("no chat to send to")
         if message.template == Template.SENT_PRIVATELY and self._just_prompted(message):
             return None  # the group was just shown the open-my-private-chat line instead
-        text = self._renderer.render(
-            message.template, message.context, locale=message.locale, mentions=message.mentions
-        )
-        markup = self._keyboard(message)
         try:
+            if target.withdraw is not None:
+                await self._withdraw(target.withdraw)
+                return None
+            text = self._renderer.render(
+                message.template, message.context, locale=message.locale, mentions=message.mentions
+            )
+            markup = self._keyboard(message)
             if message.edit_ref is not None:
                 return await self._edit(message.edit_ref, text, markup)
             if message.attachment is not None:
@@ -127,6 +134,19 @@ class TelegramSender:
         self._parts_sent.pop(outbox_id, None)
         assert sent is not None
         return f"{sent.chat_id}:{sent.message_id}"
+
+    async def _withdraw(self, ref: str) -> None:
+        """Delete a member's message from a group; one that is gone already is done too."""
+        chat_id, _, message_id = ref.partition(":")
+        try:
+            await self._bot.delete_message(chat_id, int(message_id))
+        except BadRequest as bad:
+            if "not found" in bad.message.lower():
+                return  # the member (or an admin) deleted it first
+            # The right to delete was taken away, or the message is too old: never retried.
+            if self._rights is not None:
+                self._rights.forget(int(chat_id))
+            raise
 
     async def _space_out(self, chat_id: str) -> None:
         """Keep to about one message a second in one chat (the group and overall limits are

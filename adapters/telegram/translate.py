@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from telegram import CallbackQuery, ChatMember, ChatMemberUpdated, Message, MessageEntity, Update
 
@@ -12,6 +13,7 @@ from bot.domain.inbound import (
     MembershipChanged,
     Origin,
     PrivateChatChanged,
+    words_to_store,
 )
 
 PLATFORM = "telegram"
@@ -78,14 +80,47 @@ def is_anonymous_admin(message: Message) -> bool:
 
 
 def command_inbound(
-    update: Update, message: Message, command: Command, *, is_admin: bool
+    update: Update, message: Message, command: Command, *, is_admin: bool, can_delete: bool = False
 ) -> CommandIssued:
-    return CommandIssued(
-        dedupe_key(update.update_id),
-        origin_of(message, is_admin=is_admin),
-        command.name,
-        command.args,
-    )
+    """A command; typed in a group, it names its message, which the bot may delete if
+    ``can_delete``."""
+    origin = origin_of(message, is_admin=is_admin)
+    if origin.community is not None:
+        origin = replace(
+            origin, message=f"{message.chat.id}:{message.message_id}", can_delete=can_delete
+        )
+    return CommandIssued(dedupe_key(update.update_id), origin, command.name, command.args)
+
+
+def storable(update: dict[str, Any]) -> dict[str, Any]:
+    """The update as it may be stored: a command typed in a group keeps only the words the
+    core allows (``words_to_store``: never a contact, never a private note), with nothing else
+    Telegram derived from the rest of its text (entities such as a phone number, a link preview).
+    """
+    message = update.get("message")
+    if not isinstance(message, dict):
+        return update
+    chat, text, entities = message.get("chat"), message.get("text"), message.get("entities")
+    if not isinstance(chat, dict) or chat.get("type") not in GROUP_TYPES:
+        return update
+    if not isinstance(text, str) or not isinstance(entities, list) or not entities:
+        return update
+    first = entities[0]
+    if not isinstance(first, dict) or first.get("type") != MessageEntity.BOT_COMMAND:
+        return update
+    length = first.get("length")
+    if first.get("offset") != 0 or not isinstance(length, int):
+        return update
+    # Also a command addressed to another bot: its words are no more ours to keep.
+    name = text[1:length].partition("@")[0].lower()
+    args = text[length:].strip()
+    kept = words_to_store(name, args)
+    if kept == args:
+        return update
+    withheld = {k: v for k, v in message.items() if k not in ("entities", "link_preview_options")}
+    withheld["text"] = f"{text[:length]} {kept}".rstrip()
+    withheld["entities"] = [first]
+    return {**update, "message": withheld}
 
 
 def button_data(action: str, payload: str) -> str:

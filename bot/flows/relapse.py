@@ -63,7 +63,7 @@ async def relapse(turn: Turn, args: str) -> None:
     in_group = await turn.withdraw_command()
     word, _, rest = args.partition(" ")
     if word.lower() == "note":
-        await _save_note(turn, rest.strip())
+        await _save_note(turn, rest.strip(), in_group)
         return
     current = await _primary(turn)
     if current is None:
@@ -240,14 +240,18 @@ async def note_how(turn: Turn, payload: str) -> None:
     await turn.say(T.RELAPSE_NOTE_HOW, {"limit": MAX_NOTE}, private=True)
 
 
-async def _save_note(turn: Turn, text: str) -> None:
+async def _save_note(turn: Turn, text: str, in_group: str | None) -> None:
     assert turn.origin is not None
     from bot.flows.craving import danger_in_note  # craving builds on relapse: import late
 
     await danger_in_note(turn, text)  # a note that speaks of danger is answered first
     if not turn.origin.private and not turn.unseen:
         # The text was typed where others can read it: keep it nowhere and repeat it nowhere.
-        await turn.say(T.RELAPSE_NOTE_INVALID, {"reason": "group", "limit": MAX_NOTE}, private=True)
+        await turn.say(
+            T.RELAPSE_NOTE_INVALID,
+            {"reason": "group", "limit": MAX_NOTE, "typed_in_group": in_group},
+            private=True,
+        )
         return
     reason = None
     if not text:

@@ -75,7 +75,11 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"restarted_on": "2026-11-29", "replaced": True},
     ],
     T.RELAPSE_NOTE_INVALID: [
-        {"reason": r, "limit": MAX_NOTE} for r in ("group", "empty", "too_long", "no_restart")
+        {"reason": r, "limit": MAX_NOTE} for r in ("empty", "too_long", "no_restart")
+    ]
+    + [
+        {"reason": "group", "limit": MAX_NOTE, "typed_in_group": state}
+        for state in ("removed", "visible")
     ],
     T.HISTORY: [
         {"restarts": [], "earlier": 0, "current": None},

@@ -98,6 +98,9 @@ class FakeTelegram(LoopbackServer):
         self.members: dict[tuple[int, int], str] = {}
         """Status by (chat, user) for getChatMember, "member" when unset; the bot's own
         "left" or "kicked" in a group makes sending there fail (403) as it does on Telegram."""
+        self.withheld: dict[tuple[int, int], set[str]] = {}
+        """Rights an administrator lacks, by (chat, user), e.g. ``{"can_delete_messages"}``;
+        the bot may delete members' messages in a group only as an admin with that right."""
         self.conflict = False
         """Another poller holds the bot: getUpdates answers 409."""
         self.webhook: dict[str, Any] | None = None
@@ -106,6 +109,8 @@ class FakeTelegram(LoopbackServer):
         """Commands set with setMyCommands, by (scope as JSON, language code)."""
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         """Every message the bot sent, as it stands now, by (chat id, message id)."""
+        self.posted: dict[tuple[int, int], dict[str, Any]] = {}
+        """Every message members sent in pushed updates and nobody deleted, by (chat, id)."""
         self.chats: dict[int, dict[str, Any]] = {}
         """Chats seen in pushed updates, so a reply into one carries its real title."""
         self.users: dict[int, dict[str, Any]] = {}
@@ -176,6 +181,14 @@ class FakeTelegram(LoopbackServer):
         if "update_id" not in update:
             update["update_id"] = self._next_update
         self._next_update = max(self._next_update, update["update_id"] + 1)
+        message = update.get("message")
+        if isinstance(message, dict):
+            chat_id = message["chat"]["id"]
+            if (chat_id, message["message_id"]) in self.messages:
+                # Telegram numbers a chat's messages in one sequence; the builders cannot know
+                # the bot's, so a clash takes the next number (the caller's dict sees it too).
+                message["message_id"] = max(self._last_message[chat_id], message["message_id"]) + 1
+            self.posted[(chat_id, message["message_id"])] = message
         self._remember(update)
         self._pending.append(update)
         self._arrived.set()
@@ -351,8 +364,15 @@ class FakeTelegram(LoopbackServer):
         return self._store_edit(message, edited)
 
     async def _deleteMessage(self, params: dict[str, Any]) -> bool:
-        if self.messages.pop(_message_key(params), None) is None:
+        key = _message_key(params)
+        if self.messages.pop(key, None) is not None:
+            return True
+        if key not in self.posted:
             raise ApiError(400, "Bad Request: message to delete not found")
+        chat_id = key[0]
+        if chat_id < 0 and not self._may(chat_id, self.bot_user["id"], "can_delete_messages"):
+            raise ApiError(400, "Bad Request: message can't be deleted")
+        del self.posted[key]
         return True
 
     async def _answerCallbackQuery(self, params: dict[str, Any]) -> bool:
@@ -373,7 +393,7 @@ class FakeTelegram(LoopbackServer):
             if user_id == self.bot_user["id"]
             else self.users.get(user_id, {"id": user_id, "is_bot": False, "first_name": "Member"})
         )
-        return member_status(person, self.members.get((chat_id, user_id), "member"))
+        return self._member(chat_id, person)
 
     async def _getChatAdministrators(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         chat_id = params.get("chat_id")
@@ -385,7 +405,7 @@ class FakeTelegram(LoopbackServer):
                 person = self.users.get(
                     user_id, {"id": user_id, "is_bot": False, "first_name": "Member"}
                 )
-                admins.append(member_status(person, status))
+                admins.append(self._member(chat, person))
         return admins
 
     async def _setMyCommands(self, params: dict[str, Any]) -> bool:
@@ -441,6 +461,21 @@ class FakeTelegram(LoopbackServer):
         if chat_id < 0 and status == "left":
             raise ApiError(403, "Forbidden: bot is not a member of the supergroup chat")
         return chat_id
+
+    def _member(self, chat_id: int, person: dict[str, Any]) -> dict[str, Any]:
+        """A ChatMember as getChatMember answers, without the rights ``withheld``."""
+        member = member_status(person, self.members.get((chat_id, person["id"]), "member"))
+        for right in self.withheld.get((chat_id, person["id"]), ()):
+            if right in member:
+                member[right] = False
+        return member
+
+    def _may(self, chat_id: int, user_id: int, right: str) -> bool:
+        """Whether the user holds an admin right in the chat (the creator holds them all)."""
+        status = self.members.get((chat_id, user_id), "member")
+        if status == "creator":
+            return True
+        return status == "administrator" and right not in self.withheld.get((chat_id, user_id), ())
 
     def _chat(self, chat_id: int) -> dict[str, Any]:
         if chat_id in self.chats:
