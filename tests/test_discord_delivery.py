@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.discord.commands import COMMANDS
 from bot.clock import ManualClock
 from tests.discord_harness import (
     ALEX,
@@ -220,7 +221,7 @@ async def test_refused_commands_leave_the_bot_running_and_old_servers_are_emptie
         pass
 
     in_guild = fake_discord.of("PUT", "/applications/{app}/guilds/{guild}/commands")
-    assert [len(call.json) for call in in_guild] == [23, 0]
+    assert [len(call.json) for call in in_guild] == [len(COMMANDS), 0]
     assert len(fake_discord.of("PUT", "/applications/{app}/commands")) == 2
 
 

@@ -85,6 +85,7 @@ COMMANDS: Final = (
     ),
     Command("phonelist", (Option("list", choices=("on", "off", "practice on", "practice off")),)),
     Command("contact", (Option("details", max_length=200),)),
+    Command("consent", (Option("setting", choices=ON_OFF),)),
     Command("mydata"),
     Command("forgetme"),
     Command("help"),
