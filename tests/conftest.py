@@ -15,6 +15,9 @@ from hypothesis import HealthCheck, settings
 from adapters.console import Console
 from bot.app import App, bootstrap
 from bot.clock import ManualClock
+from bot.core import Core
+from bot.domain.inbound import ButtonPressed, CommandIssued, Origin
+from bot.domain.model import community_key
 from bot.settings import Settings, configure_logging
 from bot.storage.sqlite import SqliteStore
 from tests.fakes.discord_fixtures import fake_discord  # noqa: F401
@@ -86,6 +89,23 @@ class Transcript:
             await self.console.line(line)
         return self.output()
 
+    async def cleandate(self, args: str, *, share: bool = True, where: str = "") -> str:
+        """Set a clean date as a member who says yes to keeping it, and, the first time in
+        the group, to celebrating it there (``share``); ``where="/dm "`` types it privately."""
+        said = await self.say(f"{where}/cleandate {args}")
+        if "May I keep it?" in said:
+            said += await self.say("/tap 1")
+        if "Would you like your group to celebrate" in said:
+            said += await self.say("/tap 1" if share else "/tap 2")
+        return said
+
+    async def contact(self, text: str) -> str:
+        """Save a contact in the private chat, saying yes to keeping it if asked."""
+        said = await self.say(f"/dm /contact {text}")
+        if "May I keep it?" in said:
+            said += await self.say("/tap 1")
+        return said
+
     def output(self) -> str:
         text = self._out.getvalue()[self._read :]
         self._read = len(self._out.getvalue())
@@ -100,6 +120,16 @@ async def console(app: App, clock: ManualClock) -> Transcript:
     transcript = Transcript(session, out)
     transcript.output()
     return transcript
+
+
+async def keep_clean_date(core: Core, key: str, origin: Origin, args: str) -> None:
+    """A member sets a clean date and says yes to keeping it and, in a group, to celebrating
+    it there; ``key`` makes each step's dedupe key."""
+    await core.handle(CommandIssued(f"{key}:consent", origin, "consent", "on"))
+    await core.handle(CommandIssued(key, origin, "cleandate", args))
+    if origin.community is not None and not origin.private:
+        group = community_key(origin.platform, origin.community)
+        await core.handle(ButtonPressed(f"{key}:share", origin, "share.celebrate", group))
 
 
 @pytest.fixture

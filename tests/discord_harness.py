@@ -16,7 +16,7 @@ from bot.settings import Settings
 from tests.fakes import discord_payloads as dp
 from tests.fakes.discord import FakeDiscord, InteractionRef
 from tests.fakes.discord_fixtures import client_options
-from tests.harness import eventually, stop
+from tests.harness import eventually, rows, stop
 
 GUILD = 500_000_000_000_000_001
 GENERAL = 500_000_000_000_000_010
@@ -115,6 +115,30 @@ class Stack:
             seconds=within,
         )
         return found
+
+    async def keep_clean_date(
+        self, person: dict[str, Any], date: str, channel: int | None = GENERAL
+    ) -> dict[str, Any]:
+        """``/cleandate date``, then yes to keeping it and, the first time in a server, to
+        celebrating it there; return the answer that confirms the date."""
+        asked = await self.answer(await self.slash("cleandate", person, channel, date=date))
+        yes = await self.fake.press(
+            custom_id(asked, "cleandate.keep"), person, message=int(asked["id"])
+        )
+        kept = await self.followup(yes, "Got it")
+        if "Would you like your group to celebrate" in kept["content"]:
+            await self.fake.press(
+                custom_id(kept, "share.celebrate"), person, message=int(kept["id"])
+            )
+            database = Path(self.app.settings.database)
+            await eventually(
+                lambda: rows(
+                    database,
+                    "SELECT 1 FROM memberships WHERE person = ? AND share",
+                    f"discord:{person['id']}",
+                )
+            )
+        return kept
 
     async def settle(self) -> None:
         """Let the outbox drain: wait until no row is waiting to be sent."""

@@ -13,6 +13,7 @@ from adapters.telegram.adapter import TelegramAdapter
 from bot.app import App, bootstrap
 from bot.clock import ManualClock
 from bot.settings import Settings
+from tests.fakes import telegram_updates as tg
 from tests.fakes.fixtures import loopback_request
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import eventually, stop
@@ -75,3 +76,29 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+async def keep_clean_date(
+    fake: FakeTelegram,
+    chat: dict[str, Any],
+    person: dict[str, Any],
+    args: str,
+    *,
+    command: str = "/cleandate",
+) -> dict[str, Any]:
+    """A member types ``/cleandate args`` in ``chat``, says yes to keeping it, and (the first
+    time in a group) to celebrating it there; return the answer that confirms the date."""
+    before = len(in_chat(fake, person["id"]))
+    fake.push(tg.command(chat, person, f"{command} {args}"))
+    asked = await said(fake, person["id"], "May I keep it?")
+    fake.push(tg.callback(person, asked, button(asked, "cleandate.keep")))
+    answer: dict[str, Any] = await eventually(
+        lambda: next(
+            (m for m in in_chat(fake, person["id"])[before:] if "Got it" in m.get("text", "")),
+            None,
+        )
+    )
+    if "Would you like your group to celebrate" in answer["text"]:
+        fake.push(tg.callback(person, answer, button(answer, "share.celebrate")))
+        await said(fake, person["id"], "This group will celebrate your milestones.")
+    return answer

@@ -169,7 +169,8 @@ async def test_set_alone_lists_the_keys(console: Transcript) -> None:
 async def test_a_bad_value_is_answered_kindly_and_changes_nothing(
     console: Transcript, database: Path, line: str, kind_words: str
 ) -> None:
-    await console.say("/cleandate 2026-03-01", "/meetings remind on")
+    await console.cleandate("2026-03-01")
+    await console.say("/meetings remind on")
     await console.say("/set meetings Tue 18:00 Lunchtime group")
     before = snapshot(database)
     answer = await console.say(line)
@@ -270,7 +271,10 @@ async def test_a_new_announcement_hour_moves_every_members_next_milestone(
     console: Transcript, database: Path
 ) -> None:
     ago_29 = (TODAY - timedelta(days=29)).isoformat()
-    await console.say(f"/cleandate {ago_29}", "/as Alex", f"/cleandate {ago_29}", "/as Sam")
+    await console.cleandate(f"{ago_29}")
+    await console.say("/as Alex")
+    await console.cleandate(f"{ago_29}")
+    await console.say("/as Sam")
     assert due_at(database, "sam") == "2026-11-30 09:00:00.000000"
     await console.say("/set announcement_hour 20")
     assert due_at(database, "sam") == "2026-11-30 20:00:00.000000"
@@ -284,7 +288,9 @@ async def test_a_new_group_zone_moves_the_milestones_of_members_without_their_ow
     console: Transcript, database: Path
 ) -> None:
     ago_29 = (TODAY - timedelta(days=29)).isoformat()
-    await console.say(f"/cleandate {ago_29}", "/as Alex", f"/cleandate {ago_29}")
+    await console.cleandate(f"{ago_29}")
+    await console.say("/as Alex")
+    await console.cleandate(f"{ago_29}")
     await console.say("/timezone America/New_York", "/as Sam")
     await console.say("/set timezone Pacific/Auckland")
     assert due_at(database, "sam") == "2026-11-29 20:00:00.000000"  # 09:00 on 30 Nov in Auckland
@@ -292,7 +298,7 @@ async def test_a_new_group_zone_moves_the_milestones_of_members_without_their_ow
 
 
 async def test_new_milestones_apply_at_once(console: Transcript, database: Path) -> None:
-    await console.say(f"/cleandate {(TODAY - timedelta(days=6)).isoformat()}")
+    await console.cleandate(f"{(TODAY - timedelta(days=6)).isoformat()}")
     await console.say("/set milestones 1w")  # unreadable: nothing moves
     assert due_at(database, "sam") == "2026-12-23 09:00:00.000000"  # 30 days
     await console.say("/set milestones 7d 30d yearly")

@@ -36,7 +36,8 @@ def snapshot(database: Path) -> dict[str, list[tuple[object, ...]]]:
 async def test_bad_input_is_answered_kindly_and_changes_nothing(
     console: Transcript, database: Path, line: str, kind_words: str
 ) -> None:
-    await console.say("/cleandate 2026-03-01", "/timezone Europe/London")
+    await console.cleandate("2026-03-01")
+    await console.say("/timezone Europe/London")
     before = snapshot(database)
     answer = await console.say(line)
     assert kind_words in answer
@@ -52,5 +53,6 @@ async def test_an_unknown_zone_gets_suggestions(console: Transcript) -> None:
 
 
 async def test_markup_in_a_name_is_printed_as_typed(console: Transcript) -> None:
-    answer = await console.say('/as <b>&amp;</b> @everyone <a href="x">', "/cleandate today")
+    await console.say('/as <b>&amp;</b> @everyone <a href="x">')
+    answer = await console.cleandate("today")
     assert 'Got it, <b>&amp;</b> @everyone <a href="x">: your clean date' in answer

@@ -53,7 +53,7 @@ async def test_a_call_is_taken_and_the_contact_goes_to_the_claimer_only(
     console: Transcript, database: Path
 ) -> None:
     await phone_list(console)
-    saved = await console.say(f"/dm /contact {CONTACT}")
+    saved = await console.contact(CONTACT)
     assert f"Saved: {CONTACT}" in privately(saved, "Sam")
 
     asked = await console.say("/call <b>after 6pm</b> is best")
@@ -105,7 +105,8 @@ async def test_a_practice_call_pings_practice_volunteers_and_passes_a_later_cont
     assert "Kim will take your practice call." in to_sam
     assert "There's nothing to get right." in to_sam
 
-    saved = await console.say("/as Sam", f"/dm /contact {CONTACT}")
+    await console.say("/as Sam")
+    saved = await console.contact(CONTACT)
     assert f"has just saved how to reach them, for the call you took: {CONTACT}" in privately(
         saved, "Kim"
     )
@@ -161,7 +162,7 @@ async def test_contact_is_saved_shown_bounded_and_cleared_in_private(
     console: Transcript, database: Path
 ) -> None:
     assert "You haven't saved a contact." in await console.say("/dm /contact")
-    await console.say(f"/dm /contact   {CONTACT}  ")
+    await console.contact(f"  {CONTACT}  ")
     assert query(database, "SELECT person, contact FROM contacts") == [("console:sam", CONTACT)]
     assert f"Your saved contact: {CONTACT}" in await console.say("/dm /contact")
 
@@ -179,7 +180,8 @@ async def test_two_volunteers_tapping_at_once_make_exactly_one_claim(
     console: Transcript, app: App, database: Path
 ) -> None:
     await phone_list(console)
-    await console.say(f"/dm /contact {CONTACT}", "/call")
+    await console.contact(CONTACT)
+    await console.say("/call")
     request, message, _, _ = request_row(database)
 
     def press(member: str, name: str) -> ButtonPressed:
@@ -315,7 +317,8 @@ async def test_a_call_asked_privately_is_never_posted_in_the_group(
     console: Transcript, database: Path
 ) -> None:
     await phone_list(console)
-    await console.say("/help", f"/dm /contact {CONTACT}")  # Sam belongs to the group
+    await console.say("/help")  # Sam belongs to the group
+    await console.contact(CONTACT)
     asked = await console.say("/dm /call after 6pm is best")
     assert in_group(asked) == ""
     to_sam = privately(asked, "Sam")

@@ -757,11 +757,9 @@ def days_ago(days: int) -> str:
 
 
 async def test_days_with_a_name_shows_that_count_alone_and_privately(console: Transcript) -> None:
-    await console.say(
-        f"/cleandate {days_ago(100)}",
-        f"/cleandate {days_ago(29)} Gambling",
-        f"/cleandate {days_ago(10)} nicotine",
-    )
+    await console.cleandate(f"{days_ago(100)}")
+    await console.cleandate(f"{days_ago(29)} Gambling")
+    await console.cleandate(f"{days_ago(10)} nicotine")
 
     answer = await console.say("/days   GAMBLING  ")
 
@@ -777,7 +775,8 @@ async def test_days_with_a_name_shows_that_count_alone_and_privately(console: Tr
 async def test_days_without_a_name_still_shows_the_shared_count_in_the_group(
     console: Transcript,
 ) -> None:
-    await console.say(f"/cleandate {days_ago(100)}", f"/cleandate {days_ago(29)} gambling")
+    await console.cleandate(f"{days_ago(100)}")
+    await console.cleandate(f"{days_ago(29)} gambling")
 
     answer = await console.say("/days")
 
@@ -789,11 +788,9 @@ async def test_days_without_a_name_still_shows_the_shared_count_in_the_group(
 async def test_an_unknown_name_gets_the_members_counts_by_name_privately(
     console: Transcript,
 ) -> None:
-    await console.say(
-        f"/cleandate {days_ago(100)}",
-        f"/cleandate {days_ago(29)} gambling",
-        f"/cleandate {days_ago(10)} Nicotine",
-    )
+    await console.cleandate(f"{days_ago(100)}")
+    await console.cleandate(f"{days_ago(29)} gambling")
+    await console.cleandate(f"{days_ago(10)} Nicotine")
 
     answer = await console.say("/days sugar")
 
@@ -822,7 +819,8 @@ async def test_a_name_with_no_counts_at_all_says_how_to_start_one(console: Trans
 
 
 async def test_two_counts_named_alike_are_told_apart_by_case(console: Transcript) -> None:
-    await console.say(f"/cleandate {days_ago(29)} Gambling", f"/cleandate {days_ago(10)} gambling")
+    await console.cleandate(f"{days_ago(29)} Gambling")
+    await console.cleandate(f"{days_ago(10)} gambling")
 
     exact = private_to(await console.say("/days gambling"), "Sam")
     either = private_to(await console.say("/days GAMBLING"), "Sam")

@@ -46,6 +46,8 @@ def test_the_acceptance_script_piped_into_the_console(tmp_path: Path) -> None:
     script = "\n".join(
         [
             f"/cleandate {today - timedelta(days=365)}",
+            "/tap 1",  # Yes, keep it
+            "/tap 1",  # Celebrate with the group
             "/days",
             f"/cleandate {today - timedelta(days=29)}",
             "/wait 2d",
@@ -56,13 +58,13 @@ def test_the_acceptance_script_piped_into_the_console(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "365 days clean" in out
-    after_wait = out.split("(2d later)")[0].split("/share off.")[-1]
+    after_wait = out.split("(2d later)")[0].split("29 days clean")[-1]
     assert after_wait.count("has 30 days clean today") == 1
     assert "has" not in out.split("(2d later)")[1]
 
 
 def test_the_console_keeps_its_database_and_clock(tmp_path: Path) -> None:
-    homegroup("console", stdin="/cleandate today\n/wait 10d\n", cwd=tmp_path)
+    homegroup("console", stdin="/cleandate today\n/tap 1\n/wait 10d\n", cwd=tmp_path)
     done = homegroup("console", stdin="/days\n", cwd=tmp_path)
     assert "10 days clean" in done.stdout
 

@@ -16,14 +16,14 @@ def ago(days: int) -> str:
 
 
 async def test_a_year_ago_is_365_days(console: Transcript) -> None:
-    await console.say(f"/cleandate {ago(365)}")
+    await console.cleandate(f"{ago(365)}")
     answer = await console.say("/days")
     assert "365 days clean — 1 year." in answer
     assert "── in the group ──" in answer
 
 
 async def test_the_30_day_milestone_is_announced_once(console: Transcript) -> None:
-    await console.say(f"/cleandate {ago(29)}")
+    await console.cleandate(f"{ago(29)}")
     after_two_days = await console.say("/wait 2d")
     assert after_two_days.count("has 30 days clean today") == 1
     assert "@Sam" in after_two_days
@@ -31,7 +31,7 @@ async def test_the_30_day_milestone_is_announced_once(console: Transcript) -> No
 
 
 async def test_day_zero_is_just_for_today(console: Transcript) -> None:
-    answer = await console.say("/cleandate today", "/days")
+    answer = await console.cleandate("today") + await console.say("/days")
     assert "0 days — just for today." in answer
     assert "Next: 1 day tomorrow" in answer
 
@@ -45,15 +45,15 @@ async def test_every_accepted_form(console: Transcript) -> None:
         "1 March 2026": "1 March 2026",
     }
     for typed, shown in cases.items():
-        answer = await console.say(f"/cleandate {typed}")
+        answer = await console.cleandate(f"{typed}")
         assert f"your clean date is {shown}" in answer, typed
 
 
 async def test_named_counters_are_shown_privately_and_not_announced(
     console: Transcript,
 ) -> None:
-    await console.say(f"/cleandate {ago(100)}")
-    set_named = await console.say(f"/cleandate {ago(29)} gambling")
+    await console.cleandate(f"{ago(100)}")
+    set_named = await console.cleandate(f"{ago(29)} gambling")
     assert "gambling" in private_to(set_named, "Sam")
     assert "gambling" not in group_text(set_named)
     days = await console.say("/days")
@@ -67,7 +67,7 @@ async def test_named_counters_are_shown_privately_and_not_announced(
 
 
 async def test_a_member_who_does_not_share_is_answered_privately(console: Transcript) -> None:
-    await console.say(f"/cleandate {ago(10)}", "/share off")
+    await console.cleandate(f"{ago(10)}", share=False)
     answer = await console.say("/days")
     assert "── privately to Sam ──" in answer
     assert "10 days clean" in answer.split("── in the group ──")[0]
@@ -77,27 +77,30 @@ async def test_a_member_who_does_not_share_is_answered_privately(console: Transc
 
 
 async def test_dm_answers_in_the_private_chat(console: Transcript) -> None:
-    answer = await console.say("/dm /cleandate yesterday")
+    answer = await console.cleandate("yesterday", where="/dm ")
     assert "── privately to Sam ──" in answer
     assert "in the group" not in answer
 
 
 async def test_as_switches_member(console: Transcript) -> None:
-    await console.say(f"/cleandate {ago(5)}")
+    await console.cleandate(f"{ago(5)}")
     answer = await console.say("/as Alex", "/days")
     assert "Now typing: Alex." in answer
     assert "haven't set a clean date" in answer
 
 
 async def test_together_sums_members_who_share(console: Transcript) -> None:
-    await console.say(f"/cleandate {ago(400)}", "/as Alex", f"/cleandate {ago(400)}")
-    await console.say("/as Kim", f"/cleandate {ago(50)}", "/share off")
+    await console.cleandate(f"{ago(400)}")
+    await console.say("/as Alex")
+    await console.cleandate(f"{ago(400)}")
+    await console.say("/as Kim")
+    await console.cleandate(f"{ago(50)}", share=False)
     answer = await console.say("/together")
     assert "Together, 2 of you have 2 years, 2 months clean." in answer
 
 
 async def test_milestones_lists_behind_and_ahead(console: Transcript) -> None:
-    await console.say("/cleandate 2026-01-31")
+    await console.cleandate("2026-01-31")
     answer = await console.say("/milestones")
     assert "• 6 months — 31 July 2026" in answer
     assert "• 9 months — 31 October 2026" in answer
@@ -106,7 +109,7 @@ async def test_milestones_lists_behind_and_ahead(console: Transcript) -> None:
 
 async def test_timezone_changes_the_day_counted(console: Transcript, clock: ManualClock) -> None:
     clock.advance(timedelta(hours=11, minutes=30))  # 23:30 UTC: already tomorrow in Auckland
-    await console.say("/cleandate 2026-11-01")
+    await console.cleandate("2026-11-01")
     assert "28 days clean" in await console.say("/days")
     answer = await console.say("/timezone Pacific/Auckland")
     assert "Pacific/Auckland" in answer
@@ -135,7 +138,8 @@ async def test_moving_to_a_zone_a_day_behind_shows_day_zero(
     console: Transcript, clock: ManualClock
 ) -> None:
     clock.advance(timedelta(hours=11, minutes=30))  # 23:30 UTC: 30 November in Auckland
-    await console.say("/timezone Pacific/Auckland", "/cleandate today")
+    await console.say("/timezone Pacific/Auckland")
+    await console.cleandate("today")
     await console.say("/timezone America/New_York")  # still 29 November there
     assert "0 days — just for today." in await console.say("/days")
 

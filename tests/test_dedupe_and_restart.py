@@ -10,7 +10,7 @@ from bot.app import App, bootstrap
 from bot.clock import ManualClock
 from bot.domain.inbound import CommandIssued, Origin
 from bot.settings import Settings
-from tests.conftest import START
+from tests.conftest import START, keep_clean_date
 
 GROUP = Origin(platform="console", chat="group", person="sam", person_name="Sam", community="group")
 
@@ -21,6 +21,7 @@ def outbox(database: Path) -> list[tuple[str, str]]:
 
 
 async def test_the_same_inbound_twice_has_one_effect(app: App, database: Path) -> None:
+    await app.core.handle(CommandIssued("telegram:update:40", GROUP, "consent", "on"))
     first = CommandIssued("telegram:update:41", GROUP, "cleandate", "2026-03-01")
     assert await app.core.handle(first)
     assert not await app.core.handle(first)
@@ -28,7 +29,7 @@ async def test_the_same_inbound_twice_has_one_effect(app: App, database: Path) -
     assert not await app.core.handle(again_other_args)
     with sqlite3.connect(database) as db:
         assert db.execute("SELECT clean_since FROM counters").fetchall() == [("2026-03-01",)]
-    assert [t for t, _ in outbox(database)] == ["cleandate_set"]
+    assert [t for t, _ in outbox(database)].count("cleandate_set") == 1
 
 
 async def test_a_milestone_due_while_down_is_announced_once_after_start(
@@ -36,7 +37,7 @@ async def test_a_milestone_due_while_down_is_announced_once_after_start(
 ) -> None:
     clock = ManualClock(START)
     app = await bootstrap(Settings(database=str(database)), clock=clock)
-    await app.core.handle(CommandIssued("k1", GROUP, "cleandate", "2026-10-31"))
+    await keep_clean_date(app.core, "k1", GROUP, "2026-10-31")
     await app.close()  # the process stops before 30 November, 09:00 UTC
 
     clock.advance(timedelta(days=1, hours=3))  # it comes back on 30 November, 15:00
@@ -57,8 +58,8 @@ async def test_late_announcements_say_when_and_stale_ones_are_skipped(
     kim = Origin(
         platform="console", chat="group", person="kim", person_name="Kim", community="group"
     )
-    await app.core.handle(CommandIssued("k1", sam, "cleandate", "2026-10-31"))  # 30 days: 30 Nov
-    await app.core.handle(CommandIssued("k2", kim, "cleandate", "2026-09-01"))  # 90 days: 30 Nov
+    await keep_clean_date(app.core, "k1", sam, "2026-10-31")  # 30 days: 30 Nov
+    await keep_clean_date(app.core, "k2", kim, "2026-09-01")  # 90 days: 30 Nov
     await app.close()
 
     clock.advance(timedelta(days=3, hours=20))  # back on 3 December 08:00: 71 hours late
@@ -84,10 +85,10 @@ async def test_late_announcements_say_when_and_stale_ones_are_skipped(
 
 
 async def test_a_restarted_count_earns_its_milestones_again(app: App, clock: ManualClock) -> None:
-    await app.core.handle(CommandIssued("k1", GROUP, "cleandate", "2026-11-28"))
+    await keep_clean_date(app.core, "k1", GROUP, "2026-11-28")
     clock.advance(timedelta(days=1))
     await app.timers.fire_due()
-    await app.core.handle(CommandIssued("k2", GROUP, "cleandate", "2026-11-30"))
+    await keep_clean_date(app.core, "k2", GROUP, "2026-11-30")
     clock.advance(timedelta(days=1))
     await app.timers.fire_due()
     with sqlite3.connect(app.settings.database) as db:

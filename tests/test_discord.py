@@ -34,7 +34,7 @@ async def test_clean_date_and_days_are_answered_where_only_the_member_sees_them(
 ) -> None:
     circle(fake_discord)
     async with running(fake_discord, database, clock) as bot:
-        set_date = await bot.answer(await bot.slash("cleandate", SAM, date="2026-01-01"))
+        set_date = await bot.keep_clean_date(SAM, "2026-01-01")
         days = await bot.answer(await bot.slash("days", SAM))
 
     assert set_date["flags"] & dp.EPHEMERAL
@@ -85,8 +85,13 @@ async def test_a_call_gives_the_contact_by_dm_to_the_volunteer_who_took_it_and_n
 ) -> None:
     circle(fake_discord)
     async with running(fake_discord, database, clock) as bot:
-        saved = await bot.answer(await bot.slash("contact", SAM, channel=None, details="555 0100"))
-        assert "Saved: 555 0100" in saved["content"]
+        asked = await bot.answer(await bot.slash("contact", SAM, channel=None, details="555 0100"))
+        assert "May I keep it?" in asked["content"]
+        assert "555 0100" not in asked["content"]
+        yes = await fake_discord.press(
+            custom_id(asked, "contact.keep"), SAM, message=int(asked["id"])
+        )
+        await bot.followup(yes, "Saved: 555 0100")
         for volunteer in (ALEX, KIM):
             await bot.answer(await bot.slash("phonelist", volunteer, list="on"))
         request = await bot.answer(await bot.slash("call", SAM))
@@ -111,7 +116,7 @@ async def test_a_relapse_is_answered_only_to_the_member_and_nothing_reaches_the_
 ) -> None:
     circle(fake_discord)
     async with running(fake_discord, database, clock) as bot:
-        await bot.answer(await bot.slash("cleandate", SAM, date="2026-01-01"))
+        await bot.keep_clean_date(SAM, "2026-01-01")
         ask = await bot.slash("relapse", SAM)
         confirm = await bot.answer(ask)
         assert confirm["flags"] & dp.EPHEMERAL
@@ -158,7 +163,7 @@ async def test_mydata_arrives_as_a_json_file_only_the_member_sees(
 ) -> None:
     circle(fake_discord)
     async with running(fake_discord, database, clock) as bot:
-        await bot.answer(await bot.slash("cleandate", SAM, date="2026-01-01"))
+        await bot.keep_clean_date(SAM, "2026-01-01")
         answer = await bot.answer(await bot.slash("mydata", SAM))
 
     assert answer["flags"] & dp.EPHEMERAL
@@ -180,7 +185,7 @@ async def test_the_milestone_digest_goes_to_the_announcement_channel_and_pings_t
                 "set", ALEX, MILESTONES, permissions=admin, key="announcement_channel", value="here"
             )
         )
-        await bot.answer(await bot.slash("cleandate", SAM, date="2026-10-31"))  # day 29 today
+        await bot.keep_clean_date(SAM, "2026-10-31")  # day 29 today
         clock.advance(timedelta(days=1))  # 30 November, noon: day 30, past the 09:00 run
         bot.app.timers.wake.set()
         digest = await bot.said(MILESTONES, "has 30 days clean today")
@@ -202,7 +207,7 @@ async def test_names_and_notes_full_of_mentions_notify_nobody_but_the_supporters
     circle(fake_discord, people=(*PEOPLE, trouble))
     async with running(fake_discord, database, clock) as bot:
         await bot.answer(await bot.slash("supporter", ALEX, pings="on"))
-        await bot.answer(await bot.slash("cleandate", trouble, date="2026-10-31"))
+        await bot.keep_clean_date(trouble, "2026-10-31")
         asked = await bot.answer(await bot.slash("craving", trouble, note=MISCHIEF))
         await bot.answer(await bot.slash("call", trouble, note=MISCHIEF))
         await bot.answer(await bot.slash("together", SAM))
@@ -287,7 +292,7 @@ async def test_slow_work_is_deferred_within_three_seconds_and_completed_by_a_fol
 ) -> None:
     circle(fake_discord)
     async with running(fake_discord, database, clock) as bot:
-        await bot.answer(await bot.slash("cleandate", SAM, date="2026-01-01"))
+        await bot.keep_clean_date(SAM, "2026-01-01")
         async with bot.app.store.transaction():  # the database is busy for 2 s
             days = await bot.slash("days", SAM)
             craving = await bot.slash("craving", KIM)
@@ -312,7 +317,7 @@ async def test_a_dropped_gateway_resumes_without_starting_anything_twice(
 ) -> None:
     circle(fake_discord)
     async with running(fake_discord, database, clock) as bot:
-        await bot.answer(await bot.slash("cleandate", SAM, date="2026-01-01"))
+        await bot.keep_clean_date(SAM, "2026-01-01")
         await fake_discord.drop_gateway()
         await eventually(lambda: fake_discord.resumes == 1 and fake_discord.gateway.connected)
         days = await bot.answer(await bot.slash("days", SAM))
@@ -411,14 +416,14 @@ async def test_a_milestone_role_is_granted_or_its_admins_are_told_why_not(
                 "set", ALEX, permissions=admin, key="milestone_role", value="30d", role=str(THIRTY)
             )
         )
-        await bot.answer(await bot.slash("cleandate", SAM, date="2026-10-31"))
+        await bot.keep_clean_date(SAM, "2026-10-31")
         clock.advance(timedelta(days=1))
         bot.app.timers.wake.set()
         await bot.said(GENERAL, "has 30 days clean today")
         await eventually(lambda: str(THIRTY) in guild.members[SAM_ID]["roles"])
 
         guild.roles[bot_role]["permissions"] = "0"  # an admin took Manage Roles away
-        await bot.answer(await bot.slash("cleandate", KIM, date="2026-10-31"))
+        await bot.keep_clean_date(KIM, "2026-10-31")
         clock.advance(timedelta(days=1))
         bot.app.timers.wake.set()
         # Kim's 30th day is today, after its 09:00 run: tomorrow's run catches up with it.
@@ -509,7 +514,7 @@ async def test_a_note_on_a_restart_given_in_the_server_is_kept_for_the_member_al
 ) -> None:
     circle(fake_discord)
     async with running(fake_discord, database, clock) as bot:
-        await bot.answer(await bot.slash("cleandate", SAM, date="2026-01-01"))
+        await bot.keep_clean_date(SAM, "2026-01-01")
         confirm = await bot.answer(await bot.slash("relapse", SAM))
         yes = await fake_discord.press(
             custom_id(confirm, "relapse.yes"), SAM, message=int(confirm["id"])

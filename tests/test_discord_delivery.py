@@ -42,7 +42,7 @@ async def test_a_429_is_waited_out_by_discord_py_and_the_message_arrives_once(
 ) -> None:
     circle(fake_discord)
     async with running(fake_discord, database, clock) as bot:
-        await bot.answer(await bot.slash("cleandate", SAM, date="2026-10-31"))
+        await bot.keep_clean_date(SAM, "2026-10-31")
         fake_discord.rate_limit("POST", CHANNEL_MESSAGES, retry_after=0.05)
         await digest_day(bot, clock)
         await bot.said(GENERAL, "has 30 days clean today")
@@ -58,7 +58,7 @@ async def test_a_refused_message_is_recorded_once_and_never_retried(
 ) -> None:
     circle(fake_discord)
     async with running(fake_discord, database, clock) as bot:
-        await bot.answer(await bot.slash("cleandate", SAM, date="2026-10-31"))
+        await bot.keep_clean_date(SAM, "2026-10-31")
         missing_access = {"message": "Missing Access", "code": 50001}
         fake_discord.fail("POST", CHANNEL_MESSAGES, 403, missing_access, times=5)
         await digest_day(bot, clock)
@@ -81,7 +81,7 @@ async def test_a_server_error_is_retried_later_and_the_message_arrives_once(
 ) -> None:
     circle(fake_discord)
     async with running(fake_discord, database, clock) as bot:
-        await bot.answer(await bot.slash("cleandate", SAM, date="2026-10-31"))
+        await bot.keep_clean_date(SAM, "2026-10-31")
         # discord.py raises a 503 at once; the outbox tries again after its backoff.
         fake_discord.fail("POST", CHANNEL_MESSAGES, 503)
         await digest_day(bot, clock)
@@ -124,7 +124,7 @@ async def test_a_server_that_removed_the_bot_gets_nothing_more(
 ) -> None:
     circle(fake_discord)
     async with running(fake_discord, database, clock) as bot:
-        await bot.answer(await bot.slash("cleandate", SAM, date="2026-10-31"))
+        await bot.keep_clean_date(SAM, "2026-10-31")
         await fake_discord.dispatch("GUILD_DELETE", {"id": str(GUILD)})
         await eventually(lambda: rows(database, "SELECT 1 FROM communities WHERE active = 0"))
         await digest_day(bot, clock)

@@ -9,6 +9,7 @@ from pathlib import Path
 from bot.app import App
 from bot.clock import ManualClock
 from bot.domain.inbound import CommandIssued, MembershipChanged, Origin
+from tests.conftest import keep_clean_date
 
 
 def _origin(person: str) -> Origin:
@@ -34,7 +35,7 @@ async def test_a_member_who_left_is_no_longer_pinged(app: App, database: Path) -
 async def test_a_group_that_removed_the_bot_gets_no_announcements(
     app: App, clock: ManualClock, database: Path
 ) -> None:
-    await app.core.handle(CommandIssued("1", _origin("sam"), "cleandate", "2026-10-31"))
+    await keep_clean_date(app.core, "1", _origin("sam"), "2026-10-31")
     await app.core.handle(MembershipChanged("tg:1", "console", "group", None, present=False))
     clock.advance(timedelta(days=2))
     await app.timers.fire_due()

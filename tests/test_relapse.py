@@ -16,13 +16,13 @@ from bot.app import App
 from bot.clock import ManualClock
 from bot.core import Core
 from bot.domain.inbound import ButtonPressed, CommandIssued, Origin
-from bot.flows import Flows, cleantime, relapse
+from bot.flows import Flows, cleantime, consent, relapse
 from bot.flows.relapse import MAX_NOTE, T, offer_restart
 from bot.render import PlainDialect, Renderer
 from bot.samples.relapse import SAMPLES
 from bot.storage.sqlite import SqliteStore
 from bot.turn import Turn
-from tests.conftest import START, Transcript
+from tests.conftest import START, Transcript, keep_clean_date
 
 TODAY = START.date()
 NEUTRAL = "Sam, I've sent you the answer privately."
@@ -70,7 +70,7 @@ def restarts(database: Path) -> list[tuple[Any, ...]]:
 async def test_a_restart_is_confirmed_and_answered_privately(
     console: Transcript, database: Path
 ) -> None:
-    await console.say(f"/cleandate {ago(100)}")
+    await console.cleandate(f"{ago(100)}")
     asked = await console.say("/relapse")
     assert "Do you want to start a new count from today, 29 November 2026?" in private_text(asked)
     assert "[1] Yes, restart my count  [2] Cancel" in asked
@@ -101,7 +101,8 @@ async def test_a_restart_is_confirmed_and_answered_privately(
 
 
 async def test_the_group_sees_nothing_about_a_restart(console: Transcript) -> None:
-    await console.say(f"/cleandate {ago(40)}", "/as Alex", "/supporter on", "/as Sam")
+    await console.cleandate(f"{ago(40)}")
+    await console.say("/as Alex", "/supporter on", "/as Sam")
     output = await console.say(
         "/restart yesterday", "/tap 1", "/tap 1", "/history", "/relapse note in the group"
     )
@@ -115,7 +116,7 @@ async def test_the_group_sees_nothing_about_a_restart(console: Transcript) -> No
 
 
 async def test_cancel_leaves_the_count_unchanged(console: Transcript, database: Path) -> None:
-    await console.say(f"/cleandate {ago(100)}")
+    await console.cleandate(f"{ago(100)}")
     state = "SELECT c.*, m.* FROM counters c JOIN memberships m ON m.person = c.person"
     before = rows(database, state)
     await console.say("/reset")
@@ -139,7 +140,7 @@ async def pending(database: Path, template: str) -> tuple[int, list[list[str]]]:
 
 @pytest.mark.parametrize("since", [ago(100), TODAY.isoformat()])
 async def test_yes_pressed_twice_restarts_once(app: App, database: Path, since: str) -> None:
-    await app.core.handle(CommandIssued("c1", GROUP, "cleandate", since))
+    await keep_clean_date(app.core, "c1", GROUP, since)
     await app.core.handle(CommandIssued("c2", GROUP, "relapse", ""))
     message, buttons = await pending(database, T.RELAPSE_CONFIRM)
     label, action, payload = buttons[0]
@@ -156,10 +157,10 @@ async def test_yes_pressed_twice_restarts_once(app: App, database: Path, since: 
 async def test_a_changed_count_makes_an_old_confirmation_do_nothing(
     app: App, database: Path
 ) -> None:
-    await app.core.handle(CommandIssued("c1", GROUP, "cleandate", ago(100)))
+    await keep_clean_date(app.core, "c1", GROUP, ago(100))
     await app.core.handle(CommandIssued("c2", GROUP, "relapse", ""))
     message, buttons = await pending(database, T.RELAPSE_CONFIRM)
-    await app.core.handle(CommandIssued("c3", GROUP, "cleandate", ago(50)))
+    await keep_clean_date(app.core, "c3", GROUP, ago(50))
     _, action, payload = buttons[0]
     await app.core.handle(ButtonPressed("p1", DM, action, payload, message))
     await app.core.handle(ButtonPressed("p2", DM, action, "not dates", message))
@@ -178,7 +179,8 @@ async def test_a_changed_count_makes_an_old_confirmation_do_nothing(
 async def test_the_old_counts_milestone_is_not_announced(
     console: Transcript, database: Path
 ) -> None:
-    await console.say(f"/cleandate {ago(29)}", "/relapse", "/tap 1")
+    await console.cleandate(f"{ago(29)}")
+    await console.say("/relapse", "/tap 1")
     assert rows(database, "SELECT announce_due_at, share FROM memberships") == [(None, 0)]
     waited = await console.say("/wait 2d")
     assert "30 days" not in waited
@@ -188,7 +190,8 @@ async def test_the_old_counts_milestone_is_not_announced(
 async def test_after_share_on_the_new_count_is_celebrated_not_the_old(
     console: Transcript,
 ) -> None:
-    await console.say(f"/cleandate {ago(29)}", "/relapse", "/tap 1")
+    await console.cleandate(f"{ago(29)}")
+    await console.say("/relapse", "/tap 1")
     await console.say("/share on")
     waited = await console.say("/wait 2d")
     assert "Sam has 1 day clean today." in waited
@@ -196,7 +199,7 @@ async def test_after_share_on_the_new_count_is_celebrated_not_the_old(
 
 
 async def test_a_restart_from_a_given_day(console: Transcript, database: Path) -> None:
-    await console.say(f"/cleandate {ago(100)}")
+    await console.cleandate(f"{ago(100)}")
     asked = await console.say("/relapse 2 days ago")
     assert "start a new count from 27 November 2026?" in asked
     assert "Your count since 21 August 2026 goes into your private history" in asked
@@ -220,7 +223,7 @@ async def test_a_restart_from_a_given_day(console: Transcript, database: Path) -
 async def test_a_bad_date_is_answered_kindly_and_changes_nothing(
     console: Transcript, database: Path, args: str, kind_words: str
 ) -> None:
-    await console.say(f"/cleandate {ago(100)}")
+    await console.cleandate(f"{ago(100)}")
     before = rows(database, "SELECT * FROM counters"), restarts(database)
     answer = await console.say(f"/relapse {args}")
     assert kind_words in private_text(answer)
@@ -242,7 +245,9 @@ async def test_without_a_clean_date_there_is_nothing_to_restart(
 
 async def test_supporters_are_told_privately_once(console: Transcript, database: Path) -> None:
     await console.say("/as Alex", "/supporter on", "/as Kim", "/supporter on", "/as Lee")
-    await console.say("/as Sam", "/supporter on", f"/cleandate {ago(60)}", "/relapse", "/tap 1")
+    await console.say("/as Sam", "/supporter on")
+    await console.cleandate(f"{ago(60)}")
+    await console.say("/relapse", "/tap 1")
     told = await console.say("/tap 1")
     assert group_texts(told) == []
     for name in ("Alex", "Kim"):
@@ -259,14 +264,16 @@ async def test_supporters_are_told_privately_once(console: Transcript, database:
 
 
 async def test_with_no_supporters_the_member_is_told_so(console: Transcript) -> None:
-    await console.say(f"/cleandate {ago(60)}", "/relapse", "/tap 1")
+    await console.cleandate(f"{ago(60)}")
+    await console.say("/relapse", "/tap 1")
     answer = await console.say("/tap 1")
     assert "Nobody is on a supporter list in your groups yet" in answer
     assert group_texts(answer) == []
 
 
 async def test_a_private_note_is_kept_with_the_restart(console: Transcript, database: Path) -> None:
-    await console.say(f"/cleandate {ago(60)}", "/relapse", "/tap 1")
+    await console.cleandate(f"{ago(60)}")
+    await console.say("/relapse", "/tap 1")
     how = await console.say("/tap 2")
     assert "/relapse note" in private_text(how)
     saved = await console.say("/dm /relapse note Called <Kim> at last & it helped")
@@ -280,7 +287,8 @@ async def test_a_private_note_is_kept_with_the_restart(console: Transcript, data
 async def test_a_note_typed_in_the_group_is_neither_kept_nor_repeated(
     console: Transcript, database: Path
 ) -> None:
-    await console.say(f"/cleandate {ago(60)}", "/relapse", "/tap 1")
+    await console.cleandate(f"{ago(60)}")
+    await console.say("/relapse", "/tap 1")
     answer = await console.say("/relapse note the thing that happened")
     assert "Notes stay private, so I haven't kept that one" in private_text(answer)
     assert "the thing that happened" not in answer
@@ -295,7 +303,8 @@ async def test_a_note_typed_in_the_group_is_neither_kept_nor_repeated(
 async def test_a_bad_note_changes_nothing(
     console: Transcript, database: Path, note: str, kind_words: str
 ) -> None:
-    await console.say(f"/cleandate {ago(60)}", "/relapse", "/tap 1")
+    await console.cleandate(f"{ago(60)}")
+    await console.say("/relapse", "/tap 1")
     answer = await console.say(f"/dm /relapse note {note}")
     assert kind_words in answer
     assert "Nothing has changed." in answer
@@ -315,7 +324,8 @@ async def test_history_is_private_and_kind_when_empty(console: Transcript) -> No
 
 
 async def test_history_lists_every_restart_latest_first(console: Transcript) -> None:
-    await console.say(f"/cleandate {ago(300)}", f"/relapse {ago(200)}", "/tap 1")
+    await console.cleandate(f"{ago(300)}")
+    await console.say(f"/relapse {ago(200)}", "/tap 1")
     await console.say(f"/relapse {ago(10)}", "/tap 1")
     answer = await console.say("/dm /history")
     second = answer.index("• 13 May 2026 to 19 November 2026: 190 days clean")
@@ -330,14 +340,15 @@ async def test_offer_restart_opens_the_flow_gently(store: SqliteStore, clock: Ma
 
     table = Flows(commands={"used": used})
     table.add(cleantime.flows)
+    table.add(consent.flows)
     table.add(relapse.flows)
     core = Core(store, clock, flows=table)
     await core.handle(CommandIssued("c1", DM, "used", ""))
-    await core.handle(CommandIssued("c2", DM, "cleandate", ago(20)))
+    await keep_clean_date(core, "c2", DM, ago(20))
     await core.handle(CommandIssued("c3", DM, "used", ""))
     async with store.transaction() as tx:
         sent = await tx.pending_outbox("console", START, 10)
-    none, _, confirm = sent
+    none, confirm = sent[0], sent[-1]
     renderer = Renderer(PlainDialect())
     # The "I used" answer has just thanked them: the offer goes straight to the question.
     none_text = renderer.render(none.template, none.context)
@@ -368,7 +379,7 @@ def test_the_restart_answer_is_short_and_speaks_kindly() -> None:
 async def test_cancel_after_yes_does_not_claim_the_count_is_unchanged(
     app: App, database: Path
 ) -> None:
-    await app.core.handle(CommandIssued("c1", GROUP, "cleandate", ago(100)))
+    await keep_clean_date(app.core, "c1", GROUP, ago(100))
     await app.core.handle(CommandIssued("c2", GROUP, "relapse", ""))
     message, buttons = await pending(database, T.RELAPSE_CONFIRM)
     (_, yes, payload), (_, no, _) = buttons
@@ -398,7 +409,7 @@ def origin(person: str, group: str | None = None) -> Origin:
 
 async def restart_sam(app: App, database: Path) -> tuple[int, str]:
     """Restart Sam's count by the buttons; the id and payload of "Let my supporters know"."""
-    await app.core.handle(CommandIssued("r1", GROUP, "cleandate", ago(60)))
+    await keep_clean_date(app.core, "r1", GROUP, ago(60))
     await app.core.handle(CommandIssued("r2", GROUP, "relapse", ""))
     message, buttons = await pending(database, T.RELAPSE_CONFIRM)
     _, yes, payload = buttons[0]
@@ -438,7 +449,8 @@ async def test_at_most_ping_count_supporters_per_group_are_told(app: App, databa
 async def test_a_supporter_outside_their_hours_is_not_told(console: Transcript) -> None:
     await console.say("/as Ana", "/supporter on", "/supporter hours 18:00-22:00")
     await console.say("/as Ben", "/supporter on", "/as Sam")
-    await console.say(f"/cleandate {ago(60)}", "/relapse", "/tap 1")
+    await console.cleandate(f"{ago(60)}")
+    await console.say("/relapse", "/tap 1")
     answer = await console.say("/tap 1")
     assert "@Sam restarted their count" in private_text(answer, "Ben")
     assert "privately to Ana" not in answer
@@ -449,7 +461,8 @@ async def test_when_no_supporter_can_be_reached_the_member_can_ask_again(
     console: Transcript, database: Path
 ) -> None:
     await console.say("/as Ana", "/supporter on", "/supporter hours 18:00-22:00", "/as Sam")
-    await console.say(f"/cleandate {ago(60)}", "/relapse", "/tap 1")
+    await console.cleandate(f"{ago(60)}")
+    await console.say("/relapse", "/tap 1")
     now = await console.say("/tap 1")
     assert "privately to Ana" not in now
     assert "None of your supporters can be reached just now" in private_text(now)
@@ -466,7 +479,8 @@ async def test_a_restart_is_not_logged(
     console: Transcript, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    await console.say("/as Alex", "/supporter on", "/as Sam", f"/cleandate {ago(60)}")
+    await console.say("/as Alex", "/supporter on", "/as Sam")
+    await console.cleandate(f"{ago(60)}")
     caplog.clear()
     await console.say("/relapse", "/tap 1", "/tap 1", "/dm /relapse note rough week", "/history")
     assert [r for r in caplog.records if r.name.startswith("bot.flows.relapse")] == []
@@ -502,13 +516,13 @@ def edits_of(database: Path, message: int) -> list[tuple[Any, ...]]:
 async def test_a_forged_cancel_cannot_edit_another_members_message(
     app: App, database: Path, whose: str
 ) -> None:
-    await app.core.handle(CommandIssued("c1", GROUP, "cleandate", ago(100)))
+    await keep_clean_date(app.core, "c1", GROUP, ago(100))
     await app.core.handle(CommandIssued("c2", GROUP, "relapse", ""))
     _, buttons = await pending(database, T.RELAPSE_CONFIRM)
     _, cancel, payload = buttons[1]
     assert cancel == relapse.CANCEL
     alex = origin("alex", "group")
-    await app.core.handle(CommandIssued("a1", alex, "cleandate", ago(10)))
+    await keep_clean_date(app.core, "a1", alex, ago(10))
     await app.core.handle(CommandIssued("a2", alex, "relapse", ""))
     if whose == "group":
         (found,) = rows(
@@ -536,7 +550,9 @@ async def test_a_forged_cancel_cannot_edit_another_members_message(
 
 
 async def test_i_used_thanks_the_member_once(console: Transcript) -> None:
-    await console.say("/as Ana", "/supporter on", "/as Sam", f"/cleandate {ago(60)}", "/craving")
+    await console.say("/as Ana", "/supporter on", "/as Sam")
+    await console.cleandate(f"{ago(60)}")
+    await console.say("/craving")
     asked = await console.say("/wait 20m")
     assert "[3] I used" in asked
     answer = private_text(await console.say("/tap 3"))

@@ -70,6 +70,12 @@ class Server:
         inbound = CommandIssued(self._key(), origin(person, roles=roles, admin=admin), name, args)
         assert await self.app.core.handle(inbound)
 
+    async def clean_date(self, person: str, day: str) -> None:
+        """A member sets a clean date, says yes to keeping it and to celebrating it here."""
+        await self.command(person, "/consent on")
+        await self.command(person, f"/cleandate {day}")
+        await self.press(person, "share.celebrate", COMMUNITY)
+
     async def press(self, person: str, action: str, payload: str) -> None:
         assert await self.app.core.handle(
             ButtonPressed(self._key(), origin(person), action, payload)
@@ -365,8 +371,8 @@ async def test_the_milestone_run_asks_to_give_a_sharing_member_the_role(
     server: Server, app: App, database: Path, clock: ManualClock
 ) -> None:
     await server.command(ADMIN, f"/set milestone_role 30d <@&{ONE_MONTH}>", admin=True)
-    await server.command(ANA, "/cleandate 2026-10-31")  # 30 days on 30 November
-    await server.command(BEN, "/cleandate 2026-10-31")
+    await server.clean_date(ANA, "2026-10-31")  # 30 days on 30 November
+    await server.clean_date(BEN, "2026-10-31")
     await server.command(BEN, "/share off")
     clock.advance(timedelta(days=1))
     await app.timers.fire_due()
@@ -409,7 +415,7 @@ async def test_no_role_for_a_count_restarted_before_its_milestone(
     server: Server, app: App, database: Path, clock: ManualClock
 ) -> None:
     await server.command(ADMIN, f"/set milestone_role 30d <@&{ONE_MONTH}>", admin=True)
-    await server.command(ANA, "/cleandate 2026-10-31")
+    await server.clean_date(ANA, "2026-10-31")
     await server.command(ANA, "/relapse")
     await server.press(ANA, "relapse.yes", "2026-11-29 2026-10-31")
     assert rows(database, "SELECT clean_since FROM counters") == [("2026-11-29",)]
@@ -422,7 +428,7 @@ async def test_a_milestone_without_a_role_asks_for_none(
     server: Server, app: App, database: Path, clock: ManualClock
 ) -> None:
     await server.command(ADMIN, f"/set milestone_role 60d <@&{ONE_MONTH}>", admin=True)
-    await server.command(ANA, "/cleandate 2026-10-31")
+    await server.clean_date(ANA, "2026-10-31")
     clock.advance(timedelta(days=1))
     await app.timers.fire_due()
     assert rows(database, "SELECT COUNT(*) FROM outbox WHERE template = 'milestone_digest'") == [

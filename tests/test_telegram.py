@@ -16,7 +16,7 @@ from tests.conftest import START
 from tests.fakes import telegram_updates as tg
 from tests.fakes.telegram import FakeTelegram, Upload
 from tests.harness import eventually, rows
-from tests.telegram_harness import button, running, said, texts_in
+from tests.telegram_harness import button, keep_clean_date, running, said, texts_in
 
 SAM = tg.user(101, "Sam")
 ANA = tg.user(202, "Ana")
@@ -41,15 +41,21 @@ async def test_days_in_a_group(
     fake_telegram: FakeTelegram, database: Path, clock: ManualClock
 ) -> None:
     async with running(fake_telegram, database, clock):
-        fake_telegram.push(tg.command(GROUP, SAM, "/cleandate@HomegroupBot 2026-03-01"))
-        fake_telegram.push(tg.command(GROUP, SAM, "/days"))
-        sent = await eventually(
-            lambda: len(fake_telegram.of("sendMessage")) >= 2 and fake_telegram.of("sendMessage")
+        kept = await keep_clean_date(
+            fake_telegram, GROUP, SAM, "2026-03-01", command="/cleandate@HomegroupBot"
         )
-    assert "Got it, Sam: your clean date is 1 March 2026." in sent[0]["text"]
-    assert "273 days clean" in sent[1]["text"]
-    assert sent[1]["parse_mode"] == "HTML"
-    assert {call["chat_id"] for call in sent} == {GROUP_ID}
+        fake_telegram.push(tg.command(GROUP, SAM, "/days"))
+        days = await said(fake_telegram, GROUP_ID, "273 days clean")
+    assert "Got it, Sam: your clean date is 1 March 2026." in kept["text"]
+    assert kept["chat"]["id"] == SAM["id"], "the date is confirmed privately"
+    group = texts_in(fake_telegram, GROUP_ID)
+    assert not [t for t in group if "March" in t and t != days["text"]], "no date in the group"
+    (sent,) = [
+        c
+        for c in fake_telegram.of("sendMessage")
+        if "273 days" in c["text"] and c["chat_id"] == GROUP_ID
+    ]
+    assert sent["parse_mode"] == "HTML"
 
 
 async def test_a_command_for_another_bot_is_left_alone(
@@ -66,7 +72,7 @@ async def test_clean_date_and_days_in_a_private_chat(
     fake_telegram: FakeTelegram, database: Path, clock: ManualClock
 ) -> None:
     async with running(fake_telegram, database, clock):
-        fake_telegram.push(tg.command(tg.private_chat(SAM), SAM, f"/cleandate {ago(10)}"))
+        await keep_clean_date(fake_telegram, tg.private_chat(SAM), SAM, ago(10))
         fake_telegram.push(tg.command(tg.private_chat(SAM), SAM, "/days"))
         await said(fake_telegram, SAM["id"], "10 days clean")
     assert {call["chat_id"] for call in fake_telegram.of("sendMessage")} == {SAM["id"]}
@@ -77,8 +83,7 @@ async def test_the_milestone_digest_is_posted_to_the_group_with_a_mention(
     fake_telegram: FakeTelegram, database: Path, clock: ManualClock
 ) -> None:
     async with running(fake_telegram, database, clock) as app:
-        fake_telegram.push(tg.command(GROUP, SAM, f"/cleandate {ago(29)}"))
-        await said(fake_telegram, GROUP_ID, "The group will celebrate your milestones here.")
+        await keep_clean_date(fake_telegram, GROUP, SAM, ago(29))
         clock.advance(timedelta(days=1))  # 30 November, noon: day 30, past the 09:00 run
         app.timers.wake.set()
         digest = await said(fake_telegram, GROUP_ID, "has 30 days clean today")
@@ -121,6 +126,9 @@ async def test_a_call_hands_the_contact_to_the_claimer_only(
         for volunteer in (ANA, BEN):
             fake_telegram.push(tg.command(GROUP, volunteer, "/phonelist on"))
         fake_telegram.push(tg.command(tg.private_chat(SAM), SAM, f"/contact {CONTACT}"))
+        asked = await said(fake_telegram, SAM["id"], "May I keep it?")
+        assert CONTACT not in asked["text"]
+        fake_telegram.push(tg.callback(SAM, asked, button(asked, "contact.keep")))
         await said(fake_telegram, SAM["id"], f"Saved: {CONTACT}")
         saved = len(fake_telegram.calls)
 
@@ -152,7 +160,7 @@ async def test_a_relapse_is_answered_in_the_private_chat(
     fake_telegram: FakeTelegram, database: Path, clock: ManualClock
 ) -> None:
     async with running(fake_telegram, database, clock):
-        fake_telegram.push(tg.command(GROUP, SAM, f"/cleandate {ago(100)}"))
+        await keep_clean_date(fake_telegram, GROUP, SAM, ago(100))
         fake_telegram.push(tg.command(GROUP, SAM, "/relapse"))
         asked = await said(fake_telegram, SAM["id"], "Do you want to start a new count")
         await said(fake_telegram, GROUP_ID, "Sam, I've sent you the answer privately.")
@@ -171,22 +179,19 @@ async def test_a_member_who_never_started_the_bot_gets_a_deep_link_then_the_mess
     fake_telegram.blocked.add(SAM["id"])
     async with running(fake_telegram, database, clock):
         fake_telegram.push(tg.command(GROUP, SAM, f"/cleandate {ago(100)}"))
-        fake_telegram.push(tg.command(GROUP, SAM, "/relapse"))
         pointer = await said(fake_telegram, GROUP_ID, "Tap below to open our private chat")
         (row,) = pointer["reply_markup"]["inline_keyboard"]
         assert row[0]["url"].startswith("https://t.me/HomegroupBot?start=")
-        assert "count" not in pointer["text"]
+        assert "clean date" not in pointer["text"]
         assert not texts_in(fake_telegram, SAM["id"])
 
         fake_telegram.blocked.discard(SAM["id"])
         fake_telegram.push(tg.command(tg.private_chat(SAM), SAM, "/start hello"))
-        await said(fake_telegram, SAM["id"], "Do you want to start a new count")
+        await said(fake_telegram, SAM["id"], "May I keep it?")
         await said(fake_telegram, SAM["id"], "Here for you, one day at a time.")
-    asked = [
-        t for t in texts_in(fake_telegram, SAM["id"]) if "Do you want to start a new count" in t
-    ]
+    asked = [t for t in texts_in(fake_telegram, SAM["id"]) if "May I keep it?" in t]
     assert len(asked) == 1
-    assert all("new count" not in text for text in texts_in(fake_telegram, GROUP_ID))
+    assert all("clean date" not in text for text in texts_in(fake_telegram, GROUP_ID))
     # One line in the group, not two: the deep link says where the answer is.
     assert not [t for t in texts_in(fake_telegram, GROUP_ID) if "sent you the answer" in t]
 
@@ -219,7 +224,7 @@ async def test_mydata_arrives_as_a_json_document_in_the_private_chat(
     fake_telegram: FakeTelegram, database: Path, clock: ManualClock
 ) -> None:
     async with running(fake_telegram, database, clock):
-        fake_telegram.push(tg.command(GROUP, SAM, f"/cleandate {ago(42)}"))
+        await keep_clean_date(fake_telegram, GROUP, SAM, ago(42))
         fake_telegram.push(tg.command(GROUP, SAM, "/mydata"))
         await said(fake_telegram, GROUP_ID, "Sam, I've sent you the answer privately.")
         (sent,) = await eventually(lambda: fake_telegram.of("sendDocument"))

@@ -25,7 +25,7 @@ from tests.fakes import telegram_updates as tg
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import eventually, rows
 from tests.process import homegroup_run, terminate
-from tests.telegram_harness import button, in_chat, running, said, texts_in
+from tests.telegram_harness import button, in_chat, keep_clean_date, running, said, texts_in
 
 SAM = tg.user(101, "Sam")
 ANA = tg.user(202, "Ana")
@@ -140,12 +140,12 @@ async def test_updates_are_handled_in_the_order_telegram_sent_them(
     async with running(fake_telegram, database, clock):
         for _ in range(8):
             fake_telegram.push(tg.text_message(GROUP, ANA, "just chatting"))
-        assert fake_telegram.push(tg.command(GROUP, SAM, f"/cleandate {ago(10)}")) == 9
+        assert fake_telegram.push(tg.command(GROUP, SAM, "/supporter on")) == 9
         assert fake_telegram.push(tg.command(GROUP, SAM, "/days")) == 10
         await eventually(lambda: len(texts_in(fake_telegram, GROUP_ID)) == 2)
-    set_date, days = texts_in(fake_telegram, GROUP_ID)
-    assert set_date.startswith("Got it, Sam: your clean date is 19 November 2026.")
-    assert days.startswith("Sam, since 19 November 2026: 10 days clean.")
+    supporter, days = texts_in(fake_telegram, GROUP_ID)
+    assert supporter.startswith("Thank you. You're on the supporter list here")
+    assert days.startswith("You haven't set a clean date yet.")
 
 
 # -- receipt without loss -----------------------------------------------------------------------
@@ -366,15 +366,15 @@ async def test_a_group_that_removed_the_bot_gets_nothing_more(
     fake_telegram: FakeTelegram, database: Path, clock: ManualClock
 ) -> None:
     async with running(fake_telegram, database, clock) as app:
-        fake_telegram.push(tg.command(GROUP, SAM, f"/cleandate {ago(29)}"))
-        await said(fake_telegram, GROUP_ID, "The group will celebrate your milestones here.")
+        await keep_clean_date(fake_telegram, GROUP, SAM, ago(29))
+        sent_before = len(fake_telegram.of("sendMessage"))
         fake_telegram.members[(GROUP_ID, fake_telegram.bot_user["id"])] = "kicked"
         fake_telegram.push(tg.my_chat_member(GROUP, "member", "kicked"))
         await eventually(lambda: rows(database, "SELECT active FROM communities") == [(0,)])
         clock.advance(timedelta(days=1))  # Sam's 30 days would be celebrated now
         await app.timers.fire_due()
     assert rows(database, "SELECT id FROM outbox WHERE template = 'milestone_digest'") == []
-    assert len(fake_telegram.of("sendMessage")) == 1
+    assert len(fake_telegram.of("sendMessage")) == sent_before
     assert all("30 days clean today" not in text for text in texts_in(fake_telegram, GROUP_ID))
 
 
