@@ -113,8 +113,18 @@ async def test_settings_asks_to_shorten_resources_saved_before_the_limit(
             (json.dumps(older),),
         )
     answer = await console.say("/settings")
-    assert "resources: your own text, 1,500 characters" in answer
-    assert "over the 800 characters allowed now; please shorten it" in answer
+    assert "(preset international), then your own text, 1,500 characters" in answer
+    assert "over the 750 characters your text may have below a preset; please shorten it" in answer
+    # Alone, it fits every message: nothing to shorten.
+    alone = {**older, "resources_preset": None}
+    with sqlite3.connect(database) as db:
+        db.execute(
+            "UPDATE communities SET settings = ? WHERE key = 'console:group'",
+            (json.dumps(alone),),
+        )
+    answer = await console.say("/settings")
+    assert "resources: your own text, 1,500 characters, alone (preset none)" in answer
+    assert "shorten" not in answer
 
 
 async def test_set_alone_lists_the_keys(console: Transcript) -> None:
@@ -154,7 +164,12 @@ async def test_set_alone_lists_the_keys(console: Transcript) -> None:
         ("/set milestones 12m 1y", "same day as an earlier one"),
         ("/set milestones yearly 1d", '"yearly" goes at the end'),
         ("/set locale fr", "a language I have messages in: en."),
-        ("/set resources " + "x" * 801, "longer than the 800 characters resources can hold"),
+        (
+            "/set resources " + "x" * (MAX_RESOURCES + 1),
+            f"longer than the {MAX_RESOURCES} characters resources can hold",
+        ),
+        ("/set resources preset narnia", "I don't have crisis lines for narnia"),
+        ("/set resources preset none", "no lines of its own yet"),
         ("/set meetings", "/set meetings needs a value"),
         ("/set meetings Funday 19:00 Online NA", "Meeting 1 should start with a weekday"),
         ("/set meetings Mon 19:00 Online NA; Thu 25:00 Basement", "Meeting 2 needs a 24-hour"),
@@ -214,9 +229,15 @@ async def test_a_bad_value_is_answered_kindly_and_changes_nothing(
         ("/set locale EN", "now in en", "locale", "en"),
         (
             "/set resources Call Ana: 555-0100",
-            "/resources now shows your text",
+            "/resources now shows the crisis lines for any country, then your text",
             "resources",
             "Call Ana: 555-0100",
+        ),
+        (
+            "/set resources preset United Kingdom",
+            "/resources now shows the crisis lines for the United Kingdom",
+            "resources_preset",
+            "uk",
         ),
         ("/set Ping-Count 5", "ping 5 supporters", "ping_count", 5),
     ],
@@ -245,7 +266,7 @@ async def test_default_and_none_go_back(console: Transcript, database: Path) -> 
     )
     await console.say("/set meetings Mon 19:00 Online NA")
     assert "back to the usual list" in await console.say("/set milestones default")
-    assert "bundled crisis lines again" in await console.say("/set resources default")
+    assert "your own lines are gone" in await console.say("/set resources default")
     assert "group's own chat" in await console.say("/set announcement_channel default")
     assert "The meeting list is empty now." in await console.say("/set meetings none")
     settings = CommunitySettings.from_json(stored(database))
@@ -464,7 +485,9 @@ def test_resources_up_to_the_limit_are_kept_and_one_more_is_refused() -> None:
     assert change.settings.resources == text
     with pytest.raises(SettingError) as caught:
         apply(CommunitySettings(), "resources", text + "x", chat="g", locales=[])
-    assert (caught.value.reason, caught.value.details) == ("too_long", {"limit": MAX_RESOURCES})
+    assert caught.value.reason == "too_long"
+    assert caught.value.details["limit"] == MAX_RESOURCES
+    assert caught.value.details["presets"][0] == "international"
 
 
 def test_meetings_read_as_admins_write_them() -> None:

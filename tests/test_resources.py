@@ -2,31 +2,53 @@
 
 from __future__ import annotations
 
+import io
+import json
+import re
 import sqlite3
+from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.app import App
+from adapters.console import Console
+from bot.app import App, bootstrap
+from bot.clock import ManualClock
 from bot.core import MAX_NAME
 from bot.domain.cleantime import wall_instant
 from bot.domain.community import CommunitySettings, Meeting
 from bot.domain.inbound import CommandIssued, Origin
 from bot.domain.meetings import REMIND_BEFORE, due_reminders, next_reminder, occurrences
+from bot.domain.presets import (
+    DEFAULT_PRESET,
+    INTERNATIONAL,
+    LEGACY,
+    PRESETS,
+    UnknownPreset,
+    find_preset,
+    preset_emergency,
+)
 from bot.domain.settings_keys import (
     DURATIONS,
     MAX_LINK,
     MAX_MEETINGS,
     MAX_RESOURCES,
     MAX_TITLE,
+    SettingError,
     apply,
 )
+from bot.flows.relapse import T as RelapseTemplates
+from bot.overrides import check_overrides
 from bot.render import PlainDialect, Renderer
-from tests.conftest import Transcript
+from bot.settings import Settings
+from bot.storage.sqlite import migrations
+from tests.conftest import Transcript, group_text, private_to, sections
 from tests.test_render import HtmlDialect
 
 MEETINGS = "/set meetings Mon 19:00 Online NA https://example.org/join; Thu 20:00 Basement group"
@@ -49,6 +71,82 @@ REQUIRED_FACTS = (
 )
 
 
+LEGACY_LINES = """\
+• Overdose in progress, or a life in danger: call 911 or your local emergency number now.
+• 988 Suicide & Crisis Lifeline (US): call or text 988. It covers substance-use crises too.
+• SAMHSA National Helpline (US): 1-800-662-4357. Free, confidential, 24/7, in English and \
+Spanish; referrals, not counselling.
+• Never Use Alone (US): 1-800-484-3731.
+• Carry naloxone and never use alone. If you give naloxone, stay with the person.
+• Everywhere else: findahelpline.com lists helplines in your country.
+• Meetings: any 12-step meeting will welcome you, in person or online."""
+"""The crisis lines every group was given before presets, exactly as they read then."""
+
+EVERY_PRESET = (*PRESETS, LEGACY)
+SOURCES = Path(__file__).parents[1] / "messages" / "SOURCES.md"
+PRESET_MIGRATION = 8
+
+
+def stored_settings(database: Path) -> dict[str, Any]:
+    with sqlite3.connect(database) as db:
+        row = db.execute("SELECT settings FROM communities WHERE key = 'console:group'").fetchone()
+    return dict(json.loads(row[0]))
+
+
+def make_database_before_presets(database: Path, settings: dict[str, Any]) -> None:
+    """A database as Homegroup left it before presets: migrations up to 0007 and the console's
+    group, with ``settings`` as they were stored then."""
+    with sqlite3.connect(database) as db:
+        db.execute(
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at TIMESTAMP"
+            " NOT NULL)"
+        )
+        for version, sql in migrations("sqlite"):
+            if version >= PRESET_MIGRATION:
+                break
+            db.executescript(sql)
+            db.execute(
+                "INSERT INTO schema_migrations VALUES (?, '2026-11-01 00:00:00.000000')",
+                (version,),
+            )
+        db.execute(
+            "INSERT INTO communities (key, platform, platform_id, chat, settings, created_at)"
+            " VALUES ('console:group', 'console', 'group', 'group', ?,"
+            " '2026-11-01 00:00:00.000000')",
+            (json.dumps(settings),),
+        )
+
+
+async def console_on(database: Path, clock: ManualClock) -> AsyncIterator[Transcript]:
+    """The console over an existing database, as the ``console`` fixture opens a new one."""
+    app = await bootstrap(Settings(database=str(database)), clock=clock)
+    try:
+        out = io.StringIO()
+        session = Console(app, clock, out, first_member="Sam")
+        await session.start()
+        transcript = Transcript(session, out)
+        transcript.output()
+        yield transcript
+    finally:
+        await app.close()
+
+
+@pytest.fixture
+async def existing(database: Path, clock: ManualClock) -> AsyncIterator[Transcript]:
+    """The console in a group that existed before presets and never set its own lines."""
+    make_database_before_presets(database, {"ping_count": 4})
+    async for transcript in console_on(database, clock):
+        yield transcript
+
+
+@pytest.fixture
+async def existing_own(database: Path, clock: ManualClock) -> AsyncIterator[Transcript]:
+    """The console in a group that existed before presets with its admins' own lines."""
+    make_database_before_presets(database, {"resources": "Call Ana: 555-0100\nHall, Mondays"})
+    async for transcript in console_on(database, clock):
+        yield transcript
+
+
 def reminder_timers(database: Path) -> list[tuple[str, str, str]]:
     with sqlite3.connect(database) as db:
         return db.execute(
@@ -59,24 +157,31 @@ def reminder_timers(database: Path) -> list[tuple[str, str, str]]:
 # -- /resources -------------------------------------------------------------------------------
 
 
-async def test_resources_default_states_each_fact_exactly(console: Transcript) -> None:
-    answer = await console.say("/resources")
+async def test_resources_default_states_each_fact_exactly(existing: Transcript) -> None:
+    # A community from before presets, with no text of its own, reads exactly as it did.
+    answer = await existing.say("/resources")
     assert "── in the group ──" in answer
     for fact in REQUIRED_FACTS:
         assert fact in answer, fact
     text = answer.split("──\n", 1)[1]
+    assert text.strip() == f"{LEGACY_LINES}\n\n/meetings lists this group's meetings."
     assert len(text) < 700  # a short list that fits a phone screen
 
 
-async def test_the_admins_text_replaces_the_defaults_and_is_shown_as_typed(
-    console: Transcript,
+async def test_the_admins_text_shows_below_the_preset_as_typed_and_alone_with_none(
+    console: Transcript, database: Path
 ) -> None:
     typed = '<b>Ana</b> & Co: 555-0100 <a href="tg://user?id=1">@everyone</a>'
     await console.say(f"/set resources {typed}")
     answer = await console.say("/as Alex", "/resources")
     assert typed in answer
-    assert "SAMHSA" not in answer
+    assert answer.index("findahelpline.com") < answer.index(typed)
+    said = await console.say("/as Sam", "/set resources preset none")
+    assert "only your own lines" in said
+    answer = await console.say("/as Alex", "/resources")
+    assert typed in answer
     assert "findahelpline.com" not in answer
+    assert stored_settings(database)["resources_preset"] is None
 
 
 def test_the_admins_text_is_escaped_for_the_platform() -> None:
@@ -104,11 +209,14 @@ def test_other_flows_can_include_the_resources(tmp_path: Path) -> None:
 
 
 async def test_resources_in_a_private_chat_are_the_members_groups(console: Transcript) -> None:
-    assert "SAMHSA" in await console.say("/dm /resources")  # no group yet: the defaults
-    await console.say("/set resources Call Ana: 555-0100")
+    alone = await console.say("/dm /resources")
+    assert "findahelpline.com" in alone  # no group yet: the international lines
+    assert "SAMHSA" not in alone
+    await console.say("/set resources preset uk", "/set resources Call Ana: 555-0100")
     answer = await console.say("/dm /resources")
     assert "── privately to Sam ──" in answer
     assert "Call Ana: 555-0100" in answer
+    assert "call 999 now" in answer
 
 
 # -- what a member waiting alone gets: short enough to send -------------------------------------
@@ -131,16 +239,19 @@ def worst_case_settings() -> CommunitySettings:
     return settings
 
 
+@pytest.mark.parametrize("preset", [*EVERY_PRESET, None])
 @pytest.mark.parametrize("practice", [False, True])
-def test_messages_to_a_member_waiting_alone_fit_the_shortest_limit(practice: bool) -> None:
-    settings = worst_case_settings()
+def test_messages_to_a_member_waiting_alone_fit_the_shortest_limit(
+    practice: bool, preset: str | None
+) -> None:
+    settings = replace(worst_case_settings(), resources_preset=preset)
     assert len(settings.meetings) == MAX_MEETINGS
     assert settings.resources is not None
     meetings = [m.as_context() for m in settings.meetings]
     who = {"id": "1", "name": "N" * MAX_NAME}
     renderer = Renderer(PlainDialect())
     nobody = renderer.render(
-        "craving_nobody", {"who": who, "resources": settings.resources, "meetings": meetings}
+        "craving_nobody", {"who": who, **settings.crisis(), "meetings": meetings}
     )
     expired = renderer.render(
         "call_expired",
@@ -148,7 +259,7 @@ def test_messages_to_a_member_waiting_alone_fit_the_shortest_limit(practice: boo
             "who": who,
             "practice": practice,
             "minutes": settings.call_expiry,
-            "resources": settings.resources,
+            **settings.crisis(),
             "meetings": meetings,
         },
     )
@@ -174,6 +285,344 @@ def test_a_few_meetings_are_listed_whole_and_point_to_their_links() -> None:
     )
     assert "• Thursdays at 20:00: Basement group" in plain
     assert "/meetings" not in plain
+
+
+# -- presets: the crisis lines of the group's place ---------------------------------------------
+
+
+async def test_a_new_community_gets_the_international_lines(console: Transcript) -> None:
+    answer = await console.say("/resources")
+    assert "call your local emergency number now" in answer
+    assert "findahelpline.com" in answer
+    assert "Carry naloxone and never use alone." in answer
+    assert "any 12-step meeting" in answer
+    assert "SAMHSA" not in answer
+    assert "911" not in answer
+
+
+def test_a_new_community_means_international_and_an_old_row_keeps_its_text() -> None:
+    assert CommunitySettings().resources_preset == DEFAULT_PRESET == INTERNATIONAL
+    # A row written since presets; new communities are stored as '{}' until a /set.
+    assert CommunitySettings.from_json({}).resources_preset == INTERNATIONAL
+    # Text saved before presets, in a row the migration did not reach: it still stands alone.
+    assert CommunitySettings.from_json({"resources": "Call Ana"}).resources_preset is None
+    for code in (*EVERY_PRESET, None):
+        kept = CommunitySettings(resources_preset=code, resources="Ana")
+        assert CommunitySettings.from_json(json.loads(json.dumps(kept.as_json()))) == kept
+
+
+async def test_set_resources_preset_uk_shows_999_and_uk_lines(
+    console: Transcript, database: Path
+) -> None:
+    said = await console.say("/set resources preset uk")
+    assert "the crisis lines for the United Kingdom" in said
+    assert "call 999" in said
+    assert stored_settings(database)["resources_preset"] == "uk"
+    answer = await console.say("/as Alex", "/resources")
+    assert "call 999 now" in answer
+    assert "Samaritans: call 116 123" in answer
+    assert "FRANK: 0300 123 6600" in answer
+    assert "SAMHSA" not in answer
+    settings = await console.say("/as Sam", "/settings")
+    assert "resources: the crisis lines for the United Kingdom (preset uk)" in settings
+    assert "emergency_number: 999, from the preset" in settings
+
+
+async def test_a_danger_craving_in_a_uk_community_leads_with_999(console: Transcript) -> None:
+    await console.say("/set resources preset uk", "/as Ana", "/supporter on", "/as Sam")
+    answer = await console.say("/craving I took too much and I'm scared")
+    group = group_text(answer)
+    assert group.strip().startswith("If you or anyone may be in immediate danger, call 999 now.")
+    assert "911" not in answer
+    (header, body), *_ = sections(answer)
+    assert header == "privately to Sam"
+    assert "call 999" in body
+    assert "Samaritans: call 116 123" in body
+
+
+async def test_an_admins_lines_appear_below_the_preset_and_default_removes_them(
+    console: Transcript, database: Path
+) -> None:
+    await console.say("/set resources preset uk")
+    said = await console.say("/set resources Call Ana: 555-0100\nHall, Mondays 19:00")
+    assert "the crisis lines for the United Kingdom, then your text" in said
+    answer = await console.say("/resources")
+    assert answer.index("call 999 now") < answer.index("• Meetings: any 12-step meeting")
+    assert answer.index("• Meetings: any 12-step meeting") < answer.index("Call Ana: 555-0100")
+    assert "Call Ana: 555-0100\nHall, Mondays 19:00" in answer
+    said = await console.say("/set resources default")
+    assert "your own lines are gone" in said
+    answer = await console.say("/resources")
+    assert "Call Ana" not in answer
+    assert "call 999 now" in answer
+    assert stored_settings(database)["resources_preset"] == "uk"
+
+
+async def test_the_admins_emergency_number_comes_before_the_presets(console: Transcript) -> None:
+    await console.say("/set resources preset de", "/set emergency_number 110")
+    answer = await console.say("/resources")
+    assert "call 110 now" in answer
+    said = await console.say("/set resources preset es")
+    assert "still names your emergency_number, 110" in said
+    await console.say("/set emergency_number default")
+    assert "call 112 now" in await console.say("/resources")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "/set resources preset brazil",
+        "/set resources preset ukk",
+        "/set resources preset",
+        "/set resources preset none",
+        "/set resources " + "x" * (MAX_RESOURCES + 1),
+    ],
+)
+async def test_a_bad_preset_changes_nothing_and_says_what_to_send(
+    console: Transcript, database: Path, line: str
+) -> None:
+    await console.say("/set resources preset au")
+    before = stored_settings(database)
+    answer = await console.say(line)
+    assert "Nothing has changed." in answer
+    assert "/set resources preset and a code: international, us, ca, uk, ie, au" in answer
+    assert stored_settings(database) == before
+    assert "call 000 now" in await console.say("/resources")
+
+
+async def test_an_unknown_preset_is_answered_with_close_codes(console: Transcript) -> None:
+    answer = await console.say("/set resources preset ukk")
+    assert "I don't have crisis lines for ukk." in answer
+    assert "Did you mean uk? Like this: /set resources preset uk" in answer
+    answer = await console.say("/set resources preset brazil")
+    assert "I don't have crisis lines for brazil." in answer
+    assert "Did you mean" not in answer
+    answer = await console.say("/set resources preset none")
+    assert "no lines of its own yet" in answer
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        ("UK", "uk"),
+        ("gb", "uk"),
+        ("United Kingdom", "uk"),
+        ("u.k.", "uk"),
+        ("Great Britain", "uk"),
+        ("Scotland", "uk"),
+        ("usa", "us"),
+        ("U.S.A.", "us"),
+        ("United States of America", "us"),
+        ("Canada", "ca"),
+        ("Éire", "ie"),
+        ("Ireland", "ie"),
+        ("AUS", "au"),
+        ("new-zealand", "nz"),
+        ("Aotearoa", "nz"),
+        ("Deutschland", "de"),
+        ("España", "es"),
+        ("México", "mx"),
+        ("Bharat", "in"),
+        ("worldwide", "international"),
+        ("default", "international"),
+        ("none", None),
+        ("own", None),
+    ],
+)
+def test_presets_are_forgiving_about_how_a_place_is_typed(typed: str, code: str | None) -> None:
+    assert find_preset(typed) == code
+
+
+def test_an_unknown_place_gets_close_codes_or_none() -> None:
+    with pytest.raises(UnknownPreset) as close:
+        find_preset("ukk")
+    assert close.value.suggestions[0] == "uk"
+    with pytest.raises(UnknownPreset) as far:
+        find_preset("brazil")
+    assert far.value.suggestions == ()
+    with pytest.raises(UnknownPreset):
+        find_preset(LEGACY)  # kept for the groups that had it, offered to nobody
+
+
+def test_preset_none_needs_lines_of_the_groups_own_and_clearing_them_brings_one_back() -> None:
+    with pytest.raises(SettingError) as refused:
+        apply(CommunitySettings(), "resources", "preset none", chat="g", locales=["en"])
+    assert refused.value.reason == "no_own_lines"
+    own = apply(CommunitySettings(), "resources", "Call Ana", chat="g", locales=["en"]).settings
+    alone = apply(own, "resources", "preset none", chat="g", locales=["en"]).settings
+    assert (alone.resources_preset, alone.resources) == (None, "Call Ana")
+    cleared = apply(alone, "resources", "default", chat="g", locales=["en"]).settings
+    assert (cleared.resources_preset, cleared.resources) == (DEFAULT_PRESET, None)
+
+
+def test_text_saved_under_the_older_limit_stays_alone_until_it_is_shortened() -> None:
+    older = CommunitySettings(resources_preset=None, resources="x" * 800)
+    with pytest.raises(SettingError) as refused:
+        apply(older, "resources", "preset uk", chat="g", locales=["en"])
+    assert refused.value.reason == "too_long"
+
+
+@pytest.mark.parametrize("code", EVERY_PRESET)
+def test_each_preset_names_its_emergency_number_first_and_fits_a_phone(code: str) -> None:
+    settings = CommunitySettings(resources_preset=code)
+    text = Renderer(PlainDialect()).render("resources", settings.crisis())
+    first = text.splitlines()[0]
+    number = preset_emergency(code)
+    if number is None:  # international, legacy: no single number fits
+        assert "your local emergency number now" in first
+    else:
+        assert first == f"• Overdose in progress, or a life in danger: call {number} now."
+    lower = text.lower()
+    assert lower.count("carry naloxone") == 1
+    assert "never use alone" in lower
+    assert "any 12-step meeting" in text
+    assert len(text) < 700  # a short list that fits a phone screen
+    assert "{{" not in text
+
+
+@pytest.mark.parametrize("code", PRESETS)
+def test_each_preset_template_knows_its_own_number_without_the_core(code: str) -> None:
+    # A context that names the preset but carries no number still reads right.
+    text = Renderer(PlainDialect()).render("resources", {"resources": None, "preset": code})
+    number = preset_emergency(code) or "your local emergency number"
+    assert f"call {number} now." in text
+
+
+def test_a_row_queued_before_presets_reads_as_it_did() -> None:
+    renderer = Renderer(PlainDialect())
+    assert renderer.render("resources", {"resources": None}).startswith(LEGACY_LINES)
+    own = renderer.render("resources", {"resources": "Call Ana", "emergency": None})
+    assert own.startswith("Call Ana\n")
+    assert (
+        renderer.render("craving_crisis", {"who": {"id": "7", "name": "Sam"}}).count(
+            "call 911 or your local emergency number"
+        )
+        == 2
+    )
+
+
+def source_sections() -> dict[str, str]:
+    """SOURCES.md cut into its ``## code`` sections."""
+    parts = re.split(r"^## (\S+)\s*$", SOURCES.read_text(encoding="utf-8"), flags=re.MULTILINE)
+    return dict(zip(parts[1::2], parts[2::2], strict=True))
+
+
+def phone_numbers(text: str) -> set[str]:
+    """Every run of three or more digits (spaces and dashes inside allowed), digits only."""
+    runs = (re.sub(r"[ -]", "", run) for run in re.findall(r"\d(?:[ -]?\d)+", text))
+    return {run for run in runs if len(run) >= 3}
+
+
+def addresses(text: str) -> set[str]:
+    return set(
+        re.findall(r"\b(?:[a-z0-9-]+\.)+(?:com|org|net|gov|ie|uk|au|nz|de|es|mx|in|ca)\b", text)
+    )
+
+
+@pytest.mark.parametrize("code", EVERY_PRESET)
+def test_every_number_and_address_a_preset_prints_is_sourced(code: str) -> None:
+    sections_by_code = source_sections()
+    assert code in sections_by_code, f"messages/SOURCES.md has no section ## {code}"
+    section = sections_by_code[code]
+    text = Renderer(PlainDialect()).render(
+        "resources", CommunitySettings(resources_preset=code).crisis()
+    )
+    numbers = phone_numbers(text)
+    if preset_emergency(code) is not None:
+        assert phone_numbers(str(preset_emergency(code))) <= numbers
+    missing = numbers - phone_numbers(section)
+    assert not missing, f"{code}: not in SOURCES.md: {sorted(missing)}"
+    assert addresses(text) <= addresses(section)
+    assert "2026-12-06" in section  # each line says when it was checked
+
+
+@pytest.mark.parametrize("code", EVERY_PRESET)
+def test_each_restart_answer_keeps_every_safety_line_once(code: str) -> None:
+    who = {"id": "7", "name": "A" * 20}
+    for own in (None, "Our line: 0800 123 456"):
+        settings = CommunitySettings(resources_preset=code, resources=own)
+        text = Renderer(PlainDialect()).render(
+            RelapseTemplates.RELAPSE_DONE, {"who": who, **settings.crisis()}
+        )
+        lower = text.lower()
+        assert lower.count("carry naloxone") == 1
+        assert "never use alone" in lower
+        assert "stopping suddenly can cause seizures: see a clinician" in text
+        if code != LEGACY and own is None:  # the legacy list is longer, and kept as it was
+            assert len(text) < 1000
+
+
+def test_own_lines_alone_get_the_safety_line_from_the_restart_answer() -> None:
+    settings = CommunitySettings(resources_preset=None, resources="Our line: 0800 123 456")
+    text = Renderer(PlainDialect()).render(
+        RelapseTemplates.RELAPSE_DONE, {"who": {"id": "7", "name": "Sam"}, **settings.crisis()}
+    )
+    assert "Never use alone; carry naloxone." in text
+    assert "stopping suddenly can cause seizures" in text
+
+
+async def test_a_restart_in_a_uk_community_names_uk_lines(console: Transcript) -> None:
+    await console.say("/set resources preset uk")
+    await console.cleandate("2026-08-21")
+    await console.say("/relapse")
+    done = private_to(await console.say("/tap 1"), "Sam")
+    assert "Samaritans: call 116 123" in done
+    assert "stopping suddenly can cause seizures: see a clinician" in done
+
+
+def test_an_override_of_one_presets_lines_is_accepted_and_a_broken_one_is_named(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "en" / "resources"
+    folder.mkdir(parents=True)
+    (folder / "uk.j2").write_text('• Our own UK lines: call {% include "_emergency.j2" %}.')
+    assert check_overrides(tmp_path, [PlainDialect()]) == []
+    text = Renderer(PlainDialect(), overrides=tmp_path).render(
+        "resources", CommunitySettings(resources_preset="uk").crisis()
+    )
+    assert text.startswith("• Our own UK lines: call 999.")
+    (folder / "uk.j2").write_text("{{ no_such_value }}")
+    problems = check_overrides(tmp_path, [PlainDialect()])
+    assert [p.file for p in problems] == ["en/resources/uk.j2"]
+    (folder / "uk.j2").unlink()
+    (folder / "ukk.j2").write_text("lines")
+    problems = check_overrides(tmp_path, [PlainDialect()])
+    assert [p.file for p in problems] == ["en/resources/ukk.j2"]
+    assert "en/resources/uk.j2" in problems[0].problem
+
+
+# -- the migration: every community keeps the lines it shows today ----------------------------
+
+
+async def test_the_migration_gives_a_community_without_its_own_text_the_legacy_list(
+    existing: Transcript, database: Path
+) -> None:
+    assert stored_settings(database)["resources_preset"] == LEGACY
+    assert stored_settings(database)["ping_count"] == 4
+    answer = await existing.say("/resources")
+    assert answer.split("──\n", 1)[1].strip().startswith(LEGACY_LINES)
+    await existing.say("/as Ana", "/supporter on", "/as Sam")
+    danger = await existing.say("/craving I took too much")
+    lead = "If you or anyone may be in immediate danger, call 911 or your local emergency number"
+    assert group_text(danger).strip().startswith(f"{lead} now.")
+    settings = await existing.say("/settings")
+    assert "resources: the earlier bundled list (preset legacy)" in settings
+    # The admins may move on, and /set resources preset us is the list's successor.
+    assert "call 911 now" in await existing.say("/set resources preset us", "/resources")
+
+
+async def test_the_migration_keeps_a_communitys_own_text_alone(
+    existing_own: Transcript, database: Path
+) -> None:
+    assert stored_settings(database)["resources_preset"] is None
+    answer = await existing_own.say("/resources")
+    body = answer.split("──\n", 1)[1].strip()
+    assert body == "Call Ana: 555-0100\nHall, Mondays\n\n/meetings lists this group's meetings."
+    settings = await existing_own.say("/settings")
+    assert "resources: your own text, 32 characters, alone (preset none)" in settings
+    # Their lines go below a preset once they choose one.
+    answer = await existing_own.say("/set resources preset ie", "/resources")
+    assert answer.index("call 112 or 999 now") < answer.index("Call Ana: 555-0100")
 
 
 # -- /meetings --------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Self
 
 from bot.domain.cleantime import DEFAULT_SCHEDULE, Milestone, MilestoneSchedule
+from bot.domain.presets import DEFAULT_PRESET, preset_emergency
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,11 +44,15 @@ class CommunitySettings:
     supporter_rest: int = 60
     """Minutes a supporter rests after a ping before being pinged again."""
     resources: str | None = None
-    """The community's own crisis lines and meeting links; None means the bundled defaults."""
+    """The admins' own crisis lines and meeting links, shown below the preset's; None: none."""
+    resources_preset: str | None = DEFAULT_PRESET
+    """The code of the bundled crisis lines shown (``bot/domain/presets.py``); None shows the
+    admins' own lines alone. A row stored without this key is a community created since
+    presets exist (migration 0008 gave every older one its own), so it reads as the default."""
     emergency_number: str | None = None
     """The emergency number of the community's place (911, 112, 999, 000 …), which every
-    message about danger names first; None means the bundled lines' own (911, or the local
-    emergency number)."""
+    message about danger names first; None means the preset's own (for a preset that names
+    none, or none at all: "your local emergency number", or "911 or …" as before presets)."""
     meetings: tuple[Meeting, ...] = field(default=())
     supporter_role: str | None = None
     """A role (the platform's id) whose holders count as craving supporters; Discord only."""
@@ -57,8 +62,13 @@ class CommunitySettings:
 
     def crisis(self) -> dict[str, Any]:
         """What a template needs to print this community's crisis lines (``_resources.j2``)
-        and its emergency number (``_emergency.j2``)."""
-        return {"resources": self.resources, "emergency": self.emergency_number}
+        and its emergency number (``_emergency.j2``): the admins' own lines, the preset's
+        code, and the number to call, the admins' own before the preset's."""
+        return {
+            "resources": self.resources,
+            "preset": self.resources_preset,
+            "emergency": self.emergency_number or preset_emergency(self.resources_preset),
+        }
 
     def milestone_role(self, milestone: str) -> str | None:
         """The role given for ``milestone`` (a key such as ``1y``; ``12m`` is the same day)."""
@@ -88,6 +98,10 @@ class CommunitySettings:
             values["meetings"] = tuple(Meeting(**m) for m in values["meetings"])
         if "milestone_roles" in values:
             values["milestone_roles"] = sort_milestone_roles(values["milestone_roles"].items())
+        if "resources_preset" not in values and values.get("resources"):
+            # Settings written before presets, where the admins' text replaced the bundled
+            # lines: keep showing it alone (migration 0008 writes this; a copied row may not).
+            values["resources_preset"] = None
         return replace(cls(), **values)
 
 

@@ -30,6 +30,13 @@ from bot.domain.community import (
     milestone_length,
     sort_milestone_roles,
 )
+from bot.domain.presets import (
+    DEFAULT_PRESET,
+    PRESETS,
+    UnknownPreset,
+    find_preset,
+    preset,
+)
 from bot.domain.zones import UnknownZone, resolve_zone, zone_name
 
 KEYS: Final = (
@@ -91,10 +98,16 @@ _SET_MINUTES: Final[dict[str, Callable[[CommunitySettings, int], CommunitySettin
     "call_expiry": lambda s, n: replace(s, call_expiry=n),
     "supporter_rest": lambda s, n: replace(s, supporter_rest=n),
 }
-MAX_RESOURCES: Final = 800
-"""The longest resources text, in characters. It is sent whole to a member waiting alone (a
-craving nobody answered, a call nobody took) together with up to three meetings; at 800 the
-longest such message stays under 1,500 characters, well inside Discord's 2,000."""
+MAX_RESOURCES: Final = 750
+"""The longest text of the admins' own lines, in characters. It is sent whole to a member
+waiting alone (a craving nobody answered, a call nobody took) below the preset's lines (the
+longest, legacy, is about 600) and with up to three meetings: tests/test_resources.py checks
+that the longest such message, under every preset, stays inside Discord's 2,000. (Before
+presets it was 800, with no lines above it; a longer text stored then is still sent whole.)"""
+PRESET_WORD: Final = "preset"
+"""``/set resources preset CODE`` chooses the bundled lines; any other value is the admins' own."""
+MAX_PRESET_SHOWN: Final = 32
+"""An unknown preset is echoed back cut to this many characters."""
 MAX_EMERGENCY: Final = 16
 """The longest emergency number, in characters (digits, spaces, + and -)."""
 _EMERGENCY: Final = re.compile(r"\+?[0-9][0-9 -]*")
@@ -149,10 +162,11 @@ class SettingError(ValueError):
         self.reason = reason
         """One of unknown_key, missing, not_a_number, out_of_range, bad_duration, bad_hour,
         whole_hour, unknown_zone, bad_channel, schedule, unknown_locale, too_long, bad_number,
-        meeting,
+        meeting, unknown_preset, no_own_lines,
         roles_unavailable, bad_role, bad_milestone, too_many_roles."""
         self.details = details
-        """JSON-safe values for the reply: suggestions, problem, position, limit."""
+        """JSON-safe values for the reply: suggestions, problem, position, limit; for
+        ``resources``, every preset code as ``presets``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +239,8 @@ def apply(
         raise SettingError(key, "roles_unavailable")
     value = value.strip()
     if not value:
+        if key == "resources":
+            raise SettingError(key, "missing", presets=list(PRESETS))
         raise SettingError(key, "missing")
     if key == "supporter_role":
         role = parse_role(key, value)
@@ -503,13 +519,64 @@ def _emergency_number(settings: CommunitySettings, value: str) -> Change:
 
 
 def _resources(settings: CommunitySettings, value: str) -> Change:
+    """Choose the preset (``preset CODE``), clear the admins' lines (``default``), or set them.
+
+    The admins' lines show below the preset's. Nothing may leave a group with no crisis lines:
+    ``preset none`` needs lines of their own, and clearing them under ``none`` brings back the
+    default preset.
+    """
+    first, *rest = value.split(None, 1)
+    if first.lower() == PRESET_WORD:
+        return _preset(settings, rest[0].strip() if rest else "")
     if value.lower() == RESET:
-        return Change("resources", replace(settings, resources=None), {"default": True})
+        code = settings.resources_preset or DEFAULT_PRESET
+        new = replace(settings, resources=None, resources_preset=code)
+        return Change("resources", new, _resources_details(new, "cleared", default=True))
     # Keep the admin's lines; drop other control characters, which no platform shows.
     lines = ["".join(c for c in line if c.isprintable()).rstrip() for line in value.splitlines()]
     text = "\n".join(lines).strip()
     if not text:
-        raise SettingError("resources", "missing")
+        raise _resources_error("missing")
     if len(text) > MAX_RESOURCES:
-        raise SettingError("resources", "too_long", limit=MAX_RESOURCES)
-    return Change("resources", replace(settings, resources=text), {"default": False})
+        raise _resources_error("too_long", limit=MAX_RESOURCES)
+    new = replace(settings, resources=text)
+    return Change("resources", new, _resources_details(new, "lines", default=False))
+
+
+def _preset(settings: CommunitySettings, typed: str) -> Change:
+    if not typed:
+        raise _resources_error("unknown_preset", code="", suggestions=[])
+    try:
+        code = find_preset(typed)
+    except UnknownPreset as unknown:
+        raise _resources_error(
+            "unknown_preset",
+            code=typed[:MAX_PRESET_SHOWN],
+            suggestions=list(unknown.suggestions),
+        ) from None
+    if code is None and not settings.resources:
+        raise _resources_error("no_own_lines")
+    if code is not None and settings.resources and len(settings.resources) > MAX_RESOURCES:
+        # Text stored under the older, longer limit fits alone, not below a preset.
+        raise _resources_error("too_long", limit=MAX_RESOURCES)
+    new = replace(settings, resources_preset=code)
+    return Change("resources", new, _resources_details(new, "preset", default=False))
+
+
+def _resources_details(settings: CommunitySettings, what: str, *, default: bool) -> dict[str, Any]:
+    """What ``set_done`` says about the crisis lines now; ``default`` as rows before presets."""
+    shown = preset(settings.resources_preset)
+    return {
+        "what": what,
+        "default": default,
+        "preset": settings.resources_preset,
+        "name": None if shown is None else shown.name,
+        "own": settings.resources is not None,
+        "emergency": settings.crisis()["emergency"],
+        "own_number": settings.emergency_number is not None,
+    }
+
+
+def _resources_error(reason: str, **details: Any) -> SettingError:
+    """A refused ``/set resources``, with every preset code for the reply's list."""
+    return SettingError("resources", reason, presets=list(PRESETS), **details)

@@ -14,6 +14,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.domain.model import Community
+from bot.domain.presets import preset, preset_emergency
 from bot.domain.replies import Template
 from bot.domain.settings_keys import (
     MAX_RESOURCES,
@@ -113,6 +114,7 @@ async def set_value(turn: Turn, args: str) -> None:
 def settings_context(community: Community) -> dict[str, Any]:
     """What ``/settings`` shows: each value as ``/set`` takes it, durations in minutes."""
     settings = community.settings
+    shown = preset(settings.resources_preset)
     return {
         "announce_chat": None
         if community.announce_chat == community.chat
@@ -130,6 +132,13 @@ def settings_context(community: Community) -> dict[str, Any]:
         "locale": settings.locale,
         "resources_length": None if settings.resources is None else len(settings.resources),
         "resources_limit": MAX_RESOURCES,
+        "resources_preset": settings.resources_preset,
+        "resources_preset_name": None if shown is None else shown.name,
+        # Text stored under the older, longer limit still fits alone, not below a preset.
+        "resources_over": settings.resources is not None
+        and len(settings.resources) > MAX_RESOURCES
+        and settings.resources_preset is not None,
+        "preset_emergency": preset_emergency(settings.resources_preset),
         "emergency_number": settings.emergency_number,
         "meetings_count": len(settings.meetings),
         "roles": community.platform in ROLE_PLATFORMS

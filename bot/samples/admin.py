@@ -7,11 +7,13 @@ from typing import Any
 
 from bot.domain.community import CommunitySettings, Meeting
 from bot.domain.model import Community
+from bot.domain.presets import LEGACY, PRESETS
 from bot.domain.settings_keys import (
     KEYS,
     MAX_MILESTONE_ROLES,
     MAX_RESOURCES,
     ROLE_KEYS,
+    apply,
     keys_for,
     limits,
 )
@@ -28,6 +30,16 @@ BASE: dict[str, Any] = {
 
 def invalid(key: str, reason: str, **details: Any) -> dict[str, Any]:
     return {**BASE, "key": key, "reason": reason, "details": details}
+
+
+def resources_done(settings: CommunitySettings, value: str) -> dict[str, Any]:
+    """What ``set_done`` gets for ``/set resources VALUE`` on ``settings``."""
+    change = apply(settings, "resources", value, chat="group", locales=["en"])
+    return {"key": "resources", "change": change.details}
+
+
+OWN = "Call Ana: 555-0100"
+PRESET_CODES = list(PRESETS)
 
 
 CUSTOM = Community(
@@ -67,6 +79,25 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         ),
         settings_context(DISCORD),
         settings_context(replace(DISCORD, settings=CommunitySettings())),
+        *(
+            settings_context(replace(CUSTOM, settings=replace(CUSTOM.settings, **changes)))
+            for changes in (
+                {"resources_preset": "uk"},
+                {"resources_preset": "uk", "emergency_number": None},
+                {"resources_preset": "international", "emergency_number": None},
+                {"resources_preset": LEGACY, "resources": None, "emergency_number": None},
+                {"resources_preset": None},
+                {"resources_preset": None, "emergency_number": None},
+                {"resources_preset": "ie", "resources": "x" * (MAX_RESOURCES + 1)},
+            )
+        ),
+        # A row queued before presets: none of their keys.
+        {
+            key: value
+            for key, value in settings_context(CUSTOM).items()
+            if key not in ("resources_preset", "resources_preset_name", "resources_over")
+            and key != "preset_emergency"
+        },
     ],
     T.SETTINGS_ADMINS_ONLY: [{"command": "set"}, {"command": "settings"}],
     T.SET_USAGE: [{"keys": list(KEYS)}, {"keys": list(keys_for("discord"))}],
@@ -90,8 +121,20 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"key": "milestones", "change": {"steps": [], "yearly": True, "default": False}},
         {"key": "milestones", "change": {"steps": ["1d"], "yearly": True, "default": True}},
         {"key": "locale", "change": {"locale": "en"}},
+        # Rows queued before presets.
         {"key": "resources", "change": {"default": False}},
         {"key": "resources", "change": {"default": True}},
+        resources_done(CommunitySettings(), "preset uk"),
+        resources_done(CommunitySettings(resources=OWN), "preset uk"),
+        resources_done(CommunitySettings(emergency_number="112"), "preset uk"),
+        resources_done(CommunitySettings(resources_preset="uk"), "preset international"),
+        resources_done(CommunitySettings(resources=OWN), "preset none"),
+        resources_done(CommunitySettings(), OWN),
+        resources_done(CommunitySettings(resources_preset=None, resources=OWN), OWN),
+        resources_done(CommunitySettings(resources_preset=LEGACY), OWN),
+        resources_done(CommunitySettings(resources=OWN), "default"),
+        resources_done(CommunitySettings(resources_preset=None, resources=OWN), "default"),
+        resources_done(CommunitySettings(resources_preset=LEGACY, resources=OWN), "default"),
         {"key": "emergency_number", "change": {"number": "112"}},
         {"key": "emergency_number", "change": {"number": None}},
         {"key": "meetings", "change": {"count": 2}},
@@ -123,6 +166,17 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         invalid("timezone", "unknown_zone", suggestions=[]),
         invalid("locale", "unknown_locale", locales=["en"]),
         invalid("resources", "too_long", limit=MAX_RESOURCES),
+        invalid("resources", "too_long", limit=MAX_RESOURCES, presets=PRESET_CODES),
+        invalid("resources", "missing", presets=PRESET_CODES),
+        invalid("resources", "unknown_preset", code="", suggestions=[], presets=PRESET_CODES),
+        invalid(
+            "resources", "unknown_preset", code="uk!", suggestions=["uk"], presets=PRESET_CODES
+        ),
+        invalid("resources", "unknown_preset", code="zz", suggestions=[], presets=PRESET_CODES),
+        invalid(
+            "resources", "unknown_preset", code="a", suggestions=["au", "ca"], presets=PRESET_CODES
+        ),
+        invalid("resources", "no_own_lines", presets=PRESET_CODES),
         invalid("emergency_number", "bad_number", limit=16),
         *(
             invalid("milestones", "schedule", problem=p, position=2, max_steps=40, max_amount=1200)
