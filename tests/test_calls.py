@@ -129,7 +129,7 @@ async def test_an_untaken_call_closes_kindly_with_other_ways(
     assert "/call" in to_sam
     assert "any 12-step meeting" in to_sam
     assert "If it can't wait, these lines are there for you:" in to_sam
-    assert "call or text 988" in to_sam
+    assert "findahelpline.com" in to_sam
     expired_at = request_row(database)[3]
     assert expired_at is not None
 
@@ -396,7 +396,7 @@ async def test_a_private_request_with_nobody_free_says_so_and_keeps_nothing_open
     to_sam = privately(answer, "Sam")
     assert "Nobody on your group's phone list is free right now" in to_sam
     assert "If it can't wait, these lines are there for you:" in to_sam
-    assert "call or text 988" in to_sam
+    assert "findahelpline.com" in to_sam
     assert query(database, "SELECT COUNT(*) FROM call_requests") == [(0,)]
 
 

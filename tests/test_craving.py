@@ -56,7 +56,7 @@ async def test_escalation_then_crisis_lines_when_nobody_claims(console: Transcri
     last = await console.say("/wait 10m")
     nobody = private_to(last, "Sam")
     assert "I haven't been able to reach a peer for you yet" in nobody
-    assert "988" in nobody
+    assert "findahelpline.com" in nobody
     assert "@S" not in group_text(last), "max_pings (9) reached: no fourth round"
 
 
@@ -118,7 +118,7 @@ async def test_danger_words_bring_crisis_lines_first_and_ping_despite_cooldown(
     answer = await console.say("/craving I took too much and feel strange")
     first_header, first_body = sections(answer)[0]
     assert first_header == "privately to Sam"
-    assert "call or text 988" in first_body
+    assert "findahelpline.com" in first_body
     urgent = group_text(answer)
     assert "this is urgent" in urgent
     assert len(re.findall(r"@S\d", urgent)) == 6, "the first three told it is urgent, three more"

@@ -19,10 +19,8 @@ from bot.clock import ManualClock
 from bot.domain.inbound import ButtonPressed, CommandIssued, Origin, PrivateChatChanged
 from tests.conftest import Transcript, group_text, private_to, sections
 
-EMERGENCY = (
-    "If you or anyone may be in immediate danger, call 911 or your local emergency number now."
-)
-FULL_CRISIS_BLOCK = "SAMHSA National Helpline (US): 1-800-662-4357"
+EMERGENCY = "If you or anyone may be in immediate danger, call your local emergency number now."
+FULL_CRISIS_BLOCK = "findahelpline.com lists free, confidential helplines in your country"
 DISTRACTIONS = ("walk", "sweet", "A craving passes", "literature", "tape forward")
 
 
@@ -46,7 +44,7 @@ async def test_an_overdose_note_leads_with_the_emergency_number_not_a_walk(
     answer = await console.say("/craving I took too much and I'm scared")
     (first_header, first_body), *_ = sections(answer)
     assert first_header == "privately to Sam", "the crisis lines come first, privately"
-    assert "call 911 or your local emergency number" in first_body
+    assert "call your local emergency number" in first_body
     assert FULL_CRISIS_BLOCK in first_body
     group = group_text(answer)
     assert group.strip().startswith(EMERGENCY)
@@ -113,7 +111,7 @@ async def test_an_urgent_ping_says_what_a_peer_can_do(console: Transcript) -> No
     answer = await console.say("/dm /craving i want to end it all")
     ping = private_to(answer, "Ana")
     assert ping.strip().startswith("Urgent: Sam may be in danger and asked for support.")
-    assert "call 911 or your local emergency number or ask them to" in ping
+    assert "call your local emergency number or ask them to" in ping
     assert "You're a peer, not a crisis counsellor: staying in touch is enough." in ping
     assert "end it all" not in ping, "a private craving's note is never passed on"
 
@@ -255,12 +253,12 @@ async def test_the_crisis_block_comes_once_an_episode_and_the_emergency_number_a
     said.append(await console.say("/wait 10m"))  # nobody claimed and nobody else is free
     nobody = private_to(said[-1], "Sam")
     assert "I haven't been able to reach a peer for you yet" in nobody
-    assert "call 911 or your local emergency number" in nobody
+    assert "call your local emergency number" in nobody
     assert "The crisis lines I sent you earlier are still there" in nobody
     said.append(await console.say("/wait 10m"))  # the follow-up asks how it went
     said.append(await console.say("/tap 2"))  # still struggling
     struggling = private_to(said[-1], "Sam")
-    assert "call 911 or your local emergency number" in struggling
+    assert "call your local emergency number" in struggling
     assert "The crisis lines I sent you earlier are still there" in struggling
     assert "".join(said).count(FULL_CRISIS_BLOCK) == 1
 
@@ -402,7 +400,7 @@ async def test_a_private_danger_craving_after_a_group_one_never_reaches_the_grou
     later = await console.say("/wait 30m", "/dm /craving i want to kill myself")
     assert "in the group" not in later
     assert FULL_CRISIS_BLOCK not in later, "the block Sam got privately an hour ago still counts"
-    assert "call 911 or your local emergency number" in private_to(later, "Sam")
+    assert "call your local emergency number" in private_to(later, "Sam")
 
 
 async def test_danger_at_the_end_of_a_long_note_is_heard(console: Transcript) -> None:
@@ -418,7 +416,7 @@ async def test_an_urgent_mention_in_the_group_says_what_a_peer_can_do(
 ) -> None:
     await supporters(console, "Ana")
     group = group_text(await console.say("/craving took too many pills"))
-    assert "call 911 or your local emergency number or ask them to" in group
+    assert "call your local emergency number or ask them to" in group
     assert "You're a peer, not a crisis counsellor: staying in touch is enough." in group
 
 

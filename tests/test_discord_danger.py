@@ -23,8 +23,10 @@ async def test_danger_is_answered_privately_first_and_the_channel_leads_with_the
 
     assert first["flags"] & dp.EPHEMERAL, "the crisis lines are Sam's alone"
     assert "sounds like you might be in danger" in first["content"]
-    assert "988" in first["content"]
-    assert posted["content"].startswith("If you or anyone may be in immediate danger, call 911")
+    assert "findahelpline.com" in first["content"]
+    assert posted["content"].startswith(
+        "If you or anyone may be in immediate danger, call your local emergency number"
+    )
     assert "walk" not in posted["content"]
     assert f"<@{ALEX_ID}>" in posted["content"]
     (ping,) = [p for p in fake_discord.pings if p.message_id == int(posted["id"])]

@@ -87,7 +87,7 @@ async def test_a_restart_is_confirmed_and_answered_privately(
     assert "treatment or long-term rehab" in answer
     assert "Carry naloxone and never use alone." in answer
     assert "Stay with anyone given naloxone: it can wear off in 30\N{EN DASH}90 minutes." in answer
-    assert "1-800-662-4357" in answer
+    assert "findahelpline.com" in answer
     assert "[1] Let my supporters know  [2] Add a private note" in done
     assert counter(database) == [(TODAY.isoformat(),)]
     assert restarts(database) == [("", ago(100), TODAY.isoformat(), None)]
@@ -565,7 +565,8 @@ async def test_i_used_thanks_the_member_once(console: Transcript) -> None:
 def test_the_restart_answer_fits_a_phone_and_keeps_every_safety_line() -> None:
     renderer = Renderer(PlainDialect())
     who = {"id": "7", "name": "A" * 20}
-    default = renderer.render(T.RELAPSE_DONE, {"who": who, "resources": None})
+    new = {"who": who, "resources": None, "preset": "international"}  # a new group's lines
+    default = renderer.render(T.RELAPSE_DONE, new)
     assert len(default) < 1000
     own = renderer.render(T.RELAPSE_DONE, {"who": who, "resources": "Our line: 0800 123 456"})
     for text in (default, own):
@@ -588,5 +589,5 @@ def test_the_restart_answer_fits_a_phone_and_keeps_every_safety_line() -> None:
         # Said once, not twice (the bundled lines already say it); the US hotline's name aside.
         assert len(re.findall(r"never use alone(?! \(us\))", lower)) == 1
         assert lower.count("carry naloxone") == 1
-    assert "1-800-662-4357" in default
+    assert "findahelpline.com" in default
     assert "Our line: 0800 123 456" in own

@@ -26,8 +26,10 @@ async def test_a_member_who_never_opened_a_private_chat_reads_the_crisis_lines_i
         await said(fake_telegram, GROUP_ID, "You're on the supporter list")
         fake_telegram.push(tg.command(GROUP, SAM, "/craving i wanna die"))
         answer = await said(fake_telegram, GROUP_ID, "this is urgent")
-    assert answer["text"].startswith("If you or anyone may be in immediate danger, call 911")
-    assert "988 Suicide & Crisis Lifeline" in answer["text"]
+    assert answer["text"].startswith(
+        "If you or anyone may be in immediate danger, call your local emergency number"
+    )
+    assert "findahelpline.com" in answer["text"]
     assert "walk" not in answer["text"]
     assert not texts_in(fake_telegram, SAM["id"]), "nothing waits where Sam cannot read it"
 
@@ -44,7 +46,7 @@ async def test_after_start_the_crisis_lines_come_privately_first_until_the_bot_i
         crisis = await said(fake_telegram, SAM["id"], "sounds like you might be in danger")
         answer = await said(fake_telegram, GROUP_ID, "immediate danger")
         assert "I've sent you the crisis lines privately." in answer["text"]
-        assert "988" not in answer["text"]
+        assert "findahelpline.com" not in answer["text"]
         order = list(fake_telegram.messages)  # in the order the fake received them
         assert order.index((SAM["id"], crisis["message_id"])) < order.index(
             (GROUP_ID, answer["message_id"])
