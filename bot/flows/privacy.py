@@ -1,21 +1,25 @@
 """``/mydata`` and ``/forgetme``: everything stored about a member, sent or erased.
 
 Recovery status is health data, so a member can always see all of it and have all of it erased.
-Erasure deletes the person row, which cascades through every table that refers to them; the
-final "everything is erased" message is queued after the delete, with no ``person`` on it, so
-that it still reaches them. That row keeps only the address of their private chat, and its text
-is cleared once sent. Dedupe keys of handled events are opaque platform ids (an update or an
-interaction, never a person) and expire by age, so they stay.
+Erasure deletes the person row, which cascades through every table that refers to them, and
+first whatever names them without that key: messages to them, timers, stored updates, other
+members' waiting messages (``bot.storage.queries.privacy`` says how each is found). Goodbye
+leaves nothing: the final "everything is erased" message is queued after the delete, with no
+``person`` on it, so that it still reaches them; its row holds only the address of their private
+chat, and a sweep (a timer that knows the row's id, never theirs) deletes it once it has left,
+or after an hour of trying.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
 from bot.domain.replies import Attachment, Button, Reply, Target, Template
 from bot.flows import Flows
+from bot.flows.craving import T as CravingT
 from bot.turn import Turn
 
 log = logging.getLogger(__name__)
@@ -23,6 +27,16 @@ log = logging.getLogger(__name__)
 FILENAME = "homegroup-mydata.json"
 ERASE = "privacy.erase"
 KEEP = "privacy.keep"
+SWEEP = "privacy.sweep"
+SWEEP_EVERY = timedelta(minutes=1)
+"""How soon after it is sent the farewell's row (their private chat's address) goes."""
+KEEP_TRYING = timedelta(hours=1)
+"""How long the farewell is tried; after that its row goes, delivered or not."""
+NOTICES = frozenset({Template.MILESTONE_DIGEST, CravingT.PING})
+"""Messages whose point is the people they list: one that listed only the erased member goes."""
+RELEASED = frozenset({"claimed_by"})
+"""Context keys naming whoever claimed a request; the answer template reads None as unclaimed,
+which the erasure makes true."""
 
 
 class T(StrEnum):
@@ -71,15 +85,35 @@ async def erase(turn: Turn, payload: str) -> None:
         return
     origin = turn.origin
     assert origin is not None
-    await turn.tx.erase_person(turn.me)
+    await turn.tx.erase_person(turn.me, notices=NOTICES, released=RELEASED)
     log.info("erased one member's data on their request")
     # Queued after the delete and about nobody, so the erasure cannot take it with it.
-    await turn.send(
+    farewell = await turn.send(
         Reply(
             T.FORGETME_DONE,
             Target(origin.platform, person=origin.person, interaction=origin.interaction),
         )
     )
+    until = turn.now + KEEP_TRYING
+    await turn.tx.schedule(
+        SWEEP, turn.now + SWEEP_EVERY, {"outbox": farewell, "until": until.isoformat()}
+    )
+
+
+async def sweep(turn: Turn, payload: dict[str, Any]) -> None:
+    """Delete the farewell's row once it has left, or once an hour of trying is up."""
+    farewell = payload.get("outbox")
+    if not isinstance(farewell, int):
+        log.warning("erasure sweep without an outbox id; dropped")
+        return
+    try:
+        until = datetime.fromisoformat(str(payload["until"]))
+    except (KeyError, ValueError):
+        until = turn.now
+    if turn.now < until and await turn.tx.farewell_waiting(farewell):
+        await turn.tx.schedule(SWEEP, min(turn.now + SWEEP_EVERY, until), payload)
+        return
+    await turn.tx.drop_farewell(farewell, T.FORGETME_DONE)
 
 
 async def keep(turn: Turn, payload: str) -> None:
@@ -95,5 +129,6 @@ async def keep(turn: Turn, payload: str) -> None:
 flows = Flows(
     commands={"mydata": my_data, "forgetme": forget_me},
     buttons={ERASE: erase, KEEP: keep},
+    timers={SWEEP: sweep},
     templates=(T,),
 )
