@@ -4,9 +4,10 @@ Every file under ``HOMEGROUP_TEMPLATES`` must be one Homegroup reads: ``<locale>
 where ``<name>`` ships in ``messages/en`` (or in that locale's bundled folder), be it a
 template, a partial (``_*.j2``) or a data file (``danger_words.txt``). A new locale folder may
 hold any of them. Each template must parse, and, with every override in place, every bundled
-template must still render each of its samples in every dialect the deployment uses: so a
-broken partial shows through the templates that include it. Hidden files (``.DS_Store``,
-``.gitkeep``) are left alone.
+template that reads one must still render each of its samples in every dialect the deployment
+uses, within the budget a member's message would have (``bot.render_guard``): so a broken
+partial shows through the templates that include it, and a looping one stops the start instead
+of an answer. Hidden files (``.DS_Store``, ``.gitkeep``) are left alone.
 
 The problems name files and quote the admin's own templates and our samples, never a member's
 words: nothing a member wrote has been rendered yet.
@@ -18,14 +19,10 @@ import difflib
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from importlib.resources.abc import Traversable
 from pathlib import Path, PurePosixPath
-from types import TracebackType
 from typing import Any
 
 import jinja2
-from jinja2 import meta
-from jinja2.exceptions import SecurityError
 
 from bot.domain.replies import Mention
 from bot.render import (
@@ -33,9 +30,11 @@ from bot.render import (
     PlainDialect,
     Renderer,
     RenderError,
-    bundled_messages,
+    bundled_file,
+    bundled_names,
     load_danger_words,
 )
+from bot.render_guard import Budget, OverrideFailed, OverrideGuard, OverrideSpent
 from bot.samples import WHO, all_samples, as_sent
 
 _READ = (".j2", ".txt")
@@ -56,8 +55,14 @@ class OverrideProblem:
         return f"{self.file}: {self.problem}"
 
 
-def check_overrides(root: Path, dialects: Iterable[Dialect]) -> list[OverrideProblem]:
-    """Every problem of the override folder ``root``, one a file at most; empty when it is fine."""
+def check_overrides(
+    root: Path, dialects: Iterable[Dialect], budget: Budget | None = None
+) -> list[OverrideProblem]:
+    """Every problem of the override folder ``root``, one a file at most; empty when it is fine.
+
+    Samples render under the budget a member's message would (``bot.render_guard``), so an
+    override that loops or swells is named here rather than stopped mid-answer.
+    """
     problems: dict[str, str] = {}
     locales: set[str] = set()
     for path in _files(root):
@@ -69,10 +74,17 @@ def check_overrides(root: Path, dialects: Iterable[Dialect]) -> list[OverridePro
             locales.add(relative.parts[0])
     # A file that does not parse would make every template including it fail, and be blamed
     # on them: render only once every file reads.
-    if not problems:
+    if problems or not locales:
+        return [OverrideProblem(file, problems[file]) for file in sorted(problems)]
+    guard = OverrideGuard(root, budget)
+    stopped: set[str] = set()
+    try:
         for dialect in dialects:
+            renderer = Renderer(dialect, root, fall_back=False, budget=guard.budget, guard=guard)
             for locale in sorted(locales):
-                _render_samples(root, locale, dialect, problems)
+                _render_samples(root, locale, renderer, problems, stopped)
+    finally:
+        guard.close()
     return [OverrideProblem(file, problems[file]) for file in sorted(problems)]
 
 
@@ -87,11 +99,15 @@ def _files(root: Path) -> Iterator[Path]:
 
 def _check_file(root: Path, path: Path, relative: PurePosixPath) -> str | None:
     """What is wrong with this one file on its own, if anything."""
-    if len(relative.parts) < 2 and str(relative) in _bundled_names("en"):
+    if len(relative.parts) < 2 and str(relative) in bundled_names("en"):
         return f"put it in a locale folder: en/{relative}"
     locale, name = relative.parts[0], "/".join(relative.parts[1:])
-    if len(relative.parts) < 2 or relative.suffix not in _READ or _bundled(locale, name) is None:
-        known = sorted(_bundled_names(locale))
+    if (
+        len(relative.parts) < 2
+        or relative.suffix not in _READ
+        or bundled_file(locale, name) is None
+    ):
+        known = sorted(bundled_names(locale))
         guess = difflib.get_close_matches(name, known, n=1, cutoff=0.8)
         if guess:
             return f"no bundled template has this name; did you mean {locale}/{guess[0]}?"
@@ -118,13 +134,19 @@ def _check_file(root: Path, path: Path, relative: PurePosixPath) -> str | None:
     return None
 
 
-def _render_samples(root: Path, locale: str, dialect: Dialect, problems: dict[str, str]) -> None:
-    """Render every bundled template's samples with the overrides in place; blame a file."""
-    renderer = Renderer(dialect, root, fall_back=False)
-    bundled = Renderer(dialect)
+def _render_samples(
+    root: Path, locale: str, renderer: Renderer, problems: dict[str, str], stopped: set[str]
+) -> None:
+    """Render the samples of every template that reads an override; blame a file.
+
+    A file that ran past the budget is not tried again through other templates: each try
+    would cost the whole budget, and one line names it already.
+    """
+    bundled = Renderer(renderer.dialect)
     files = {os.path.realpath(path): path.relative_to(root).as_posix() for path in _files(root)}
     for key, samples in sorted(all_samples().items()):
-        if _bundled(locale, f"{key}.j2") is None:
+        read = {f"{locale}/{name}" for name in renderer.overrides_read(key, locale)}
+        if bundled_file(locale, f"{key}.j2") is None or not read or read & stopped:
             continue
         for sample in samples:
             context = as_sent(sample)
@@ -134,11 +156,14 @@ def _render_samples(root: Path, locale: str, dialect: Dialect, problems: dict[st
                 if not _renders(bundled, key, context, locale):
                     continue  # our own template or sample is wrong: tests/test_render.py says so
                 failure = error.__cause__ or error
-                file, line = _culprit(failure.__traceback__, files)
-                if file is None:
-                    file = _suspect(root, renderer, locale, key)
+                file, line = _culprit(failure, files)
+                # An error a bundled template raised (a macro missing from an overridden
+                # _macros.j2) names no override: blame the first it reads, partials first.
+                file = file or min(read)
+                if isinstance(failure, OverrideSpent):
+                    stopped.add(file)
                 if file not in problems:
-                    problems[file] = _describe(failure, key, dialect, line)
+                    problems[file] = _describe(failure, key, renderer, line)
                 break
 
 
@@ -151,77 +176,37 @@ def _renders(renderer: Renderer, key: str, context: dict[str, Any], locale: str)
     return True
 
 
-def _culprit(trace: TracebackType | None, files: dict[str, str]) -> tuple[str | None, int | None]:
-    """The override file (and its line) deepest in the traceback: where the error arose."""
+def _culprit(failure: BaseException, files: dict[str, str]) -> tuple[str | None, int | None]:
+    """The override file (and its line) deepest in the failure's trace: where it arose."""
     found: tuple[str | None, int | None] = (None, None)
-    while trace is not None:
-        file = files.get(os.path.realpath(trace.tb_frame.f_code.co_filename))
+    for path, line in getattr(failure, "frames", ()):
+        file = files.get(os.path.realpath(path))
         if file is not None:
-            found = (file, trace.tb_lineno)
-        trace = trace.tb_next
+            found = (file, line)
     return found
 
 
-def _suspect(root: Path, renderer: Renderer, locale: str, key: str) -> str:
-    """The first override a template loads, for an error a bundled template raised (a macro
-    missing from an overridden ``_macros.j2``): partials sort first."""
-    seen: set[str] = set()
-    todo = [f"{key}.j2"]
-    while todo:
-        name = todo.pop()
-        if name in seen:
-            continue
-        seen.add(name)
-        override = root / locale / name
-        bundled = _bundled(locale, name)
-        if override.is_file():
-            source = override.read_text(encoding="utf-8")
-        elif bundled is not None:
-            source = bundled.read_text(encoding="utf-8")
-        else:
-            continue
-        todo.extend(n for n in meta.find_referenced_templates(renderer.parse(source, name)) if n)
-    overridden = sorted(name for name in seen if (root / locale / name).is_file())
-    return f"{locale}/{overridden[0]}" if overridden else f"{locale}/"
-
-
-def _describe(error: BaseException, key: str, dialect: Dialect, line: int | None) -> str:
+def _describe(failure: BaseException, key: str, renderer: Renderer, line: int | None) -> str:
     """Say plainly why rendering failed; the message quotes only templates and samples."""
     where = f"line {line}: " if line is not None else ""
-    shown = "" if dialect.name == "plain" else f" for {dialect.name}"
-    if isinstance(error, SecurityError):
-        return f"{where}the sandbox does not allow this: {error}"
-    if isinstance(error, jinja2.TemplateNotFound):
-        return f"{where}it uses {error.name}, which does not exist"
-    if isinstance(error, jinja2.TemplateError):
-        reason = error.message or type(error).__name__
+    shown = "" if renderer.dialect.name == "plain" else f" for {renderer.dialect.name}"
+    budget = renderer.budget
+    if isinstance(failure, OverrideSpent):
+        spent = {
+            "time": f"take longer than {budget.seconds:g} s to render with it{shown}; look for"
+            " a loop that runs too long",
+            "characters": f"make more than {budget.characters:,} characters with it{shown}",
+            "memory": f"need more than {budget.memory // 2**20} MB with it{shown}",
+        }.get(failure.what, f"stop the renderer with it{shown}")
+        return f"{where}the sample messages of {key} {spent}"
+    if isinstance(failure, OverrideFailed):
+        if failure.kind == "security":
+            return f"{where}the sandbox does not allow this: {failure.message}"
+        if failure.kind == "missing":
+            return f"{where}it uses {failure.missing}, which does not exist"
+        reason = failure.message or failure.error
+        if failure.kind == "other":
+            reason = f"{failure.error}: {failure.message}"
     else:
-        reason = f"{type(error).__name__}: {error}"
+        reason = f"{type(failure).__name__}: {failure}"
     return f"{where}the sample messages of {key} do not render with it{shown}: {reason}"
-
-
-def _bundled(locale: str, name: str) -> Traversable | None:
-    """The bundled file ``name`` of a locale, or of English, which every locale falls back to."""
-    for folder in dict.fromkeys((locale, "en")):
-        entry = bundled_messages().joinpath(folder)
-        for part in name.split("/"):
-            entry = entry.joinpath(part)
-        if entry.is_file():
-            return entry
-    return None
-
-
-def _bundled_names(locale: str) -> set[str]:
-    """Every file name a locale folder may override."""
-    names: set[str] = set()
-    for folder in dict.fromkeys((locale, "en")):
-        top = bundled_messages().joinpath(folder)
-        todo: list[tuple[str, Traversable]] = [("", top)] if top.is_dir() else []
-        while todo:
-            prefix, entry = todo.pop()
-            for child in entry.iterdir():
-                if child.is_dir():
-                    todo.append((f"{prefix}{child.name}/", child))
-                elif child.name.endswith(_READ):
-                    names.add(f"{prefix}{child.name}")
-    return names

@@ -8,9 +8,11 @@ mention only the people the reply lists in ``mentions``; anyone else is printed 
 from __future__ import annotations
 
 import calendar
+import functools
 import logging
+import os
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
@@ -23,6 +25,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from bot.domain.danger import DangerWords
 from bot.domain.replies import Mention
+from bot.render_guard import Budget, CappedSandbox, OverrideFailed, OverrideGuard, OverrideSpent
 
 log = logging.getLogger(__name__)
 
@@ -122,17 +125,26 @@ class _TraversableLoader(jinja2.BaseLoader):
 class Renderer:
     """Render templates for one dialect; deployment overrides win over the bundled files.
 
-    An override that fails when a member is waiting falls back to the bundled template, so a
-    deployment's typo never costs anyone their answer; ``fall_back=False`` is for the check at
-    start, which must see the override's own error.
+    A template that reads no override renders here, as it always did. One that reads an
+    override (itself, or a partial it includes) renders in a worker process under ``budget``
+    (see ``bot.render_guard``). An override that fails or runs over when a member is waiting
+    falls back to the bundled template, so a deployment's typo or runaway loop never costs
+    anyone their answer; one that ran over is not tried again in this process.
+    ``fall_back=False`` is for the check at start, which must see the override's own error.
     """
 
     dialect: Dialect
     overrides: Path | None = None
     fall_back: bool = True
+    budget: Budget = field(default_factory=Budget)
+    guard: OverrideGuard | None = None
+    """The workers overrides render in; started on first use unless one is shared."""
     _environments: dict[tuple[str, bool], jinja2.Environment] = field(
         default_factory=dict, init=False
     )
+    _folders: dict[str, _OverrideFolder] = field(default_factory=dict, init=False)
+    _spent: set[tuple[str, str]] = field(default_factory=set, init=False)
+    """Templates (and locales) whose override ran past its budget: bundled from now on."""
 
     def render(
         self,
@@ -142,51 +154,137 @@ class Renderer:
         locale: str = "en",
         mentions: Iterable[Mention] = (),
     ) -> str:
-        """Render ``template`` with ``context``; only ``mentions`` may be notified."""
-        values = {**context, "_allowed_mentions": {m.person for m in mentions}}
-        overridden = self.overrides is not None
-        try:
-            text = self._render(template, values, locale, overridden)
-        except Exception as error:  # a filter's ValueError as much as a template's own error
-            if not (overridden and self.fall_back):
-                raise RenderError(f"template {template!r} ({locale}): {error!r}") from error
-            failed = type(error).__name__
-            try:
-                text = self._render(template, values, locale, False)
-            except Exception as bundled_error:
-                raise RenderError(
-                    f"template {template!r} ({locale}): {bundled_error!r}"
-                ) from bundled_error
-            # A Jinja message can quote a member's words: name the template, not the error.
-            log.warning(
-                "template %s (%s): the override failed (%s); sent the bundled one",
-                template,
-                locale,
-                failed,
-            )
-        text = _BLANK_RUNS.sub(
-            "\n\n", "\n".join(line.rstrip() for line in text.strip().splitlines())
-        )
-        if len(text) > MAX_RENDERED:
-            log.warning("template %s rendered %d characters; cut", template, len(text))
-            text = text[:MAX_RENDERED]
-        return text
+        """Render ``template`` with ``context``; only ``mentions`` may be notified.
 
-    def _render(
-        self, template: str, values: Mapping[str, Any], locale: str, overridden: bool
+        An override makes the caller wait up to the budget: senders await ``render_async``.
+        """
+        values = {**context, "_allowed_mentions": {m.person for m in mentions}}
+        if not self._guarded(template, locale):
+            return _tidy(template, self._bundled(template, values, locale))
+        try:
+            text = self._workers().render(self.dialect, template, values, locale)
+        except Exception as error:  # the override's own error, or its budget
+            text = self._instead(template, values, locale, error)
+        return _tidy(template, text)
+
+    async def render_async(
+        self,
+        template: str,
+        context: Mapping[str, Any],
+        *,
+        locale: str = "en",
+        mentions: Iterable[Mention] = (),
     ) -> str:
-        return self._environment(locale, overridden).get_template(f"{template}.j2").render(values)
+        """Render as ``render`` does, awaiting an override's worker instead of blocking on it."""
+        values = {**context, "_allowed_mentions": {m.person for m in mentions}}
+        if not self._guarded(template, locale):
+            return _tidy(template, self._bundled(template, values, locale))
+        try:
+            text = await self._workers().render_async(self.dialect, template, values, locale)
+        except Exception as error:
+            text = self._instead(template, values, locale, error)
+        return _tidy(template, text)
+
+    def overrides_read(self, template: str, locale: str = "en") -> frozenset[str]:
+        """The override files (inside the locale's folder) that rendering ``template`` reads."""
+        if self.overrides is None:
+            return frozenset()
+        folder = self._folders.get(locale)
+        if folder is None:
+            folder = self._folders[locale] = _OverrideFolder(self.overrides, locale)
+        folder.refresh()
+        read = folder.reads.get(template)
+        if read is None:
+            read = folder.reads[template] = self._reads(folder, f"{template}.j2", locale)
+        return read
+
+    def override_environment(self, locale: str) -> CappedSandbox:
+        """The sandbox overrides render in, here: a render worker's, or a benchmark's."""
+        env = self._environment(locale, True)
+        assert isinstance(env, CappedSandbox)
+        return env
 
     def parse(self, source: str, name: str, locale: str = "en") -> jinja2.nodes.Template:
         """Read ``source`` as this renderer would; raise TemplateSyntaxError if it cannot."""
         return self._environment(locale, False).parse(source, name)
 
-    def has_template(self, template: str, locale: str = "en") -> bool:
-        try:
-            self._environment(locale, self.overrides is not None).get_template(f"{template}.j2")
-        except jinja2.TemplateNotFound:
+    def close(self) -> None:
+        """Stop the workers this renderer started."""
+        if self.guard is not None:
+            self.guard.close()
+
+    def _guarded(self, template: str, locale: str) -> bool:
+        if self.overrides is None or (template, locale) in self._spent:
             return False
-        return True
+        return bool(self.overrides_read(template, locale))
+
+    def _workers(self) -> OverrideGuard:
+        if self.guard is None:
+            assert self.overrides is not None
+            self.guard = OverrideGuard(self.overrides, self.budget)
+        return self.guard
+
+    def _bundled(self, template: str, values: Mapping[str, Any], locale: str) -> str:
+        try:
+            return self._environment(locale, False).get_template(f"{template}.j2").render(values)
+        except Exception as error:  # a filter's ValueError as much as a template's own error
+            raise RenderError(f"template {template!r} ({locale}): {error!r}") from error
+
+    def _instead(
+        self, template: str, values: Mapping[str, Any], locale: str, error: Exception
+    ) -> str:
+        """The bundled template in place of an override that failed or ran over."""
+        if not self.fall_back:
+            raise RenderError(f"template {template!r} ({locale}): {error!r}") from error
+        text = self._bundled(template, values, locale)
+        # A Jinja message can quote a member's words: name the template, not the error.
+        if isinstance(error, OverrideSpent):
+            self._spent.add((template, locale))
+            log.warning(
+                "template %s (%s): the override ran past its budget (%s) and was stopped;"
+                " the bundled one is sent from now on",
+                template,
+                locale,
+                error.what,
+            )
+        else:
+            log.warning(
+                "template %s (%s): the override failed (%s); sent the bundled one",
+                template,
+                locale,
+                error.error if isinstance(error, OverrideFailed) else type(error).__name__,
+            )
+        return text
+
+    def _reads(self, folder: _OverrideFolder, name: str, locale: str) -> frozenset[str]:
+        """Follow ``name``'s includes, imports and extends; collect the overridden files."""
+        read: set[str] = set()
+        seen: set[str] = set()
+        todo = [name]
+        while todo:
+            name = todo.pop()
+            if name in seen:
+                continue
+            seen.add(name)
+            bundled = bundled_file(locale, name)
+            try:
+                if name in folder.names:
+                    read.add(name)
+                    source = (folder.path / name).read_text(encoding="utf-8")
+                elif bundled is not None:
+                    source = bundled.read_text(encoding="utf-8")
+                else:
+                    continue
+                ast = self.parse(source, name, locale)
+            except (OSError, UnicodeDecodeError, jinja2.TemplateSyntaxError):
+                continue  # unreadable: rendering it will say so, or fall back
+            for reference, whole in _references(ast):
+                if whole:
+                    todo.append(reference)
+                else:  # built at render time: any file it could name
+                    known = folder.names | _bundled_templates(locale)
+                    todo.extend(n for n in known if n.startswith(reference))
+        return frozenset(read)
 
     def _environment(self, locale: str, overridden: bool) -> jinja2.Environment:
         env = self._environments.get((locale, overridden))
@@ -209,14 +307,19 @@ class Renderer:
                 return value
             return Marked(dialect.escape("" if value is None else str(value)))
 
-        env = ImmutableSandboxedEnvironment(
-            loader=jinja2.ChoiceLoader(loaders),
-            autoescape=False,
-            finalize=safe,
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=False,
+        options: dict[str, Any] = {
+            "loader": jinja2.ChoiceLoader(loaders),
+            "autoescape": False,
+            "finalize": safe,
+            "undefined": jinja2.StrictUndefined,
+            "trim_blocks": True,
+            "lstrip_blocks": True,
+            "keep_trailing_newline": False,
+        }
+        env = (
+            CappedSandbox(self.budget, **options)
+            if overridden
+            else ImmutableSandboxedEnvironment(**options)
         )
 
         @jinja2.pass_context
@@ -238,6 +341,111 @@ class Renderer:
         env.filters["weekday"] = _weekday
         env.filters["plural"] = _plural
         return env
+
+
+class _OverrideFolder:
+    """One locale's override folder: its template files, looked at again only when a folder
+    in it changes (a file added, removed or renamed), so a render costs a few ``stat`` calls."""
+
+    def __init__(self, root: Path, locale: str) -> None:
+        self.root = root
+        self.path = root / locale
+        self.names: frozenset[str] = frozenset()
+        self.reads: dict[str, frozenset[str]] = {}
+        """Override files each template reads, by template key."""
+        self._watched: list[Path] = []
+        self._stamp: tuple[int, ...] | None = None
+
+    def refresh(self) -> None:
+        if self._stamp is not None and self._stamp == self._stamps():
+            return
+        # Without the locale's folder, watch the root for it to appear.
+        watched = [self.root]
+        names: set[str] = set()
+        for here, _, files in os.walk(self.path):
+            watched.append(Path(here))
+            for file in files:
+                if file.endswith(".j2"):
+                    names.add((Path(here) / file).relative_to(self.path).as_posix())
+        self._watched = watched
+        self._stamp = self._stamps()
+        self.names = frozenset(names)
+        self.reads.clear()
+
+    def _stamps(self) -> tuple[int, ...] | None:
+        try:
+            return tuple(os.stat(folder).st_mtime_ns for folder in self._watched)
+        except OSError:
+            return None
+
+
+def _tidy(template: str, text: str) -> str:
+    """Fold blank runs, drop trailing spaces, and cut what no platform would take anyway."""
+    text = _BLANK_RUNS.sub("\n\n", "\n".join(line.rstrip() for line in text.strip().splitlines()))
+    if len(text) > MAX_RENDERED:
+        log.warning("template %s rendered %d characters; cut", template, len(text))
+        text = text[:MAX_RENDERED]
+    return text
+
+
+def _references(ast: jinja2.nodes.Template) -> Iterator[tuple[str, bool]]:
+    """The templates a parsed one names: ``(name, True)``, or ``(prefix, False)`` for a name
+    built at render time (``"resources/" ~ code ~ ".j2"``); the prefix may be empty."""
+    nodes = jinja2.nodes
+    for node in ast.find_all((nodes.Extends, nodes.FromImport, nodes.Import, nodes.Include)):
+        assert isinstance(node, nodes.Extends | nodes.FromImport | nodes.Import | nodes.Include)
+        names = node.template
+        for name in names.items if isinstance(names, nodes.List | nodes.Tuple) else [names]:
+            if isinstance(name, nodes.Const) and isinstance(name.value, str):
+                yield name.value, True
+            else:
+                yield _leading_text(name), False
+
+
+def _leading_text(expression: jinja2.nodes.Expr) -> str:
+    """The constant text a name built at render time starts with."""
+    nodes = jinja2.nodes
+    while True:
+        if isinstance(expression, nodes.Concat) and expression.nodes:
+            expression = expression.nodes[0]
+        elif isinstance(expression, nodes.Add):
+            expression = expression.left
+        elif isinstance(expression, nodes.Const) and isinstance(expression.value, str):
+            return expression.value
+        else:
+            return ""
+
+
+def bundled_file(locale: str, name: str) -> Traversable | None:
+    """The bundled file ``name`` of a locale, or of English, which every locale falls back to."""
+    for folder in dict.fromkeys((locale, "en")):
+        entry = bundled_messages().joinpath(folder)
+        for part in name.split("/"):
+            entry = entry.joinpath(part)
+        if entry.is_file():
+            return entry
+    return None
+
+
+@functools.cache
+def bundled_names(locale: str) -> frozenset[str]:
+    """Every file name a locale folder may override (templates, partials, data files)."""
+    names: set[str] = set()
+    for folder in dict.fromkeys((locale, "en")):
+        top = bundled_messages().joinpath(folder)
+        todo: list[tuple[str, Traversable]] = [("", top)] if top.is_dir() else []
+        while todo:
+            prefix, entry = todo.pop()
+            for child in entry.iterdir():
+                if child.is_dir():
+                    todo.append((f"{prefix}{child.name}/", child))
+                elif child.name.endswith((".j2", ".txt")):
+                    names.add(f"{prefix}{child.name}")
+    return frozenset(names)
+
+
+def _bundled_templates(locale: str) -> frozenset[str]:
+    return frozenset(name for name in bundled_names(locale) if name.endswith(".j2"))
 
 
 def load_danger_words(locale: str, overrides: Path | None) -> DangerWords:

@@ -1,0 +1,659 @@
+"""Render a deployment's template overrides where a runaway one is stopped, not waited for.
+
+Bundled templates are ours and render in the bot's own process. An override is the deployment's
+code: Jinja's sandbox keeps it from reaching what it should not, but not from looping or
+allocating (``range`` inside ``range``, ``lipsum(n=1000000)``, ``'x' * 10**9``), and rendering
+runs on the event loop that polls Telegram and keeps Discord's heartbeat. So overrides render in
+worker processes (a fresh Python each, started, not forked), spoken to in JSON lines over their
+standard input and output, under a :class:`Budget`:
+
+* the worker's sandbox (:class:`CappedSandbox`) refuses the common blow-ups at once (a string or
+  list multiplied or added past the size budget, a huge power, a wide format, ``lipsum`` or a
+  filter asked for more than the budget), checks the deadline at every call, attribute,
+  operator and piece of output, and counts the output as it is made;
+* the worker's address space is capped, so an allocation the caps miss fails there with
+  MemoryError instead of taking the machine's memory;
+* the bot kills the worker when the time budget runs out, which is the only stop for a loop
+  that calls nothing, and starts another in its place.
+
+A member's words cross to the worker as JSON, never pickled; only the dialect (our own code) is.
+The worker's environment carries no tokens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import collections
+import contextlib
+import json
+import math
+import os
+import pickle
+import re
+import selectors
+import signal
+import subprocess
+import sys
+import threading
+import time
+import weakref
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import IO, TYPE_CHECKING, Any, NoReturn
+
+import jinja2
+from jinja2.exceptions import SecurityError
+from jinja2.runtime import Context
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.utils import generate_lorem_ipsum
+
+if TYPE_CHECKING:
+    from bot.render import Dialect, Renderer
+
+STARTUP = 20.0
+"""Seconds a new worker may take to start (Python and Jinja import): not the render budget."""
+SOFT_SHARE = 0.75
+"""The worker stops an override itself at this share of the time budget, and stays alive; the
+bot kills it only at the whole budget."""
+_BOOT = (
+    "import json, sys; config = json.loads(sys.argv[1]); sys.path[:0] = config['path']; "
+    "from bot.render_guard import serve; serve(config)"
+)
+_WIDE_PERCENT = re.compile(r"%[-#0 +]*(?:\*|\d{6,}|\d*\.(?:\*|\d{6,}))")
+"""A ``%`` format whose width or precision alone could reach the size budget."""
+_WIDE_FIELD = re.compile(r"\{[^{}]*:[^{}]*\d{6,}[^{}]*\}")
+"""The same for a ``str.format`` field."""
+_PADDING = frozenset({"center", "ljust", "rjust", "zfill"})
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """What rendering one override may spend before it is stopped."""
+
+    seconds: float = 1.0
+    """Wall time for one render, compiling the template included."""
+    characters: int = 80_000
+    """The output before blank lines are folded, and any one string or list made on the way."""
+    memory: int = 256 * 2**20
+    """Bytes a worker may grow by."""
+
+
+class OverrideSpent(Exception):
+    """An override ran past its budget and was stopped."""
+
+    def __init__(self, what: str, frames: tuple[tuple[str, int], ...] = ()) -> None:
+        super().__init__(what)
+        self.what = what
+        """``time``, ``characters``, ``memory`` or ``crash``."""
+        self.frames = frames
+        """Where in the override files it was when stopped, deepest last (files and lines)."""
+
+
+class OverrideFailed(Exception):
+    """An override raised an error while rendering in its worker."""
+
+    def __init__(
+        self,
+        error: str,
+        kind: str = "other",
+        message: str = "",
+        missing: str | None = None,
+        frames: tuple[tuple[str, int], ...] = (),
+    ) -> None:
+        super().__init__(f"{error}: {message}" if message else error)
+        self.error = error
+        """The error's type, like ``UndefinedError``."""
+        self.kind = kind
+        """``security``, ``missing`` (a template), ``template`` or ``other``."""
+        self.message = message
+        self.missing = missing
+        self.frames = frames
+
+
+class CappedSandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox with a deadline and a size limit on what an override makes."""
+
+    # Intercepted operators are also never folded when the template compiles, so that
+    # ``'x' * 10**9`` is not built by the compiler either.
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
+
+    def __init__(self, budget: Budget, **options: Any) -> None:
+        super().__init__(**options)
+        self._limit = budget.characters
+        self._soft = budget.seconds * SOFT_SHARE
+        self._deadline = math.inf
+        self.globals["lipsum"] = self._lipsum
+        self.filters.update(_capped_filters(self.filters, self._limit))
+
+    @contextlib.contextmanager
+    def budgeted(self) -> Iterator[None]:
+        """Start the clock for one render."""
+        self._deadline = time.monotonic() + self._soft
+        try:
+            yield
+        finally:
+            self._deadline = math.inf
+
+    def check(self) -> None:
+        if time.monotonic() > self._deadline:
+            raise OverrideSpent("time")
+
+    def call_binop(self, context: Context, operator: str, left: Any, right: Any) -> Any:
+        self.check()
+        if operator == "*":
+            _fits(_repeated(left, right) or _repeated(right, left), self._limit)
+        elif operator == "+" and isinstance(left, str | list | tuple):
+            _fits(
+                len(left) + (len(right) if isinstance(right, str | list | tuple) else 0),
+                self._limit,
+            )
+        elif operator == "**" and isinstance(left, int) and isinstance(right, int) and right > 0:
+            _fits((abs(left).bit_length() - 1) * right // 3, self._limit)
+        elif operator == "%" and isinstance(left, str):
+            _narrow(left, _WIDE_PERCENT)
+        return super().call_binop(context, operator, left, right)
+
+    # Named as Jinja names them, so that no keyword a template passes can clash.
+    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        __self.check()
+        method = getattr(__obj, "__wrapped__", __obj)  # the sandbox wraps str.format
+        text = getattr(method, "__self__", None)
+        if isinstance(text, str):
+            __self._check_str_method(text, method.__name__, args, kwargs)
+        return super().call(__context, __obj, *args, **kwargs)
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        self.check()
+        return super().getattr(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        self.check()
+        return super().getitem(obj, argument)
+
+    def _check_str_method(
+        self, text: str, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> None:
+        first = args[0] if args else next(iter(kwargs.values()), None)
+        if name in _PADDING and isinstance(first, int):
+            _fits(first, self._limit)
+        elif name == "expandtabs" and isinstance(first, int):
+            _fits(len(text) * max(first, 1), self._limit)
+        elif name == "replace" and len(args) >= 2:
+            _fits(_replaced_size(text, args[0], args[1]), self._limit)
+        elif name in ("format", "format_map"):
+            _narrow(text, _WIDE_FIELD)
+
+    def _lipsum(self, n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:
+        self.check()
+        _fits(n * max * 12, self._limit)  # a lorem word is at most 12 characters with its space
+        return generate_lorem_ipsum(n, html, min, max)
+
+
+def render_override(
+    renderer: Renderer, template: str, values: Mapping[str, Any], locale: str
+) -> str:
+    """Render ``template`` with the overrides in place, inside its budget; what a worker does."""
+    sandbox = renderer.override_environment(locale)
+    limit = renderer.budget.characters
+    pieces: list[str] = []
+    size = 0
+    with sandbox.budgeted():
+        for piece in sandbox.get_template(f"{template}.j2").generate(values):
+            size += len(piece)
+            if size > limit:
+                raise OverrideSpent("characters")
+            sandbox.check()
+            pieces.append(piece)
+    return "".join(pieces)
+
+
+class OverrideGuard:
+    """A small pool of render workers for one override folder; a worker that overruns is killed.
+
+    Used from one thread: ``render`` blocks that thread up to the budget (for the console, the
+    start-time check and any caller that cannot await); ``render_async`` waits on the event
+    loop without blocking it.
+    """
+
+    def __init__(self, overrides: Path, budget: Budget | None = None, *, workers: int = 2) -> None:
+        self.overrides = overrides
+        self.budget = budget or Budget()
+        self._size = workers
+        self._all: set[_Worker] = set()
+        self._idle: list[_Worker] = []
+        self._waiting: collections.deque[asyncio.Future[_Worker]] = collections.deque()
+        self._dialects: dict[Dialect, str] = {}
+        weakref.finalize(self, _stop_all, self._all)
+
+    @property
+    def pids(self) -> list[int]:
+        """The process ids of the workers alive now."""
+        return sorted(worker.pid for worker in self._all)
+
+    def render(
+        self, dialect: Dialect, template: str, context: Mapping[str, Any], locale: str
+    ) -> str:
+        """Render an override in a worker, waiting here; raise OverrideSpent or OverrideFailed."""
+        request = self._request(dialect, template, context, locale)
+        # Every worker may be busy with an awaited render that this wait would hold up: an
+        # extra one then, which goes when it is given back.
+        worker = self._idle_one() or self._spawn()
+        try:
+            reply = worker.ask(request, self.budget.seconds)
+        except BaseException as error:
+            self._lost(worker, error)
+        return self._answered(worker, reply)
+
+    async def render_async(
+        self, dialect: Dialect, template: str, context: Mapping[str, Any], locale: str
+    ) -> str:
+        """Render an override in a worker without holding up the event loop meanwhile."""
+        request = self._request(dialect, template, context, locale)
+        worker = await self._take()
+        try:
+            reply = await worker.ask_async(request, self.budget.seconds)
+        except BaseException as error:
+            self._lost(worker, error)
+        return self._answered(worker, reply)
+
+    def close(self) -> None:
+        """Stop every worker."""
+        self._idle.clear()
+        _stop_all(self._all)
+
+    def _request(
+        self, dialect: Dialect, template: str, context: Mapping[str, Any], locale: str
+    ) -> bytes:
+        shipped = self._dialects.get(dialect)
+        if shipped is None:
+            shipped = base64.b64encode(pickle.dumps(dialect)).decode()
+            self._dialects[dialect] = shipped
+        request = {"dialect": shipped, "template": template, "locale": locale, "context": context}
+        return json.dumps(request, default=_jsonable).encode() + b"\n"
+
+    def _answered(self, worker: _Worker, reply: dict[str, Any]) -> str:
+        """Keep a worker that answered, unless it ran out of memory; read its answer."""
+        if reply.get("spent") == "memory":
+            self._replace(worker)  # its heap may sit near the cap now
+        else:
+            self._give_back(worker)
+        return _read_reply(reply)
+
+    def _lost(self, worker: _Worker, error: BaseException) -> NoReturn:
+        """A worker that did not answer is killed and replaced; say why as the caller's error."""
+        self._replace(worker)
+        if isinstance(error, TimeoutError | EOFError | OSError):
+            if not worker.started:
+                raise OverrideFailed("the render worker did not start") from None
+            raise OverrideSpent("time" if isinstance(error, TimeoutError) else "crash") from None
+        raise error  # cancelled mid-render: its answer would have gone to the next asker
+
+    async def _take(self) -> _Worker:
+        idle = self._idle_one()
+        if idle is not None:
+            return idle
+        if len(self._all) < self._size:
+            return self._spawn()
+        waiter: asyncio.Future[_Worker] = asyncio.get_running_loop().create_future()
+        self._waiting.append(waiter)
+        try:
+            return await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self._give_back(waiter.result())
+            raise
+
+    def _idle_one(self) -> _Worker | None:
+        """A waiting worker whose process is still there (someone may have killed one)."""
+        while self._idle:
+            worker = self._idle.pop()
+            if worker.alive:
+                return worker
+            self._all.discard(worker)
+            worker.kill()
+        return None
+
+    def _give_back(self, worker: _Worker) -> None:
+        while self._waiting:
+            waiter = self._waiting.popleft()
+            if not waiter.done():
+                waiter.set_result(worker)
+                return
+        if worker in self._all and len(self._idle) < self._size:
+            self._idle.append(worker)
+        else:  # an extra one that a blocking render started while every worker was busy
+            self._all.discard(worker)
+            worker.kill()
+
+    def _replace(self, worker: _Worker) -> None:
+        """Kill a worker and start its successor, which imports while nobody waits for it."""
+        self._all.discard(worker)
+        worker.kill()
+        if len(self._all) < self._size:
+            self._give_back(self._spawn())
+
+    def _spawn(self) -> _Worker:
+        config = {
+            "path": sys.path,
+            "overrides": str(self.overrides),
+            "budget": asdict(self.budget),
+            "parent": os.getpid(),
+        }
+        worker = _Worker([sys.executable, "-I", "-c", _BOOT, json.dumps(config)])
+        self._all.add(worker)
+        return worker
+
+
+class _Worker:
+    """One render process: a JSON request on its standard input, a JSON line back."""
+
+    def __init__(self, argv: list[str]) -> None:
+        # Nothing a template needs is secret: the worker gets no platform tokens.
+        quiet = {
+            key: value
+            for key, value in os.environ.items()
+            if not key.startswith(("TELEGRAM_", "DISCORD_", "HOMEGROUP_"))
+        }
+        self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
+            argv,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,  # a traceback there could quote a member's words
+            env=quiet,
+        )
+        assert self._process.stdin is not None
+        assert self._process.stdout is not None
+        self._in: IO[bytes] = self._process.stdin
+        self._out: IO[bytes] = self._process.stdout
+        os.set_blocking(self._out.fileno(), False)
+        self._buffer = bytearray()
+        self.started = False
+        """Whether it said it is ready; before that, its time is startup, not the budget's."""
+
+    @property
+    def pid(self) -> int:
+        return self._process.pid
+
+    @property
+    def alive(self) -> bool:
+        return self._process.poll() is None
+
+    def ask(self, request: bytes, seconds: float) -> dict[str, Any]:
+        if not self.started:
+            self._receive(STARTUP)
+            self.started = True
+        self._in.write(request)
+        self._in.flush()
+        return self._receive(seconds)
+
+    async def ask_async(self, request: bytes, seconds: float) -> dict[str, Any]:
+        if not self.started:
+            await self._receive_async(STARTUP)
+            self.started = True
+        self._in.write(request)  # a request fits the pipe, and an idle worker is reading
+        self._in.flush()
+        return await self._receive_async(seconds)
+
+    def kill(self) -> None:
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.wait()
+        for pipe in (self._in, self._out):
+            with contextlib.suppress(OSError):
+                pipe.close()
+
+    def _receive(self, seconds: float) -> dict[str, Any]:
+        deadline = time.monotonic() + seconds
+        with selectors.DefaultSelector() as selector:
+            selector.register(self._out, selectors.EVENT_READ)
+            while (line := self._line()) is None:
+                left = deadline - time.monotonic()
+                if left <= 0 or not selector.select(left):
+                    raise TimeoutError
+                self._fill()
+        return _loaded(line)
+
+    async def _receive_async(self, seconds: float) -> dict[str, Any]:
+        line = self._line()
+        if line is None:
+            loop = asyncio.get_running_loop()
+            arrived: asyncio.Future[bytes] = loop.create_future()
+
+            def readable() -> None:
+                if arrived.done():
+                    return
+                try:
+                    self._fill()
+                except EOFError as error:
+                    arrived.set_exception(error)
+                    return
+                whole = self._line()
+                if whole is not None:
+                    arrived.set_result(whole)
+
+            loop.add_reader(self._out.fileno(), readable)
+            try:
+                async with asyncio.timeout(seconds):
+                    line = await arrived
+            finally:
+                loop.remove_reader(self._out.fileno())
+        return _loaded(line)
+
+    def _line(self) -> bytes | None:
+        end = self._buffer.find(b"\n")
+        if end < 0:
+            return None
+        line = bytes(self._buffer[:end])
+        del self._buffer[: end + 1]
+        return line
+
+    def _fill(self) -> None:
+        try:
+            chunk = os.read(self._out.fileno(), 1 << 16)
+        except BlockingIOError:
+            return
+        if not chunk:
+            raise EOFError("the render worker stopped")
+        self._buffer += chunk
+
+
+def serve(config: dict[str, Any]) -> None:
+    """Answer render requests from standard input until it closes: a worker's whole life."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the bot, which stops us
+    from bot.render import Renderer
+
+    _leave_with(int(config["parent"]))
+    budget = Budget(**config["budget"])
+    overrides = Path(config["overrides"])
+    renderers: dict[str, Renderer] = {}
+    _cap_memory(budget.memory)
+    out = sys.stdout.buffer
+    _write(out, {"ready": True})
+    for line in sys.stdin.buffer:
+        request = json.loads(line)
+        renderer = renderers.get(request["dialect"])
+        if renderer is None:
+            dialect = pickle.loads(base64.b64decode(request["dialect"]))  # noqa: S301 - from the bot
+            renderer = Renderer(dialect, overrides, budget=budget)
+            renderers[request["dialect"]] = renderer
+        _write(out, _render_request(renderer, request, overrides))
+
+
+def _render_request(renderer: Renderer, request: dict[str, Any], overrides: Path) -> dict[str, Any]:
+    try:
+        text = render_override(renderer, request["template"], request["context"], request["locale"])
+    except OverrideSpent as spent:
+        return {"spent": spent.what, "frames": _frames(spent.__traceback__, overrides)}
+    except MemoryError:
+        return {"spent": "memory"}
+    except Exception as error:  # the override's own error, told to the bot as data
+        reply: dict[str, Any] = {
+            "failed": type(error).__name__,
+            "frames": _frames(error.__traceback__, overrides),
+        }
+        if isinstance(error, SecurityError):
+            reply.update(kind="security", message=str(error))
+        elif isinstance(error, jinja2.TemplateNotFound):
+            reply.update(kind="missing", missing=str(error.name))
+        elif isinstance(error, jinja2.TemplateError):
+            reply.update(kind="template", message=error.message or "")
+        else:
+            reply.update(kind="other", message=str(error))
+        return reply
+    return {"text": text}
+
+
+def _read_reply(reply: dict[str, Any]) -> str:
+    frames = tuple((str(file), int(line)) for file, line in reply.get("frames", ()))
+    if "text" in reply:
+        return str(reply["text"])
+    if "spent" in reply:
+        raise OverrideSpent(str(reply["spent"]), frames)
+    raise OverrideFailed(
+        str(reply["failed"]),
+        str(reply.get("kind", "other")),
+        str(reply.get("message", "")),
+        reply.get("missing"),
+        frames,
+    )
+
+
+def _frames(trace: TracebackType | None, overrides: Path) -> list[tuple[str, int]]:
+    """The override files and lines in a traceback (Jinja rewrites it to template lines)."""
+    root = os.path.realpath(overrides) + os.sep
+    found: list[tuple[str, int]] = []
+    while trace is not None:
+        file = trace.tb_frame.f_code.co_filename
+        if os.path.realpath(file).startswith(root):
+            found.append((file, trace.tb_lineno))
+        trace = trace.tb_next
+    return found
+
+
+def _capped_filters(
+    filters: Mapping[str, Callable[..., Any]], limit: int
+) -> dict[str, Callable[..., Any]]:
+    """Jinja's filters that could make more than ``limit`` from a short call, refused first."""
+    center, indent, fmt, replace = (
+        filters["center"],
+        filters["indent"],
+        filters["format"],
+        filters["replace"],
+    )
+    batch, slice_ = filters["batch"], filters["slice"]
+
+    def capped_center(value: Any, width: int = 80) -> Any:
+        if isinstance(width, int):
+            _fits(width, limit)
+        return center(value, width)
+
+    def capped_indent(s: Any, width: Any = 4, first: bool = False, blank: bool = False) -> Any:
+        lines = str(s).count("\n") + 1
+        step = width if isinstance(width, int) else len(str(width))
+        _fits(len(str(s)) + lines * step, limit)
+        return indent(s, width, first, blank)
+
+    def capped_format(value: Any, *args: Any, **kwargs: Any) -> Any:
+        _narrow(str(value), _WIDE_PERCENT)
+        return fmt(value, *args, **kwargs)
+
+    @jinja2.pass_eval_context
+    def capped_replace(eval_ctx: Any, s: Any, old: Any, new: Any, count: Any = None) -> Any:
+        _fits(_replaced_size(str(s), old, new), limit)
+        return replace(eval_ctx, s, old, new, count)
+
+    def capped_batch(value: Any, linecount: int, fill_with: Any = None) -> Any:
+        if isinstance(linecount, int):
+            _fits(linecount, limit)
+        return batch(value, linecount, fill_with)
+
+    def capped_slice(value: Any, slices: int, fill_with: Any = None) -> Any:
+        if isinstance(slices, int):
+            _fits(slices, limit)
+        return slice_(value, slices, fill_with)
+
+    return {
+        "center": capped_center,
+        "indent": capped_indent,
+        "format": capped_format,
+        "replace": capped_replace,
+        "batch": capped_batch,
+        "slice": capped_slice,
+    }
+
+
+def _fits(size: int, limit: int) -> None:
+    if size > limit:
+        raise OverrideSpent("characters")
+
+
+def _narrow(text: str, wide: re.Pattern[str]) -> None:
+    if wide.search(text):
+        raise OverrideSpent("characters")
+
+
+def _repeated(sequence: Any, times: Any) -> int:
+    """The length of ``sequence * times``, or 0 when that is not repeating a sequence."""
+    if isinstance(sequence, str | list | tuple) and isinstance(times, int):
+        return len(sequence) * times
+    return 0
+
+
+def _replaced_size(text: str, old: Any, new: Any) -> int:
+    old, new = str(old), str(new)
+    found = text.count(old) if old else len(text) + 1
+    return len(text) + found * max(len(new) - len(old), 0)
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=str)
+    raise TypeError(f"{type(value).__name__} cannot reach a render worker")
+
+
+def _loaded(line: bytes) -> dict[str, Any]:
+    reply = json.loads(line)
+    if not isinstance(reply, dict):
+        raise EOFError("the render worker answered nonsense")
+    return reply
+
+
+def _write(out: IO[bytes], reply: dict[str, Any]) -> None:
+    out.write(json.dumps(reply).encode() + b"\n")
+    out.flush()
+
+
+def _leave_with(parent: int) -> None:
+    """Exit when the bot is gone, even mid-render: nobody would kill a spinning orphan."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="render-worker-watch", daemon=True).start()
+
+
+def _cap_memory(extra: int) -> None:
+    """Let this process grow by ``extra`` bytes at most; past that, allocating fails."""
+    try:
+        import resource
+
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            pages = int(statm.read().split()[0])
+    except (ImportError, OSError, ValueError):
+        return  # no cap here (not Linux): the deadline still holds
+    size = pages * os.sysconf("SC_PAGE_SIZE") + extra
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        size = min(size, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (size, hard))
+
+
+def _stop_all(workers: set[_Worker]) -> None:
+    for worker in list(workers):
+        worker.kill()
+    workers.clear()
