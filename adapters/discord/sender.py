@@ -105,7 +105,7 @@ class DiscordSender:
             return None  # a slash command leaves no message in the channel to delete
         if target.grant is not None:
             return await self._grant(message)
-        text = self._renderer.render(
+        text = await self._renderer.render_async(
             message.template, message.context, locale=message.locale, mentions=message.mentions
         )
         parts = split_markdown(text)
@@ -238,7 +238,7 @@ class DiscordSender:
             log.info("cannot post in the channel; answering with a follow-up")
             self._parts_sent.pop(message.id, None)
             await interaction.edit_original_response(
-                content=self._renderer.render(T.POSTED, {}, locale=message.locale)
+                content=await self._renderer.render_async(T.POSTED, {}, locale=message.locale)
             )
             live.thinking = False
 
@@ -313,7 +313,7 @@ class DiscordSender:
         if not self._prompted.claim(person):
             return
         who = {"id": person, "name": ""}
-        text = self._renderer.render(
+        text = await self._renderer.render_async(
             T.DMS_CLOSED,
             {"who": who},
             locale=message.locale,
@@ -354,7 +354,7 @@ class DiscordSender:
         """Give a member a role; only if Discord refuses, tell the channel why, plainly."""
         grant = message.target.grant
         assert grant is not None
-        reason = self._renderer.render(T.ROLE_REASON, {}, locale=message.locale)
+        reason = await self._renderer.render_async(T.ROLE_REASON, {}, locale=message.locale)
         try:
             await self._client.http.add_role(
                 int(grant.community), int(grant.person), int(grant.role), reason=reason
@@ -367,7 +367,9 @@ class DiscordSender:
             log.info("missing the permission to grant a milestone role")
         if message.target.chat is None:
             return None
-        text = self._renderer.render(message.template, message.context, locale=message.locale)
+        text = await self._renderer.render_async(
+            message.template, message.context, locale=message.locale
+        )
         await self._to_channel(int(message.target.chat), message, split_markdown(text))
         return None
 

@@ -92,7 +92,7 @@ class TelegramSender:
             if target.withdraw is not None:
                 await self._withdraw(target.withdraw)
                 return None
-            text = self._renderer.render(
+            text = await self._renderer.render_async(
                 message.template, message.context, locale=message.locale, mentions=message.mentions
             )
             markup = self._keyboard(message)
@@ -208,8 +208,10 @@ class TelegramSender:
         if not self._prompted.claim(person):
             return
         who = message.context.get("who") or {"id": person, "name": ""}
-        text = self._renderer.render(T.OPEN_PRIVATE, {"who": who}, locale=message.locale)
-        label = self._renderer.render(T.LABEL_OPEN_PRIVATE, {}, locale=message.locale)
+        text = await self._renderer.render_async(
+            T.OPEN_PRIVATE, {"who": who}, locale=message.locale
+        )
+        label = await self._renderer.render_async(T.LABEL_OPEN_PRIVATE, {}, locale=message.locale)
         button = InlineKeyboardButton(label, url=f"https://t.me/{self._username}?start=hello")
         try:
             await self._bot.send_message(
