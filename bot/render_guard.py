@@ -369,6 +369,8 @@ class _Worker:
         self._in: IO[bytes] = self._process.stdin
         self._out: IO[bytes] = self._process.stdout
         os.set_blocking(self._out.fileno(), False)
+        self._readable = selectors.DefaultSelector()
+        self._readable.register(self._out, selectors.EVENT_READ)
         self._buffer = bytearray()
         self.started = False
         """Whether it said it is ready; before that, its time is startup, not the budget's."""
@@ -401,19 +403,18 @@ class _Worker:
         if self._process.poll() is None:
             self._process.kill()
         self._process.wait()
+        self._readable.close()
         for pipe in (self._in, self._out):
             with contextlib.suppress(OSError):
                 pipe.close()
 
     def _receive(self, seconds: float) -> dict[str, Any]:
         deadline = time.monotonic() + seconds
-        with selectors.DefaultSelector() as selector:
-            selector.register(self._out, selectors.EVENT_READ)
-            while (line := self._line()) is None:
-                left = deadline - time.monotonic()
-                if left <= 0 or not selector.select(left):
-                    raise TimeoutError
-                self._fill()
+        while (line := self._line()) is None:
+            left = deadline - time.monotonic()
+            if left <= 0 or not self._readable.select(left):
+                raise TimeoutError
+            self._fill()
         return _loaded(line)
 
     async def _receive_async(self, seconds: float) -> dict[str, Any]:
