@@ -9,7 +9,7 @@ import platform
 import sqlite3
 import time
 
-from bench import cleantime, craving, discord_stack, milestones, telegram_stack
+from bench import cleantime, craving, discord_stack, milestones, render, telegram_stack
 from bench.support import NOW
 
 
@@ -34,6 +34,7 @@ def main(argv: list[str] | None = None) -> None:
     asyncio.run(craving.run(cravings))
     asyncio.run(telegram_stack.run(wave, one_by_one, deployed))
     asyncio.run(discord_stack.run(interactions, answered_singly, burst))
+    asyncio.run(render.run(200 if quick else 2_000, repeats))
     print(f"total {time.perf_counter() - started:.0f} s")
 
 
