@@ -28,7 +28,7 @@ from typing import Any
 
 from adapters.telegram.dialect import TelegramDialect
 from bot.render import Renderer, bundled_messages
-from bot.render_guard import render_override
+from bot.render_sandbox import render_override
 from bot.samples import as_sent
 from bot.samples.craving import REPLY
 

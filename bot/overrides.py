@@ -34,7 +34,8 @@ from bot.render import (
     bundled_names,
     load_danger_words,
 )
-from bot.render_guard import Budget, OverrideFailed, OverrideGuard, OverrideSpent
+from bot.render_guard import OverrideFailed, OverrideGuard
+from bot.render_sandbox import Budget, OverrideSpent
 from bot.samples import WHO, all_samples, as_sent
 
 _READ = (".j2", ".txt")

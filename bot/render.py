@@ -25,7 +25,8 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from bot.domain.danger import DangerWords
 from bot.domain.replies import Mention
-from bot.render_guard import Budget, CappedSandbox, OverrideFailed, OverrideGuard, OverrideSpent
+from bot.render_guard import OverrideFailed, OverrideGuard
+from bot.render_sandbox import Budget, CappedSandbox, OverrideSpent
 
 log = logging.getLogger(__name__)
 

@@ -6,6 +6,7 @@ that the bot stopped waiting for it.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import time
 from dataclasses import replace
@@ -17,7 +18,7 @@ from bot.app import App
 from bot.clock import ManualClock
 from bot.overrides import check_overrides
 from bot.render import PlainDialect, Renderer
-from bot.render_guard import Budget
+from bot.render_sandbox import Budget
 from bot.samples import WHO
 from tests.fakes import telegram_updates as tg
 from tests.fakes.telegram import FakeTelegram
@@ -218,3 +219,36 @@ def test_an_ordinary_override_renders_in_its_worker_as_it_would_here(tmp_path: P
     finally:
         renderer.close()
     assert text == "Step 1, <Sam>.\nStep 2, <Sam>.\nStep 3, <Sam>.\n----------   ok   007"
+
+
+async def test_other_overrides_render_while_one_runs_away(tmp_path: Path) -> None:
+    write(tmp_path, {"en/help.j2": "Our own help, {{ who.name }}.", "en/days_none.j2": SPINS})
+    renderer = Renderer(PlainDialect(), tmp_path, budget=Budget(seconds=3.0))
+    try:
+        runaway = asyncio.create_task(renderer.render_async("days_none", {"who": WHO}))
+        await eventually(spinning)
+        helped = await asyncio.gather(
+            *(
+                renderer.render_async("help", {"who": {"id": str(n), "name": f"M{n}"}})
+                for n in range(8)
+            )
+        )
+        assert not runaway.done(), "answered by the other worker meanwhile"
+        assert helped == [f"Our own help, M{n}." for n in range(8)]
+        assert (await runaway).startswith(DAYS_NONE)
+    finally:
+        renderer.close()
+
+
+async def test_a_render_cancelled_midway_leaves_no_worker_spinning(tmp_path: Path) -> None:
+    write(tmp_path, {"en/days_none.j2": SPINS})
+    renderer = Renderer(PlainDialect(), tmp_path, budget=Budget(seconds=30.0))
+    try:
+        render = asyncio.create_task(renderer.render_async("days_none", {"who": WHO}))
+        runaway = await eventually(spinning)
+        render.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await render
+        assert not alive(runaway)
+    finally:
+        renderer.close()
