@@ -24,7 +24,7 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from adapters.telegram.dialect import TelegramDialect
 from bot.render import Renderer, bundled_messages
@@ -44,32 +44,17 @@ def _overrides(root: Path, files: dict[str, str]) -> Path:
     return root
 
 
-def _median(runs: int, renders: int, once: Callable[[], object]) -> float:
-    """Seconds a render, the median of ``runs`` runs of ``renders`` renders each."""
-    means = []
-    for _ in range(runs):
-        started = time.perf_counter()
+async def _mean(renders: int, at_once: int, once: Callable[[], object]) -> float:
+    """Seconds a render over ``renders`` renders, ``at_once`` awaited together (0: not awaited)."""
+    started = time.perf_counter()
+    if at_once == 0:
         for _ in range(renders):
             once()
-        means.append((time.perf_counter() - started) / renders)
-    return statistics.median(means)
-
-
-async def _median_async(
-    runs: int, renders: int, at_once: int, once: Callable[[], Awaitable[object]]
-) -> float:
+        return (time.perf_counter() - started) / renders
     batches = max(renders // at_once, 1)
-    means = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        for _ in range(batches):
-            await asyncio.gather(*(once() for _ in range(at_once)))
-        means.append((time.perf_counter() - started) / (batches * at_once))
-    return statistics.median(means)
-
-
-def _line(label: str, seconds: float, base: float) -> None:
-    print(f"  {label:<44} {seconds * 1e6:8.1f} µs a render  ({seconds / base:5.2f}x bundled)")
+    for _ in range(batches):
+        await asyncio.gather(*(cast(Awaitable[object], once()) for _ in range(at_once)))
+    return (time.perf_counter() - started) / (batches * at_once)
 
 
 async def run(renders: int, runs: int) -> None:
@@ -92,26 +77,51 @@ async def run(renders: int, runs: int) -> None:
             first = time.perf_counter()
             Renderer(dialect, root).render(KEY, context)
             started_in = time.perf_counter() - first
+            ways: list[tuple[str, int, Callable[[], object]]] = [
+                ("bundled, in process", 0, lambda: bundled.render(KEY, context)),
+                (
+                    "bundled, with other templates overridden",
+                    0,
+                    lambda: elsewhere.render(KEY, context),
+                ),
+                (
+                    "override in process (capped sandbox)",
+                    0,
+                    lambda: render_override(overridden, KEY, values, "en"),
+                ),
+                (
+                    "override through its worker, blocking",
+                    0,
+                    lambda: overridden.render(KEY, context),
+                ),
+                (
+                    "override through its worker, awaited",
+                    1,
+                    lambda: overridden.render_async(KEY, context),
+                ),
+                (
+                    f"override through 2 workers, {AT_ONCE} awaited at once",
+                    AT_ONCE,
+                    lambda: overridden.render_async(KEY, context),
+                ),
+            ]
+            # Side by side: each run measures every way in turn, so a noisy neighbour lands
+            # on all of them, and each ratio is taken within its run.
+            seconds: list[list[float]] = [[] for _ in ways]
+            for _ in range(runs):
+                for taken, (_, at_once, once) in zip(seconds, ways, strict=True):
+                    taken.append(await _mean(renders, at_once, once))
             print(
-                f"(h) rendering {KEY} in Telegram's dialect: the median of {runs} runs of"
-                f" {renders:,} renders each"
+                f"(h) rendering {KEY} in Telegram's dialect: medians of {runs} runs of"
+                f" {renders:,} renders each way, side by side"
             )
-            base = _median(runs, renders, lambda: bundled.render(KEY, context))
-            _line("bundled, in process", base, base)
-            routed = _median(runs, renders, lambda: elsewhere.render(KEY, context))
-            _line("bundled, with other templates overridden", routed, base)
-            here = _median(runs, renders, lambda: render_override(overridden, KEY, values, "en"))
-            _line("override in process (capped sandbox)", here, base)
-            blocking = _median(runs, renders, lambda: overridden.render(KEY, context))
-            _line("override through its worker, blocking", blocking, base)
-            awaited = await _median_async(
-                runs, renders, 1, lambda: overridden.render_async(KEY, context)
-            )
-            _line("override through its worker, awaited", awaited, base)
-            together = await _median_async(
-                runs, renders, AT_ONCE, lambda: overridden.render_async(KEY, context)
-            )
-            _line(f"override through 2 workers, {AT_ONCE} awaited at once", together, base)
+            for (label, _, _), taken in zip(ways, seconds, strict=True):
+                ratio = statistics.median(t / b for t, b in zip(taken, seconds[0], strict=True))
+                print(
+                    f"  {label:<46} {statistics.median(taken) * 1e6:7.1f} µs a render"
+                    f"  ({ratio:5.2f}x bundled)"
+                )
+            here, blocking, awaited = (statistics.median(seconds[i]) for i in (2, 3, 4))
             print(
                 f"  worker overhead: {(blocking - here) * 1e6:.0f} µs a render blocking,"
                 f" {(awaited - here) * 1e6:.0f} µs awaited; a first render, starting its"

@@ -210,7 +210,7 @@ class Renderer:
         return self._environment(locale, False).parse(source, name)
 
     def close(self) -> None:
-        """Stop the workers this renderer started."""
+        """Stop the workers its overrides render in."""
         if self.guard is not None:
             self.guard.close()
 
@@ -346,7 +346,7 @@ class Renderer:
 
 class _OverrideFolder:
     """One locale's override folder: its template files, looked at again only when a folder
-    in it changes (a file added, removed or renamed), so a render costs a few ``stat`` calls."""
+    in it changes (a file added, removed or renamed), so a render costs a ``stat`` a folder."""
 
     def __init__(self, root: Path, locale: str) -> None:
         self.root = root
@@ -354,22 +354,34 @@ class _OverrideFolder:
         self.names: frozenset[str] = frozenset()
         self.reads: dict[str, frozenset[str]] = {}
         """Override files each template reads, by template key."""
-        self._watched: list[Path] = []
+        self._watched: list[str] = []
         self._stamp: tuple[int, ...] | None = None
 
     def refresh(self) -> None:
         if self._stamp is not None and self._stamp == self._stamps():
             return
-        # Without the locale's folder, watch the root for it to appear.
-        watched = [self.root]
+        watched: list[str] = []
+        stamp: list[int] = []
         names: set[str] = set()
-        for here, _, files in os.walk(self.path):
-            watched.append(Path(here))
-            for file in files:
-                if file.endswith(".j2"):
-                    names.add((Path(here) / file).relative_to(self.path).as_posix())
+        todo = [str(self.path)]
+        while todo:
+            folder = todo.pop()
+            try:
+                changed = os.stat(folder).st_mtime_ns  # before listing, so a change shows later
+                entries = list(os.scandir(folder))
+            except OSError:
+                continue
+            watched.append(folder)
+            stamp.append(changed)
+            for entry in entries:
+                if entry.is_dir():
+                    todo.append(entry.path)
+                elif entry.name.endswith(".j2"):
+                    names.add(Path(entry.path).relative_to(self.path).as_posix())
+        if not watched:  # no folder for this locale: watch the root for one to appear
+            watched = [str(self.root)]
         self._watched = watched
-        self._stamp = self._stamps()
+        self._stamp = tuple(stamp) if stamp else self._stamps()
         self.names = frozenset(names)
         self.reads.clear()
 
