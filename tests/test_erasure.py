@@ -320,7 +320,10 @@ async def test_on_telegram_goodbye_leaves_nothing_stored_not_even_in_the_inbox(
         sams = tg.text_message(GROUP, TG_SAM, f"{BREAKS}, from Sam")
         sams["message"]["reply_to_message"] = quinns["message"]
         fake_telegram.push(sams)
-        await eventually(lambda: len(failed) == 2 * MAX_TRIES)
+        for tries in range(1, MAX_TRIES + 1):  # each try waits longer than the one before
+            await eventually(lambda tries=tries: len(failed) == 2 * tries)
+            clock.advance(timedelta(seconds=30))
+            adapter.receiver.inbox.wake()
         assert "inbox.payload" in naming(database, str(TG_QUINN["id"]))
 
         fake_telegram.push(tg.command(quinn_dm, TG_QUINN, "/forgetme"))

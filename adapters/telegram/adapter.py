@@ -84,7 +84,7 @@ class TelegramAdapter:
         )
         self._admins = Admins(self.application.bot, app.clock.now)
         self._rights = DeleteRights(self.application.bot)
-        self.receiver = Receiver(self.application, app.store, app.clock)
+        self.receiver = Receiver(self.application, app.store, app.clock, app.wake)
 
     async def run(self) -> None:
         """Serve until cancelled (or until Telegram refuses this process its updates)."""
@@ -101,10 +101,12 @@ class TelegramAdapter:
             )
             worker = self._app.add_sender(sender)
             await self._set_commands()
-            tasks = [asyncio.create_task(worker.run(), name="telegram outbox")]
+            tasks = [
+                asyncio.create_task(worker.run(), name="telegram outbox"),
+                asyncio.create_task(self.receiver.work(), name="telegram updates"),
+            ]
             if self._settings.telegram_webhook_url:
                 tasks.append(asyncio.create_task(self._serve_webhook(), name="telegram webhook"))
-                tasks.append(asyncio.create_task(self.receiver.work(), name="telegram updates"))
             else:
                 tasks.append(asyncio.create_task(self.receiver.poll(), name="telegram polling"))
             try:
@@ -136,7 +138,6 @@ class TelegramAdapter:
                 secret_token=secret,
                 allowed_updates=["message", "callback_query", "chat_member", "my_chat_member"],
             )
-            await self.receiver.handle_stored()
             await asyncio.Event().wait()
         finally:
             await runner.cleanup()

@@ -4,7 +4,9 @@ Long polling is our own loop over ``getUpdates`` (PTB's ``Updater`` confirms an 
 is handled): every update is stored in the inbox before the next ``getUpdates`` call confirms
 it, then handled through PTB's ``Application.process_update`` and the core, which removes it from
 the inbox in the same transaction as its effect. In webhook mode the update is stored before
-Telegram gets its 200.
+Telegram gets its 200. Handling runs in its own task (``work``), so receiving never waits on it;
+an update whose handling fails is tried again and then set aside, in the inbox, without holding
+up the next ones (``adapters.inbox``).
 
 A contact or a private note typed in a group is never stored: the inbox keeps the update without
 those words (``storable``). This process hands the core the words as typed, from memory, so that
@@ -17,13 +19,15 @@ import asyncio
 import hmac
 import json
 import logging
+from collections.abc import Callable
 
 from aiohttp import web
 from telegram import Update
 from telegram.error import Conflict, NetworkError
 from telegram.ext import Application
 
-from adapters.telegram.translate import PLATFORM, dedupe_key, storable
+from adapters.inbox import MAX_TRIES, Inbox
+from adapters.telegram.translate import PLATFORM, author_of, dedupe_key, storable
 from bot.clock import Clock
 from bot.storage import Store
 
@@ -32,9 +36,8 @@ log = logging.getLogger(__name__)
 POLL_TIMEOUT = 25
 """Seconds one getUpdates call may wait for news."""
 ALLOWED_UPDATES = ["message", "callback_query", "chat_member", "my_chat_member"]
-MAX_TRIES = 5
-"""Attempts at one stored update whose handling fails before it is set aside (and logged)."""
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name, not a secret
+__all__ = ["MAX_TRIES", "PollingStopped", "Receiver", "webhook_app"]
 
 
 class PollingStopped(Exception):
@@ -44,70 +47,74 @@ class PollingStopped(Exception):
 class Receiver:
     """Store updates as they arrive and handle them from the store, in order."""
 
-    def __init__(self, application: Application, store: Store, clock: Clock) -> None:  # type: ignore[type-arg]
+    def __init__(
+        self,
+        application: Application,  # type: ignore[type-arg]
+        store: Store,
+        clock: Clock,
+        wake: Callable[[set[str]], None] | None = None,
+    ) -> None:
+        """``wake`` tells the outbox sender that a line for a member is waiting."""
         self._application = application
         self._store = store
         self._clock = clock
-        self._failures: dict[str, int] = {}
-        self._failed_now: set[int] = set()
+        self._errors: dict[int, BaseException] = {}
+        """What went wrong handling an update, by update id, as PTB reported it."""
         self._typed: dict[str, dict[str, object]] = {}
         """Updates as typed, by key, where the inbox holds them without some words."""
-        self.stored = asyncio.Event()
+        self.inbox = Inbox(store, clock, PLATFORM, self._handle, author_of, wake)
         application.add_error_handler(self._on_error)
 
     async def _on_error(self, update: object, context: object) -> None:
+        error = getattr(context, "error", None)
         if isinstance(update, Update):
-            self._failed_now.add(update.update_id)
-        log.error("handling a Telegram update failed", exc_info=getattr(context, "error", None))
+            self._errors[update.update_id] = error or RuntimeError("handling failed")
+        else:
+            log.error("a Telegram handler failed outside an update", exc_info=error)
 
     async def store(self, updates: list[Update] | list[dict[str, object]]) -> None:
-        """Keep updates in the inbox; one delivered twice is kept once."""
+        """Keep updates in the inbox; one delivered twice is kept once.
+
+        The JSON is ASCII (``json.dumps`` escapes every other character), so a lone surrogate
+        in what Telegram sent is kept as its escape, and the row is always storable.
+        """
         typed: dict[str, dict[str, object]] = {}
         async with self._store.transaction() as tx:
             for update in updates:
                 data = update.to_dict() if isinstance(update, Update) else update
                 key = dedupe_key(int(str(data["update_id"])))
                 kept = storable(data)
-                stored = await tx.store_inbox(key, PLATFORM, json.dumps(kept), self._clock.now())
+                stored = await tx.store_inbox(
+                    key, PLATFORM, json.dumps(kept, ensure_ascii=True), self._clock.now()
+                )
                 if stored and kept is not data:
                     typed[key] = data
         self._typed.update(typed)
-        self.stored.set()
+        self.inbox.wake()
 
     async def handle_stored(self) -> int:
-        """Handle every stored update, oldest first; return how many were handled."""
-        handled = 0
-        while True:
-            async with self._store.transaction() as tx:
-                batch = await tx.inbox(PLATFORM, 100)
-            batch = [(k, p) for k, p in batch if self._failures.get(k, 0) < MAX_TRIES]
-            if not batch:
-                return handled
-            for key, payload in batch:
-                data = self._typed.get(key) or json.loads(payload)
-                update = Update.de_json(data, self._application.bot)
-                self._failed_now.discard(update.update_id)
-                await self._application.process_update(update)
-                if update.update_id in self._failed_now:
-                    tries = self._failures[key] = self._failures.get(key, 0) + 1
-                    if tries >= MAX_TRIES:
-                        log.error("update %s set aside after %d failed tries", key, tries)
-                        self._typed.pop(key, None)
-                    continue
-                handled += 1
-                self._typed.pop(key, None)
-                # An update that caused nothing (a chat message, an unknown command) leaves here.
-                async with self._store.transaction() as tx:
-                    await tx.drop_inbox(key)
+        """Handle every stored update that is due, oldest first; return how many were handled."""
+        return await self.inbox.handle_due()
+
+    async def _handle(self, key: str, payload: str) -> None:
+        """Handle one stored update through PTB and the core; raise if that failed."""
+        data = self._typed.get(key) or json.loads(payload)
+        update = Update.de_json(data, self._application.bot)
+        self._errors.pop(update.update_id, None)
+        await self._application.process_update(update)
+        error = self._errors.pop(update.update_id, None)
+        if error is not None:
+            raise error
+        self._typed.pop(key, None)
 
     async def poll(self) -> None:
-        """Long-poll forever: store, then confirm by asking for the next updates."""
+        """Long-poll forever: store, then confirm by asking for the next updates; ``work``
+        handles what was stored."""
         bot = self._application.bot
         await bot.delete_webhook(drop_pending_updates=False)
         offset: int | None = None
         failures = 0
         while True:
-            await self.handle_stored()
             try:
                 updates = await bot.get_updates(
                     offset=offset, timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES
@@ -128,14 +135,8 @@ class Receiver:
                 offset = updates[-1].update_id + 1
 
     async def work(self) -> None:
-        """Handle stored updates whenever new ones arrive (webhook mode)."""
-        while True:
-            await self.stored.wait()
-            self.stored.clear()
-            try:
-                await self.handle_stored()
-            except Exception:
-                log.exception("handling stored Telegram updates failed")
+        """Handle stored updates whenever new ones arrive or a retry falls due."""
+        await self.inbox.work()
 
 
 def webhook_app(receiver: Receiver, secret: str, path: str) -> web.Application:

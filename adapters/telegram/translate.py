@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from typing import Any
 
 from telegram import CallbackQuery, ChatMember, ChatMemberUpdated, Message, MessageEntity, Update
 
+from adapters.inbox import Author
+from adapters.legible import legible
 from bot.domain.inbound import (
     ButtonPressed,
     CommandIssued,
@@ -15,6 +18,7 @@ from bot.domain.inbound import (
     PrivateChatChanged,
     words_to_store,
 )
+from bot.domain.replies import Target
 
 PLATFORM = "telegram"
 GROUP_TYPES = ("group", "supergroup")
@@ -22,6 +26,8 @@ PRESENT = (ChatMember.OWNER, ChatMember.ADMINISTRATOR, ChatMember.MEMBER)
 SEPARATOR = "|"
 """Between a button's action and payload in ``callback_data`` (64 bytes at most)."""
 MAX_CALLBACK_DATA = 64
+MAX_NAME = 64
+"""Characters of a name a line to its member may print (the core keeps as many)."""
 
 
 def dedupe_key(update_id: int) -> str:
@@ -48,7 +54,7 @@ def parse_command(message: Message, bot_username: str) -> Command | None:
     name, _, addressee = word.partition("@")
     if addressee and addressee.lower() != bot_username.lower():
         return None
-    return Command(name.lower(), text[first.length :].strip())
+    return Command(legible(name.lower()), legible(text[first.length :].strip()))
 
 
 def origin_of(message: Message, *, is_admin: bool, interaction: str | None = None) -> Origin:
@@ -66,7 +72,7 @@ def origin_of(message: Message, *, is_admin: bool, interaction: str | None = Non
         platform=PLATFORM,
         chat=str(chat.id),
         person=person,
-        person_name=name,
+        person_name=legible(name),
         community=str(chat.id) if in_group else None,
         private=chat.type == "private",
         is_admin=is_admin,
@@ -123,6 +129,38 @@ def storable(update: dict[str, Any]) -> dict[str, Any]:
     return {**update, "message": withheld}
 
 
+def author_of(payload: str) -> Author | None:
+    """Who sent a stored update that asked something of the bot (a command or a button), read
+    from its JSON alone, since it may be the very thing that does not parse; None for anything
+    else (a member's chat message, a membership change), which nobody is waiting on."""
+    update = json.loads(payload)
+    if not isinstance(update, dict):
+        return None
+    message, query = update.get("message"), update.get("callback_query")
+    if isinstance(message, dict):
+        text = message.get("text")
+        if not isinstance(text, str) or not text.startswith("/"):
+            return None
+        chat, sender = message.get("chat"), message.get("from")
+    elif isinstance(query, dict):
+        pressed = query.get("message")
+        chat = pressed.get("chat") if isinstance(pressed, dict) else None
+        sender = query.get("from")
+    else:
+        return None
+    if not isinstance(chat, dict) or not isinstance(sender, dict) or sender.get("is_bot"):
+        return None
+    chat_id, person = chat.get("id"), sender.get("id")
+    if type(chat_id) is not int or type(person) is not int:
+        return None
+    name = " ".join(str(sender.get(part) or "") for part in ("first_name", "last_name")).strip()
+    if chat.get("type") in GROUP_TYPES:
+        target, community = Target(PLATFORM, chat=str(chat_id)), str(chat_id)
+    else:
+        target, community = Target(PLATFORM, person=str(person)), None
+    return Author(target, str(person), legible(name)[:MAX_NAME], community)
+
+
 def button_data(action: str, payload: str) -> str:
     """Encode a button for ``callback_data``; it must fit Telegram's 64 bytes."""
     data = f"{action}{SEPARATOR}{payload}"
@@ -138,14 +176,14 @@ def button_inbound(
     message = query.message
     if not isinstance(message, Message) or not query.data:
         return None
-    action, _, payload = query.data.partition(SEPARATOR)
+    action, _, payload = legible(query.data).partition(SEPARATOR)
     origin = origin_of(message, is_admin=is_admin)
     presser = query.from_user
     origin = Origin(
         platform=origin.platform,
         chat=origin.chat,
         person=str(presser.id),
-        person_name=presser.full_name,
+        person_name=legible(presser.full_name),
         community=origin.community,
         private=origin.private,
         is_admin=is_admin,

@@ -37,6 +37,8 @@ class Template(StrEnum):
     GROUP_ONLY = "group_only"
     MILESTONE_DIGEST = "milestone_digest"
     BUTTON_UNKNOWN = "button_unknown"
+    UPDATE_UNREADABLE = "update_unreadable"
+    """Said by an adapter to the member whose message it set aside after failing to handle it."""
     LABEL_SHARE_CELEBRATE = "label_share_celebrate"
     LABEL_SHARE_PRIVATE = "label_share_private"
 
