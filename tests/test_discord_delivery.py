@@ -164,8 +164,8 @@ async def test_where_the_bot_may_not_post_a_slow_public_answer_follows_up_instea
     async with running(fake_discord, database, clock) as bot:
         async with bot.app.store.transaction():  # the database is busy for 2 s
             craving = await bot.slash("craving", SAM)
-            deferred = await fake_discord.callback_for(craving.id)
             await asyncio.sleep(2.0)
+        deferred = await fake_discord.callback_for(craving.id)  # kept first, then deferred
         answer = await bot.followup(craving, "Thank you for saying it, Sam")
         placeholder = await bot.answer(craving)
 

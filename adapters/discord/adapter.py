@@ -4,6 +4,11 @@ Life cycle: ``setup_hook`` runs once per login, before the gateway connects; it 
 buttons, syncs the slash commands if their definitions changed, and starts the outbox sender.
 Nothing starts in ``on_ready``, which fires again after every new session. Reconnects and
 resumes are discord.py's own.
+
+Discord never sends an interaction twice, so none is acknowledged before it is safe: the core
+commits its effect first, or, when the core is slower than Discord's 3 s allow, it is kept in the
+inbox before the defer. A kept interaction that this process does not finish (it failed, or the
+process died) is handled from the inbox: tried again, then set aside (``adapters.inbox``).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from datetime import timedelta
 from typing import Any
 
 import discord
@@ -27,16 +33,20 @@ from adapters.discord.sender import DiscordSender, T
 from adapters.discord.translate import (
     CUSTOM_ID,
     PLATFORM,
+    author_of,
     bot_joined,
     bot_left,
     button_inbound,
     command_inbound,
     member_left,
     message_ref,
+    restored,
     roles_changed,
+    stored,
 )
+from adapters.inbox import Inbox
 from bot.app import App
-from bot.domain.inbound import Inbound
+from bot.domain.inbound import ButtonPressed, CommandIssued, Inbound
 from bot.domain.replies import Template
 from bot.domain.zones import suggest_zones
 from bot.settings import Settings
@@ -51,6 +61,8 @@ BUSY = 100
 """Slash commands being handled at once past which a new one is deferred at receipt."""
 PATIENCE = 60.0
 """Seconds a deferred "thinking…" may wait for its answer before the member hears sorry."""
+HELD = timedelta(seconds=60)
+"""How long a kept interaction is left to the task handling it before the inbox takes it."""
 COMMANDS_SYNC = "discord.commands"
 """The meta key of the last sync: the command set's fingerprint and where it went."""
 MAX_SUGGESTIONS = 25
@@ -125,7 +137,11 @@ class DiscordAdapter:
         self._tasks: list[asyncio.Task[Any]] = []
         self._handling = 0
         self._guards: set[asyncio.Task[Any]] = set()
-        """One per slash command while it may still need deferring or a sorry."""
+        """One per interaction while it may still need deferring or a sorry."""
+        self._typed: dict[str, CommandIssued | ButtonPressed] = {}
+        """Kept interactions that failed, as typed, by key: the inbox holds them without some
+        words, which their next try in this process still has."""
+        self.inbox = Inbox(app.store, app.clock, PLATFORM, self._replay, author_of, app.wake)
         self.setups = 0
         """How often ``setup`` ran: once per login, however often the gateway reconnects."""
 
@@ -142,6 +158,11 @@ class DiscordAdapter:
         sender = DiscordSender(self.client, self._renderer, self.live, self._app.clock.now)
         worker = self._app.add_sender(sender)
         self._tasks.append(asyncio.create_task(worker.run(), name="discord outbox"))
+        # Before the gateway connects, so nothing kept now is this process's own: interactions
+        # kept by a process that stopped before handling them are handled at once.
+        async with self._app.store.transaction() as tx:
+            await tx.release_inbox(PLATFORM, self._app.clock.now())
+        self._tasks.append(asyncio.create_task(self.inbox.work(), name="discord updates"))
 
     async def stop(self) -> None:
         for task in [*self._tasks, *self._guards]:
@@ -210,7 +231,7 @@ class DiscordAdapter:
         inbound = command_inbound(interaction)
         if inbound is None:
             return
-        live = self.live.add(interaction)
+        live = self.live.add(interaction, inbound)
         if self._handling >= BUSY:
             # Answers queue behind this many commands: they will not come in time, and a
             # defer sent now still arrives before Discord's 3 s are up.
@@ -218,12 +239,48 @@ class DiscordAdapter:
         self._watch(live)
         self._handling += 1
         try:
-            await self._app.core.handle(inbound)
-        except Exception:
-            log.exception("a slash command failed")
-            await self._sorry(live)
+            await self._handle_live(live)
         finally:
             self._handling -= 1
+
+    async def _handle_live(self, live: Live) -> None:
+        """Hand an interaction to the core; if it fails, say sorry, or, once it was kept and
+        acknowledged, leave it to the inbox to try again."""
+        inbound = live.inbound
+        assert inbound is not None
+        try:
+            await self._app.core.handle(inbound)
+        except Exception as error:
+            async with live.lock:
+                live.settled = True
+                kept = live.kept
+            if not kept:
+                log.exception("a Discord interaction failed")
+                await self._sorry(live)
+                return
+            self._typed[inbound.dedupe_key] = inbound
+            await self.inbox.failed(inbound.dedupe_key, stored(inbound), error)
+            self.inbox.wake()
+            return
+        async with live.lock:
+            live.settled = True
+
+    async def _keep(self, live: Live) -> bool:
+        """Store the interaction before it is acknowledged; False if it cannot be stored."""
+        inbound = live.inbound
+        if inbound is None or live.settled or live.kept:
+            return True
+        now = self._app.clock.now()
+        try:
+            async with self._app.store.transaction() as tx:
+                await tx.store_inbox(
+                    inbound.dedupe_key, PLATFORM, stored(inbound), now, due=now + HELD
+                )
+        except Exception:
+            log.exception("could not keep a Discord interaction; not acknowledging it")
+            return False
+        live.kept = True
+        return True
 
     def _watch(self, live: Live) -> None:
         task = asyncio.create_task(self._acknowledge_in_time(live), name="discord ack guard")
@@ -235,24 +292,30 @@ class DiscordAdapter:
         interaction; later, say sorry rather than leave a "thinking…" that never ends."""
         age = (discord.utils.utcnow() - live.interaction.created_at).total_seconds()
         await asyncio.sleep(min(ACK_WITHIN, max(0.0, DEFER_BY - age)))
-        if not await self._defer(live) and not live.thinking:
+        await self._defer(live)
+        if not live.thinking:
             return
         await asyncio.sleep(PATIENCE)
         if live.thinking:
             await self._sorry(live)
 
     async def _defer(self, live: Live) -> bool:
-        """Acknowledge with an unseen "thinking…" unless answered already; True if deferred."""
+        """Acknowledge unless answered already, once the interaction is safe (its effect
+        committed, or kept in the inbox): a command with an unseen "thinking…", a press by
+        leaving its message as it is. True if deferred."""
         async with live.lock:
             response = live.interaction.response
-            if response.is_done():
+            if response.is_done() or not await self._keep(live):
                 return False
             try:
-                await response.defer(ephemeral=live.in_guild, thinking=True)
+                if live.pressed:
+                    await response.defer()
+                else:
+                    await response.defer(ephemeral=live.in_guild, thinking=True)
             except discord.HTTPException:
                 log.warning("could not defer a slow interaction")
                 return False
-            live.thinking = True
+            live.thinking = not live.pressed
             return True
 
     async def _sorry(self, live: Live) -> None:
@@ -271,23 +334,26 @@ class DiscordAdapter:
     async def on_button(
         self, interaction: discord.Interaction[Any], action: str, payload: str
     ) -> None:
-        """A press of one of our buttons: acknowledge at once, then let the core decide."""
-        live = self.live.add(interaction)
-        async with live.lock:
-            try:
-                await interaction.response.defer()  # the message stays as it is, for now
-            except discord.HTTPException:
-                # Too late to acknowledge (handled after a restart, say): the press still counts.
-                log.info("could not acknowledge a button press; handling it anyway")
+        """A press of one of our buttons: let the core decide, then acknowledge it if no
+        answer did (or, if the core is slow, keep it and acknowledge in time)."""
         message = interaction.message
         outbox_id = None
         if message is not None:
             ref = message_ref(message.channel.id, message.id)
             async with self._app.store.transaction() as tx:
                 outbox_id = await tx.outbox_by_ref(PLATFORM, ref)
-        await self._app.core.handle(
-            button_inbound(interaction, action, payload, message_id=outbox_id)
-        )
+        inbound = button_inbound(interaction, action, payload, message_id=outbox_id)
+        live = self.live.add(interaction, inbound)
+        self._watch(live)
+        await self._handle_live(live)
+        await self._defer(live)  # the message stays as it is, for now
+
+    async def _replay(self, key: str, payload: str) -> None:
+        """Handle a kept interaction from the inbox: one that failed here, or that a process
+        which stopped had acknowledged without finishing."""
+        inbound = self._typed.get(key) or restored(payload)
+        await self._app.core.handle(inbound)
+        self._typed.pop(key, None)
 
     async def _refuse_stale(self, interaction: discord.Interaction[Any]) -> None:
         """A button we never made (forged, or from another bot's era): say so, change nothing."""

@@ -5,6 +5,10 @@ interaction becomes its response when it comes in time; if the core is slower, t
 defers (ephemerally, so a private answer can never show) and replies follow up. The state of
 each, shared by the adapter and the sender, lives here; the lock makes "respond or defer" one
 decision.
+
+Nothing is acknowledged that could still be lost: an answer goes out only after the core
+committed it, and a defer only after the core committed the interaction's effect (``settled``)
+or the interaction was kept in the inbox (``kept``), from which a restart handles it.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import discord
+
+from bot.domain.inbound import ButtonPressed, CommandIssued
 
 TOKEN_LIFETIME = 15 * 60.0
 """Seconds an interaction token can be used for follow-ups and edits."""
@@ -28,6 +34,17 @@ class Live:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     thinking: bool = False
     """Deferred with a "thinking…" message that no reply has replaced yet."""
+    inbound: CommandIssued | ButtonPressed | None = None
+    """What the core is handling for it, to keep in the inbox before a defer."""
+    kept: bool = False
+    """Stored in the inbox: a restart handles it if this process cannot."""
+    settled: bool = False
+    """The core is done with it: its effect is committed, or it failed and the member hears so."""
+
+    @property
+    def pressed(self) -> bool:
+        """A button press: acknowledged by leaving the message as it is, not by "thinking…"."""
+        return self.interaction.type is discord.InteractionType.component
 
     @property
     def in_guild(self) -> bool:
@@ -45,10 +62,14 @@ class LiveInteractions:
         self._by_token: dict[str, Live] = {}
         """In the order they came, so the oldest are always first."""
 
-    def add(self, interaction: discord.Interaction[Any]) -> Live:
+    def add(
+        self,
+        interaction: discord.Interaction[Any],
+        inbound: CommandIssued | ButtonPressed | None = None,
+    ) -> Live:
         now = asyncio.get_running_loop().time()
         self._forget_older_than(now - USABLE_FOR)
-        live = Live(interaction, now)
+        live = Live(interaction, now, inbound=inbound)
         self._by_token[interaction.token] = live
         return live
 

@@ -1,24 +1,32 @@
 """Translate Discord interactions and gateway events into the core's inbounds; decide nothing.
 
 Every interaction carries who used it, where, the member's permissions in that channel and the
-roles they hold, so nothing here asks Discord anything.
+roles they hold, so nothing here asks Discord anything. An interaction kept in the inbox before
+it is acknowledged is kept as its inbound (``stored``, read back by ``restored``): Discord will
+not send it again, and the inbound is all the core needs.
 """
 
 from __future__ import annotations
 
+import json
 import re
+from dataclasses import asdict
 from typing import Any
 
 import discord
 
 from adapters.discord.commands import words
+from adapters.inbox import Author
+from adapters.legible import legible
 from bot.domain.inbound import (
     ButtonPressed,
     CommandIssued,
     MembershipChanged,
     Origin,
     RolesChanged,
+    words_to_store,
 )
+from bot.domain.replies import Target
 
 PLATFORM = "discord"
 BUTTON_PREFIX = "hg"
@@ -28,6 +36,8 @@ CUSTOM_ID = re.compile(
 )
 """A button's ``custom_id``: ``hg|action|payload`` (Discord allows 100 characters)."""
 MAX_CUSTOM_ID = 100
+MAX_NAME = 64
+"""Characters of a name a line to its member may print (the core keeps as many)."""
 
 
 def dedupe_key(interaction_id: int) -> str:
@@ -44,7 +54,7 @@ def custom_id(action: str, payload: str) -> str:
 
 def display_name(user: discord.abc.User) -> str:
     """The name the member shows in the server (nickname, else display name)."""
-    return user.display_name or user.name
+    return legible(user.display_name or user.name)
 
 
 def origin_of(interaction: discord.Interaction[Any]) -> Origin:
@@ -102,8 +112,8 @@ def command_inbound(interaction: discord.Interaction[Any]) -> CommandIssued | No
     return CommandIssued(
         dedupe_key(interaction.id),
         origin_of(interaction),
-        name,
-        words(name, options if isinstance(options, list) else []),
+        legible(name),
+        legible(words(name, options if isinstance(options, list) else [])),
     )
 
 
@@ -111,8 +121,73 @@ def button_inbound(
     interaction: discord.Interaction[Any], action: str, payload: str, *, message_id: int | None
 ) -> ButtonPressed:
     return ButtonPressed(
-        dedupe_key(interaction.id), origin_of(interaction), action, payload, message_id
+        dedupe_key(interaction.id),
+        origin_of(interaction),
+        legible(action),
+        legible(payload),
+        message_id,
     )
+
+
+def stored(inbound: CommandIssued | ButtonPressed) -> str:
+    """The interaction as the inbox keeps it: a command used in a server keeps only the words
+    the core allows (``words_to_store``: never a contact, never a private note). The member
+    appears as ``user.id``, where an erasure looks for them in a stored update."""
+    origin = asdict(inbound.origin)
+    person = origin.pop("person")
+    data: dict[str, Any] = {"user": {"id": person}, "origin": origin}
+    if isinstance(inbound, CommandIssued):
+        args = inbound.args
+        if inbound.origin.community is not None:
+            args = words_to_store(inbound.name, args)
+        data["command"] = {"name": inbound.name, "args": args}
+    else:
+        data["button"] = {
+            "action": inbound.action,
+            "payload": inbound.payload,
+            "message": inbound.message,
+        }
+    return json.dumps({"key": inbound.dedupe_key, **data})
+
+
+def restored(payload: str) -> CommandIssued | ButtonPressed:
+    """An interaction read back from the inbox; raises ValueError (or a KeyError or
+    TypeError) when the row is not one ``stored`` wrote."""
+    data = json.loads(payload)
+    fields = dict(data["origin"])
+    if fields.get("roles") is not None:
+        fields["roles"] = tuple(fields["roles"])
+    origin = Origin(person=str(data["user"]["id"]), **fields)
+    key = str(data["key"])
+    if "command" in data:
+        command = data["command"]
+        return CommandIssued(key, origin, str(command["name"]), str(command["args"]))
+    button = data["button"]
+    message = button["message"]
+    return ButtonPressed(
+        key,
+        origin,
+        str(button["action"]),
+        str(button["payload"]),
+        None if message is None else int(message),
+    )
+
+
+def author_of(payload: str) -> Author:
+    """Who used a kept interaction, and where they are told (privately, on the interaction
+    while its token lasts, else by DM); read from the JSON alone, as it may not restore."""
+    data = json.loads(payload)
+    origin = data["origin"]
+    person = str(data["user"]["id"])
+    chat, interaction, community = (origin.get(k) for k in ("chat", "interaction", "community"))
+    target = Target(
+        PLATFORM,
+        chat=None if chat is None else str(chat),
+        person=person,
+        interaction=None if interaction is None else str(interaction),
+    )
+    name = legible(str(origin.get("person_name") or ""))[:MAX_NAME]
+    return Author(target, person, name, None if community is None else str(community))
 
 
 def message_ref(channel_id: int, message_id: int) -> str:

@@ -1,0 +1,142 @@
+"""No acknowledged interaction is lost on Discord, and odd text is answered.
+
+Discord sends an interaction once: a press acknowledged and then lost is a craving nobody
+claims, with no error for anyone to see. So an interaction is acknowledged only after the core
+committed its effect, or after it was kept in the inbox, from which a restart handles it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.clock import ManualClock
+from bot.domain.inbound import ButtonPressed, Inbound
+from tests.discord_harness import ALEX, ALEX_ID, GENERAL, PEOPLE, SAM, SAM_ID, circle, custom_id
+from tests.discord_harness import running as discord_running
+from tests.fakes import discord_payloads as dp
+from tests.fakes.discord import FakeDiscord
+from tests.harness import eventually, rows
+from tests.process import homegroup_run, terminate
+
+JO = dp.user(105_000_000_000_000_005, "jo", "Jo\ud800")
+"""A display name with a lone surrogate, as Discord's JSON can carry it ("\\ud800")."""
+CLAIMED = "SELECT claimed_by FROM cravings"
+
+
+async def test_a_name_and_a_note_with_a_lone_surrogate_are_answered(
+    fake_discord: FakeDiscord, database: Path, clock: ManualClock
+) -> None:
+    circle(fake_discord, people=(*PEOPLE, JO))
+    async with discord_running(fake_discord, database, clock) as bot:
+        days = await bot.answer(await bot.slash("days", JO))
+        craving = await bot.answer(await bot.slash("craving", JO, note="bad\ud800 night"))
+
+    assert "You haven't set a clean date yet." in days["content"]
+    assert "Thank you for saying it, Jo\ufffd" in craving["content"]
+    assert rows(database, "SELECT name FROM people WHERE platform_id = ?", JO["id"]) == [
+        ("Jo\ufffd",)
+    ]
+
+
+async def test_a_press_acknowledged_but_not_yet_handled_is_claimed_after_a_restart(
+    fake_discord: FakeDiscord,
+    database: Path,
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The process stops right after the acknowledgement, before the core handled the press."""
+    circle(fake_discord)
+    async with discord_running(fake_discord, database, clock) as bot:
+        await bot.answer(await bot.slash("supporter", ALEX, pings="on"))
+        asked = await bot.answer(await bot.slash("craving", SAM))
+        handle = bot.app.core.handle
+
+        async def never_for_a_press(inbound: Inbound) -> bool:
+            if isinstance(inbound, ButtonPressed):
+                await asyncio.Event().wait()  # the process dies before this press is handled
+            return await handle(inbound)
+
+        monkeypatch.setattr(bot.app.core, "handle", never_for_a_press)
+        claim = await fake_discord.press(
+            custom_id(asked, "craving.claim"), ALEX, message=int(asked["id"])
+        )
+        acknowledged = await fake_discord.callback_for(claim.id)
+        kept = rows(database, "SELECT key FROM inbox")
+    assert acknowledged["type"] == 6
+    assert kept == [(f"discord:interaction:{claim.id}",)]
+    assert rows(database, CLAIMED) == [(None,)]
+
+    async with discord_running(fake_discord, database, clock) as bot:
+        await bot.dm(SAM_ID, "Alex is on the way to you")
+
+    assert rows(database, CLAIMED) == [(f"discord:{ALEX_ID}",)]
+    assert rows(database, "SELECT key FROM inbox") == []
+
+
+async def _homegroup(fake: FakeDiscord, database: Path, log: Path) -> asyncio.subprocess.Process:
+    settings = {
+        "DISCORD_TOKEN": fake.token,
+        "DISCORD_API_URL": fake.api_url,
+        "DISCORD_GATEWAY_URL": fake.gateway_url,
+        "HOMEGROUP_DATABASE": str(database),
+    }
+    return await homegroup_run(settings, log)
+
+
+async def _answer(fake: FakeDiscord, name: str, person: dict[str, Any], **options: str) -> Any:
+    ref = await fake.slash(
+        name,
+        person,
+        channel_id=GENERAL,
+        options=[dp.option(k, v) for k, v in options.items()],
+    )
+    return await eventually(
+        lambda: (
+            (m := fake.original_for(ref.token)) is not None and not m["flags"] & dp.LOADING and m
+        ),
+        seconds=10,
+    )
+
+
+async def test_a_process_killed_right_after_acknowledging_a_press_records_the_claim(
+    fake_discord: FakeDiscord, database: Path, tmp_path: Path
+) -> None:
+    """SIGKILL the moment Discord has the acknowledgement. The database is locked while the
+    press arrives, so the press can neither be kept nor handled until the test lets go: an
+    acknowledgement sent before that would be of a press nothing recorded."""
+    circle(fake_discord)
+    log = tmp_path / "homegroup.log"
+    first = await _homegroup(fake_discord, database, log)
+    try:
+        await eventually(lambda: fake_discord.gateway.connected, seconds=30)
+        await _answer(fake_discord, "supporter", ALEX, pings="on")
+        asked = await _answer(fake_discord, "craving", SAM)
+        with contextlib.closing(sqlite3.connect(database, isolation_level=None)) as locked:
+            locked.execute("BEGIN IMMEDIATE")
+            claim = await fake_discord.press(
+                custom_id(asked, "craving.claim"), ALEX, message=int(asked["id"])
+            )
+            try:
+                await fake_discord.callback_for(claim.id, within=1.5)
+            except TimeoutError:  # nothing acknowledged while nothing could be kept
+                locked.execute("COMMIT")
+                await fake_discord.callback_for(claim.id, within=3.0)
+    finally:
+        first.kill()  # SIGKILL: no cleanup of any kind
+        await first.wait()
+
+    second = await _homegroup(fake_discord, database, log)
+    try:
+        await eventually(lambda: fake_discord.identifies == 2, seconds=30)
+        await eventually(lambda: rows(database, CLAIMED) != [(None,)], seconds=30)
+    finally:
+        status = await terminate(second)
+    assert status == 0, log.read_text()
+    assert rows(database, CLAIMED) == [(f"discord:{ALEX_ID}",)]
+    assert rows(database, "SELECT key FROM inbox") == []
