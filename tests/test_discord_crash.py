@@ -10,11 +10,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from adapters.inbox import MAX_TRIES
 from bot.clock import ManualClock
 from bot.domain.inbound import ButtonPressed, Inbound
 from tests.discord_harness import ALEX, ALEX_ID, GENERAL, PEOPLE, SAM, SAM_ID, circle, custom_id
@@ -27,6 +29,7 @@ from tests.process import homegroup_run, terminate
 JO = dp.user(105_000_000_000_000_005, "jo", "Jo\ud800")
 """A display name with a lone surrogate, as Discord's JSON can carry it ("\\ud800")."""
 CLAIMED = "SELECT claimed_by FROM cravings"
+UNREADABLE = "I couldn't read your last message"
 
 
 async def test_a_name_and_a_note_with_a_lone_surrogate_are_answered(
@@ -77,6 +80,45 @@ async def test_a_press_acknowledged_but_not_yet_handled_is_claimed_after_a_resta
 
     assert rows(database, CLAIMED) == [(f"discord:{ALEX_ID}",)]
     assert rows(database, "SELECT key FROM inbox") == []
+
+
+async def test_a_kept_command_that_keeps_failing_is_set_aside_and_its_member_told_once(
+    fake_discord: FakeDiscord,
+    database: Path,
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    circle(fake_discord)
+    async with discord_running(fake_discord, database, clock) as bot:
+        calls: list[Inbound] = []
+
+        async def slow_and_broken(inbound: Inbound) -> bool:
+            calls.append(inbound)
+            if len(calls) == 1:
+                await asyncio.sleep(2.0)  # slower than 1.5 s: kept, then deferred
+            raise RuntimeError("a bug in handling this command")
+
+        monkeypatch.setattr(bot.app.core, "handle", slow_and_broken)
+        days = await bot.slash("days", SAM)
+        assert (await fake_discord.callback_for(days.id))["type"] == 5
+        for tries in range(1, MAX_TRIES + 1):  # each try waits longer than the one before
+            await eventually(
+                lambda tries=tries: rows(database, "SELECT attempts FROM inbox") == [(tries,)],
+                seconds=10,
+            )
+            clock.advance(timedelta(seconds=30))
+            bot.adapter.inbox.wake()
+        told = await bot.followup(days, UNREADABLE)
+        await bot.settle()
+
+    assert told["flags"] & dp.EPHEMERAL
+    assert told["content"].startswith(f"<@{SAM_ID}>, sorry")
+    lines = [m for m in fake_discord.followups_for(days.token) if UNREADABLE in m["content"]]
+    assert len(lines) == 1
+    assert len(calls) == MAX_TRIES
+    assert rows(database, "SELECT reason, set_aside_at IS NOT NULL FROM inbox") == [
+        ("RuntimeError", 1)
+    ]
 
 
 async def _homegroup(fake: FakeDiscord, database: Path, log: Path) -> asyncio.subprocess.Process:

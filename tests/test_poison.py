@@ -1,0 +1,187 @@
+"""Poison in, nobody else blocked: odd text is answered, a failing update is set aside.
+
+The real Telegram adapter against the fake Bot API. A name or note holding a lone surrogate
+(which SQLite cannot encode) is answered; an update that cannot be read is tried again after a
+pause, then set aside in the inbox while the next ones go on, and its member is told once; set
+aside updates at the head of the inbox never stand in front of new ones.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from adapters.inbox import MAX_TRIES
+from adapters.legible import legible
+from adapters.telegram.adapter import TelegramAdapter
+from adapters.telegram.translate import PLATFORM, dedupe_key
+from bot.app import bootstrap
+from bot.clock import ManualClock
+from bot.storage.sqlite import SqliteStore
+from tests.fakes import telegram_updates as tg
+from tests.fakes.fixtures import loopback_request
+from tests.fakes.telegram import FakeTelegram
+from tests.harness import eventually, rows, stop
+from tests.telegram_harness import running, said, settings_for, texts_in
+
+SAM = tg.user(101, "Sam")
+JO = tg.user(404, "Jo\ud800")
+"""A name with a lone surrogate, as Telegram's JSON can carry it ("\\ud800")."""
+GROUP = tg.group()
+GROUP_ID = GROUP["id"]
+NO_DATE = "You haven't set a clean date yet."
+UNREADABLE = "I couldn't read your last message"
+
+
+def test_text_is_made_legible_only_where_it_must_be() -> None:
+    assert legible("Jo\ud800") == "Jo\ufffd"
+    assert legible("nul\x00here") == "nul\ufffdhere"
+    assert legible("a\ud83d\ude00b") == "a\U0001f600b"  # a pair stands for its character
+    assert legible("Zoë 😀 <b>") == "Zoë 😀 <b>"
+    assert legible("\udfff\ud800").encode() == "\ufffd\ufffd".encode()
+
+
+async def test_a_name_and_a_note_with_a_lone_surrogate_are_answered(
+    fake_telegram: FakeTelegram, database: Path, clock: ManualClock
+) -> None:
+    async with running(fake_telegram, database, clock):
+        fake_telegram.push(tg.command(GROUP, JO, "/days"))
+        await said(fake_telegram, GROUP_ID, NO_DATE)
+        fake_telegram.push(tg.command(GROUP, JO, "/craving bad\ud800 night"))
+        answer = await said(fake_telegram, GROUP_ID, "Thank you for saying it, Jo\ufffd")
+        fake_telegram.push(tg.command(tg.private_chat(JO), JO, "/days"))
+        await said(fake_telegram, JO["id"], NO_DATE)
+
+    assert "\ufffd" in answer["text"]
+    assert rows(database, "SELECT name FROM people WHERE key = ?", "telegram:404") == [
+        ("Jo\ufffd",)
+    ]
+    assert rows(database, "SELECT key FROM inbox") == []
+
+
+@contextlib.asynccontextmanager
+async def adapter_running(
+    fake: FakeTelegram, database: Path, clock: ManualClock
+) -> AsyncIterator[TelegramAdapter]:
+    """The whole Telegram stack, with the adapter in hand (to store as a webhook does)."""
+    settings = settings_for(fake, database)
+    app = await bootstrap(settings, clock=clock)
+    adapter = TelegramAdapter(app, settings, request=loopback_request, per_chat=0.0)
+    tasks = [asyncio.create_task(adapter.run()), asyncio.create_task(app.timers.run())]
+    try:
+        await eventually(lambda: fake.of("setMyCommands"))
+        yield adapter
+    finally:
+        await stop(tasks)
+        await app.close()
+
+
+def unreadable_days(update_id: int) -> dict[str, Any]:
+    """Sam's ``/days`` with a date PTB cannot parse: no handler ever sees it."""
+    update = tg.command(GROUP, SAM, "/days")
+    update["message"]["date"] = "yesterday"
+    return {**update, "update_id": update_id}
+
+
+async def test_an_update_that_cannot_be_read_is_set_aside_and_its_member_told_once(
+    fake_telegram: FakeTelegram,
+    database: Path,
+    clock: ManualClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    key = dedupe_key(7)
+    async with adapter_running(fake_telegram, database, clock) as adapter:
+        await adapter.receiver.store([unreadable_days(7)])
+        await eventually(lambda: rows(database, "SELECT attempts FROM inbox") == [(1,)])
+        # While it waits for its next try, the next update goes on at once.
+        fake_telegram.push(tg.command(GROUP, SAM, "/help"))
+        await said(fake_telegram, GROUP_ID, "Here for you, one day at a time.")
+        for tries in range(2, MAX_TRIES + 1):  # each try waits longer than the one before
+            clock.advance(timedelta(seconds=30))
+            adapter.receiver.inbox.wake()
+            await eventually(
+                lambda tries=tries: rows(database, "SELECT attempts FROM inbox") == [(tries,)]
+            )
+        told = await said(fake_telegram, GROUP_ID, UNREADABLE)
+        clock.advance(timedelta(hours=1))
+        adapter.receiver.inbox.wake()
+        fake_telegram.push(tg.command(GROUP, SAM, "/days"))
+        await said(fake_telegram, GROUP_ID, NO_DATE)
+
+    assert told["text"].startswith("Sam, sorry")
+    assert sum(UNREADABLE in text for text in texts_in(fake_telegram, GROUP_ID)) == 1
+    ((attempts, reason, aside),) = rows(
+        database, "SELECT attempts, reason, set_aside_at IS NOT NULL FROM inbox WHERE key = ?", key
+    )
+    assert (attempts, reason, aside) == (MAX_TRIES, "TypeError", 1)
+    mine = [r for r in caplog.records if r.name == "adapters.inbox"]
+    assert sum(r.exc_info is not None for r in mine) == 1  # one traceback, not one per try
+    (warning,) = [r for r in mine if r.levelno == logging.WARNING]
+    assert "set aside after 5 tries (TypeError)" in warning.getMessage()
+    assert "1 telegram updates set aside" in warning.getMessage()
+    for record in caplog.records:
+        assert "/days" not in record.getMessage()
+
+
+async def test_a_chat_message_that_fails_is_set_aside_without_a_word_to_anyone(
+    fake_telegram: FakeTelegram, database: Path, clock: ManualClock
+) -> None:
+    """Nobody asked the bot anything: there is nobody to tell."""
+    chatter = {**tg.text_message(GROUP, SAM, "just chatting"), "update_id": 8}
+    chatter["message"]["date"] = "yesterday"
+    async with adapter_running(fake_telegram, database, clock) as adapter:
+        await adapter.receiver.store([chatter])
+        for tries in range(1, MAX_TRIES + 1):
+            await eventually(
+                lambda tries=tries: rows(database, "SELECT attempts FROM inbox") == [(tries,)]
+            )
+            clock.advance(timedelta(seconds=30))
+            adapter.receiver.inbox.wake()
+        fake_telegram.push(tg.command(GROUP, SAM, "/days"))
+        await said(fake_telegram, GROUP_ID, NO_DATE)
+
+    assert texts_in(fake_telegram, GROUP_ID) == [texts_in(fake_telegram, GROUP_ID)[0]]
+    assert rows(database, "SELECT set_aside_at IS NOT NULL FROM inbox") == [(1,)]
+
+
+async def set_aside(database: Path, clock: ManualClock, count: int) -> None:
+    """``count`` of Sam's ``/days`` at the head of the inbox, each set aside after failing."""
+    store = await SqliteStore.open(database)
+    try:
+        async with store.transaction() as tx:
+            for update_id in range(1, count + 1):
+                key = dedupe_key(update_id)
+                payload = json.dumps(unreadable_days(update_id))
+                earlier = clock.now() - timedelta(hours=1)
+                await tx.store_inbox(key, PLATFORM, payload, earlier)
+                await tx.inbox_failed(key, "TypeError", earlier, retry_at=earlier, max_tries=1)
+    finally:
+        await store.close()
+
+
+async def test_150_set_aside_updates_at_the_head_of_the_inbox_do_not_stop_a_new_days(
+    fake_telegram: FakeTelegram,
+    database: Path,
+    clock: ManualClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    await set_aside(database, clock, 150)
+    fake_telegram.push({**tg.command(GROUP, SAM, "/days"), "update_id": 151})
+    async with running(fake_telegram, database, clock):
+        await said(fake_telegram, GROUP_ID, NO_DATE)
+
+    assert texts_in(fake_telegram, GROUP_ID) == [texts_in(fake_telegram, GROUP_ID)[0]]
+    assert rows(database, "SELECT COUNT(*), MIN(attempts) FROM inbox") == [(150, 1)]
+    assert any(
+        r.levelno == logging.WARNING and "150 telegram updates are set aside" in r.getMessage()
+        for r in caplog.records
+    )
