@@ -185,3 +185,63 @@ async def test_150_set_aside_updates_at_the_head_of_the_inbox_do_not_stop_a_new_
         r.levelno == logging.WARNING and "150 telegram updates are set aside" in r.getMessage()
         for r in caplog.records
     )
+
+
+# -- the inbox in the store -----------------------------------------------------------------
+
+
+async def test_a_lone_surrogate_reaches_the_inbox_as_an_escape_and_comes_back(
+    store: SqliteStore, clock: ManualClock
+) -> None:
+    """``json.dumps`` keeps ``\\ud800`` as an escape, which any database takes; the text itself
+    could not be stored (its UTF-8 encoding raises), so it is made legible before it is kept."""
+    update = {"update_id": 1, "message": {"from": {"first_name": "Jo\ud800"}}}
+    with pytest.raises(UnicodeEncodeError):
+        "Jo\ud800".encode()
+    async with store.transaction() as tx:
+        await tx.store_inbox("telegram:update:1", PLATFORM, json.dumps(update), clock.now())
+        ((_, payload, _),) = await tx.inbox(PLATFORM, 10, clock.now())
+    name = json.loads(payload)["message"]["from"]["first_name"]
+    assert name == "Jo\ud800"
+    assert legible(name).encode() == "Jo\ufffd".encode()
+
+
+async def test_the_inbox_hands_out_only_what_is_due_and_never_what_was_set_aside(
+    store: SqliteStore, clock: ManualClock
+) -> None:
+    now = clock.now()
+    later = now + timedelta(seconds=60)
+    async with store.transaction() as tx:
+        for key in ("a", "b", "c", "d"):
+            await tx.store_inbox(key, PLATFORM, "{}", now)
+        await tx.store_inbox("held", PLATFORM, "{}", now, due=later)
+        assert await tx.inbox_failed("a", "TypeError", now, retry_at=later, max_tries=2) == (
+            1,
+            False,
+        )
+        assert await tx.inbox_failed("b", "TypeError", now, retry_at=now, max_tries=1) == (
+            1,
+            True,
+        )
+        assert await tx.inbox_failed("gone", "TypeError", now, retry_at=now, max_tries=1) == (
+            0,
+            False,
+        )
+        due = [key for key, _, _ in await tx.inbox(PLATFORM, 10, now)]
+        assert due == ["c", "d"]
+        assert [key for key, _, _ in await tx.inbox(PLATFORM, 10)] == ["a", "c", "d", "held"]
+        assert await tx.next_inbox_attempt(PLATFORM) == later
+        assert await tx.inbox_set_aside(PLATFORM) == 1
+        assert await tx.release_inbox(PLATFORM, now) == 2  # "a" and "held": due now
+        assert [key for key, _, _ in await tx.inbox(PLATFORM, 10, now)] == ["a", "c", "d", "held"]
+
+
+async def test_an_update_handled_before_is_not_stored_again(
+    store: SqliteStore, clock: ManualClock
+) -> None:
+    async with store.transaction() as tx:
+        assert await tx.claim_inbound("telegram:update:9", clock.now())
+        assert not await tx.store_inbox("telegram:update:9", PLATFORM, "{}", clock.now())
+        assert await tx.store_inbox("telegram:update:10", PLATFORM, "{}", clock.now())
+        assert not await tx.store_inbox("telegram:update:10", PLATFORM, "{}", clock.now())
+        assert [key for key, _, _ in await tx.inbox(PLATFORM, 10)] == ["telegram:update:10"]
