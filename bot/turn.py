@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.danger import DangerWords
 from bot.domain.inbound import Origin
 from bot.domain.model import Community, Person
-from bot.domain.replies import Attachment, Button, Mention, Reply, Target, Template
+from bot.domain.replies import Attachment, Button, Mention, Priority, Reply, Target, Template
 from bot.domain.zones import UnknownZone, resolve_zone
 from bot.storage.transaction import Transaction
 
@@ -73,11 +73,19 @@ class Turn:
         return self.me.ref
 
     async def send(
-        self, reply: Reply, *, locale: str | None = None, about: str | None = None
+        self,
+        reply: Reply,
+        *,
+        locale: str | None = None,
+        about: str | None = None,
+        follows: int | None = None,
     ) -> int:
-        """Queue ``reply``; ``about`` names the person it concerns, for erasure."""
+        """Queue ``reply``; ``about`` names the person it concerns, for erasure; ``follows``
+        an earlier row it must not overtake."""
         self.platforms.add(reply.target.platform)
-        return await self.tx.enqueue(reply, locale or self.locale, self.now, about=about)
+        return await self.tx.enqueue(
+            reply, locale or self.locale, self.now, about=about, follows=follows
+        )
 
     async def say(
         self,
@@ -88,6 +96,7 @@ class Turn:
         public: bool = False,
         buttons: Iterable[Button] = (),
         mentions: Iterable[Mention] = (),
+        priority: Priority = Priority.ANSWER,
     ) -> int:
         """Answer the asking member where they asked, or privately.
 
@@ -108,22 +117,27 @@ class Turn:
                 interaction=origin.interaction,
             )
             outbox_id = await self.send(
-                Reply(template, target, context, tuple(buttons), tuple(mentions)),
+                Reply(template, target, context, tuple(buttons), tuple(mentions), None, priority),
                 about=self.me.key,
             )
             if not origin.private and origin.interaction is None:
+                # After the private answer was tried: if it could not be delivered, the
+                # adapter's line pointing to the private chat says it instead.
                 await self.send(
                     Reply(
                         Template.SENT_PRIVATELY,
                         Target(origin.platform, chat=origin.chat),
                         {"who": self.who},
+                        priority=priority,
                     ),
                     about=self.me.key,
+                    follows=outbox_id,
                 )
             return outbox_id
         target = Target(origin.platform, chat=origin.chat, interaction=origin.interaction)
         return await self.send(
-            Reply(template, target, context, tuple(buttons), tuple(mentions)), about=self.me.key
+            Reply(template, target, context, tuple(buttons), tuple(mentions), None, priority),
+            about=self.me.key,
         )
 
     async def withdraw_command(self) -> str | None:
@@ -150,6 +164,7 @@ class Turn:
         *,
         buttons: Iterable[Button] = (),
         attachment: Attachment | None = None,
+        priority: Priority = Priority.ANSWER,
     ) -> int:
         """Answer the asking member privately, with no line in the group: on their interaction
         where the platform has one (seen at once, by them alone), else in their private chat."""
@@ -161,7 +176,9 @@ class Turn:
             person=origin.person,
             interaction=origin.interaction,
         )
-        return await self._private(self.me, target, template, context, buttons, (), attachment)
+        return await self._private(
+            self.me, target, template, context, buttons, (), attachment, priority
+        )
 
     async def tell(
         self,
@@ -173,6 +190,7 @@ class Turn:
         mentions: Iterable[Mention] = (),
         attachment: Attachment | None = None,
         chat: str | None = None,
+        priority: Priority = Priority.ANSWER,
     ) -> int:
         """Send ``person`` a private message, whoever caused this event.
 
@@ -182,7 +200,9 @@ class Turn:
         if chat is None and self.community is not None:
             chat = self.community.announce_chat
         target = Target(person.platform, chat=chat, person=person.platform_id)
-        return await self._private(person, target, template, context, buttons, mentions, attachment)
+        return await self._private(
+            person, target, template, context, buttons, mentions, attachment, priority
+        )
 
     async def _private(
         self,
@@ -193,6 +213,7 @@ class Turn:
         buttons: Iterable[Button],
         mentions: Iterable[Mention],
         attachment: Attachment | None,
+        priority: Priority,
     ) -> int:
         return await self.send(
             Reply(
@@ -202,6 +223,7 @@ class Turn:
                 tuple(buttons),
                 tuple(mentions),
                 attachment,
+                priority,
             ),
             locale=self.locale,
             about=person.key,
@@ -217,6 +239,7 @@ class Turn:
         buttons: Iterable[Button] = (),
         mentions: Iterable[Mention] = (),
         about: str | None = None,
+        priority: Priority = Priority.ANSWER,
     ) -> int:
         """Post in a community's chat (its group chat unless ``chat`` names another).
 
@@ -243,6 +266,7 @@ class Turn:
                 context or {},
                 tuple(buttons),
                 tuple(mentions),
+                priority=priority,
             ),
             locale=community.settings.locale,
             about=about,
@@ -258,6 +282,7 @@ class Turn:
         mentions: Iterable[Mention] = (),
         about: str | None = None,
         interaction: str | None = None,
+        priority: Priority = Priority.ANSWER,
     ) -> int | None:
         """Replace an earlier message's text and buttons in place; None if it is unknown.
 
@@ -269,7 +294,8 @@ class Turn:
             return None
         target = replace(original, interaction=interaction or original.interaction, edit_of=message)
         return await self.send(
-            Reply(template, target, context or {}, tuple(buttons), tuple(mentions)), about=about
+            Reply(template, target, context or {}, tuple(buttons), tuple(mentions), None, priority),
+            about=about,
         )
 
     async def edit_pressed(
@@ -278,6 +304,7 @@ class Turn:
         context: dict[str, Any] | None = None,
         *,
         buttons: Iterable[Button] = (),
+        priority: Priority = Priority.ANSWER,
     ) -> int | None:
         """Edit the message whose button was pressed, if it was sent privately to the presser.
 
@@ -296,6 +323,7 @@ class Turn:
             buttons=buttons,
             about=self.me.key,
             interaction=self.origin.interaction if self.origin is not None else None,
+            priority=priority,
         )
 
     async def reaches_me_privately(self) -> bool:

@@ -7,7 +7,7 @@ exactly the people in ``mentions`` and nobody else.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import StrEnum
+from enum import IntEnum, StrEnum
 from typing import Any
 
 
@@ -41,6 +41,21 @@ class Template(StrEnum):
     """Said by an adapter to the member whose message it set aside after failing to handle it."""
     LABEL_SHARE_CELEBRATE = "label_share_celebrate"
     LABEL_SHARE_PRIVATE = "label_share_private"
+
+
+class Priority(IntEnum):
+    """Who goes first when a platform cannot take everything at once: the lowest number.
+
+    A member in danger must never wait behind a digest: when the platform's budget is short,
+    urgent rows go before answers, and answers before announcements.
+    """
+
+    URGENT = 0
+    """Crisis lines, danger and craving pings, claims and call hand-offs."""
+    ANSWER = 1
+    """A direct answer to what a member just did."""
+    BACKGROUND = 2
+    """Announcements, digests, reminders and housekeeping: nobody is waiting on them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +115,11 @@ class Target:
     def private(self) -> bool:
         return self.person is not None
 
+    @property
+    def conversation(self) -> str:
+        """The chat a reply is ordered in: a person's private chat, else the group chat."""
+        return f"person:{self.person}" if self.person is not None else (self.chat or "")
+
     def as_json(self) -> dict[str, Any]:
         return {
             "platform": self.platform,
@@ -144,6 +164,7 @@ class Reply:
     buttons: tuple[Button, ...] = ()
     mentions: tuple[Mention, ...] = ()
     attachment: Attachment | None = None
+    priority: Priority = Priority.ANSWER
 
 
 BUTTON_DATA_LIMIT = 64

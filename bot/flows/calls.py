@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.domain.model import Community, Person
-from bot.domain.replies import Button, Mention, Reply, Target, parse_id
+from bot.domain.replies import Button, Mention, Priority, Reply, Target, parse_id
 from bot.flows import Flows, consent
 from bot.flows.supporters import pick_supporters
 from bot.storage.queries.calls import CallRequest
@@ -227,14 +227,18 @@ async def take(turn: Turn, payload: str) -> None:
             T.CALL_CLAIMED,
             {**context, "claimer": turn.who},
             about=member.key,
+            priority=Priority.URGENT,
         )
     else:  # asked privately: there is no group post, only the taker's own ask to settle
-        await turn.edit_pressed(T.CALL_ASK, {**context, "note": "", "taken": True})
+        await turn.edit_pressed(
+            T.CALL_ASK, {**context, "note": "", "taken": True}, priority=Priority.URGENT
+        )
     has_contact = await _hand_over(turn, request, member)
     await turn.tell(
         member,
         T.CALL_COMING,
         {"claimer": turn.who, "practice": request.practice, "has_contact": has_contact},
+        priority=Priority.URGENT,
     )
 
 
@@ -291,6 +295,7 @@ async def _hand_over(turn: Turn, request: CallRequest, member: Person) -> bool:
             "private": request.private,
         },
         mentions=(Mention(member.platform_id, member.name),),
+        priority=Priority.URGENT,
     )
     return contact is not None
 

@@ -18,7 +18,7 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
-from bot.domain.replies import Button, fits_in_button
+from bot.domain.replies import Button, Priority, fits_in_button
 from bot.flows import Flows
 from bot.turn import Turn
 
@@ -150,7 +150,7 @@ async def notice(turn: Turn, payload: dict[str, Any]) -> None:
     people = await turn.tx.untold_implied_consents(NOTICE_BATCH)
     for person in people:
         sharing = any(m.share for m in await turn.tx.memberships_of(person.key))
-        await turn.tell(person, T.NOTICE, {"sharing": sharing})
+        await turn.tell(person, T.NOTICE, {"sharing": sharing}, priority=Priority.BACKGROUND)
         await turn.tx.mark_consent_told(person.key, turn.now)
     if len(people) == NOTICE_BATCH:
         await turn.tx.schedule(NOTICE, turn.now, {}, key=f"{NOTICE}:{turn.now.isoformat()}")

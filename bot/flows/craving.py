@@ -30,7 +30,7 @@ from typing import Any
 from bot.domain.community import CommunitySettings
 from bot.domain.meetings import occurrences
 from bot.domain.model import Community, Person
-from bot.domain.replies import Button, Mention, Template, parse_id
+from bot.domain.replies import Button, Mention, Priority, Template, parse_id
 from bot.flows import Flows
 from bot.flows.calls import request_call
 from bot.flows.relapse import offer_restart
@@ -154,6 +154,7 @@ async def share(turn: Turn, note: str, *, danger: bool) -> None:
         public=True,
         buttons=_reply_buttons(current.id, for_peers=not private, danger=danger),
         mentions=[Mention(p.platform_id, p.name) for p in pinged] if not private else (),
+        priority=Priority.URGENT,
     )
     await turn.tx.set_craving_message(current.id, message)  # a claim edits the latest answer
     if pinged and private:
@@ -210,7 +211,7 @@ async def _invite_supporters(turn: Turn, community: Community) -> None:
         return  # there are supporters: they were only resting or in their quiet hours
     for admin in await turn.tx.admins_of(community.key):
         if admin.key != turn.me.key:
-            await turn.tell(admin, T.INVITE_SUPPORTERS)
+            await turn.tell(admin, T.INVITE_SUPPORTERS, priority=Priority.BACKGROUND)
 
 
 async def in_danger(turn: Turn, payload: str) -> None:
@@ -227,7 +228,9 @@ async def in_danger(turn: Turn, payload: str) -> None:
         again = _crisis_given(craving, turn.now)
         if not again:
             await turn.tx.mark_crisis_sent(craving.id, turn.now, in_group=True)
-        await turn.say(T.CRISIS, {**settings.crisis(), "again": again}, public=True)
+        await turn.say(
+            T.CRISIS, {**settings.crisis(), "again": again}, public=True, priority=Priority.URGENT
+        )
     communities = await _communities_of(turn, craving)
     pinged = await _choose(turn, craving, communities, turn.me, urgent=True)
     if communities:
@@ -244,6 +247,7 @@ async def in_danger(turn: Turn, payload: str) -> None:
             context,
             buttons=_reply_buttons(craving.id, for_peers=not craving.private, danger=True),
             about=turn.me.key,
+            priority=Priority.URGENT,
         )
     await _send_pings(turn, craving, turn.me, pinged, note="", urgent=True)
 
@@ -268,7 +272,7 @@ async def _send_crisis(turn: Turn, craving: Craving, settings: CommunitySettings
     again = _crisis_given(craving, turn.now)
     if not again:
         await turn.tx.mark_crisis_sent(craving.id, turn.now, in_group=False)
-    await turn.tell_me(T.CRISIS, {**settings.crisis(), "again": again})
+    await turn.tell_me(T.CRISIS, {**settings.crisis(), "again": again}, priority=Priority.URGENT)
 
 
 async def _escalate_later(
@@ -357,7 +361,7 @@ async def _send_pings(
     buttons = [Button(T.LABEL_IM_HERE, "craving.claim", str(craving.id))]
     if craving.private or community is None:
         for supporter in chosen:
-            await turn.tell(supporter, T.PING, context, buttons=buttons)
+            await turn.tell(supporter, T.PING, context, buttons=buttons, priority=Priority.URGENT)
     else:
         await turn.post(
             community,
@@ -367,6 +371,7 @@ async def _send_pings(
             buttons=buttons,
             mentions=[Mention(p.platform_id, p.name) for p in chosen],
             about=member.key,
+            priority=Priority.URGENT,
         )
     log.info("craving %d: pinged %d supporters", craving.id, len(chosen))
 
@@ -407,8 +412,9 @@ async def claim(turn: Turn, payload: str) -> None:
                 craving.id, for_peers=not craving.private, danger=craving.urgent
             ),
             about=member.key,
+            priority=Priority.URGENT,
         )
-    await turn.tell(member, T.CLAIMED, {"supporter": turn.me.ref})
+    await turn.tell(member, T.CLAIMED, {"supporter": turn.me.ref}, priority=Priority.URGENT)
 
 
 async def passed(turn: Turn, payload: str) -> None:
@@ -499,9 +505,22 @@ async def escalate(turn: Turn, payload: dict[str, Any]) -> None:
     # the group where they shared the craving (never for a craving shared privately).
     in_group = not craving.private and not await turn.tx.private_chat_open(member.key)
     if in_group:
-        await turn.post(community, T.NOBODY, context, chat=craving.chat, about=member.key)
+        await turn.post(
+            community,
+            T.NOBODY,
+            context,
+            chat=craving.chat,
+            about=member.key,
+            priority=Priority.URGENT,
+        )
     else:
-        await turn.tell(member, T.NOBODY, context, chat=None if craving.private else craving.chat)
+        await turn.tell(
+            member,
+            T.NOBODY,
+            context,
+            chat=None if craving.private else craving.chat,
+            priority=Priority.URGENT,
+        )
     if not again:
         await turn.tx.mark_crisis_sent(craving.id, turn.now, in_group=in_group)
 
@@ -561,6 +580,7 @@ async def _answer_follow_up(
             **settings.crisis(),
         },
         buttons=buttons or [],
+        priority=Priority.URGENT if crisis else Priority.ANSWER,
     )
 
 

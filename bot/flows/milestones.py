@@ -20,7 +20,7 @@ from typing import Any
 from bot.domain.announcing import next_announcement, too_late
 from bot.domain.cleantime import Milestone, local_today, milestone_date
 from bot.domain.model import PRIMARY, Community, DueAnnouncement, Person
-from bot.domain.replies import Mention, Reply, RoleGrant, Target, Template
+from bot.domain.replies import Mention, Priority, Reply, RoleGrant, Target, Template
 from bot.domain.settings_keys import ROLE_PLATFORMS
 from bot.flows import Flows
 from bot.flows.cleantime import MILESTONES_TIMER
@@ -90,6 +90,7 @@ async def run_milestones(turn: Turn, payload: dict[str, Any]) -> None:
                 Target(community.platform, chat=community.announce_chat),
                 {"entries": entries},
                 mentions=tuple(mentions),
+                priority=Priority.BACKGROUND,
             ),
             locale=community.settings.locale,
         )
@@ -114,6 +115,7 @@ async def _grant_role(turn: Turn, community: Community, person: Person, mileston
             T.MILESTONE_ROLE_FAILED,
             Target(community.platform, chat=community.announce_chat, grant=grant),
             {"who": person.ref, "milestone": milestone, "role": role},
+            priority=Priority.BACKGROUND,
         ),
         locale=community.settings.locale,
         about=person.key,

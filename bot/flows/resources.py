@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from bot.domain.community import CommunitySettings
 from bot.domain.meetings import due_reminders, next_reminder
 from bot.domain.model import Community
-from bot.domain.replies import Template
+from bot.domain.replies import Priority, Template
 from bot.domain.zones import UnknownZone, resolve_zone, zone_name
 from bot.flows import Flows
 from bot.turn import UTC_ZONE, Turn
@@ -111,7 +111,7 @@ async def remind(turn: Turn, payload: dict[str, Any]) -> None:
         people = await turn.tx.meeting_reminder_people(community.key)
         context = {"meetings": [o.meeting.as_context() for o in due], "zone": zone_name(zone)}
         for person in people:
-            await turn.tell(person, T.MEETING_REMINDER, context)
+            await turn.tell(person, T.MEETING_REMINDER, context, priority=Priority.BACKGROUND)
         log.info("meeting reminders: %d meetings, %d members", len(due), len(people))
     await arm_reminders(turn, community)
 

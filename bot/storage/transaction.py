@@ -16,7 +16,7 @@ from bot.domain.model import (
     Membership,
     Person,
 )
-from bot.domain.replies import Attachment, Button, Mention, Reply, Target
+from bot.domain.replies import Attachment, Button, Mention, Priority, Reply, Target
 from bot.storage.port import Row
 from bot.storage.queries.base import Queries, day, instant, person_from_row
 from bot.storage.queries.calls import CallQueries
@@ -43,6 +43,45 @@ class OutboxMessage:
     edit_ref: str | None = None
     """The platform's id of the message to edit, when ``target.edit_of`` names one already sent."""
     attachment: Attachment | None = None
+    priority: int = Priority.ANSWER
+
+
+@dataclass(frozen=True, slots=True)
+class DueRow:
+    """What the scheduler keeps of a row due to leave: enough to order it, not its words."""
+
+    id: int
+    lane: str
+    """The conversation it is ordered in (``Target.conversation``)."""
+    priority: int
+    edits: int | None = None
+    """The message this row edits, while that one is not sent yet: the edit waits for it."""
+    follows: int | None = None
+    """The row this one follows, while that one was never tried: this one waits for it."""
+
+
+_MESSAGES = (
+    "SELECT o.id, o.template, o.locale, o.target, o.context, o.buttons, o.mentions,"
+    " o.attachment, o.attempts, o.priority, e.sent_ref AS edit_ref"
+    " FROM outbox o LEFT JOIN outbox e ON e.id = o.edit_of"
+)
+"""Outbox rows as ``_message`` reads them, with the platform id of the message each edits."""
+
+
+def _message(r: Row) -> OutboxMessage:
+    return OutboxMessage(
+        id=int(r["id"]),
+        template=r["template"],
+        locale=r["locale"],
+        target=Target.from_json(json.loads(r["target"])),
+        context=json.loads(r["context"]),
+        buttons=tuple(Button(*b) for b in json.loads(r["buttons"])),
+        mentions=tuple(Mention(*m) for m in json.loads(r["mentions"])),
+        attempts=int(r["attempts"]),
+        edit_ref=r["edit_ref"],
+        attachment=None if r["attachment"] is None else Attachment(*json.loads(r["attachment"])),
+        priority=int(r["priority"]),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -396,13 +435,22 @@ class CoreQueries(Queries):
     # -- outbox ---------------------------------------------------------------------------------
 
     async def enqueue(
-        self, reply: Reply, locale: str, now: datetime, *, about: str | None = None
+        self,
+        reply: Reply,
+        locale: str,
+        now: datetime,
+        *,
+        about: str | None = None,
+        follows: int | None = None,
     ) -> int:
-        """Put a reply in the outbox; it leaves only after this transaction commits."""
+        """Put a reply in the outbox; it leaves only after this transaction commits.
+
+        ``follows`` names a row this one must not overtake: it waits until that row was tried.
+        """
         row = await self._db.fetch_one(
             "INSERT INTO outbox (platform, target, edit_of, template, locale, context, buttons,"
-            " mentions, attachment, person, created_at, next_attempt_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            " mentions, attachment, person, created_at, next_attempt_at, priority, lane, follows)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 reply.target.platform,
                 json.dumps(reply.target.as_json()),
@@ -418,44 +466,84 @@ class CoreQueries(Queries):
                 about,
                 now,
                 now,
+                int(reply.priority),
+                reply.target.conversation,
+                follows,
             ),
         )
         assert row is not None
         return int(row["id"])
 
     async def pending_outbox(self, platform: str, now: datetime, limit: int) -> list[OutboxMessage]:
-        """Messages due to leave, oldest first, with the platform id of any message they edit."""
+        """Messages due to leave, most urgent first, then oldest, with the platform id of any
+        message they edit; an edit of a message not yet sent, or a row following one not yet
+        tried, is not due."""
         rows = await self._db.fetch_all(
-            "SELECT o.id, o.template, o.locale, o.target, o.context, o.buttons, o.mentions,"
-            " o.attachment, o.attempts, e.sent_ref AS edit_ref"
-            " FROM outbox o LEFT JOIN outbox e ON e.id = o.edit_of"
+            _MESSAGES + " LEFT JOIN outbox f ON f.id = o.follows"
             " WHERE o.platform = ? AND o.sent_at IS NULL AND o.failed_at IS NULL"
-            " AND o.next_attempt_at <= ? ORDER BY o.id LIMIT ?",
+            " AND o.next_attempt_at <= ?"
+            " AND (e.id IS NULL OR e.sent_at IS NOT NULL OR e.failed_at IS NOT NULL)"
+            " AND (f.id IS NULL OR f.sent_at IS NOT NULL OR f.failed_at IS NOT NULL"
+            " OR f.attempts > 0)"
+            " ORDER BY o.priority, o.id LIMIT ?",
             (platform, now, limit),
         )
+        return [_message(r) for r in rows]
+
+    async def due_outbox(
+        self,
+        platform: str,
+        now: datetime,
+        *,
+        newer_than: int = 0,
+        due_since: datetime | None = None,
+    ) -> list[DueRow]:
+        """What a scheduler needs of each row due to leave, most urgent first: rows with an id
+        above ``newer_than`` and rows that fell due since ``due_since`` (by default, all)."""
+        rows = await self._db.fetch_all(
+            "SELECT o.id, o.lane, o.priority, CASE WHEN o.lane IS NULL THEN o.target END AS target,"
+            " CASE WHEN e.sent_at IS NULL AND e.failed_at IS NULL THEN e.id END AS edits,"
+            " CASE WHEN f.sent_at IS NULL AND f.failed_at IS NULL AND f.attempts = 0"
+            " THEN f.id END AS follows"
+            " FROM outbox o LEFT JOIN outbox e ON e.id = o.edit_of"
+            " LEFT JOIN outbox f ON f.id = o.follows"
+            " WHERE o.platform = ? AND o.sent_at IS NULL AND o.failed_at IS NULL"
+            " AND o.next_attempt_at <= ? AND (o.id > ? OR o.next_attempt_at >= ?)"
+            " ORDER BY o.priority, o.id",
+            (platform, now, newer_than, due_since or now),
+        )
         return [
-            OutboxMessage(
+            DueRow(
                 id=int(r["id"]),
-                template=r["template"],
-                locale=r["locale"],
-                target=Target.from_json(json.loads(r["target"])),
-                context=json.loads(r["context"]),
-                buttons=tuple(Button(*b) for b in json.loads(r["buttons"])),
-                mentions=tuple(Mention(*m) for m in json.loads(r["mentions"])),
-                attempts=int(r["attempts"]),
-                edit_ref=r["edit_ref"],
-                attachment=None
-                if r["attachment"] is None
-                else Attachment(*json.loads(r["attachment"])),
+                lane=r["lane"]
+                if r["lane"] is not None
+                else Target.from_json(json.loads(r["target"])).conversation,
+                priority=int(r["priority"]),
+                edits=r["edits"],
+                follows=r["follows"],
             )
             for r in rows
         ]
 
+    async def outbox_messages(self, ids: list[int]) -> list[OutboxMessage]:
+        """The rows with these ids that still wait to leave (an erasure may have taken some)."""
+        if not ids:
+            return []
+        marks = ", ".join("?" * len(ids))
+        rows = await self._db.fetch_all(
+            _MESSAGES  # only placeholders are joined in
+            + f" WHERE o.id IN ({marks}) AND o.sent_at IS NULL AND o.failed_at IS NULL",
+            ids,
+        )
+        return [_message(r) for r in rows]
+
     async def mark_sent(self, outbox_id: int, ref: str | None, now: datetime) -> None:
-        """Record delivery and forget what the message said: only its platform id is kept."""
+        """Record delivery and forget what the message said (and its lane): only its platform id
+        is kept."""
         await self._db.execute(
             "UPDATE outbox SET sent_at = ?, sent_ref = ?, attempts = attempts + 1,"
-            " context = '{}', mentions = '[]', buttons = '[]', attachment = NULL WHERE id = ?",
+            " context = '{}', mentions = '[]', buttons = '[]', attachment = NULL, lane = NULL"
+            " WHERE id = ?",
             (now, ref, outbox_id),
         )
 
@@ -468,7 +556,8 @@ class CoreQueries(Queries):
     async def mark_failed(self, outbox_id: int, reason: str, now: datetime) -> None:
         await self._db.execute(
             "UPDATE outbox SET failed_at = ?, failure = ?, attempts = attempts + 1,"
-            " context = '{}', mentions = '[]', buttons = '[]', attachment = NULL WHERE id = ?",
+            " context = '{}', mentions = '[]', buttons = '[]', attachment = NULL, lane = NULL"
+            " WHERE id = ?",
             (now, reason, outbox_id),
         )
 

@@ -60,7 +60,7 @@ from bot.storage.queries.base import Queries
 _OUTBOX = (
     "SELECT id, platform, target, edit_of, template, locale, context, buttons, mentions,"
     " attachment IS NOT NULL AS has_attachment, person, created_at, next_attempt_at, attempts,"
-    " sent_at, sent_ref, failed_at, failure FROM outbox"
+    " sent_at, sent_ref, failed_at, failure, priority, lane, follows FROM outbox"
 )
 """An outbox row as ``/mydata`` shows it: a file waiting to be sent is not copied again."""
 
