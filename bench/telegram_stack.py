@@ -18,18 +18,16 @@ loaded first with what ``/cleandate`` leaves for each member (without its reply)
 to the last ``sendMessage`` arriving at the fake; latency is timed one update at a time (push,
 then wait for its ``sendMessage``), since inside a wave it is mostly the wait in the queue.
 
-The adapter's ``AIORateLimiter`` keeps to Telegram's limits (30 requests a second overall, 20 a
-minute per group), so with it a wave measures the limiter, and the
-bare bot has none: the compared runs build it with zero rates (its code still runs), and a last,
-short run measures ours as deployed. The fake shares the process and event loop, so its own work
+The outbox worker keeps to Telegram's limits (30 requests a second overall, one a second in a
+chat, 20 a minute per group), so with them a wave measures the limits, and the bare bot has
+none: the compared runs lift ours (``UNLIMITED``), and a last, short run measures ours as
+deployed. The fake shares the process and event loop, so its own work
 counts in both bots' times.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import functools
 import os
 import sqlite3
 import tempfile
@@ -40,19 +38,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
-from unittest import mock
 
 import telegram
 from telegram import Update
 from telegram.ext import (
-    AIORateLimiter,
     ApplicationBuilder,
     ContextTypes,
     MessageHandler,
     filters,
 )
 
-import adapters.telegram.adapter as adapter_module
 from adapters.telegram.adapter import TelegramAdapter
 from adapters.telegram.receiver import ALLOWED_UPDATES, POLL_TIMEOUT
 from adapters.telegram.translate import PLATFORM
@@ -60,6 +55,7 @@ from bench import sharing
 from bench.support import NOW, ms, quantile, until_done
 from bot.app import App, bootstrap
 from bot.clock import ManualClock
+from bot.outbox import Pace
 from bot.settings import Settings
 from bot.storage.sqlite import SqliteStore
 from tests.fakes.fixtures import loopback_request
@@ -72,8 +68,8 @@ GROUP_BASE = -1002000000000
 FIRST_USER = 100_000
 WAIT = 120.0
 """Longest any wait here may take before the benchmark gives up with an error."""
-UNLIMITED = functools.partial(AIORateLimiter, overall_max_rate=0, group_max_rate=0)
-"""The adapter's rate limiter with no limits: its code runs, it never waits."""
+UNLIMITED = Pace(overall=1_000_000)
+"""Limits the outbox worker never reaches: it sends as soon as a row is due."""
 
 T = TypeVar("T")
 
@@ -250,11 +246,9 @@ async def _ours(
     """The whole stack on a database whose members already have their clean dates."""
     settings = Settings(database=str(path), telegram_token=fake.token, telegram_api_url=fake.root)
     app = await bootstrap(settings, clock=ManualClock(NOW))
-    unlimited = mock.patch.object(adapter_module, "AIORateLimiter", UNLIMITED)
-    with contextlib.nullcontext() if limits else unlimited:
-        adapter = TelegramAdapter(
-            app, settings, request=loopback_request, **({} if limits else {"per_chat": 0.0})
-        )
+    adapter = TelegramAdapter(
+        app, settings, request=loopback_request, **({} if limits else {"pace": UNLIMITED})
+    )
     before, asked = fake.count("getUpdates"), fake.count("getChatAdministrators")
     tasks = [asyncio.create_task(adapter.run()), asyncio.create_task(app.timers.run())]
     try:
@@ -349,7 +343,7 @@ async def run(wave: int, one_by_one: int, deployed: int) -> None:
         " the bare bot's"
     )
     _report(
-        "ours as deployed (AIORateLimiter: 30 requests/s overall, 20 a minute per group;"
+        "ours as deployed (the outbox's pace: 30 requests/s overall, 20 a minute per group;"
         f" {deployed // GROUPS} a group):",
         limited,
     )

@@ -1,47 +1,96 @@
-"""Delivering the outbox: each platform's sender takes rows only after their transaction committed.
+"""Delivering the outbox: each platform's rows are scheduled, not queued.
 
-A row is marked sent only after the platform accepted it, so a crash resends at most the row in
-flight. The sender owns the platform's rate limits; it tells this worker to retry later or that a
-row can never be delivered, and the worker records that without ever spinning on one row.
+A row is marked sent only after the platform accepted it, so a crash resends at most the rows
+in flight. Each platform's worker keeps a lane per conversation (a group chat, or a person's
+private chat) and sends from every lane that may send now, several at once, up to the
+platform's overall limit: a chat waiting out its pause never holds another chat's message.
+
+Within a lane, rows leave most urgent first (``Priority``), then oldest first; an edit waits
+until the message it edits was sent, and a row that follows another (the group's "I've sent you
+the answer privately") until that one was tried. When the overall budget is short, the most
+urgent row of all the lanes that may send goes first, and announcements leave headroom in a
+group's budget for anything urgent.
+
+The pacing (``Pace``) lives here, where the worker knows when each lane may send next; a sender
+only delivers one row and says when the platform asked it to wait (``RetryLater``), that a row
+can never be delivered (``Undeliverable``), or that a long message has parts left
+(``Unfinished``). ``drain`` is the simple path: every due row in order, one at a time, for the
+console, whose transcript must read the same every time.
 """
 
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
+import heapq
 import logging
-from datetime import timedelta
-from typing import Protocol
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import Enum
+from typing import Any, Protocol
 
 from bot.clock import Clock
+from bot.domain.replies import Priority, Reply
 from bot.render import RenderError
 from bot.storage import OutboxMessage, Store
+from bot.storage.transaction import DueRow
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 BATCH = 50
 SETTLE = 5.0
-"""Seconds a stopping worker waits for the row in flight to be sent and marked."""
+"""Seconds a stopping worker waits for the rows in flight to be sent and marked."""
 POLL = 5.0
 """Seconds between looks at the outbox when nothing woke the worker (other processes write too)."""
+RELOAD = 60.0
+"""Seconds between full reads of what is due (between them, only what is new is read)."""
+SLACK = timedelta(seconds=2)
+"""How far back a look reads rows that fell due, for a transaction that took its time to commit."""
 
 
 class RetryLater(Exception):
-    """The platform could not take the message now; try again after ``seconds``."""
+    """The platform could not take the message now; try again after ``seconds``.
 
-    def __init__(self, seconds: float, reason: str = "") -> None:
+    ``chat_waits``: the platform asked the whole conversation to wait (a 429), so no other row
+    of that lane is tried before then. ``meanwhile``: a reply to queue now, in the same
+    transaction, about the person ``about`` (such as a line in the group pointing the member
+    to a private chat the bot cannot write in yet).
+    """
+
+    def __init__(
+        self,
+        seconds: float,
+        reason: str = "",
+        *,
+        chat_waits: bool = False,
+        meanwhile: Reply | None = None,
+        about: str | None = None,
+    ) -> None:
         super().__init__(reason)
         self.seconds = seconds
         self.reason = reason
+        self.chat_waits = chat_waits
+        self.meanwhile = meanwhile
+        self.about = about
 
 
 class Undeliverable(Exception):
     """The platform will never take this message (blocked, gone, forbidden)."""
 
 
+class Unfinished(Exception):
+    """The platform took a part of a long message; send the next when the chat may take it."""
+
+
 class Sender(Protocol):
-    """What an adapter implements to deliver outbox rows of its platform."""
+    """What an adapter implements to deliver outbox rows of its platform.
+
+    A sender may also declare ``pace``: the platform's limits, which the worker keeps to.
+    """
 
     platform: str
 
@@ -50,26 +99,97 @@ class Sender(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class Pace:
+    """A platform's limits, as the worker keeps to them, in real seconds.
+
+    Each request holds its share of a limit from when it starts until its window has passed
+    after the platform answered: however the requests travel, the platform never counts more
+    than the limit in any window.
+    """
+
+    overall: int = 30
+    """Requests in any second, all chats together (also the most in flight at once)."""
+    per_chat: float = 0.0
+    """Seconds from the answer to one request to the next request in the same chat."""
+    group_per_minute: int | None = None
+    """Requests one group chat takes in any minute."""
+    announcements_per_minute: int | None = None
+    """Of a group's minute, what announcements may use: the rest waits for urgent rows."""
+
+
 def backoff(attempts: int) -> float:
     """Seconds to wait before attempt ``attempts + 1``: 2, 4, 8 … up to 5 minutes."""
     return float(min(300, 2 ** (attempts + 1)))
 
 
-class OutboxWorker:
-    """Deliver one platform's outbox rows in order, woken at once after each commit."""
+class _Outcome(Enum):
+    SENT = "sent"
+    GIVEN_UP = "given up"
+    RETRY = "retry"
+    PART = "part"
 
-    def __init__(self, store: Store, sender: Sender, clock: Clock) -> None:
+
+@dataclass(frozen=True, slots=True)
+class _Result:
+    outcome: _Outcome
+    pause: float = 0.0
+    """Seconds the whole conversation must wait before its next request."""
+
+
+@dataclass(eq=False, slots=True)
+class _Lane:
+    """One conversation's rows, most urgent then oldest first, and when it may send next."""
+
+    key: str
+    group: bool
+    order: list[tuple[int, int]] = field(default_factory=list)
+    """(priority, id) of each row waiting here, sorted."""
+    busy: bool = False
+    free_at: float = 0.0
+    minute: deque[float] = field(default_factory=deque)
+    """When each request of the last minute stops counting against a group's minute."""
+
+
+class OutboxWorker:
+    """Deliver one platform's outbox rows, woken at once after each commit."""
+
+    def __init__(
+        self, store: Store, sender: Sender, clock: Clock, pace: Pace | None = None
+    ) -> None:
         self._store = store
         self._sender = sender
         self._clock = clock
+        declared = getattr(sender, "pace", None)
+        self.pace = pace or (declared if isinstance(declared, Pace) else Pace())
         self.wake = asyncio.Event()
+        self._progress = asyncio.Event()
+        self._rows: dict[int, DueRow] = {}
+        """Every row the scheduler knows is due: waiting in a lane or in flight."""
+        self._lanes: dict[str, _Lane] = {}
+        self._held: dict[int, int] = {}
+        """Rows that must wait, and the row each waits for."""
+        self._waiters: dict[int, set[int]] = {}
+        self._settled_ids: dict[int, bool] = {}
+        """Rows settled since the last full read: True when they left (sent or given up),
+        False when they were tried and wait for a retry."""
+        self._flights: dict[int, asyncio.Task[None]] = {}
+        self._recent: deque[float] = deque()
+        """When each request of the last second stops counting against the overall limit."""
+        self._retries: list[datetime] = []
+        self._newest = 0
+        self._looked_at: datetime | None = None
+        self._reloaded = float("-inf")
+        self._last_look = float("-inf")
 
     @property
     def platform(self) -> str:
         return self._sender.platform
 
+    # -- the simple path ------------------------------------------------------------------------
+
     async def drain(self) -> int:
-        """Deliver every row that is due now; return how many were delivered."""
+        """Deliver every row that is due now, one at a time; return how many were delivered."""
         delivered = 0
         while True:
             async with self._store.transaction() as tx:
@@ -79,21 +199,22 @@ class OutboxWorker:
             held: set[str] = set()
             progressed = False
             for message in batch:
-                chat = _conversation(message)
+                chat = message.target.conversation
                 if chat in held:
                     continue  # keep a conversation in order behind a row that must wait
-                outcome = await self._settled(message)
-                if outcome:
+                result = await self._settled(message)
+                while result.outcome is _Outcome.PART:
+                    result = await self._settled(message)
+                if result.outcome is _Outcome.SENT:
                     delivered += 1
-                    progressed = True
-                elif outcome is None:
-                    progressed = True
-                else:
+                if result.outcome is _Outcome.RETRY:
                     held.add(chat)
+                else:
+                    progressed = True
             if not progressed or len(batch) < BATCH:
                 return delivered
 
-    async def _settled(self, message: OutboxMessage) -> bool | None:
+    async def _settled(self, message: OutboxMessage) -> _Result:
         """Deliver one row and record how it went, even when the worker is stopped meanwhile.
 
         A message the platform took but we never marked sent would go out again after the
@@ -103,78 +224,322 @@ class OutboxWorker:
         try:
             return await asyncio.shield(delivery)
         except asyncio.CancelledError:
-            loop = asyncio.get_running_loop()
-            deadline = loop.time() + SETTLE
-            while not delivery.done() and loop.time() < deadline:
-                with contextlib.suppress(asyncio.CancelledError):  # asked again: still settling
-                    await asyncio.wait([delivery], timeout=deadline - loop.time())
-            if delivery.done() and not delivery.cancelled():
-                delivery.exception()  # retrieved: a store error was logged by the loop before
+            await _land([delivery])
             raise
 
-    async def _deliver(self, message: OutboxMessage) -> bool | None:
-        """True when sent, None when given up on, False when it must wait."""
+    # -- one row --------------------------------------------------------------------------------
+
+    async def _deliver(self, message: OutboxMessage) -> _Result:
+        """Send one row and record the outcome in the store."""
         try:
             ref = await self._sender.deliver(message)
+        except Unfinished:
+            return _Result(_Outcome.PART)
         except RetryLater as later:
             attempts = message.attempts + 1
             if attempts >= MAX_ATTEMPTS:
                 await self._fail(message, f"gave up after {attempts} attempts: {later.reason}")
-                return None
+                return _Result(_Outcome.GIVEN_UP)
             wait = max(later.seconds, 0.0)
+            log.info("outbox row %d waits %.0f s (%s)", message.id, wait, later.reason)
+            at = self._clock.now() + timedelta(seconds=wait)
             async with self._store.transaction() as tx:
-                await tx.mark_retry(message.id, self._clock.now() + timedelta(seconds=wait))
-            return False
+                await tx.mark_retry(message.id, at)
+                if later.meanwhile is not None:
+                    await tx.enqueue(
+                        later.meanwhile, message.locale, self._clock.now(), about=later.about
+                    )
+            self._retry_at(at)
+            if later.meanwhile is not None:
+                self.wake.set()
+            return _Result(_Outcome.RETRY, wait if later.chat_waits else 0.0)
         except Undeliverable as never:
             await self._fail(message, str(never))
-            return None
+            return _Result(_Outcome.GIVEN_UP)
         except RenderError:
             log.exception("outbox row %d cannot be rendered", message.id)
             await self._fail(message, "template failed to render")
-            return None
+            return _Result(_Outcome.GIVEN_UP)
         except Exception:
             log.exception("sender failed on outbox row %d", message.id)
             if message.attempts + 1 >= MAX_ATTEMPTS:
                 await self._fail(message, f"gave up after {MAX_ATTEMPTS} failed attempts")
-                return None
+                return _Result(_Outcome.GIVEN_UP)
+            at = self._clock.now() + timedelta(seconds=backoff(message.attempts))
             async with self._store.transaction() as tx:
-                await tx.mark_retry(
-                    message.id, self._clock.now() + timedelta(seconds=backoff(message.attempts))
-                )
-            return False
+                await tx.mark_retry(message.id, at)
+            self._retry_at(at)
+            return _Result(_Outcome.RETRY)
         async with self._store.transaction() as tx:
             await tx.mark_sent(message.id, ref, self._clock.now())
-        return True
+        return _Result(_Outcome.SENT)
 
     async def _fail(self, message: OutboxMessage, reason: str) -> None:
         log.warning("outbox row %d undeliverable: %s", message.id, reason)
         async with self._store.transaction() as tx:
             await tx.mark_failed(message.id, reason[:200], self._clock.now())
 
+    def _retry_at(self, at: datetime) -> None:
+        heapq.heappush(self._retries, at)
+
+    # -- the scheduler --------------------------------------------------------------------------
+
     async def run(self) -> None:
-        """Deliver forever: at once when woken, else at the next retry or every few seconds.
+        """Deliver forever: send from every lane that may send, look again when woken, when a
+        row lands, when a lane may send next, or every few seconds.
 
         A failure of the store itself (a locked or full disk) is logged and retried after a
-        pause; the loop never dies, since a member may be waiting for the next message.
+        pause; the loop never dies, since a member may be waiting for the next message. A stop
+        waits (up to ``SETTLE`` seconds) for the rows in flight to be marked.
         """
-        while True:
-            self.wake.clear()
-            timeout = POLL
-            try:
-                await self.drain()
-                async with self._store.transaction() as tx:
-                    next_at = await tx.next_outbox_attempt(self.platform)
-                if next_at is not None:
-                    timeout = min(POLL, max(0.0, (next_at - self._clock.now()).total_seconds()))
-            except Exception:
-                log.exception("%s outbox worker failed; trying again shortly", self.platform)
-            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
-            # arrives as the event is set, and the process would not stop on SIGTERM.
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(timeout):
-                    await self.wake.wait()
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                now = loop.time()
+                look = self.wake.is_set() or self._retry_due() or now >= self._last_look + POLL
+                self.wake.clear()
+                self._progress.clear()
+                timeout = POLL
+                try:
+                    if look or now >= self._reloaded + RELOAD:
+                        await self._look()
+                    await self._dispatch(loop.time())
+                    timeout = self._next_turn(loop.time())
+                except Exception:
+                    log.exception("%s outbox worker failed; trying again shortly", self.platform)
+                await self._pause(timeout)
+        finally:
+            await _land(list(self._flights.values()))
+
+    async def _pause(self, seconds: float) -> None:
+        """Wait until woken, until a row lands, or ``seconds``."""
+        if self.wake.is_set() or self._progress.is_set():
+            return
+        waits = [
+            asyncio.ensure_future(self.wake.wait()),
+            asyncio.ensure_future(self._progress.wait()),
+        ]
+        try:
+            await asyncio.wait(waits, timeout=max(seconds, 0.0), return_when="FIRST_COMPLETED")
+        finally:
+            for waiting in waits:
+                waiting.cancel()
+
+    def _retry_due(self) -> bool:
+        now = self._clock.now()
+        due = False
+        while self._retries and self._retries[0] <= now:
+            heapq.heappop(self._retries)
+            due = True
+        return due
+
+    async def _look(self) -> None:
+        """Read what fell due: everything now and then, else only the new and the retried."""
+        loop = asyncio.get_running_loop()
+        now = self._clock.now()
+        full = loop.time() >= self._reloaded + RELOAD
+        if full:
+            self._settled_ids.clear()
+        since = None if full or self._looked_at is None else self._looked_at - SLACK
+        async with self._store.transaction() as tx:
+            due = await tx.due_outbox(
+                self.platform, now, newer_than=0 if since is None else self._newest, due_since=since
+            )
+            later = await tx.next_outbox_attempt(self.platform) if full else None
+        self._last_look = loop.time()
+        if full:
+            self._reloaded = self._last_look
+            self._forget_missing({row.id for row in due})
+            if later is not None and later > now:
+                self._retry_at(later)
+        self._looked_at = now
+        for row in due:
+            self._newest = max(self._newest, row.id)
+            self._add(row)
+
+    def _forget_missing(self, present: set[int]) -> None:
+        """After a full read: drop waiting rows that are gone (erased, or sent by another)."""
+        for row_id in [i for i in self._rows if i not in present and i not in self._flights]:
+            self._remove(row_id)
+            self._release(row_id, left=True)
+
+    def _add(self, row: DueRow) -> None:
+        if row.id in self._rows:
+            if row.edits is None and row.follows is None and row.id in self._held:
+                # What it waited for is gone (an erasure, say): nothing holds it any more.
+                self._waiters.get(self._held.pop(row.id), set()).discard(row.id)
+            return
+        self._rows[row.id] = row
+        lane = self._lanes.get(row.lane)
+        if lane is None:
+            group = self.pace.group_per_minute is not None and not row.lane.startswith("person:")
+            lane = self._lanes[row.lane] = _Lane(row.lane, group)
+        bisect.insort(lane.order, (row.priority, row.id))
+        blocker = row.edits if row.edits is not None else row.follows
+        if blocker is None:
+            return
+        settled = self._settled_ids.get(blocker)
+        if settled or (settled is not None and row.edits is None):
+            return  # it settled while this row was being read
+        self._held[row.id] = blocker
+        self._waiters.setdefault(blocker, set()).add(row.id)
+
+    def _remove(self, row_id: int) -> None:
+        row = self._rows.pop(row_id, None)
+        if row is None:
+            return
+        lane = self._lanes.get(row.lane)
+        if lane is not None:
+            index = bisect.bisect_left(lane.order, (row.priority, row.id))
+            if index < len(lane.order) and lane.order[index] == (row.priority, row.id):
+                del lane.order[index]
+        blocker = self._held.pop(row_id, None)
+        if blocker is not None:
+            self._waiters.get(blocker, set()).discard(row_id)
+
+    def _release(self, row_id: int, *, left: bool) -> None:
+        """A row settled: let go what waited for it (an edit only once its message left)."""
+        self._settled_ids[row_id] = left
+        for waiting in list(self._waiters.get(row_id, ())):
+            row = self._rows.get(waiting)
+            if row is None or left or row.edits != row_id:
+                self._held.pop(waiting, None)
+                self._waiters[row_id].discard(waiting)
+        if not self._waiters.get(row_id):
+            self._waiters.pop(row_id, None)
+
+    def _head(self, lane: _Lane) -> DueRow | None:
+        """The row a lane sends next: its most urgent one that may go, or what that one
+        waits for, if it waits in this very lane."""
+        for _, row_id in lane.order:
+            blocker = self._held.get(row_id)
+            if blocker is None:
+                return self._rows[row_id]
+            first = self._rows.get(blocker)
+            if first is not None and first.lane == lane.key and first.id not in self._held:
+                return first
+        return None
+
+    def _free(self, now: float) -> int:
+        """How many requests may start now within the overall limit."""
+        while self._recent and self._recent[0] <= now:
+            self._recent.popleft()
+        return self.pace.overall - len(self._flights) - len(self._recent)
+
+    def _budget_opens(self, now: float) -> float:
+        """When the overall limit lets the next request start (infinity: when one lands)."""
+        if self._free(now) > 0:
+            return now
+        if len(self._flights) >= self.pace.overall or not self._recent:
+            return float("inf")
+        return self._recent[0]
+
+    def _minute_limit(self, priority: int) -> int | None:
+        pace = self.pace
+        if priority >= Priority.BACKGROUND and pace.announcements_per_minute is not None:
+            return pace.announcements_per_minute
+        return pace.group_per_minute
+
+    def _opens_at(self, lane: _Lane, row: DueRow, now: float) -> float:
+        """When the lane may send ``row``: after its pause, and within the group's minute."""
+        at = lane.free_at
+        limit = self._minute_limit(row.priority) if lane.group else None
+        if limit is not None:
+            _forget_before(lane.minute, now)
+            if len(lane.minute) >= limit:
+                at = max(at, lane.minute[len(lane.minute) - limit])
+        return at
+
+    async def _dispatch(self, now: float) -> None:
+        """Start the most urgent rows of the lanes that may send, as far as the budget goes."""
+        free = self._free(now)
+        if free <= 0:
+            return
+        ready: list[DueRow] = []
+        for key, lane in list(self._lanes.items()):
+            if lane.busy:
+                continue
+            head = self._head(lane)
+            if head is None:
+                _forget_before(lane.minute, now)
+                if not lane.order and lane.free_at <= now and not lane.minute:
+                    del self._lanes[key]
+                continue
+            if self._opens_at(lane, head, now) <= now:
+                ready.append(head)
+        if not ready:
+            return
+        ready.sort(key=lambda row: (row.priority, row.id))
+        chosen = ready[:free]
+        for row in chosen:
+            self._lanes[row.lane].busy = True
+        async with self._store.transaction() as tx:
+            messages = {m.id: m for m in await tx.outbox_messages([row.id for row in chosen])}
+        for row in chosen:
+            message = messages.get(row.id)
+            if message is None:  # erased, or sent by another process, meanwhile
+                self._lanes[row.lane].busy = False
+                self._remove(row.id)
+                self._release(row.id, left=True)
+                continue
+            self._flights[row.id] = asyncio.create_task(self._fly(row, message))
+
+    async def _fly(self, row: DueRow, message: OutboxMessage) -> None:
+        result = _Result(_Outcome.RETRY)
+        try:
+            result = await self._deliver(message)
+        except Exception:
+            log.exception("%s outbox worker could not record row %d", self.platform, row.id)
+        finally:
+            self._landed(row, result)
+
+    def _landed(self, row: DueRow, result: _Result) -> None:
+        """Count the request against the limits, and settle the row in its lane."""
+        self._flights.pop(row.id, None)
+        now = asyncio.get_running_loop().time()
+        self._recent.append(now + 1.0)
+        lane = self._lanes.get(row.lane)
+        if lane is not None:
+            lane.busy = False
+            lane.free_at = max(lane.free_at, now + self.pace.per_chat, now + result.pause)
+            if lane.group:
+                lane.minute.append(now + 60.0)
+        if result.outcome is not _Outcome.PART:
+            self._remove(row.id)
+            self._release(row.id, left=result.outcome is not _Outcome.RETRY)
+        self._progress.set()
+
+    def _next_turn(self, now: float) -> float:
+        """Seconds until something may be sent that cannot be now (at most ``POLL``)."""
+        at = now + POLL
+        if self._retries:
+            at = min(at, now + (self._retries[0] - self._clock.now()).total_seconds())
+        budget = self._budget_opens(now)
+        for lane in self._lanes.values():
+            if lane.busy:
+                continue
+            head = self._head(lane)
+            if head is not None:
+                at = min(at, max(budget, self._opens_at(lane, head, now)))
+        return at - now
 
 
-def _conversation(message: OutboxMessage) -> str:
-    target = message.target
-    return f"person:{target.person}" if target.person is not None else (target.chat or "")
+def _forget_before(times: deque[float], now: float) -> None:
+    while times and times[0] <= now:
+        times.popleft()
+
+
+async def _land(deliveries: Sequence[asyncio.Future[Any]]) -> None:
+    """Wait (up to ``SETTLE`` seconds, however often asked to stop) for deliveries to settle."""
+    if not deliveries:
+        return
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + SETTLE
+    while not all(d.done() for d in deliveries) and loop.time() < deadline:
+        with contextlib.suppress(asyncio.CancelledError):  # asked again: still settling
+            await asyncio.wait(deliveries, timeout=deadline - loop.time())
+    for delivery in deliveries:
+        if not delivery.done():
+            delivery.cancel()
+        elif not delivery.cancelled():
+            delivery.exception()  # retrieved: a store error was logged by the loop before

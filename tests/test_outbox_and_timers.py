@@ -12,14 +12,15 @@ from bot.app import App
 from bot.clock import ManualClock
 from bot.core import Core
 from bot.domain.inbound import CommandIssued, Origin
-from bot.domain.replies import Reply, Target, Template
+from bot.domain.replies import Priority, Reply, Target, Template
 from bot.flows import Flows
-from bot.outbox import MAX_ATTEMPTS, OutboxWorker, RetryLater, Undeliverable
+from bot.outbox import MAX_ATTEMPTS, OutboxWorker, Pace, RetryLater, Undeliverable, Unfinished
 from bot.storage import OutboxMessage
 from bot.storage.sqlite import SqliteStore
 from bot.timers import TimerLoop
 from bot.turn import Turn
 from tests.conftest import START
+from tests.harness import stop
 
 
 class ScriptedSender:
@@ -246,3 +247,138 @@ async def test_a_stop_lets_the_row_in_flight_be_marked_sent_so_a_restart_does_no
     again = ScriptedSender()
     assert await OutboxWorker(store, again, clock).drain() == 0
     assert again.delivered == []
+
+
+# -- the scheduler ------------------------------------------------------------------------------
+
+
+async def queue(
+    store: SqliteStore,
+    chat: str,
+    priority: Priority = Priority.ANSWER,
+    *,
+    person: str | None = None,
+    follows: int | None = None,
+) -> int:
+    target = Target("fake", chat=chat, person=person)
+    async with store.transaction() as tx:
+        reply = Reply(Template.HELP, target, priority=priority)
+        return await tx.enqueue(reply, "en", START, follows=follows)
+
+
+async def delivered(sender: ScriptedSender, count: int) -> list[int]:
+    async with asyncio.timeout(5):
+        while len(sender.delivered) < count:  # noqa: ASYNC110 - the sender has no event
+            await asyncio.sleep(0.01)
+    return [row for row, _ in sender.delivered]
+
+
+async def test_when_the_budget_is_short_the_most_urgent_row_of_any_chat_goes_first(
+    store: SqliteStore, clock: ManualClock
+) -> None:
+    sender = ScriptedSender()
+    background = [await queue(store, f"group{n}", Priority.BACKGROUND) for n in range(5)]
+    answer = await queue(store, "group9")
+    urgent = await queue(store, "group8", Priority.URGENT)
+    task = asyncio.create_task(OutboxWorker(store, sender, clock, Pace(overall=1)).run())
+    try:
+        order = await delivered(sender, 3)
+    finally:
+        await stop([task])
+    assert order == [urgent, answer, background[0]]
+
+
+async def test_in_one_chat_urgency_overtakes_and_equals_keep_their_order(
+    store: SqliteStore, clock: ManualClock
+) -> None:
+    sender = ScriptedSender()
+    first, second = await queue(store, "a"), await queue(store, "a")
+    urgent = await queue(store, "a", Priority.URGENT)
+    task = asyncio.create_task(OutboxWorker(store, sender, clock).run())
+    try:
+        order = await delivered(sender, 3)
+    finally:
+        await stop([task])
+    assert order == [urgent, first, second]
+
+
+async def test_a_row_that_follows_another_waits_until_that_one_was_tried(
+    store: SqliteStore, clock: ManualClock
+) -> None:
+    sender = ScriptedSender(RetryLater(3600, "no private chat yet"))
+    private = await queue(store, "group", person="sam")
+    line = await queue(store, "group", follows=private)
+    task = asyncio.create_task(OutboxWorker(store, sender, clock).run())
+    try:
+        assert await delivered(sender, 1) == [line]
+    finally:
+        await stop([task])
+    assert not sender.script, "the private row was tried first"
+
+
+class PartsSender(ScriptedSender):
+    """A platform that takes a long message in three parts, one a call."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[int] = []
+
+    async def deliver(self, message: OutboxMessage) -> str | None:
+        self.parts.append(message.id)
+        if self.parts.count(message.id) < 3:
+            raise Unfinished
+        return await super().deliver(message)
+
+
+async def test_a_long_message_is_sent_part_by_part_and_marked_once(
+    store: SqliteStore, clock: ManualClock, database: Path
+) -> None:
+    sender = PartsSender()
+    row = await queue(store, "a")
+    task = asyncio.create_task(OutboxWorker(store, sender, clock).run())
+    try:
+        assert await delivered(sender, 1) == [row]
+    finally:
+        await stop([task])
+    assert sender.parts == [row] * 3
+    with sqlite3.connect(database) as db:
+        assert db.execute("SELECT attempts FROM outbox").fetchall() == [(1,)]
+
+
+class SlowEverywhere(ScriptedSender):
+    """A platform slow to answer in every chat: a stop arrives with several rows in flight."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.flying = 0
+
+    async def deliver(self, message: OutboxMessage) -> str | None:
+        self.flying += 1
+        await asyncio.sleep(0.2)
+        return await super().deliver(message)
+
+
+async def test_a_stop_lets_every_row_in_flight_be_marked_sent(
+    store: SqliteStore, clock: ManualClock
+) -> None:
+    sender = SlowEverywhere()
+    for chat in "abc":
+        await queue(store, chat)
+    task = asyncio.create_task(OutboxWorker(store, sender, clock).run())
+    async with asyncio.timeout(5):
+        while sender.flying < 3:  # noqa: ASYNC110 - the sender has no event
+            await asyncio.sleep(0.01)
+    await stop([task])
+    assert len(sender.delivered) == 3
+    again = ScriptedSender()
+    assert await OutboxWorker(store, again, clock).drain() == 0
+
+
+async def test_the_simple_path_also_delivers_the_most_urgent_first(
+    store: SqliteStore, clock: ManualClock
+) -> None:
+    sender = ScriptedSender()
+    digest = await queue(store, "a", Priority.BACKGROUND)
+    crisis = await queue(store, "b", Priority.URGENT)
+    assert await OutboxWorker(store, sender, clock).drain() == 2
+    assert [row for row, _ in sender.delivered] == [crisis, digest]

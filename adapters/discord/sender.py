@@ -8,12 +8,16 @@ Where a row goes:
 * on an interaction from before a restart: a private row follows up on its token (valid 15
   minutes), else goes by DM; a public row is posted in the channel.
 * a private row without an interaction goes by DM. When the member's DMs are closed (50007),
-  the channel gets a neutral line asking them to run a command to see it privately.
+  the channel gets a neutral line asking them to run a command to see it privately: an outbox
+  row of its own (``T.DMS_CLOSED``), paced and retried like any other, shown at most once an
+  hour per member.
 * a row with ``target.grant`` gives a member a role, and posts its text only if it cannot.
 * a row with ``target.withdraw`` is done at once: slash commands leave no message to delete.
 
 Every send allows exactly the row's mentions, as users; never ``@everyone``, ``@here`` or
-roles. REST rate limits (429) are discord.py's own: it waits as Discord says and retries.
+roles. REST rate limits (429) are discord.py's own: it waits as Discord says and retries, per
+route; the outbox worker keeps to Discord's overall limit (``PACE``) and sends to many channels
+at once, so a channel waiting out its bucket holds no other.
 """
 
 from __future__ import annotations
@@ -34,8 +38,9 @@ from adapters.discord.dialect import split_markdown
 from adapters.discord.live import Live, LiveInteractions
 from adapters.discord.translate import PLATFORM, message_ref
 from adapters.reminders import OncePer
-from bot.domain.replies import Mention
-from bot.outbox import RetryLater, Undeliverable, backoff
+from bot.domain.model import person_key
+from bot.domain.replies import Mention, Priority, Reply, Target
+from bot.outbox import Pace, RetryLater, Undeliverable, backoff
 from bot.render import Renderer
 from bot.storage import OutboxMessage
 
@@ -49,6 +54,8 @@ DMS_CLOSED_WAIT = 10 * 60.0
 """Seconds before a DM to closed DMs is tried again (the member was asked to open them)."""
 PROMPT_EVERY = timedelta(hours=1)
 """How often one member may be asked in a channel to open their DMs."""
+PACE = Pace(overall=50)
+"""Discord's 50 requests a second; each route's bucket is discord.py's to keep."""
 
 
 class T(StrEnum):
@@ -77,7 +84,11 @@ class DiscordSender:
         self._renderer = renderer
         self._live = live
         self._dm_channels: dict[int, int] = {}
+        self.pace = PACE
         self._prompted = OncePer(PROMPT_EVERY, now)
+        """Members asked to open their DMs: the slot is taken once the line is sent."""
+        self._asking = OncePer(PROMPT_EVERY, now)
+        """Members for whom that line was queued, so a burst of refusals queues one."""
         self._parts_sent: dict[int, int] = {}
         """Parts of a long message Discord already took, by outbox id, so a retry goes on."""
 
@@ -92,7 +103,7 @@ class DiscordSender:
             raise RetryLater(backoff(message.attempts), f"{error.status}") from error
         except discord.HTTPException as error:
             if error.status == 429:  # discord.py gave up waiting; Discord will take it later
-                raise RetryLater(backoff(message.attempts), "429") from error
+                raise RetryLater(backoff(message.attempts), "429", chat_waits=True) from None
             if error.status == 401:  # the bot's token was reset: keep the row for the new one
                 raise RetryLater(UNAUTHORIZED_WAIT, "401") from error
             raise Undeliverable(f"refused ({error.status}, {error.code})") from error
@@ -103,6 +114,8 @@ class DiscordSender:
         target = message.target
         if target.withdraw is not None:
             return None  # a slash command leaves no message in the channel to delete
+        if message.template == T.DMS_CLOSED:
+            return await self._ask_to_open_dms(message)
         if target.grant is not None:
             return await self._grant(message)
         text = await self._renderer.render_async(
@@ -293,9 +306,13 @@ class DiscordSender:
         except discord.Forbidden as refused:
             if refused.code != DMS_CLOSED:
                 raise
-            await self._ask_to_open_dms(message)
             self._parts_sent.pop(message.id, None)
-            raise RetryLater(DMS_CLOSED_WAIT, "DMs closed") from None
+            raise RetryLater(
+                DMS_CLOSED_WAIT,
+                "DMs closed",
+                meanwhile=self._dms_closed_line(message),
+                about=person_key(PLATFORM, person),
+            ) from None
 
     async def _dm_channel(self, user_id: int) -> int:
         found = self._dm_channels.get(user_id)
@@ -304,31 +321,35 @@ class DiscordSender:
             found = self._dm_channels[user_id] = int(data["id"])
         return found
 
-    async def _ask_to_open_dms(self, message: OutboxMessage) -> None:
-        """Say in the channel, neutrally and at most once in a while, that a DM did not arrive."""
+    def _dms_closed_line(self, message: OutboxMessage) -> Reply | None:
+        """The line asking a member, in the channel, to open their DMs: queued at most once in
+        a while, as urgent as the message that could not reach them."""
         target = message.target
         person = target.person
-        if target.chat is None or person is None:
-            return
-        if not self._prompted.claim(person):
-            return
-        who = {"id": person, "name": ""}
-        text = await self._renderer.render_async(
+        if target.chat is None or person is None or self._prompted.recently(person):
+            return None
+        if not self._asking.claim(person):
+            return None
+        return Reply(
             T.DMS_CLOSED,
-            {"who": who},
-            locale=message.locale,
-            mentions=(_mention_of(who),),
+            Target(PLATFORM, chat=target.chat),
+            {"who": {"id": person, "name": ""}},
+            mentions=(Mention(person, ""),),
+            priority=Priority(message.priority),
         )
-        channel = self._client.get_partial_messageable(int(target.chat))
-        try:
-            await channel.send(
-                split_markdown(text)[0],
-                allowed_mentions=discord.AllowedMentions(
-                    everyone=False, roles=False, users=[discord.Object(int(person))]
-                ),
-            )
-        except discord.HTTPException:
-            log.warning("could not ask a member in the channel to open their DMs")
+
+    async def _ask_to_open_dms(self, message: OutboxMessage) -> str | None:
+        """Say in the channel, neutrally, that a DM did not arrive (unless just said)."""
+        who = message.context.get("who")
+        person = str(who.get("id", "")) if isinstance(who, dict) else ""
+        if message.target.chat is None or self._prompted.recently(person):
+            return None
+        text = await self._renderer.render_async(
+            message.template, message.context, locale=message.locale, mentions=message.mentions
+        )
+        ref = await self._to_channel(int(message.target.chat), message, split_markdown(text)[:1])
+        self._prompted.claim(person)
+        return ref
 
     # -- edits and roles ----------------------------------------------------------------------
 
@@ -372,10 +393,6 @@ class DiscordSender:
         )
         await self._to_channel(int(message.target.chat), message, split_markdown(text))
         return None
-
-
-def _mention_of(who: Any) -> Mention:
-    return Mention(str(who.get("id", "")), str(who.get("name", "")))
 
 
 def _token_dead(error: discord.HTTPException) -> bool:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from urllib.parse import urlparse
 
 from aiohttp import web
 from telegram import Message, Update
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     ApplicationBuilder,
     CallbackQueryHandler,
     ChatMemberHandler,
@@ -25,7 +25,7 @@ from adapters.telegram.admins import Admins, DeleteRights
 from adapters.telegram.dialect import TelegramDialect
 from adapters.telegram.menus import menus
 from adapters.telegram.receiver import POLL_TIMEOUT, Receiver, webhook_app
-from adapters.telegram.sender import PER_CHAT, T, TelegramSender
+from adapters.telegram.sender import PACE, PER_CHAT, T, TelegramSender
 from adapters.telegram.translate import (
     GROUP_TYPES,
     PLATFORM,
@@ -37,9 +37,13 @@ from adapters.telegram.translate import (
 )
 from bot.app import App
 from bot.domain.inbound import PRIVATE_COMMANDS
+from bot.outbox import Pace
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
+
+CONNECTIONS = 64
+"""HTTP connections to the Bot API: the outbox sends to many chats at once (``PACE``)."""
 
 
 class TelegramAdapter:
@@ -52,8 +56,10 @@ class TelegramAdapter:
         *,
         request: Callable[..., BaseRequest] | None = None,
         per_chat: float = PER_CHAT,
+        pace: Pace | None = None,
     ) -> None:
-        """``request`` builds the HTTP request objects (tests pass loopback-only ones)."""
+        """``request`` builds the HTTP request objects (tests pass loopback-only ones);
+        ``pace`` replaces Telegram's limits (``PACE``, with ``per_chat``) for the outbox."""
         assert settings.telegram_token is not None
         # PTB logs each request's parameters and each update at DEBUG: members' text, and the
         # webhook secret in setWebhook. None of it may reach a log, whatever the log level.
@@ -61,19 +67,20 @@ class TelegramAdapter:
         ptb_log.setLevel(max(ptb_log.level, logging.INFO))
         self._app = app
         self._settings = settings
-        self._per_chat = per_chat
+        self._pace = pace or replace(PACE, per_chat=per_chat)
         builder = (
             ApplicationBuilder()
             .token(settings.telegram_token)
             .base_url(f"{settings.telegram_api_url}/bot")
             .base_file_url(f"{settings.telegram_api_url}/file/bot")
-            .rate_limiter(AIORateLimiter(max_retries=0))
             .updater(None)
         )
+        # No rate limiter: the outbox worker paces every chat itself (``PACE``), and a 429 it
+        # handles must not also be logged as an error with a traceback, as PTB's limiter does.
         if request is not None:
-            builder = builder.request(request()).get_updates_request(
-                request(connection_pool_size=1, read_timeout=POLL_TIMEOUT + 10)
-            )
+            builder = builder.request(
+                request(connection_pool_size=CONNECTIONS)
+            ).get_updates_request(request(connection_pool_size=1, read_timeout=POLL_TIMEOUT + 10))
         else:
             builder = builder.get_updates_read_timeout(POLL_TIMEOUT + 10)
         self.application = builder.build()
@@ -96,7 +103,7 @@ class TelegramAdapter:
                 renderer,
                 bot.username,
                 self._app.clock.now,
-                per_chat=self._per_chat,
+                pace=self._pace,
                 rights=self._rights,
             )
             worker = self._app.add_sender(sender)

@@ -1,13 +1,18 @@
 """Send outbox rows to Telegram: HTML, inline keyboards, edits, files, deletions, and limits.
 
-The outbox worker calls ``deliver`` for one row at a time. Rate limits are python-telegram-bot's
-``AIORateLimiter`` (per group and overall) with its own retries off, so a 429 comes back here as
-``RetryAfter`` and the row waits exactly as long as Telegram asked, without being lost.
+The outbox worker calls ``deliver`` for one row (one part of a long one) at a time per chat, and
+paces the chats by ``PACE``: Telegram's limits of about 30 messages a second overall, one a
+second in a chat and 20 a minute in a group, with announcements kept to 15 of a group's 20.
+A 429 comes back here as ``RetryAfter`` and the row, and its chat, wait exactly as long as
+Telegram asked, without being lost.
+
+A private message to a member who never opened a private chat with the bot is refused (403);
+the group then gets one line pointing them to it (``T.OPEN_PRIVATE``), queued as an outbox row
+like any other, so it is paced and retried as they are, and shown at most once in a while.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections.abc import Callable
@@ -23,14 +28,15 @@ from telegram import (
     Message,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
 from adapters.reminders import OncePer
 from adapters.telegram.admins import DeleteRights
 from adapters.telegram.dialect import split_html
 from adapters.telegram.translate import PLATFORM, button_data
-from bot.domain.replies import Template
-from bot.outbox import RetryLater, Undeliverable, backoff
+from bot.domain.model import person_key
+from bot.domain.replies import Priority, Reply, Target, Template
+from bot.outbox import Pace, RetryLater, Undeliverable, Unfinished, backoff
 from bot.render import Renderer
 from bot.storage import OutboxMessage
 
@@ -41,6 +47,8 @@ PROMPT_EVERY = timedelta(minutes=10)
 """How often one member may be shown the 'open a private chat' line in a group."""
 PER_CHAT = 1.0
 """Seconds between two messages to one chat."""
+PACE = Pace(overall=30, per_chat=PER_CHAT, group_per_minute=20, announcements_per_minute=15)
+"""Telegram's limits, as the outbox worker keeps to them."""
 WAIT_FOR_START = 3600.0
 """Seconds a private message waits for a member who has not opened their private chat yet;
 ``/start`` there delivers it at once."""
@@ -66,17 +74,20 @@ class TelegramSender:
         bot_username: str,
         now: Callable[[], datetime],
         *,
-        per_chat: float = PER_CHAT,
+        pace: Pace = PACE,
         rights: DeleteRights | None = None,
     ) -> None:
-        """``rights`` is told when a group refuses a deletion."""
+        """``pace``: the limits the outbox worker keeps to; ``rights`` is told when a group
+        refuses a deletion."""
         self._bot = bot
         self._rights = rights
-        self._per_chat = per_chat
-        self._last_to: dict[str, float] = {}
+        self.pace = pace
         self._renderer = renderer
         self._username = bot_username
         self._prompted = OncePer(PROMPT_EVERY, now)
+        """Members shown the open-my-private-chat line: the slot is taken once it is sent."""
+        self._pointing = OncePer(PROMPT_EVERY, now)
+        """Members for whom that line was queued, so a burst of refusals queues one."""
         self._parts_sent: dict[int, int] = {}
         """Parts of a long message Telegram already took, by outbox id: a retry goes on from
         the next part instead of sending the first ones again."""
@@ -88,6 +99,8 @@ class TelegramSender:
             raise Undeliverable("no chat to send to")
         if message.template == Template.SENT_PRIVATELY and self._just_prompted(message):
             return None  # the group was just shown the open-my-private-chat line instead
+        if message.template == T.OPEN_PRIVATE and self._prompted.recently(_who(message)):
+            return None  # shown a moment ago (queued twice, or by the process before)
         try:
             if target.withdraw is not None:
                 await self._withdraw(target.withdraw)
@@ -95,44 +108,50 @@ class TelegramSender:
             text = await self._renderer.render_async(
                 message.template, message.context, locale=message.locale, mentions=message.mentions
             )
-            markup = self._keyboard(message)
+            markup = await self._keyboard(message)
             if message.edit_ref is not None:
                 return await self._edit(message.edit_ref, text, markup)
             if message.attachment is not None:
                 return await self._send_file(chat_id, text, message)
-            return await self._send(message.id, chat_id, text, markup)
+            ref = await self._send(message.id, chat_id, text, markup)
         except RetryAfter as flood:
-            raise RetryLater(_seconds(flood.retry_after), "429") from flood
+            seconds = _seconds(flood.retry_after)
+            raise RetryLater(seconds, "429", chat_waits=True) from None
         except Forbidden as forbidden:
             if target.person is not None and target.chat is not None:
-                await self._point_to_private_chat(target.chat, target.person, message)
-                raise RetryLater(WAIT_FOR_START, "member has not opened a private chat") from None
+                raise RetryLater(
+                    WAIT_FOR_START,
+                    "member has not opened a private chat",
+                    meanwhile=self._point_to_private_chat(target.chat, target.person, message),
+                    about=person_key(PLATFORM, target.person),
+                ) from None
             raise Undeliverable("forbidden") from forbidden
         except BadRequest as bad:
             raise Undeliverable(f"bad request: {bad.message[:80]}") from bad
         except NetworkError as network:  # timeouts, 5xx and dropped connections
             raise RetryLater(backoff(message.attempts), "network") from network
+        if message.template == T.OPEN_PRIVATE:
+            self._prompted.claim(_who(message))
+        return ref
 
     async def _send(
         self, outbox_id: int, chat_id: str, text: str, markup: InlineKeyboardMarkup | None
     ) -> str:
+        """Send the next part of the message; the buttons go with the last."""
         parts = split_html(text)
-        sent: Message | None = None
-        done = self._parts_sent.get(outbox_id, 0)
-        for number, part in enumerate(parts, start=1):
-            if number <= done:
-                continue
-            await self._space_out(chat_id)
-            sent = await self._bot.send_message(
-                chat_id,
-                part,
-                parse_mode=ParseMode.HTML,
-                reply_markup=markup if number == len(parts) else None,
-                link_preview_options=NO_PREVIEW,
-            )
+        number = min(self._parts_sent.get(outbox_id, 0) + 1, len(parts))
+        last = number == len(parts)
+        sent: Message = await self._bot.send_message(
+            chat_id,
+            parts[number - 1],
+            parse_mode=ParseMode.HTML,
+            reply_markup=markup if last else None,
+            link_preview_options=NO_PREVIEW,
+        )
+        if not last:
             self._parts_sent[outbox_id] = number
+            raise Unfinished  # the next part when the chat may take it
         self._parts_sent.pop(outbox_id, None)
-        assert sent is not None
         return f"{sent.chat_id}:{sent.message_id}"
 
     async def _withdraw(self, ref: str) -> None:
@@ -147,15 +166,6 @@ class TelegramSender:
             if self._rights is not None:
                 self._rights.forget(int(chat_id))
             raise
-
-    async def _space_out(self, chat_id: str) -> None:
-        """Keep to about one message a second in one chat (the group and overall limits are
-        the rate limiter's); measured in real time, since Telegram counts in real time."""
-        loop = asyncio.get_running_loop()
-        wait = self._last_to.get(chat_id, -self._per_chat) + self._per_chat - loop.time()
-        if wait > 0:
-            await asyncio.sleep(wait)
-        self._last_to[chat_id] = loop.time()
 
     async def _edit(self, ref: str, text: str, markup: InlineKeyboardMarkup | None) -> str:
         chat_id, _, message_id = ref.partition(":")
@@ -185,7 +195,13 @@ class TelegramSender:
         )
         return f"{sent.chat_id}:{sent.message_id}"
 
-    def _keyboard(self, message: OutboxMessage) -> InlineKeyboardMarkup | None:
+    async def _keyboard(self, message: OutboxMessage) -> InlineKeyboardMarkup | None:
+        if message.template == T.OPEN_PRIVATE:
+            label = await self._renderer.render_async(
+                T.LABEL_OPEN_PRIVATE, {}, locale=message.locale
+            )
+            url = f"https://t.me/{self._username}?start=hello"
+            return InlineKeyboardMarkup([[InlineKeyboardButton(label, url=url)]])
         if not message.buttons:
             return None if message.edit_ref is None else InlineKeyboardMarkup(())
         row = [
@@ -198,30 +214,32 @@ class TelegramSender:
         return InlineKeyboardMarkup([row])
 
     def _just_prompted(self, message: OutboxMessage) -> bool:
-        """Whether the member was just shown the open-my-private-chat line in the group, which
-        says all that "I've sent you the answer privately" would, and more truly."""
-        who = message.context.get("who")
-        return isinstance(who, dict) and self._prompted.recently(str(who.get("id", "")))
+        """Whether the member was just shown (or is about to be shown) the open-my-private-chat
+        line in the group, which says all that "I've sent you the answer privately" would, and
+        more truly."""
+        person = _who(message)
+        return self._prompted.recently(person) or self._pointing.recently(person)
 
-    async def _point_to_private_chat(self, group: str, person: str, message: OutboxMessage) -> None:
-        """Tell the group, neutrally, that a private message waits: once in a while per member."""
-        if not self._prompted.claim(person):
-            return
+    def _point_to_private_chat(
+        self, group: str, person: str, message: OutboxMessage
+    ) -> Reply | None:
+        """The line telling the group, neutrally, that a private message waits for a member:
+        at most one queued and one shown once in a while, as urgent as the message."""
+        if self._prompted.recently(person) or not self._pointing.claim(person):
+            return None
         who = message.context.get("who") or {"id": person, "name": ""}
-        text = await self._renderer.render_async(
-            T.OPEN_PRIVATE, {"who": who}, locale=message.locale
+        return Reply(
+            T.OPEN_PRIVATE,
+            Target(PLATFORM, chat=group),
+            {"who": who},
+            priority=Priority(message.priority),
         )
-        label = await self._renderer.render_async(T.LABEL_OPEN_PRIVATE, {}, locale=message.locale)
-        button = InlineKeyboardButton(label, url=f"https://t.me/{self._username}?start=hello")
-        try:
-            await self._bot.send_message(
-                group,
-                text,
-                parse_mode=ParseMode.HTML,
-                reply_markup=InlineKeyboardMarkup([[button]]),
-            )
-        except TelegramError:
-            log.warning("could not point a member to their private chat")
+
+
+def _who(message: OutboxMessage) -> str:
+    """The member a message is about, by their Telegram id."""
+    who = message.context.get("who")
+    return str(who.get("id", "")) if isinstance(who, dict) else ""
 
 
 def _seconds(retry_after: float | timedelta) -> float:

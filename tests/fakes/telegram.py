@@ -6,7 +6,9 @@ and the same HTML parse mode (a message whose markup Telegram would refuse is re
 so the dialect is tested by the server it is written for). It knows nothing of PTB.
 
 The HTML parse mode lives in ``telegram_html``; the builders of the updates a test pushes in
-``telegram_updates``.
+``telegram_updates``. Every call notes when it arrived (``time.monotonic``, which is one clock
+for every process on the machine), and with ``limits`` the fake refuses with 429, as Telegram
+does, a message that would go over them.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import re
 import time
 from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -69,6 +72,62 @@ class Call:
 
     method: str
     params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
+    """When it arrived (``time.monotonic``)."""
+    refused: int | None = None
+    """The error code it was answered with, if any."""
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Telegram's flood limits, counted over the messages the fake accepted.
+
+    A message (sent, edited or a document) is refused with 429 when, counting it, more than
+    ``overall`` would have arrived in one second, the chat's previous one arrived less than
+    ``per_chat`` seconds before, or a group (a negative chat id) would have more than
+    ``group_per_minute`` in one minute.
+    """
+
+    overall: int = 30
+    per_chat: float = 1.0
+    group_per_minute: int = 20
+
+
+LIMITED = frozenset({"sendmessage", "senddocument", "editmessagetext", "editmessagereplymarkup"})
+"""The methods Telegram's flood limits count."""
+
+
+class _Flood:
+    """The fake's count of what it accepted, against ``Limits``."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self._second: deque[float] = deque()
+        self._last: dict[int, float] = {}
+        self._minute: dict[int, deque[float]] = defaultdict(deque)
+
+    def wait(self, chat: int, at: float) -> float:
+        """Seconds until a message to ``chat`` would be accepted (0: accepted now, counted)."""
+        limits = self.limits
+        while self._second and self._second[0] <= at - 1.0:
+            self._second.popleft()
+        minute = self._minute[chat]
+        while minute and minute[0] <= at - 60.0:
+            minute.popleft()
+        waits = [0.0]
+        if len(self._second) >= limits.overall:
+            waits.append(self._second[len(self._second) - limits.overall] + 1.0 - at)
+        if chat in self._last:
+            waits.append(self._last[chat] + limits.per_chat - at)
+        if chat < 0 and len(minute) >= limits.group_per_minute:
+            waits.append(minute[len(minute) - limits.group_per_minute] + 60.0 - at)
+        wait = max(waits)
+        if wait <= 0:
+            self._second.append(at)
+            self._last[chat] = at
+            if chat < 0:
+                minute.append(at)
+        return wait
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,10 +146,12 @@ class FakeTelegram(LoopbackServer):
         bot_user: dict[str, Any] | None = None,
         *,
         poll_cap: float = POLL_CAP,
+        limits: Limits | None = None,
     ) -> None:
         super().__init__()
         self.token = token
         self.poll_cap = poll_cap
+        self._flood = None if limits is None else _Flood(limits)
         self.bot_user: dict[str, Any] = default_bot_user() if bot_user is None else bot_user
         self.calls: list[Call] = []
         self.blocked: set[int] = set()
@@ -232,13 +293,15 @@ class FakeTelegram(LoopbackServer):
         if match is None:
             return _error(ApiError(404, "Not Found"))
         token, method = match.groups()
+        at = time.monotonic()
         params = await _decode(request)
-        self.calls.append(Call(method, params))
+        number = len(self.calls)
+        self.calls.append(Call(method, params, at))
         if token != self.token:
-            return _error(ApiError(401, "Unauthorized"))
+            return self._refuse(number, ApiError(401, "Unauthorized"))
         handler = self._methods.get(method.lower())
         if handler is None:
-            return _error(ApiError(404, "Not Found"))
+            return self._refuse(number, ApiError(404, "Not Found"))
         stalled = self._stalls.get(method.lower())
         if stalled is not None:
             await stalled.wait()
@@ -248,12 +311,31 @@ class FakeTelegram(LoopbackServer):
             parameters = (
                 None if failure.retry_after is None else {"retry_after": failure.retry_after}
             )
-            return _error(ApiError(failure.code, failure.description, parameters))
+            return self._refuse(number, ApiError(failure.code, failure.description, parameters))
+        chat_id = params.get("chat_id")
+        if self._flood is not None and method.lower() in LIMITED and isinstance(chat_id, int):
+            wait = self._flood.wait(chat_id, at)
+            if wait > 0:
+                seconds = math.ceil(wait)
+                return self._refuse(
+                    number,
+                    ApiError(
+                        429,
+                        f"Too Many Requests: retry after {seconds}",
+                        {"retry_after": seconds},
+                    ),
+                )
         try:
             result = await handler(params)
         except ApiError as error:
-            return _error(error)
+            return self._refuse(number, error)
         return web.json_response({"ok": True, "result": result})
+
+    def _refuse(self, number: int, error: ApiError) -> web.Response:
+        """Answer call ``number`` with ``error``, and note that it was refused."""
+        call = self.calls[number]
+        self.calls[number] = Call(call.method, call.params, call.at, error.code)
+        return _error(error)
 
     # -- methods ------------------------------------------------------------------------------
 
