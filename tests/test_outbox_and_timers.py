@@ -382,3 +382,22 @@ async def test_the_simple_path_also_delivers_the_most_urgent_first(
     crisis = await queue(store, "b", Priority.URGENT)
     assert await OutboxWorker(store, sender, clock).drain() == 2
     assert [row for row, _ in sender.delivered] == [crisis, digest]
+
+
+async def test_announcements_leave_room_in_a_groups_minute_for_an_urgent_row(
+    store: SqliteStore, clock: ManualClock
+) -> None:
+    sender = ScriptedSender()
+    digests = [await queue(store, "group", Priority.BACKGROUND) for _ in range(20)]
+    pace = Pace(overall=100, group_per_minute=20, announcements_per_minute=15)
+    worker = OutboxWorker(store, sender, clock, pace)
+    task = asyncio.create_task(worker.run())
+    try:
+        assert await delivered(sender, 15) == digests[:15]
+        crisis = await queue(store, "group", Priority.URGENT)
+        worker.wake.set()
+        assert (await delivered(sender, 16))[15] == crisis, "at once, not a minute later"
+        await asyncio.sleep(0.1)
+    finally:
+        await stop([task])
+    assert len(sender.delivered) == 16, "the other digests wait for the group's next minute"
