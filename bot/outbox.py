@@ -473,8 +473,13 @@ class OutboxWorker:
         chosen = ready[:free]
         for row in chosen:
             self._lanes[row.lane].busy = True
-        async with self._store.transaction() as tx:
-            messages = {m.id: m for m in await tx.outbox_messages([row.id for row in chosen])}
+        try:
+            async with self._store.transaction() as tx:
+                messages = {m.id: m for m in await tx.outbox_messages([row.id for row in chosen])}
+        except BaseException:
+            for row in chosen:
+                self._lanes[row.lane].busy = False
+            raise
         for row in chosen:
             message = messages.get(row.id)
             if message is None:  # erased, or sent by another process, meanwhile
