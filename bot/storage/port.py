@@ -17,10 +17,25 @@ class Row(Protocol):
 
 
 class Connection(Protocol):
-    """The few calls the portable queries need; ``?`` marks each parameter."""
+    """The few calls the portable queries need; ``?`` marks each parameter.
+
+    Every call is one trip to the database. A statement whose outcome nobody reads goes
+    through ``execute_later`` and rides along with the next trip.
+    """
+
+    @property
+    def distinct(self) -> str:
+        """The operator for "differs from", where NULL is a value like any other:
+        ``IS NOT`` in SQLite, ``IS DISTINCT FROM`` in PostgreSQL."""
+        ...
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run a statement and return how many rows it changed."""
+        ...
+
+    def execute_later(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """Run a statement before the next one, in the same trip; if it fails, that next
+        call (at the latest, the transaction's end) raises its error."""
         ...
 
     async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None: ...
@@ -32,7 +47,8 @@ class Store(Protocol):
     """A database the core writes through, one transaction per event."""
 
     def transaction(self) -> AbstractAsyncContextManager[Transaction]:
-        """Open a read-modify-write transaction: all of it commits, or none of it."""
+        """Open a read-modify-write transaction: all of it commits, or none of it; the block
+        ends only once it is committed."""
         ...
 
     async def close(self) -> None: ...

@@ -6,12 +6,12 @@ import asyncio
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -21,6 +21,7 @@ from bot.storage.transaction import Transaction
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 10_000
+T = TypeVar("T")
 _MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
@@ -36,32 +37,133 @@ def _bind(value: Any) -> Any:
 
 
 class _SqliteConnection:
+    """aiosqlite as the queries see it: each call one trip to its thread and back.
+
+    Statements given to ``execute_later`` wait in ``_later`` and go in the next trip, queued on
+    aiosqlite's thread one behind the other, so the event loop waits once for all of them.
+    """
+
+    distinct = "IS NOT"
+
     def __init__(self, db: aiosqlite.Connection) -> None:
         self._db = db
+        self._later: list[tuple[str, Sequence[Any]]] = []
+        self.prologue: list[str] = []
+        """Statements that open the event's work, sent with its first trip (none if it makes
+        none)."""
+        self.sent = False
+        """Whether a trip went out since the prologue was set."""
+        self.trips = 0
+        """Trips to aiosqlite's thread since the store opened (for benchmarks)."""
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        cursor = await self._db.execute(sql, [_bind(p) for p in params])
-        count = cursor.rowcount
-        await cursor.close()
+        count: int = await self._trip(sql, params, fetch=False)
         return count
 
+    def execute_later(self, sql: str, params: Sequence[Any] = ()) -> None:
+        self._later.append((sql, params))
+
     async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        async with self._db.execute(sql, [_bind(p) for p in params]) as cursor:
-            row: Row | None = await cursor.fetchone()
-            return row
+        rows: list[Row] = await self._trip(sql, params, fetch=True)
+        return rows[0] if rows else None
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        async with self._db.execute(sql, [_bind(p) for p in params]) as cursor:
-            return list(await cursor.fetchall())
+        rows: list[Row] = await self._trip(sql, params, fetch=True)
+        return rows
+
+    async def flush(self) -> None:
+        """Send what waits in ``_later``; its failure raises here."""
+        if self._later:
+            sql, params = self._later.pop()
+            await self._trip(sql, params, fetch=False)
+
+    def discard(self) -> bool:
+        """Forget what was not sent; return whether anything was since the prologue was set."""
+        self._later.clear()
+        self.prologue = []
+        return self.sent
+
+    async def _trip(self, sql: str, params: Sequence[Any], *, fetch: bool) -> Any:
+        ahead = [(s, ()) for s in self.prologue] + self._later
+        self.prologue, self._later = [], []
+        self.sent = True
+        self.trips += 1
+        if not ahead:
+            return await self._run(sql, params, fetch=fetch)
+        # Tasks start in the order they were made, and each queues its statement on
+        # aiosqlite's thread at its first step: the statements run in this order.
+        runs = [asyncio.ensure_future(self._run(s, p, fetch=False)) for s, p in ahead]
+        runs.append(asyncio.ensure_future(self._run(sql, params, fetch=fetch)))
+        # Seen through even when cancelled: a statement cut off before it was queued would
+        # leave an undo to roll back to the savepoint of the event before.
+        outcomes = await _settled(asyncio.gather(*runs, return_exceptions=True))
+        for (sent, _), outcome in zip(ahead, outcomes, strict=False):
+            if isinstance(outcome, BaseException):
+                outcome.add_note(f"from a statement sent ahead of the next: {sent[:60]}")
+                raise outcome
+        last = outcomes[-1]
+        if isinstance(last, BaseException):
+            raise last
+        return last
+
+    async def _run(self, sql: str, params: Sequence[Any], *, fetch: bool) -> Any:
+        bound = [_bind(p) for p in params]
+        if fetch:
+            return list(await self._db.execute_fetchall(sql, bound))
+        if "RETURNING" in sql:
+            raise ValueError("a statement with RETURNING is fetched, never executed")
+        # One trip: the cursor of a finished statement holds nothing to close.
+        cursor = await self._db.execute(sql, bound)
+        return cursor.rowcount
+
+
+GROUP_WINDOW = 0.005
+"""Seconds a batch takes events waiting their turn, counted from its first: after that it
+commits, whoever still waits (they make the next batch)."""
+GROUP_MOST = 64
+"""Most events one commit carries."""
+_BEGIN = "BEGIN IMMEDIATE"
+_SAVEPOINT = "SAVEPOINT event"
+
+
+class BatchLost(Exception):
+    """The transaction an event was to commit in was lost to another event's failure."""
+
+
+class _Batch:
+    """Events that commit together, each one's work behind its own savepoint."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.opened = loop.time()
+        self.begun = False
+        """Whether BEGIN went out: some event sent work."""
+        self.events = 0
+        """Events whose work is in it, waiting for the commit."""
+        self.committed: asyncio.Future[None] = loop.create_future()
 
 
 class SqliteStore:
-    """A store on one SQLite file; transactions in this process take turns on one connection."""
+    """A store on one SQLite file; transactions in this process take turns on one connection.
+
+    Group commit: transactions that arrive while another runs join its batch, one SQLite
+    transaction with a savepoint each, so one event's failure undoes its own work alone. The
+    batch commits once nobody waits for a turn (or it is ``GROUP_WINDOW`` old, or holds
+    ``GROUP_MOST``), and no ``transaction()`` block in it ends before that commit.
+    """
 
     def __init__(self, db: aiosqlite.Connection) -> None:
         self._db = db
         self._conn = _SqliteConnection(db)
         self._lock = asyncio.Lock()
+        self._waiting = 0
+        """Transactions waiting for their turn: the company an open batch waits for."""
+        self._batch: _Batch | None = None
+        self._closers: set[asyncio.Task[None]] = set()
+
+    @property
+    def trips(self) -> int:
+        """Trips to aiosqlite's thread since the store opened (for benchmarks and tests)."""
+        return self._conn.trips
 
     @classmethod
     async def open(cls, path: str | Path) -> SqliteStore:
@@ -114,18 +216,133 @@ class SqliteStore:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        async with self._lock:
-            await self._db.execute("BEGIN IMMEDIATE")
+        await self._take_turn()
+        batch = self._batch
+        if batch is None:
+            batch = self._batch = _Batch(asyncio.get_running_loop())
+        opener = not batch.begun
+        self._conn.prologue = [_BEGIN, _SAVEPOINT] if opener else [_SAVEPOINT]
+        self._conn.sent = False
+        waits = False
+        try:
             try:
                 yield Transaction(self._conn)
+                await self._conn.flush()
             except BaseException:
-                await self._db.execute("ROLLBACK")
+                await _settled(self._undo(batch, opener=opener))
                 raise
-            else:
-                await self._db.execute("COMMIT")
+            if self._conn.discard():
+                batch.begun = True
+                batch.events += 1
+                waits = True
+        finally:
+            try:
+                if self._batch is batch and self._commit_due(batch):
+                    await _settled(self._commit(batch))
+            finally:
+                self._lock.release()
+        if waits:
+            await asyncio.shield(batch.committed)
+
+    async def _take_turn(self) -> None:
+        self._waiting += 1
+        try:
+            await self._lock.acquire()
+        except BaseException:
+            self._waiting -= 1
+            batch = self._batch
+            if batch is not None and not self._waiting and not self._lock.locked():
+                # The open batch waited for this one, which will not come: commit it.
+                closer = asyncio.ensure_future(self._close_abandoned(batch))
+                self._closers.add(closer)
+                closer.add_done_callback(self._closers.discard)
+            raise
+        self._waiting -= 1
+
+    async def _close_abandoned(self, batch: _Batch) -> None:
+        async with self._lock:
+            if self._batch is batch:
+                await self._commit(batch)
+
+    def _commit_due(self, batch: _Batch) -> bool:
+        return (
+            not self._waiting
+            or batch.events >= GROUP_MOST
+            or asyncio.get_running_loop().time() - batch.opened >= GROUP_WINDOW
+        )
+
+    async def _commit(self, batch: _Batch) -> None:
+        """Commit the batch and tell its events how it went; never raises."""
+        self._batch = None
+        if not batch.begun:
+            batch.committed.set_result(None)
+            return
+        try:
+            await self._conn.execute("COMMIT")
+        except Exception as error:
+            log.error("a commit of %d events failed: %s", batch.events, type(error).__name__)
+            await self._abandon(batch, error)
+        else:
+            batch.committed.set_result(None)
+
+    async def _undo(self, batch: _Batch, *, opener: bool) -> None:
+        """Take back a failed event's work alone (the whole batch, if SQLite lost it)."""
+        if not self._conn.discard():
+            return  # nothing of it was sent
+        if opener:
+            self._batch = None
+            await self._rollback()
+            batch.committed.set_result(None)
+            return
+        try:
+            await self._conn.execute("ROLLBACK TO event")
+            kept = self._db.in_transaction
+        except Exception as error:
+            await self._abandon(batch, error)
+            return
+        if not kept:
+            await self._abandon(batch, BatchLost("SQLite rolled the transaction back"))
+
+    async def _abandon(self, batch: _Batch, error: BaseException) -> None:
+        """Roll the whole batch back and fail every event in it."""
+        if self._batch is batch:
+            self._batch = None
+        await self._rollback()
+        lost = BatchLost(f"an event sharing the commit failed: {type(error).__name__}")
+        lost.__cause__ = error
+        batch.committed.set_exception(lost)
+        batch.committed.exception()  # retrieved: only events that joined await it
+
+    async def _rollback(self) -> None:
+        # Not judged by in_transaction: a cancelled trip may have left a BEGIN still queued on
+        # aiosqlite's thread, which this ROLLBACK then follows.
+        try:
+            await self._conn.execute("ROLLBACK")
+        except sqlite3.OperationalError as error:
+            if self._db.in_transaction:
+                log.error("rollback failed: %s", error)
 
     async def close(self) -> None:
+        async with self._lock:
+            if self._batch is not None:
+                await self._commit(self._batch)
         await self._db.close()
+
+
+async def _settled(work: Awaitable[T]) -> T:
+    """Finish ``work`` even when cancelled meanwhile (then raise the cancellation after): a
+    commit or a rollback cut short would leave the other events of its batch hanging."""
+    task = asyncio.ensure_future(work)
+    cancelled = False
+    while not task.done():
+        try:
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            cancelled = True
+    result = task.result()
+    if cancelled:
+        raise asyncio.CancelledError
+    return result
 
 
 class MigrationError(Exception):
