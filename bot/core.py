@@ -24,7 +24,7 @@ from bot.domain.inbound import (
     RolesChanged,
     TimerFired,
 )
-from bot.domain.model import community_key, person_key
+from bot.domain.model import Community, Person, community_key, person_key
 from bot.domain.replies import Template
 from bot.flows import Flows, all_flows
 from bot.flows.membership import held_roles, membership_changed, roles_changed
@@ -75,7 +75,6 @@ class Core:
                     await handler(turn, inbound.payload)
             else:
                 # An update the adapter stored on receipt leaves the inbox with its effect.
-                await tx.drop_inbox(inbound.dedupe_key)
                 if not await tx.claim_inbound(inbound.dedupe_key, now):
                     log.debug("duplicate inbound ignored")
                     return False
@@ -103,30 +102,24 @@ class Core:
     async def _open_turn(self, tx: Transaction, origin: Origin, now: datetime) -> Turn:
         turn = Turn(tx, now, origin, danger_words=self._danger_words)
         name = " ".join(origin.person_name.split())[:MAX_NAME] or origin.person
-        turn.person = await tx.upsert_person(
-            person_key(origin.platform, origin.person),
-            origin.platform,
-            origin.person,
-            name,
-            turn.now,
-        )
-        if origin.private or origin.private_chat_open:  # known open: they can be written to
-            await tx.set_private_chat(turn.person.key, True)
+        here = None
         if origin.community is not None and not origin.private:
-            community = await tx.upsert_community(
-                community_key(origin.platform, origin.community),
-                origin.platform,
-                origin.community,
-                origin.chat,
-                turn.now,
+            key = community_key(origin.platform, origin.community)
+            here = Community(key, origin.platform, origin.community, origin.chat)
+        turn.person, turn.community = await tx.arrive(
+            Person(
+                person_key(origin.platform, origin.person), origin.platform, origin.person, name
+            ),
+            here,
+            turn.now,
+            admin=origin.is_admin,
+            # Known open: they can be written to there.
+            private_chat=origin.private or origin.private_chat_open,
+        )
+        if turn.community is not None and origin.roles is not None:
+            await tx.replace_member_roles(
+                turn.community.key, turn.person.key, held_roles(origin.roles)
             )
-            turn.community = community
-            await tx.ensure_membership(community.key, turn.person.key, turn.now)
-            await tx.set_member_admin(community.key, turn.person.key, origin.is_admin)
-            if origin.roles is not None:
-                await tx.replace_member_roles(
-                    community.key, turn.person.key, held_roles(origin.roles)
-                )
         return turn
 
     async def _command(self, turn: Turn, command: CommandIssued) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pytest
 
+from bot.domain.model import Community, Membership, Person
 from bot.domain.replies import Button, Mention, Reply, Target, Template
 from bot.storage.sqlite import MigrationError, SqliteStore
 from tests.conftest import START
@@ -174,3 +176,74 @@ async def test_a_database_from_a_newer_version_is_refused(tmp_path) -> None:  # 
         db.execute("INSERT INTO schema_migrations VALUES (99, '2030-01-01 00:00:00.000000')")
     with pytest.raises(MigrationError, match="made by a newer version"):
         await SqliteStore.open(path)
+
+
+async def test_an_event_reads_back_what_it_wrote_after_reading_it_once(
+    store: SqliteStore,
+) -> None:
+    """Reads an event made are kept for it, and every write it makes is seen by its next read."""
+    async with store.transaction() as tx:
+        await tx.upsert_person("console:sam", "console", "sam", "Sam", START)
+        await tx.upsert_person("console:ana", "console", "ana", "Ana", START)
+        await tx.upsert_community("console:group", "console", "group", "group", START)
+        await tx.ensure_membership("console:group", "console:sam", START)
+        assert (await tx.get_person("console:sam")).timezone is None  # type: ignore[union-attr]
+        await tx.set_person_timezone("console:sam", "Europe/London")
+        assert (await tx.get_person("console:sam")).timezone == "Europe/London"  # type: ignore[union-attr]
+
+        assert await tx.counters_of("console:sam") == []
+        await tx.set_counter("console:sam", "nicotine", date(2026, 1, 2), START)
+        await tx.set_counter("console:sam", "", date(2025, 3, 1), START)
+        assert [c.name for c in await tx.counters_of("console:sam")] == ["", "nicotine"]
+
+        assert not (await tx.memberships_of("console:sam"))[0].share
+        await tx.set_share("console:group", "console:sam", True)
+        assert (await tx.membership("console:group", "console:sam")).share  # type: ignore[union-attr]
+
+        assert not await tx.private_chat_open("console:sam")
+        await tx.set_private_chat("console:sam", True)
+        assert await tx.private_chat_open("console:sam")
+
+        craving = await tx.create_craving("console:group", "console:sam", "group", False, START)
+        assert await tx.craving_pinged(craving) == set()
+        await tx.record_craving_pings(craving, ["console:ana"], START)
+        assert await tx.craving_pinged(craving) == {"console:ana"}
+        assert await tx.craving_pinged(craving, urgently=True) == set()
+        await tx.record_craving_pings(craving, ["console:ana"], START, urgent=True)
+        assert await tx.craving_pinged(craving, urgently=True) == {"console:ana"}
+        assert await tx.claim_craving(craving, "console:ana", START)
+        await tx.set_craving_message(craving, 7)
+        seen = await tx.get_craving(craving)
+        assert seen is not None
+        assert (seen.pinged, seen.claimed_by, seen.message) == (True, "console:ana", 7)
+    async with store.transaction() as tx:  # and all of it was stored, not only kept
+        assert await tx.craving_pinged(craving, urgently=True) == {"console:ana"}
+        assert (await tx.get_craving(craving)) == seen
+        assert [c.name for c in await tx.counters_of("console:sam")] == ["", "nicotine"]
+        assert await tx.private_chat_open("console:sam")
+
+
+async def test_arriving_creates_what_is_new_and_refreshes_what_changed(
+    store: SqliteStore,
+) -> None:
+    sam = Person("console:sam", "console", "sam", "Sam")
+    group = Community("console:group", "console", "group", "group")
+    async with store.transaction() as tx:
+        person, community = await tx.arrive(sam, group, START, admin=True, private_chat=False)
+        assert (person, community) == (sam, group)
+        assert await tx.membership(group.key, sam.key) == Membership(
+            group.key, sam.key, share=False, chosen=False
+        )
+        await tx.set_person_timezone(sam.key, "Europe/Dublin")
+    async with store.transaction() as tx:
+        renamed = replace(sam, name="Samantha")
+        person, community = await tx.arrive(renamed, group, LATER, admin=False, private_chat=True)
+        assert person == replace(renamed, timezone="Europe/Dublin")
+        assert community == group
+        assert await tx.private_chat_open(sam.key)
+        assert await tx.admins_of(group.key) == []
+        person, community = await tx.arrive(sam, None, LATER, admin=False, private_chat=False)
+        assert (person.name, community) == ("Sam", None)
+    async with store.transaction() as tx:
+        assert (await tx.get_person(sam.key)) == replace(sam, timezone="Europe/Dublin")
+        assert await tx.private_chat_open(sam.key), "a private chat stays open until it closes"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -18,7 +19,7 @@ from bot.domain.model import (
 )
 from bot.domain.replies import Attachment, Button, Mention, Priority, Reply, Target
 from bot.storage.port import Row
-from bot.storage.queries.base import Queries, day, instant, person_from_row
+from bot.storage.queries.base import Queries, day, instant, kept, person_from_row
 from bot.storage.queries.calls import CallQueries
 from bot.storage.queries.consent import ConsentQueries
 from bot.storage.queries.craving import CravingQueries
@@ -102,9 +103,25 @@ def _community(row: Row, prefix: str = "") -> Community:
         platform=row[f"{prefix}platform"],
         platform_id=row[f"{prefix}platform_id"],
         chat=row[f"{prefix}chat"],
-        settings=CommunitySettings.from_json(json.loads(row[f"{prefix}settings"])),
+        settings=_settings(row[f"{prefix}settings"]),
         active=bool(row[f"{prefix}active"]),
     )
+
+
+@functools.lru_cache(maxsize=4096)
+def _settings(stored: str) -> CommunitySettings:
+    """Read a community's stored settings once per text: they are frozen."""
+    return CommunitySettings.from_json(json.loads(stored))
+
+
+def _membership(row: Row) -> Membership:
+    return Membership(row["community"], row["person"], bool(row["share"]), row["share"] is not None)
+
+
+_PEOPLE = ("people",)
+_COMMUNITIES = ("communities",)
+_MEMBERSHIPS = ("memberships",)
+_COUNTERS = ("counters",)
 
 
 class CoreQueries(Queries):
@@ -116,7 +133,9 @@ class CoreQueries(Queries):
     # -- inbound dedupe -------------------------------------------------------------------------
 
     async def claim_inbound(self, key: str, now: datetime) -> bool:
-        """Record an inbound's key; False when it was handled before."""
+        """Record an inbound's key, and take its stored update (if any) out of the inbox with
+        it; False when it was handled before."""
+        self._db.execute_later("DELETE FROM inbox WHERE key = ?", (key,))
         inserted = await self._db.execute(
             "INSERT INTO handled_inbounds (key, handled_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
             (key, now),
@@ -214,6 +233,82 @@ class CoreQueries(Queries):
 
     # -- people and communities -----------------------------------------------------------------
 
+    async def arrive(
+        self,
+        person: Person,
+        community: Community | None,
+        now: datetime,
+        *,
+        admin: bool,
+        private_chat: bool,
+    ) -> tuple[Person, Community | None]:
+        """Meet whoever caused an event, and where, with one read.
+
+        Create the person, community and membership that are new; refresh a changed name,
+        whether they are an admin there, and (``private_chat``) that their private chat with
+        the bot is open. Return the person and community as stored; write nothing unchanged.
+        """
+        here = community.key if community is not None else None
+        row = await self._db.fetch_one(
+            "SELECT p.name, p.timezone, p.private_chat,"
+            " k.key AS k_key, k.platform AS k_platform, k.platform_id AS k_platform_id,"
+            " k.chat AS k_chat, k.settings AS k_settings, k.active AS k_active,"
+            " m.community, m.person, m.share, m.is_admin"
+            " FROM (SELECT 1 AS here) AS one"
+            " LEFT JOIN people p ON p.key = ?"
+            " LEFT JOIN communities k ON k.key = ?"
+            " LEFT JOIN memberships m ON m.community = ? AND m.person = ?",
+            (person.key, here, here, person.key),
+        )
+        assert row is not None
+        if row["name"] is None:
+            self._db.execute_later(
+                "INSERT INTO people (key, platform, platform_id, name, created_at, private_chat)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET name = excluded.name",
+                (person.key, person.platform, person.platform_id, person.name, now, private_chat),
+            )
+            chat_open = private_chat
+        else:
+            chat_open = private_chat or bool(row["private_chat"])
+            if row["name"] != person.name or chat_open != bool(row["private_chat"]):
+                self._db.execute_later(
+                    "UPDATE people SET name = ?, private_chat = ? WHERE key = ?",
+                    (person.name, chat_open, person.key),
+                )
+            person = Person(
+                person.key, person.platform, person.platform_id, person.name, row["timezone"]
+            )
+        self._seed("get_person", (person.key,), _PEOPLE, person)
+        self._seed("private_chat_open", (person.key,), _PEOPLE, chat_open)
+        if community is None:
+            return person, None
+        if row["k_key"] is None:
+            self._db.execute_later(
+                "INSERT INTO communities (key, platform, platform_id, chat, settings, created_at)"
+                " VALUES (?, ?, ?, ?, '{}', ?) ON CONFLICT (key) DO NOTHING",
+                (community.key, community.platform, community.platform_id, community.chat, now),
+            )
+        else:
+            community = _community(row, "k_")
+        if row["person"] is None:
+            self._db.execute_later(
+                "INSERT INTO memberships (community, person, joined_at, is_admin)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT (community, person)"
+                " DO UPDATE SET is_admin = excluded.is_admin",
+                (community.key, person.key, now, admin),
+            )
+            membership = Membership(community.key, person.key, False, False)
+        else:
+            if bool(row["is_admin"]) != admin:
+                self._db.execute_later(
+                    "UPDATE memberships SET is_admin = ? WHERE community = ? AND person = ?",
+                    (admin, community.key, person.key),
+                )
+            membership = _membership(row)
+        self._seed("get_community", (community.key,), _COMMUNITIES, community)
+        self._seed("membership", (community.key, person.key), _MEMBERSHIPS, membership)
+        return person, community
+
     async def upsert_person(
         self, key: str, platform: str, platform_id: str, name: str, now: datetime
     ) -> Person:
@@ -228,6 +323,7 @@ class CoreQueries(Queries):
         assert row is not None
         return person_from_row(row)
 
+    @kept(*_PEOPLE)
     async def get_person(self, key: str) -> Person | None:
         row = await self._db.fetch_one(
             "SELECT key, platform, platform_id, name, timezone FROM people WHERE key = ?", (key,)
@@ -235,7 +331,7 @@ class CoreQueries(Queries):
         return None if row is None else person_from_row(row)
 
     async def set_person_timezone(self, key: str, timezone: str | None) -> None:
-        await self._db.execute("UPDATE people SET timezone = ? WHERE key = ?", (timezone, key))
+        self._db.execute_later("UPDATE people SET timezone = ? WHERE key = ?", (timezone, key))
 
     async def upsert_community(
         self, key: str, platform: str, platform_id: str, chat: str, now: datetime
@@ -251,6 +347,7 @@ class CoreQueries(Queries):
         assert row is not None
         return _community(row)
 
+    @kept(*_COMMUNITIES)
     async def get_community(self, key: str) -> Community | None:
         row = await self._db.fetch_one(
             "SELECT key, platform, platform_id, chat, settings, active FROM communities"
@@ -261,7 +358,7 @@ class CoreQueries(Queries):
 
     async def set_community_active(self, key: str, active: bool) -> None:
         """Mark whether the bot is still in this community (it may be removed and re-added)."""
-        await self._db.execute("UPDATE communities SET active = ? WHERE key = ?", (active, key))
+        self._db.execute_later("UPDATE communities SET active = ? WHERE key = ?", (active, key))
 
     async def leave_community(self, community: str, person: str) -> None:
         """Forget a member's place in a community they left: they are no longer pinged there."""
@@ -271,10 +368,10 @@ class CoreQueries(Queries):
             "DELETE FROM member_roles WHERE community = ? AND person = ?",
             "DELETE FROM memberships WHERE community = ? AND person = ?",
         ):
-            await self._db.execute(sql, (community, person))
+            self._db.execute_later(sql, (community, person))
 
     async def save_community_settings(self, key: str, settings: CommunitySettings) -> None:
-        await self._db.execute(
+        self._db.execute_later(
             "UPDATE communities SET settings = ? WHERE key = ?",
             (json.dumps(settings.as_json(), sort_keys=True), key),
         )
@@ -293,38 +390,34 @@ class CoreQueries(Queries):
             row["community"], row["person"], bool(row["share"]), row["share"] is not None
         )
 
+    @kept(*_MEMBERSHIPS)
     async def membership(self, community: str, person: str) -> Membership | None:
         row = await self._db.fetch_one(
             "SELECT community, person, share FROM memberships WHERE community = ? AND person = ?",
             (community, person),
         )
-        return (
-            None
-            if row is None
-            else Membership(
-                row["community"], row["person"], bool(row["share"]), row["share"] is not None
-            )
-        )
+        return None if row is None else _membership(row)
 
+    @kept(*_MEMBERSHIPS)
     async def memberships_of(self, person: str) -> list[Membership]:
         rows = await self._db.fetch_all(
             "SELECT community, person, share FROM memberships WHERE person = ? ORDER BY community",
             (person,),
         )
-        return [
-            Membership(r["community"], r["person"], bool(r["share"]), r["share"] is not None)
-            for r in rows
-        ]
+        found = [_membership(r) for r in rows]
+        for membership in found:
+            self._seed("membership", (membership.community, person), _MEMBERSHIPS, membership)
+        return found
 
     async def set_share(self, community: str, person: str, share: bool) -> None:
-        await self._db.execute(
+        self._db.execute_later(
             "UPDATE memberships SET share = ? WHERE community = ? AND person = ?",
             (share, community, person),
         )
 
     async def share_by_default(self, community: str, person: str) -> None:
         """Turn sharing on here unless the member already chose."""
-        await self._db.execute(
+        self._db.execute_later(
             "UPDATE memberships SET share = TRUE"
             " WHERE community = ? AND person = ? AND share IS NULL",
             (community, person),
@@ -345,13 +438,19 @@ class CoreQueries(Queries):
     # -- counters -------------------------------------------------------------------------------
 
     async def set_counter(self, person: str, name: str, clean_since: date, now: datetime) -> None:
-        await self._db.execute(
+        found, counters = self._recall(("counters_of", (person,), ()), _COUNTERS)
+        self._db.execute_later(
             "INSERT INTO counters (person, name, clean_since, updated_at) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (person, name) DO UPDATE"
             " SET clean_since = excluded.clean_since, updated_at = excluded.updated_at",
             (person, name, clean_since, now),
         )
+        if found:
+            kept = [c for c in counters if c.name != name] + [Counter(person, name, clean_since)]
+            kept.sort(key=lambda c: (c.name != PRIMARY, c.name))
+            self._seed("counters_of", (person,), _COUNTERS, kept)
 
+    @kept(*_COUNTERS)
     async def counters_of(self, person: str) -> list[Counter]:
         """The primary counter first, then named ones by name."""
         rows = await self._db.fetch_all(
@@ -371,10 +470,11 @@ class CoreQueries(Queries):
     ) -> None:
         """Set when (and for which milestone and day) this member is next celebrated here."""
         due_at, milestone, milestone_day = due if due else (None, None, None)
-        await self._db.execute(
+        self._write_keeping(
             "UPDATE memberships SET announce_due_at = ?, announce_milestone = ?, announce_day = ?"
             " WHERE community = ? AND person = ?",
             (due_at, milestone, milestone_day, community, person),
+            ("membership", "memberships_of"),
         )
 
     async def due_announcements(self, now: datetime, limit: int) -> list[DueAnnouncement]:
@@ -610,7 +710,7 @@ class CoreQueries(Queries):
     ) -> None:
         """Add a timer; a keyed timer exists once and keeps the earlier of two due times."""
         self.scheduled = True
-        await self._db.execute(
+        self._db.execute_later(
             "INSERT INTO timers (kind, key, due_at, payload, person) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT (key) DO UPDATE SET due_at = excluded.due_at"
             " WHERE excluded.due_at < timers.due_at",
@@ -645,13 +745,13 @@ class CoreQueries(Queries):
 
     async def postpone_timer(self, timer_id: int, due_at: datetime) -> None:
         """Push back a timer whose handler failed, so one bad row cannot stall the loop."""
-        await self._db.execute(
+        self._db.execute_later(
             "UPDATE timers SET due_at = ?, attempts = attempts + 1 WHERE id = ?",
             (due_at, timer_id),
         )
 
     async def drop_timer(self, timer_id: int) -> None:
-        await self._db.execute("DELETE FROM timers WHERE id = ?", (timer_id,))
+        self._db.execute_later("DELETE FROM timers WHERE id = ?", (timer_id,))
 
     # -- process-wide values --------------------------------------------------------------------
 
@@ -660,7 +760,7 @@ class CoreQueries(Queries):
         return None if row is None else str(row["value"])
 
     async def set_meta(self, key: str, value: str) -> None:
-        await self._db.execute(
+        self._db.execute_later(
             "INSERT INTO meta (key, value) VALUES (?, ?)"
             " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Awaitable, Callable, Hashable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Hashable, Sequence
 from datetime import date, datetime
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -74,16 +74,28 @@ class Queries:
 
     def __init__(self, connection: Connection) -> None:
         self._db = _Watched(connection)
-        self._kept: dict[Hashable, tuple[tuple[int, ...], Any]] = {}
+        self._kept: dict[Hashable, tuple[Sequence[str], tuple[int, ...], Any]] = {}
 
     def _recall(self, key: Hashable, tables: Sequence[str]) -> tuple[bool, Any]:
         kept = self._kept.get(key)
-        if kept is None or kept[0] != self._db.stamp(tables):
+        if kept is None or kept[1] != self._db.stamp(tables):
             return False, None
-        return True, _copy(kept[1])
+        return True, _copy(kept[2])
 
     def _keep(self, key: Hashable, tables: Sequence[str], value: Any) -> None:
-        self._kept[key] = (self._db.stamp(tables), _copy(value))
+        self._kept[key] = (tables, self._db.stamp(tables), _copy(value))
+
+    def _write_keeping(self, sql: str, params: Sequence[Any], reads: Collection[str]) -> None:
+        """Send a write later that leaves what the ``kept`` methods ``reads`` return as it was
+        (it changes other columns, or rows they do not read): those stay kept."""
+        still = [
+            (key, tables, value)
+            for key, (tables, stamp, value) in self._kept.items()
+            if isinstance(key, tuple) and key[0] in reads and stamp == self._db.stamp(tables)
+        ]
+        self._db.execute_later(sql, params)
+        for key, tables, value in still:
+            self._kept[key] = (tables, self._db.stamp(tables), value)
 
     def _seed(self, read: str, args: tuple[Any, ...], tables: Sequence[str], value: Any) -> None:
         """Remember ``value`` as what the ``kept`` method ``read`` returns for ``args`` now:

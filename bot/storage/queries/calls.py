@@ -80,7 +80,7 @@ class CallQueries(Queries):
         return int(row["id"])
 
     async def set_call_message(self, request: int, message: int) -> None:
-        await self._db.execute(
+        self._db.execute_later(
             "UPDATE call_requests SET message = ? WHERE id = ?", (message, request)
         )
 
@@ -108,7 +108,7 @@ class CallQueries(Queries):
 
     async def add_call_pings(self, request: int, people: Iterable[str], now: datetime) -> None:
         for person in people:
-            await self._db.execute(
+            self._db.execute_later(
                 "INSERT INTO call_pings (request, person, pinged_at) VALUES (?, ?, ?)"
                 " ON CONFLICT DO NOTHING",
                 (request, person, now),
@@ -173,7 +173,7 @@ class CallQueries(Queries):
     # -- contacts -------------------------------------------------------------------------------
 
     async def set_contact(self, person: str, contact: str, now: datetime) -> None:
-        await self._db.execute(
+        self._db.execute_later(
             "INSERT INTO contacts (person, contact, updated_at) VALUES (?, ?, ?)"
             " ON CONFLICT (person) DO UPDATE"
             " SET contact = excluded.contact, updated_at = excluded.updated_at",

@@ -38,7 +38,7 @@ class ConsentQueries(Queries):
         )
 
     async def give_consent(self, person: str, now: datetime) -> None:
-        await self._db.execute(
+        self._db.execute_later(
             "INSERT INTO consents (person, given_at) VALUES (?, ?)"
             " ON CONFLICT (person) DO UPDATE SET given_at = excluded.given_at,"
             " declined_at = NULL, implied = FALSE",
@@ -46,7 +46,7 @@ class ConsentQueries(Queries):
         )
 
     async def decline_consent(self, person: str, now: datetime) -> None:
-        await self._db.execute(
+        self._db.execute_later(
             "INSERT INTO consents (person, declined_at) VALUES (?, ?)"
             " ON CONFLICT (person) DO UPDATE SET declined_at = excluded.declined_at",
             (person, now),
@@ -55,12 +55,12 @@ class ConsentQueries(Queries):
     async def withdraw_consent(self, person: str) -> None:
         """Erase everything consent covered, and forget the yes (and any earlier no)."""
         for table in COVERED:
-            await self._db.execute(f"DELETE FROM {table} WHERE person = ?", (person,))  # noqa: S608
-        await self._db.execute(
+            self._db.execute_later(f"DELETE FROM {table} WHERE person = ?", (person,))  # noqa: S608
+        self._db.execute_later(
             "UPDATE memberships SET share = NULL, announce_due_at = NULL WHERE person = ?",
             (person,),
         )
-        await self._db.execute("DELETE FROM consents WHERE person = ?", (person,))
+        self._db.execute_later("DELETE FROM consents WHERE person = ?", (person,))
 
     async def untold_implied_consents(self, limit: int) -> list[Person]:
         """Members whose consent is implied and who were not told yet."""
@@ -73,11 +73,11 @@ class ConsentQueries(Queries):
         return [person_from_row(r) for r in rows]
 
     async def mark_consent_told(self, person: str, now: datetime) -> None:
-        await self._db.execute("UPDATE consents SET told_at = ? WHERE person = ?", (now, person))
+        self._db.execute_later("UPDATE consents SET told_at = ? WHERE person = ?", (now, person))
 
     async def set_member_admin(self, community: str, person: str, admin: bool) -> None:
         """Remember whether the member is an admin here, as the platform last said."""
-        await self._db.execute(
+        self._db.execute_later(
             "UPDATE memberships SET is_admin = ?"
             " WHERE community = ? AND person = ? AND is_admin <> ?",
             (admin, community, person, admin),

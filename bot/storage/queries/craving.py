@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from bot.domain.model import Person
 from bot.storage.port import Row
-from bot.storage.queries.base import Queries, instant, person_from_row
+from bot.storage.queries.base import Queries, instant, kept, person_from_row
 
 Role = Literal["cravings", "calls", "practice"]
 """What a supporter opted in to: craving pings, calls, practice calls."""
@@ -58,6 +58,25 @@ class Craving:
     """The block was shown in the group answer rather than sent privately."""
 
 
+_COLUMNS = (
+    "id, community, person, chat, private, message, pinged, claimed_by, outcome,"
+    " created_at, urgent, crisis_sent_at, crisis_in_group"
+)
+_CRAVING = f"SELECT {_COLUMNS} FROM cravings"  # noqa: S608 - constants only
+_CRAVINGS = ("cravings",)
+_PINGS = ("craving_pings",)
+
+
+def _marks(rows: list[tuple[Any, ...]]) -> str:
+    """Placeholders for a multi-row VALUES: ``(?, ?), (?, ?)``."""
+    one = f"({', '.join('?' * len(rows[0]))})"
+    return ", ".join([one] * len(rows))
+
+
+def _flat(rows: list[tuple[Any, ...]]) -> list[Any]:
+    return [value for row in rows for value in row]
+
+
 class CravingQueries(Queries):
     """Supporters, cravings, their pings and claims."""
 
@@ -66,12 +85,12 @@ class CravingQueries(Queries):
     async def set_supporter(self, community: str, person: str, role: Role, on: bool) -> None:
         """Opt a person in or out of one kind of ping in one community."""
         assert role in _ROLES
-        await self._db.execute(
+        self._db.execute_later(
             "INSERT INTO supporters (community, person) VALUES (?, ?) ON CONFLICT DO NOTHING",
             (community, person),
         )
         flags = (on, on) if role == "cravings" else (on,)
-        await self._db.execute(_SET_ROLE[role], (*flags, community, person))
+        self._db.execute_later(_SET_ROLE[role], (*flags, community, person))
 
     async def supporter_roles(self, community: str, person: str) -> set[Role]:
         row = await self._db.fetch_one(
@@ -81,8 +100,10 @@ class CravingQueries(Queries):
         return set() if row is None else {r for r in _ROLES if row[r]}
 
     async def set_supporter_hours(self, person: str, hours: str | None) -> None:
-        await self._db.execute(
-            "UPDATE people SET supporter_hours = ? WHERE key = ?", (hours, person)
+        self._db.execute_later(
+            "UPDATE people SET supporter_hours = ?"  # noqa: S608 - the backend's operator
+            f" WHERE key = ? AND supporter_hours {self._db.distinct} ?",
+            (hours, person, hours),
         )
 
     async def supporter_hours(self, person: str) -> str | None:
@@ -92,7 +113,7 @@ class CravingQueries(Queries):
         return None if row is None else row["supporter_hours"]
 
     async def set_supporter_urgent(self, person: str, on: bool) -> None:
-        await self._db.execute("UPDATE people SET supporter_urgent = ? WHERE key = ?", (on, person))
+        self._db.execute_later("UPDATE people SET supporter_urgent = ? WHERE key = ?", (on, person))
 
     async def supporter_urgent(self, person: str) -> bool:
         row = await self._db.fetch_one(
@@ -102,11 +123,17 @@ class CravingQueries(Queries):
 
     async def set_private_chat(self, person: str, open_: bool) -> None:
         """Remember whether the person's private chat with the bot is open."""
-        await self._db.execute(
+        found, known = self._recall(("private_chat_open", (person,), ()), ("people",))
+        if found and known == open_:
+            return
+        self._write_keeping(
             "UPDATE people SET private_chat = ? WHERE key = ? AND private_chat <> ?",
             (open_, person, open_),
+            ("get_person",),
         )
+        self._seed("private_chat_open", (person,), ("people",), open_)
 
+    @kept("people")
     async def private_chat_open(self, person: str) -> bool:
         row = await self._db.fetch_one("SELECT private_chat FROM people WHERE key = ?", (person,))
         return row is not None and bool(row["private_chat"])
@@ -155,12 +182,13 @@ class CravingQueries(Queries):
 
     async def mark_pinged(self, people: Iterable[str], role: Role, now: datetime) -> None:
         """Remember when these supporters were last pinged for ``role``, for rest and fairness."""
-        for person in people:
-            await self._db.execute(
-                "INSERT INTO supporter_pings (person, role, last_pinged_at) VALUES (?, ?, ?)"
-                " ON CONFLICT (person, role)"
+        rows = [(person, role, now) for person in dict.fromkeys(people)]
+        if rows:
+            self._db.execute_later(
+                "INSERT INTO supporter_pings (person, role, last_pinged_at)"  # noqa: S608
+                f" VALUES {_marks(rows)} ON CONFLICT (person, role)"
                 " DO UPDATE SET last_pinged_at = excluded.last_pinged_at",
-                (person, role, now),
+                _flat(rows),
             )
 
     # -- cravings -------------------------------------------------------------------------------
@@ -169,13 +197,17 @@ class CravingQueries(Queries):
         self, community: str | None, person: str, chat: str, private: bool, now: datetime
     ) -> int:
         row = await self._db.fetch_one(
-            "INSERT INTO cravings (community, person, chat, private, created_at)"
-            " VALUES (?, ?, ?, ?, ?) RETURNING id",
+            "INSERT INTO cravings (community, person, chat, private, created_at)"  # noqa: S608
+            f" VALUES (?, ?, ?, ?, ?) RETURNING {_COLUMNS}",
             (community, person, chat, private, now),
         )
         assert row is not None
-        return int(row["id"])
+        created = _craving(row)
+        self._seed("get_craving", (created.id,), _CRAVINGS, created)
+        self._seed("craving_pinged", (created.id,), _PINGS, set())
+        return created.id
 
+    @kept(*_CRAVINGS)
     async def get_craving(self, craving: int) -> Craving | None:
         row = await self._db.fetch_one(f"{_CRAVING} WHERE id = ?", (craving,))
         return None if row is None else _craving(row)
@@ -212,42 +244,79 @@ class CravingQueries(Queries):
         return None if row is None or row["at"] is None else instant(row["at"])
 
     async def mark_craving_urgent(self, craving: int) -> None:
-        await self._db.execute("UPDATE cravings SET urgent = TRUE WHERE id = ?", (craving,))
+        self._revise(
+            craving, "UPDATE cravings SET urgent = TRUE WHERE id = ?", (craving,), urgent=True
+        )
 
     async def mark_crisis_sent(self, craving: int, at: datetime, *, in_group: bool) -> None:
         """Remember when (and where) the member got the full crisis block in this episode."""
-        await self._db.execute(
+        self._revise(
+            craving,
             "UPDATE cravings SET crisis_sent_at = ?, crisis_in_group = ? WHERE id = ?",
             (at, in_group, craving),
+            crisis_sent_at=at,
+            crisis_in_group=in_group,
         )
 
     async def set_craving_message(self, craving: int, message: int) -> None:
-        await self._db.execute("UPDATE cravings SET message = ? WHERE id = ?", (message, craving))
+        self._revise(
+            craving,
+            "UPDATE cravings SET message = ? WHERE id = ?",
+            (message, craving),
+            message=message,
+        )
+
+    def _revise(self, craving: int, sql: str, params: tuple[Any, ...], **changes: Any) -> None:
+        """Update one craving by its id, and keep it as the update leaves it if it was kept."""
+        found, before = self._recall(("get_craving", (craving,), ()), _CRAVINGS)
+        self._db.execute_later(sql, params)
+        if found and before is not None:
+            self._seed("get_craving", (craving,), _CRAVINGS, replace(before, **changes))
 
     async def claim_craving(self, craving: int, person: str, now: datetime) -> bool:
         """Let the first supporter claim a craving not yet passed; False if someone was first."""
+        found, before = self._recall(("get_craving", (craving,), ()), _CRAVINGS)
         claimed = await self._db.execute(
             "UPDATE cravings SET claimed_by = ?, claimed_at = ?"
             " WHERE id = ? AND claimed_by IS NULL AND (outcome IS NULL OR outcome <> 'passed')",
             (person, now, craving),
         )
+        if claimed == 1 and found and before is not None:
+            self._seed("get_craving", (craving,), _CRAVINGS, replace(before, claimed_by=person))
         return claimed == 1
 
     async def set_craving_outcome(self, craving: int, outcome: str) -> None:
-        await self._db.execute("UPDATE cravings SET outcome = ? WHERE id = ?", (outcome, craving))
+        self._revise(
+            craving,
+            "UPDATE cravings SET outcome = ? WHERE id = ?",
+            (outcome, craving),
+            outcome=outcome,
+        )
 
     async def record_craving_pings(
         self, craving: int, people: Iterable[str], now: datetime, *, urgent: bool = False
     ) -> None:
-        for person in people:
-            await self._db.execute(
-                "INSERT INTO craving_pings (craving, person, pinged_at, urgent) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (craving, person) DO UPDATE SET urgent = excluded.urgent"
-                " OR craving_pings.urgent",
-                (craving, person, now, urgent),
+        chosen = list(dict.fromkeys(people))
+        pinged = self._recall(("craving_pinged", (craving,), ()), _PINGS)
+        told = self._recall(("craving_pinged", (craving,), (("urgently", True),)), _PINGS)
+        if chosen:
+            rows = [(craving, person, now, urgent) for person in chosen]
+            self._db.execute_later(
+                "INSERT INTO craving_pings (craving, person, pinged_at, urgent)"  # noqa: S608
+                f" VALUES {_marks(rows)} ON CONFLICT (craving, person)"
+                " DO UPDATE SET urgent = excluded.urgent OR craving_pings.urgent",
+                _flat(rows),
             )
-        await self._db.execute("UPDATE cravings SET pinged = TRUE WHERE id = ?", (craving,))
+        self._revise(
+            craving, "UPDATE cravings SET pinged = TRUE WHERE id = ?", (craving,), pinged=True
+        )
+        if pinged[0]:
+            self._seed("craving_pinged", (craving,), _PINGS, pinged[1] | set(chosen))
+        if told[0]:
+            urgently = told[1] | set(chosen) if urgent else told[1]
+            self._keep(("craving_pinged", (craving,), (("urgently", True),)), _PINGS, urgently)
 
+    @kept(*_PINGS)
     async def craving_pinged(self, craving: int, *, urgently: bool = False) -> set[str]:
         """Who was pinged for this craving (``urgently``: told it is urgent)."""
         rows = await self._db.fetch_all(
@@ -265,13 +334,6 @@ class CravingQueries(Queries):
             (person,),
         )
         return (0, 0) if row is None else (int(row["logged"]), int(row["passed"]))
-
-
-_CRAVING = (
-    "SELECT id, community, person, chat, private, message, pinged, claimed_by, outcome,"
-    " created_at, urgent, crisis_sent_at, crisis_in_group"
-    " FROM cravings"
-)
 
 
 def _craving(row: Row) -> Craving:

@@ -12,13 +12,13 @@ class MeetingQueries(Queries):
     async def set_meeting_reminder(self, community: str, person: str, on: bool) -> None:
         """Opt a member in to (or out of) a reminder before each of the community's meetings."""
         if on:
-            await self._db.execute(
+            self._db.execute_later(
                 "INSERT INTO meeting_reminders (community, person) VALUES (?, ?)"
                 " ON CONFLICT DO NOTHING",
                 (community, person),
             )
         else:
-            await self._db.execute(
+            self._db.execute_later(
                 "DELETE FROM meeting_reminders WHERE community = ? AND person = ?",
                 (community, person),
             )
@@ -48,7 +48,7 @@ class MeetingQueries(Queries):
 
     async def cancel_meeting_timer(self, key: str) -> None:
         """Drop a keyed timer, so it can be armed again for a later time."""
-        await self._db.execute("DELETE FROM timers WHERE key = ?", (key,))
+        self._db.execute_later("DELETE FROM timers WHERE key = ?", (key,))
 
     async def community_members(self, community: str) -> list[Person]:
         """Everyone who belongs to this community."""

@@ -266,19 +266,19 @@ class PrivacyQueries(Queries):
         are the context keys that name whoever claimed a request: theirs become None.
         """
         for outbox_id in await self._addressed_to(person):
-            await self._db.execute("DELETE FROM outbox WHERE id = ?", (outbox_id,))
+            self._db.execute_later("DELETE FROM outbox WHERE id = ?", (outbox_id,))
         await self._unname_waiting(person, notices, released)
         await self._drop_timers_naming(person)
         for key in await self._stored_updates_naming(person):
-            await self._db.execute("DELETE FROM inbox WHERE key = ?", (key,))
+            self._db.execute_later("DELETE FROM inbox WHERE key = ?", (key,))
         handled = await self._db.fetch_all(
             "SELECT key FROM handled_inbounds WHERE key LIKE ? ESCAPE '!'",
             (_contains(person.platform_id),),
         )
         for row in handled:
             if _made_of(str(row["key"]), person):
-                await self._db.execute("DELETE FROM handled_inbounds WHERE key = ?", (row["key"],))
-        await self._db.execute("DELETE FROM people WHERE key = ?", (person.key,))
+                self._db.execute_later("DELETE FROM handled_inbounds WHERE key = ?", (row["key"],))
+        self._db.execute_later("DELETE FROM people WHERE key = ?", (person.key,))
 
     async def farewell_waiting(self, outbox_id: int) -> bool:
         """Whether an outbox row is still to be sent (neither sent nor given up on)."""
@@ -290,7 +290,7 @@ class PrivacyQueries(Queries):
 
     async def drop_farewell(self, outbox_id: int, template: str) -> None:
         """Delete the last message to an erased member, found by its id, never by theirs."""
-        await self._db.execute(
+        self._db.execute_later(
             "DELETE FROM outbox WHERE id = ? AND template = ?", (outbox_id, template)
         )
 
@@ -331,11 +331,11 @@ class PrivacyQueries(Queries):
             )
             listed_only_them = context.emptied and row["template"] in notices
             if context.lone or context.value is _THEIRS or pressed_for_them or listed_only_them:
-                await self._db.execute("DELETE FROM outbox WHERE id = ?", (row["id"],))
+                self._db.execute_later("DELETE FROM outbox WHERE id = ?", (row["id"],))
                 continue
             context_text, mentions_text = json.dumps(context.value), json.dumps(mentions)
             if (context_text, mentions_text) != (row["context"], row["mentions"]):
-                await self._db.execute(
+                self._db.execute_later(
                     "UPDATE outbox SET context = ?, mentions = ? WHERE id = ?",
                     (context_text, mentions_text, row["id"]),
                 )
@@ -351,7 +351,7 @@ class PrivacyQueries(Queries):
         for timer in timers:
             keyed = timer["key"] is not None and _embeds(str(timer["key"]), person.key)
             if keyed or _holds(json.loads(timer["payload"]), names):
-                await self._db.execute("DELETE FROM timers WHERE id = ?", (timer["id"],))
+                self._db.execute_later("DELETE FROM timers WHERE id = ?", (timer["id"],))
 
     async def _stored_updates_naming(self, person: Person) -> list[str]:
         """Keys of the platform's stored updates (handled or set aside) that name the person."""

@@ -93,7 +93,7 @@ class RelapseQueries(Queries):
         return None if row is None else _restart(row)
 
     async def set_restart_note(self, restart_id: int, note: str | None) -> None:
-        await self._db.execute("UPDATE restarts SET note = ? WHERE id = ?", (note, restart_id))
+        self._db.execute_later("UPDATE restarts SET note = ? WHERE id = ?", (note, restart_id))
 
     async def claim_supporters_told(self, restart_id: int, person: str, now: datetime) -> bool:
         """Mark that the supporters are being told of this restart; False if they were before."""
@@ -106,7 +106,7 @@ class RelapseQueries(Queries):
 
     async def release_supporters_told(self, restart_id: int, person: str) -> None:
         """Undo the claim when nobody could be told, so that the member can ask again later."""
-        await self._db.execute(
+        self._db.execute_later(
             "UPDATE restarts SET supporters_told_at = NULL WHERE id = ? AND person = ?",
             (restart_id, person),
         )

@@ -24,12 +24,12 @@ class RoleQueries(Queries):
         if wanted == held:
             return False
         for role in held - wanted:
-            await self._db.execute(
+            self._db.execute_later(
                 "DELETE FROM member_roles WHERE community = ? AND person = ? AND role = ?",
                 (community, person, role),
             )
         for role in sorted(wanted - held):
-            await self._db.execute(
+            self._db.execute_later(
                 "INSERT INTO member_roles (community, person, role) VALUES (?, ?, ?)"
                 " ON CONFLICT DO NOTHING",
                 (community, person, role),
