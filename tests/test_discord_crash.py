@@ -108,7 +108,7 @@ async def test_a_kept_command_that_keeps_failing_is_set_aside_and_its_member_tol
             )
             clock.advance(timedelta(seconds=30))
             bot.adapter.inbox.wake()
-        told = await bot.followup(days, UNREADABLE)
+        told = await bot.followup(days, UNREADABLE, within=10)
         await bot.settle()
 
     assert told["flags"] & dp.EPHEMERAL
