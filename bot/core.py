@@ -19,7 +19,6 @@ from bot.domain.inbound import (
     CommandIssued,
     Inbound,
     MembershipChanged,
-    Origin,
     PrivateChatChanged,
     RolesChanged,
     TimerFired,
@@ -73,6 +72,17 @@ class Core:
                     log.error("no flow for timer kind %s; dropped", inbound.kind)
                 else:
                     await handler(turn, inbound.payload)
+            elif isinstance(inbound, CommandIssued | ButtonPressed):
+                # Claimed in the same trip as the member is met.
+                opened = await self._open_turn(tx, inbound, now)
+                if opened is None:
+                    log.debug("duplicate inbound ignored")
+                    return False
+                turn = opened
+                if isinstance(inbound, CommandIssued):
+                    await self._command(turn, inbound)
+                else:
+                    await self._button(turn, inbound)
             else:
                 # An update the adapter stored on receipt leaves the inbox with its effect.
                 if not await tx.claim_inbound(inbound.dedupe_key, now):
@@ -84,29 +94,28 @@ class Core:
                 elif isinstance(inbound, RolesChanged):
                     turn = Turn(tx, now, danger_words=self._danger_words)
                     await roles_changed(turn, inbound)
-                elif isinstance(inbound, PrivateChatChanged):
+                else:
+                    assert isinstance(inbound, PrivateChatChanged)
                     turn = Turn(tx, now, danger_words=self._danger_words)
                     await tx.set_private_chat(
                         person_key(inbound.platform, inbound.person), inbound.open
                     )
-                else:
-                    turn = await self._open_turn(tx, inbound.origin, now)
-                    if isinstance(inbound, CommandIssued):
-                        await self._command(turn, inbound)
-                    else:
-                        await self._button(turn, inbound)
         if (turn.platforms or tx.scheduled) and self.on_outbox is not None:
             self.on_outbox(turn.platforms, tx.scheduled)
         return True
 
-    async def _open_turn(self, tx: Transaction, origin: Origin, now: datetime) -> Turn:
+    async def _open_turn(
+        self, tx: Transaction, inbound: CommandIssued | ButtonPressed, now: datetime
+    ) -> Turn | None:
+        """Claim the inbound and meet who sent it, where; None when it was handled before."""
+        origin = inbound.origin
         turn = Turn(tx, now, origin, danger_words=self._danger_words)
         name = " ".join(origin.person_name.split())[:MAX_NAME] or origin.person
         here = None
         if origin.community is not None and not origin.private:
             key = community_key(origin.platform, origin.community)
             here = Community(key, origin.platform, origin.community, origin.chat)
-        turn.person, turn.community = await tx.arrive(
+        met = await tx.arrive(
             Person(
                 person_key(origin.platform, origin.person), origin.platform, origin.person, name
             ),
@@ -115,7 +124,11 @@ class Core:
             admin=origin.is_admin,
             # Known open: they can be written to there.
             private_chat=origin.private or origin.private_chat_open,
+            claim=inbound.dedupe_key,
         )
+        if met is None:
+            return None
+        turn.person, turn.community = met
         if turn.community is not None and origin.roles is not None:
             await tx.replace_member_roles(
                 turn.community.key, turn.person.key, held_roles(origin.roles)

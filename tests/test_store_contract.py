@@ -247,3 +247,34 @@ async def test_arriving_creates_what_is_new_and_refreshes_what_changed(
     async with store.transaction() as tx:
         assert (await tx.get_person(sam.key)) == replace(sam, timezone="Europe/Dublin")
         assert await tx.private_chat_open(sam.key), "a private chat stays open until it closes"
+
+
+async def test_arriving_with_an_inbound_handled_before_changes_nothing(
+    store: SqliteStore,
+) -> None:
+    sam = Person("console:sam", "console", "sam", "Sam")
+    group = Community("console:group", "console", "group", "group")
+    async with store.transaction() as tx:
+        assert await tx.store_inbox("telegram:update:7", "telegram", "{}", START)
+        met = await tx.arrive(sam, group, START, admin=False, private_chat=False, claim="k1")
+        assert met == (sam, group)
+        assert (
+            await tx.arrive(
+                replace(sam, name="Renamed"),
+                group,
+                LATER,
+                admin=True,
+                private_chat=True,
+                claim="k1",
+            )
+            is None
+        )
+        assert await tx.arrive(
+            sam, None, LATER, admin=False, private_chat=False, claim="telegram:update:7"
+        )
+        assert await tx.inbox("telegram", 10) == [], "a claimed update leaves the inbox"
+    async with store.transaction() as tx:
+        assert (await tx.get_person(sam.key)) == sam
+        assert not await tx.private_chat_open(sam.key)
+        assert await tx.admins_of(group.key) == []
+        assert not await tx.claim_inbound("k1", LATER)

@@ -42,6 +42,10 @@ class Connection(Protocol):
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
 
+    async def fetch_each(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[Row]]:
+        """Run statements one after the other in one trip; return the rows of each."""
+        ...
+
 
 class Store(Protocol):
     """A database the core writes through, one transaction per event."""

@@ -54,28 +54,34 @@ class _SqliteConnection:
         self.sent = False
         """Whether a trip went out since the prologue was set."""
         self.trips = 0
-        """Trips to aiosqlite's thread since the store opened (for benchmarks)."""
+        """Times the event loop waited on aiosqlite's thread since the store opened."""
+        self.calls = 0
+        """Statements sent to aiosqlite's thread (one call each) since the store opened."""
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
-        count: int = await self._trip(sql, params, fetch=False)
-        return count
+        (count,) = await self._trip([(sql, params, False)])
+        return int(count)
 
     def execute_later(self, sql: str, params: Sequence[Any] = ()) -> None:
         self._later.append((sql, params))
 
     async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        rows: list[Row] = await self._trip(sql, params, fetch=True)
+        (rows,) = await self._trip([(sql, params, True)])
         return rows[0] if rows else None
 
     async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        rows: list[Row] = await self._trip(sql, params, fetch=True)
-        return rows
+        (rows,) = await self._trip([(sql, params, True)])
+        return list(rows)
+
+    async def fetch_each(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[Row]]:
+        found = await self._trip([(sql, params, True) for sql, params in statements])
+        return [list(rows) for rows in found]
 
     async def flush(self) -> None:
         """Send what waits in ``_later``; its failure raises here."""
         if self._later:
             sql, params = self._later.pop()
-            await self._trip(sql, params, fetch=False)
+            await self._trip([(sql, params, False)])
 
     def discard(self) -> bool:
         """Forget what was not sent; return whether anything was since the prologue was set."""
@@ -83,30 +89,32 @@ class _SqliteConnection:
         self.prologue = []
         return self.sent
 
-    async def _trip(self, sql: str, params: Sequence[Any], *, fetch: bool) -> Any:
-        ahead = [(s, ()) for s in self.prologue] + self._later
+    async def _trip(self, wanted: list[tuple[str, Sequence[Any], bool]]) -> list[Any]:
+        """Send what waits, then ``wanted`` (sql, params, fetch), in one trip; return what each
+        of ``wanted`` gave: its rows, or for a write its count of changed rows."""
+        ahead = [(s, (), False) for s in self.prologue] + [(s, p, False) for s, p in self._later]
         self.prologue, self._later = [], []
         self.sent = True
         self.trips += 1
-        if not ahead:
-            return await self._run(sql, params, fetch=fetch)
+        statements = ahead + wanted
+        if len(statements) == 1:
+            sql, params, fetch = statements[0]
+            return [await self._run(sql, params, fetch=fetch)]
         # Tasks start in the order they were made, and each queues its statement on
         # aiosqlite's thread at its first step: the statements run in this order.
-        runs = [asyncio.ensure_future(self._run(s, p, fetch=False)) for s, p in ahead]
-        runs.append(asyncio.ensure_future(self._run(sql, params, fetch=fetch)))
+        runs = [asyncio.ensure_future(self._run(s, p, fetch=f)) for s, p, f in statements]
         # Seen through even when cancelled: a statement cut off before it was queued would
         # leave an undo to roll back to the savepoint of the event before.
         outcomes = await _settled(asyncio.gather(*runs, return_exceptions=True))
-        for (sent, _), outcome in zip(ahead, outcomes, strict=False):
+        for (sent, _, _), outcome in zip(statements, outcomes, strict=True):
             if isinstance(outcome, BaseException):
-                outcome.add_note(f"from a statement sent ahead of the next: {sent[:60]}")
+                if len(statements) > 1:
+                    outcome.add_note(f"from statements sent together, at: {sent[:60]}")
                 raise outcome
-        last = outcomes[-1]
-        if isinstance(last, BaseException):
-            raise last
-        return last
+        return outcomes[len(ahead) :]
 
     async def _run(self, sql: str, params: Sequence[Any], *, fetch: bool) -> Any:
+        self.calls += 1
         bound = [_bind(p) for p in params]
         if fetch:
             return list(await self._db.execute_fetchall(sql, bound))
@@ -162,8 +170,14 @@ class SqliteStore:
 
     @property
     def trips(self) -> int:
-        """Trips to aiosqlite's thread since the store opened (for benchmarks and tests)."""
+        """Times the event loop waited on aiosqlite's thread since the store opened (for
+        benchmarks): a trip carries one statement, or several sent together."""
         return self._conn.trips
+
+    @property
+    def calls(self) -> int:
+        """Statements sent to aiosqlite's thread, one call each, since the store opened."""
+        return self._conn.calls
 
     @classmethod
     async def open(cls, path: str | Path) -> SqliteStore:

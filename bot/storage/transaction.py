@@ -241,26 +241,44 @@ class CoreQueries(Queries):
         *,
         admin: bool,
         private_chat: bool,
-    ) -> tuple[Person, Community | None]:
+        claim: str | None = None,
+    ) -> tuple[Person, Community | None] | None:
         """Meet whoever caused an event, and where, with one read.
 
         Create the person, community and membership that are new; refresh a changed name,
         whether they are an admin there, and (``private_chat``) that their private chat with
         the bot is open. Return the person and community as stored; write nothing unchanged.
+        With ``claim``, claim that inbound key first in the same trip (as ``claim_inbound``):
+        None when it was handled before, and then nothing else is written.
         """
         here = community.key if community is not None else None
-        row = await self._db.fetch_one(
-            "SELECT p.name, p.timezone, p.private_chat,"
-            " k.key AS k_key, k.platform AS k_platform, k.platform_id AS k_platform_id,"
-            " k.chat AS k_chat, k.settings AS k_settings, k.active AS k_active,"
-            " m.community, m.person, m.share, m.is_admin"
-            " FROM (SELECT 1 AS here) AS one"
-            " LEFT JOIN people p ON p.key = ?"
-            " LEFT JOIN communities k ON k.key = ?"
-            " LEFT JOIN memberships m ON m.community = ? AND m.person = ?",
-            (person.key, here, here, person.key),
+        statements: list[tuple[str, tuple[Any, ...]]] = []
+        if claim is not None:
+            self._db.execute_later("DELETE FROM inbox WHERE key = ?", (claim,))
+            statements.append(
+                (
+                    "INSERT INTO handled_inbounds (key, handled_at) VALUES (?, ?)"
+                    " ON CONFLICT DO NOTHING RETURNING key",
+                    (claim, now),
+                )
+            )
+        statements.append(
+            (
+                "SELECT p.name, p.timezone, p.private_chat,"
+                " k.key AS k_key, k.platform AS k_platform, k.platform_id AS k_platform_id,"
+                " k.chat AS k_chat, k.settings AS k_settings, k.active AS k_active,"
+                " m.community, m.person, m.share, m.is_admin"
+                " FROM (SELECT 1 AS here) AS one"
+                " LEFT JOIN people p ON p.key = ?"
+                " LEFT JOIN communities k ON k.key = ?"
+                " LEFT JOIN memberships m ON m.community = ? AND m.person = ?",
+                (person.key, here, here, person.key),
+            )
         )
-        assert row is not None
+        found = await self._db.fetch_each(statements)
+        if claim is not None and not found[0]:
+            return None
+        row = found[-1][0]
         if row["name"] is None:
             self._db.execute_later(
                 "INSERT INTO people (key, platform, platform_id, name, created_at, private_chat)"

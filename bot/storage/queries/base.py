@@ -64,6 +64,11 @@ class _Watched:
         self._wrote(sql)
         return await self._connection.fetch_all(sql, params)
 
+    async def fetch_each(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[Row]]:
+        for sql, _ in statements:
+            self._wrote(sql)
+        return await self._connection.fetch_each(statements)
+
 
 class Queries:
     """A group of queries over one open transaction's connection.
