@@ -1,17 +1,24 @@
 """(c) ``/craving`` through ``Core.handle`` on a SQLite file of many groups with supporters.
 
-1,000 groups of 50 members are bulk-loaded, 10 supporters opted in to craving pings in each.
-Every ``/craving`` comes from a different member who is not a supporter, in a group of its own
-turn: one craving in every group makes a round, and the clock moves on by the supporters' rest
-between rounds, so each craving finds three rested supporters. Each one therefore does the
-whole work: a new craving, a round of three pings, an escalation and a follow-up timer, and the
-reply and the ping in the outbox, committed durably (``synchronous=FULL``) command by command.
+1,000 groups of 50 members are bulk-loaded, 10 supporters opted in to craving pings in each,
+into a file on the ordinary disk (a folder made in the current directory; the run names its
+filesystem). Every ``/craving`` comes from a different member who is not a supporter, in a
+group of its own turn: one craving in every group makes a round, and the clock moves on by the
+supporters' rest between rounds, so each craving finds three rested supporters. Each one
+therefore does the whole work: a new craving, a round of three pings, an escalation and a
+follow-up timer, and the reply and the ping in the outbox, committed durably
+(``synchronous=FULL``).
+
+They are sent one at a time (each awaited before the next), then ``AT_ONCE`` at a time (as
+many handlers as an adapter has updates in hand), which the store commits in groups. A last,
+small part counts what one ``/days``, ``/cleandate`` and ``/craving`` cost the database: the
+statements sent to aiosqlite's thread (one call each) and the trips the event loop waited for.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import closing
@@ -19,13 +26,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from bench.cleantime import Timing
-from bench.support import NOW, bulk_loading, megabytes, ms, quantile, stamp
+from bench.support import NOW, bulk_loading, filesystem, megabytes, ms, on_disk, quantile, stamp
 from bot.app import bootstrap
 from bot.clock import ManualClock
 from bot.core import Core
 from bot.domain.community import CommunitySettings
-from bot.domain.inbound import CommandIssued, Origin
+from bot.domain.inbound import ButtonPressed, CommandIssued, Origin
 from bot.domain.model import community_key, person_key
 from bot.flows.craving import ESCALATE, FOLLOW_UP
 from bot.flows.craving import T as Template
@@ -38,12 +44,28 @@ COMMUNITY_SIZE = 50
 SUPPORTERS = 10
 """The first ``SUPPORTERS`` members of every group opted in to craving pings."""
 PEOPLE = COMMUNITIES * COMMUNITY_SIZE
+AT_ONCE = 16
+"""Cravings in flight together in the second run."""
 NOTE = "rough night"
 """The craving's note: no words of danger, so it takes the ordinary path."""
 DEFAULTS = CommunitySettings()
 REST = timedelta(minutes=DEFAULTS.supporter_rest)
 
 Row = tuple[object, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    """Cravings sent: the wall time of all, each one's latency, and the process's CPU time."""
+
+    total: float
+    latencies: list[float]
+    handled: int
+    cpu: float
+
+    @property
+    def per_second(self) -> float:
+        return len(self.latencies) / self.total
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,19 +162,33 @@ def _command(number: int) -> CommandIssued:
     return CommandIssued(f"craving:{number}", origin, "craving", NOTE)
 
 
-async def _time_cravings(core: Core, clock: ManualClock, commands: int) -> Timing:
-    """Send ``commands`` cravings round by round, moving the clock on between rounds."""
+async def _time_cravings(
+    core: Core, clock: ManualClock, numbers: range, at_once: int = 1
+) -> Timing:
+    """Send the cravings ``numbers``, ``at_once`` in flight at a time, round by round, moving
+    the clock on between rounds; time each from its call to its return (its commit)."""
     latencies: list[float] = []
     handled = 0
     started = time.perf_counter()
-    for number in range(commands):
-        if number and number % COMMUNITIES == 0:
+    cpu = time.process_time()
+    first = numbers.start
+    while first < numbers.stop:
+        if first and first % COMMUNITIES == 0:
             clock.advance(REST)
-        command = _command(number)
-        before = time.perf_counter()
-        handled += await core.handle(command)
-        latencies.append(time.perf_counter() - before)
-    return Timing(time.perf_counter() - started, latencies, handled)
+        end = min(numbers.stop, (first // COMMUNITIES + 1) * COMMUNITIES)
+        pending = iter(range(first, end))
+        first = end
+
+        async def sender(pending: Iterator[int]) -> None:
+            nonlocal handled
+            for number in pending:
+                before = time.perf_counter()
+                done = await core.handle(_command(number))
+                latencies.append(time.perf_counter() - before)
+                handled += done
+
+        await asyncio.gather(*(sender(pending) for _ in range(at_once)))
+    return Timing(time.perf_counter() - started, latencies, handled, time.process_time() - cpu)
 
 
 def _count(db: sqlite3.Connection, sql: str, params: tuple[object, ...] = ()) -> int:
@@ -186,20 +222,22 @@ def _written(path: Path) -> Written:
         )
 
 
-def _report(timing: Timing) -> None:
+def _report(label: str, timing: Timing) -> None:
     print(
-        f"  /craving    {len(timing.latencies):,} commands in {timing.total:.2f} s"
+        f"  /craving {label}: {len(timing.latencies):,} commands in {timing.total:.2f} s"
         f" = {timing.per_second:,.0f} commands/s;"
         f" latency p50 {ms(quantile(timing.latencies, 0.50))},"
-        f" p99 {ms(quantile(timing.latencies, 0.99))}"
+        f" p99 {ms(quantile(timing.latencies, 0.99))};"
+        f" CPU {ms(timing.cpu / len(timing.latencies))} a command, both threads"
         f" ({timing.handled:,} handled)"
     )
 
 
-def _report_written(written: Written) -> None:
+def _report_written(written: Written, commands: int) -> None:
     print(
-        f"  written: {written.cravings:,} cravings ({written.fully_pinged:,} with"
-        f" {DEFAULTS.ping_count} pings and a reply), {written.pings:,} craving_pings,"
+        f"  written for {commands:,} commands: {written.cravings:,} cravings"
+        f" ({written.fully_pinged:,} with {DEFAULTS.ping_count} pings and a reply),"
+        f" {written.pings:,} craving_pings,"
         f" {written.escalations + written.follow_ups:,} timers ({written.escalations:,}"
         f" {ESCALATE}, {written.follow_ups:,} {FOLLOW_UP}), {written.outbox:,} outbox rows"
         f" ({written.replies:,} {Template.REPLY}, {written.ping_posts:,} {Template.PING})"
@@ -211,30 +249,76 @@ def _report_written(written: Written) -> None:
 
 
 async def run(commands: int) -> None:
+    """Time ``commands`` cravings one at a time, then as many ``AT_ONCE`` at a time."""
     most = COMMUNITIES * (COMMUNITY_SIZE - SUPPORTERS)
-    if not 0 < commands <= most:
-        raise ValueError(f"commands must be between 1 and {most:,}, one per non-supporter")
+    if not 0 < 2 * commands <= most:
+        raise ValueError(f"commands must be between 1 and {most // 2:,}: two runs of members")
     print(
-        f"(c) /craving through core.handle, {commands:,} commands from different members;"
+        f"(c) /craving through core.handle, {commands:,} commands one at a time, then"
+        f" {commands:,} with {AT_ONCE} at once, each from a different member;"
         f" {COMMUNITIES:,} groups x {COMMUNITY_SIZE} members ({PEOPLE:,} people),"
         f" {SUPPORTERS} supporters each; clock +{DEFAULTS.supporter_rest} min every"
         f" {COMMUNITIES:,} commands (the supporters' rest)"
     )
-    with tempfile.TemporaryDirectory(prefix="homegroup-bench-") as folder:
-        path = Path(folder) / "craving.db"
+    with on_disk("craving.db") as path:
         await (await SqliteStore.open(path)).close()  # the migrations create the schema
         started = time.perf_counter()
         rows = load(path)
         load_seconds = time.perf_counter() - started
         print(
-            f"  bulk load {load_seconds:.1f} s ({rows / load_seconds:,.0f} rows/s),"
+            f"  database {path.name} in {path.parent.parent} ({filesystem(path)});"
+            f" bulk load {load_seconds:.1f} s ({rows / load_seconds:,.0f} rows/s),"
             f" file {megabytes(path.stat().st_size)}"
         )
         clock = ManualClock(NOW)
         app = await bootstrap(Settings(database=str(path)), clock=clock)
         try:
-            timing = await _time_cravings(app.core, clock, commands)
+            single = await _time_cravings(app.core, clock, range(commands))
+            wave = await _time_cravings(app.core, clock, range(commands, 2 * commands), AT_ONCE)
         finally:
             await app.close()
-        _report(timing)
-        _report_written(_written(path))
+        _report("one at a time", single)
+        _report(f"{AT_ONCE} at once   ", wave)
+        print(f"  {AT_ONCE} at once / one at a time: {wave.per_second / single.per_second:.2f}x")
+        _report_written(_written(path), 2 * commands)
+    with on_disk("trips.db") as path:
+        await _report_trips(path)
+
+
+async def _report_trips(path: Path) -> None:
+    """What one event of each kind costs the database, in a group with four supporters."""
+    clock = ManualClock(NOW)
+    app = await bootstrap(Settings(database=str(path)), clock=clock)
+    store = app.store
+    assert isinstance(store, SqliteStore)
+
+    def member(name: str) -> Origin:
+        return Origin(PLATFORM, "group", name, name.title(), community="group")
+
+    async def step(key: str, who: str, name: str, args: str = "") -> None:
+        await app.core.handle(CommandIssued(key, member(who), name, args))
+
+    try:
+        for supporter in ("ana", "ben", "cat", "dan"):
+            await step(f"on:{supporter}", supporter, "supporter", "on")
+        await step("yes:sam", "sam", "consent", "on")
+        await step("date:sam", "sam", "cleandate", "2026-03-01")
+        await app.core.handle(
+            ButtonPressed("share:sam", member("sam"), "share.celebrate", "console:group")
+        )
+        await step("yes:tom", "tom", "consent", "on")
+        counted = []
+        for label, key, who, name, args in (
+            ("/days", "days:sam", "sam", "days", ""),
+            ("/cleandate", "date:tom", "tom", "cleandate", "2026-05-01"),
+            ("/craving", "craving:zoe", "zoe", "craving", NOTE),
+        ):
+            calls, trips = store.calls, store.trips
+            await step(key, who, name, args)
+            counted.append(f"{label} {store.calls - calls} calls in {store.trips - trips} trips")
+    finally:
+        await app.close()
+    print(
+        "  the database, one event at a time (calls to aiosqlite's thread, one statement each;"
+        " trips the event loop waited for): " + ", ".join(counted)
+    )

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sqlite3
 import statistics
+import tempfile
 from collections.abc import Awaitable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from datetime import UTC, date, datetime, timedelta
@@ -76,3 +78,28 @@ async def until_done(work: Awaitable[T], tasks: Sequence[asyncio.Task[Any]]) -> 
         await job
     stopped = next(task for task in tasks if task in done)
     raise RuntimeError(f"the bot stopped during the benchmark: {stopped.exception()!r}")
+
+
+@contextmanager
+def on_disk(name: str) -> Iterator[Path]:
+    """A database path in a folder made for this run in the current directory (``make bench``
+    runs in the repository): the ordinary disk, where ``/tmp`` may be memory."""
+    with tempfile.TemporaryDirectory(prefix="homegroup-bench-", dir=Path.cwd()) as folder:
+        yield Path(folder) / name
+
+
+def filesystem(path: Path) -> str:
+    """Which filesystem holds ``path``: its type, device and mount point (from /proc/mounts)."""
+    where = os.path.realpath(path.parent)
+    best = ("?", "?", "")
+    try:
+        with open("/proc/mounts", encoding="utf-8") as mounts:
+            for line in mounts:
+                device, mounted, kind = line.split()[:3]
+                inside = where == mounted or where.startswith(mounted.rstrip("/") + "/")
+                if inside and len(mounted) >= len(best[2]):
+                    best = (kind, device, mounted)
+    except OSError:
+        return "filesystem unknown"
+    kind, device, mounted = best
+    return f"{kind} on {device}, mounted at {mounted}"
