@@ -174,8 +174,9 @@ class CoreQueries(Queries):
         aside, and with ``due_by`` only those due by then."""
         due = "" if due_by is None else " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
         rows = await self._db.fetch_all(
-            "SELECT key, payload, attempts FROM inbox WHERE platform = ? AND set_aside_at IS NULL"
-            f"{due} ORDER BY received_at, key LIMIT ?",
+            "SELECT key, payload, attempts FROM inbox WHERE platform = ? AND set_aside_at IS NULL"  # noqa: S608
+            + due
+            + " ORDER BY received_at, key LIMIT ?",
             (platform, limit) if due_by is None else (platform, due_by, limit),
         )
         return [(r["key"], r["payload"], int(r["attempts"])) for r in rows]
