@@ -1,7 +1,8 @@
 """(e) ``/days`` through the whole Discord stack, beside a bare discord.py bot.
 
-One fake Discord (``tests/fakes/discord.py``: REST and gateway) serves on 127.0.0.1 in this
-process, and the bots take turns on it:
+One fake Discord (``tests/fakes/discord.py``: REST and gateway) serves on 127.0.0.1 in a
+process of its own (``bench.discord_process``), so its work is not charged to the bots, which
+take turns on it in this process:
 
 * bare: a ``discord.Client`` with an ``app_commands.CommandTree`` holding one ``/days`` that
   answers ``interaction.response.send_message("x")``, synced with ``tree.sync()`` in
@@ -11,7 +12,8 @@ process, and the bots take turns on it:
   defers it if no answer is ready within 1.5 s) → ``Core.handle`` → SQLite (WAL,
   ``synchronous=FULL``) → outbox → the Discord sender, which sends the first reply queued for
   an interaction as its response (callback type 4, ephemeral in a server),
-  with the timer loop running beside it, as ``tests/discord_harness.py`` runs it.
+  with the timer loop running beside it, as ``tests/discord_harness.py`` runs it, and the
+  outbox worker's limit of 50 requests a second lifted (the bare bot has none).
 
 Every ``/days`` comes from a different member, in the one channel of one of a few servers. Our
 database is bulk-loaded first with what ``/cleandate`` leaves for each member (without its
@@ -29,7 +31,9 @@ reply), so each ``/days`` is answered with the member's days.
   (the fake then refuses the callback, as Discord does, and the member reads "The
   application did not respond").
 
-The fake shares the process and event loop, so its own work counts in both bots' times.
+Beside each wave's rate, the CPU time this process spent from its first INTERACTION_CREATE
+to its last answer (the bot's, with the few requests asking the fake how the interactions
+stand) is divided among its interactions.
 """
 
 from __future__ import annotations
@@ -44,14 +48,13 @@ import contextlib
 import dataclasses
 import logging
 import sqlite3
-import tempfile
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import discord
 import discord.gateway
@@ -62,13 +65,13 @@ from discord import app_commands
 from adapters.discord.adapter import DiscordAdapter
 from adapters.discord.translate import PLATFORM
 from bench import sharing
-from bench.support import NOW, ms, quantile, until_done
+from bench.discord_process import Answer, RemoteDiscord, discord_in_its_own_process
+from bench.support import NOW, filesystem, ms, on_disk, quantile, until_done
 from bot.app import App, bootstrap
 from bot.clock import ManualClock
+from bot.outbox import Pace
 from bot.settings import Settings
 from bot.storage.sqlite import SqliteStore
-from tests.fakes import discord_payloads as dp
-from tests.fakes.discord import FakeDiscord, InteractionRef
 
 GUILDS = 10
 """Member ``n`` is in server ``n % GUILDS``, and uses ``/days`` in its one channel."""
@@ -83,6 +86,9 @@ GRACE = 0.05
 """Seconds past the ack deadline to wait for a callback already judged on arrival."""
 ACK = 4
 DEFER = 5
+EPHEMERAL = 1 << 6
+UNLIMITED = Pace(overall=1_000_000)
+"""The outbox worker's pace with no limits worth the name: its code runs, it never waits."""
 """Callback types: an answer (``CHANNEL_MESSAGE_WITH_SOURCE``), and a deferred one."""
 
 T = TypeVar("T")
@@ -105,10 +111,16 @@ class Wave:
     respond", and no answer can follow on the interaction."""
     by_dm: int = 0
     """Of the ``lost``, how many members got their answer by DM instead, once the bot was idle."""
+    cpu: float = 0.0
+    """CPU seconds this process spent from the first INTERACTION_CREATE to the last answer."""
 
     @property
     def per_second(self) -> float:
         return self.answered / self.total if self.total > 0 else 0.0
+
+    @property
+    def cpu_per_interaction(self) -> float:
+        return self.cpu / self.sent
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,9 +158,10 @@ def _user_id(number: int) -> int:
     return FIRST_USER + number
 
 
-def _person(number: int) -> dict[str, Any]:
-    """The member as the interaction carries them; their display name is the stored one."""
-    return dp.user(_user_id(number), f"member{number}", sharing.name(number))
+def _person(number: int) -> tuple[int, str, str, int]:
+    """The member as the interaction carries them (their display name is the stored one), and
+    the channel they use ``/days`` in."""
+    return (_user_id(number), f"member{number}", sharing.name(number), _channel_id(number))
 
 
 def load(path: Path, members: Sequence[int]) -> int:
@@ -164,15 +177,12 @@ def load(path: Path, members: Sequence[int]) -> int:
     )
 
 
-def _world(fake: FakeDiscord) -> None:
+async def _world(fake: RemoteDiscord) -> None:
     """The servers, each with one text channel; members need not be declared (the
     interaction carries them)."""
-    for server in range(GUILDS):
-        fake.guild(
-            _guild_id(server),
-            f"Server {server}",
-            channels=[dp.text_channel(_channel_id(server), "general")],
-        )
+    await fake.world(
+        [(_guild_id(s), f"Server {s}", _channel_id(s), "general") for s in range(GUILDS)]
+    )
 
 
 LOGGERS = ("adapters", "bot", "discord.app_commands")
@@ -209,7 +219,7 @@ def _tallied() -> Iterator[Counter[str]]:
 
 
 @contextlib.contextmanager
-def _pointed_at(fake: FakeDiscord) -> Iterator[None]:
+def _pointed_at(fake: RemoteDiscord) -> Iterator[None]:
     """Aim discord.py at the fake for this run, and put back where it pointed before."""
     base, gateway = discord.http.Route.BASE, discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
     discord.http.Route.BASE = fake.api_url
@@ -223,101 +233,108 @@ def _pointed_at(fake: FakeDiscord) -> Iterator[None]:
 
 # -- timing ---------------------------------------------------------------------------------------
 
+LOOK_EVERY = 0.02
+"""Seconds between two questions to the fake about how the interactions stand."""
 
-def _answer_time(fake: FakeDiscord, ref: InteractionRef) -> float | None:
+
+def _answer_time(answer: Answer) -> float | None:
     """The loop time the member got their answer: the callback that carries it, or after a
     defer the first follow-up; None if they have none yet."""
-    pending = fake.interactions.by_token(ref.token)
-    if pending.response_type == DEFER:
-        return pending.followed_up_at
-    return pending.answered_at
+    if answer.response_type == DEFER:
+        return answer.followed_up_at
+    return answer.answered_at
 
 
-async def _answered(fake: FakeDiscord, refs: Sequence[InteractionRef]) -> None:
-    """Wait until every interaction in ``refs`` has its answer, or can no longer have one.
+async def _answered(fake: RemoteDiscord, tokens: Sequence[str]) -> list[Answer]:
+    """Wait until every interaction in ``tokens`` has its answer, or can no longer have one.
 
     One with no callback within the fake's deadline never will: the fake refuses a later one,
-    as Discord does. A deferred one waits for its follow-up.
+    as Discord does. A deferred one waits for its follow-up. Only the unsettled are asked about
+    again, so the asking costs the bot's process little.
     """
-    loop = asyncio.get_running_loop()
-    deadline = fake.interactions.ack_deadline
-    pendings = [fake.interactions.by_token(ref.token) for ref in refs]
-    for ref, pending in zip(refs, pendings, strict=True):
-        left = pending.created + deadline + GRACE - loop.time()
-        if pending.answered_at is None and left > 0:
-            with contextlib.suppress(TimeoutError):
-                await fake.callback_for(ref.id, left)
+    deadline = fake.ack_deadline + GRACE
+
+    def settled(answer: Answer, now: float) -> bool:
+        if answer.response_type == DEFER:
+            return answer.followed_up_at is not None
+        return answer.answered_at is not None or now > answer.created + deadline
+
+    found: dict[str, Answer] = {}
+    waiting = list(tokens)
     async with asyncio.timeout(WAIT):
-        while any(p.response_type == DEFER and p.followed_up_at is None for p in pendings):  # noqa: ASYNC110 - the fake has no event for follow-ups
-            await asyncio.sleep(0.01)
+        while waiting:
+            answers = await fake.answers(waiting)
+            now = time.monotonic()
+            found.update(zip(waiting, answers, strict=True))
+            waiting = [t for t, a in zip(waiting, answers, strict=True) if not settled(a, now)]
+            if waiting:
+                await asyncio.sleep(LOOK_EVERY)
+    return [found[token] for token in tokens]
 
 
-async def _days(fake: FakeDiscord, number: int) -> InteractionRef:
-    return await fake.slash("days", _person(number), channel_id=_channel_id(number))
-
-
-async def _wave(fake: FakeDiscord, numbers: Sequence[int]) -> tuple[Wave, list[InteractionRef]]:
+async def _wave(fake: RemoteDiscord, numbers: Sequence[int]) -> tuple[Wave, list[str]]:
     """Send an interaction for each of ``numbers`` at once; time them to their last answer."""
-    refs = [await _days(fake, number) for number in numbers]
-    await _answered(fake, refs)
-    pendings = [fake.interactions.by_token(ref.token) for ref in refs]
-    started = pendings[0].created
-    times = [t for t in (_answer_time(fake, ref) for ref in refs) if t is not None]
+    cpu = time.process_time()
+    tokens = await fake.slash("days", [_person(number) for number in numbers])
+    answers = await _answered(fake, tokens)
+    cpu = time.process_time() - cpu
+    started = answers[0].created
+    times = [t for t in map(_answer_time, answers) if t is not None]
     wave = Wave(
-        sent=len(refs),
+        sent=len(tokens),
         answered=len(times),
         first=min(times, default=started) - started,
         total=max(times, default=started) - started,
-        deferred=sum(p.response_type == DEFER for p in pendings),
-        lost=sum(p.answered_at is None for p in pendings),
+        deferred=sum(a.response_type == DEFER for a in answers),
+        lost=sum(a.answered_at is None for a in answers),
+        cpu=cpu,
     )
-    return wave, refs
+    return wave, tokens
 
 
-def _by_dm(fake: FakeDiscord, refs: Sequence[InteractionRef]) -> int:
+async def _by_dm(fake: RemoteDiscord, tokens: Sequence[str]) -> int:
     """How many members whose interaction was never acknowledged got a DM (each member asks
     once, so a DM is that answer)."""
-    lost = [fake.interactions.by_token(ref.token) for ref in refs]
-    return sum(bool(fake.dms_to(int(p.person["id"]))) for p in lost if p.answered_at is None)
+    lost = [a.person for a in await fake.answers(list(tokens)) if a.answered_at is None]
+    return sum(bool(dms) for dms in await fake.dms(lost)) if lost else 0
 
 
 async def _measure(
-    fake: FakeDiscord,
+    fake: RemoteDiscord,
     wave: Sequence[int],
     one_by_one: Sequence[int],
     burst: Sequence[int],
     idle: Callable[[], Awaitable[None]],
-) -> tuple[Figures, list[InteractionRef]]:
+) -> tuple[Figures, list[str]]:
     """Time ``wave`` sent at once, then each of ``one_by_one`` to its acknowledgement, then
-    ``burst`` sent at once (if any). Return the figures and every interaction sent."""
-    timed, refs = await _wave(fake, wave)
+    ``burst`` sent at once (if any). Return the figures and every interaction's token."""
+    timed, tokens = await _wave(fake, wave)
     await idle()
-    timed = dataclasses.replace(timed, by_dm=_by_dm(fake, refs))
+    timed = dataclasses.replace(timed, by_dm=await _by_dm(fake, tokens))
     latencies, singles = [], []
     for number in one_by_one:
-        ref = await _days(fake, number)
-        await _answered(fake, [ref])
+        (token,) = await fake.slash("days", [_person(number)])
+        (answer,) = await _answered(fake, [token])
         await idle()  # else the next one waits behind this one's bookkeeping
-        pending = fake.interactions.by_token(ref.token)
-        if pending.answered_at is not None:
-            latencies.append(pending.answered_at - pending.created)
-        singles.append(pending)
-        refs.append(ref)
+        if answer.answered_at is not None:
+            latencies.append(answer.answered_at - answer.created)
+        singles.append(answer)
+        tokens.append(token)
     burst_wave = None
     if burst:
-        burst_wave, burst_refs = await _wave(fake, burst)
-        refs += burst_refs
+        burst_wave, burst_tokens = await _wave(fake, burst)
+        tokens += burst_tokens
         await idle()
-        burst_wave = dataclasses.replace(burst_wave, by_dm=_by_dm(fake, burst_refs))
+        burst_wave = dataclasses.replace(burst_wave, by_dm=await _by_dm(fake, burst_tokens))
     figures = Figures(
         wave=timed,
         latencies=latencies,
-        singles_deferred=sum(p.response_type == DEFER for p in singles),
-        singles_lost=sum(p.answered_at is None for p in singles),
+        singles_deferred=sum(a.response_type == DEFER for a in singles),
+        singles_lost=sum(a.answered_at is None for a in singles),
         burst=burst_wave,
         warnings=Counter(),
     )
-    return figures, refs
+    return figures, tokens
 
 
 class Bare(discord.Client):
@@ -336,12 +353,12 @@ class Bare(discord.Client):
 
 
 async def _bare(
-    fake: FakeDiscord, wave: Sequence[int], one_by_one: Sequence[int], burst: Sequence[int]
+    fake: RemoteDiscord, wave: Sequence[int], one_by_one: Sequence[int], burst: Sequence[int]
 ) -> Figures:
     with _tallied() as warnings:
-        async with running(Bare(), fake):
-            figures, refs = await _measure(fake, wave, one_by_one, burst, _nothing)
-    answers = [fake.interactions.by_token(r.token).response_type for r in refs]
+        async with running(Bare(), fake):  # type: ignore[arg-type]
+            figures, tokens = await _measure(fake, wave, one_by_one, burst, _nothing)
+    answers = [a.response_type for a in await fake.answers(tokens)]
     if any(kind not in (ACK, None) for kind in answers):
         raise RuntimeError(f"the bare bot answered with callback types {set(answers)}")
     return dataclasses.replace(figures, warnings=warnings)
@@ -351,10 +368,13 @@ async def _nothing() -> None:
     return None
 
 
-async def _ready(adapter: DiscordAdapter) -> None:
+async def _ready(adapter: DiscordAdapter, app: App) -> None:
+    """Wait until discord.py is ready; then lift the outbox worker's limits, as the bare bot
+    has none (Discord does not count interaction answers against the 50 a second anyway)."""
     async with asyncio.timeout(WAIT):
-        while not adapter.client.is_ready():  # noqa: ASYNC110 - discord.py's ready is an event we may not share
+        while not adapter.client.is_ready() or PLATFORM not in app.workers:  # noqa: ASYNC110 - discord.py's ready is an event we may not share
             await asyncio.sleep(0.01)
+    app.workers[PLATFORM].pace = UNLIMITED
 
 
 async def _settled(app: App) -> None:
@@ -369,7 +389,7 @@ async def _settled(app: App) -> None:
 
 
 async def _ours(
-    fake: FakeDiscord,
+    fake: RemoteDiscord,
     path: Path,
     wave: Sequence[int],
     one_by_one: Sequence[int],
@@ -387,8 +407,8 @@ async def _ours(
     with _tallied() as warnings:
         tasks = [asyncio.create_task(adapter.run()), asyncio.create_task(app.timers.run())]
         try:
-            await until_done(_ready(adapter), tasks)
-            figures, refs = await until_done(
+            await until_done(_ready(adapter, app), tasks)
+            figures, tokens = await until_done(
                 _measure(fake, wave, one_by_one, burst, lambda: _settled(app)), tasks
             )
         finally:
@@ -396,21 +416,21 @@ async def _ours(
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await app.close()
-    _check_ours(fake, refs)
+    await _check_ours(fake, tokens)
     return dataclasses.replace(figures, warnings=warnings), _left(path)
 
 
-def _check_ours(fake: FakeDiscord, refs: Sequence[InteractionRef]) -> None:
+async def _check_ours(fake: RemoteDiscord, tokens: Sequence[str]) -> None:
     """Every answer given is the member's days, seen by them alone."""
-    for ref in refs:
-        pending = fake.interactions.by_token(ref.token)
-        if pending.answered_at is None:
-            for dm in fake.dms_to(int(pending.person["id"])):
-                if "days" not in dm["content"]:
-                    raise RuntimeError("a DM instead of a lost answer was not the member's days")
+    answers = await fake.answers(list(tokens))
+    lost = [a.person for a in answers if a.answered_at is None]
+    for dms in await fake.dms(lost) if lost else []:
+        if any("days" not in dm for dm in dms):
+            raise RuntimeError("a DM instead of a lost answer was not the member's days")
+    for answer in answers:
+        if answer.answered_at is None:
             continue  # lost: counted in the figures
-        answer = pending.original
-        if answer is None or not answer["flags"] & dp.EPHEMERAL or "days" not in answer["content"]:
+        if answer.content is None or not answer.flags & EPHEMERAL or "days" not in answer.content:
             raise RuntimeError(f"an interaction was not answered with its days: {answer!r}")
 
 
@@ -430,7 +450,8 @@ async def _prepare(path: Path, members: Sequence[int]) -> tuple[int, float]:
 def _answers(wave: Wave) -> str:
     line = (
         f"{wave.answered:,} of {wave.sent:,} answered in {wave.total:.2f} s"
-        f" = {wave.per_second:,.0f} interactions/s, the first after {ms(wave.first)}"
+        f" = {wave.per_second:,.0f} interactions/s, the first after {ms(wave.first)},"
+        f" CPU {ms(wave.cpu_per_interaction)} an interaction"
     )
     if wave.deferred:
         line += f"; {wave.deferred:,} deferred (answered by a follow-up)"
@@ -465,7 +486,8 @@ def _ratio(ours: Figures, bare: Figures) -> None:
             f" p99 {quantile(ours.latencies, 0.99) / quantile(bare.latencies, 0.99):.1f}x"
             " the bare bot's"
         )
-    print(line)
+    cpu = ours.wave.cpu_per_interaction / bare.wave.cpu_per_interaction
+    print(f"{line}; CPU {cpu:.1f}x an interaction")
 
 
 async def run(wave: int, one_by_one: int, burst: int = 0) -> None:
@@ -476,7 +498,8 @@ async def run(wave: int, one_by_one: int, burst: int = 0) -> None:
         f"(e) /days through the whole Discord stack (discord.py {discord.__version__} -> adapter"
         " -> core -> SQLite -> outbox -> interaction callback) beside a bare discord.py bot"
         " with one app command, in turn on one fake Discord (REST and gateway) on 127.0.0.1 in"
-        f" this process; {wave:,} interactions sent at once, then {one_by_one:,} one at a time"
+        f" a process of its own; {wave:,} interactions sent at once, then {one_by_one:,} one at"
+        " a time"
         + (f", then a burst of {burst:,} at once" if burst else "")
         + f", each from a different member of {GUILDS} servers"
     )
@@ -484,15 +507,18 @@ async def run(wave: int, one_by_one: int, burst: int = 0) -> None:
     singles = range(wave, wave + one_by_one)
     bursts = range(wave + one_by_one, wave + one_by_one + burst)
     total = wave + one_by_one + burst
-    with tempfile.TemporaryDirectory(prefix="homegroup-bench-") as folder:
-        path = Path(folder) / "ours.db"
+    with on_disk("ours.db") as path:
         rows, seconds = await _prepare(path, range(total))
-        async with FakeDiscord(ack_deadline=ACK_DEADLINE) as fake:
-            _world(fake)
+        async with discord_in_its_own_process(ACK_DEADLINE) as fake:
+            await _world(fake)
             with _pointed_at(fake):
                 bare = await _bare(fake, waves, singles, bursts)
                 ours, left = await _ours(fake, path, waves, singles, bursts)
-    print(f"  ours' clean dates: {total:,} members bulk-loaded in {seconds:.2f} s ({rows:,} rows)")
+        disk = filesystem(path)
+    print(
+        f"  ours' clean dates: {total:,} members bulk-loaded in {seconds:.2f} s ({rows:,} rows),"
+        f" on {disk}"
+    )
     _report("bare discord.py (send_message):", bare)
     _report("ours (whole stack):             ", ours)
     _ratio(ours, bare)
