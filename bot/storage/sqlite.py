@@ -6,7 +6,7 @@ import asyncio
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Generator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from importlib import resources
@@ -100,18 +100,44 @@ class _SqliteConnection:
         if len(statements) == 1:
             sql, params, fetch = statements[0]
             return [await self._run(sql, params, fetch=fetch)]
-        # Tasks start in the order they were made, and each queues its statement on
-        # aiosqlite's thread at its first step: the statements run in this order.
-        runs = [asyncio.ensure_future(self._run(s, p, fetch=f)) for s, p, f in statements]
-        # Seen through even when cancelled: a statement cut off before it was queued would
-        # leave an undo to roll back to the savepoint of the event before.
-        outcomes = await _settled(asyncio.gather(*runs, return_exceptions=True))
-        for (sent, _, _), outcome in zip(statements, outcomes, strict=True):
-            if isinstance(outcome, BaseException):
-                if len(statements) > 1:
-                    outcome.add_note(f"from statements sent together, at: {sent[:60]}")
-                raise outcome
+        queued: list[tuple[Generator[Any, None, Any], asyncio.Future[Any], bool]] = []
+        try:
+            for sql, params, fetch in statements:
+                queued.append((*self._queue(sql, params, fetch=fetch), fetch))
+        finally:
+            # Seen through even when cancelled or refused midway: the statements queued run
+            # whatever happens here, and an undo must come after them.
+            if queued:
+                await _settled(queued[-1][1])
+        outcomes = []
+        failed: BaseException | None = None
+        for (sent, _, _), (steps, _, fetch) in zip(statements, queued, strict=True):
+            try:  # every call is finished, so that no error goes unread
+                outcomes.append(_outcome(steps, fetch=fetch))
+            except Exception as error:
+                if failed is None:
+                    error.add_note(f"from statements sent together, at: {sent[:60]}")
+                    failed = error
+        if failed is not None:
+            raise failed
         return outcomes[len(ahead) :]
+
+    def _queue(
+        self, sql: str, params: Sequence[Any], *, fetch: bool
+    ) -> tuple[Generator[Any, None, Any], asyncio.Future[Any]]:
+        """Queue a statement on aiosqlite's thread now, without awaiting it: its call is
+        stepped to where it waits for the thread. Return the call, to finish once the future
+        it waits for is done, and that future."""
+        self.calls += 1
+        bound = [_bind(p) for p in params]
+        if not fetch and "RETURNING" in sql:
+            raise ValueError("a statement with RETURNING is fetched, never executed")
+        call = self._db.execute_fetchall(sql, bound) if fetch else self._db.execute(sql, bound)
+        steps = call.__await__()
+        waits = steps.send(None)
+        if not isinstance(waits, asyncio.Future):
+            raise TypeError(f"aiosqlite waited on {type(waits).__name__}, not its thread")
+        return steps, waits
 
     async def _run(self, sql: str, params: Sequence[Any], *, fetch: bool) -> Any:
         self.calls += 1
@@ -387,3 +413,12 @@ def migrations(backend: str) -> list[tuple[int, str]]:
         if match:
             found.append((int(match.group(1)), entry.read_text(encoding="utf-8")))
     return sorted(found)
+
+
+def _outcome(steps: Generator[Any, None, Any], *, fetch: bool) -> Any:
+    """Finish a queued call whose statement ran: its rows, or a write's changed rows."""
+    try:
+        steps.send(None)
+    except StopIteration as finished:
+        return list(finished.value) if fetch else finished.value.rowcount
+    raise RuntimeError("aiosqlite waited twice for one statement")
