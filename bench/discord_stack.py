@@ -233,7 +233,7 @@ def _pointed_at(fake: RemoteDiscord) -> Iterator[None]:
 
 # -- timing ---------------------------------------------------------------------------------------
 
-LOOK_EVERY = 0.02
+LOOK_EVERY = 0.05
 """Seconds between two questions to the fake about how the interactions stand."""
 
 
