@@ -24,8 +24,7 @@ from bot.app import bootstrap
 from bot.clock import ManualClock
 from bot.domain.inbound import TimerFired
 from bot.domain.replies import Template
-from bot.flows.cleantime import MILESTONES_TIMER
-from bot.flows.milestones import BATCH
+from bot.flows.milestones import BATCH, MILESTONES_TIMER
 from bot.settings import Settings
 from bot.storage.port import Row
 from bot.storage.sqlite import SqliteStore

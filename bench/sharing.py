@@ -19,7 +19,7 @@ from bot.domain.announcing import next_announcement
 from bot.domain.community import CommunitySettings
 from bot.domain.model import PRIMARY, community_key, person_key
 from bot.domain.replies import Template
-from bot.flows.cleantime import MILESTONES_TIMER
+from bot.flows.milestones import MILESTONES_TIMER
 from bot.turn import UTC_ZONE
 
 SPREAD_DAYS = 3650

@@ -50,7 +50,7 @@ from bot.domain.announcing import next_announcement
 from bot.domain.community import CommunitySettings
 from bot.domain.model import PRIMARY, community_key, person_key
 from bot.domain.replies import Reply, Target, Template
-from bot.flows.cleantime import MILESTONES_TIMER
+from bot.flows.milestones import MILESTONES_TIMER
 from bot.samples import all_samples
 from bot.settings import Settings
 from bot.storage.sqlite import SqliteStore

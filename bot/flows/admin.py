@@ -25,7 +25,7 @@ from bot.domain.settings_keys import (
     limits,
 )
 from bot.flows import Flows
-from bot.flows.cleantime import reschedule
+from bot.flows.milestones import reschedule
 from bot.flows.resources import arm_reminders
 from bot.render import bundled_messages
 from bot.turn import Turn

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from bot.domain.announcing import next_announcement, together
+from bot.domain.announcing import together
 from bot.domain.cleantime import (
     DEFAULT_SCHEDULE,
     EARLIEST,
@@ -21,18 +21,18 @@ from bot.domain.cleantime import (
     local_today,
     split_date_and_name,
 )
-from bot.domain.model import PRIMARY, Community, Counter, Person, community_key
+from bot.domain.model import PRIMARY, Community, Counter, community_key
 from bot.domain.replies import Button, Template
 from bot.domain.zones import UnknownZone, resolve_zone, zone_name
 from bot.flows import Flows, consent
-from bot.turn import Turn, member_zone
+from bot.flows.milestones import reschedule
+from bot.turn import Turn
 
 KEEP_DATE = "cleandate.keep"
 CELEBRATE = "share.celebrate"
 KEEP_PRIVATE = "share.private"
 MAX_COUNTERS = 10
 """A member's counters, the primary one included."""
-MILESTONES_TIMER = "milestones"
 MILESTONES_SHOWN_REACHED = 5
 MILESTONES_SHOWN_UPCOMING = 3
 MAX_ZONE_TEXT = 64
@@ -309,29 +309,6 @@ async def set_share(turn: Turn, args: str) -> None:
     await reschedule(turn, turn.me)
     has_date = any(c.name == PRIMARY for c in await turn.tx.counters_of(turn.me.key))
     await turn.say(Template.SHARE_SET, {"shared": choice == "on", "has_date": has_date})
-
-
-async def reschedule(turn: Turn, person: Person) -> None:
-    """Recompute when each of the person's groups next celebrates them, and arm the run."""
-    counters = await turn.tx.counters_of(person.key)
-    primary = next((c for c in counters if c.name == PRIMARY), None)
-    for membership in await turn.tx.memberships_of(person.key):
-        community = await turn.tx.get_community(membership.community)
-        if community is None:
-            continue
-        due = None
-        if membership.share and primary is not None and community.active:
-            zone = member_zone(person, community)
-            due = next_announcement(
-                primary.clean_since,
-                zone,
-                community.settings.announcement_hour,
-                community.settings.milestones,
-                local_today(turn.now, zone),
-            )
-        await turn.tx.set_announcement_due(community.key, person.key, due)
-        if due is not None:
-            await turn.tx.schedule(MILESTONES_TIMER, due[0], key=MILESTONES_TIMER)
 
 
 async def _shares_here(turn: Turn) -> bool:

@@ -20,6 +20,7 @@ from typing import Any
 
 from bot.domain.replies import Button, Priority, fits_in_button
 from bot.flows import Flows
+from bot.flows.milestones import reschedule
 from bot.turn import Turn
 
 log = logging.getLogger(__name__)
@@ -131,8 +132,6 @@ async def erase(turn: Turn, payload: str) -> None:
     await turn.tx.withdraw_consent(turn.me.key)
     log.info("consent withdrawn; covered data erased")
     # Milestones announced from the erased dates must not go out: reschedule empties them.
-    from bot.flows.cleantime import reschedule  # cleantime asks through this module
-
     await reschedule(turn, turn.me)
     await turn.edit_pressed(T.OFF_DONE, {"had": True})
     if turn.message is None:

@@ -11,7 +11,7 @@ from enum import StrEnum
 from bot.domain.inbound import MembershipChanged, RolesChanged
 from bot.domain.model import community_key, person_key
 from bot.flows import Flows
-from bot.flows.cleantime import reschedule
+from bot.flows.milestones import reschedule
 from bot.turn import Turn
 
 log = logging.getLogger(__name__)

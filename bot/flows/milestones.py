@@ -23,10 +23,11 @@ from bot.domain.model import PRIMARY, Community, DueAnnouncement, Person
 from bot.domain.replies import Mention, Priority, Reply, RoleGrant, Target, Template
 from bot.domain.settings_keys import ROLE_PLATFORMS
 from bot.flows import Flows
-from bot.flows.cleantime import MILESTONES_TIMER
 from bot.turn import Turn, member_zone
 
 log = logging.getLogger(__name__)
+
+MILESTONES_TIMER = "milestones"
 
 BATCH = 500
 """Members handled in one run; a fuller queue re-arms the run at once."""
@@ -131,6 +132,29 @@ def _still_true(item: DueAnnouncement) -> bool:
     except ValueError:
         return False
     return milestone_date(item.clean_since, milestone) == item.day
+
+
+async def reschedule(turn: Turn, person: Person) -> None:
+    """Recompute when each of the person's groups next celebrates them, and arm the run."""
+    counters = await turn.tx.counters_of(person.key)
+    primary = next((c for c in counters if c.name == PRIMARY), None)
+    for membership in await turn.tx.memberships_of(person.key):
+        community = await turn.tx.get_community(membership.community)
+        if community is None:
+            continue
+        due = None
+        if membership.share and primary is not None and community.active:
+            zone = member_zone(person, community)
+            due = next_announcement(
+                primary.clean_since,
+                zone,
+                community.settings.announcement_hour,
+                community.settings.milestones,
+                local_today(turn.now, zone),
+            )
+        await turn.tx.set_announcement_due(community.key, person.key, due)
+        if due is not None:
+            await turn.tx.schedule(MILESTONES_TIMER, due[0], key=MILESTONES_TIMER)
 
 
 flows = Flows(timers={MILESTONES_TIMER: run_milestones}, templates=(T,))

@@ -21,7 +21,7 @@ from bot.domain.community import CommunitySettings
 from bot.domain.model import PRIMARY, Counter
 from bot.domain.replies import Button, Mention, Template, parse_id
 from bot.flows import Flows
-from bot.flows.cleantime import reschedule
+from bot.flows.milestones import reschedule
 from bot.flows.supporters import pick_supporters
 from bot.storage.queries.relapse import Restart
 from bot.turn import Turn
