@@ -6,12 +6,12 @@ import asyncio
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Generator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import aiosqlite
 
@@ -39,8 +39,8 @@ def _bind(value: Any) -> Any:
 class _SqliteConnection:
     """aiosqlite as the queries see it: each call one trip to its thread and back.
 
-    Statements given to ``execute_later`` wait in ``_later`` and go in the next trip, queued on
-    aiosqlite's thread one behind the other, so the event loop waits once for all of them.
+    Statements given to ``execute_later`` wait in ``_later`` and go in the next trip: one call
+    on aiosqlite's thread runs them all, so the event loop waits once for all of them.
     """
 
     distinct = "IS NOT"
@@ -94,61 +94,45 @@ class _SqliteConnection:
         of ``wanted`` gave: its rows, or for a write its count of changed rows."""
         ahead = [(s, (), False) for s in self.prologue] + [(s, p, False) for s, p in self._later]
         self.prologue, self._later = [], []
+        statements = [
+            (sql, [_bind(p) for p in params], fetch) for sql, params, fetch in ahead + wanted
+        ]
+        for sql, _, fetch in statements:
+            if not fetch and "RETURNING" in sql:
+                raise ValueError("a statement with RETURNING is fetched, never executed")
         self.sent = True
         self.trips += 1
-        statements = ahead + wanted
-        if len(statements) == 1:
-            sql, params, fetch = statements[0]
-            return [await self._run(sql, params, fetch=fetch)]
-        queued: list[tuple[Generator[Any, None, Any], asyncio.Future[Any], bool]] = []
-        try:
-            for sql, params, fetch in statements:
-                queued.append((*self._queue(sql, params, fetch=fetch), fetch))
-        finally:
-            # Seen through even when cancelled or refused midway: the statements queued run
-            # whatever happens here, and an undo must come after them.
-            if queued:
-                await _settled(queued[-1][1])
-        outcomes = []
-        failed: BaseException | None = None
-        for (sent, _, _), (steps, _, fetch) in zip(statements, queued, strict=True):
-            try:  # every call is finished, so that no error goes unread
-                outcomes.append(_outcome(steps, fetch=fetch))
-            except Exception as error:
-                if failed is None:
-                    error.add_note(f"from statements sent together, at: {sent[:60]}")
-                    failed = error
-        if failed is not None:
-            raise failed
-        return outcomes[len(ahead) :]
-
-    def _queue(
-        self, sql: str, params: Sequence[Any], *, fetch: bool
-    ) -> tuple[Generator[Any, None, Any], asyncio.Future[Any]]:
-        """Queue a statement on aiosqlite's thread now, without awaiting it: its call is
-        stepped to where it waits for the thread. Return the call, to finish once the future
-        it waits for is done, and that future."""
-        self.calls += 1
-        bound = [_bind(p) for p in params]
-        if not fetch and "RETURNING" in sql:
-            raise ValueError("a statement with RETURNING is fetched, never executed")
-        call = self._db.execute_fetchall(sql, bound) if fetch else self._db.execute(sql, bound)
-        steps = call.__await__()
+        self.calls += len(statements)
+        # One call on aiosqlite's thread runs them all: one hand-over each way, where a call per
+        # statement woke the event loop once per statement. It is queued now, and seen through
+        # even when cancelled meanwhile, so that an undo always comes after it.
+        run = cast(Callable[..., Awaitable[list[Any]]], self._db._execute)
+        steps = run(_run_all, self._db._conn, statements).__await__()
         waits = steps.send(None)
         if not isinstance(waits, asyncio.Future):
             raise TypeError(f"aiosqlite waited on {type(waits).__name__}, not its thread")
-        return steps, waits
+        await _settled(waits)
+        try:
+            steps.send(None)
+        except StopIteration as finished:
+            outcomes: list[Any] = finished.value
+        else:
+            raise RuntimeError("aiosqlite waited twice for one call")
+        return outcomes[len(ahead) :]
 
-    async def _run(self, sql: str, params: Sequence[Any], *, fetch: bool) -> Any:
-        self.calls += 1
-        bound = [_bind(p) for p in params]
-        if fetch:
-            return list(await self._db.execute_fetchall(sql, bound))
-        if "RETURNING" in sql:
-            raise ValueError("a statement with RETURNING is fetched, never executed")
-        # One trip: the cursor of a finished statement holds nothing to close.
-        cursor = await self._db.execute(sql, bound)
-        return cursor.rowcount
+
+def _run_all(db: sqlite3.Connection, statements: list[tuple[str, list[Any], bool]]) -> list[Any]:
+    """On aiosqlite's thread: run the statements in order, each one's rows (fetched) or count
+    of changed rows; the first failure stops the rest, which then never ran."""
+    outcomes: list[Any] = []
+    for sql, params, fetch in statements:
+        try:
+            cursor = db.execute(sql, params)
+            outcomes.append(cursor.fetchall() if fetch else cursor.rowcount)
+        except Exception as error:
+            error.add_note(f"from statements sent together, at: {sql[:60]}")
+            raise
+    return outcomes
 
 
 GROUP_WINDOW = 0.005
@@ -413,12 +397,3 @@ def migrations(backend: str) -> list[tuple[int, str]]:
         if match:
             found.append((int(match.group(1)), entry.read_text(encoding="utf-8")))
     return sorted(found)
-
-
-def _outcome(steps: Generator[Any, None, Any], *, fetch: bool) -> Any:
-    """Finish a queued call whose statement ran: its rows, or a write's changed rows."""
-    try:
-        steps.send(None)
-    except StopIteration as finished:
-        return list(finished.value) if fetch else finished.value.rowcount
-    raise RuntimeError("aiosqlite waited twice for one statement")
