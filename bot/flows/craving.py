@@ -98,6 +98,14 @@ async def share(turn: Turn, note: str, *, danger: bool) -> None:
     open_craving = None
     if community is not None:
         cooldown = turn.now - timedelta(minutes=settings.craving_cooldown)
+        await turn.tx.before_sharing(
+            turn.me.key,
+            community.key,
+            private,
+            open_since=cooldown,
+            crisis_since=turn.now - EPISODE,
+            supporter_role=settings.supporter_role,
+        )
         open_craving = await turn.tx.latest_craving(turn.me.key, community.key, private, cooldown)
         if open_craving is None and danger:
             earlier = await turn.tx.latest_craving(
@@ -169,6 +177,7 @@ async def _open(
     """Start a new craving and its follow-up; a crisis block the member got privately in the
     last day counts for it too."""
     assert turn.origin is not None
+    given = await turn.tx.latest_private_crisis(turn.me.key, turn.now - EPISODE)
     created = await turn.tx.create_craving(
         community.key if community else None,
         turn.me.key,
@@ -183,7 +192,6 @@ async def _open(
         key=f"{FOLLOW_UP}:{created}",
         about=turn.me.key,
     )
-    given = await turn.tx.latest_private_crisis(turn.me.key, turn.now - EPISODE)
     if given is not None and reachable:
         await turn.tx.mark_crisis_sent(created, given, in_group=False)
     return await _get(turn, created)

@@ -77,6 +77,73 @@ def _flat(rows: list[tuple[Any, ...]]) -> list[Any]:
     return [value for row in rows for value in row]
 
 
+_SUPPORTER_TABLES = ("people", "supporter_pings", "supporters", "member_roles")
+
+
+def _supporters_sql(
+    community: str, role: Role, supporter_role: str | None
+) -> tuple[str, tuple[Any, ...]]:
+    assert role in _ROLES
+    if role == "cravings" and supporter_role is not None:
+        return (
+            "SELECT p.key, p.platform, p.platform_id, p.name, p.timezone,"
+            " p.supporter_hours, p.supporter_urgent, r.last_pinged_at"
+            " FROM people p LEFT JOIN supporter_pings r ON r.person = p.key AND r.role = ?"
+            " WHERE p.key IN ("
+            " SELECT s.person FROM supporters s WHERE s.community = ? AND s.cravings"
+            " UNION"
+            " SELECT m.person FROM member_roles m WHERE m.community = ? AND m.role = ?"
+            " AND NOT EXISTS (SELECT 1 FROM supporters d WHERE d.community = m.community"
+            " AND d.person = m.person AND d.cravings_declined))",
+            (role, community, community, supporter_role),
+        )
+    return (
+        "SELECT p.key, p.platform, p.platform_id, p.name, p.timezone,"
+        " p.supporter_hours, p.supporter_urgent, r.last_pinged_at"
+        " FROM people p LEFT JOIN supporter_pings r ON r.person = p.key AND r.role = ?"
+        " WHERE p.key IN (SELECT s.person FROM supporters s"
+        " WHERE s.community = ? AND CASE ? WHEN 'cravings' THEN s.cravings"
+        " WHEN 'calls' THEN s.calls ELSE s.practice END)",
+        (role, community, role),
+    )
+
+
+def _supporters(rows: list[Row]) -> list[SupporterRow]:
+    return [
+        SupporterRow(
+            person_from_row(r),
+            r["supporter_hours"],
+            None if r["last_pinged_at"] is None else instant(r["last_pinged_at"]),
+            bool(r["supporter_urgent"]),
+        )
+        for r in rows
+    ]
+
+
+def _latest_craving_sql(
+    person: str, community: str, private: bool, since: datetime
+) -> tuple[str, tuple[Any, ...]]:
+    return (
+        f"{_CRAVING} WHERE person = ? AND community = ? AND private = ? AND created_at >= ?"
+        " AND (outcome IS NULL OR outcome = 'struggling')"
+        " ORDER BY created_at DESC, id DESC LIMIT 1",
+        (person, community, private, since),
+    )
+
+
+def _private_crisis_sql(person: str, since: datetime) -> tuple[str, tuple[Any, ...]]:
+    return (
+        "SELECT MAX(crisis_sent_at) AS at FROM cravings WHERE person = ?"
+        " AND crisis_sent_at >= ? AND NOT crisis_in_group"
+        " AND (outcome IS NULL OR outcome = 'struggling')",
+        (person, since),
+    )
+
+
+def _at(rows: list[Row]) -> datetime | None:
+    return None if not rows or rows[0]["at"] is None else instant(rows[0]["at"])
+
+
 class CravingQueries(Queries):
     """Supporters, cravings, their pings and claims."""
 
@@ -138,6 +205,7 @@ class CravingQueries(Queries):
         row = await self._db.fetch_one("SELECT private_chat FROM people WHERE key = ?", (person,))
         return row is not None and bool(row["private_chat"])
 
+    @kept(*_SUPPORTER_TABLES)
     async def supporters(
         self, community: str, role: Role, *, supporter_role: str | None = None
     ) -> list[SupporterRow]:
@@ -146,39 +214,9 @@ class CravingQueries(Queries):
         For craving pings, members who hold the community's ``supporter_role`` count as opted
         in too, unless they said /supporter off here.
         """
-        assert role in _ROLES
-        if role == "cravings" and supporter_role is not None:
-            rows = await self._db.fetch_all(
-                "SELECT p.key, p.platform, p.platform_id, p.name, p.timezone,"
-                " p.supporter_hours, p.supporter_urgent, r.last_pinged_at"
-                " FROM people p LEFT JOIN supporter_pings r ON r.person = p.key AND r.role = ?"
-                " WHERE p.key IN ("
-                " SELECT s.person FROM supporters s WHERE s.community = ? AND s.cravings"
-                " UNION"
-                " SELECT m.person FROM member_roles m WHERE m.community = ? AND m.role = ?"
-                " AND NOT EXISTS (SELECT 1 FROM supporters d WHERE d.community = m.community"
-                " AND d.person = m.person AND d.cravings_declined))",
-                (role, community, community, supporter_role),
-            )
-        else:
-            rows = await self._db.fetch_all(
-                "SELECT p.key, p.platform, p.platform_id, p.name, p.timezone,"
-                " p.supporter_hours, p.supporter_urgent, r.last_pinged_at"
-                " FROM people p LEFT JOIN supporter_pings r ON r.person = p.key AND r.role = ?"
-                " WHERE p.key IN (SELECT s.person FROM supporters s"
-                " WHERE s.community = ? AND CASE ? WHEN 'cravings' THEN s.cravings"
-                " WHEN 'calls' THEN s.calls ELSE s.practice END)",
-                (role, community, role),
-            )
-        return [
-            SupporterRow(
-                person_from_row(r),
-                r["supporter_hours"],
-                None if r["last_pinged_at"] is None else instant(r["last_pinged_at"]),
-                bool(r["supporter_urgent"]),
-            )
-            for r in rows
-        ]
+        return _supporters(
+            await self._db.fetch_all(*_supporters_sql(community, role, supporter_role))
+        )
 
     async def mark_pinged(self, people: Iterable[str], role: Role, now: datetime) -> None:
         """Remember when these supporters were last pinged for ``role``, for rest and fairness."""
@@ -212,18 +250,47 @@ class CravingQueries(Queries):
         row = await self._db.fetch_one(f"{_CRAVING} WHERE id = ?", (craving,))
         return None if row is None else _craving(row)
 
+    @kept(*_CRAVINGS)
     async def latest_craving(
         self, person: str, community: str, private: bool, since: datetime
     ) -> Craving | None:
         """The member's latest craving shared since ``since`` in this community, in the group
         (or, with ``private``, in their private chat), whose episode has not ended."""
-        row = await self._db.fetch_one(
-            f"{_CRAVING} WHERE person = ? AND community = ? AND private = ? AND created_at >= ?"
-            " AND (outcome IS NULL OR outcome = 'struggling')"
-            " ORDER BY created_at DESC, id DESC LIMIT 1",
-            (person, community, private, since),
+        rows = await self._db.fetch_all(*_latest_craving_sql(person, community, private, since))
+        return _craving(rows[0]) if rows else None
+
+    async def before_sharing(
+        self,
+        person: str,
+        community: str,
+        private: bool,
+        *,
+        open_since: datetime,
+        crisis_since: datetime,
+        supporter_role: str | None,
+    ) -> None:
+        """Read in one trip what sharing a craving reads in turn: the member's open craving
+        here, when they last got the crisis block privately, and the community's craving
+        supporters. Each is kept, so the calls that follow find it without a trip."""
+        latest, crisis, supporters = await self._db.fetch_each(
+            [
+                _latest_craving_sql(person, community, private, open_since),
+                _private_crisis_sql(person, crisis_since),
+                _supporters_sql(community, "cravings", supporter_role),
+            ]
         )
-        return None if row is None else _craving(row)
+        self._seed(
+            "latest_craving",
+            (person, community, private, open_since),
+            _CRAVINGS,
+            _craving(latest[0]) if latest else None,
+        )
+        self._seed("latest_private_crisis", (person, crisis_since), _CRAVINGS, _at(crisis))
+        self._keep(
+            ("supporters", (community, "cravings"), (("supporter_role", supporter_role),)),
+            _SUPPORTER_TABLES,
+            _supporters(supporters),
+        )
 
     async def cravings_in(self, community: str) -> int:
         """How many cravings were ever shared in a community."""
@@ -232,16 +299,11 @@ class CravingQueries(Queries):
         )
         return 0 if row is None else int(row["n"])
 
+    @kept(*_CRAVINGS)
     async def latest_private_crisis(self, person: str, since: datetime) -> datetime | None:
         """When the member was last sent the full crisis block privately, if since ``since``,
         in a craving whose episode has not ended."""
-        row = await self._db.fetch_one(
-            "SELECT MAX(crisis_sent_at) AS at FROM cravings WHERE person = ?"
-            " AND crisis_sent_at >= ? AND NOT crisis_in_group"
-            " AND (outcome IS NULL OR outcome = 'struggling')",
-            (person, since),
-        )
-        return None if row is None or row["at"] is None else instant(row["at"])
+        return _at(await self._db.fetch_all(*_private_crisis_sql(person, since)))
 
     async def mark_craving_urgent(self, craving: int) -> None:
         self._revise(
