@@ -54,11 +54,13 @@ from bot.settings import Settings
 log = logging.getLogger(__name__)
 
 ACK_WITHIN = 1.5
-"""Seconds to wait for the core's first reply before deferring (Discord allows 3)."""
+"""Seconds to wait for the core's first reply before deferring (Discord allows 3): however
+many interactions are in hand, each is answered directly whenever its answer comes in time."""
 DEFER_BY = 2.0
 """Defer at the latest this long after Discord created the interaction, however late it came."""
-BUSY = 100
-"""Slash commands being handled at once past which a new one is deferred at receipt."""
+ADMIT = 16
+"""Interactions the core handles at once; the rest wait their turn here, so the outbox's own
+reads and writes wait behind few, and answers leave while later interactions are handled."""
 PATIENCE = 60.0
 """Seconds a deferred "thinking…" may wait for its answer before the member hears sorry."""
 HELD = timedelta(seconds=60)
@@ -135,9 +137,12 @@ class DiscordAdapter:
         self.client = HomegroupClient(self, intents=intents(settings), **client_options)
         self._renderer = app.renderer(DiscordDialect())
         self._tasks: list[asyncio.Task[Any]] = []
-        self._handling = 0
+        self._admitted = asyncio.Semaphore(ADMIT)
+        self._timers: set[asyncio.TimerHandle] = set()
+        """One per interaction until its time to answer is up (then, if unanswered, a guard)."""
         self._guards: set[asyncio.Task[Any]] = set()
-        """One per interaction while it may still need deferring or a sorry."""
+        """One per interaction that was not answered in time: it defers, then waits for a
+        sorry."""
         self._typed: dict[str, CommandIssued | ButtonPressed] = {}
         """Kept interactions that failed, as typed, by key: the inbox holds them without some
         words, which their next try in this process still has."""
@@ -165,6 +170,9 @@ class DiscordAdapter:
         self._tasks.append(asyncio.create_task(self.inbox.work(), name="discord updates"))
 
     async def stop(self) -> None:
+        for timer in self._timers:
+            timer.cancel()
+        self._timers.clear()
         for task in [*self._tasks, *self._guards]:
             task.cancel()
         for task in [*self._tasks, *self._guards]:
@@ -232,16 +240,8 @@ class DiscordAdapter:
         if inbound is None:
             return
         live = self.live.add(interaction, inbound)
-        if self._handling >= BUSY:
-            # Answers queue behind this many commands: they will not come in time, and a
-            # defer sent now still arrives before Discord's 3 s are up.
-            await self._defer(live)
         self._watch(live)
-        self._handling += 1
-        try:
-            await self._handle_live(live)
-        finally:
-            self._handling -= 1
+        await self._handle_live(live)
 
     async def _handle_live(self, live: Live) -> None:
         """Hand an interaction to the core; if it fails, say sorry, or, once it was kept and
@@ -249,7 +249,8 @@ class DiscordAdapter:
         inbound = live.inbound
         assert inbound is not None
         try:
-            await self._app.core.handle(inbound)
+            async with self._admitted:
+                await self._app.core.handle(inbound)
         except Exception as error:
             async with live.lock:
                 live.settled = True
@@ -283,15 +284,30 @@ class DiscordAdapter:
         return True
 
     def _watch(self, live: Live) -> None:
+        """When the interaction's time to be answered directly is up (counting from when
+        Discord created it), defer it unless it was answered: a timer, not a task, since
+        nearly every interaction is answered before."""
+        age = (discord.utils.utcnow() - live.interaction.created_at).total_seconds()
+        delay = min(ACK_WITHIN, max(0.0, DEFER_BY - age))
+        loop = asyncio.get_running_loop()
+        timer = loop.call_later(delay, self._time_up, live)
+        live.timer = timer
+        self._timers.add(timer)
+
+    def _time_up(self, live: Live) -> None:
+        timer = live.timer
+        if timer is not None:
+            self._timers.discard(timer)
+            live.timer = None
+        if live.interaction.response.is_done():
+            return  # answered: nothing left to guard
         task = asyncio.create_task(self._acknowledge_in_time(live), name="discord ack guard")
         self._guards.add(task)
         task.add_done_callback(self._guards.discard)
 
     async def _acknowledge_in_time(self, live: Live) -> None:
-        """Defer if no reply came in time, counting from when Discord created the
-        interaction; later, say sorry rather than leave a "thinking…" that never ends."""
-        age = (discord.utils.utcnow() - live.interaction.created_at).total_seconds()
-        await asyncio.sleep(min(ACK_WITHIN, max(0.0, DEFER_BY - age)))
+        """Defer if no reply came in time; later, say sorry rather than leave a "thinking…"
+        that never ends."""
         await self._defer(live)
         if not live.thinking:
             return

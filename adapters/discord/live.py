@@ -40,6 +40,8 @@ class Live:
     """Stored in the inbox: a restart handles it if this process cannot."""
     settled: bool = False
     """The core is done with it: its effect is committed, or it failed and the member hears so."""
+    timer: asyncio.TimerHandle | None = None
+    """Fires when its time to be answered directly is up."""
 
     @property
     def pressed(self) -> bool:
