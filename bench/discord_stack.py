@@ -13,7 +13,9 @@ take turns on it in this process:
   ``synchronous=FULL``) → outbox → the Discord sender, which sends the first reply queued for
   an interaction as its response (callback type 4, ephemeral in a server),
   with the timer loop running beside it, as ``tests/discord_harness.py`` runs it, and the
-  outbox worker's limit of 50 requests a second lifted (the bare bot has none).
+  outbox worker's cap (``PACE``: 1,000 requests a second) lifted, as the bare bot has none.
+  Discord's global limit of 50 a second, which the sender keeps request by request, holds
+  neither bot back: interaction answers are not bound by it.
 
 Every ``/days`` comes from a different member, in the one channel of one of a few servers. Our
 database is bulk-loaded first with what ``/cleandate`` leaves for each member (without its
@@ -369,8 +371,8 @@ async def _nothing() -> None:
 
 
 async def _ready(adapter: DiscordAdapter, app: App) -> None:
-    """Wait until discord.py is ready; then lift the outbox worker's limits, as the bare bot
-    has none (Discord does not count interaction answers against the 50 a second anyway)."""
+    """Wait until discord.py is ready; then lift the outbox worker's cap, as the bare bot has
+    none (Discord's global 50 a second, kept by the sender, leaves interaction answers alone)."""
     async with asyncio.timeout(WAIT):
         while not adapter.client.is_ready() or PLATFORM not in app.workers:  # noqa: ASYNC110 - discord.py's ready is an event we may not share
             await asyncio.sleep(0.01)

@@ -9,14 +9,19 @@ from pathlib import Path
 
 import pytest
 
+from adapters.discord import sender as sender_module
 from adapters.discord.commands import COMMANDS
+from adapters.discord.sender import T
+from adapters.discord.translate import PLATFORM
 from bot.clock import ManualClock
+from bot.domain.replies import Priority, Reply, Target
 from tests.discord_harness import (
     ALEX,
     GENERAL,
     GUILD,
     KIM,
     KIM_ID,
+    MILESTONES,
     SAM,
     SAM_ID,
     Stack,
@@ -51,6 +56,32 @@ async def test_a_429_is_waited_out_by_discord_py_and_the_message_arrives_once(
     digests = [m for m in fake_discord.messages_in(GENERAL) if "30 days" in m["content"]]
     assert len(digests) == 1
     assert len(fake_discord.of("POST", CHANNEL_MESSAGES)) == 2
+
+
+async def test_an_answer_to_a_command_never_waits_behind_posts_that_use_up_the_global_limit(
+    fake_discord: FakeDiscord, database: Path, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    circle(fake_discord)
+    monkeypatch.setattr(sender_module, "GLOBAL_LIMIT", 1)  # Discord's 50 a second, as 1
+    async with running(fake_discord, database, clock) as bot:
+        async with bot.app.store.transaction() as tx:
+            for channel in (GENERAL, MILESTONES, GENERAL):
+                posted = Reply(
+                    T.POSTED, Target(PLATFORM, chat=str(channel)), priority=Priority.URGENT
+                )
+                await tx.enqueue(posted, "en", clock.now())
+        bot.app.wake({PLATFORM})
+        await fake_discord.wait_for("POST", CHANNEL_MESSAGES)  # this second's budget is spent
+        days = await bot.slash("days", SAM)
+        answer = await fake_discord.callback_for(days.id)
+        posts = await fake_discord.wait_for("POST", CHANNEL_MESSAGES, count=3, within=10)
+
+    # Discord does not count interaction answers against its global limit: the answer went
+    # at once, between posts that waited their turn, and needed no "thinking…".
+    assert answer["type"] == 4
+    (callback,) = fake_discord.of("POST", f"/interactions/{days.id}/{{token}}/callback")
+    order = [id(call) for call in fake_discord.calls]
+    assert order.index(id(callback)) < order.index(id(posts[-1]))
 
 
 async def test_a_refused_message_is_recorded_once_and_never_retried(

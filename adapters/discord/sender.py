@@ -16,8 +16,10 @@ Where a row goes:
 
 Every send allows exactly the row's mentions, as users; never ``@everyone``, ``@here`` or
 roles. REST rate limits (429) are discord.py's own: it waits as Discord says and retries, per
-route; the outbox worker keeps to Discord's overall limit (``PACE``) and sends to many channels
-at once, so a channel waiting out its bucket holds no other.
+route. Discord's global limit of 50 requests a second is kept here, request by request
+(``GlobalBudget``), since answers on an interaction are not bound by it: they never wait behind
+channel posts. The outbox worker sends to many channels at once (up to ``PACE``), so a channel
+waiting out its bucket holds no other.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from typing import Any
 import aiohttp
 import discord
 
+from adapters.discord.budget import GlobalBudget
 from adapters.discord.buttons import view_of
 from adapters.discord.dialect import split_markdown
 from adapters.discord.live import Live, LiveInteractions
@@ -54,8 +57,12 @@ DMS_CLOSED_WAIT = 10 * 60.0
 """Seconds before a DM to closed DMs is tried again (the member was asked to open them)."""
 PROMPT_EVERY = timedelta(hours=1)
 """How often one member may be asked in a channel to open their DMs."""
-PACE = Pace(overall=50)
-"""Discord's 50 requests a second; each route's bucket is discord.py's to keep."""
+GLOBAL_LIMIT = 50
+"""Discord's requests a second for a bot, interaction endpoints aside (``GlobalBudget``)."""
+PACE = Pace(overall=1000)
+"""What the outbox worker keeps to: rows started in any second, and in flight at once. It
+cannot tell an interaction's answer from a channel post, so Discord's global limit is not kept
+here but per request (``GLOBAL_LIMIT``); each route's bucket is discord.py's to keep."""
 
 
 class T(StrEnum):
@@ -79,12 +86,17 @@ class DiscordSender:
         renderer: Renderer,
         live: LiveInteractions,
         now: Callable[[], datetime],
+        *,
+        global_limit: int | None = None,
     ) -> None:
         self._client = client
         self._renderer = renderer
         self._live = live
         self._dm_channels: dict[int, int] = {}
         self.pace = PACE
+        self._budget = GlobalBudget(GLOBAL_LIMIT if global_limit is None else global_limit)
+        """Requests Discord counts against its global limit take a slot; answers on an
+        interaction do not."""
         self._prompted = OncePer(PROMPT_EVERY, now)
         """Members asked to open their DMs: the slot is taken once the line is sent."""
         self._asking = OncePer(PROMPT_EVERY, now)
@@ -199,7 +211,8 @@ class DiscordSender:
         async def send(content: str, number: int, **extras: Any) -> str:
             # With a nonce Discord keeps one message if a lost answer makes us send it again.
             nonce = f"h{message.id}.{number}"[:25]
-            sent = await channel.send(content, nonce=nonce, **extras)
+            async with self._budget.slot(message.priority, message.id):
+                sent = await channel.send(content, nonce=nonce, **extras)
             return message_ref(channel_id, sent.id)
 
         return await self._parts(message, parts, send)
@@ -301,7 +314,7 @@ class DiscordSender:
             raise Undeliverable("not a Discord user id")
         user_id = int(person)
         try:
-            channel_id = await self._dm_channel(user_id)
+            channel_id = await self._dm_channel(user_id, message)
             return await self._to_channel(channel_id, message, parts)
         except discord.Forbidden as refused:
             if refused.code != DMS_CLOSED:
@@ -314,10 +327,11 @@ class DiscordSender:
                 about=person_key(PLATFORM, person),
             ) from None
 
-    async def _dm_channel(self, user_id: int) -> int:
+    async def _dm_channel(self, user_id: int, message: OutboxMessage) -> int:
         found = self._dm_channels.get(user_id)
         if found is None:
-            data = await self._client.http.start_private_message(user_id)
+            async with self._budget.slot(message.priority, message.id):
+                data = await self._client.http.start_private_message(user_id)
             found = self._dm_channels[user_id] = int(data["id"])
         return found
 
@@ -368,7 +382,8 @@ class DiscordSender:
             )
             return ref
         partial = self._client.get_partial_messageable(channel_id).get_partial_message(message_id)
-        await partial.edit(content=content, view=view, allowed_mentions=mentions)
+        async with self._budget.slot(message.priority, message.id):
+            await partial.edit(content=content, view=view, allowed_mentions=mentions)
         return ref
 
     async def _grant(self, message: OutboxMessage) -> str | None:
@@ -377,9 +392,10 @@ class DiscordSender:
         assert grant is not None
         reason = await self._renderer.render_async(T.ROLE_REASON, {}, locale=message.locale)
         try:
-            await self._client.http.add_role(
-                int(grant.community), int(grant.person), int(grant.role), reason=reason
-            )
+            async with self._budget.slot(message.priority, message.id):
+                await self._client.http.add_role(
+                    int(grant.community), int(grant.person), int(grant.role), reason=reason
+                )
             return None
         except discord.NotFound:
             log.info("a milestone role or its member is gone")
