@@ -2,8 +2,10 @@
 
 The child serves ``tests.fakes.discord.FakeDiscord`` (REST and gateway) on 127.0.0.1, and a few
 routes of its own under ``/_bench`` for the benchmark: declare servers, send slash commands as
-members, and read how each interaction was answered (times by the child's loop clock,
-``time.monotonic``, one clock for every process on the machine), and a member's DMs.
+members, read how each interaction was answered (times by the child's loop clock,
+``time.monotonic``, one clock for every process on the machine), or wait here until each has
+its answer or can no longer have one (so the bot's process spends nothing on asking again and
+again), and a member's DMs.
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ from tests.fakes import discord_payloads as dp
 from tests.fakes.discord import DEFAULT_TOKEN, FakeDiscord
 
 START_WAIT = 30.0
+LOOK_EVERY = 0.005
+"""Seconds between two looks, in the child, at whether the interactions waited for settled."""
+DEFER = 5
+"""The callback type of a deferred answer, which settles with its first follow-up."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +58,7 @@ class _Served(FakeDiscord):
             "/_bench/world": self._world,
             "/_bench/slash": self._slash,
             "/_bench/answers": self._answers,
+            "/_bench/settled": self._settled,
             "/_bench/dms": self._dms,
         }.get(request.path)
         return await (route or super()._handle)(request)
@@ -71,22 +78,41 @@ class _Served(FakeDiscord):
         return web.json_response(refs)
 
     async def _answers(self, request: web.Request) -> web.Response:
-        found = []
-        for token in await request.json():
-            pending = self.interactions.by_token(token)
-            original = pending.original or {}
-            found.append(
-                [
-                    pending.created,
-                    pending.answered_at,
-                    pending.response_type,
-                    pending.followed_up_at,
-                    original.get("content"),
-                    int(original.get("flags") or 0),
-                    int(pending.person["id"]),
-                ]
-            )
-        return web.json_response(found)
+        tokens = await request.json()
+        return web.json_response([self._answer(token) for token in tokens])
+
+    async def _settled(self, request: web.Request) -> web.Response:
+        """Answer once every interaction asked about has its answer (the callback, or after a
+        defer its first follow-up), or went ``late`` seconds unacknowledged and never will."""
+        asked = await request.json()
+        tokens, late = list(asked["tokens"]), float(asked["late"])
+        loop = asyncio.get_running_loop()
+        waiting = tokens
+        while waiting:
+            now = loop.time()
+            waiting = [t for t in waiting if not self._is_settled(t, now, late)]
+            if waiting:
+                await asyncio.sleep(LOOK_EVERY)
+        return web.json_response([self._answer(token) for token in tokens])
+
+    def _is_settled(self, token: str, now: float, late: float) -> bool:
+        pending = self.interactions.by_token(token)
+        if pending.response_type == DEFER:
+            return pending.followed_up_at is not None
+        return pending.answered_at is not None or now > pending.created + late
+
+    def _answer(self, token: str) -> list[Any]:
+        pending = self.interactions.by_token(token)
+        original = pending.original or {}
+        return [
+            pending.created,
+            pending.answered_at,
+            pending.response_type,
+            pending.followed_up_at,
+            original.get("content"),
+            int(original.get("flags") or 0),
+            int(pending.person["id"]),
+        ]
 
     async def _dms(self, request: web.Request) -> web.Response:
         users = await request.json()
@@ -135,6 +161,12 @@ class RemoteDiscord:
 
     async def answers(self, tokens: list[str]) -> list[Answer]:
         return [Answer(*row) for row in await self._post("answers", tokens)]
+
+    async def settled(self, tokens: list[str], late: float) -> list[Answer]:
+        """Once each interaction has its answer, or went ``late`` seconds without one (and
+        so never will): how each was answered. The child waits; nothing is asked again."""
+        rows = await self._post("settled", {"tokens": tokens, "late": late})
+        return [Answer(*row) for row in rows]
 
     async def dms(self, users: list[int]) -> list[list[str]]:
         found: list[list[str]] = await self._post("dms", users)

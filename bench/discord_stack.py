@@ -34,8 +34,8 @@ reply), so each ``/days`` is answered with the member's days.
   application did not respond").
 
 Beside each wave's rate, the CPU time this process spent from its first INTERACTION_CREATE
-to its last answer (the bot's, with the few requests asking the fake how the interactions
-stand) is divided among its interactions.
+to its last answer (the bot's, with the one request that waits for the fake to say every
+interaction settled) is divided among its interactions.
 """
 
 from __future__ import annotations
@@ -235,9 +235,6 @@ def _pointed_at(fake: RemoteDiscord) -> Iterator[None]:
 
 # -- timing ---------------------------------------------------------------------------------------
 
-LOOK_EVERY = 0.05
-"""Seconds between two questions to the fake about how the interactions stand."""
-
 
 def _answer_time(answer: Answer) -> float | None:
     """The loop time the member got their answer: the callback that carries it, or after a
@@ -251,27 +248,11 @@ async def _answered(fake: RemoteDiscord, tokens: Sequence[str]) -> list[Answer]:
     """Wait until every interaction in ``tokens`` has its answer, or can no longer have one.
 
     One with no callback within the fake's deadline never will: the fake refuses a later one,
-    as Discord does. A deferred one waits for its follow-up. Only the unsettled are asked about
-    again, so the asking costs the bot's process little.
+    as Discord does. A deferred one waits for its follow-up. The fake's process does the
+    waiting and answers once, so asking costs the bot's process one request.
     """
-    deadline = fake.ack_deadline + GRACE
-
-    def settled(answer: Answer, now: float) -> bool:
-        if answer.response_type == DEFER:
-            return answer.followed_up_at is not None
-        return answer.answered_at is not None or now > answer.created + deadline
-
-    found: dict[str, Answer] = {}
-    waiting = list(tokens)
     async with asyncio.timeout(WAIT):
-        while waiting:
-            answers = await fake.answers(waiting)
-            now = time.monotonic()
-            found.update(zip(waiting, answers, strict=True))
-            waiting = [t for t, a in zip(waiting, answers, strict=True) if not settled(a, now)]
-            if waiting:
-                await asyncio.sleep(LOOK_EVERY)
-    return [found[token] for token in tokens]
+        return await fake.settled(list(tokens), fake.ack_deadline + GRACE)
 
 
 async def _wave(fake: RemoteDiscord, numbers: Sequence[int]) -> tuple[Wave, list[str]]:
