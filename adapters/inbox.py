@@ -48,6 +48,20 @@ class Author:
     """The group or server it came from, whose language the line is said in."""
 
 
+Lanes = Callable[[str], "frozenset[str] | None"]
+"""The conversations a stored update belongs to (its chat, its sender), read from its payload
+alone: updates that share one are handled in the order they came, the others side by side.
+None when it cannot tell: that update waits for every earlier one, and every later one for it."""
+AT_ONCE = 16
+"""Updates handled at once. More would only queue in the store, and the outbox's reads and
+writes would wait behind them: answers leave sooner when the core takes few at a time."""
+
+
+def one_lane(payload: str) -> frozenset[str] | None:
+    """Every update in one line, each after the one before (no concurrency)."""
+    return None
+
+
 Handle = Callable[[str, str], Awaitable[None]]
 """Handle one stored update, given its key and payload; raise when its handling failed."""
 AuthorOf = Callable[[str], "Author | None"]
@@ -65,9 +79,13 @@ class Inbox:
         handle: Handle,
         author_of: AuthorOf,
         wake: Callable[[set[str]], None] | None = None,
+        lanes_of: Lanes = one_lane,
     ) -> None:
-        """``wake`` tells the platform's outbox sender that a line for a member is waiting."""
+        """``wake`` tells the platform's outbox sender that a line for a member is waiting;
+        ``lanes_of`` says which updates may be handled side by side."""
         self.platform = platform
+        self._lanes_of = lanes_of
+        self._admit = asyncio.Semaphore(AT_ONCE)
         self._store = store
         self._clock = clock
         self._handle = handle
@@ -84,7 +102,8 @@ class Inbox:
     async def handle_due(self) -> int:
         """Handle every stored update that is due, oldest first; return how many succeeded.
 
-        A failing one waits for its next try while the others go on.
+        Updates of one conversation (``lanes_of``) are handled in order, up to ``AT_ONCE`` at a
+        time across conversations. A failing one waits for its next try while the others go on.
         """
         handled = 0
         async with self._turn:
@@ -93,16 +112,47 @@ class Inbox:
                     batch = await tx.inbox(self.platform, BATCH, self._clock.now())
                 if not batch:
                     return handled
+                tasks: list[asyncio.Future[bool]] = []
+                last: dict[str, asyncio.Future[bool]] = {}  # each conversation's latest
+                barrier: set[asyncio.Future[bool]] = set()  # the latest that named none
+                since: list[asyncio.Future[bool]] = []  # every one after it
                 for key, payload, tries in batch:
-                    try:
-                        await self._handle(key, payload)
-                    except Exception as error:
-                        await self.failed(key, payload, error, tries=tries)
-                        continue
-                    handled += 1
-                    # Most updates left with their effect; one that caused nothing leaves here.
+                    lanes = self._lanes_of(payload)
+                    before = set(barrier)
+                    before |= set(since) if lanes is None else {last[x] for x in lanes if x in last}
+                    task = asyncio.ensure_future(self._one(key, payload, tries, before))
+                    tasks.append(task)
+                    if lanes is None:
+                        barrier, since, last = {task}, [], {}
+                    else:
+                        since.append(task)
+                        last.update(dict.fromkeys(lanes, task))
+                outcomes = await asyncio.gather(*tasks, return_exceptions=True)
+                done = [key for (key, _, _), ok in zip(batch, outcomes, strict=True) if ok is True]
+                handled += len(done)
+                # Most updates left with their effect; one that caused nothing leaves here.
+                if done:
                     async with self._store.transaction() as tx:
-                        await tx.drop_inbox(key)
+                        for key in done:
+                            await tx.drop_inbox(key)
+                for outcome in outcomes:
+                    if isinstance(outcome, BaseException):
+                        raise outcome
+
+    async def _one(
+        self, key: str, payload: str, tries: int, before: set[asyncio.Future[bool]]
+    ) -> bool:
+        """Handle one update once those of its conversations before it are done; False when
+        it failed (and was recorded so)."""
+        if before:
+            await asyncio.wait(before)
+        async with self._admit:
+            try:
+                await self._handle(key, payload)
+            except Exception as error:
+                await self.failed(key, payload, error, tries=tries)
+                return False
+        return True
 
     async def failed(self, key: str, payload: str, error: BaseException, *, tries: int = 0) -> None:
         """Record a failed try at a stored update (``tries`` before this one): try again
