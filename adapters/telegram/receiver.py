@@ -27,7 +27,13 @@ from telegram.error import Conflict, NetworkError
 from telegram.ext import Application
 
 from adapters.inbox import MAX_TRIES, Inbox
-from adapters.telegram.translate import PLATFORM, author_of, dedupe_key, storable
+from adapters.telegram.translate import (
+    PLATFORM,
+    author_of,
+    conversations_of,
+    dedupe_key,
+    storable,
+)
 from bot.clock import Clock
 from bot.storage import Store
 
@@ -62,7 +68,9 @@ class Receiver:
         """What went wrong handling an update, by update id, as PTB reported it."""
         self._typed: dict[str, dict[str, object]] = {}
         """Updates as typed, by key, where the inbox holds them without some words."""
-        self.inbox = Inbox(store, clock, PLATFORM, self._handle, author_of, wake)
+        self.inbox = Inbox(
+            store, clock, PLATFORM, self._handle, author_of, wake, lanes_of=conversations_of
+        )
         application.add_error_handler(self._on_error)
 
     async def _on_error(self, update: object, context: object) -> None:

@@ -224,3 +224,34 @@ def _present(member: ChatMember) -> bool:
     if member.status == ChatMember.RESTRICTED:
         return bool(getattr(member, "is_member", False))
     return member.status in PRESENT
+
+
+def conversations_of(payload: str) -> frozenset[str] | None:
+    """The chat and the people a stored update belongs to, read from its JSON alone: updates
+    sharing none of them may be handled side by side. None when it names none (or does not
+    parse): then it is handled in line with every other."""
+    try:
+        update = json.loads(payload)
+    except ValueError:
+        return None
+    if not isinstance(update, dict):
+        return None
+    part = next(
+        (update[field] for field in _KINDS if isinstance(update.get(field), dict)),
+        None,
+    )
+    if part is None:
+        return None
+    pressed = part.get("message")
+    chat = part.get("chat") or (pressed.get("chat") if isinstance(pressed, dict) else None)
+    member = part.get("new_chat_member")
+    people = [part.get("from"), member.get("user") if isinstance(member, dict) else None]
+    found = {
+        f"person:{p['id']}" for p in people if isinstance(p, dict) and type(p.get("id")) is int
+    }
+    if isinstance(chat, dict) and type(chat.get("id")) is int:
+        found.add(f"chat:{chat['id']}")
+    return frozenset(found) or None
+
+
+_KINDS = ("message", "edited_message", "callback_query", "chat_member", "my_chat_member")
