@@ -133,8 +133,7 @@ class Inbox:
                 # Most updates left with their effect; one that caused nothing leaves here.
                 if done:
                     async with self._store.transaction() as tx:
-                        for key in done:
-                            await tx.drop_inbox(key)
+                        await tx.drop_inbox(*done)
                 for outcome in outcomes:
                     if isinstance(outcome, BaseException):
                         raise outcome

@@ -86,18 +86,20 @@ class Receiver:
         The JSON is ASCII (``json.dumps`` escapes every other character), so a lone surrogate
         in what Telegram sent is kept as its escape, and the row is always storable.
         """
-        typed: dict[str, dict[str, object]] = {}
+        rows: list[tuple[str, str]] = []
+        typed: list[dict[str, object] | None] = []
+        for update in updates:
+            data = update.to_dict() if isinstance(update, Update) else update
+            kept = storable(data)
+            rows.append(
+                (dedupe_key(int(str(data["update_id"]))), json.dumps(kept, ensure_ascii=True))
+            )
+            typed.append(None if kept is data else data)
         async with self._store.transaction() as tx:
-            for update in updates:
-                data = update.to_dict() if isinstance(update, Update) else update
-                key = dedupe_key(int(str(data["update_id"])))
-                kept = storable(data)
-                stored = await tx.store_inbox(
-                    key, PLATFORM, json.dumps(kept, ensure_ascii=True), self._clock.now()
-                )
-                if stored and kept is not data:
-                    typed[key] = data
-        self._typed.update(typed)
+            stored = await tx.store_updates(rows, PLATFORM, self._clock.now())
+        for (key, _), as_typed, new in zip(rows, typed, stored, strict=True):
+            if new and as_typed is not None:
+                self._typed[key] = as_typed
         self.inbox.wake()
 
     async def handle_stored(self) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -158,14 +159,32 @@ class CoreQueries(Queries):
         ``due`` holds it from the inbox's handling until then (None: due at once), for an
         update its receiver is handling itself.
         """
-        stored = await self._db.execute(
-            "INSERT INTO inbox (key, platform, payload, received_at, next_attempt_at)"
-            " SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS"
-            " (SELECT 1 FROM handled_inbounds WHERE key = ?)"
-            " ON CONFLICT DO NOTHING",
-            (key, platform, payload, now, due, key),
+        (stored,) = await self.store_updates([(key, payload)], platform, now, due=due)
+        return stored
+
+    async def store_updates(
+        self,
+        updates: Sequence[tuple[str, str]],
+        platform: str,
+        now: datetime,
+        *,
+        due: datetime | None = None,
+    ) -> list[bool]:
+        """Keep updates, each ``(key, payload)``, as ``store_inbox`` does, in one trip; for
+        each, whether it was new."""
+        found = await self._db.fetch_each(
+            [
+                (
+                    "INSERT INTO inbox (key, platform, payload, received_at, next_attempt_at)"
+                    " SELECT ?, ?, ?, ?, ? WHERE NOT EXISTS"
+                    " (SELECT 1 FROM handled_inbounds WHERE key = ?)"
+                    " ON CONFLICT DO NOTHING RETURNING key",
+                    (key, platform, payload, now, due, key),
+                )
+                for key, payload in updates
+            ]
         )
-        return stored == 1
+        return [bool(rows) for rows in found]
 
     async def inbox(
         self, platform: str, limit: int, due_by: datetime | None = None
@@ -223,8 +242,13 @@ class CoreQueries(Queries):
             (now, platform, now),
         )
 
-    async def drop_inbox(self, key: str) -> None:
-        await self._db.execute("DELETE FROM inbox WHERE key = ?", (key,))
+    async def drop_inbox(self, *keys: str) -> None:
+        """Forget stored updates (handled, or erased), sent with the transaction's next trip."""
+        if keys:
+            self._db.execute_later(
+                f"DELETE FROM inbox WHERE key IN ({', '.join('?' * len(keys))})",  # noqa: S608
+                keys,
+            )
 
     async def forget_inbounds_before(self, cutoff: datetime) -> int:
         """Drop dedupe keys older than any redelivery could be."""
