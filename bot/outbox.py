@@ -174,6 +174,9 @@ class OutboxWorker:
         """Rows settled since the last full read: True when they left (sent or given up),
         False when they were tried and wait for a retry."""
         self._flights: dict[int, asyncio.Task[None]] = {}
+        self._unmarked: list[tuple[int, str | None, datetime, asyncio.Future[None]]] = []
+        """Rows sent and not yet marked so, with what waits for their marking."""
+        self._marking: asyncio.Future[None] | None = None
         self._recent: deque[float] = deque()
         """When each request of the last second stops counting against the overall limit."""
         self._retries: list[datetime] = []
@@ -270,9 +273,36 @@ class OutboxWorker:
                 await tx.mark_retry(message.id, at)
             self._retry_at(at)
             return _Result(_Outcome.RETRY)
-        async with self._store.transaction() as tx:
-            await tx.mark_sent(message.id, ref, self._clock.now())
+        await self._record_sent(message.id, ref)
         return _Result(_Outcome.SENT)
+
+    async def _record_sent(self, row_id: int, ref: str | None) -> None:
+        """Mark a row sent, in one transaction with the rows that landed while the last
+        marking was being written: sends that land together cost one trip to the database."""
+        marked = asyncio.get_running_loop().create_future()
+        self._unmarked.append((row_id, ref, self._clock.now(), marked))
+        if self._marking is None or self._marking.done():
+            self._marking = asyncio.ensure_future(self._mark())
+        await asyncio.shield(marked)
+
+    async def _mark(self) -> None:
+        while self._unmarked:
+            marks, self._unmarked = self._unmarked, []
+            try:
+                async with self._store.transaction() as tx:
+                    for row_id, ref, at, _ in marks:
+                        await tx.mark_sent(row_id, ref, at)
+            except Exception as error:
+                for *_, marked in marks:
+                    marked.set_exception(error)
+                    marked.exception()  # retrieved: its delivery logs it
+            except BaseException:
+                for *_, marked in marks:
+                    marked.cancel()
+                raise
+            else:
+                for *_, marked in marks:
+                    marked.set_result(None)
 
     async def _fail(self, message: OutboxMessage, reason: str) -> None:
         log.warning("outbox row %d undeliverable: %s", message.id, reason)

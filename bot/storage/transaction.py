@@ -683,7 +683,7 @@ class CoreQueries(Queries):
     async def mark_sent(self, outbox_id: int, ref: str | None, now: datetime) -> None:
         """Record delivery and forget what the message said (and its lane): only its platform id
         is kept."""
-        await self._db.execute(
+        self._db.execute_later(
             "UPDATE outbox SET sent_at = ?, sent_ref = ?, attempts = attempts + 1,"
             " context = '{}', mentions = '[]', buttons = '[]', attachment = NULL, lane = NULL"
             " WHERE id = ?",
