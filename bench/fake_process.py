@@ -3,7 +3,8 @@
 The child serves ``tests.fakes.telegram.FakeTelegram`` (with Telegram's flood limits, if
 given) on 127.0.0.1, and three routes of its own under ``/_bench`` for the benchmark: push
 updates, read the calls it received (with when each arrived, by ``time.monotonic``, which is
-one clock for every process on the machine), and count the updates not yet confirmed.
+one clock for every process on the machine), once as many replies as asked for came, and count
+the updates not yet confirmed.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from aiohttp import web
 from tests.fakes.telegram import DEFAULT_TOKEN, FakeTelegram, Limits
 
 START_WAIT = 30.0
+WAIT_HERE = 5.0
+"""Seconds the fake waits for the replies it is asked to wait for before it answers."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +55,12 @@ class _Served(FakeTelegram):
 
     async def _calls(self, request: web.Request) -> web.Response:
         since = int(request.query.get("since", "0"))
+        replies = int(request.query.get("replies", "0"))
+        # Waited for here, in the fake's process, so that asking costs the bot measured one
+        # request, not one every few milliseconds (the slower the bot, the more it asked).
+        deadline = asyncio.get_running_loop().time() + WAIT_HERE
+        while self._replies() < replies and asyncio.get_running_loop().time() < deadline:  # noqa: ASYNC110 - the calls list has no event
+            await asyncio.sleep(0.001)
         return web.json_response(
             [
                 [
@@ -64,6 +73,10 @@ class _Served(FakeTelegram):
                 for call in self.calls[since:]
             ]
         )
+
+    def _replies(self) -> int:
+        """sendMessage calls taken so far."""
+        return sum(c.method == "sendMessage" and c.refused is None for c in self.calls)
 
     async def _pending_count(self, request: web.Request) -> web.Response:
         return web.json_response(len(self.pending))
@@ -94,8 +107,10 @@ class RemoteFake:
             ids: list[int] = await answer.json()
             return ids
 
-    async def calls(self, since: int = 0) -> list[Arrival]:
-        url = f"{self.root}/_bench/calls?since={since}"
+    async def calls(self, since: int = 0, *, replies: int = 0) -> list[Arrival]:
+        """The calls from the ``since``th on, once ``replies`` sendMessage calls were taken in
+        all (or ``WAIT_HERE`` seconds passed)."""
+        url = f"{self.root}/_bench/calls?since={since}&replies={replies}"
         async with self._session.get(url) as answer:
             return [Arrival(*row) for row in await answer.json()]
 

@@ -116,8 +116,8 @@ class Watch:
         self.arrivals: list[Arrival] = []
         self._replies: list[float] = []
 
-    async def calls(self) -> list[Arrival]:
-        new = await self.fake.calls(len(self.arrivals))
+    async def calls(self, replies: int = 0) -> list[Arrival]:
+        new = await self.fake.calls(len(self.arrivals), replies=replies)
         self.arrivals += new
         self._replies += [a.at for a in new if a.method == "sendMessage" and a.refused is None]
         return self.arrivals
@@ -138,8 +138,11 @@ class Watch:
                 await self.calls()
 
     async def replied(self, count: int) -> list[float]:
-        """Wait until ``count`` sendMessage calls have arrived in all; return their times."""
-        await self.until(lambda: len(self.replies()) >= count)
+        """Wait until ``count`` sendMessage calls have arrived in all; return their times.
+        The fake waits for them itself, so the asking costs this process one request."""
+        async with asyncio.timeout(WAIT):
+            while len(self.replies()) < count:
+                await self.calls(replies=count)
         return self.replies()
 
 
