@@ -26,6 +26,8 @@ class App:
     core: Core
     timers: TimerLoop
     workers: dict[str, OutboxWorker] = field(default_factory=dict)
+    renderers: dict[str, Renderer] = field(default_factory=dict)
+    """One per dialect: each keeps the worker processes its overrides render in."""
 
     def add_sender(self, sender: Sender) -> OutboxWorker:
         """Attach a platform's sender; its worker is woken whenever the core queues for it."""
@@ -34,7 +36,11 @@ class App:
         return worker
 
     def renderer(self, dialect: Dialect) -> Renderer:
-        return Renderer(dialect, self.settings.templates)
+        """The dialect's renderer, made once: its override workers close with the app."""
+        renderer = self.renderers.get(dialect.name)
+        if renderer is None:
+            renderer = self.renderers[dialect.name] = Renderer(dialect, self.settings.templates)
+        return renderer
 
     def wake(self, platforms: set[str], timers: bool = False) -> None:
         """Tell the senders of these platforms, and the timer loop if ``timers``, that new
@@ -47,6 +53,8 @@ class App:
             self.timers.wake.set()
 
     async def close(self) -> None:
+        for renderer in self.renderers.values():
+            renderer.close()
         await self.store.close()
 
 

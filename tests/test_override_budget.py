@@ -14,12 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import App
+from bot.app import App, bootstrap
 from bot.clock import ManualClock
 from bot.overrides import check_overrides
 from bot.render import PlainDialect, Renderer
 from bot.render_sandbox import Budget
 from bot.samples import WHO
+from bot.settings import Settings
+from tests.conftest import START
 from tests.fakes import telegram_updates as tg
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import eventually, rows
@@ -252,3 +254,20 @@ async def test_a_render_cancelled_midway_leaves_no_worker_spinning(tmp_path: Pat
         assert not alive(runaway)
     finally:
         renderer.close()
+
+
+async def test_closing_the_app_stops_the_workers_its_overrides_rendered_in(tmp_path: Path) -> None:
+    write(tmp_path, {"en/help.j2": "Our own help, {{ who.name }}."})
+    before = render_workers()
+    app = await bootstrap(
+        Settings(database=str(tmp_path / "homegroup.db"), templates=tmp_path),
+        clock=ManualClock(START),
+    )
+    try:
+        renderer = app.renderer(PlainDialect())
+        assert app.renderer(PlainDialect()) is renderer, "one renderer (and pool) a dialect"
+        assert await renderer.render_async("help", {"who": WHO}) == "Our own help, Sam."
+        assert render_workers().keys() - before.keys(), "the override rendered in a worker"
+    finally:
+        await app.close()
+    assert render_workers().keys() <= before.keys(), "the app's workers are gone"
