@@ -189,6 +189,29 @@ async def test_old_sent_messages_and_dedupe_keys_are_forgotten(
     assert await app.core.handle(CommandIssued("k1", origin, "help")), "an old key is forgotten"
 
 
+async def test_set_aside_updates_are_forgotten_after_a_month(
+    app: App, clock: ManualClock, database: Path
+) -> None:
+    async def set_aside(key: str, days_ago: int) -> None:
+        when = clock.now() + timedelta(days=1) - timedelta(days=days_ago)
+        async with app.store.transaction() as tx:
+            await tx.store_inbox(key, "console", '{"text": "a member wrote this"}', when)
+            failed = await tx.inbox_failed(key, "ValueError", when, retry_at=when, max_tries=1)
+            assert failed == (1, True)
+
+    await set_aside("console:old", days_ago=31)
+    await set_aside("console:recent", days_ago=29)
+    async with app.store.transaction() as tx:
+        assert await tx.claim_inbound("console:handled", clock.now())
+    clock.advance(timedelta(days=1))
+    await app.timers.fire_due()
+    with sqlite3.connect(database) as db:
+        kept = db.execute("SELECT key FROM inbox ORDER BY key").fetchall()
+        handled = db.execute("SELECT key FROM handled_inbounds").fetchall()
+    assert kept == [("console:recent",)], "a month-old set-aside update is gone, a newer one stays"
+    assert handled == [("console:handled",)], "a dedupe key within the week stays"
+
+
 async def test_a_keyed_timer_is_never_dropped(store: SqliteStore, clock: ManualClock) -> None:
     async def broken(turn: Turn, payload: dict[str, Any]) -> None:
         raise RuntimeError("bug")

@@ -2,7 +2,8 @@
 
 Sent messages keep only their platform id (for edits) and whom they concerned; after a week
 even that goes, since "a relapse answer went to this person" is itself health data. Dedupe
-keys go after a week too: no platform redelivers an update that late.
+keys go after a week too: no platform redelivers an update that late. Updates set aside
+after failing too often hold what a member wrote, so they go after ``KEEP_SET_ASIDE``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ log = logging.getLogger(__name__)
 HOUSEKEEPING = "housekeeping"
 EVERY = timedelta(days=1)
 KEEP = timedelta(days=7)
+KEEP_SET_ASIDE = timedelta(days=30)
+"""How long a set-aside update is kept: long enough for an operator to notice the count and
+look into why it failed, short enough that a member's words are not kept for good."""
 
 
 async def arm(tx: Transaction, now: datetime) -> None:
@@ -28,11 +32,17 @@ async def arm(tx: Transaction, now: datetime) -> None:
 
 
 async def run(turn: Turn, payload: dict[str, Any]) -> None:
-    """Prune old sent messages and dedupe keys, then arm the next run."""
+    """Prune old sent messages, dedupe keys and set-aside updates, then arm the next run."""
     cutoff = turn.now - KEEP
     messages = await turn.tx.forget_outbox_before(cutoff)
     keys = await turn.tx.forget_inbounds_before(cutoff)
-    log.info("housekeeping: forgot %d old messages and %d dedupe keys", messages, keys)
+    set_aside = await turn.tx.forget_set_aside_before(turn.now - KEEP_SET_ASIDE)
+    log.info(
+        "housekeeping: forgot %d old messages, %d dedupe keys and %d set-aside updates",
+        messages,
+        keys,
+        set_aside,
+    )
     await arm(turn.tx, turn.now)
 
 

@@ -250,6 +250,12 @@ class CoreQueries(Queries):
                 keys,
             )
 
+    async def forget_set_aside_before(self, cutoff: datetime) -> int:
+        """Delete stored updates that were set aside before ``cutoff``; how many went."""
+        return await self._db.execute(
+            "DELETE FROM inbox WHERE set_aside_at IS NOT NULL AND set_aside_at < ?", (cutoff,)
+        )
+
     async def forget_inbounds_before(self, cutoff: datetime) -> int:
         """Drop dedupe keys older than any redelivery could be."""
         return await self._db.execute(
