@@ -151,6 +151,24 @@ class _Lane:
     """When each request of the last minute stops counting against a group's minute."""
 
 
+class _Signal:
+    """A flag that also sets an event it shares with other flags."""
+
+    def __init__(self, shared: asyncio.Event) -> None:
+        self._shared = shared
+        self._set = False
+
+    def set(self) -> None:
+        self._set = True
+        self._shared.set()
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def clear(self) -> None:
+        self._set = False
+
+
 class OutboxWorker:
     """Deliver one platform's outbox rows, woken at once after each commit."""
 
@@ -162,8 +180,12 @@ class OutboxWorker:
         self._clock = clock
         declared = getattr(sender, "pace", None)
         self.pace = pace or (declared if isinstance(declared, Pace) else Pace())
-        self.wake = asyncio.Event()
-        self._progress = asyncio.Event()
+        self._stirred = asyncio.Event()
+        """Set by either signal below: the worker waits on one event, not a task for each."""
+        self.wake = _Signal(self._stirred)
+        """New rows were committed: look at the store."""
+        self._progress = _Signal(self._stirred)
+        """A row landed: its lane may send again."""
         self._rows: dict[int, DueRow] = {}
         """Every row the scheduler knows is due: waiting in a lane or in flight."""
         self._lanes: dict[str, _Lane] = {}
@@ -343,17 +365,13 @@ class OutboxWorker:
 
     async def _pause(self, seconds: float) -> None:
         """Wait until woken, until a row lands, or ``seconds``."""
+        self._stirred.clear()
         if self.wake.is_set() or self._progress.is_set():
             return
-        waits = [
-            asyncio.ensure_future(self.wake.wait()),
-            asyncio.ensure_future(self._progress.wait()),
-        ]
-        try:
-            await asyncio.wait(waits, timeout=max(seconds, 0.0), return_when="FIRST_COMPLETED")
-        finally:
-            for waiting in waits:
-                waiting.cancel()
+        # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation.
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(max(seconds, 0.0)):
+                await self._stirred.wait()
 
     def _retry_due(self) -> bool:
         now = self._clock.now()
