@@ -19,12 +19,14 @@ import asyncio
 import hmac
 import json
 import logging
+import warnings
 from collections.abc import Callable
 
 from aiohttp import web
 from telegram import Update
 from telegram.error import Conflict, NetworkError
 from telegram.ext import Application
+from telegram.warnings import PTBUserWarning
 
 from adapters.inbox import MAX_TRIES, Inbox
 from adapters.telegram.translate import (
@@ -44,6 +46,9 @@ POLL_TIMEOUT = 25
 ALLOWED_UPDATES = ["message", "callback_query", "chat_member", "my_chat_member"]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name, not a secret
 __all__ = ["MAX_TRIES", "PollingStopped", "Receiver", "webhook_app"]
+
+# ``poll`` asks for getUpdates through ``do_api_request`` to read its raw JSON, on purpose.
+warnings.filterwarnings("ignore", "Please use 'Bot.getUpdates'", PTBUserWarning)
 
 
 class PollingStopped(Exception):
@@ -119,15 +124,28 @@ class Receiver:
 
     async def poll(self) -> None:
         """Long-poll forever: store, then confirm by asking for the next updates; ``work``
-        handles what was stored."""
+        handles what was stored.
+
+        The updates are read as Telegram's JSON, not through ``Bot.get_updates``: that one
+        reads every update of a batch into PTB's objects first, and one it cannot read stops
+        the batch (polling would ask for the same one forever) and is logged whole, member's
+        text included. Here each is stored as it came; one that cannot be read is set aside
+        when it is handled, and the ones after it go on.
+        """
         bot = self._application.bot
         await bot.delete_webhook(drop_pending_updates=False)
         offset: int | None = None
         failures = 0
         while True:
             try:
-                updates = await bot.get_updates(
-                    offset=offset, timeout=POLL_TIMEOUT, allowed_updates=ALLOWED_UPDATES
+                found = await bot.do_api_request(
+                    "getUpdates",
+                    api_kwargs={
+                        "offset": offset,
+                        "timeout": POLL_TIMEOUT,
+                        "allowed_updates": ALLOWED_UPDATES,
+                    },
+                    read_timeout=POLL_TIMEOUT + 10,
                 )
             except Conflict as conflict:
                 raise PollingStopped(
@@ -140,9 +158,10 @@ class Receiver:
                 await asyncio.sleep(min(60, 2**failures))
                 continue
             failures = 0
+            updates = _numbered(found)
             if updates:
-                await self.store(list(updates))
-                offset = updates[-1].update_id + 1
+                await self.store(updates)
+                offset = max(int(str(u["update_id"])) for u in updates) + 1
 
     async def work(self) -> None:
         """Handle stored updates whenever new ones arrive or a retry falls due."""
@@ -168,3 +187,15 @@ def webhook_app(receiver: Receiver, secret: str, path: str) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024)
     app.router.add_post(path, receive)
     return app
+
+
+def _numbered(found: object) -> list[dict[str, object]]:
+    """The updates of a getUpdates answer that carry an update id; the rest cannot be stored
+    or confirmed, and are skipped with a warning that says nothing of what they held."""
+    if not isinstance(found, list):
+        log.warning("getUpdates answered with something other than a list; ignored")
+        return []
+    updates = [u for u in found if isinstance(u, dict) and type(u.get("update_id")) is int]
+    if len(updates) < len(found):
+        log.warning("skipped %d updates without an update id", len(found) - len(updates))
+    return updates

@@ -19,6 +19,10 @@ from bot.storage.port import Row
 from bot.storage.transaction import Transaction
 
 log = logging.getLogger(__name__)
+# aiosqlite logs every call it runs at DEBUG, statements and parameters: members' words, clean
+# dates. None of it may reach a log, whatever the log level.
+_driver_log = logging.getLogger("aiosqlite")
+_driver_log.setLevel(max(_driver_log.level, logging.INFO))
 
 BUSY_TIMEOUT_MS = 10_000
 T = TypeVar("T")
