@@ -58,7 +58,8 @@ class RetryLater(Exception):
     ``chat_waits``: the platform asked the whole conversation to wait (a 429), so no other row
     of that lane is tried before then. ``meanwhile``: a reply to queue now, in the same
     transaction, about the person ``about`` (such as a line in the group pointing the member
-    to a private chat the bot cannot write in yet).
+    to a private chat the bot cannot write in yet). ``closed_to``: the person whose private chat
+    refused the bot; the store stops counting it open.
     """
 
     def __init__(
@@ -69,9 +70,11 @@ class RetryLater(Exception):
         chat_waits: bool = False,
         meanwhile: Reply | None = None,
         about: str | None = None,
+        closed_to: str | None = None,
     ) -> None:
         super().__init__(reason)
         self.seconds = seconds
+        self.closed_to = closed_to
         self.reason = reason
         self.chat_waits = chat_waits
         self.meanwhile = meanwhile
@@ -79,7 +82,12 @@ class RetryLater(Exception):
 
 
 class Undeliverable(Exception):
-    """The platform will never take this message (blocked, gone, forbidden)."""
+    """The platform will never take this message (blocked, gone, forbidden); ``closed_to``
+    as for ``RetryLater``."""
+
+    def __init__(self, reason: str = "", *, closed_to: str | None = None) -> None:
+        super().__init__(reason)
+        self.closed_to = closed_to
 
 
 class Unfinished(Exception):
@@ -270,6 +278,8 @@ class OutboxWorker:
             at = self._clock.now() + timedelta(seconds=wait)
             async with self._store.transaction() as tx:
                 await tx.mark_retry(message.id, at)
+                if later.closed_to is not None:
+                    await tx.set_private_chat(later.closed_to, False)
                 if later.meanwhile is not None:
                     await tx.enqueue(
                         later.meanwhile, message.locale, self._clock.now(), about=later.about
@@ -279,7 +289,7 @@ class OutboxWorker:
                 self.wake.set()
             return _Result(_Outcome.RETRY, wait if later.chat_waits else 0.0)
         except Undeliverable as never:
-            await self._fail(message, str(never))
+            await self._fail(message, str(never), closed_to=never.closed_to)
             return _Result(_Outcome.GIVEN_UP)
         except RenderError:
             log.exception("outbox row %d cannot be rendered", message.id)
@@ -326,10 +336,14 @@ class OutboxWorker:
                 for *_, marked in marks:
                     marked.set_result(None)
 
-    async def _fail(self, message: OutboxMessage, reason: str) -> None:
+    async def _fail(
+        self, message: OutboxMessage, reason: str, *, closed_to: str | None = None
+    ) -> None:
         log.warning("outbox row %d undeliverable: %s", message.id, reason)
         async with self._store.transaction() as tx:
             await tx.mark_failed(message.id, reason[:200], self._clock.now())
+            if closed_to is not None:
+                await tx.set_private_chat(closed_to, False)
 
     def _retry_at(self, at: datetime) -> None:
         heapq.heappush(self._retries, at)

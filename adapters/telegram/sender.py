@@ -118,14 +118,16 @@ class TelegramSender:
             seconds = _seconds(flood.retry_after)
             raise RetryLater(seconds, "429", chat_waits=True) from None
         except Forbidden as forbidden:
+            closed = None if target.person is None else person_key(PLATFORM, target.person)
             if target.person is not None and target.chat is not None:
                 raise RetryLater(
                     WAIT_FOR_START,
                     "member has not opened a private chat",
                     meanwhile=self._point_to_private_chat(target.chat, target.person, message),
-                    about=person_key(PLATFORM, target.person),
+                    about=closed,
+                    closed_to=closed,
                 ) from None
-            raise Undeliverable("forbidden") from forbidden
+            raise Undeliverable("forbidden", closed_to=closed) from forbidden
         except BadRequest as bad:
             raise Undeliverable(f"bad request: {bad.message[:80]}") from bad
         except NetworkError as network:  # timeouts, 5xx and dropped connections
