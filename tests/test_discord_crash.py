@@ -18,11 +18,21 @@ import pytest
 
 from adapters.inbox import MAX_TRIES
 from bot.clock import ManualClock
-from bot.domain.inbound import ButtonPressed, Inbound
-from tests.discord_harness import ALEX, ALEX_ID, GENERAL, PEOPLE, SAM, SAM_ID, circle, custom_id
+from bot.domain.inbound import ButtonPressed, CommandIssued, Inbound
+from tests.discord_harness import (
+    ALEX,
+    ALEX_ID,
+    GENERAL,
+    PEOPLE,
+    SAM,
+    SAM_ID,
+    Stack,
+    circle,
+    custom_id,
+)
 from tests.discord_harness import running as discord_running
 from tests.fakes import discord_payloads as dp
-from tests.fakes.discord import FakeDiscord
+from tests.fakes.discord import FakeDiscord, InteractionRef
 from tests.harness import eventually, rows
 from tests.process import homegroup_run, terminate
 
@@ -79,6 +89,76 @@ async def test_a_press_acknowledged_but_not_yet_handled_is_claimed_after_a_resta
         await bot.dm(SAM_ID, "Alex is on the way to you")
 
     assert rows(database, CLAIMED) == [(f"discord:{ALEX_ID}",)]
+    assert rows(database, "SELECT key FROM inbox") == []
+    assert int(asked["id"]) in fake_discord.messages, "the pressed message is left in place"
+
+
+async def _craving_deferred_then_stopped(
+    bot: Stack, monkeypatch: pytest.MonkeyPatch
+) -> tuple[InteractionRef, dict[str, Any]]:
+    """Sam's /craving in the channel is kept and deferred; the process stops before the core
+    handled it. Returns the interaction and its "thinking…" placeholder."""
+    handle = bot.app.core.handle
+
+    async def never_for_a_craving(inbound: Inbound) -> bool:
+        if isinstance(inbound, CommandIssued) and inbound.name == "craving":
+            await asyncio.Event().wait()  # the process dies before this command is handled
+        return await handle(inbound)
+
+    monkeypatch.setattr(bot.app.core, "handle", never_for_a_craving)
+    craving = await bot.slash("craving", SAM)
+    assert (await bot.fake.callback_for(craving.id))["type"] == 5
+    placeholder = bot.fake.original_for(craving.token)
+    assert placeholder is not None
+    assert placeholder["flags"] & dp.LOADING
+    return craving, placeholder
+
+
+async def test_a_command_deferred_before_a_restart_is_answered_with_no_thinking_left(
+    fake_discord: FakeDiscord,
+    database: Path,
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The answer the next start gives is public, so it goes to the channel; the "thinking…"
+    Sam alone saw is removed, as when the answer comes late from the same process."""
+    circle(fake_discord)
+    async with discord_running(fake_discord, database, clock) as bot:
+        craving, placeholder = await _craving_deferred_then_stopped(bot, monkeypatch)
+    assert rows(database, "SELECT key FROM inbox") == [(f"discord:interaction:{craving.id}",)]
+
+    async with discord_running(fake_discord, database, clock) as bot:
+        answer = await bot.said(GENERAL, "Thank you for saying it, Sam")
+        await eventually(lambda: int(placeholder["id"]) not in fake_discord.messages)
+        await bot.settle()
+
+    assert not answer["flags"] & dp.EPHEMERAL
+    removed = fake_discord.of("DELETE", "/webhooks/{app}/{token}/messages/{message}")
+    assert [call.path for call in removed] == [
+        f"/webhooks/{fake_discord.app_id}/{craving.token}/messages/@original"
+    ]
+    assert rows(database, "SELECT key FROM inbox") == []
+    assert rows(database, "SELECT 1 FROM outbox WHERE sent_at IS NULL") == []
+
+
+async def test_a_placeholder_whose_token_expired_does_not_hold_up_the_answer(
+    fake_discord: FakeDiscord,
+    database: Path,
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    circle(fake_discord)
+    async with discord_running(fake_discord, database, clock) as bot:
+        await _craving_deferred_then_stopped(bot, monkeypatch)
+
+    expired = {"message": "Invalid Webhook Token", "code": 50027}
+    fake_discord.fail("DELETE", "/webhooks/{app}/{token}/messages/{message}", 401, expired)
+    async with discord_running(fake_discord, database, clock) as bot:
+        answer = await bot.said(GENERAL, "Thank you for saying it, Sam")
+        await bot.settle()
+
+    assert [m["id"] for m in fake_discord.messages_in(GENERAL)].count(answer["id"]) == 1
+    assert rows(database, "SELECT 1 FROM outbox WHERE sent_at IS NULL") == []
     assert rows(database, "SELECT key FROM inbox") == []
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,8 +14,11 @@ from adapters.discord import sender as sender_module
 from adapters.discord.commands import COMMANDS
 from adapters.discord.sender import T
 from adapters.discord.translate import PLATFORM
+from bot.app import App
 from bot.clock import ManualClock
 from bot.domain.replies import Priority, Reply, Target
+from bot.render import Dialect, Renderer
+from bot.render_sandbox import Budget
 from tests.discord_harness import (
     ALEX,
     GENERAL,
@@ -33,6 +37,8 @@ from tests.fakes import discord_payloads as dp
 from tests.fakes.discord import FakeDiscord
 from tests.harness import eventually, rows
 from tests.process import homegroup_run, terminate
+from tests.test_override_budget import MARGIN, SPINS, alive, spinning
+from tests.test_overrides import write
 
 CHANNEL_MESSAGES = "/channels/{channel}/messages"
 
@@ -281,3 +287,40 @@ async def test_nothing_a_member_wrote_nor_any_token_reaches_the_log_even_at_debu
         line = record.getMessage() + (record.exc_text or "")
         for secret in secrets:
             assert secret not in line, f"{record.name} logged a secret"
+
+
+async def test_a_button_label_whose_override_runs_away_holds_up_no_other_member(
+    fake_discord: FakeDiscord,
+    database: Path,
+    clock: ManualClock,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A label on Sam's craving answer renders in a worker that spins until it is killed;
+    meanwhile Alex's /days is received and answered. Were the label rendered on the event
+    loop, nothing could even be received until the worker was stopped."""
+    budget = Budget(seconds=4.0)  # time to watch it spin on a busy machine
+    made = App.renderer
+
+    def renderer(app: App, dialect: Dialect) -> Renderer:
+        found = made(app, dialect)
+        if found.budget != budget:  # kept by the app, so its workers close with it
+            found = app.renderers[dialect.name] = replace(found, budget=budget)
+        return found
+
+    monkeypatch.setattr(App, "renderer", renderer)
+    templates = write(tmp_path / "templates", {"en/label_craving_passed.j2": SPINS})
+    circle(fake_discord)
+    async with running(fake_discord, database, clock, templates=templates) as bot:
+        await bot.slash("craving", SAM)
+        runaway = await eventually(spinning)
+        days = await bot.answer(await bot.slash("days", ALEX))
+        assert alive(runaway), "Alex was answered while the label's render ran"
+        posted = await bot.said(
+            GENERAL, "Thank you for saying it, Sam", within=budget.seconds + MARGIN
+        )
+
+    assert "You haven't set a clean date yet." in days["content"]
+    assert not alive(runaway), "killed, not left spinning"
+    labels = [button["label"] for row in posted["components"] for button in row["components"]]
+    assert "It passed" in labels, "the bundled label, in place of the runaway override"

@@ -8,7 +8,19 @@ resumes are discord.py's own.
 Discord never sends an interaction twice, so none is acknowledged before it is safe: the core
 commits its effect first, or, when the core is slower than Discord's 3 s allow, it is kept in the
 inbox before the defer. A kept interaction that this process does not finish (it failed, or the
-process died) is handled from the inbox: tried again, then set aside (``adapters.inbox``).
+process died) is handled from the inbox: tried again, then set aside (``adapters.inbox``). A
+command kept by a process that died is answered by the next one as any other, and the
+"thinking…" its defer showed is removed by its first public answer while its token lasts (15
+minutes; after that nothing can reach it, and the answer goes on without).
+
+Replaying at start assumes one Discord process per bot token: ``setup`` takes back every kept
+interaction, so two processes sharing one inbox would both handle (and answer) the same ones.
+Running several needs the inbox leased per process, which the PostgreSQL store is to bring.
+
+Every text the adapter renders while it serves (its own lines, button labels, the commands'
+descriptions at each login) is awaited with ``render_async``: an override renders in a worker
+process within its time budget, and a runaway one never holds the event loop, nor anyone else's
+interaction.
 """
 
 from __future__ import annotations
@@ -38,6 +50,7 @@ from adapters.discord.translate import (
     bot_left,
     button_inbound,
     command_inbound,
+    created_at,
     member_left,
     message_ref,
     restored,
@@ -194,7 +207,8 @@ class DiscordAdapter:
         """
         application_id = self.client.application_id
         assert application_id is not None
-        payload = definitions(descriptions(self._renderer.render(T.COMMANDS, {})))
+        described = await self._renderer.render_async(T.COMMANDS, {})
+        payload = definitions(descriptions(described))
         places: list[int | None] = list(self._settings.discord_guild_ids) or [None]
         wanted = fingerprint(payload, application_id, places)
         async with self._app.store.transaction() as tx:
@@ -336,7 +350,7 @@ class DiscordAdapter:
 
     async def _sorry(self, live: Live) -> None:
         """Tell the member, unseen, that their answer did not come; never leave them waiting."""
-        text = self._renderer.render(T.SORRY, {})
+        text = await self._renderer.render_async(T.SORRY, {})
         async with live.lock:
             try:
                 if not live.interaction.response.is_done():
@@ -368,12 +382,24 @@ class DiscordAdapter:
         """Handle a kept interaction from the inbox: one that failed here, or that a process
         which stopped had acknowledged without finishing."""
         inbound = self._typed.get(key) or restored(payload)
+        self._replaying(inbound)
         await self._app.core.handle(inbound)
         self._typed.pop(key, None)
 
+    def _replaying(self, inbound: CommandIssued | ButtonPressed) -> None:
+        """A command a process that stopped received, and may have deferred: tell the sender
+        its answer is to clear that "thinking…" (a press's defer left its message as it was).
+        One this process received is live already, its state known."""
+        token = inbound.origin.interaction
+        created = created_at(inbound.dedupe_key)
+        if not isinstance(inbound, CommandIssued) or token is None or created is None:
+            return
+        if self.live.get(token) is None:
+            self.live.replay(token, (discord.utils.utcnow() - created).total_seconds())
+
     async def _refuse_stale(self, interaction: discord.Interaction[Any]) -> None:
         """A button we never made (forged, or from another bot's era): say so, change nothing."""
-        text = self._renderer.render(Template.BUTTON_UNKNOWN, {})
+        text = await self._renderer.render_async(Template.BUTTON_UNKNOWN, {})
         try:
             await interaction.response.send_message(text, ephemeral=True)
         except discord.HTTPException:

@@ -9,6 +9,10 @@ decision.
 Nothing is acknowledged that could still be lost: an answer goes out only after the core
 committed it, and a defer only after the core committed the interaction's effect (``settled``)
 or the interaction was kept in the inbox (``kept``), from which a restart handles it.
+
+A command kept by a process that stopped is handled again by the next one (``Replayed``): it
+holds no interaction object then, only the token, which reaches the "thinking…" the stopped
+process may have left for as long as the token lasts.
 """
 
 from __future__ import annotations
@@ -57,12 +61,27 @@ class Live:
         return person is not None and str(self.interaction.user.id) == person
 
 
+@dataclass
+class Replayed:
+    """A command another process received, kept, and (perhaps) deferred, but never answered;
+    handled here from the inbox. Its answer clears the "thinking…" that process left."""
+
+    token: str
+    until: float
+    """The loop time after which its token is not used any more."""
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    thinking: bool = True
+    """Its deferred "thinking…" may still be showing: no answer replaced or removed it."""
+
+
 class LiveInteractions:
     """Interactions by token, forgotten once their token has (nearly) expired."""
 
     def __init__(self) -> None:
         self._by_token: dict[str, Live] = {}
         """In the order they came, so the oldest are always first."""
+        self._replayed: dict[str, Replayed] = {}
+        """Commands from before a restart handled here, whose tokens are still usable."""
 
     def add(
         self,
@@ -80,6 +99,21 @@ class LiveInteractions:
         if live is None or asyncio.get_running_loop().time() - live.received > USABLE_FOR:
             return None
         return live
+
+    def replay(self, token: str, age: float) -> None:
+        """Remember a command from before a restart, Discord created ``age`` seconds ago, while
+        its token lasts; one whose token has (nearly) expired is not remembered."""
+        now = asyncio.get_running_loop().time()
+        for old in [t for t, r in self._replayed.items() if r.until < now]:
+            del self._replayed[old]
+        if age < USABLE_FOR and token not in self._replayed:
+            self._replayed[token] = Replayed(token, now + USABLE_FOR - age)
+
+    def replayed(self, token: str) -> Replayed | None:
+        found = self._replayed.get(token)
+        if found is None or asyncio.get_running_loop().time() > found.until:
+            return None
+        return found
 
     def _forget_older_than(self, moment: float) -> None:
         while self._by_token:

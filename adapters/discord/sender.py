@@ -6,7 +6,10 @@ Where a row goes:
   a follow-up; a private row is ephemeral in a server. A public row after an ephemeral defer
   is posted in the channel (a follow-up would inherit the defer's invisibility).
 * on an interaction from before a restart: a private row follows up on its token (valid 15
-  minutes), else goes by DM; a public row is posted in the channel.
+  minutes), else goes by DM; a public row is posted in the channel. A command kept by a process
+  that stopped and handled again here (``Replayed``) may still show that process's deferred
+  "thinking…": its first public row removes it, as on a live interaction, while the token
+  lasts (the first private row replaces it anyway).
 * a private row without an interaction goes by DM. When the member's DMs are closed (50007),
   the channel gets a neutral line asking them to run a command to see it privately: an outbox
   row of its own (``T.DMS_CLOSED``), paced and retried like any other, shown at most once an
@@ -20,6 +23,9 @@ route. Discord's global limit of 50 requests a second is kept here, request by r
 (``GlobalBudget``), since answers on an interaction are not bound by it: they never wait behind
 channel posts. The outbox worker sends to many channels at once (up to ``PACE``), so a channel
 waiting out its bucket holds no other.
+
+A row's text and button labels are rendered before anything is sent, awaited (an override
+renders in a worker process, within its time budget), never while an interaction's lock is held.
 """
 
 from __future__ import annotations
@@ -38,7 +44,7 @@ import discord
 from adapters.discord.budget import GlobalBudget
 from adapters.discord.buttons import view_of
 from adapters.discord.dialect import split_markdown
-from adapters.discord.live import Live, LiveInteractions
+from adapters.discord.live import Live, LiveInteractions, Replayed
 from adapters.discord.translate import PLATFORM, message_ref
 from adapters.reminders import OncePer
 from bot.domain.model import person_key
@@ -59,6 +65,9 @@ PROMPT_EVERY = timedelta(hours=1)
 """How often one member may be asked in a channel to open their DMs."""
 GLOBAL_LIMIT = 50
 """Discord's requests a second for a bot, interaction endpoints aside (``GlobalBudget``)."""
+ORIGINAL: Any = "@original"
+"""Discord's name for an interaction's original response (after a defer, its "thinking…"),
+where a webhook route takes a message id: discord.py puts it in the path as given."""
 PACE = Pace(overall=1000)
 """What the outbox worker keeps to: rows started in any second, and in flight at once. It
 cannot tell an interaction's answer from a channel post, so Discord's global limit is not kept
@@ -103,6 +112,8 @@ class DiscordSender:
         """Members for whom that line was queued, so a burst of refusals queues one."""
         self._parts_sent: dict[int, int] = {}
         """Parts of a long message Discord already took, by outbox id, so a retry goes on."""
+        self._labels: dict[int, list[str]] = {}
+        """The button labels of each row being delivered, by outbox id, rendered beforehand."""
 
     async def deliver(self, message: OutboxMessage) -> str | None:
         try:
@@ -123,6 +134,18 @@ class DiscordSender:
             raise RetryLater(backoff(message.attempts), "network") from error
 
     async def _deliver(self, message: OutboxMessage) -> str | None:
+        if not message.buttons:
+            return await self._deliver_labelled(message)
+        self._labels[message.id] = [
+            await self._renderer.render_async(b.label, {}, locale=message.locale)
+            for b in message.buttons
+        ]
+        try:
+            return await self._deliver_labelled(message)
+        finally:
+            self._labels.pop(message.id, None)
+
+    async def _deliver_labelled(self, message: OutboxMessage) -> str | None:
         target = message.target
         if target.withdraw is not None:
             return None  # a slash command leaves no message in the channel to delete
@@ -141,8 +164,8 @@ class DiscordSender:
             answered = None
             if live is not None and (not target.private or live.belongs_to(target.person)):
                 answered = await self._on_live(live, message, parts)
-            elif live is None and target.private:
-                answered = await self._follow_up_later(target.interaction, message, parts)
+            elif live is None:
+                answered = await self._on_token(target.interaction, message, parts)
             if answered is not None:
                 return answered
         if target.private:
@@ -160,11 +183,9 @@ class DiscordSender:
     def _view(self, message: OutboxMessage) -> discord.ui.View | None:
         if not message.buttons:
             return None
+        labels = self._labels[message.id]
         return view_of(
-            [
-                (b.action, b.payload, self._renderer.render(b.label, {}, locale=message.locale))
-                for b in message.buttons
-            ]
+            [(b.action, b.payload, label) for b, label in zip(message.buttons, labels, strict=True)]
         )
 
     def _file(self, message: OutboxMessage) -> discord.File | None:
@@ -225,7 +246,9 @@ class DiscordSender:
         async with live.lock:
             if live.thinking and not message.target.private:
                 # A follow-up now would replace the invisible "thinking…" and stay invisible.
-                return await self._public_after_defer(live, channel_id, message, parts)
+                return await self._public_after_defer(
+                    live, interaction.followup, channel_id, message, parts
+                )
 
             async def send(content: str, number: int, **extras: Any) -> str:
                 if not interaction.response.is_done():
@@ -253,32 +276,59 @@ class DiscordSender:
                 return None
 
     async def _public_after_defer(
-        self, live: Live, channel_id: int, message: OutboxMessage, parts: list[str]
+        self,
+        held: Live | Replayed,
+        webhook: discord.Webhook,
+        channel_id: int,
+        message: OutboxMessage,
+        parts: list[str],
     ) -> str:
         """Post a public answer in the channel and clear the "thinking…"; where the bot may
-        not post, follow up instead, after turning the placeholder into a neutral line."""
-        interaction = live.interaction
+        not post, follow up instead, after turning the placeholder into a neutral line.
+
+        ``webhook`` is the interaction's (its application and token): what reaches the
+        placeholder, whether this process received the interaction or handles it again after
+        a restart. The caller holds ``held``'s lock."""
         try:
             ref = await self._to_channel(channel_id, message, parts)
         except discord.Forbidden:
             log.info("cannot post in the channel; answering with a follow-up")
             self._parts_sent.pop(message.id, None)
-            await interaction.edit_original_response(
-                content=await self._renderer.render_async(T.POSTED, {}, locale=message.locale)
-            )
-            live.thinking = False
+            posted = await self._renderer.render_async(T.POSTED, {}, locale=message.locale)
+            await webhook.edit_message(ORIGINAL, content=posted)
+            held.thinking = False
 
             async def send(content: str, number: int, **extras: Any) -> str:
-                sent = await interaction.followup.send(content, wait=True, **extras)
+                sent = await webhook.send(content, wait=True, **extras)
                 return message_ref(channel_id, sent.id)
 
             return await self._parts(message, parts, send)
-        live.thinking = False
+        held.thinking = False
         try:
-            await interaction.delete_original_response()
-        except discord.HTTPException:
+            await webhook.delete_message(ORIGINAL)
+        except discord.HTTPException:  # expired, or never deferred: nothing more to do
             log.info("could not remove a deferred interaction's placeholder")
         return ref
+
+    async def _on_token(self, token: str, message: OutboxMessage, parts: list[str]) -> str | None:
+        """Answer on an interaction this process did not receive, known by its token alone;
+        None when the row goes the usual way (a DM, or the channel) instead."""
+        target = message.target
+        replayed = self._live.replayed(token)
+        if replayed is None:
+            if not target.private:
+                return None
+            return await self._follow_up_later(token, message, parts)
+        async with replayed.lock:
+            if target.private:
+                answered = await self._follow_up_later(token, message, parts)
+                replayed.thinking = False  # the follow-up took the placeholder's place
+                return answered
+            if not replayed.thinking or target.chat is None:
+                return None
+            return await self._public_after_defer(
+                replayed, self._webhook(token), int(target.chat), message, parts
+            )
 
     async def _follow_up_later(
         self, token: str, message: OutboxMessage, parts: list[str]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
 import discord
@@ -42,6 +43,16 @@ MAX_NAME = 64
 
 def dedupe_key(interaction_id: int) -> str:
     return f"{PLATFORM}:interaction:{interaction_id}"
+
+
+def created_at(key: str) -> datetime | None:
+    """When Discord created the interaction ``dedupe_key`` named (an id is a snowflake, which
+    carries its moment); None for a key that names no interaction."""
+    prefix = dedupe_key(0).removesuffix("0")
+    number = key.removeprefix(prefix)
+    if number == key or not number.isdigit():
+        return None
+    return discord.utils.snowflake_time(int(number))
 
 
 def custom_id(action: str, payload: str) -> str:
