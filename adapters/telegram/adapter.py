@@ -65,6 +65,10 @@ class TelegramAdapter:
         # webhook secret in setWebhook. None of it may reach a log, whatever the log level.
         ptb_log = logging.getLogger("telegram")
         ptb_log.setLevel(max(ptb_log.level, logging.INFO))
+        # And an answer that is not JSON is logged whole at ERROR (for getUpdates, every
+        # update's text); the TelegramError raised with it is reported by its type alone.
+        body_log = logging.getLogger("telegram.request.BaseRequest")
+        body_log.setLevel(max(body_log.level, logging.CRITICAL))
         self._app = app
         self._settings = settings
         self._pace = pace or replace(PACE, per_chat=per_chat)

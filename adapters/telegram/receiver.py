@@ -24,11 +24,12 @@ from collections.abc import Callable
 
 from aiohttp import web
 from telegram import Update
-from telegram.error import Conflict, NetworkError
+from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import Application
 from telegram.warnings import PTBUserWarning
 
 from adapters.inbox import MAX_TRIES, Inbox
+from adapters.telegram.sender import _seconds
 from adapters.telegram.translate import (
     PLATFORM,
     author_of,
@@ -130,7 +131,8 @@ class Receiver:
         reads every update of a batch into PTB's objects first, and one it cannot read stops
         the batch (polling would ask for the same one forever) and is logged whole, member's
         text included. Here each is stored as it came; one that cannot be read is set aside
-        when it is handled, and the ones after it go on.
+        when it is handled, and the ones after it go on. A getUpdates that fails is asked
+        again after a pause; only another poller (409) or a wrong token stop polling.
         """
         bot = self._application.bot
         await bot.delete_webhook(drop_pending_updates=False)
@@ -152,16 +154,27 @@ class Receiver:
                     "Telegram says another process is polling this bot token (409 Conflict);"
                     " stop the other instance, or run one instance with a webhook"
                 ) from conflict
-            except NetworkError:
+            except InvalidToken:
+                raise
+            except TelegramError as error:
+                # A network failure, a 429, an answer that is not JSON: none is the last one.
+                # Named by its type alone: what came back is never logged.
                 failures += 1
-                log.warning("getUpdates failed; trying again in %d s", min(60, 2**failures))
-                await asyncio.sleep(min(60, 2**failures))
+                wait = _backoff(failures, error)
+                log.warning(
+                    "getUpdates failed (%s); trying again in %.0f s", type(error).__name__, wait
+                )
+                await asyncio.sleep(wait)
                 continue
-            failures = 0
             updates = _numbered(found)
             if updates:
                 await self.store(updates)
                 offset = max(int(str(u["update_id"])) for u in updates) + 1
+            if updates or not found:
+                failures = 0
+            else:  # only updates no offset can confirm: asking again at once would spin
+                failures += 1
+                await asyncio.sleep(_backoff(failures))
 
     async def work(self) -> None:
         """Handle stored updates whenever new ones arrive or a retry falls due."""
@@ -199,3 +212,12 @@ def _numbered(found: object) -> list[dict[str, object]]:
     if len(updates) < len(found):
         log.warning("skipped %d updates without an update id", len(found) - len(updates))
     return updates
+
+
+def _backoff(failures: int, error: TelegramError | None = None) -> float:
+    """Seconds to wait after ``failures`` failed getUpdates in a row: 1, 2, 4 ... 60, or as
+    long as Telegram asked."""
+    wait = float(min(60, 2 ** (failures - 1)))
+    if isinstance(error, RetryAfter):
+        wait = max(wait, _seconds(error.retry_after))
+    return wait

@@ -182,6 +182,7 @@ class FakeTelegram(LoopbackServer):
         self._last_message: dict[int, int] = defaultdict(int)
         self._failures: dict[str, deque[_Failure | None]] = defaultdict(deque)
         self._stalls: dict[str, asyncio.Event] = {}
+        self._garbled: set[str] = set()
         self._closing = False
         self._methods: dict[str, Callable[[dict[str, Any]], Awaitable[Any]]] = {
             name.lower(): getattr(self, f"_{name}")
@@ -255,6 +256,12 @@ class FakeTelegram(LoopbackServer):
         self._arrived.set()
         return int(update["update_id"])
 
+    def push_raw(self, update: dict[str, Any]) -> None:
+        """Queue an update for getUpdates exactly as given, even without an update_id (which
+        Telegram never sends, and which no offset confirms: the next offset drops it)."""
+        self._pending.append(dict(update))
+        self._arrived.set()
+
     def fail(
         self,
         method: str,
@@ -270,6 +277,10 @@ class FakeTelegram(LoopbackServer):
         self._failures[method.lower()].extend([None] * after)
         for _ in range(times):
             self._failures[method.lower()].append(_Failure(code, description, retry_after))
+
+    def garble(self, method: str) -> None:
+        """Answer the next call of ``method`` with its usual answer cut in half: not JSON."""
+        self._garbled.add(method.lower())
 
     def stall(self, method: str) -> None:
         """Keep every call of ``method`` waiting, unanswered, until ``release(method)``."""
@@ -329,6 +340,10 @@ class FakeTelegram(LoopbackServer):
             result = await handler(params)
         except ApiError as error:
             return self._refuse(number, error)
+        if method.lower() in self._garbled:
+            self._garbled.discard(method.lower())
+            body = json.dumps({"ok": True, "result": result})
+            return web.Response(text=body[: len(body) // 2], content_type="application/json")
         return web.json_response({"ok": True, "result": result})
 
     def _refuse(self, number: int, error: ApiError) -> web.Response:
@@ -365,7 +380,11 @@ class FakeTelegram(LoopbackServer):
         offset = params.get("offset")
         if isinstance(offset, int) and offset > 0:
             self.confirmed = max(self.confirmed, offset - 1)
-            self._pending = [u for u in self._pending if u["update_id"] >= offset]
+            self._pending = [
+                u
+                for u in self._pending
+                if isinstance(u.get("update_id"), int) and u["update_id"] >= offset
+            ]
         elif isinstance(offset, int) and offset < 0:
             self._pending = self._pending[offset:]
         limit = params.get("limit")
