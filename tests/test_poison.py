@@ -22,7 +22,6 @@ import pytest
 from adapters.inbox import MAX_TRIES
 from adapters.legible import legible
 from adapters.telegram.adapter import TelegramAdapter
-from adapters.telegram.receiver import _numbered as receiver_numbered
 from adapters.telegram.translate import PLATFORM, dedupe_key
 from bot.app import bootstrap
 from bot.clock import ManualClock
@@ -246,39 +245,3 @@ async def test_an_update_handled_before_is_not_stored_again(
         assert await tx.store_inbox("telegram:update:10", PLATFORM, "{}", clock.now())
         assert not await tx.store_inbox("telegram:update:10", PLATFORM, "{}", clock.now())
         assert [key for key, _, _ in await tx.inbox(PLATFORM, 10)] == ["telegram:update:10"]
-
-
-async def test_polling_goes_on_past_an_update_it_cannot_read_and_logs_none_of_it(
-    fake_telegram: FakeTelegram,
-    database: Path,
-    clock: ManualClock,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    caplog.set_level(logging.DEBUG)
-    async with adapter_running(fake_telegram, database, clock):
-        unreadable = fake_telegram.push(unreadable_days(70))
-        fake_telegram.push(tg.command(GROUP, SAM, "/help"))
-        await said(fake_telegram, GROUP_ID, "Here for you, one day at a time.")
-        # The bad one waits in the inbox for its next try; polling asked on, past it.
-        await eventually(
-            lambda: (
-                rows(database, "SELECT key, attempts FROM inbox") == [(dedupe_key(unreadable), 1)]
-            )
-        )
-        fake_telegram.push(tg.command(GROUP, SAM, "/days"))
-        await said(fake_telegram, GROUP_ID, NO_DATE)
-    for record in caplog.records:
-        message = record.getMessage()
-        assert "yesterday" not in message
-
-
-def test_updates_without_an_id_are_skipped_and_named_by_count_alone(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    good = {**tg.command(GROUP, SAM, "/days"), "update_id": 5}
-    nameless = tg.command(GROUP, SAM, "/days secret words")
-    assert receiver_numbered([nameless, good, "odd"]) == [good]
-    assert receiver_numbered({"not": "a list"}) == []
-    messages = [r.getMessage() for r in caplog.records]
-    assert "skipped 2 updates without an update id" in messages
-    assert not any("secret" in m for m in messages)

@@ -54,20 +54,3 @@ async def test_after_start_the_crisis_lines_come_privately_first_until_the_bot_i
 
         fake_telegram.push(tg.my_chat_member(private, "member", "kicked"))
         await eventually(lambda: rows(database, "SELECT private_chat FROM people") == [(0,)])
-
-
-async def test_a_private_message_refused_once_is_remembered_like_a_block(
-    fake_telegram: FakeTelegram, database: Path, clock: ManualClock
-) -> None:
-    private = tg.private_chat(SAM)
-    async with running(fake_telegram, database, clock):
-        fake_telegram.push(tg.command(private, SAM, "/start"))
-        await said(fake_telegram, SAM["id"], "Here for you, one day at a time.")
-        # Sam blocks the bot, and Telegram never tells it: the next private answer is refused.
-        fake_telegram.blocked.add(SAM["id"])
-        fake_telegram.push(tg.command(GROUP, SAM, "/relapse"))
-        await eventually(lambda: rows(database, "SELECT private_chat FROM people") == [(0,)])
-        # So danger is answered where Sam can read it: the crisis lines in the group.
-        fake_telegram.push(tg.command(GROUP, SAM, "/craving i wanna die"))
-        answer = await said(fake_telegram, GROUP_ID, "immediate danger")
-    assert "findahelpline.com" in answer["text"]

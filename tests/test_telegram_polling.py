@@ -3,24 +3,19 @@ stops polling, and none of it reaches a log, at any level."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from adapters.inbox import MAX_TRIES
-from adapters.telegram.adapter import TelegramAdapter
-from bot.app import bootstrap
 from bot.clock import ManualClock
 from tests.fakes import telegram_updates as tg
-from tests.fakes.fixtures import loopback_request
 from tests.fakes.telegram import FakeTelegram
-from tests.harness import eventually, rows, stop
-from tests.telegram_harness import said, settings_for, texts_in
+from tests.harness import eventually, rows
+from tests.telegram_harness import said, texts_in
+from tests.test_poison import adapter_running
 
 SAM = tg.user(101, "Sam")
 GROUP = tg.group()
@@ -29,23 +24,6 @@ NO_DATE = "You haven't set a clean date yet."
 UNREADABLE = "I couldn't read your last message"
 SECRET = "Marigold"
 """A word in the member's text that no log may carry."""
-
-
-@contextlib.asynccontextmanager
-async def polling(
-    fake: FakeTelegram, database: Path, clock: ManualClock
-) -> AsyncIterator[TelegramAdapter]:
-    """The whole Telegram stack, polling the fake, with the adapter in hand."""
-    settings = settings_for(fake, database)
-    app = await bootstrap(settings, clock=clock)
-    adapter = TelegramAdapter(app, settings, request=loopback_request, per_chat=0.0)
-    tasks = [asyncio.create_task(adapter.run()), asyncio.create_task(app.timers.run())]
-    try:
-        await eventually(lambda: fake.of("setMyCommands"))
-        yield adapter
-    finally:
-        await stop(tasks)
-        await app.close()
 
 
 def attempts(database: Path) -> list[tuple[int]]:
@@ -67,7 +45,7 @@ async def test_one_batch_with_an_unreadable_and_a_nameless_update_answers_the_go
     unreadable = tg.command(GROUP, SAM, f"/days {SECRET} one")
     unreadable["message"]["date"] = f"{SECRET} two"  # PTB cannot read the update
     nameless = tg.command(GROUP, SAM, f"/days {SECRET} three")  # and this has no update_id
-    async with polling(fake_telegram, database, clock) as adapter:
+    async with adapter_running(fake_telegram, database, clock) as adapter:
         # Queued together, so one getUpdates hands back all three.
         bad = fake_telegram.push(unreadable)
         fake_telegram.push_raw(nameless)
@@ -98,7 +76,7 @@ async def test_an_answer_that_is_not_json_is_asked_for_again_and_never_logged(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    async with polling(fake_telegram, database, clock):
+    async with adapter_running(fake_telegram, database, clock):
         fake_telegram.garble("getUpdates")  # the long poll waiting now comes back cut in half
         fake_telegram.push(tg.text_message(GROUP, SAM, f"my {SECRET} bloomed"))
         fake_telegram.push(tg.command(GROUP, SAM, "/days"))
