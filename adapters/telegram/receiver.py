@@ -29,7 +29,7 @@ from telegram.ext import Application
 from telegram.warnings import PTBUserWarning
 
 from adapters.inbox import MAX_TRIES, Inbox
-from adapters.telegram.sender import _seconds
+from adapters.telegram.sender import retry_seconds
 from adapters.telegram.translate import (
     PLATFORM,
     author_of,
@@ -86,16 +86,15 @@ class Receiver:
         else:
             log.error("a Telegram handler failed outside an update", exc_info=error)
 
-    async def store(self, updates: list[Update] | list[dict[str, object]]) -> None:
-        """Keep updates in the inbox; one delivered twice is kept once.
+    async def store(self, updates: list[dict[str, object]]) -> None:
+        """Keep updates, as Telegram's JSON, in the inbox; one delivered twice is kept once.
 
         The JSON is ASCII (``json.dumps`` escapes every other character), so a lone surrogate
         in what Telegram sent is kept as its escape, and the row is always storable.
         """
         rows: list[tuple[str, str]] = []
         typed: list[dict[str, object] | None] = []
-        for update in updates:
-            data = update.to_dict() if isinstance(update, Update) else update
+        for data in updates:
             kept = storable(data)
             rows.append(
                 (dedupe_key(int(str(data["update_id"]))), json.dumps(kept, ensure_ascii=True))
@@ -219,5 +218,5 @@ def _backoff(failures: int, error: TelegramError | None = None) -> float:
     long as Telegram asked."""
     wait = float(min(60, 2 ** (failures - 1)))
     if isinstance(error, RetryAfter):
-        wait = max(wait, _seconds(error.retry_after))
+        wait = max(wait, retry_seconds(error.retry_after))
     return wait

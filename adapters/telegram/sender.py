@@ -115,7 +115,7 @@ class TelegramSender:
                 return await self._send_file(chat_id, text, message)
             ref = await self._send(message.id, chat_id, text, markup)
         except RetryAfter as flood:
-            seconds = _seconds(flood.retry_after)
+            seconds = retry_seconds(flood.retry_after)
             raise RetryLater(seconds, "429", chat_waits=True) from None
         except Forbidden as forbidden:
             closed = None if target.person is None else person_key(PLATFORM, target.person)
@@ -244,7 +244,8 @@ def _who(message: OutboxMessage) -> str:
     return str(who.get("id", "")) if isinstance(who, dict) else ""
 
 
-def _seconds(retry_after: float | timedelta) -> float:
+def retry_seconds(retry_after: float | timedelta) -> float:
+    """A 429's wait in seconds, whichever form PTB gives it in."""
     if isinstance(retry_after, timedelta):
         return retry_after.total_seconds()
     return float(retry_after)
