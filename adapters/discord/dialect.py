@@ -20,8 +20,11 @@ untouched (an escape inside one would end up in the link), everything else is es
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
+
+from adapters.split import Markup, Token, split, utf16_units
 
 MAX_MESSAGE = 2000
 """Discord's limit on a message's content, in characters."""
@@ -135,7 +138,7 @@ def _unnested(delimiter: str, markup: str) -> str:
     """``markup`` without the delimiters of its bold (``**``) or italic (``*``) spans."""
     if delimiter not in markup:
         return markup
-    tokens = _tokenize(markup, 2 * _units(markup) + 2)  # every address kept whole
+    tokens = _tokenize(markup, 2 * utf16_units(markup) + 2)  # every address kept whole
     return "".join(t.text for t in tokens if delimiter not in (t.opens, t.closes))
 
 
@@ -161,197 +164,97 @@ _TOKEN = re.compile(
     r"|(?P<char>[\s\S])"
 )
 
-_SEPARATORS = ("\n\n", "\n", " ")
-"""Where a split may fall, best first: a blank line, then a line break, then a space."""
-
 _MARKER = re.compile(r"(?:>|#{1,3}\s|-#\s|[-+*]\s|[0-9]+\.\s)")
 """What Discord reads as a quote, heading, subtext or list at the start of a message."""
 
 
-@dataclass(slots=True)
-class _Token:
-    text: str
-    units: int
-    opens: str | None = None
-    """``*``, ``**`` or ``[``: this token opens a span of that kind."""
-    closes: str | None = None
-    closer: str = ""
-    """For an opener, the text that closes its span: the delimiter, or ``](url)``."""
-
-    @property
-    def blank(self) -> bool:
-        return self.opens is None and self.closes is None and self.text.isspace()
-
-
-def _units(text: str) -> int:
-    """Length in UTF-16 code units, the most Discord could count: a part that fits here fits."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _tokenize(markup: str, limit: int) -> list[_Token]:
+def _tokenize(markup: str, limit: int) -> list[Token]:
     """Tokens with their roles: a delimiter only opens or closes when it is matched."""
-    tokens: list[_Token] = []
-    stack: list[_Token] = []
+    tokens: list[Token] = []
+    stack: list[Token] = []
     for match in _TOKEN.finditer(markup):
         text, kind = match.group(0), match.lastgroup
-        if kind == "url" and _units(text) > limit // 2:
-            tokens.extend(_Token(c, _units(c)) for c in text)  # too long to keep whole
+        if kind == "url" and utf16_units(text) > limit // 2:
+            tokens.extend(Token(c, utf16_units(c)) for c in text)  # too long to keep whole
         elif kind == "stars":
             tokens.extend(_stars(len(text), stack))
         elif kind == "char" and text == "[":
-            token = _Token("[", 1, opens="[")
+            token = Token("[", 1, opens="[")
             stack.append(token)
             tokens.append(token)
         elif kind == "close" and stack and stack[-1].opens == "[":
             stack.pop().closer = text
-            tokens.append(_Token(text, _units(text), closes="["))
+            tokens.append(Token(text, utf16_units(text), closes="["))
         else:
-            tokens.append(_Token(text, _units(text)))
+            tokens.append(Token(text, utf16_units(text)))
     for unmatched in stack:  # a literal "*" or "[" a template wrote
         unmatched.opens = None
     return tokens
 
 
-def _stars(count: int, stack: list[_Token]) -> list[_Token]:
+def _stars(count: int, stack: list[Token]) -> list[Token]:
     """Read a run of asterisks as Discord does: ``**`` inside ``*...*`` is bold, not an end.
 
     A single ``*`` closes an open italic; a pair closes an open bold; what is left opens,
     italic first (``***x***`` is italic around bold).
     """
-    made: list[_Token] = []
+    made: list[Token] = []
     while count:
         top = stack[-1].opens if stack else None
         if top == "*" and count % 2:
             stack.pop()
-            made.append(_Token("*", 1, closes="*"))
+            made.append(Token("*", 1, closes="*"))
             count -= 1
         elif top == "**" and count >= 2:
             stack.pop()
-            made.append(_Token("**", 2, closes="**"))
+            made.append(Token("**", 2, closes="**"))
             count -= 2
         else:
             delimiter = "*" if count % 2 else "**"
-            token = _Token(delimiter, len(delimiter), opens=delimiter, closer=delimiter)
+            token = Token(delimiter, len(delimiter), opens=delimiter, closer=delimiter)
             stack.append(token)
             made.append(token)
             count -= len(delimiter)
     return made
 
 
-def split_markdown(text: str, limit: int = MAX_MESSAGE) -> list[str]:
-    """Split rendered Markdown into parts of at most ``limit`` UTF-16 units, each whole alone.
-
-    A split falls at a blank line, else a line break, else a space, past the first quarter of
-    the part when it can (an earlier one would leave a stub); the whitespace there is dropped,
-    as Discord would trim it. A split never falls inside a mention, an escape, a web address
-    or a link's target; bold, italic and link spans open at a split are closed at the end of
-    the part and opened again at the start of the next. A part that starts mid-line with what
-    would read as a quote, heading or list gets it escaped. A part with no visible text is
-    left out, but there is always one part.
-
-    Raises:
-        ValueError: ``limit`` leaves no room for the spans open at some point and a token.
-    """
-    if _units(text) <= limit:
-        return [text]
-    tokens = _tokenize(text, limit)
-    parts: list[str] = []
-    stack: list[_Token] = []  # spans open where the current part starts
-    start, line_start = 0, True
-    while start < len(tokens):
-        fix = None if stack or line_start else _marker_at(tokens, start)
-        cut, resume, open_at_cut = _best_cut(tokens, start, stack, limit, 0 if fix is None else 1)
-        end = cut
-        while end > start and tokens[end - 1].blank:
-            end -= 1
-        body = [token.text for token in tokens[start:end]]
-        if fix is not None:
-            body.insert(fix - start, "\\")
-        part = _opening(stack) + "".join(body) + _closing(open_at_cut)
-        if _visible(part).replace(ZWSP, "").strip():
-            parts.append(part)
-        while resume < len(tokens) and tokens[resume].blank:
-            resume += 1
-        line_start = any(token.text == "\n" for token in tokens[end:resume])
-        stack, start = open_at_cut, resume
-    return parts or [""]
+def _gap(before: str, after: str) -> str:
+    """A zero-width space between asterisks that would touch, and pair otherwise."""
+    return ZWSP if before.endswith("*") and after.startswith("*") else ""
 
 
-def _best_cut(
-    tokens: list[_Token], start: int, stack: list[_Token], limit: int, extra: int
-) -> tuple[int, int, list[_Token]]:
-    """Where the part from ``start`` ends, where the next begins, and the spans open there."""
-    open_spans = list(stack)
-    size = extra + _units(_opening(open_spans))
-    closing = _units(_closing(open_spans))
-    best: dict[str, tuple[int, int, list[_Token]]] = {}
-    hard: tuple[int, int, list[_Token]] | None = None
-    at = start
-    while at < len(tokens):
-        token = tokens[at]
-        if size + closing <= limit and at > start:
-            # Cutting before ``token`` keeps the part within the limit.
-            separator = _separator_at(tokens, at)
-            if separator is not None:
-                key = separator if size >= limit // 4 else f"early{separator}"
-                best[key] = (at, at + len(separator), list(open_spans))
-            if tokens[at - 1].opens is None:
-                hard = (at, at, list(open_spans))
-        size += token.units
-        if size > limit:
-            break
-        if token.opens is not None:
-            open_spans.append(token)
-            closing = _units(_closing(open_spans))
-        elif token.closes is not None and open_spans:
-            open_spans.pop()
-            closing = _units(_closing(open_spans))
-        at += 1
-    else:
-        if size + closing <= limit:
-            return at, at, open_spans
-    for key in [*_SEPARATORS, "hard", *(f"early{s}" for s in _SEPARATORS)]:
-        if key == "hard" and hard is not None:
-            return hard
-        if key in best:
-            return best[key]
-    raise ValueError(f"limit {limit} leaves no room for the markup open at this point")
-
-
-def _opening(spans: list[_Token]) -> str:
-    """The openers of ``spans``, a zero-width space between asterisks that would touch."""
-    text = ""
-    for span in spans:
-        text += (ZWSP if text.endswith("*") and span.text.startswith("*") else "") + span.text
-    return text
-
-
-def _closing(spans: list[_Token]) -> str:
-    text = ""
-    for span in reversed(spans):
-        text += (ZWSP if text.endswith("*") and span.closer.startswith("*") else "") + span.closer
-    return text
-
-
-def _separator_at(tokens: list[_Token], at: int) -> str | None:
-    for separator in _SEPARATORS:
-        following = tokens[at : at + len(separator)]
-        if all(t.blank for t in following) and "".join(t.text for t in following) == separator:
-            return separator
-    return None
-
-
-def _marker_at(tokens: list[_Token], start: int) -> int | None:
+def _mid_line(tokens: Sequence[Token], start: int) -> tuple[int, str] | None:
     """Where to put a backslash so the part from ``start`` does not open with a marker."""
     head = "".join(token.text for token in tokens[start : start + 8])
     match = _MARKER.match(head)
     if match is None:
         return None
     if match.group(0)[0].isdigit():  # escape the "." of "1."
-        return start + match.group(0).index(".")
-    return start
+        return start + match.group(0).index("."), "\\"
+    return start, "\\"
 
 
 def _visible(markup: str) -> str:
     """The text a part shows, near enough to tell an empty part: no delimiters, no escapes."""
-    return re.sub(r"\\([\s\S])|\*+|\[|\]\([^()\s]*\)", lambda m: m.group(1) or "", markup)
+    shown = re.sub(r"\\([\s\S])|\*+|\[|\]\([^()\s]*\)", lambda m: m.group(1) or "", markup)
+    return shown.replace(ZWSP, "")
+
+
+MARKDOWN = Markup(tokenize=_tokenize, visible=_visible, gap=_gap, mid_line=_mid_line, trims=True)
+"""Discord's Markdown as the splitter reads it: bold, italic and links are spans; a mention,
+an escape or a web address is one token; Discord trims the whitespace around a split."""
+
+
+def split_markdown(text: str, limit: int = MAX_MESSAGE) -> list[str]:
+    """Split rendered Markdown into parts of at most ``limit`` UTF-16 units, each whole alone.
+
+    A split never falls inside a mention, an escape, a web address or a link's target; bold,
+    italic and link spans open at a split are closed at the end of the part and opened again at
+    the start of the next (``adapters.split``); the whitespace there is dropped, as Discord
+    would trim it. A part that starts mid-line with what would read as a quote, heading or list
+    gets it escaped. ``split_markdown(text)[0]`` is always there.
+
+    Raises:
+        ValueError: ``limit`` leaves no room for the spans open at some point and a token.
+    """
+    return split(text, limit, MARKDOWN)

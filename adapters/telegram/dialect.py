@@ -24,6 +24,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from adapters.split import Markup, Token, split, utf16_units
+
 MAX_MESSAGE = 4096
 """Telegram's limit on one message's text, in UTF-16 code units after entity parsing."""
 
@@ -98,125 +100,38 @@ _TOKEN = re.compile(
     r"|[<&]"
 )
 
-_SEPARATORS = ("\n\n", "\n", " ")
-"""Where a split may fall, best first: a blank line, then a line break, then a space."""
 
-
-@dataclass(frozen=True, slots=True)
-class _Token:
-    text: str
-    units: int
-    opens: str | None = None
-    closes: str | None = None
-
-
-def _units(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _tokenize(markup: str) -> list[_Token]:
+def _tokenize(markup: str, limit: int) -> list[Token]:
     tokens = []
     for match in _TOKEN.finditer(markup):
         text, name = match.group(0), match.group(2)
+        units = utf16_units(text)
         if name is None:
-            tokens.append(_Token(text, _units(text)))
+            tokens.append(Token(text, units))
         elif match.group(1):
-            tokens.append(_Token(text, _units(text), closes=name.lower()))
+            tokens.append(Token(text, units, closes=name.lower()))
         else:
-            tokens.append(_Token(text, _units(text), opens=name.lower()))
+            tokens.append(Token(text, units, opens=name.lower(), closer=f"</{name.lower()}>"))
     return tokens
+
+
+def _visible(markup: str) -> str:
+    return html.unescape(re.sub(r"<[^<>]*>", "", markup))
+
+
+HTML = Markup(tokenize=_tokenize, visible=_visible)
+"""Telegram's HTML as the splitter reads it: tags are spans, an entity is one token."""
 
 
 def split_html(text: str, limit: int = MAX_MESSAGE) -> list[str]:
     """Split rendered HTML into parts of at most ``limit`` UTF-16 units, each well-formed alone.
 
     Telegram counts the text after parsing, so measuring the markup is conservative: a part
-    that fits here always fits there. A split never falls inside a tag or an entity. It falls
-    at a blank line, else a line break, else a space, past the first quarter of the part when
-    it can (an earlier one would leave a stub of a message); the separator itself is dropped.
-    Tags still open at a split are closed at the end of the part and opened again at the start
-    of the next. A part with no visible text is left out, but there is always one part, so
-    ``split_html(text)[0]`` is safe (an empty one is Telegram's to refuse).
+    that fits here always fits there. A split never falls inside a tag or an entity; tags still
+    open at a split are closed at the end of the part and opened again at the start of the
+    next (``adapters.split``). ``split_html(text)[0]`` is always there.
 
     Raises:
         ValueError: ``limit`` leaves no room for the tags open at some point and a character.
     """
-    if _units(text) <= limit:
-        return [text]
-    tokens = _tokenize(text)
-    parts: list[str] = []
-    stack: list[_Token] = []  # tags open where the current part starts
-    start = 0
-    while start < len(tokens):
-        cut, resume, open_at_cut = _best_cut(tokens, start, stack, limit)
-        body = [*stack, *tokens[start:cut]]
-        closing = "".join(f"</{tag.opens}>" for tag in reversed(open_at_cut))
-        part = "".join(token.text for token in body) + closing
-        if _visible(part).strip():
-            parts.append(part)
-        stack, start = open_at_cut, resume
-    return parts or [""]
-
-
-def _best_cut(
-    tokens: list[_Token], start: int, stack: list[_Token], limit: int
-) -> tuple[int, int, list[_Token]]:
-    """Where the part from ``start`` ends, where the next begins, and the tags open there."""
-    open_tags = list(stack)
-    size = sum(tag.units for tag in open_tags)
-    closing = sum(_closing_units(tag) for tag in open_tags)
-    best: dict[str, tuple[int, int, list[_Token]]] = {}
-    hard: tuple[int, int, list[_Token]] | None = None
-    at = start
-    while at < len(tokens):
-        token = tokens[at]
-        if size + closing <= limit and at > start:
-            # Cutting before ``token`` keeps the part within the limit.
-            separator = _separator_at(tokens, at)
-            if separator is not None and size >= limit // 4:
-                best[separator] = (at, at + len(separator), list(open_tags))
-            elif separator is not None:
-                best[f"early{separator}"] = (at, at + len(separator), list(open_tags))
-            if tokens[at - 1].opens is None:
-                hard = (at, at, list(open_tags))
-        size += token.units
-        if size > limit:
-            break
-        if token.opens is not None:
-            open_tags.append(token)
-            closing += _closing_units(token)
-        elif token.closes is not None:
-            for index in range(len(open_tags) - 1, -1, -1):
-                if open_tags[index].opens == token.closes:
-                    closing -= sum(_closing_units(tag) for tag in open_tags[index:])
-                    del open_tags[index:]
-                    break
-        at += 1
-    else:
-        if size + closing <= limit:
-            return at, at, open_tags
-    for separator in _SEPARATORS:
-        if separator in best:
-            return best[separator]
-    if hard is not None:
-        return hard
-    for separator in _SEPARATORS:
-        if f"early{separator}" in best:
-            return best[f"early{separator}"]
-    raise ValueError(f"limit {limit} leaves no room for the markup open at this point")
-
-
-def _separator_at(tokens: list[_Token], at: int) -> str | None:
-    for separator in _SEPARATORS:
-        following = tokens[at : at + len(separator)]
-        if "".join(token.text for token in following) == separator:
-            return separator
-    return None
-
-
-def _closing_units(tag: _Token) -> int:
-    return len(tag.opens or "") + 3
-
-
-def _visible(markup: str) -> str:
-    return html.unescape(re.sub(r"<[^<>]*>", "", markup))
+    return split(text, limit, HTML)
