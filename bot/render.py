@@ -23,6 +23,7 @@ from typing import Any, Protocol
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from bot import contexts
 from bot.domain.danger import DangerWords
 from bot.domain.replies import Mention
 from bot.render_guard import OverrideFailed, OverrideGuard
@@ -159,13 +160,12 @@ class Renderer:
 
         An override makes the caller wait up to the budget: senders await ``render_async``.
         """
-        values = {**context, "_allowed_mentions": {m.person for m in mentions}}
-        if not self._guarded(template, locale):
-            return _tidy(template, self._bundled(template, values, locale))
-        try:
-            text = self._workers().render(self.dialect, template, values, locale)
-        except Exception as error:  # the override's own error, or its budget
-            text = self._instead(template, values, locale, error)
+        values, text = self._begin(template, context, locale, mentions)
+        if text is None:
+            try:
+                text = self._workers().render(self.dialect, template, values, locale)
+            except Exception as error:  # the override's own error, or its budget
+                text = self._instead(template, values, locale, error)
         return _tidy(template, text)
 
     async def render_async(
@@ -177,14 +177,27 @@ class Renderer:
         mentions: Iterable[Mention] = (),
     ) -> str:
         """Render as ``render`` does, awaiting an override's worker instead of blocking on it."""
-        values = {**context, "_allowed_mentions": {m.person for m in mentions}}
-        if not self._guarded(template, locale):
-            return _tidy(template, self._bundled(template, values, locale))
-        try:
-            text = await self._workers().render_async(self.dialect, template, values, locale)
-        except Exception as error:
-            text = self._instead(template, values, locale, error)
+        values, text = self._begin(template, context, locale, mentions)
+        if text is None:
+            try:
+                text = await self._workers().render_async(self.dialect, template, values, locale)
+            except Exception as error:
+                text = self._instead(template, values, locale, error)
         return _tidy(template, text)
+
+    def _begin(
+        self, template: str, context: Mapping[str, Any], locale: str, mentions: Iterable[Mention]
+    ) -> tuple[dict[str, Any], str | None]:
+        """Check the context against its template's type; render it here unless an override
+        is read: the values to render with, and the text when it is already made."""
+        try:
+            contexts.check(template, context)
+        except contexts.ContextError as error:  # names keys, never a member's words
+            raise RenderError(f"template {template!r} ({locale}): {error}") from error
+        values = {**context, "_allowed_mentions": {m.person for m in mentions}}
+        if self._guarded(template, locale):
+            return values, None
+        return values, self._bundled(template, values, locale)
 
     def overrides_read(self, template: str, locale: str = "en") -> frozenset[str]:
         """The override files (inside the locale's folder) that rendering ``template`` reads."""

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.contexts import Ref
 from bot.domain.danger import DangerWords
 from bot.domain.inbound import Origin
 from bot.domain.model import Community, Person
@@ -68,7 +69,7 @@ class Turn:
         return origin is not None and not origin.private and origin.interaction is not None
 
     @property
-    def who(self) -> dict[str, str]:
+    def who(self) -> Ref:
         """The asking member as templates print or mention them."""
         return self.me.ref
 
@@ -90,7 +91,7 @@ class Turn:
     async def say(
         self,
         template: str,
-        context: dict[str, Any] | None = None,
+        context: Mapping[str, Any] | None = None,
         *,
         private: bool = False,
         public: bool = False,
@@ -160,7 +161,7 @@ class Turn:
     async def tell_me(
         self,
         template: str,
-        context: dict[str, Any] | None = None,
+        context: Mapping[str, Any] | None = None,
         *,
         buttons: Iterable[Button] = (),
         attachment: Attachment | None = None,
@@ -184,7 +185,7 @@ class Turn:
         self,
         person: Person,
         template: str,
-        context: dict[str, Any] | None = None,
+        context: Mapping[str, Any] | None = None,
         *,
         buttons: Iterable[Button] = (),
         mentions: Iterable[Mention] = (),
@@ -209,7 +210,7 @@ class Turn:
         person: Person,
         target: Target,
         template: str,
-        context: dict[str, Any] | None,
+        context: Mapping[str, Any] | None,
         buttons: Iterable[Button],
         mentions: Iterable[Mention],
         attachment: Attachment | None,
@@ -233,7 +234,7 @@ class Turn:
         self,
         community: Community,
         template: str,
-        context: dict[str, Any] | None = None,
+        context: Mapping[str, Any] | None = None,
         *,
         chat: str | None = None,
         buttons: Iterable[Button] = (),
@@ -263,7 +264,7 @@ class Turn:
                     chat=chat or (origin.chat if here and origin else community.chat),
                     interaction=origin.interaction if here and origin else None,
                 ),
-                context or {},
+                dict(context or {}),
                 tuple(buttons),
                 tuple(mentions),
                 priority=priority,
@@ -276,7 +277,7 @@ class Turn:
         self,
         message: int,
         template: str,
-        context: dict[str, Any] | None = None,
+        context: Mapping[str, Any] | None = None,
         *,
         buttons: Iterable[Button] = (),
         mentions: Iterable[Mention] = (),
@@ -294,14 +295,22 @@ class Turn:
             return None
         target = replace(original, interaction=interaction or original.interaction, edit_of=message)
         return await self.send(
-            Reply(template, target, context or {}, tuple(buttons), tuple(mentions), None, priority),
+            Reply(
+                template,
+                target,
+                dict(context or {}),
+                tuple(buttons),
+                tuple(mentions),
+                None,
+                priority,
+            ),
             about=about,
         )
 
     async def edit_pressed(
         self,
         template: str,
-        context: dict[str, Any] | None = None,
+        context: Mapping[str, Any] | None = None,
         *,
         buttons: Iterable[Button] = (),
         priority: Priority = Priority.ANSWER,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from bot.contexts import Ref
 from bot.domain.community import CommunitySettings
 
 PRIMARY = ""
@@ -22,7 +23,7 @@ class Person:
     timezone: str | None = None
 
     @property
-    def ref(self) -> dict[str, str]:
+    def ref(self) -> Ref:
         """The person as a template prints or mentions them: ``{"id", "name"}``."""
         return {"id": self.platform_id, "name": self.name}
 

@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from bot.contexts import Ref
 from bot.domain.community import CommunitySettings
 from bot.domain.meetings import occurrences
 from bot.domain.model import Community, Person
@@ -678,7 +679,7 @@ async def _edited_context(
     member: Person,
     craving: Craving,
     *,
-    claimed_by: dict[str, str] | None = None,
+    claimed_by: Ref | None = None,
     passed: bool = False,
 ) -> dict[str, Any]:
     community = await turn.tx.get_community(craving.community) if craving.community else None
@@ -696,7 +697,7 @@ async def _edited_context(
     }
 
 
-async def _claimer_ref(turn: Turn, craving: Craving) -> dict[str, str] | None:
+async def _claimer_ref(turn: Turn, craving: Craving) -> Ref | None:
     claimer = await turn.tx.get_person(craving.claimed_by) if craving.claimed_by else None
     return claimer.ref if claimer else None
 

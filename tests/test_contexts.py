@@ -1,0 +1,285 @@
+"""Template contexts: every template has a type, each type names what its template prints,
+and the renderer refuses a context that does not fit."""
+
+from __future__ import annotations
+
+from importlib import resources
+from importlib.resources.abc import Traversable
+from typing import NotRequired, TypedDict
+
+import jinja2
+import jinja2.meta
+import pytest
+
+from bot import contexts
+from bot.contexts import Empty, Ref, check, problems, registry
+from bot.render import PlainDialect, Renderer, RenderError, bundled_file
+from bot.samples import all_samples, as_sent
+
+NOT_YET_TYPED = frozenset(
+    {
+        "button_unknown",
+        "call_ask",
+        "call_asked",
+        "call_claimed",
+        "call_closed",
+        "call_coming",
+        "call_contact_forward",
+        "call_covered",
+        "call_expired",
+        "call_gone",
+        "call_group_only",
+        "call_handoff",
+        "call_no_contact",
+        "call_not_volunteer",
+        "call_open",
+        "call_own",
+        "call_request",
+        "call_unknown",
+        "calls_summary",
+        "cleandate_invalid",
+        "cleandate_set",
+        "console/as_usage",
+        "console/banner",
+        "console/header",
+        "console/now_typing",
+        "console/tap_usage",
+        "console/wait_usage",
+        "console/waited",
+        "contact_cleared",
+        "contact_group",
+        "contact_saved",
+        "contact_show",
+        "contact_too_long",
+        "craving_claimed",
+        "craving_covered",
+        "craving_crisis",
+        "craving_followup",
+        "craving_followup_answer",
+        "craving_invite_supporters",
+        "craving_nobody",
+        "craving_not_yours",
+        "craving_ping",
+        "craving_reply",
+        "cravings_record",
+        "days",
+        "days_none",
+        "days_unknown",
+        "discord_commands",
+        "discord_dms_closed",
+        "discord_posted",
+        "discord_role_reason",
+        "discord_sorry",
+        "forgetme_cancelled",
+        "forgetme_confirm",
+        "forgetme_done",
+        "group_only",
+        "help",
+        "history",
+        "label_call_take",
+        "label_craving_call_me",
+        "label_craving_danger",
+        "label_craving_im_here",
+        "label_craving_passed",
+        "label_craving_struggling",
+        "label_craving_used",
+        "label_forget_cancel",
+        "label_forget_yes",
+        "label_relapse_cancel",
+        "label_relapse_note",
+        "label_relapse_tell",
+        "label_relapse_yes",
+        "label_share_celebrate",
+        "label_share_private",
+        "label_telegram_open_private",
+        "meeting_reminder",
+        "meetings",
+        "meetings_remind_set",
+        "meetings_usage",
+        "milestone_digest",
+        "milestone_role_failed",
+        "milestones",
+        "mydata",
+        "phonelist_set",
+        "phonelist_usage",
+        "relapse_cancelled",
+        "relapse_confirm",
+        "relapse_confirmed",
+        "relapse_date_invalid",
+        "relapse_done",
+        "relapse_none",
+        "relapse_note_how",
+        "relapse_note_invalid",
+        "relapse_note_saved",
+        "relapse_stale",
+        "relapse_supporter",
+        "relapse_told",
+        "resources",
+        "sent_privately",
+        "set_done",
+        "set_invalid",
+        "set_usage",
+        "settings_admins_only",
+        "settings_show",
+        "share_set",
+        "share_usage",
+        "start",
+        "supporter_hours_set",
+        "supporter_set",
+        "supporter_urgent_set",
+        "supporter_usage",
+        "telegram_commands",
+        "telegram_open_private",
+        "timezone_set",
+        "timezone_show",
+        "timezone_unknown",
+        "together",
+        "unknown_command",
+        "update_unreadable",
+        "welcome",
+    }
+)
+"""Templates whose context has no type yet: this list only shrinks."""
+
+KEPT_FOR_OVERRIDES: dict[str, frozenset[str]] = {}
+"""Keys a context carries that its bundled template does not print: kept because a
+deployment's override may print them (their names are a promise; see the README)."""
+
+PARTIALS = "resources/"
+"""A folder of partials that ``_resources.j2`` includes by name; never rendered alone."""
+
+
+def template_keys() -> set[str]:
+    """Every template a reply or an adapter renders: ``messages/en`` less its partials."""
+    keys: set[str] = set()
+    todo: list[tuple[str, Traversable]] = [("", resources.files("messages").joinpath("en"))]
+    while todo:
+        prefix, folder = todo.pop()
+        for entry in folder.iterdir():
+            if entry.is_dir() and f"{prefix}{entry.name}/" != PARTIALS:
+                todo.append((f"{prefix}{entry.name}/", entry))
+            elif entry.name.endswith(".j2") and not entry.name.startswith("_"):
+                keys.add(f"{prefix}{entry.name.removesuffix('.j2')}")
+    return keys
+
+
+def printed(template: str) -> frozenset[str]:
+    """The names a bundled template reads from its context, its includes' too."""
+    renderer = Renderer(PlainDialect())
+    environment = renderer.override_environment("en")
+    known = set(environment.globals)
+    names: set[str] = set()
+    todo, seen = [f"{template}.j2"], set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        entry = bundled_file("en", name)
+        assert entry is not None, f"{name} is included but missing"
+        ast = renderer.parse(entry.read_text(encoding="utf-8"), name)
+        names |= jinja2.meta.find_undeclared_variables(ast) - known
+        for node in ast.find_all((jinja2.nodes.Include, jinja2.nodes.Extends)):
+            assert isinstance(node, jinja2.nodes.Include | jinja2.nodes.Extends)
+            included = node.template
+            items = included.items if isinstance(included, jinja2.nodes.List) else [included]
+            for item in items:
+                if isinstance(item, jinja2.nodes.Const):
+                    todo.append(item.value)
+                else:  # built at render time: every partial it can name
+                    todo.extend(f"{PARTIALS}{n}" for n in _partials())
+    return frozenset(names)
+
+
+def _partials() -> list[str]:
+    folder = resources.files("messages").joinpath("en").joinpath(PARTIALS.rstrip("/"))
+    return sorted(entry.name for entry in folder.iterdir() if entry.name.endswith(".j2"))
+
+
+def test_every_template_has_a_context_type_or_is_listed_as_not_yet_typed() -> None:
+    keys = template_keys()
+    typed = set(registry())
+    assert typed <= keys, f"types for templates that do not exist: {sorted(typed - keys)}"
+    assert not (typed & NOT_YET_TYPED), (
+        f"typed now, take off the list: {sorted(typed & NOT_YET_TYPED)}"
+    )
+    assert keys - typed == NOT_YET_TYPED
+
+
+@pytest.mark.parametrize("template", sorted(registry()))
+def test_each_type_names_exactly_what_its_template_prints(template: str) -> None:
+    kind = registry()[template]
+    named = contexts.fields(kind)
+    reads = printed(template)
+    kept = KEPT_FOR_OVERRIDES.get(template, frozenset())
+    assert reads - named == set(), f"{template} prints keys its type does not name"
+    assert named - reads == kept, f"{template}'s type names keys the template does not print"
+
+
+@pytest.mark.parametrize("template", sorted(registry()))
+def test_every_sample_fits_its_template_type(template: str) -> None:
+    samples = all_samples().get(template)
+    assert samples, f"no sample context for {template} in bot/samples"
+    for sample in samples:
+        check(template, as_sent(sample))
+
+
+class _Entry(TypedDict):
+    person: Ref
+    day: str
+
+
+class _Sample(TypedDict):
+    count: int
+    share: float
+    note: str | None
+    entries: list[_Entry]
+    late: NotRequired[bool]
+
+
+def test_a_context_that_fits_passes_and_who_may_come_along() -> None:
+    fits = {
+        "count": 3,
+        "share": 1,
+        "note": None,
+        "entries": [{"person": {"id": "7", "name": "Sam"}, "day": "2026-11-29"}],
+        "who": {"id": "7", "name": "Sam"},
+    }
+    assert problems(_Sample, fits) == []
+    assert problems(_Sample, {**fits, "late": True}) == []
+
+
+def test_each_misfit_is_named_by_its_key_never_its_value() -> None:
+    found = problems(
+        _Sample,
+        {
+            "count": True,
+            "share": "secret words",
+            "entries": [{"person": {"id": 7, "name": "Sam"}}],
+            "extra": 1,
+            "who": {"id": "7"},
+        },
+    )
+    assert found == [
+        "note is missing",
+        "count is not int",
+        "share is not float",
+        "entries[0].day is missing",
+        "entries[0].person.id is not str",
+        "extra is not expected",
+        "who.name is missing",
+    ]
+    assert not any("secret" in problem for problem in found)
+
+
+def test_an_empty_context_takes_nothing_but_who() -> None:
+    assert problems(Empty, {"who": {"id": "7", "name": "S"}}) == []
+    assert problems(Empty, {"x": 1}) == ["x is not expected"]
+
+
+def test_rendering_a_context_that_does_not_fit_is_a_render_error() -> None:
+    """Loud in tests; in the outbox, a render error fails the row (a member never reads a
+    half-printed message)."""
+    template = next(iter(sorted(registry())))
+    with pytest.raises(RenderError, match="is not expected"):
+        Renderer(PlainDialect()).render(template, {"not_a_key": 1})
