@@ -18,6 +18,7 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
+from bot.contexts import consent as c
 from bot.domain.replies import Button, Priority, fits_in_button
 from bot.flows import Flows
 from bot.flows.milestones import reschedule
@@ -66,13 +67,13 @@ async def ask(turn: Turn, what: str, keep_action: str, payload: str) -> None:
     consent = await turn.tx.consent_of(turn.me.key)
     declined = consent.declined_at if consent is not None else None
     if declined is not None and turn.now - declined < ASK_AGAIN_AFTER:
-        await turn.say(T.DECLINED, {"what": what, "again": True}, private=True)
+        await turn.say(T.DECLINED, c.Declined(what=what, again=True), private=True)
         return
     if not fits_in_button(keep_action, payload):
         payload = ""
     await turn.say(
         T.ASK,
-        {"what": what},
+        c.Kept(what=what),
         private=True,
         buttons=(
             Button(T.LABEL_YES, keep_action, payload),
@@ -86,7 +87,7 @@ async def say_yes(turn: Turn, what: str, *, resend: bool) -> None:
     await turn.tx.give_consent(turn.me.key, turn.now)
     log.info("consent given")
     if resend:
-        await turn.tell_me(T.GIVEN, {"what": what, "resend": True})
+        await turn.tell_me(T.GIVEN, c.Given(what=what, resend=True))
 
 
 async def decline(turn: Turn, payload: str) -> None:
@@ -95,7 +96,7 @@ async def decline(turn: Turn, payload: str) -> None:
         await turn.tell_me(T.STATUS, await _status(turn))
         return
     await turn.tx.decline_consent(turn.me.key, turn.now)
-    await turn.tell_me(T.DECLINED, {"what": payload[:32], "again": False})
+    await turn.tell_me(T.DECLINED, c.Declined(what=payload[:32], again=False))
 
 
 async def consent(turn: Turn, args: str) -> None:
@@ -103,7 +104,7 @@ async def consent(turn: Turn, args: str) -> None:
     word = args.strip().lower()
     if word in ("on", "yes"):
         await turn.tx.give_consent(turn.me.key, turn.now)
-        await turn.say(T.GIVEN, {"what": None, "resend": False}, private=True)
+        await turn.say(T.GIVEN, c.Given(what=None, resend=False), private=True)
         return
     if word in ("off", "no", "withdraw"):
         if not await given(turn):
@@ -127,15 +128,15 @@ async def erase(turn: Turn, payload: str) -> None:
         await turn.tell_me(T.STATUS, await _status(turn))
         return
     if not await given(turn):
-        await turn.tell_me(T.OFF_DONE, {"had": False})
+        await turn.tell_me(T.OFF_DONE, c.Had(had=False))
         return
     await turn.tx.withdraw_consent(turn.me.key)
     log.info("consent withdrawn; covered data erased")
     # Milestones announced from the erased dates must not go out: reschedule empties them.
     await reschedule(turn, turn.me)
-    await turn.edit_pressed(T.OFF_DONE, {"had": True})
+    await turn.edit_pressed(T.OFF_DONE, c.Had(had=True))
     if turn.message is None:
-        await turn.tell_me(T.OFF_DONE, {"had": True})
+        await turn.tell_me(T.OFF_DONE, c.Had(had=True))
 
 
 async def keep(turn: Turn, payload: str) -> None:
@@ -149,22 +150,22 @@ async def notice(turn: Turn, payload: dict[str, Any]) -> None:
     people = await turn.tx.untold_implied_consents(NOTICE_BATCH)
     for person in people:
         sharing = any(m.share for m in await turn.tx.memberships_of(person.key))
-        await turn.tell(person, T.NOTICE, {"sharing": sharing}, priority=Priority.BACKGROUND)
+        await turn.tell(person, T.NOTICE, c.Notice(sharing=sharing), priority=Priority.BACKGROUND)
         await turn.tx.mark_consent_told(person.key, turn.now)
     if len(people) == NOTICE_BATCH:
         await turn.tx.schedule(NOTICE, turn.now, {}, key=f"{NOTICE}:{turn.now.isoformat()}")
 
 
-async def _status(turn: Turn) -> dict[str, Any]:
+async def _status(turn: Turn) -> c.Status:
     found = await turn.tx.consent_of(turn.me.key)
     zone = await turn.zone_of(turn.me)
-    return {
-        "given_on": None
+    return c.Status(
+        given_on=None
         if found is None or found.given_at is None
         else found.given_at.astimezone(zone).date().isoformat(),
-        "implied": found is not None and found.implied,
-        "declined": found is not None and found.given_at is None and found.declined_at is not None,
-    }
+        implied=found is not None and found.implied,
+        declined=found is not None and found.given_at is None and found.declined_at is not None,
+    )
 
 
 flows = Flows(
