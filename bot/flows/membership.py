@@ -8,6 +8,7 @@ import logging
 from collections.abc import Iterable
 from enum import StrEnum
 
+from bot.contexts import Empty
 from bot.domain.inbound import MembershipChanged, RolesChanged
 from bot.domain.model import community_key, person_key
 from bot.flows import Flows
@@ -39,7 +40,7 @@ async def membership_changed(turn: Turn, change: MembershipChanged) -> None:
     await turn.tx.set_community_active(community.key, change.present)
     log.info("bot %s a community", "added to" if change.present else "removed from")
     if change.present and not was_there:
-        await turn.post(community, T.WELCOME, {}, chat=change.chat)
+        await turn.post(community, T.WELCOME, Empty(), chat=change.chat)
     # Milestone times are worked out afresh for everyone there (and none while removed).
     for member in await turn.tx.community_members(community.key):
         await reschedule(turn, member)

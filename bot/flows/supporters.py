@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from enum import StrEnum
 
+from bot.contexts import supporters as s
 from bot.domain.model import Community, Person
 from bot.domain.supporters import Candidate, Hours, HoursError, choose
 from bot.flows import Flows
@@ -31,13 +32,10 @@ async def supporter(turn: Turn, args: str) -> None:
     if word == "urgent" and rest.strip().lower() in ("on", "off"):
         on = rest.strip().lower() == "on"
         await turn.tx.set_supporter_urgent(turn.me.key, on)
-        await turn.say(T.SUPPORTER_URGENT_SET, {"on": on, "hours": await _hours_text(turn)})
+        await turn.say(T.SUPPORTER_URGENT_SET, s.UrgentSet(on=on, hours=await _hours_text(turn)))
         return
     if word not in ("on", "off") or turn.community is None:
-        await turn.say(
-            T.SUPPORTER_USAGE,
-            {"in_group": turn.community is not None, "hours": await _hours_text(turn)},
-        )
+        await _usage(turn)
         return
     community = turn.community
     on = word == "on"
@@ -50,7 +48,7 @@ async def supporter(turn: Turn, args: str) -> None:
     )
     await turn.say(
         T.SUPPORTER_SET,
-        {"on": on, "hours": await _hours_text(turn), "holds_role": holds_role},
+        s.Set(on=on, hours=await _hours_text(turn), holds_role=holds_role),
     )
 
 
@@ -61,21 +59,21 @@ async def _set_hours(turn: Turn, text: str) -> None:
         try:
             hours = Hours.parse(text)
         except HoursError:
-            await turn.say(
-                T.SUPPORTER_USAGE,
-                {
-                    "in_group": turn.community is not None,
-                    "hours": await _hours_text(turn),
-                    "bad_hours": True,
-                },
-            )
+            await _usage(turn, bad_hours=True)
             return
     await turn.tx.set_supporter_hours(turn.me.key, None if hours is None else hours.text())
     zone = await turn.zone_of(turn.me)
     await turn.say(
         T.SUPPORTER_HOURS_SET,
-        {"hours": None if hours is None else hours.text(), "zone": str(zone.key)},
+        s.HoursSet(hours=None if hours is None else hours.text(), zone=str(zone.key)),
     )
+
+
+async def _usage(turn: Turn, *, bad_hours: bool = False) -> None:
+    usage = s.Usage(in_group=turn.community is not None, hours=await _hours_text(turn))
+    if bad_hours:
+        usage["bad_hours"] = True
+    await turn.say(T.SUPPORTER_USAGE, usage)
 
 
 async def _hours_text(turn: Turn) -> str | None:
