@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from bot.contexts import privacy as p
 from bot.domain.replies import Attachment, Button, Reply, Target, Template
 from bot.flows import Flows
 from bot.flows.craving import T as CravingT
@@ -56,7 +57,7 @@ async def my_data(turn: Turn, args: str) -> None:
     records = sum(len(rows) for rows in sections.values())
     await turn.tell_me(
         T.MYDATA,
-        {"filename": FILENAME, "records": records},
+        p.MyData(who=turn.who, filename=FILENAME, records=records),
         attachment=Attachment(FILENAME, data),
     )
     assert turn.origin is not None
@@ -69,7 +70,7 @@ async def forget_me(turn: Turn, args: str) -> None:
     in_group = await turn.withdraw_command()
     await turn.say(
         T.FORGETME_CONFIRM,
-        {"typed_in_group": in_group},
+        p.ForgetMeConfirm(typed_in_group=in_group),
         private=True,
         buttons=(
             Button(T.LABEL_FORGET_YES, ERASE, turn.me.key),
