@@ -46,6 +46,29 @@ class Empty(TypedDict):
     """The context of a template that prints nothing it is given (buttons' labels, fixed text)."""
 
 
+class Crisis(TypedDict):
+    """A community's crisis lines as ``_resources.j2`` and ``_emergency.j2`` print them."""
+
+    resources: str | None
+    """The admins' own lines."""
+    preset: NotRequired[str | None]
+    """The preset's code (``uk``, ``legacy``); absent from rows queued before presets."""
+    emergency: NotRequired[str | None]
+    """The number to call, the admins' own before the preset's; absent as ``preset`` is."""
+
+
+class Meeting(TypedDict):
+    """A regular meeting as templates print it."""
+
+    weekday: int
+    """0 is Monday."""
+    time: str
+    """``HH:MM`` in the community's zone."""
+    title: str
+    link: str
+    """Empty when the meeting has none."""
+
+
 class ContextError(ValueError):
     """A context does not match its template's type; says every key that is wrong."""
 

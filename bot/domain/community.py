@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Self
 
+from bot import contexts
 from bot.domain.cleantime import DEFAULT_SCHEDULE, Milestone, MilestoneSchedule
 from bot.domain.presets import DEFAULT_PRESET, preset_emergency
 
@@ -20,9 +21,11 @@ class Meeting:
     title: str
     link: str = ""
 
-    def as_context(self) -> dict[str, Any]:
+    def as_context(self) -> contexts.Meeting:
         """Give the meeting as templates read it: weekday (0 = Monday), time, title, link."""
-        return {"weekday": self.weekday, "time": self.time, "title": self.title, "link": self.link}
+        return contexts.Meeting(
+            weekday=self.weekday, time=self.time, title=self.title, link=self.link
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,15 +63,15 @@ class CommunitySettings:
     """(milestone key, role id) pairs, shortest milestone first: the role a member is given on
     reaching that milestone; Discord only. Stored as a JSON object."""
 
-    def crisis(self) -> dict[str, Any]:
+    def crisis(self) -> contexts.Crisis:
         """What a template needs to print this community's crisis lines (``_resources.j2``)
         and its emergency number (``_emergency.j2``): the admins' own lines, the preset's
         code, and the number to call, the admins' own before the preset's."""
-        return {
-            "resources": self.resources,
-            "preset": self.resources_preset,
-            "emergency": self.emergency_number or preset_emergency(self.resources_preset),
-        }
+        return contexts.Crisis(
+            resources=self.resources,
+            preset=self.resources_preset,
+            emergency=self.emergency_number or preset_emergency(self.resources_preset),
+        )
 
     def milestone_role(self, milestone: str) -> str | None:
         """The role given for ``milestone`` (a key such as ``1y``; ``12m`` is the same day)."""

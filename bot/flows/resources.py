@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.contexts import resources as r
 from bot.domain.community import CommunitySettings
 from bot.domain.meetings import due_reminders, next_reminder
 from bot.domain.model import Community
@@ -67,18 +68,20 @@ async def meetings(turn: Turn, args: str) -> None:
         on = rest.strip().lower() == "on"
         await turn.tx.set_meeting_reminder(community.key, turn.me.key, on)
         await arm_reminders(turn, community)
-        await turn.say(T.MEETINGS_REMIND_SET, {"on": on, "count": len(community.settings.meetings)})
+        await turn.say(
+            T.MEETINGS_REMIND_SET, r.RemindSet(on=on, count=len(community.settings.meetings))
+        )
         return
     if word:
-        await turn.say(T.MEETINGS_USAGE, {"reminding": reminding})
+        await turn.say(T.MEETINGS_USAGE, r.Usage(reminding=reminding))
         return
     await turn.say(
         T.MEETINGS,
-        {
-            "meetings": [m.as_context() for m in community.settings.meetings],
-            "zone": zone_name(community_zone(community)),
-            "reminding": reminding,
-        },
+        r.Meetings(
+            meetings=[m.as_context() for m in community.settings.meetings],
+            zone=zone_name(community_zone(community)),
+            reminding=reminding,
+        ),
     )
 
 
@@ -109,7 +112,7 @@ async def remind(turn: Turn, payload: dict[str, Any]) -> None:
     due = due_reminders(community.settings.meetings, zone, since, turn.now)
     if due:
         people = await turn.tx.meeting_reminder_people(community.key)
-        context = {"meetings": [o.meeting.as_context() for o in due], "zone": zone_name(zone)}
+        context = r.Reminder(meetings=[o.meeting.as_context() for o in due], zone=zone_name(zone))
         for person in people:
             await turn.tell(person, T.MEETING_REMINDER, context, priority=Priority.BACKGROUND)
         log.info("meeting reminders: %d meetings, %d members", len(due), len(people))
