@@ -87,8 +87,6 @@ NOT_YET_TYPED = frozenset(
         "label_share_celebrate",
         "label_share_private",
         "label_telegram_open_private",
-        "milestone_digest",
-        "milestone_role_failed",
         "milestones",
         "phonelist_set",
         "phonelist_usage",

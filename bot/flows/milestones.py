@@ -17,6 +17,7 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
+from bot.contexts import milestones as m
 from bot.domain.announcing import next_announcement, too_late
 from bot.domain.cleantime import Milestone, local_today, milestone_date
 from bot.domain.model import PRIMARY, Community, DueAnnouncement, Person
@@ -40,7 +41,7 @@ class T(StrEnum):
 async def run_milestones(turn: Turn, payload: dict[str, Any]) -> None:
     """Announce every due milestone, advance each member to their next one, re-arm."""
     due = await turn.tx.due_announcements(turn.now, BATCH)
-    digests: dict[str, tuple[Community, list[dict[str, Any]], list[Mention]]] = {}
+    digests: dict[str, tuple[Community, list[m.Celebrated], list[Mention]]] = {}
     celebrated: list[DueAnnouncement] = []
     skipped = 0
     for item in due:
@@ -63,12 +64,12 @@ async def run_milestones(turn: Turn, payload: dict[str, Any]) -> None:
                     item.community.key, (item.community, [], [])
                 )
                 entries.append(
-                    {
-                        "person": {"id": item.person.platform_id, "name": item.person.name},
-                        "milestone": item.milestone,
-                        "day": item.day.isoformat(),
-                        "late": local_today(turn.now, zone) > item.day,
-                    }
+                    m.Celebrated(
+                        person=item.person.ref,
+                        milestone=item.milestone,
+                        day=item.day.isoformat(),
+                        late=local_today(turn.now, zone) > item.day,
+                    )
                 )
                 mentions.append(Mention(item.person.platform_id, item.person.name))
                 celebrated.append(item)
@@ -89,7 +90,7 @@ async def run_milestones(turn: Turn, payload: dict[str, Any]) -> None:
             Reply(
                 Template.MILESTONE_DIGEST,
                 Target(community.platform, chat=community.announce_chat),
-                {"entries": entries},
+                dict(m.Digest(entries=entries)),
                 mentions=tuple(mentions),
                 priority=Priority.BACKGROUND,
             ),
@@ -115,7 +116,7 @@ async def _grant_role(turn: Turn, community: Community, person: Person, mileston
         Reply(
             T.MILESTONE_ROLE_FAILED,
             Target(community.platform, chat=community.announce_chat, grant=grant),
-            {"who": person.ref, "milestone": milestone, "role": role},
+            dict(m.RoleFailed(who=person.ref, milestone=milestone, role=role)),
             priority=Priority.BACKGROUND,
         ),
         locale=community.settings.locale,
