@@ -50,6 +50,7 @@ from bot.domain.announcing import next_announcement
 from bot.domain.community import CommunitySettings
 from bot.domain.model import PRIMARY, community_key, person_key
 from bot.domain.replies import Reply, Target, Template
+from bot.domain.timers import MilestoneRun
 from bot.flows.milestones import MILESTONES_TIMER
 from bot.samples import all_samples
 from bot.settings import Settings
@@ -312,7 +313,7 @@ async def urgency(members: int, groups: int, others: int) -> None:
                 for n in range(others):
                     target = Target(PLATFORM, chat=str(_chat(n % groups)))
                     await tx.enqueue(Reply(Template.TOGETHER, target, answer), "en", NOW)
-                await tx.schedule(MILESTONES_TIMER, app.clock.now(), key=MILESTONES_TIMER)
+                await tx.schedule(MilestoneRun(), app.clock.now(), key=MILESTONES_TIMER)
             app.wake({PLATFORM}, timers=True)
             await stack.wait(stack.announced, "the milestone run", every=0.1)
             queued = time.monotonic() - started

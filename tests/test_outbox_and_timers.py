@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import ClassVar
 
 from bot.app import App
 from bot.clock import ManualClock
 from bot.core import Core
 from bot.domain.inbound import CommandIssued, Origin
 from bot.domain.replies import Priority, Reply, Target, Template
-from bot.flows import Flows
+from bot.domain.timers import MilestoneRun, TimerPayload
+from bot.flows import Flows, on_timer
 from bot.outbox import MAX_ATTEMPTS, OutboxWorker, Pace, RetryLater, Undeliverable, Unfinished
 from bot.storage import OutboxMessage
 from bot.storage.sqlite import SqliteStore
@@ -37,6 +39,17 @@ class ScriptedSender:
             raise self.script.pop(0)
         self.delivered.append((message.id, message.target.chat))
         return f"m{message.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Broken(TimerPayload):
+    kind: ClassVar[str] = "broken"
+
+
+@dataclass(frozen=True, slots=True)
+class Works(TimerPayload):
+    kind: ClassVar[str] = "works"
+    n: int
 
 
 async def enqueue(store: SqliteStore, chat: str) -> int:
@@ -131,21 +144,21 @@ async def test_a_committed_reply_wakes_its_sender_at_once(app: App) -> None:
 async def test_a_failing_timer_is_pushed_back_and_the_rest_still_fire(
     store: SqliteStore, clock: ManualClock
 ) -> None:
-    fired: list[dict[str, Any]] = []
+    fired: list[Works] = []
 
-    async def broken(turn: Turn, payload: dict[str, Any]) -> None:
+    async def broken(turn: Turn, timer: Broken) -> None:
         raise RuntimeError("bug")
 
-    async def works(turn: Turn, payload: dict[str, Any]) -> None:
-        fired.append(payload)
+    async def works(turn: Turn, timer: Works) -> None:
+        fired.append(timer)
 
-    core = Core(store, clock, flows=Flows(timers={"broken": broken, "works": works}))
+    core = Core(store, clock, flows=Flows(timers=on_timer(Broken, broken) | on_timer(Works, works)))
     timers = TimerLoop(store, core, clock)
     async with store.transaction() as tx:
-        await tx.schedule("broken", START)
-        await tx.schedule("works", START, {"n": 1})
+        await tx.schedule(Broken(), START)
+        await tx.schedule(Works(1), START)
     assert await timers.fire_due() == 1
-    assert fired == [{"n": 1}]
+    assert fired == [Works(1)]
     for _ in range(10):
         clock.advance(timedelta(minutes=10))
         await timers.fire_due()
@@ -158,12 +171,12 @@ async def test_a_timer_fires_once_even_if_two_loops_see_it(
 ) -> None:
     fired: list[int] = []
 
-    async def count(turn: Turn, payload: dict[str, Any]) -> None:
+    async def count(turn: Turn, timer: Works) -> None:
         fired.append(1)
 
-    core = Core(store, clock, flows=Flows(timers={"count": count}))
+    core = Core(store, clock, flows=Flows(timers=on_timer(Works, count)))
     async with store.transaction() as tx:
-        await tx.schedule("count", START)
+        await tx.schedule(Works(1), START)
     loops = [TimerLoop(store, core, clock) for _ in range(2)]
     await asyncio.gather(*(loop.fire_due() for loop in loops))
     assert fired == [1]
@@ -213,13 +226,13 @@ async def test_set_aside_updates_are_forgotten_after_a_month(
 
 
 async def test_a_keyed_timer_is_never_dropped(store: SqliteStore, clock: ManualClock) -> None:
-    async def broken(turn: Turn, payload: dict[str, Any]) -> None:
+    async def broken(turn: Turn, timer: MilestoneRun) -> None:
         raise RuntimeError("bug")
 
-    core = Core(store, clock, flows=Flows(timers={"milestones": broken}))
+    core = Core(store, clock, flows=Flows(timers=on_timer(MilestoneRun, broken)))
     timers = TimerLoop(store, core, clock)
     async with store.transaction() as tx:
-        await tx.schedule("milestones", START, key="milestones")
+        await tx.schedule(MilestoneRun(), START, key="milestones")
     for _ in range(12):
         clock.advance(timedelta(minutes=61))
         await timers.fire_due()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import replace
 from datetime import date, timedelta
@@ -10,6 +11,7 @@ import pytest
 
 from bot.domain.model import Community, Membership, Person
 from bot.domain.replies import Button, Mention, Reply, Target, Template
+from bot.domain.timers import CravingFollowUp, MilestoneRun
 from bot.storage.sqlite import MigrationError, SqliteStore
 from tests.conftest import START
 
@@ -130,14 +132,14 @@ async def test_outbox_rows_round_trip_and_leave_once_sent(store: SqliteStore) ->
 
 async def test_a_keyed_timer_exists_once_at_the_earlier_time(store: SqliteStore) -> None:
     async with store.transaction() as tx:
-        await tx.schedule("milestones", LATER, key="milestones")
-        await tx.schedule("milestones", START, key="milestones")
-        await tx.schedule("milestones", LATER + timedelta(hours=1), key="milestones")
-        await tx.schedule("followup", LATER, {"craving": 3})
+        await tx.schedule(MilestoneRun(), LATER, key="milestones")
+        await tx.schedule(MilestoneRun(), START, key="milestones")
+        await tx.schedule(MilestoneRun(), LATER + timedelta(hours=1), key="milestones")
+        await tx.schedule(CravingFollowUp(3), LATER)
         due = await tx.due_timers(LATER, 10)
-        assert [(t.kind, t.due_at, t.payload) for t in due] == [
+        assert [(t.kind, t.due_at, json.loads(t.payload)) for t in due] == [
             ("milestones", START, {}),
-            ("followup", LATER, {"craving": 3}),
+            ("craving.followup", LATER, {"craving": 3}),
         ]
         assert await tx.take_timer(due[0].id)
         assert not await tx.take_timer(due[0].id)

@@ -6,8 +6,8 @@ Adapters translate and decide nothing; every rule lives in the core. Each inboun
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Final
+from dataclasses import dataclass
+from typing import Final
 
 PRIVATE_COMMANDS: Final = frozenset({"relapse", "restart", "reset", "contact", "forgetme"})
 """Commands about a member's own recovery or data: always answered privately, and, typed in a
@@ -80,11 +80,14 @@ class ButtonPressed:
 
 @dataclass(frozen=True, slots=True)
 class TimerFired:
-    """A durable timer fell due; ``timer_id`` is its row, which the firing deletes."""
+    """A durable timer fell due; ``timer_id`` is its row, which the firing deletes.
+
+    ``payload`` is the row's JSON as stored: the flow's table reads it as the kind's payload type,
+    and a row that does not read is dropped there."""
 
     timer_id: int
     kind: str
-    payload: dict[str, Any] = field(default_factory=dict)
+    payload: str = "{}"
 
     @property
     def dedupe_key(self) -> str:

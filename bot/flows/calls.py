@@ -18,7 +18,8 @@ from typing import Any
 
 from bot.domain.model import Community, Person
 from bot.domain.replies import Button, Mention, Priority, Reply, Target, parse_id
-from bot.flows import Flows, consent
+from bot.domain.timers import CallExpiry
+from bot.flows import Flows, consent, on_timer
 from bot.flows.supporters import pick_supporters
 from bot.storage.queries.calls import CallRequest
 from bot.storage.queries.craving import Role
@@ -28,7 +29,6 @@ log = logging.getLogger(__name__)
 
 TAKE = "call.take"
 KEEP_CONTACT = "contact.keep"
-EXPIRE = "call.expire"
 MAX_NOTE = 300
 """A note is shown as typed, cut to this many characters."""
 MAX_CONTACT = 100
@@ -172,9 +172,8 @@ async def request_call(turn: Turn, *, practice: bool, note: str, private: bool =
         if not has_contact:
             await turn.tell_me(T.CALL_NO_CONTACT, {"practice": practice})
     await turn.tx.schedule(
-        EXPIRE,
+        CallExpiry(request),
         turn.now + timedelta(minutes=settings.call_expiry),
-        {"request": request},
         about=member.key,
     )
     log.info(
@@ -303,13 +302,9 @@ async def _hand_over(turn: Turn, request: CallRequest, member: Person) -> bool:
 # -- expiry --------------------------------------------------------------------------------------
 
 
-async def expire(turn: Turn, payload: dict[str, Any]) -> None:
+async def expire(turn: Turn, timer: CallExpiry) -> None:
     """Close a request nobody took, kindly; a taken request is left as it is."""
-    request_id = payload.get("request")
-    if not isinstance(request_id, int):
-        log.warning("call expiry without a request id; dropped")
-        return
-    request = await turn.tx.call_request(request_id)
+    request = await turn.tx.call_request(timer.request)
     if request is None or not request.open:
         return
     community = await turn.tx.get_community(request.community)
@@ -452,6 +447,6 @@ flows = Flows(
         "calls": calls,
     },
     buttons={TAKE: take, KEEP_CONTACT: keep_contact},
-    timers={EXPIRE: expire},
+    timers=on_timer(CallExpiry, expire),
     templates=(T,),
 )

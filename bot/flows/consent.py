@@ -20,7 +20,8 @@ from typing import Any
 
 from bot.contexts import consent as c
 from bot.domain.replies import Button, Priority, fits_in_button
-from bot.flows import Flows
+from bot.domain.timers import ConsentNotice
+from bot.flows import Flows, on_timer
 from bot.flows.milestones import reschedule
 from bot.turn import Turn
 
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 
 ASK_AGAIN_AFTER = timedelta(days=7)
 """After a "No thanks", a member is not asked again for this long."""
-NOTICE = "consent.notice"
+NOTICE = ConsentNotice.kind
 NOTICE_BATCH = 200
 DECLINE = "consent.no"
 ERASE = "consent.erase"
@@ -144,7 +145,7 @@ async def keep(turn: Turn, payload: str) -> None:
     await turn.tell_me(T.OFF_KEPT)
 
 
-async def notice(turn: Turn, payload: dict[str, Any]) -> None:
+async def notice(turn: Turn, timer: ConsentNotice) -> None:
     """Tell members whose consent is implied (they had data before Homegroup asked) what is
     kept and how to stop, once each; a batch at a time, then again until all are told."""
     people = await turn.tx.untold_implied_consents(NOTICE_BATCH)
@@ -153,7 +154,7 @@ async def notice(turn: Turn, payload: dict[str, Any]) -> None:
         await turn.tell(person, T.NOTICE, c.Notice(sharing=sharing), priority=Priority.BACKGROUND)
         await turn.tx.mark_consent_told(person.key, turn.now)
     if len(people) == NOTICE_BATCH:
-        await turn.tx.schedule(NOTICE, turn.now, {}, key=f"{NOTICE}:{turn.now.isoformat()}")
+        await turn.tx.schedule(ConsentNotice(), turn.now, key=f"{NOTICE}:{turn.now.isoformat()}")
 
 
 async def _status(turn: Turn) -> c.Status:
@@ -171,6 +172,6 @@ async def _status(turn: Turn) -> c.Status:
 flows = Flows(
     commands={"consent": consent},
     buttons={DECLINE: decline, ERASE: erase, KEEP: keep},
-    timers={NOTICE: notice},
+    timers=on_timer(ConsentNotice, notice),
     templates=(T,),
 )

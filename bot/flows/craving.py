@@ -32,7 +32,8 @@ from bot.domain.community import CommunitySettings
 from bot.domain.meetings import occurrences
 from bot.domain.model import Community, Person
 from bot.domain.replies import Button, Mention, Priority, Template, parse_id
-from bot.flows import Flows
+from bot.domain.timers import CravingEscalation, CravingFollowUp
+from bot.flows import Flows, on_timer
 from bot.flows.calls import request_call
 from bot.flows.relapse import offer_restart
 from bot.flows.supporters import pick_supporters
@@ -47,8 +48,8 @@ ACTIONS = ("tell", "call", "walk", "sweet", "meeting", "read", "tape")
 EPISODE = timedelta(hours=24)
 """How long one craving's crisis block counts as sent: the episode ends with its outcome, or
 after this long."""
-ESCALATE = "craving.escalate"
-FOLLOW_UP = "craving.followup"
+ESCALATE = CravingEscalation.kind
+FOLLOW_UP = CravingFollowUp.kind
 
 
 class T(StrEnum):
@@ -187,9 +188,8 @@ async def _open(
         turn.now,
     )
     await turn.tx.schedule(
-        FOLLOW_UP,
+        CravingFollowUp(created),
         turn.now + timedelta(minutes=settings.followup_after),
-        {"craving": created},
         key=f"{FOLLOW_UP}:{created}",
         about=turn.me.key,
     )
@@ -289,9 +289,8 @@ async def _escalate_later(
 ) -> None:
     """Arm this craving's escalation (one per craving: arming again keeps the earlier time)."""
     await turn.tx.schedule(
-        ESCALATE,
+        CravingEscalation(craving_id),
         turn.now + timedelta(minutes=settings.escalate_after),
-        {"craving": craving_id},
         key=f"{ESCALATE}:{craving_id}",
         about=member.key,
     )
@@ -487,9 +486,9 @@ async def used(turn: Turn, payload: str) -> None:
     await offer_restart(turn)
 
 
-async def escalate(turn: Turn, payload: dict[str, Any]) -> None:
+async def escalate(turn: Turn, timer: CravingEscalation) -> None:
     """Nobody claimed yet: ping the next supporters, or tell the member nobody is free."""
-    craving = await turn.tx.get_craving(int(payload["craving"]))
+    craving = await turn.tx.get_craving(timer.craving)
     if craving is None or craving.claimed_by or craving.outcome == "passed":
         return
     community = await turn.tx.get_community(craving.community) if craving.community else None
@@ -534,9 +533,9 @@ async def escalate(turn: Turn, payload: dict[str, Any]) -> None:
         await turn.tx.mark_crisis_sent(craving.id, turn.now, in_group=in_group)
 
 
-async def follow_up(turn: Turn, payload: dict[str, Any]) -> None:
+async def follow_up(turn: Turn, timer: CravingFollowUp) -> None:
     """Ask the member privately how it went, unless they already said it passed."""
-    craving = await turn.tx.get_craving(int(payload["craving"]))
+    craving = await turn.tx.get_craving(timer.craving)
     if craving is None or craving.outcome is not None:
         return
     member = await turn.tx.get_person(craving.person)
@@ -726,6 +725,6 @@ flows = Flows(
         "craving.struggling": struggling,
         "craving.used": used,
     },
-    timers={ESCALATE: escalate, FOLLOW_UP: follow_up},
+    timers=on_timer(CravingEscalation, escalate) | on_timer(CravingFollowUp, follow_up),
     templates=(T,),
 )

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
 
-from bot.flows import Flows
+from bot.domain.timers import Housekeeping
+from bot.flows import Flows, on_timer
 from bot.storage import Transaction
 from bot.turn import Turn
 
 log = logging.getLogger(__name__)
 
-HOUSEKEEPING = "housekeeping"
+HOUSEKEEPING = Housekeeping.kind
 EVERY = timedelta(days=1)
 KEEP = timedelta(days=7)
 KEEP_SET_ASIDE = timedelta(days=30)
@@ -28,10 +28,10 @@ look into why it failed, short enough that a member's words are not kept for goo
 
 async def arm(tx: Transaction, now: datetime) -> None:
     """Make sure the daily run exists (a keyed timer: arming twice changes nothing)."""
-    await tx.schedule(HOUSEKEEPING, now + EVERY, key=HOUSEKEEPING)
+    await tx.schedule(Housekeeping(), now + EVERY, key=HOUSEKEEPING)
 
 
-async def run(turn: Turn, payload: dict[str, Any]) -> None:
+async def run(turn: Turn, timer: Housekeeping) -> None:
     """Prune old sent messages, dedupe keys and set-aside updates, then arm the next run."""
     cutoff = turn.now - KEEP
     messages = await turn.tx.forget_outbox_before(cutoff)
@@ -46,4 +46,4 @@ async def run(turn: Turn, payload: dict[str, Any]) -> None:
     await arm(turn.tx, turn.now)
 
 
-flows = Flows(timers={HOUSEKEEPING: run})
+flows = Flows(timers=on_timer(Housekeeping, run))

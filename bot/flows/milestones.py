@@ -23,12 +23,13 @@ from bot.domain.cleantime import Milestone, local_today, milestone_date
 from bot.domain.model import PRIMARY, Community, DueAnnouncement, Person
 from bot.domain.replies import Mention, Priority, Reply, RoleGrant, Target, Template
 from bot.domain.settings_keys import ROLE_PLATFORMS
-from bot.flows import Flows
+from bot.domain.timers import MilestoneRun
+from bot.flows import Flows, on_timer
 from bot.turn import Turn, member_zone
 
 log = logging.getLogger(__name__)
 
-MILESTONES_TIMER = "milestones"
+MILESTONES_TIMER = MilestoneRun.kind
 
 BATCH = 500
 """Members handled in one run; a fuller queue re-arms the run at once."""
@@ -38,7 +39,7 @@ class T(StrEnum):
     MILESTONE_ROLE_FAILED = "milestone_role_failed"
 
 
-async def run_milestones(turn: Turn, payload: dict[str, Any]) -> None:
+async def run_milestones(turn: Turn, timer: MilestoneRun) -> None:
     """Announce every due milestone, advance each member to their next one, re-arm."""
     due = await turn.tx.due_announcements(turn.now, BATCH)
     digests: dict[str, tuple[Community, list[m.Celebrated], list[Mention]]] = {}
@@ -103,7 +104,7 @@ async def run_milestones(turn: Turn, payload: dict[str, Any]) -> None:
         log.info("skipped %d milestone announcements more than 3 days late", skipped)
     following = turn.now if len(due) == BATCH else await turn.tx.earliest_announcement_due()
     if following is not None:
-        await turn.tx.schedule(MILESTONES_TIMER, following, key=MILESTONES_TIMER)
+        await turn.tx.schedule(MilestoneRun(), following, key=MILESTONES_TIMER)
 
 
 async def _grant_role(turn: Turn, community: Community, person: Person, milestone: str) -> None:
@@ -155,7 +156,7 @@ async def reschedule(turn: Turn, person: Person) -> None:
             )
         await turn.tx.set_announcement_due(community.key, person.key, due)
         if due is not None:
-            await turn.tx.schedule(MILESTONES_TIMER, due[0], key=MILESTONES_TIMER)
+            await turn.tx.schedule(MilestoneRun(), due[0], key=MILESTONES_TIMER)
 
 
-flows = Flows(timers={MILESTONES_TIMER: run_milestones}, templates=(T,))
+flows = Flows(timers=on_timer(MilestoneRun, run_milestones), templates=(T,))

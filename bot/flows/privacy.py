@@ -13,13 +13,14 @@ or after an hour of trying.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
 from bot.contexts import privacy as p
 from bot.domain.replies import Attachment, Button, Reply, Target, Template
-from bot.flows import Flows
+from bot.domain.timers import FarewellSweep
+from bot.flows import Flows, on_timer
 from bot.flows.craving import T as CravingT
 from bot.turn import Turn
 
@@ -28,7 +29,6 @@ log = logging.getLogger(__name__)
 FILENAME = "homegroup-mydata.json"
 ERASE = "privacy.erase"
 KEEP = "privacy.keep"
-SWEEP = "privacy.sweep"
 SWEEP_EVERY = timedelta(minutes=1)
 """How soon after it is sent the farewell's row (their private chat's address) goes."""
 KEEP_TRYING = timedelta(hours=1)
@@ -96,25 +96,15 @@ async def erase(turn: Turn, payload: str) -> None:
         )
     )
     until = turn.now + KEEP_TRYING
-    await turn.tx.schedule(
-        SWEEP, turn.now + SWEEP_EVERY, {"outbox": farewell, "until": until.isoformat()}
-    )
+    await turn.tx.schedule(FarewellSweep(farewell, until), turn.now + SWEEP_EVERY)
 
 
-async def sweep(turn: Turn, payload: dict[str, Any]) -> None:
+async def sweep(turn: Turn, timer: FarewellSweep) -> None:
     """Delete the farewell's row once it has left, or once an hour of trying is up."""
-    farewell = payload.get("outbox")
-    if not isinstance(farewell, int):
-        log.warning("erasure sweep without an outbox id; dropped")
+    if turn.now < timer.until and await turn.tx.farewell_waiting(timer.outbox):
+        await turn.tx.schedule(timer, min(turn.now + SWEEP_EVERY, timer.until))
         return
-    try:
-        until = datetime.fromisoformat(str(payload["until"]))
-    except (KeyError, ValueError):
-        until = turn.now
-    if turn.now < until and await turn.tx.farewell_waiting(farewell):
-        await turn.tx.schedule(SWEEP, min(turn.now + SWEEP_EVERY, until), payload)
-        return
-    await turn.tx.drop_farewell(farewell, T.FORGETME_DONE)
+    await turn.tx.drop_farewell(timer.outbox, T.FORGETME_DONE)
 
 
 async def keep(turn: Turn, payload: str) -> None:
@@ -130,6 +120,6 @@ async def keep(turn: Turn, payload: str) -> None:
 flows = Flows(
     commands={"mydata": my_data, "forgetme": forget_me},
     buttons={ERASE: erase, KEEP: keep},
-    timers={SWEEP: sweep},
+    timers=on_timer(FarewellSweep, sweep),
     templates=(T,),
 )

@@ -8,9 +8,7 @@ the meetings or the zone, or a member opting in or out, arms it afresh.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from enum import StrEnum
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.contexts import resources as r
@@ -18,13 +16,12 @@ from bot.domain.community import CommunitySettings
 from bot.domain.meetings import due_reminders, next_reminder
 from bot.domain.model import Community
 from bot.domain.replies import Priority, Template
+from bot.domain.timers import MeetingReminder
 from bot.domain.zones import UnknownZone, resolve_zone, zone_name
-from bot.flows import Flows
+from bot.flows import Flows, on_timer
 from bot.turn import UTC_ZONE, Turn
 
 log = logging.getLogger(__name__)
-
-REMINDER_TIMER = "meetings.remind"
 
 
 class T(StrEnum):
@@ -93,21 +90,16 @@ async def arm_reminders(turn: Turn, community: Community) -> None:
         return
     at = next_reminder(community.settings.meetings, community_zone(community), turn.now)
     if at is not None:
-        payload = {"community": community.key, "since": at.isoformat()}
-        await turn.tx.schedule(REMINDER_TIMER, at, payload, key=key)
+        await turn.tx.schedule(MeetingReminder(community.key, at), at, key=key)
 
 
-async def remind(turn: Turn, payload: dict[str, Any]) -> None:
+async def remind(turn: Turn, timer: MeetingReminder) -> None:
     """Tell each member who opted in about the meetings starting soon; arm the next reminder."""
-    community = await turn.tx.get_community(str(payload.get("community", "")))
+    community = await turn.tx.get_community(timer.community)
     if community is None:
         return
     turn.community = community
-    since = turn.now
-    try:
-        since = min(since, datetime.fromisoformat(str(payload["since"])))
-    except (KeyError, ValueError, TypeError):
-        log.warning("meeting reminder without a readable time; reminding from now")
+    since = min(turn.now, timer.since)
     zone = community_zone(community)
     due = due_reminders(community.settings.meetings, zone, since, turn.now)
     if due:
@@ -121,6 +113,6 @@ async def remind(turn: Turn, payload: dict[str, Any]) -> None:
 
 flows = Flows(
     commands={"resources": show_resources, "meetings": meetings},
-    timers={REMINDER_TIMER: remind},
+    timers=on_timer(MeetingReminder, remind),
     templates=(T,),
 )

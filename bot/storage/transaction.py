@@ -19,6 +19,7 @@ from bot.domain.model import (
     Person,
 )
 from bot.domain.replies import Attachment, Button, Mention, Priority, Reply, Target
+from bot.domain.timers import TimerPayload
 from bot.storage.port import Row
 from bot.storage.queries.base import Queries, day, instant, kept, person_from_row
 from bot.storage.queries.calls import CallQueries
@@ -88,12 +89,13 @@ def _message(r: Row) -> OutboxMessage:
 
 @dataclass(frozen=True, slots=True)
 class DueTimer:
-    """A timer row that has fallen due."""
+    """A timer row that has fallen due; ``payload`` is its stored JSON, read by the core
+    against the kind's payload type, so one unreadable row cannot stop the loop."""
 
     id: int
     kind: str
     due_at: datetime
-    payload: dict[str, Any]
+    payload: str
     attempts: int
     key: str | None = None
 
@@ -750,9 +752,8 @@ class CoreQueries(Queries):
 
     async def schedule(
         self,
-        kind: str,
+        payload: TimerPayload,
         due_at: datetime,
-        payload: dict[str, Any] | None = None,
         *,
         key: str | None = None,
         about: str | None = None,
@@ -763,7 +764,7 @@ class CoreQueries(Queries):
             "INSERT INTO timers (kind, key, due_at, payload, person) VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT (key) DO UPDATE SET due_at = excluded.due_at"
             " WHERE excluded.due_at < timers.due_at",
-            (kind, key, due_at, json.dumps(payload or {}), about),
+            (payload.kind, key, due_at, payload.dump(), about),
         )
 
     async def take_timer(self, timer_id: int) -> bool:
@@ -781,7 +782,7 @@ class CoreQueries(Queries):
                 id=int(r["id"]),
                 kind=r["kind"],
                 due_at=instant(r["due_at"]),
-                payload=json.loads(r["payload"]),
+                payload=str(r["payload"]),
                 attempts=int(r["attempts"]),
                 key=r["key"],
             )
