@@ -12,6 +12,7 @@ from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from bot.domain.cleantime import (
+    DATE_REFUSALS,
     DEFAULT_SCHEDULE,
     EARLIEST,
     MAX_DATE_TEXT,
@@ -67,6 +68,12 @@ def reason_of(text: str, today: date = TODAY) -> str:
 
 
 # Reading a clean date
+
+
+def test_the_listed_refusals_are_the_ones_the_parser_gives() -> None:
+    """The samples explain every listed reason, so the list must be the parser's own."""
+    texts = ["", "x" * (MAX_DATE_TEXT + 1), "soon", "2026-02-30", "2999-01-01", "1899-12-31"]
+    assert tuple(reason_of(text) for text in texts) == DATE_REFUSALS
 
 
 @pytest.mark.parametrize(

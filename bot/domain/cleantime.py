@@ -45,6 +45,11 @@ MAX_SCHEDULE_AMOUNT: Final = 1200
 """The largest amount of one milestone (1200 months is a hundred years)."""
 
 
+DATE_REFUSALS: Final = ("empty", "too_long", "unreadable", "impossible", "future", "too_old")
+"""Every reason ``parse_clean_date`` may refuse a date with: the templates that explain a refusal
+are sampled with each."""
+
+
 class CleanDateError(ValueError):
     """A clean date a member typed that we cannot accept."""
 

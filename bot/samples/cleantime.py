@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.domain.cleantime import DATE_REFUSALS
 from bot.domain.replies import Template
 
 WHO = {"id": "7", "name": "Sam"}
@@ -27,16 +28,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     ],
     Template.CLEANDATE_INVALID: [
         {"reason": r, "today": "2026-11-29", "earliest": "1900-01-01", "limit": 10}
-        for r in (
-            "empty",
-            "too_long",
-            "unreadable",
-            "impossible",
-            "future",
-            "too_old",
-            "name_too_long",
-            "too_many_counters",
-        )
+        for r in (*DATE_REFUSALS, "name_too_long", "too_many_counters")
     ],
     Template.DAYS: [{"counters": [COUNTER, {**COUNTER, "name": "nicotine", "next": None}]}],
     Template.DAYS_NONE: [{}],

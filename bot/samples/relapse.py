@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.domain.cleantime import DATE_REFUSALS
 from bot.flows.relapse import MAX_NOTE, T
 
 SPAN = {"years": 0, "months": 8, "days": 28}
@@ -19,15 +20,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     T.RELAPSE_NONE: [{}, {"offered": True}],
     T.RELAPSE_DATE_INVALID: [
         {"reason": r, "today": "2026-11-29", "since": "2026-03-01"}
-        for r in (
-            "empty",
-            "too_long",
-            "unreadable",
-            "impossible",
-            "future",
-            "too_old",
-            "before_current",
-        )
+        for r in (*DATE_REFUSALS, "before_current")
     ],
     T.RELAPSE_CONFIRM: [
         {
