@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 from enum import StrEnum
-from typing import Any
 
 from bot.contexts import consent as c
 from bot.domain.replies import Button, Priority, fits_in_button

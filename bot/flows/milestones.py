@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 from enum import StrEnum
-from typing import Any
 
 from bot.contexts import milestones as m
 from bot.domain.announcing import next_announcement, too_late
