@@ -66,6 +66,7 @@ from discord import app_commands
 
 from adapters.discord.adapter import DiscordAdapter
 from adapters.discord.translate import PLATFORM
+from adapters.platforms import every_platform
 from bench import sharing
 from bench.discord_process import Answer, RemoteDiscord, discord_in_its_own_process
 from bench.support import NOW, filesystem, ms, on_disk, quantile, until_done
@@ -385,7 +386,7 @@ async def _ours(
         discord_api_url=fake.api_url,
         discord_gateway_url=fake.gateway_url,
     )
-    app = await bootstrap(settings, clock=ManualClock(NOW))
+    app = await bootstrap(settings, platforms=every_platform(), clock=ManualClock(NOW))
     adapter = DiscordAdapter(app, settings, **client_options())
     with _tallied() as warnings:
         tasks = [asyncio.create_task(adapter.run()), asyncio.create_task(app.timers.run())]

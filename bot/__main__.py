@@ -76,9 +76,10 @@ async def _migrate(settings: Settings) -> int:
 
 
 async def _serve(settings: Settings) -> int:
+    from adapters.platforms import every_platform
     from adapters.serve import serve
 
-    app = await bootstrap(settings)
+    app = await bootstrap(settings, platforms=every_platform())
     try:
         return await serve(app, settings)
     finally:
@@ -87,9 +88,10 @@ async def _serve(settings: Settings) -> int:
 
 async def _console(settings: Settings, member: str) -> None:
     from adapters.console import run_console
+    from adapters.platforms import every_platform
 
     clock = ShiftedClock()
-    app = await bootstrap(settings, clock=clock)
+    app = await bootstrap(settings, platforms=every_platform(), clock=clock)
     try:
         await run_console(app, clock, first_member=member)
     finally:

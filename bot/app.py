@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from bot.clock import Clock, SystemClock
 from bot.core import Core
+from bot.domain.platforms import Platforms
 from bot.flows import housekeeping
 from bot.outbox import OutboxWorker, Sender
 from bot.render import Dialect, Renderer, load_danger_words
@@ -23,11 +24,24 @@ class App:
     settings: Settings
     store: Store
     clock: Clock
-    core: Core
-    timers: TimerLoop
+    platforms: Platforms
+    """What each platform can do, as the adapters declared it."""
+    core: Core = field(init=False)
+    timers: TimerLoop = field(init=False)
     workers: dict[str, OutboxWorker] = field(default_factory=dict)
     renderers: dict[str, Renderer] = field(default_factory=dict)
     """One per dialect: each keeps the worker processes its overrides render in."""
+
+    def __post_init__(self) -> None:
+        templates = self.settings.templates
+        self.core = Core(
+            self.store,
+            self.clock,
+            platforms=self.platforms,
+            on_outbox=self.wake,
+            danger_words=functools.cache(lambda locale: load_danger_words(locale, templates)),
+        )
+        self.timers = TimerLoop(self.store, self.core, self.clock)
 
     def add_sender(self, sender: Sender) -> OutboxWorker:
         """Attach a platform's sender; its worker is woken whenever the core queues for it."""
@@ -59,18 +73,17 @@ class App:
 
 
 async def bootstrap(
-    settings: Settings, *, store: Store | None = None, clock: Clock | None = None
+    settings: Settings,
+    *,
+    platforms: Platforms | None = None,
+    store: Store | None = None,
+    clock: Clock | None = None,
 ) -> App:
-    """Build the app; open the settings' database unless a store is given."""
+    """Build the app; open the settings' database unless a store is given. ``platforms`` are
+    what the adapters declared they can do (none: no platform can do anything special)."""
     clock = clock or SystemClock()
     store = store or await SqliteStore.open(settings.database)
-    core = Core(
-        store,
-        clock,
-        danger_words=functools.cache(lambda locale: load_danger_words(locale, settings.templates)),
-    )
-    app = App(settings, store, clock, core, TimerLoop(store, core, clock))
-    core.on_outbox = app.wake
+    app = App(settings, store, clock, platforms or Platforms())
     async with store.transaction() as tx:
         await housekeeping.arm(tx, clock.now())
     return app

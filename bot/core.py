@@ -9,24 +9,19 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Generic, TypeVar
 
 from bot.clock import Clock
+from bot.dispatch import Flows
 from bot.domain.danger import DangerWords
-from bot.domain.inbound import (
-    ButtonPressed,
-    CommandIssued,
-    Inbound,
-    MembershipChanged,
-    PrivateChatChanged,
-    RolesChanged,
-    TimerFired,
-)
+from bot.domain.inbound import ButtonPressed, CommandIssued, Inbound, Origin, TimerFired
 from bot.domain.model import Community, Person, community_key, person_key
+from bot.domain.platforms import Platforms
 from bot.domain.replies import Template
-from bot.flows import Flows, all_flows
-from bot.flows.membership import held_roles, membership_changed, roles_changed
+from bot.flows import all_flows
 from bot.storage import Store, Transaction
 from bot.turn import Turn
 
@@ -34,6 +29,22 @@ log = logging.getLogger(__name__)
 
 MAX_NAME = 64
 """Display names are cut to this many characters before they are stored."""
+
+E = TypeVar("E")
+OnOutbox = Callable[[set[str], bool], None]
+"""Called after a commit with the platforms that got new outbox rows, and whether timers were
+added."""
+
+
+@dataclass(frozen=True, slots=True)
+class Route(Generic[E]):
+    """How the core takes one type of event: how it is claimed (so that it has its effect
+    once), and what then handles it."""
+
+    claim: Callable[[Transaction, E, datetime], Awaitable[Turn | None]]
+    """Claim the event in the open transaction and give the turn to handle it in; None when
+    it was handled before (or its timer is gone)."""
+    handle: Callable[[Turn, E], Awaitable[None]]
 
 
 class Core:
@@ -44,16 +55,24 @@ class Core:
         store: Store,
         clock: Clock,
         *,
+        platforms: Platforms,
+        on_outbox: OnOutbox | None = None,
         flows: Flows | None = None,
         danger_words: Callable[[str], DangerWords] | None = None,
     ) -> None:
         self._store = store
         self._clock = clock
+        self._platforms = platforms
+        self._on_outbox = on_outbox
         self._flows = flows or all_flows()
         self._danger_words = danger_words or functools.cache(lambda locale: DangerWords(()))
-        self.on_outbox: Callable[[set[str], bool], None] | None = None
-        """Called after a commit with the platforms that got new outbox rows, and whether
-        timers were added."""
+        self._routes: dict[type[Any], Route[Any]] = {
+            CommandIssued: Route(self._open_turn, self._command),
+            ButtonPressed: Route(self._open_turn, self._button),
+            TimerFired: Route(self._take_timer, self._timer),
+        }
+        for kind, handler in self._flows.events.items():
+            self._routes[kind] = Route(self._claim, handler)
 
     @property
     def commands(self) -> frozenset[str]:
@@ -62,54 +81,49 @@ class Core:
     async def handle(self, inbound: Inbound) -> bool:
         """Apply one event; False when it had been handled before (or its timer was gone)."""
         now = self._clock.now()
+        route = self._routes.get(type(inbound))
+        if route is None:
+            log.error("no flow for %s; dropped", type(inbound).__name__)
+            return False
         async with self._store.transaction() as tx:
-            if isinstance(inbound, TimerFired):
-                if not await tx.take_timer(inbound.timer_id):
-                    return False
-                turn = Turn(tx, now, danger_words=self._danger_words)
-                handler = self._flows.timers.get(inbound.kind)
-                if handler is None:
-                    log.error("no flow for timer kind %s; dropped", inbound.kind)
-                else:
-                    await handler(turn, inbound.payload)
-            elif isinstance(inbound, CommandIssued | ButtonPressed):
-                # Claimed in the same trip as the member is met.
-                opened = await self._open_turn(tx, inbound, now)
-                if opened is None:
-                    log.debug("duplicate inbound ignored")
-                    return False
-                turn = opened
-                if isinstance(inbound, CommandIssued):
-                    await self._command(turn, inbound)
-                else:
-                    await self._button(turn, inbound)
-            else:
-                # An update the adapter stored on receipt leaves the inbox with its effect.
-                if not await tx.claim_inbound(inbound.dedupe_key, now):
-                    log.debug("duplicate inbound ignored")
-                    return False
-                if isinstance(inbound, MembershipChanged):
-                    turn = Turn(tx, now, danger_words=self._danger_words)
-                    await membership_changed(turn, inbound)
-                elif isinstance(inbound, RolesChanged):
-                    turn = Turn(tx, now, danger_words=self._danger_words)
-                    await roles_changed(turn, inbound)
-                else:
-                    assert isinstance(inbound, PrivateChatChanged)
-                    turn = Turn(tx, now, danger_words=self._danger_words)
-                    await tx.set_private_chat(
-                        person_key(inbound.platform, inbound.person), inbound.open
-                    )
-        if (turn.platforms or tx.scheduled) and self.on_outbox is not None:
-            self.on_outbox(turn.platforms, tx.scheduled)
+            turn = await route.claim(tx, inbound, now)
+            if turn is None:
+                return False
+            await route.handle(turn, inbound)
+        if (turn.platforms or tx.scheduled) and self._on_outbox is not None:
+            self._on_outbox(turn.platforms, tx.scheduled)
         return True
+
+    def _turn(self, tx: Transaction, now: datetime, origin: Origin | None = None) -> Turn:
+        return Turn(
+            tx, now, origin, danger_words=self._danger_words, capabilities=self._platforms.of
+        )
+
+    async def _take_timer(self, tx: Transaction, timer: TimerFired, now: datetime) -> Turn | None:
+        """A timer is claimed by taking its row: a second firing finds it gone."""
+        return self._turn(tx, now) if await tx.take_timer(timer.timer_id) else None
+
+    async def _claim(self, tx: Transaction, event: Any, now: datetime) -> Turn | None:
+        """An update the adapter stored on receipt leaves the inbox with its effect."""
+        if not await tx.claim_inbound(event.dedupe_key, now):
+            log.debug("duplicate inbound ignored")
+            return None
+        return self._turn(tx, now)
+
+    async def _timer(self, turn: Turn, timer: TimerFired) -> None:
+        handler = self._flows.timers.get(timer.kind)
+        if handler is None:
+            log.error("no flow for timer kind %s; dropped", timer.kind)
+            return
+        await handler(turn, timer.payload)
 
     async def _open_turn(
         self, tx: Transaction, inbound: CommandIssued | ButtonPressed, now: datetime
     ) -> Turn | None:
-        """Claim the inbound and meet who sent it, where; None when it was handled before."""
+        """Claim the inbound in the same trip as its member is met, where; None when it was
+        handled before."""
         origin = inbound.origin
-        turn = Turn(tx, now, origin, danger_words=self._danger_words)
+        turn = self._turn(tx, now, origin)
         name = " ".join(origin.person_name.split())[:MAX_NAME] or origin.person
         here = None
         if origin.community is not None and not origin.private:
@@ -127,12 +141,12 @@ class Core:
             claim=inbound.dedupe_key,
         )
         if met is None:
+            log.debug("duplicate inbound ignored")
             return None
         turn.person, turn.community = met
         if turn.community is not None and origin.roles is not None:
-            await tx.replace_member_roles(
-                turn.community.key, turn.person.key, held_roles(origin.roles)
-            )
+            roles = self._platforms.of(origin.platform).held_roles(origin.roles)
+            await tx.replace_member_roles(turn.community.key, turn.person.key, roles)
         return turn
 
     async def _command(self, turn: Turn, command: CommandIssued) -> None:

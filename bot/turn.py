@@ -12,6 +12,7 @@ from bot.contexts import Ref
 from bot.domain.danger import DangerWords
 from bot.domain.inbound import Origin
 from bot.domain.model import Community, Person
+from bot.domain.platforms import Capabilities
 from bot.domain.replies import Attachment, Button, Mention, Priority, Reply, Target, Template
 from bot.domain.zones import UnknownZone, resolve_zone
 from bot.storage.transaction import Transaction
@@ -46,6 +47,8 @@ class Turn:
     """Platforms that got new outbox rows, so their senders can be woken after commit."""
     danger_words: Callable[[str], DangerWords] = field(default=lambda locale: DangerWords(()))
     """The danger phrases of a locale (see ``bot.domain.danger``)."""
+    capabilities: Callable[[str], Capabilities] = Capabilities
+    """What a platform can do, as its adapter declared it (``bot.domain.platforms``)."""
 
     @property
     def locale(self) -> str:

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 
 from adapters.console import Console
+from adapters.platforms import every_platform
 from bot.app import App, bootstrap
 from bot.clock import ManualClock
 from bot.core import Core
@@ -52,7 +53,9 @@ def database(tmp_path: Path) -> Path:
 
 @pytest.fixture
 async def app(database: Path, clock: ManualClock) -> AsyncIterator[App]:
-    built = await bootstrap(Settings(database=str(database)), clock=clock)
+    built = await bootstrap(
+        Settings(database=str(database)), platforms=every_platform(), clock=clock
+    )
     yield built
     await built.close()
 

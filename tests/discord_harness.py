@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters.discord.adapter import DiscordAdapter
+from adapters.platforms import every_platform
 from bot.app import App, bootstrap
 from bot.clock import ManualClock
 from bot.settings import Settings
@@ -168,7 +169,7 @@ async def running(
 ) -> AsyncIterator[Stack]:
     """The whole stack: the adapter connected to the fake, its outbox sender, the timer loop."""
     settings = settings_for(fake, database, **extra)
-    app = await bootstrap(settings, clock=clock)
+    app = await bootstrap(settings, platforms=every_platform(), clock=clock)
     adapter = DiscordAdapter(app, settings, **client_options())
     tasks = [asyncio.create_task(adapter.run()), asyncio.create_task(app.timers.run())]
     try:

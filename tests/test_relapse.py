@@ -15,8 +15,10 @@ import pytest
 from bot.app import App
 from bot.clock import ManualClock
 from bot.core import Core
+from bot.dispatch import Flows
 from bot.domain.inbound import ButtonPressed, CommandIssued, Origin
-from bot.flows import Flows, cleantime, consent, relapse
+from bot.domain.platforms import Platforms
+from bot.flows import cleantime, consent, relapse
 from bot.flows.relapse import MAX_NOTE, T, offer_restart
 from bot.render import PlainDialect, Renderer
 from bot.samples.relapse import SAMPLES
@@ -342,7 +344,7 @@ async def test_offer_restart_opens_the_flow_gently(store: SqliteStore, clock: Ma
     table.add(cleantime.flows)
     table.add(consent.flows)
     table.add(relapse.flows)
-    core = Core(store, clock, flows=table)
+    core = Core(store, clock, platforms=Platforms(), flows=table)
     await core.handle(CommandIssued("c1", DM, "used", ""))
     await keep_clean_date(core, "c2", DM, ago(20))
     await core.handle(CommandIssued("c3", DM, "used", ""))

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from adapters.discord.platform import ROLES
 from bot.app import App
 from bot.clock import ManualClock
 from bot.domain.community import CommunitySettings
@@ -333,7 +334,7 @@ def test_milestone_roles_are_limited() -> None:
             f"{days}d {SUPPORTERS}",
             chat=CHAT,
             locales=[],
-            platform="discord",
+            roles=ROLES,
         ).settings
     with pytest.raises(SettingError) as refused:
         apply(
@@ -342,11 +343,11 @@ def test_milestone_roles_are_limited() -> None:
             f"99d {SUPPORTERS}",
             chat=CHAT,
             locales=[],
-            platform="discord",
+            roles=ROLES,
         )
     assert refused.value.reason == "too_many_roles"
     changed = apply(
-        settings, "milestone_role", f"5d {ONE_MONTH}", chat=CHAT, locales=[], platform="discord"
+        settings, "milestone_role", f"5d {ONE_MONTH}", chat=CHAT, locales=[], roles=ROLES
     )
     assert changed.settings.milestone_role("5d") == ONE_MONTH, "replacing one is always fine"
 

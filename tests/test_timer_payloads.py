@@ -12,6 +12,8 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.core import Core
+from bot.dispatch import Flows, on_timer
+from bot.domain.platforms import Platforms
 from bot.domain.timers import (
     CallExpiry,
     ConsentNotice,
@@ -24,7 +26,7 @@ from bot.domain.timers import (
     TimerPayload,
     UnreadableTimer,
 )
-from bot.flows import Flows, all_flows, on_timer
+from bot.flows import all_flows
 from bot.storage.sqlite import SqliteStore
 from bot.timers import TimerLoop
 from bot.turn import Turn
@@ -126,7 +128,7 @@ async def test_an_unreadable_row_is_dropped_and_logged_by_kind_while_the_others_
     async def works(turn: Turn, timer: Works) -> None:
         fired.append(timer)
 
-    core = Core(store, clock, flows=Flows(timers=on_timer(Works, works)))
+    core = Core(store, clock, platforms=Platforms(), flows=Flows(timers=on_timer(Works, works)))
     timers = TimerLoop(store, core, clock)
     async with store.transaction() as tx:
         await tx.schedule(Garbled(f"not json: {SECRET}"), START)

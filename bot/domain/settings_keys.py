@@ -30,6 +30,7 @@ from bot.domain.community import (
     milestone_length,
     sort_milestone_roles,
 )
+from bot.domain.platforms import Roles
 from bot.domain.presets import (
     DEFAULT_PRESET,
     PRESETS,
@@ -59,8 +60,6 @@ KEYS: Final = (
 """The keys ``/set`` knows on every platform, in the order ``/settings`` shows them."""
 ROLE_KEYS: Final = ("supporter_role", "milestone_role")
 """Keys about the community's roles, which only some platforms have."""
-ROLE_PLATFORMS: Final = frozenset({"discord"})
-"""The platforms whose communities have roles the bot can read and give."""
 
 _ALIASES: Final = {
     "channel": "announcement_channel",
@@ -138,8 +137,6 @@ _DURATION: Final = re.compile(
 )
 _HOUR: Final = re.compile(r"(?P<hour>[0-9]{1,2})(?::(?P<minute>[0-9]{2}))?\s*(?P<half>am|pm)?")
 _TIME: Final = re.compile(r"(?P<hour>[0-9]{1,2})[:.h](?P<minute>[0-9]{2})")
-_ROLE: Final = re.compile(r"<@&(?P<mention>[0-9]{17,20})>|(?P<id>[0-9]{17,20})")
-"""A role as an admin can give it: a role mention, or the role's id (Discord's are 17-20 digits)."""
 _REFERENCE_DAY: Final = date(2001, 1, 1)
 """Any clean date: whether a schedule celebrates a milestone does not depend on which."""
 _NOT_IN_LINKS: Final = frozenset('"<>`\\{}|^')
@@ -178,16 +175,17 @@ class Change:
     details: dict[str, Any]
 
 
-def keys_for(platform: str) -> tuple[str, ...]:
-    """The keys ``/set`` takes in a community on ``platform``, in the order ``/settings`` shows."""
-    return (*KEYS, *ROLE_KEYS) if platform in ROLE_PLATFORMS else KEYS
+def keys_for(roles: bool) -> tuple[str, ...]:
+    """The keys ``/set`` takes in a community, with the role keys if its platform has ``roles``,
+    in the order ``/settings`` shows."""
+    return (*KEYS, *ROLE_KEYS) if roles else KEYS
 
 
-def find_key(text: str, platform: str | None = None) -> str:
+def find_key(text: str, roles: bool = False) -> str:
     """Read a setting's key, forgiving about case, hyphens and a few other names.
 
-    Every key is recognised (a role key outside Discord then gets its own refusal), but only
-    keys of the community's ``platform`` are suggested for a typo.
+    Every key is recognised (a role key where the platform has no roles then gets its own
+    refusal), but the role keys are suggested for a typo only where it has ``roles``.
 
     Raises:
         SettingError: ``unknown_key``, with up to three close keys as ``suggestions``.
@@ -197,7 +195,7 @@ def find_key(text: str, platform: str | None = None) -> str:
         return folded
     if folded in _ALIASES:
         return _ALIASES[folded]
-    keys = keys_for(platform or "")
+    keys = keys_for(roles)
     known = [*keys, *(alias for alias, key in _ALIASES.items() if key in keys)]
     close = difflib.get_close_matches(folded[:64], known, n=5, cutoff=0.6)
     suggestions = list(dict.fromkeys(_ALIASES.get(word, word) for word in close))[:3]
@@ -223,30 +221,30 @@ def apply(
     *,
     chat: str,
     locales: Iterable[str],
-    platform: str | None = None,
+    roles: Roles | None = None,
 ) -> Change:
     """Check one ``/set KEY VALUE`` against ``settings``; return the settings it makes.
 
     ``chat`` is where the admin typed it (``here`` means that chat); ``locales`` are the
-    languages whose messages exist; ``platform`` is the community's, for the keys only some
-    platforms have (unknown: they are refused).
+    languages whose messages exist; ``roles`` are how the community's platform names roles,
+    for the keys only platforms with roles have (None: they are refused).
 
     Raises:
         SettingError: for an unknown key, a missing value or a value the key does not accept.
     """
-    key = find_key(key_text, platform)
-    if key in ROLE_KEYS and platform not in ROLE_PLATFORMS:
+    key = find_key(key_text, roles is not None)
+    if key in ROLE_KEYS and roles is None:
         raise SettingError(key, "roles_unavailable")
     value = value.strip()
     if not value:
         if key == "resources":
             raise SettingError(key, "missing", presets=list(PRESETS))
         raise SettingError(key, "missing")
-    if key == "supporter_role":
-        role = parse_role(key, value)
+    if key == "supporter_role" and roles is not None:
+        role = parse_role(key, value, roles)
         return Change(key, replace(settings, supporter_role=role), {"role": role})
-    if key == "milestone_role":
-        return _milestone_role(settings, value)
+    if key == "milestone_role" and roles is not None:
+        return _milestone_role(settings, value, roles)
     if key == "announcement_channel":
         return _channel(settings, value, chat)
     if key == "timezone":
@@ -444,21 +442,22 @@ def _milestones(settings: CommunitySettings, value: str) -> Change:
     )
 
 
-def parse_role(key: str, text: str) -> str | None:
-    """Read a role: a mention ``<@&id>`` or a bare id; None for ``none`` or ``default``.
+def parse_role(key: str, text: str, roles: Roles) -> str | None:
+    """Read a role as the platform's ``roles`` are typed (a mention or a bare id); None for
+    ``none`` or ``default``.
 
     Raises:
         SettingError: ``bad_role`` for anything else.
     """
     if text.lower() in CLEAR_ROLE:
         return None
-    match = _ROLE.fullmatch(text)
-    if match is None:
+    role = roles.read(text)
+    if role is None:
         raise SettingError(key, "bad_role")
-    return match["mention"] or match["id"]
+    return role
 
 
-def _milestone_role(settings: CommunitySettings, value: str) -> Change:
+def _milestone_role(settings: CommunitySettings, value: str, roles: Roles) -> Change:
     """Give a milestone a role (``30d <@&id>``), or take it away (``30d none``)."""
     key = "milestone_role"
     words = value.split()
@@ -473,7 +472,7 @@ def _milestone_role(settings: CommunitySettings, value: str) -> Change:
         raise SettingError(key, "missing")
     if len(words) > 2:
         raise SettingError(key, "bad_role")
-    role = parse_role(key, words[1])
+    role = parse_role(key, words[1], roles)
     length = milestone_length(milestone.key)
     others = [pair for pair in settings.milestone_roles if milestone_length(pair[0]) != length]
     had = len(others) < len(settings.milestone_roles)

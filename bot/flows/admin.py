@@ -13,18 +13,17 @@ from dataclasses import replace
 from enum import StrEnum
 from typing import Any
 
+from bot.dispatch import Flows
 from bot.domain.model import Community
 from bot.domain.presets import preset, preset_emergency
 from bot.domain.replies import Template
 from bot.domain.settings_keys import (
     MAX_RESOURCES,
-    ROLE_PLATFORMS,
     SettingError,
     apply,
     keys_for,
     limits,
 )
-from bot.flows import Flows
 from bot.flows.milestones import reschedule
 from bot.flows.resources import arm_reminders
 from bot.render import bundled_messages
@@ -63,7 +62,8 @@ async def show_settings(turn: Turn, args: str) -> None:
     """Show every setting of this group with its current value."""
     community = await _admin_community(turn, "settings")
     if community is not None:
-        await turn.say(T.SETTINGS_SHOW, settings_context(community))
+        roles = turn.capabilities(community.platform).roles is not None
+        await turn.say(T.SETTINGS_SHOW, settings_context(community, roles=roles))
 
 
 async def set_value(turn: Turn, args: str) -> None:
@@ -72,7 +72,8 @@ async def set_value(turn: Turn, args: str) -> None:
     if community is None:
         return
     assert turn.origin is not None
-    keys = list(keys_for(community.platform))
+    roles = turn.capabilities(community.platform).roles
+    keys = list(keys_for(roles is not None))
     parts = args.split(None, 1)
     if not parts:
         await turn.say(T.SET_USAGE, {"keys": keys})
@@ -84,7 +85,7 @@ async def set_value(turn: Turn, args: str) -> None:
             parts[1] if len(parts) > 1 else "",
             chat=turn.origin.chat,
             locales=available_locales(),
-            platform=community.platform,
+            roles=roles,
         )
     except SettingError as error:
         await turn.say(
@@ -111,8 +112,9 @@ async def set_value(turn: Turn, args: str) -> None:
     await turn.say(T.SET_DONE, {"key": change.key, "change": change.details})
 
 
-def settings_context(community: Community) -> dict[str, Any]:
-    """What ``/settings`` shows: each value as ``/set`` takes it, durations in minutes."""
+def settings_context(community: Community, roles: bool = False) -> dict[str, Any]:
+    """What ``/settings`` shows: each value as ``/set`` takes it, durations in minutes; the
+    role keys where the platform has ``roles`` (or some were set)."""
     settings = community.settings
     shown = preset(settings.resources_preset)
     return {
@@ -141,9 +143,7 @@ def settings_context(community: Community) -> dict[str, Any]:
         "preset_emergency": preset_emergency(settings.resources_preset),
         "emergency_number": settings.emergency_number,
         "meetings_count": len(settings.meetings),
-        "roles": community.platform in ROLE_PLATFORMS
-        or settings.supporter_role is not None
-        or bool(settings.milestone_roles),
+        "roles": roles or settings.supporter_role is not None or bool(settings.milestone_roles),
         "supporter_role": settings.supporter_role,
         "milestone_roles": [
             {"milestone": milestone, "role": role} for milestone, role in settings.milestone_roles

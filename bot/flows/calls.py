@@ -16,10 +16,11 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
+from bot.dispatch import Flows, on_timer
 from bot.domain.model import Community, Person
 from bot.domain.replies import Button, Mention, Priority, Reply, Target, parse_id
 from bot.domain.timers import CallExpiry
-from bot.flows import Flows, consent, on_timer
+from bot.flows import consent
 from bot.flows.supporters import pick_supporters
 from bot.storage.queries.calls import CallRequest
 from bot.storage.queries.craving import Role

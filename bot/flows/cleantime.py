@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from bot.dispatch import Flows
 from bot.domain.announcing import together
 from bot.domain.cleantime import (
     DEFAULT_SCHEDULE,
@@ -24,7 +25,7 @@ from bot.domain.cleantime import (
 from bot.domain.model import PRIMARY, Community, Counter, community_key
 from bot.domain.replies import Button, Template
 from bot.domain.zones import UnknownZone, resolve_zone, zone_name
-from bot.flows import Flows, consent
+from bot.flows import consent
 from bot.flows.milestones import reschedule
 from bot.turn import Turn
 

@@ -18,9 +18,9 @@ from datetime import timedelta
 from enum import StrEnum
 
 from bot.contexts import consent as c
+from bot.dispatch import Flows, on_timer
 from bot.domain.replies import Button, Priority, fits_in_button
 from bot.domain.timers import ConsentNotice
-from bot.flows import Flows, on_timer
 from bot.flows.milestones import reschedule
 from bot.turn import Turn
 

@@ -28,12 +28,12 @@ from enum import StrEnum
 from typing import Any
 
 from bot.contexts import Ref
+from bot.dispatch import Flows, on_timer
 from bot.domain.community import CommunitySettings
 from bot.domain.meetings import occurrences
 from bot.domain.model import Community, Person
 from bot.domain.replies import Button, Mention, Priority, Template, parse_id
 from bot.domain.timers import CravingEscalation, CravingFollowUp
-from bot.flows import Flows, on_timer
 from bot.flows.calls import request_call
 from bot.flows.relapse import offer_restart
 from bot.flows.supporters import pick_supporters

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bot.dispatch import Flows
 from bot.domain.replies import Template
-from bot.flows import Flows
 from bot.turn import Turn
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from bot.dispatch import Flows, on_timer
 from bot.domain.timers import Housekeeping
-from bot.flows import Flows, on_timer
 from bot.storage import Transaction
 from bot.turn import Turn
 

@@ -1,17 +1,16 @@
 """Membership changes: a member who left is no longer pinged there; a group that removed the
 bot gets no more messages until the bot is back; a member's roles are kept as the platform
-last reported them."""
+last reported them; a private chat the member closed is not written to until they open it."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from enum import StrEnum
 
 from bot.contexts import Empty
-from bot.domain.inbound import MembershipChanged, RolesChanged
+from bot.dispatch import Flows
+from bot.domain.inbound import MembershipChanged, PrivateChatChanged, RolesChanged
 from bot.domain.model import community_key, person_key
-from bot.flows import Flows
 from bot.flows.milestones import reschedule
 from bot.turn import Turn
 
@@ -46,18 +45,6 @@ async def membership_changed(turn: Turn, change: MembershipChanged) -> None:
         await reschedule(turn, member)
 
 
-MAX_ROLES = 250
-"""The most roles kept for one member in one community (a Discord server has at most 250)."""
-MAX_ROLE_ID = 20
-"""Role ids are numbers of at most this many digits (Discord's snowflakes)."""
-
-
-def held_roles(roles: Iterable[str]) -> set[str]:
-    """The role ids worth keeping from a platform's report: ids only, a bounded number."""
-    kept = {r for r in roles if r.isascii() and r.isdigit() and len(r) <= MAX_ROLE_ID}
-    return set(sorted(kept)[:MAX_ROLES])
-
-
 async def roles_changed(turn: Turn, change: RolesChanged) -> None:
     """Keep a member's roles as the platform reports them now.
 
@@ -70,7 +57,20 @@ async def roles_changed(turn: Turn, change: RolesChanged) -> None:
     person = person_key(change.platform, change.person)
     if await turn.tx.membership(community.key, person) is None:
         return
-    await turn.tx.replace_member_roles(community.key, person, held_roles(change.roles))
+    kept = turn.capabilities(change.platform).held_roles(change.roles)
+    await turn.tx.replace_member_roles(community.key, person, kept)
 
 
-flows = Flows(templates=(T,))
+async def private_chat_changed(turn: Turn, change: PrivateChatChanged) -> None:
+    """Remember whether the member can be written to privately (they blocked the bot, or not)."""
+    await turn.tx.set_private_chat(person_key(change.platform, change.person), change.open)
+
+
+flows = Flows(
+    events={
+        MembershipChanged: membership_changed,
+        RolesChanged: roles_changed,
+        PrivateChatChanged: private_chat_changed,
+    },
+    templates=(T,),
+)

@@ -17,13 +17,12 @@ from datetime import timedelta
 from enum import StrEnum
 
 from bot.contexts import milestones as m
+from bot.dispatch import Flows, on_timer
 from bot.domain.announcing import next_announcement, too_late
 from bot.domain.cleantime import Milestone, local_today, milestone_date
 from bot.domain.model import PRIMARY, Community, DueAnnouncement, Person
 from bot.domain.replies import Mention, Priority, Reply, RoleGrant, Target, Template
-from bot.domain.settings_keys import ROLE_PLATFORMS
 from bot.domain.timers import MilestoneRun
-from bot.flows import Flows, on_timer
 from bot.turn import Turn, member_zone
 
 log = logging.getLogger(__name__)
@@ -109,7 +108,7 @@ async def run_milestones(turn: Turn, timer: MilestoneRun) -> None:
 async def _grant_role(turn: Turn, community: Community, person: Person, milestone: str) -> None:
     """Ask the platform to give the member the role the community ties to this milestone."""
     role = community.settings.milestone_role(milestone)
-    if role is None or community.platform not in ROLE_PLATFORMS:
+    if role is None or turn.capabilities(community.platform).roles is None:
         return
     grant = RoleGrant(community.platform_id, person.platform_id, role)
     await turn.send(

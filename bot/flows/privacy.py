@@ -18,9 +18,9 @@ from enum import StrEnum
 from typing import Any
 
 from bot.contexts import privacy as p
+from bot.dispatch import Flows, on_timer
 from bot.domain.replies import Attachment, Button, Reply, Target, Template
 from bot.domain.timers import FarewellSweep
-from bot.flows import Flows, on_timer
 from bot.flows.craving import T as CravingT
 from bot.turn import Turn
 

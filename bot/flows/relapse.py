@@ -16,11 +16,11 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from bot.dispatch import Flows
 from bot.domain.cleantime import CleanDateError, calendar_span, local_today, parse_clean_date
 from bot.domain.community import CommunitySettings
 from bot.domain.model import PRIMARY, Counter
 from bot.domain.replies import Button, Mention, Template, parse_id
-from bot.flows import Flows
 from bot.flows.milestones import reschedule
 from bot.flows.supporters import pick_supporters
 from bot.storage.queries.relapse import Restart

@@ -12,13 +12,13 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.contexts import resources as r
+from bot.dispatch import Flows, on_timer
 from bot.domain.community import CommunitySettings
 from bot.domain.meetings import due_reminders, next_reminder
 from bot.domain.model import Community
 from bot.domain.replies import Priority, Template
 from bot.domain.timers import MeetingReminder
 from bot.domain.zones import UnknownZone, resolve_zone, zone_name
-from bot.flows import Flows, on_timer
 from bot.turn import UTC_ZONE, Turn
 
 log = logging.getLogger(__name__)

@@ -8,9 +8,9 @@ from datetime import timedelta
 from enum import StrEnum
 
 from bot.contexts import supporters as s
+from bot.dispatch import Flows
 from bot.domain.model import Community, Person
 from bot.domain.supporters import Candidate, Hours, HoursError, choose
-from bot.flows import Flows
 from bot.storage.queries.craving import Role
 from bot.turn import Turn, member_zone
 

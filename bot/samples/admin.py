@@ -59,9 +59,9 @@ CUSTOM = Community(
 )
 
 ROLE = "1100000000000000001"
-DISCORD = Community(
-    "discord:9",
-    "discord",
+WITH_ROLES = Community(
+    "console:9",
+    "console",
     "9",
     "90",
     CommunitySettings(
@@ -77,8 +77,8 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         settings_context(
             replace(CUSTOM, settings=replace(CUSTOM.settings, resources="x" * (MAX_RESOURCES + 1)))
         ),
-        settings_context(DISCORD),
-        settings_context(replace(DISCORD, settings=CommunitySettings())),
+        settings_context(WITH_ROLES, roles=True),
+        settings_context(replace(WITH_ROLES, settings=CommunitySettings()), roles=True),
         *(
             settings_context(replace(CUSTOM, settings=replace(CUSTOM.settings, **changes)))
             for changes in (
@@ -100,7 +100,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         },
     ],
     T.SETTINGS_ADMINS_ONLY: [{"command": "set"}, {"command": "settings"}],
-    T.SET_USAGE: [{"keys": list(KEYS)}, {"keys": list(keys_for("discord"))}],
+    T.SET_USAGE: [{"keys": list(KEYS)}, {"keys": list(keys_for(roles=True))}],
     T.SET_DONE: [
         {"key": "announcement_channel", "change": {"where": "here"}},
         {"key": "announcement_channel", "change": {"where": "default"}},
