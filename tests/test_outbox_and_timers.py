@@ -14,6 +14,7 @@ from bot.clock import ManualClock
 from bot.core import Core
 from bot.dispatch import Flows, on_timer
 from bot.domain.inbound import CommandIssued, Origin
+from bot.domain.platforms import Platforms
 from bot.domain.replies import Priority, Reply, Target, Template
 from bot.domain.timers import MilestoneRun, TimerPayload
 from bot.outbox import MAX_ATTEMPTS, OutboxWorker, Pace, RetryLater, Undeliverable, Unfinished
@@ -152,7 +153,12 @@ async def test_a_failing_timer_is_pushed_back_and_the_rest_still_fire(
     async def works(turn: Turn, timer: Works) -> None:
         fired.append(timer)
 
-    core = Core(store, clock, platforms=Platforms(), flows=Flows(timers=on_timer(Broken, broken) | on_timer(Works, works)))
+    core = Core(
+        store,
+        clock,
+        platforms=Platforms(),
+        flows=Flows(timers=on_timer(Broken, broken) | on_timer(Works, works)),
+    )
     timers = TimerLoop(store, core, clock)
     async with store.transaction() as tx:
         await tx.schedule(Broken(), START)
@@ -229,7 +235,9 @@ async def test_a_keyed_timer_is_never_dropped(store: SqliteStore, clock: ManualC
     async def broken(turn: Turn, timer: MilestoneRun) -> None:
         raise RuntimeError("bug")
 
-    core = Core(store, clock, platforms=Platforms(), flows=Flows(timers=on_timer(MilestoneRun, broken)))
+    core = Core(
+        store, clock, platforms=Platforms(), flows=Flows(timers=on_timer(MilestoneRun, broken))
+    )
     timers = TimerLoop(store, core, clock)
     async with store.transaction() as tx:
         await tx.schedule(MilestoneRun(), START, key="milestones")
