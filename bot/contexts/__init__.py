@@ -69,6 +69,14 @@ class Meeting(TypedDict):
     """Empty when the meeting has none."""
 
 
+class Span(TypedDict):
+    """A length of clean time in calendar terms: 8 months, 28 days."""
+
+    years: int
+    months: int
+    days: int
+
+
 class ContextError(ValueError):
     """A context does not match its template's type; says every key that is wrong."""
 

@@ -12,10 +12,13 @@ learn of the restart, which is never announced.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from enum import StrEnum
 from typing import Any
 
+from bot.contexts import Empty, Span
+from bot.contexts import relapse as r
 from bot.dispatch import Flows
 from bot.domain.cleantime import CleanDateError, calendar_span, local_today, parse_clean_date
 from bot.domain.community import CommunitySettings
@@ -75,18 +78,18 @@ async def relapse(turn: Turn, args: str) -> None:
     except CleanDateError as error:
         await turn.say(
             T.RELAPSE_DATE_INVALID,
-            {"reason": error.reason, "today": today.isoformat(), "since": None},
+            r.DateInvalid(reason=error.reason, today=today.isoformat(), since=None),
             private=True,
         )
         return
     if new < current.clean_since:
         await turn.say(
             T.RELAPSE_DATE_INVALID,
-            {
-                "reason": "before_current",
-                "today": today.isoformat(),
-                "since": current.clean_since.isoformat(),
-            },
+            r.DateInvalid(
+                reason="before_current",
+                today=today.isoformat(),
+                since=current.clean_since.isoformat(),
+            ),
             private=True,
         )
         return
@@ -97,7 +100,7 @@ async def offer_restart(turn: Turn) -> None:
     """Open the restart gently, e.g. after a member answered "I used" to a follow-up."""
     current = await _primary(turn)
     if current is None:
-        await turn.say(T.RELAPSE_NONE, {"offered": True}, private=True)
+        await turn.say(T.RELAPSE_NONE, r.NoCount(offered=True), private=True)
         return
     today = local_today(turn.now, await turn.zone_of(turn.me))
     await _ask(turn, current, max(today, current.clean_since), today, offered=True)
@@ -115,13 +118,13 @@ async def _ask(
     payload = f"{new.isoformat()} {current.clean_since.isoformat()}"
     await turn.say(
         T.RELAPSE_CONFIRM,
-        {
-            "new": new.isoformat(),
-            "today": new == today,
-            "since": current.clean_since.isoformat(),
-            "offered": offered,
-            "typed_in_group": in_group,
-        },
+        r.Confirm(
+            new=new.isoformat(),
+            today=new == today,
+            since=current.clean_since.isoformat(),
+            offered=offered,
+            typed_in_group=in_group,
+        ),
         private=True,
         buttons=(
             Button(T.LABEL_RELAPSE_YES, YES, payload),
@@ -144,10 +147,10 @@ async def confirm(turn: Turn, payload: str) -> None:
         and current.clean_since == new
         and await turn.tx.has_restart(turn.me.key, PRIMARY, old, new)
     ):
-        await _close(turn, T.RELAPSE_STALE, {"done": True, "new": new.isoformat()})
+        await _close(turn, T.RELAPSE_STALE, r.Stale(done=True, new=new.isoformat()))
         return
     if current is None or current.clean_since != old or new > today or new < old:
-        await _close(turn, T.RELAPSE_STALE, {"done": False, "new": new.isoformat()})
+        await _close(turn, T.RELAPSE_STALE, r.Stale(done=False, new=new.isoformat()))
         return
     restart_id = await turn.tx.record_restart(turn.me.key, PRIMARY, old, new, turn.now)
     await turn.tx.set_counter(turn.me.key, PRIMARY, new, turn.now)
@@ -160,12 +163,14 @@ async def confirm(turn: Turn, payload: str) -> None:
     await _close(
         turn,
         T.RELAPSE_CONFIRMED,
-        {"new": new.isoformat(), "today": new == today, "paused": paused > 0},
+        r.Confirmed(new=new.isoformat(), today=new == today, paused=paused > 0),
     )
     home = await turn.home_community()
+    crisis = (home.settings if home is not None else CommunitySettings()).crisis()
+    done: r.Done = {**crisis, "who": turn.who}
     await turn.say(
         T.RELAPSE_DONE,
-        (home.settings if home is not None else CommunitySettings()).crisis(),
+        done,
         private=True,
         buttons=(
             Button(T.LABEL_RELAPSE_TELL, TELL, str(restart_id)),
@@ -184,9 +189,9 @@ async def cancel(turn: Turn, payload: str) -> None:
         done = current.clean_since == new and await turn.tx.has_restart(
             turn.me.key, PRIMARY, old, new
         )
-        await _close(turn, T.RELAPSE_STALE, {"done": done, "new": current.clean_since.isoformat()})
+        await _close(turn, T.RELAPSE_STALE, r.Stale(done=done, new=current.clean_since.isoformat()))
         return
-    await _close(turn, T.RELAPSE_CANCELLED, {})
+    await _close(turn, T.RELAPSE_CANCELLED, Empty())
 
 
 async def tell_supporters(turn: Turn, payload: str) -> None:
@@ -201,7 +206,7 @@ async def tell_supporters(turn: Turn, payload: str) -> None:
         await turn.say(Template.BUTTON_UNKNOWN, private=True)
         return
     if not await turn.tx.claim_supporters_told(restart.id, turn.me.key, turn.now):
-        await turn.say(T.RELAPSE_TOLD, {"count": 0, "before": True}, private=True)
+        await turn.say(T.RELAPSE_TOLD, r.Told(count=0, before=True), private=True)
         return
     told: set[str] = set()
     listed = False
@@ -225,19 +230,19 @@ async def tell_supporters(turn: Turn, payload: str) -> None:
             await turn.tell(
                 supporter,
                 T.RELAPSE_SUPPORTER,
-                {"member": turn.who},
+                r.Supporter(who=supporter.ref, member=turn.who),
                 mentions=(Mention(turn.me.platform_id, turn.me.name),),
             )
     if not told:
         await turn.tx.release_supporters_told(restart.id, turn.me.key)
     await turn.say(
-        T.RELAPSE_TOLD, {"count": len(told), "before": False, "listed": listed}, private=True
+        T.RELAPSE_TOLD, r.Told(count=len(told), before=False, listed=listed), private=True
     )
 
 
 async def note_how(turn: Turn, payload: str) -> None:
     """Explain how to keep a private note on the restart."""
-    await turn.say(T.RELAPSE_NOTE_HOW, {"limit": MAX_NOTE}, private=True)
+    await turn.say(T.RELAPSE_NOTE_HOW, r.NoteHow(limit=MAX_NOTE), private=True)
 
 
 async def _save_note(turn: Turn, text: str, in_group: str | None) -> None:
@@ -249,7 +254,7 @@ async def _save_note(turn: Turn, text: str, in_group: str | None) -> None:
         # The text was typed where others can read it: keep it nowhere and repeat it nowhere.
         await turn.say(
             T.RELAPSE_NOTE_INVALID,
-            {"reason": "group", "limit": MAX_NOTE, "typed_in_group": in_group},
+            r.NoteInvalid(reason="group", limit=MAX_NOTE, typed_in_group=in_group),
             private=True,
         )
         return
@@ -261,13 +266,14 @@ async def _save_note(turn: Turn, text: str, in_group: str | None) -> None:
     latest = await turn.tx.latest_restart(turn.me.key)
     if reason is None and latest is None:
         reason = "no_restart"
-    if reason is not None or latest is None:
-        await turn.say(T.RELAPSE_NOTE_INVALID, {"reason": reason, "limit": MAX_NOTE})
+    if reason is not None:
+        await turn.say(T.RELAPSE_NOTE_INVALID, r.NoteInvalid(reason=reason, limit=MAX_NOTE))
         return
+    assert latest is not None  # else the reason is no_restart
     await turn.tx.set_restart_note(latest.id, text)
     await turn.say(
         T.RELAPSE_NOTE_SAVED,
-        {"restarted_on": latest.restarted_on.isoformat(), "replaced": latest.note is not None},
+        r.NoteSaved(restarted_on=latest.restarted_on.isoformat(), replaced=latest.note is not None),
     )
 
 
@@ -279,32 +285,32 @@ async def show_history(turn: Turn, args: str) -> None:
     shown = restarts[-HISTORY_SHOWN:]
     await turn.say(
         T.HISTORY,
-        {
-            "restarts": [_restart_context(r) for r in reversed(shown)],
-            "earlier": len(restarts) - len(shown),
-            "current": None
+        r.History(
+            restarts=[_restart_context(restart) for restart in reversed(shown)],
+            earlier=len(restarts) - len(shown),
+            current=None
             if current is None
-            else {
-                "since": current.clean_since.isoformat(),
-                "days": max(0, (today - current.clean_since).days),
-            },
-        },
+            else r.Current(
+                since=current.clean_since.isoformat(),
+                days=max(0, (today - current.clean_since).days),
+            ),
+        ),
         private=True,
     )
 
 
-def _restart_context(restart: Restart) -> dict[str, Any]:
+def _restart_context(restart: Restart) -> r.Restart:
     span = calendar_span(restart.clean_since, max(restart.clean_since, restart.restarted_on))
-    return {
-        "since": restart.clean_since.isoformat(),
-        "until": restart.restarted_on.isoformat(),
-        "days": max(0, (restart.restarted_on - restart.clean_since).days),
-        "span": {"years": span.years, "months": span.months, "days": span.days},
-        "note": restart.note,
-    }
+    return r.Restart(
+        since=restart.clean_since.isoformat(),
+        until=restart.restarted_on.isoformat(),
+        days=max(0, (restart.restarted_on - restart.clean_since).days),
+        span=Span(years=span.years, months=span.months, days=span.days),
+        note=restart.note,
+    )
 
 
-async def _close(turn: Turn, template: str, context: dict[str, Any]) -> None:
+async def _close(turn: Turn, template: str, context: Mapping[str, Any]) -> None:
     """Replace the pressed confirmation, so its buttons cannot be pressed again."""
     if await turn.edit_pressed(template, context) is None:
         await turn.say(template, context, private=True)
