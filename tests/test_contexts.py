@@ -86,11 +86,6 @@ NOT_YET_TYPED = frozenset(
         "phonelist_set",
         "phonelist_usage",
         "sent_privately",
-        "set_done",
-        "set_invalid",
-        "set_usage",
-        "settings_admins_only",
-        "settings_show",
         "share_set",
         "share_usage",
         "start",
@@ -145,7 +140,7 @@ def printed(template: str) -> frozenset[str]:
         entry = bundled_file("en", name)
         assert entry is not None, f"{name} is included but missing"
         ast = renderer.parse(entry.read_text(encoding="utf-8"), name)
-        names |= jinja2.meta.find_undeclared_variables(ast) - known
+        names |= jinja2.meta.find_undeclared_variables(ast) - known - _local(ast)
         for node in ast.find_all((jinja2.nodes.Include, jinja2.nodes.Extends)):
             assert isinstance(node, jinja2.nodes.Include | jinja2.nodes.Extends)
             included = node.template
@@ -156,6 +151,26 @@ def printed(template: str) -> frozenset[str]:
                 else:  # built at render time: every partial it can name
                     todo.extend(f"{PARTIALS}{n}" for n in _partials())
     return frozenset(names)
+
+
+def _local(ast: jinja2.nodes.Template) -> set[str]:
+    """Names a template sets from something else: its own, whatever Jinja reports.
+
+    Jinja reports a name set inside a branch as read from the context; one set from itself
+    (``{% set emergency = emergency|default(none) %}``) is the context's, made optional.
+    """
+    local: set[str] = set()
+    for node in ast.find_all(jinja2.nodes.Assign):
+        assert isinstance(node, jinja2.nodes.Assign)
+        read = {name.name for name in node.node.find_all(jinja2.nodes.Name)}
+        target = node.target
+        names = (
+            [target]
+            if isinstance(target, jinja2.nodes.Name)
+            else target.find_all(jinja2.nodes.Name)
+        )
+        local |= {name.name for name in names if isinstance(name, jinja2.nodes.Name)} - read
+    return local
 
 
 def _partials() -> list[str]:

@@ -11,8 +11,8 @@ import functools
 import logging
 from dataclasses import replace
 from enum import StrEnum
-from typing import Any
 
+from bot.contexts import admin as a
 from bot.dispatch import Flows
 from bot.domain.model import Community
 from bot.domain.presets import preset, preset_emergency
@@ -76,7 +76,7 @@ async def set_value(turn: Turn, args: str) -> None:
     keys = list(keys_for(roles is not None))
     parts = args.split(None, 1)
     if not parts:
-        await turn.say(T.SET_USAGE, {"keys": keys})
+        await turn.say(T.SET_USAGE, a.Usage(keys=keys))
         return
     try:
         change = apply(
@@ -90,14 +90,14 @@ async def set_value(turn: Turn, args: str) -> None:
     except SettingError as error:
         await turn.say(
             T.SET_INVALID,
-            {
-                "key": error.key,
-                "reason": error.reason,
-                "details": error.details,
-                "limits": limits(community.settings),
-                "locales": list(available_locales()),
-                "keys": keys,
-            },
+            a.Invalid(
+                key=error.key,
+                reason=error.reason,
+                details=error.details,
+                limits=limits(community.settings),
+                locales=list(available_locales()),
+                keys=keys,
+            ),
         )
         return
     await turn.tx.save_community_settings(community.key, change.settings)
@@ -109,46 +109,45 @@ async def set_value(turn: Turn, args: str) -> None:
             await reschedule(turn, person)
     if change.key in RESCHEDULES_MEETINGS:
         await arm_reminders(turn, community)
-    await turn.say(T.SET_DONE, {"key": change.key, "change": change.details})
+    await turn.say(T.SET_DONE, a.Done(key=change.key, change=change.details))
 
 
-def settings_context(community: Community, roles: bool = False) -> dict[str, Any]:
+def settings_context(community: Community, roles: bool = False) -> a.Settings:
     """What ``/settings`` shows: each value as ``/set`` takes it, durations in minutes; the
     role keys where the platform has ``roles`` (or some were set)."""
     settings = community.settings
     shown = preset(settings.resources_preset)
-    return {
-        "announce_chat": None
-        if community.announce_chat == community.chat
-        else settings.announce_chat,
-        "timezone": settings.timezone,
-        "announcement_hour": settings.announcement_hour,
-        "ping_count": settings.ping_count,
-        "max_pings": settings.max_pings,
-        "escalate_after": settings.escalate_after,
-        "followup_after": settings.followup_after,
-        "craving_cooldown": settings.craving_cooldown,
-        "call_expiry": settings.call_expiry,
-        "supporter_rest": settings.supporter_rest,
-        "milestones": settings.milestones.text(),
-        "locale": settings.locale,
-        "resources_length": None if settings.resources is None else len(settings.resources),
-        "resources_limit": MAX_RESOURCES,
-        "resources_preset": settings.resources_preset,
-        "resources_preset_name": None if shown is None else shown.name,
+    return a.Settings(
+        announce_chat=None if community.announce_chat == community.chat else settings.announce_chat,
+        timezone=settings.timezone,
+        announcement_hour=settings.announcement_hour,
+        ping_count=settings.ping_count,
+        max_pings=settings.max_pings,
+        escalate_after=settings.escalate_after,
+        followup_after=settings.followup_after,
+        craving_cooldown=settings.craving_cooldown,
+        call_expiry=settings.call_expiry,
+        supporter_rest=settings.supporter_rest,
+        milestones=settings.milestones.text(),
+        locale=settings.locale,
+        resources_length=None if settings.resources is None else len(settings.resources),
+        resources_limit=MAX_RESOURCES,
+        resources_preset=settings.resources_preset,
+        resources_preset_name=None if shown is None else shown.name,
         # Text stored under the older, longer limit still fits alone, not below a preset.
-        "resources_over": settings.resources is not None
+        resources_over=settings.resources is not None
         and len(settings.resources) > MAX_RESOURCES
         and settings.resources_preset is not None,
-        "preset_emergency": preset_emergency(settings.resources_preset),
-        "emergency_number": settings.emergency_number,
-        "meetings_count": len(settings.meetings),
-        "roles": roles or settings.supporter_role is not None or bool(settings.milestone_roles),
-        "supporter_role": settings.supporter_role,
-        "milestone_roles": [
-            {"milestone": milestone, "role": role} for milestone, role in settings.milestone_roles
+        preset_emergency=preset_emergency(settings.resources_preset),
+        emergency_number=settings.emergency_number,
+        meetings_count=len(settings.meetings),
+        roles=roles or settings.supporter_role is not None or bool(settings.milestone_roles),
+        supporter_role=settings.supporter_role,
+        milestone_roles=[
+            a.MilestoneRole(milestone=milestone, role=role)
+            for milestone, role in settings.milestone_roles
         ],
-    }
+    )
 
 
 async def _admin_community(turn: Turn, command: str) -> Community | None:
@@ -158,7 +157,7 @@ async def _admin_community(turn: Turn, command: str) -> Community | None:
         await turn.say(Template.GROUP_ONLY, {"command": command})
         return None
     if not turn.origin.is_admin:
-        await turn.say(T.SETTINGS_ADMINS_ONLY, {"command": command})
+        await turn.say(T.SETTINGS_ADMINS_ONLY, a.AdminsOnly(command=command))
         return None
     return turn.community
 

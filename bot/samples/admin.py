@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -70,7 +71,7 @@ WITH_ROLES = Community(
     ),
 )
 
-SAMPLES: dict[str, list[dict[str, Any]]] = {
+SAMPLES: dict[str, list[Mapping[str, Any]]] = {
     T.SETTINGS_SHOW: [
         settings_context(Community("console:group", "console", "group", "group")),
         settings_context(CUSTOM),
