@@ -32,6 +32,8 @@ from itertools import takewhile
 from typing import Final, Literal
 from zoneinfo import ZoneInfo
 
+from bot import contexts
+
 MAX_DATE_TEXT: Final = 60
 """Longer date text (whitespace collapsed) is refused with reason ``too_long``."""
 EARLIEST: Final = date(1900, 1, 1)
@@ -184,6 +186,9 @@ class Span:
     years: int
     months: int
     days: int
+
+    def as_context(self) -> contexts.Span:
+        return contexts.Span(years=self.years, months=self.months, days=self.days)
 
 
 def calendar_span(since: date, today: date) -> Span:

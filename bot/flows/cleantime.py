@@ -7,8 +7,8 @@ in: recovery status is health data, and sharing is the member's choice.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
 
+from bot.contexts import cleantime as ctx
 from bot.dispatch import Flows
 from bot.domain.announcing import together
 from bot.domain.cleantime import (
@@ -16,6 +16,7 @@ from bot.domain.cleantime import (
     EARLIEST,
     MAX_NAME,
     CleanDateError,
+    Milestone,
     MilestoneSchedule,
     calendar_span,
     days_clean,
@@ -49,7 +50,9 @@ async def set_clean_date(turn: Turn, args: str) -> None:
     except CleanDateError as error:
         await turn.say(
             Template.CLEANDATE_INVALID,
-            {"reason": error.reason, "today": today.isoformat(), "earliest": "1900-01-01"},
+            ctx.CleandateInvalid(
+                reason=error.reason, today=today.isoformat(), earliest="1900-01-01"
+            ),
         )
         return
     if not await _room_for(turn, name):
@@ -90,7 +93,8 @@ async def _room_for(turn: Turn, name: str) -> bool:
     counters = await turn.tx.counters_of(turn.me.key)
     if name and len(counters) >= MAX_COUNTERS and all(c.name != name for c in counters):
         await turn.say(
-            Template.CLEANDATE_INVALID, {"reason": "too_many_counters", "limit": MAX_COUNTERS}
+            Template.CLEANDATE_INVALID,
+            ctx.CleandateInvalid(reason="too_many_counters", limit=MAX_COUNTERS),
         )
         return False
     return True
@@ -116,14 +120,15 @@ async def _keep_clean_date(turn: Turn, since: date, name: str, community: Commun
         )
     await turn.say(
         Template.CLEANDATE_SET,
-        {
-            "counter": _counter_context(
+        ctx.CleandateSet(
+            who=turn.who,
+            counter=_counter_context(
                 Counter(turn.me.key, name, since), today, _schedule(community)
             ),
-            "shared": shared,
-            "in_group": community is not None,
-            "ask_share": ask_share,
-        },
+            shared=shared,
+            in_group=community is not None,
+            ask_share=ask_share,
+        ),
         private=community is not None and (not shared or bool(name)),
         buttons=buttons,
     )
@@ -144,10 +149,7 @@ async def _choose_sharing(turn: Turn, community_key_: str, *, share: bool) -> No
     if community is None or await turn.tx.membership(community.key, turn.me.key) is None:
         await turn.tell_me(Template.BUTTON_UNKNOWN)
         return
-    await turn.tx.set_share(community.key, turn.me.key, share)
-    await reschedule(turn, turn.me)
-    has_date = any(c.name == PRIMARY for c in await turn.tx.counters_of(turn.me.key))
-    context = {"shared": share, "has_date": has_date}
+    context = await _share(turn, community, share)
     if await turn.edit_pressed(Template.SHARE_SET, context) is None:
         await turn.tell_me(Template.SHARE_SET, context)
 
@@ -179,18 +181,11 @@ async def show_days(turn: Turn, args: str) -> None:
     named = [c for c in counters if c.name]
     if primary and not turn.unseen and await _shares_here(turn):
         # The group may see the count the member shares there; named counts stay private.
-        await turn.say(Template.DAYS, {"counters": [_counter_context(primary[0], today, schedule)]})
+        await turn.say(Template.DAYS, _days(turn, primary, today, schedule))
         if named:
-            await turn.tell_me(
-                Template.DAYS,
-                {"counters": [_counter_context(c, today, schedule) for c in named]},
-            )
+            await turn.tell_me(Template.DAYS, _days(turn, named, today, schedule))
         return
-    await turn.say(
-        Template.DAYS,
-        {"counters": [_counter_context(c, today, schedule) for c in counters]},
-        private=True,
-    )
+    await turn.say(Template.DAYS, _days(turn, counters, today, schedule), private=True)
 
 
 async def _show_named(turn: Turn, counters: list[Counter], name: str) -> None:
@@ -204,21 +199,17 @@ async def _show_named(turn: Turn, counters: list[Counter], name: str) -> None:
     if not matches:
         await turn.say(
             Template.DAYS_UNKNOWN,
-            {
-                "name": name if len(name) <= MAX_NAME else None,
-                "names": sorted((c.name for c in named), key=str.casefold),
-                "main": any(c.name == PRIMARY for c in counters),
-            },
+            ctx.DaysUnknown(
+                name=name if len(name) <= MAX_NAME else None,
+                names=sorted((counter.name for counter in named), key=str.casefold),
+                main=any(counter.name == PRIMARY for counter in counters),
+            ),
             private=True,
         )
         return
     today = local_today(turn.now, await turn.zone_of(turn.me))
     schedule = _schedule(turn.community)
-    await turn.say(
-        Template.DAYS,
-        {"counters": [_counter_context(c, today, schedule) for c in matches]},
-        private=True,
-    )
+    await turn.say(Template.DAYS, _days(turn, matches, today, schedule), private=True)
 
 
 async def show_together(turn: Turn, args: str) -> None:
@@ -234,7 +225,7 @@ async def show_together(turn: Turn, args: str) -> None:
     years, months = together(total)
     await turn.say(
         Template.TOGETHER,
-        {"members": len(members), "total_days": total, "years": years, "months": months},
+        ctx.Together(members=len(members), total_days=total, years=years, months=months),
         public=True,
     )
 
@@ -244,7 +235,8 @@ async def set_timezone(turn: Turn, args: str) -> None:
     if not args:
         zone = await turn.zone_of(turn.me)
         await turn.say(
-            Template.TIMEZONE_SHOW, {"zone": zone_name(zone), "own": turn.me.timezone is not None}
+            Template.TIMEZONE_SHOW,
+            ctx.TimezoneShow(zone=zone_name(zone), own=turn.me.timezone is not None),
         )
         return
     try:
@@ -252,7 +244,9 @@ async def set_timezone(turn: Turn, args: str) -> None:
             raise UnknownZone(())
         zone = resolve_zone(args)
     except UnknownZone as unknown:
-        await turn.say(Template.TIMEZONE_UNKNOWN, {"suggestions": list(unknown.suggestions)})
+        await turn.say(
+            Template.TIMEZONE_UNKNOWN, ctx.TimezoneUnknown(suggestions=list(unknown.suggestions))
+        )
         return
     await turn.tx.set_person_timezone(turn.me.key, zone_name(zone))
     person = await turn.tx.get_person(turn.me.key)
@@ -261,7 +255,7 @@ async def set_timezone(turn: Turn, args: str) -> None:
     await reschedule(turn, person)
     await turn.say(
         Template.TIMEZONE_SET,
-        {"zone": zone_name(zone), "local_today": local_today(turn.now, zone).isoformat()},
+        ctx.TimezoneSet(zone=zone_name(zone), local_today=local_today(turn.now, zone).isoformat()),
     )
 
 
@@ -275,24 +269,22 @@ async def show_milestones(turn: Turn, args: str) -> None:
     today = local_today(turn.now, await turn.zone_of(turn.me))
     schedule = _schedule(turn.community)
     reached = schedule.reached(primary.clean_since, today)
-    upcoming = []
+    upcoming: list[ctx.Upcoming] = []
     for milestone, day in schedule.upcoming(primary.clean_since, today + timedelta(days=1)):
-        upcoming.append(
-            {"milestone": milestone.key, "day": day.isoformat(), "in_days": (day - today).days}
-        )
+        upcoming.append(_upcoming(milestone, day, today))
         if len(upcoming) == MILESTONES_SHOWN_UPCOMING:
             break
     await turn.say(
         Template.MILESTONES,
-        {
-            "since": primary.clean_since.isoformat(),
-            "reached_count": len(reached),
-            "reached": [
-                {"milestone": m.key, "day": d.isoformat()}
+        ctx.Milestones(
+            since=primary.clean_since.isoformat(),
+            reached_count=len(reached),
+            reached=[
+                ctx.Reached(milestone=m.key, day=d.isoformat())
                 for m, d in reached[-MILESTONES_SHOWN_REACHED:]
             ],
-            "upcoming": upcoming,
-        },
+            upcoming=upcoming,
+        ),
         private=not await _shares_here(turn),
     )
 
@@ -304,12 +296,17 @@ async def set_share(turn: Turn, args: str) -> None:
         return
     choice = args.lower()
     if choice not in ("on", "off"):
-        await turn.say(Template.SHARE_USAGE, {"shared": await _shares_here(turn)})
+        await turn.say(Template.SHARE_USAGE, ctx.ShareUsage(shared=await _shares_here(turn)))
         return
-    await turn.tx.set_share(turn.community.key, turn.me.key, choice == "on")
+    await turn.say(Template.SHARE_SET, await _share(turn, turn.community, choice == "on"))
+
+
+async def _share(turn: Turn, community: Community, share: bool) -> ctx.ShareSet:
+    """Celebrate the member's milestones in ``community``, or stop; what the answer says."""
+    await turn.tx.set_share(community.key, turn.me.key, share)
     await reschedule(turn, turn.me)
     has_date = any(c.name == PRIMARY for c in await turn.tx.counters_of(turn.me.key))
-    await turn.say(Template.SHARE_SET, {"shared": choice == "on", "has_date": has_date})
+    return ctx.ShareSet(shared=share, has_date=has_date)
 
 
 async def _shares_here(turn: Turn) -> bool:
@@ -323,27 +320,32 @@ def _schedule(community: Community | None) -> MilestoneSchedule:
     return community.settings.milestones if community else DEFAULT_SCHEDULE
 
 
-def _counter_context(counter: Counter, today: date, schedule: MilestoneSchedule) -> dict[str, Any]:
+def _days(
+    turn: Turn, counters: list[Counter], today: date, schedule: MilestoneSchedule
+) -> ctx.Days:
+    return ctx.Days(
+        who=turn.who, counters=[_counter_context(counter, today, schedule) for counter in counters]
+    )
+
+
+def _upcoming(milestone: Milestone, day: date, today: date) -> ctx.Upcoming:
+    return ctx.Upcoming(milestone=milestone.key, day=day.isoformat(), in_days=(day - today).days)
+
+
+def _counter_context(counter: Counter, today: date, schedule: MilestoneSchedule) -> ctx.Counter:
     # A member who set "today" and then moved to a zone a day behind sees day 0, not day -1.
     today = max(today, counter.clean_since)
     days = days_clean(counter.clean_since, today)
-    span = calendar_span(counter.clean_since, today)
     reached_today = [m.key for m, d in schedule.reached(counter.clean_since, today) if d == today]
     upcoming = schedule.next_on_or_after(counter.clean_since, today + timedelta(days=1))
-    return {
-        "name": counter.name,
-        "since": counter.clean_since.isoformat(),
-        "days": days,
-        "span": {"years": span.years, "months": span.months, "days": span.days},
-        "today": reached_today[-1] if reached_today else None,
-        "next": None
-        if upcoming is None
-        else {
-            "milestone": upcoming[0].key,
-            "day": upcoming[1].isoformat(),
-            "in_days": (upcoming[1] - today).days,
-        },
-    }
+    return ctx.Counter(
+        name=counter.name,
+        since=counter.clean_since.isoformat(),
+        days=days,
+        span=calendar_span(counter.clean_since, today).as_context(),
+        today=reached_today[-1] if reached_today else None,
+        next=None if upcoming is None else _upcoming(*upcoming, today),
+    )
 
 
 flows = Flows(

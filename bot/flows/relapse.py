@@ -17,7 +17,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from bot.contexts import Empty, Span
+from bot.contexts import Empty
 from bot.contexts import relapse as r
 from bot.dispatch import Flows
 from bot.domain.cleantime import CleanDateError, calendar_span, local_today, parse_clean_date
@@ -305,7 +305,7 @@ def _restart_context(restart: Restart) -> r.Restart:
         since=restart.clean_since.isoformat(),
         until=restart.restarted_on.isoformat(),
         days=max(0, (restart.restarted_on - restart.clean_since).days),
-        span=Span(years=span.years, months=span.months, days=span.days),
+        span=span.as_context(),
         note=restart.note,
     )
 
