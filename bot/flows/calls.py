@@ -14,8 +14,9 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 from enum import StrEnum
-from typing import Any
 
+from bot.contexts import calls as ctx
+from bot.contexts.consent import Had
 from bot.dispatch import Flows, on_timer
 from bot.domain.model import Community, Person
 from bot.domain.replies import Button, Mention, Priority, Reply, Target, parse_id
@@ -104,7 +105,7 @@ async def request_call(turn: Turn, *, practice: bool, note: str, private: bool =
         has_contact = await turn.tx.contact_of(member.key) is not None
         await turn.say(
             T.CALL_GROUP_ONLY,
-            {"command": "practice" if practice else "call", "has_contact": has_contact},
+            ctx.GroupOnly(command="practice" if practice else "call", has_contact=has_contact),
         )
         return
     settings = community.settings
@@ -113,7 +114,7 @@ async def request_call(turn: Turn, *, practice: bool, note: str, private: bool =
         closes_at = open_request.created_at + timedelta(minutes=settings.call_expiry)
         minutes_left = max(1, int((closes_at - turn.now).total_seconds() // 60))
         await turn.say(
-            T.CALL_OPEN, {"practice": practice, "minutes_left": minutes_left}, private=True
+            T.CALL_OPEN, ctx.Open(practice=practice, minutes_left=minutes_left), private=True
         )
         return
     pinged = await pick_supporters(
@@ -124,13 +125,13 @@ async def request_call(turn: Turn, *, practice: bool, note: str, private: bool =
         exclude={member.key},
     )
     has_contact = await turn.tx.contact_of(member.key) is not None
-    asked = {
-        "practice": practice,
-        "pinged": len(pinged),
-        "has_contact": has_contact,
-        "minutes": settings.call_expiry,
+    asked = ctx.Asked(
+        practice=practice,
+        pinged=len(pinged),
+        has_contact=has_contact,
+        minutes=settings.call_expiry,
         **settings.crisis(),
-    }
+    )
     if private and not pinged:
         # Nobody else could ever see a private request: keep none open, and say so now.
         await turn.tell_me(T.CALL_ASKED, asked)
@@ -140,11 +141,7 @@ async def request_call(turn: Turn, *, practice: bool, note: str, private: bool =
         community.key, member.key, community.chat, practice, turn.now
     )
     await turn.tx.add_call_pings(request, [p.key for p in pinged], turn.now)
-    context: dict[str, Any] = {
-        "member": member.ref,
-        "note": note.strip()[:MAX_NOTE].rstrip(),
-        "practice": practice,
-    }
+    note = note.strip()[:MAX_NOTE].rstrip()
     take_button = (Button(T.LABEL_CALL_TAKE, TAKE, str(request)),)
     if private:
         for volunteer in pinged:
@@ -153,7 +150,10 @@ async def request_call(turn: Turn, *, practice: bool, note: str, private: bool =
                 Reply(
                     T.CALL_ASK,
                     Target(volunteer.platform, person=volunteer.platform_id),
-                    {"who": volunteer.ref, **context, "taken": False},
+                    {
+                        "who": volunteer.ref,
+                        **ctx.Ask(member=member.ref, note=note, practice=practice, taken=False),
+                    },
                     take_button,
                 ),
                 locale=settings.locale,
@@ -164,14 +164,16 @@ async def request_call(turn: Turn, *, practice: bool, note: str, private: bool =
         message = await turn.post(
             community,
             T.CALL_REQUEST,
-            {**context, "pinged": [p.ref for p in pinged]},
+            ctx.Request(
+                member=member.ref, note=note, practice=practice, pinged=[p.ref for p in pinged]
+            ),
             buttons=take_button,
             mentions=tuple(Mention(p.platform_id, p.name) for p in pinged),
             about=member.key,
         )
         await turn.tx.set_call_message(request, message)
         if not has_contact:
-            await turn.tell_me(T.CALL_NO_CONTACT, {"practice": practice})
+            await turn.tell_me(T.CALL_NO_CONTACT, ctx.Kind(practice=practice))
     await turn.tx.schedule(
         CallExpiry(request),
         turn.now + timedelta(minutes=settings.call_expiry),
@@ -198,7 +200,7 @@ async def take(turn: Turn, payload: str) -> None:
     if member is None:
         await turn.say(T.CALL_UNKNOWN, private=True)
         return
-    context: dict[str, Any] = {"member": member.ref, "practice": request.practice}
+    context = ctx.Call(member=member.ref, practice=request.practice)
     if request.person == turn.me.key:
         await _own(turn, request, context)
         return
@@ -225,19 +227,19 @@ async def take(turn: Turn, payload: str) -> None:
         await turn.edit(
             request.message,
             T.CALL_CLAIMED,
-            {**context, "claimer": turn.who},
+            ctx.Claimed(**context, claimer=turn.who),
             about=member.key,
             priority=Priority.URGENT,
         )
     else:  # asked privately: there is no group post, only the taker's own ask to settle
         await turn.edit_pressed(
-            T.CALL_ASK, {**context, "note": "", "taken": True}, priority=Priority.URGENT
+            T.CALL_ASK, ctx.Ask(**context, note="", taken=True), priority=Priority.URGENT
         )
     has_contact = await _hand_over(turn, request, member)
     await turn.tell(
         member,
         T.CALL_COMING,
-        {"claimer": turn.who, "practice": request.practice, "has_contact": has_contact},
+        ctx.Coming(claimer=turn.who, practice=request.practice, has_contact=has_contact),
         priority=Priority.URGENT,
     )
 
@@ -262,22 +264,22 @@ async def _pressed_request(turn: Turn, payload: str) -> CallRequest | None:
     return request
 
 
-async def _own(turn: Turn, request: CallRequest, context: dict[str, Any]) -> None:
+async def _own(turn: Turn, request: CallRequest, context: ctx.Call) -> None:
     """Answer the member who tapped their own request: they cannot take it, but can know."""
     claimer = None if request.claimed_by is None else await turn.tx.get_person(request.claimed_by)
-    state = "open" if request.open else ("taken" if claimer is not None else "closed")
+    state: ctx.State = "open" if request.open else ("taken" if claimer is not None else "closed")
     await turn.say(
         T.CALL_OWN,
-        {**context, "state": state, "claimer": None if claimer is None else claimer.ref},
+        ctx.Own(**context, state=state, claimer=None if claimer is None else claimer.ref),
         private=True,
     )
 
 
-async def _not_open(turn: Turn, request: CallRequest, context: dict[str, Any]) -> None:
+async def _not_open(turn: Turn, request: CallRequest, context: ctx.Call) -> None:
     """Answer a tap on a request someone else took, or one that has closed."""
     claimer = None if request.claimed_by is None else await turn.tx.get_person(request.claimed_by)
     if claimer is not None:
-        await turn.say(T.CALL_COVERED, {**context, "claimer": claimer.ref}, private=True)
+        await turn.say(T.CALL_COVERED, ctx.Claimed(**context, claimer=claimer.ref), private=True)
     else:
         await turn.say(T.CALL_GONE, context, private=True)
 
@@ -288,12 +290,9 @@ async def _hand_over(turn: Turn, request: CallRequest, member: Person) -> bool:
     await turn.tell(
         turn.me,
         T.CALL_HANDOFF,
-        {
-            "member": member.ref,
-            "contact": contact,
-            "practice": request.practice,
-            "private": request.private,
-        },
+        ctx.Handoff(
+            member=member.ref, contact=contact, practice=request.practice, private=request.private
+        ),
         mentions=(Mention(member.platform_id, member.name),),
         priority=Priority.URGENT,
     )
@@ -320,19 +319,19 @@ async def expire(turn: Turn, timer: CallExpiry) -> None:
         await turn.edit(
             request.message,
             T.CALL_CLOSED,
-            {"member": member.ref, "practice": request.practice},
+            ctx.Call(member=member.ref, practice=request.practice),
             about=member.key,
         )
     await turn.tell(member, T.CALL_EXPIRED, _expired_context(community, request))
 
 
-def _expired_context(community: Community, request: CallRequest) -> dict[str, Any]:
-    return {
-        "practice": request.practice,
-        "minutes": community.settings.call_expiry,
+def _expired_context(community: Community, request: CallRequest) -> ctx.Expired:
+    return ctx.Expired(
+        practice=request.practice,
+        minutes=community.settings.call_expiry,
         **community.settings.crisis(),
-        "meetings": [m.as_context() for m in community.settings.meetings],
-    }
+        meetings=[m.as_context() for m in community.settings.meetings],
+    )
 
 
 # -- contact -------------------------------------------------------------------------------------
@@ -345,18 +344,22 @@ async def contact(turn: Turn, args: str) -> None:
         # Nothing typed in a group is stored or repeated: the group may already have seen it.
         in_group = await turn.withdraw_command()
         await turn.say(
-            T.CONTACT_GROUP, {"typed": bool(args), "typed_in_group": in_group}, private=True
+            T.CONTACT_GROUP,
+            ctx.ContactGroup(typed=bool(args), typed_in_group=in_group),
+            private=True,
         )
         return
     text = " ".join(args.split())
     if not text:
-        await turn.say(T.CONTACT_SHOW, {"contact": await turn.tx.contact_of(turn.me.key)})
+        await turn.say(
+            T.CONTACT_SHOW, ctx.ContactShow(contact=await turn.tx.contact_of(turn.me.key))
+        )
         return
     if text.lower() == "clear":
-        await turn.say(T.CONTACT_CLEARED, {"had": await turn.tx.clear_contact(turn.me.key)})
+        await turn.say(T.CONTACT_CLEARED, Had(had=await turn.tx.clear_contact(turn.me.key)))
         return
     if len(text) > MAX_CONTACT:
-        await turn.say(T.CONTACT_TOO_LONG, {"limit": MAX_CONTACT})
+        await turn.say(T.CONTACT_TOO_LONG, ctx.TooLong(limit=MAX_CONTACT))
         return
     if not await consent.given(turn):
         await consent.ask(turn, "contact", KEEP_CONTACT, text)
@@ -381,10 +384,12 @@ async def _save_contact(turn: Turn, text: str) -> None:
         await turn.tell(
             claimer,
             T.CALL_CONTACT_FORWARD,
-            {"member": turn.who, "contact": text},
+            ctx.ContactForward(member=turn.who, contact=text),
             mentions=(Mention(turn.me.platform_id, turn.me.name),),
         )
-    await turn.say(T.CONTACT_SAVED, {"contact": text, "forwarded": [c.ref for c in claimers]})
+    await turn.say(
+        T.CONTACT_SAVED, ctx.ContactSaved(contact=text, forwarded=[c.ref for c in claimers])
+    )
 
 
 # -- phone list and counts -----------------------------------------------------------------------
@@ -404,22 +409,22 @@ async def phonelist(turn: Turn, args: str) -> None:
         )
         await turn.say(
             T.PHONELIST_USAGE,
-            {
-                "in_group": turn.community is not None,
-                "calls": "calls" in roles,
-                "practice": "practice" in roles,
-            },
+            ctx.PhonelistUsage(
+                in_group=turn.community is not None,
+                calls="calls" in roles,
+                practice="practice" in roles,
+            ),
         )
         return
     on = words == ["on"]
     await turn.tx.set_supporter(turn.community.key, turn.me.key, role, on)
     await turn.say(
         T.PHONELIST_SET,
-        {
-            "practice": role == "practice",
-            "on": on,
-            "hours": await turn.tx.supporter_hours(turn.me.key),
-        },
+        ctx.PhonelistSet(
+            practice=role == "practice",
+            on=on,
+            hours=await turn.tx.supporter_hours(turn.me.key),
+        ),
     )
 
 
@@ -428,13 +433,13 @@ async def calls(turn: Turn, args: str) -> None:
     counts = await turn.tx.call_counts(turn.me.key)
     await turn.say(
         T.CALLS_SUMMARY,
-        {
-            "calls": counts.calls,
-            "calls_answered": counts.calls_answered,
-            "practice": counts.practice,
-            "practice_answered": counts.practice_answered,
-            "taken": counts.taken,
-        },
+        ctx.Summary(
+            calls=counts.calls,
+            calls_answered=counts.calls_answered,
+            practice=counts.practice,
+            practice_answered=counts.practice_answered,
+            taken=counts.taken,
+        ),
         private=True,
     )
 
