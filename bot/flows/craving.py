@@ -25,9 +25,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Literal
 
 from bot.contexts import Ref
+from bot.contexts import craving as ctx
 from bot.dispatch import Flows, on_timer
 from bot.domain.community import CommunitySettings
 from bot.domain.meetings import occurrences
@@ -144,20 +145,23 @@ async def share(turn: Turn, note: str, *, danger: bool) -> None:
     # The crisis block goes in the answer itself when the member cannot be written to
     # privately, or when nobody can come.
     show_crisis = (danger and not reachable) or nobody or not communities
-    context = {
-        **_reply_context(current, turn.me, settings, danger=danger),
-        "pinged": len(pinged),
-        "supporters": [p.ref for p in pinged] if not private else [],
-        "asked_earlier": asked_earlier,
-        "claimed_by": claimer.ref if claimer else None,
-        "nobody": nobody,
-        "no_group": not communities,
-        "crisis": await _crisis_here(turn, current, show=show_crisis, in_group=not private),
-        "next_meeting": await _next_meeting(turn, community),
-        "check_in": (current.created_at + timedelta(minutes=settings.followup_after))
+    context = _reply_context(
+        current,
+        turn.me,
+        settings,
+        danger=danger,
+        pinged=len(pinged),
+        supporters=[p.ref for p in pinged] if not private else [],
+        asked_earlier=asked_earlier,
+        claimed_by=claimer.ref if claimer else None,
+        nobody=nobody,
+        no_group=not communities,
+        crisis=await _crisis_here(turn, current, show=show_crisis, in_group=not private),
+        next_meeting=await _next_meeting(turn, community),
+        check_in=(current.created_at + timedelta(minutes=settings.followup_after))
         .astimezone(await turn.zone_of(turn.me))
         .strftime("%H:%M"),
-    }
+    )
     message = await turn.say(
         T.REPLY,
         context,
@@ -198,7 +202,9 @@ async def _open(
     return await _get(turn, created)
 
 
-async def _crisis_here(turn: Turn, craving: Craving, *, show: bool, in_group: bool) -> str | None:
+async def _crisis_here(
+    turn: Turn, craving: Craving, *, show: bool, in_group: bool
+) -> ctx.CrisisShown | None:
     """How an answer speaks of the crisis lines: ``full`` (the block, here), ``sent`` (just
     sent privately), ``earlier`` (given before in this episode: one line and the emergency
     number), or None."""
@@ -238,7 +244,10 @@ async def in_danger(turn: Turn, payload: str) -> None:
         if not again:
             await turn.tx.mark_crisis_sent(craving.id, turn.now, in_group=True)
         await turn.say(
-            T.CRISIS, {**settings.crisis(), "again": again}, public=True, priority=Priority.URGENT
+            T.CRISIS,
+            ctx.Lines(who=turn.who, **settings.crisis(), again=again),
+            public=True,
+            priority=Priority.URGENT,
         )
     communities = await _communities_of(turn, craving)
     pinged = await _choose(turn, craving, communities, turn.me, urgent=True)
@@ -246,14 +255,17 @@ async def in_danger(turn: Turn, payload: str) -> None:
         await _escalate_later(turn, craving.id, turn.me, settings)
     craving = await _get(turn, craving.id)
     if craving.message is not None:
-        context = await _edited_context(turn, turn.me, craving)
         asked = len(await turn.tx.craving_pinged(craving.id))
-        context["nobody"] = bool(communities) and not asked and not craving.claimed_by
-        context["no_group"] = not communities
         await turn.edit(
             craving.message,
             T.REPLY,
-            context,
+            await _edited_context(
+                turn,
+                turn.me,
+                craving,
+                nobody=bool(communities) and not asked and not craving.claimed_by,
+                no_group=not communities,
+            ),
             buttons=_reply_buttons(craving.id, for_peers=not craving.private, danger=True),
             about=turn.me.key,
             priority=Priority.URGENT,
@@ -281,7 +293,11 @@ async def _send_crisis(turn: Turn, craving: Craving, settings: CommunitySettings
     again = _crisis_given(craving, turn.now)
     if not again:
         await turn.tx.mark_crisis_sent(craving.id, turn.now, in_group=False)
-    await turn.tell_me(T.CRISIS, {**settings.crisis(), "again": again}, priority=Priority.URGENT)
+    await turn.tell_me(
+        T.CRISIS,
+        ctx.Lines(who=turn.who, **settings.crisis(), again=again),
+        priority=Priority.URGENT,
+    )
 
 
 async def _escalate_later(
@@ -358,14 +374,14 @@ async def _send_pings(
         return
     community = await turn.tx.get_community(craving.community) if craving.community else None
     settings = community.settings if community else CommunitySettings()
-    context = {
-        "member": member.ref,
-        "note": "" if craving.private else note,
-        "supporters": [p.ref for p in chosen],
-        "private": craving.private,
-        "urgent": urgent,
+    context = ctx.Ping(
+        member=member.ref,
+        note="" if craving.private else note,
+        supporters=[p.ref for p in chosen],
+        private=craving.private,
+        urgent=urgent,
         **settings.crisis(),
-    }
+    )
     buttons = [Button(T.LABEL_IM_HERE, "craving.claim", str(craving.id))]
     if craving.private or community is None:
         for supporter in chosen:
@@ -390,7 +406,7 @@ async def claim(turn: Turn, payload: str) -> None:
     if craving is None:
         return
     if craving.person == turn.me.key:
-        await turn.tell_me(T.NOT_YOURS, {"for_member": True})
+        await turn.tell_me(T.NOT_YOURS, ctx.NotYours(for_member=True))
         return
     # Payloads can be forged: only someone pinged for this craving, or a member of its group
     # pressing in that group, may claim it.
@@ -406,7 +422,9 @@ async def claim(turn: Turn, payload: str) -> None:
         claimer = await turn.tx.get_person(craving.claimed_by) if craving.claimed_by else None
         await turn.tell_me(
             T.COVERED,
-            {"claimer": claimer.name if claimer else None, "passed": craving.outcome == "passed"},
+            ctx.Covered(
+                claimer=claimer.name if claimer else None, passed=craving.outcome == "passed"
+            ),
         )
         return
     member = await turn.tx.get_person(craving.person)
@@ -422,7 +440,7 @@ async def claim(turn: Turn, payload: str) -> None:
             about=member.key,
             priority=Priority.URGENT,
         )
-    await turn.tell(member, T.CLAIMED, {"supporter": turn.me.ref}, priority=Priority.URGENT)
+    await turn.tell(member, T.CLAIMED, ctx.Claimed(supporter=turn.who), priority=Priority.URGENT)
 
 
 async def passed(turn: Turn, payload: str) -> None:
@@ -503,12 +521,12 @@ async def escalate(turn: Turn, timer: CravingEscalation) -> None:
         return
     settings = community.settings
     again = _crisis_given(craving, turn.now)
-    context = {
-        "who": member.ref,
+    context = ctx.Nobody(
+        who=member.ref,
         **settings.crisis(),
-        "again": again,
-        "meetings": [m.as_context() for m in settings.meetings],
-    }
+        again=again,
+        meetings=[m.as_context() for m in settings.meetings],
+    )
     # Said where the member can read it: privately if they can be written to there, else in
     # the group where they shared the craving (never for a craving shared privately).
     in_group = not craving.private and not await turn.tx.private_chat_open(member.key)
@@ -545,7 +563,7 @@ async def follow_up(turn: Turn, timer: CravingFollowUp) -> None:
     await turn.tell(
         member,
         T.FOLLOW_UP,
-        {},
+        ctx.FollowUp(who=member.ref),
         chat=None if craving.private else craving.chat,
         buttons=[
             Button(T.LABEL_PASSED, "craving.passed", ref),
@@ -558,13 +576,13 @@ async def follow_up(turn: Turn, timer: CravingFollowUp) -> None:
 async def record(turn: Turn, args: str) -> None:
     """Show the member, privately, how many of their cravings passed."""
     logged, rode_out = await turn.tx.craving_record(turn.me.key)
-    await turn.say(T.RECORD, {"logged": logged, "passed": rode_out}, private=True)
+    await turn.say(T.RECORD, ctx.Record(logged=logged, passed=rode_out), private=True)
 
 
 async def _answer_follow_up(
     turn: Turn,
     craving: Craving,
-    answer: str,
+    answer: Literal["passed", "struggling", "used"],
     *,
     more: int = 0,
     buttons: list[Button] | None = None,
@@ -572,21 +590,21 @@ async def _answer_follow_up(
     logged, rode_out = await turn.tx.craving_record(turn.me.key)
     community = await turn.tx.get_community(craving.community) if craving.community else None
     settings = community.settings if community else CommunitySettings()
-    crisis = None
+    crisis: Literal["full", "again"] | None = None
     if answer == "struggling":
         crisis = "again" if _crisis_given(craving, turn.now) else "full"
         if crisis == "full":
             await turn.tx.mark_crisis_sent(craving.id, turn.now, in_group=False)
     await turn.tell_me(
         T.FOLLOW_UP_ANSWER,
-        {
-            "answer": answer,
-            "more": more,
-            "logged": logged,
-            "passed": rode_out,
-            "crisis": crisis,
+        ctx.FollowUpAnswer(
+            answer=answer,
+            more=more,
+            logged=logged,
+            passed=rode_out,
+            crisis=crisis,
             **settings.crisis(),
-        },
+        ),
         buttons=buttons or [],
         priority=Priority.URGENT if crisis else Priority.ANSWER,
     )
@@ -611,12 +629,12 @@ async def _own_craving(turn: Turn, payload: str) -> Craving | None:
     """The craving a member's own button names; a peer pressing it gets a kind word."""
     craving = await _craving(turn, payload)
     if craving is not None and craving.person != turn.me.key:
-        await turn.tell_me(T.NOT_YOURS, {"for_member": False})
+        await turn.tell_me(T.NOT_YOURS, ctx.NotYours(for_member=False))
         return None
     return craving
 
 
-async def _next_meeting(turn: Turn, community: Community | None) -> dict[str, Any] | None:
+async def _next_meeting(turn: Turn, community: Community | None) -> ctx.NextMeeting | None:
     """The community's next meeting, as a member waiting alone would want to know it."""
     if community is None or not community.settings.meetings:
         return None
@@ -630,12 +648,14 @@ async def _next_meeting(turn: Turn, community: Community | None) -> dict[str, An
     if not upcoming:
         return None
     first = upcoming[0]
-    return {
-        **first.meeting.as_context(),
-        "weekday": first.starts_at.astimezone(zone).weekday(),
-        "time": first.starts_at.astimezone(zone).strftime("%H:%M"),
-        "today": first.starts_at.astimezone(zone).date() == today,
-    }
+    starts = first.starts_at.astimezone(zone)
+    return ctx.NextMeeting(
+        weekday=starts.weekday(),
+        time=starts.strftime("%H:%M"),
+        title=first.meeting.title,
+        link=first.meeting.link,
+        today=starts.date() == today,
+    )
 
 
 def _crisis_given(craving: Craving, now: datetime) -> bool:
@@ -651,26 +671,41 @@ def _actions(craving_id: int) -> list[str]:
 
 
 def _reply_context(
-    craving: Craving, member: Person, settings: CommunitySettings, *, danger: bool
-) -> dict[str, Any]:
-    """What every version of a craving's answer needs; the caller fills in the peers."""
-    return {
-        "who": member.ref,
-        "danger": danger or craving.urgent,
+    craving: Craving,
+    member: Person,
+    settings: CommunitySettings,
+    *,
+    danger: bool,
+    pinged: int = 0,
+    supporters: list[Ref] | None = None,
+    asked_earlier: int = 0,
+    nobody: bool = False,
+    no_group: bool = False,
+    crisis: ctx.CrisisShown | None = None,
+    next_meeting: ctx.NextMeeting | None = None,
+    check_in: str | None = None,
+    claimed_by: Ref | None = None,
+    passed: bool = False,
+) -> ctx.Reply:
+    """A craving's answer, first or edited; an edit leaves out what only the first says
+    (who was pinged just now, the next meeting, the check-in time)."""
+    return ctx.Reply(
+        who=member.ref,
+        danger=danger or craving.urgent,
         **settings.crisis(),
-        "actions": [] if danger or craving.urgent else _actions(craving.id),
-        "pinged": 0,
-        "supporters": [],
-        "asked_earlier": 0,
-        "nobody": False,
-        "no_group": False,
-        "crisis": None,
-        "next_meeting": None,
-        "check_in": None,
-        "private": craving.private,
-        "claimed_by": None,
-        "passed": False,
-    }
+        actions=[] if danger or craving.urgent else _actions(craving.id),
+        pinged=pinged,
+        supporters=supporters or [],
+        asked_earlier=asked_earlier,
+        nobody=nobody,
+        no_group=no_group,
+        crisis=crisis,
+        next_meeting=next_meeting,
+        check_in=check_in,
+        private=craving.private,
+        claimed_by=claimed_by,
+        passed=passed,
+    )
 
 
 async def _edited_context(
@@ -680,20 +715,27 @@ async def _edited_context(
     *,
     claimed_by: Ref | None = None,
     passed: bool = False,
-) -> dict[str, Any]:
+    nobody: bool = False,
+    no_group: bool = False,
+) -> ctx.Reply:
     community = await turn.tx.get_community(craving.community) if craving.community else None
     settings = community.settings if community else CommunitySettings()
-    return {
-        **_reply_context(craving, member, settings, danger=craving.urgent),
+    return _reply_context(
+        craving,
+        member,
+        settings,
+        danger=craving.urgent,
         # An edit keeps the block where the group answer was the only place it was given.
-        "crisis": (
+        crisis=(
             ("full" if craving.crisis_in_group else "sent")
             if _crisis_given(craving, turn.now)
             else None
         ),
-        "claimed_by": claimed_by or await _claimer_ref(turn, craving),
-        "passed": passed,
-    }
+        claimed_by=claimed_by or await _claimer_ref(turn, craving),
+        passed=passed,
+        nobody=nobody,
+        no_group=no_group,
+    )
 
 
 async def _claimer_ref(turn: Turn, craving: Craving) -> Ref | None:

@@ -32,10 +32,18 @@ PING = {
     "supporters": [ANA],
     "private": False,
     "urgent": False,
+    "resources": None,
     "emergency": None,
 }
 NOBODY = {"resources": None, "emergency": None, "again": False}
-FOLLOW_UP_ANSWER = {"more": 0, "logged": 2, "passed": 1, "crisis": None, "emergency": None}
+FOLLOW_UP_ANSWER = {
+    "more": 0,
+    "logged": 2,
+    "passed": 1,
+    "crisis": None,
+    "resources": None,
+    "emergency": None,
+}
 
 SAMPLES: dict[str, list[dict[str, Any]]] = {
     T.REPLY: [
