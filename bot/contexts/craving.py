@@ -57,8 +57,14 @@ class Ping(Crisis):
     urgent: NotRequired[bool]
 
 
-class Lines(Crisis):
+class Lines(TypedDict):
+    """The crisis lines for the member; each key of ``Crisis`` optional here, as rows queued
+    before them read as they did (the bundled lines and the generic emergency words)."""
+
     who: Ref
+    resources: NotRequired[str | None]
+    preset: NotRequired[str | None]
+    emergency: NotRequired[str | None]
     again: NotRequired[bool]
     """Given the whole block earlier in this episode: one line and the emergency number."""
 
