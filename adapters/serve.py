@@ -10,7 +10,9 @@ import signal
 import sys
 
 from adapters.discord.dialect import DiscordDialect
+from adapters.discord.settings import DiscordSettings
 from adapters.telegram.dialect import TelegramDialect
+from adapters.telegram.settings import TelegramSettings
 from bot.app import App
 from bot.render import Dialect, PlainDialect
 from bot.settings import Settings
@@ -26,9 +28,9 @@ async def serve(app: App, settings: Settings) -> int:
     # python-telegram-bot's future type for retry_after, without a deprecation warning per 429.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     tasks = [asyncio.create_task(app.timers.run(), name="timers")]
-    if settings.telegram_token:
+    if settings.section(TelegramSettings).served:
         tasks.append(asyncio.create_task(TelegramAdapter(app, settings).run(), name="telegram"))
-    if settings.discord_token:
+    if settings.section(DiscordSettings).served:
         from adapters.discord.adapter import DiscordAdapter
 
         tasks.append(asyncio.create_task(DiscordAdapter(app, settings).run(), name="discord"))
@@ -59,9 +61,9 @@ async def serve(app: App, settings: Settings) -> int:
 def dialects(settings: Settings) -> list[Dialect]:
     """Every dialect this deployment renders in: the console's, and each platform's it serves."""
     found: list[Dialect] = [PlainDialect()]
-    if settings.telegram_token:
+    if settings.section(TelegramSettings).served:
         found.append(TelegramDialect())
-    if settings.discord_token:
+    if settings.section(DiscordSettings).served:
         found.append(DiscordDialect())
     return found
 

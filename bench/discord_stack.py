@@ -41,6 +41,7 @@ interaction settled) is divided among its interactions.
 from __future__ import annotations
 
 # Importing the fake's fixtures first filters discord's audioop warning.
+from adapters.discord.settings import DiscordSettings
 from tests.fakes.discord_fixtures import client_options, running
 
 # isort: split
@@ -382,9 +383,9 @@ async def _ours(
     """The whole stack on a database whose members already have their clean dates."""
     settings = Settings(
         database=str(path),
-        discord_token=fake.token,
-        discord_api_url=fake.api_url,
-        discord_gateway_url=fake.gateway_url,
+        sections=(
+            DiscordSettings(token=fake.token, api_url=fake.api_url, gateway_url=fake.gateway_url),
+        ),
     )
     app = await bootstrap(settings, platforms=every_platform(), clock=ManualClock(NOW))
     adapter = DiscordAdapter(app, settings, **client_options())

@@ -48,6 +48,7 @@ from telegram.ext import ApplicationBuilder, ContextTypes, MessageHandler, filte
 
 from adapters.telegram.adapter import TelegramAdapter
 from adapters.telegram.receiver import ALLOWED_UPDATES, POLL_TIMEOUT
+from adapters.telegram.settings import TelegramSettings
 from adapters.telegram.translate import PLATFORM
 from bench import sharing
 from bench.fake_process import Arrival, RemoteFake, fake_in_its_own_process
@@ -266,7 +267,10 @@ async def _ours(
 ) -> tuple[Figures, Left]:
     """The whole stack on a database whose members already have their clean dates."""
     fake = watch.fake
-    settings = Settings(database=str(path), telegram_token=fake.token, telegram_api_url=fake.root)
+    settings = Settings(
+        database=str(path),
+        sections=(TelegramSettings(token=fake.token, api_url=fake.root),),
+    )
     app = await bootstrap(settings, clock=ManualClock(NOW))
     adapter = TelegramAdapter(
         app, settings, request=requests, **({} if limits else {"pace": UNLIMITED})

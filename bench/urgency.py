@@ -41,6 +41,7 @@ import telegram
 
 from adapters.telegram.adapter import TelegramAdapter
 from adapters.telegram.sender import PACE
+from adapters.telegram.settings import TelegramSettings
 from adapters.telegram.translate import PLATFORM
 from bench.fake_process import Arrival, RemoteFake, fake_in_its_own_process
 from bench.support import NOW, TODAY, bulk_loading, stamp, until_done
@@ -223,7 +224,8 @@ class Stack:
 
     async def __aenter__(self) -> Stack:
         settings = Settings(
-            database=str(self.path), telegram_token=self.fake.token, telegram_api_url=self.fake.root
+            database=str(self.path),
+            sections=(TelegramSettings(token=self.fake.token, api_url=self.fake.root),),
         )
         clock = ShiftedClock(NOW - datetime.now(UTC))
         self._app = app = await bootstrap(settings, clock=clock)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -57,9 +57,16 @@ class OverrideProblem:
 
 
 def check_overrides(
-    root: Path, dialects: Iterable[Dialect], budget: Budget | None = None
+    root: Path,
+    dialects: Iterable[Dialect],
+    budget: Budget | None = None,
+    *,
+    samples: Mapping[str, list[dict[str, Any]]] | None = None,
 ) -> list[OverrideProblem]:
     """Every problem of the override folder ``root``, one a file at most; empty when it is fine.
+
+    ``samples`` are the contexts each template is tried with: by default the core's
+    (``bot.samples``); the process passes its adapters' too.
 
     Samples render under the budget a member's message would (``bot.render_guard``), so an
     override that loops or swells is named here rather than stopped mid-answer.
@@ -77,13 +84,14 @@ def check_overrides(
     # on them: render only once every file reads.
     if problems or not locales:
         return [OverrideProblem(file, problems[file]) for file in sorted(problems)]
+    samples = all_samples() if samples is None else samples
     guard = OverrideGuard(root, budget)
     stopped: set[str] = set()
     try:
         for dialect in dialects:
             renderer = Renderer(dialect, root, fall_back=False, budget=guard.budget, guard=guard)
             for locale in sorted(locales):
-                _render_samples(root, locale, renderer, problems, stopped)
+                _render_samples(root, locale, renderer, samples, problems, stopped)
     finally:
         guard.close()
     return [OverrideProblem(file, problems[file]) for file in sorted(problems)]
@@ -136,7 +144,12 @@ def _check_file(root: Path, path: Path, relative: PurePosixPath) -> str | None:
 
 
 def _render_samples(
-    root: Path, locale: str, renderer: Renderer, problems: dict[str, str], stopped: set[str]
+    root: Path,
+    locale: str,
+    renderer: Renderer,
+    every: Mapping[str, list[dict[str, Any]]],
+    problems: dict[str, str],
+    stopped: set[str],
 ) -> None:
     """Render the samples of every template that reads an override; blame a file.
 
@@ -145,7 +158,7 @@ def _render_samples(
     """
     bundled = Renderer(renderer.dialect)
     files = {os.path.realpath(path): path.relative_to(root).as_posix() for path in _files(root)}
-    for key, samples in sorted(all_samples().items()):
+    for key, samples in sorted(every.items()):
         read = {f"{locale}/{name}" for name in renderer.overrides_read(key, locale)}
         if bundled_file(locale, f"{key}.j2") is None or not read or read & stopped:
             continue

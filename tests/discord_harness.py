@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters.discord.adapter import DiscordAdapter
+from adapters.discord.settings import DiscordSettings
 from adapters.platforms import every_platform
 from bot.app import App, bootstrap
 from bot.clock import ManualClock
@@ -154,11 +155,15 @@ class Stack:
 
 
 def settings_for(fake: FakeDiscord, database: Path, **extra: Any) -> Settings:
+    """Settings for the fake; ``extra`` are the core's or Discord's own, by name."""
+    own = {name: extra.pop(name) for name in DiscordSettings.__dataclass_fields__ if name in extra}
     return Settings(
         database=str(database),
-        discord_token=fake.token,
-        discord_api_url=fake.api_url,
-        discord_gateway_url=fake.gateway_url,
+        sections=(
+            DiscordSettings(
+                token=fake.token, api_url=fake.api_url, gateway_url=fake.gateway_url, **own
+            ),
+        ),
         **extra,
     )
 

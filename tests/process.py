@@ -1,4 +1,4 @@
-"""``python -m bot run`` as a separate process, for the tests of a real start and stop."""
+"""``python -m adapters run`` as a separate process, for the tests of a real start and stop."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ async def homegroup_run(settings: dict[str, str], log: Path) -> asyncio.subproce
         return await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "bot",
+            "adapters",
             "run",
             cwd=REPO,
             env=env,

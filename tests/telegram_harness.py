@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from adapters.telegram.adapter import TelegramAdapter
+from adapters.telegram.settings import TelegramSettings
 from bot.app import App, bootstrap
 from bot.clock import ManualClock
 from bot.settings import Settings
@@ -20,10 +21,11 @@ from tests.harness import eventually, stop
 
 
 def settings_for(fake: FakeTelegram, database: Path, **extra: Any) -> Settings:
+    """Settings for the fake; ``extra`` are the core's or Telegram's own, by name."""
+    own = {name: extra.pop(name) for name in TelegramSettings.__dataclass_fields__ if name in extra}
     return Settings(
         database=str(database),
-        telegram_token=fake.token,
-        telegram_api_url=fake.root,
+        sections=(TelegramSettings(token=fake.token, api_url=fake.root, **own),),
         **extra,
     )
 

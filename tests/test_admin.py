@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from adapters.console import Console
+from adapters.telegram.settings import TelegramSettings
 from bot.app import bootstrap
 from bot.clock import ManualClock
 from bot.domain.cleantime import DEFAULT_SCHEDULE
@@ -342,7 +343,12 @@ async def test_an_override_folder_replaces_a_template_and_cannot_reach_beyond_it
     )
     database = tmp_path / "homegroup.db"
     app = await bootstrap(
-        Settings(database=str(database), templates=overrides, telegram_token=token), clock=clock
+        Settings(
+            database=str(database),
+            templates=overrides,
+            sections=(TelegramSettings(token=token),),
+        ),
+        clock=clock,
     )
     try:
         out = io.StringIO()

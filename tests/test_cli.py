@@ -20,7 +20,7 @@ def homegroup(
         if not k.startswith(("HOMEGROUP_", "TELEGRAM_", "DISCORD_"))
     }
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
+        [sys.executable, "-m", "adapters", *args],
         input=stdin,
         capture_output=True,
         text=True,

@@ -11,10 +11,11 @@ import jinja2
 import jinja2.meta
 import pytest
 
+from adapters.platforms import every_sample
 from bot import contexts
 from bot.contexts import Empty, Ref, check, problems, registry
 from bot.render import PlainDialect, Renderer, RenderError, bundled_file
-from bot.samples import all_samples, as_sent
+from bot.samples import as_sent
 
 NOT_YET_TYPED = frozenset(
     {
@@ -148,7 +149,7 @@ def test_each_type_names_exactly_what_its_template_prints(template: str) -> None
 
 @pytest.mark.parametrize("template", sorted(registry()))
 def test_every_sample_fits_its_template_type(template: str) -> None:
-    samples = all_samples().get(template)
+    samples = every_sample().get(template)
     assert samples, f"no sample context for {template} in bot/samples"
     for sample in samples:
         check(template, as_sent(sample))

@@ -372,7 +372,7 @@ async def test_with_the_members_intent_a_role_taken_away_or_a_member_leaving_sto
         roles=[dp.role(SUPPORTERS, "Supporters", position=1)],
     )
     admin = dp.EVERYONE_DEFAULT | dp.MANAGE_GUILD
-    async with running(fake_discord, database, clock, discord_members_intent=True) as bot:
+    async with running(fake_discord, database, clock, members_intent=True) as bot:
         await bot.answer(
             await bot.slash(
                 "set", ALEX, permissions=admin, key="supporter_role", role=str(SUPPORTERS)
@@ -503,7 +503,7 @@ async def test_commands_go_to_the_listed_servers_when_set_for_trying_changes(
     fake_discord: FakeDiscord, database: Path, clock: ManualClock
 ) -> None:
     circle(fake_discord)
-    async with running(fake_discord, database, clock, discord_guild_ids=(GUILD,)) as bot:
+    async with running(fake_discord, database, clock, guild_ids=(GUILD,)) as bot:
         answer = await bot.answer(await bot.slash("help", SAM))
 
     assert fake_discord.of("PUT", "/applications/{app}/commands") == []

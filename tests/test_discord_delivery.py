@@ -173,7 +173,7 @@ async def test_a_server_that_removed_the_bot_gets_nothing_more(
 async def test_homegroup_run_serves_discord_and_stops_cleanly_on_sigterm(
     fake_discord: FakeDiscord, database: Path, tmp_path: Path
 ) -> None:
-    """The real process: ``python -m bot run`` with a Discord token, stopped by SIGTERM."""
+    """The real process: ``python -m adapters run`` with a Discord token, stopped by SIGTERM."""
     circle(fake_discord)
     log = tmp_path / "homegroup.log"
     settings = {
@@ -249,7 +249,7 @@ async def test_refused_commands_leave_the_bot_running_and_old_servers_are_emptie
     fake_discord: FakeDiscord, database: Path, clock: ManualClock
 ) -> None:
     circle(fake_discord)
-    async with running(fake_discord, database, clock, discord_guild_ids=(GUILD,)):
+    async with running(fake_discord, database, clock, guild_ids=(GUILD,)):
         pass
     fake_discord.fail("PUT", "/applications/{app}/commands", 403, times=1)
     async with running(fake_discord, database, clock) as bot:  # refused: runs on

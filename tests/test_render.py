@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 
 from adapters.discord.sender import T as DiscordTemplates
+from adapters.platforms import every_sample
 from adapters.telegram.sender import T as TelegramTemplates
 from bot.domain.replies import Mention, Template
 from bot.flows import all_flows
 from bot.render import PlainDialect, Renderer, RenderError
-from bot.samples import WHO, all_samples, as_sent, cleantime
+from bot.samples import WHO, as_sent, cleantime
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ def test_every_template_the_core_can_emit_exists_and_none_is_orphaned() -> None:
 @pytest.mark.parametrize("template", sorted(emitted_keys()))
 def test_every_template_renders_every_sample(template: str) -> None:
     renderer = Renderer(PlainDialect())
-    samples = all_samples()
+    samples = every_sample()
     assert samples.get(template), f"no sample context for {template} in bot/samples"
     for context in samples[template]:
         text = renderer.render(

@@ -6,20 +6,23 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings import Settings, SettingsError
+from adapters.discord.settings import DiscordSettings
+from adapters.platforms import load_settings
+from adapters.telegram.settings import TelegramSettings
+from bot.settings import SettingsError
 
 TELEGRAM = "123456:" + "A" * 35
 
 
 def test_defaults_run_the_console_on_sqlite() -> None:
-    settings = Settings.load({})
+    settings = load_settings({})
     assert settings.database == "./homegroup.db"
     assert settings.platforms == []
 
 
 def test_every_bad_value_gets_its_own_line(tmp_path: Path) -> None:
     with pytest.raises(SettingsError) as caught:
-        Settings.load(
+        load_settings(
             {
                 "HOMEGROUP_DATABASE": str(tmp_path / "missing" / "x.db"),
                 "HOMEGROUP_TEMPLATES": str(tmp_path / "nope"),
@@ -36,8 +39,8 @@ def test_every_bad_value_gets_its_own_line(tmp_path: Path) -> None:
         "HOMEGROUP_TEMPLATES",
         "HOMEGROUP_LOG_LEVEL",
         "TELEGRAM_TOKEN",
-        "DISCORD_TOKEN",
         "TELEGRAM_API_URL",
+        "DISCORD_TOKEN",
         "DISCORD_GATEWAY_URL",
     ]
     assert "not-a-token" not in str(caught.value)
@@ -45,11 +48,11 @@ def test_every_bad_value_gets_its_own_line(tmp_path: Path) -> None:
 
 def test_postgres_urls_are_refused_clearly_for_now() -> None:
     with pytest.raises(SettingsError, match="PostgreSQL is not supported"):
-        Settings.load({"HOMEGROUP_DATABASE": "postgresql://127.0.0.1/test"})
+        load_settings({"HOMEGROUP_DATABASE": "postgresql://127.0.0.1/test"})
 
 
 def test_tokens_stay_out_of_repr() -> None:
-    settings = Settings.load({"TELEGRAM_TOKEN": TELEGRAM})
+    settings = load_settings({"TELEGRAM_TOKEN": TELEGRAM})
     assert settings.platforms == ["telegram"]
     assert TELEGRAM not in repr(settings)
 
@@ -60,11 +63,11 @@ def test_a_toml_file_is_read_and_the_environment_wins(tmp_path: Path) -> None:
         f'homegroup_log_level = "debug"\ntelegram_api_url = "http://127.0.0.1:8081/"\n'
         f'homegroup_database = "{tmp_path / "a.db"}"\n'
     )
-    settings = Settings.load(
+    settings = load_settings(
         {"HOMEGROUP_CONFIG": str(config), "HOMEGROUP_DATABASE": str(tmp_path / "b.db")}
     )
     assert settings.log_level == "DEBUG"
-    assert settings.telegram_api_url == "http://127.0.0.1:8081"
+    assert settings.section(TelegramSettings).api_url == "http://127.0.0.1:8081"
     assert settings.database == str(tmp_path / "b.db")
 
 
@@ -72,24 +75,24 @@ def test_a_broken_toml_file_is_named(tmp_path: Path) -> None:
     config = tmp_path / "bad.toml"
     config.write_text("this is = not [toml")
     with pytest.raises(SettingsError, match=r"HOMEGROUP_CONFIG: .* is not valid TOML"):
-        Settings.load({"HOMEGROUP_CONFIG": str(config)})
+        load_settings({"HOMEGROUP_CONFIG": str(config)})
     config.write_text('colour = "blue"\n')
     with pytest.raises(SettingsError, match="unknown setting 'colour'"):
-        Settings.load({"HOMEGROUP_CONFIG": str(config)})
+        load_settings({"HOMEGROUP_CONFIG": str(config)})
 
 
 def test_discord_server_ids_and_the_members_intent_are_read_and_checked() -> None:
-    settings = Settings.load(
+    settings = load_settings(
         {
             "DISCORD_GUILD_IDS": "500000000000000001, 500000000000000002,500000000000000001",
             "DISCORD_MEMBERS_INTENT": "yes",
         }
     )
-    assert settings.discord_guild_ids == (500000000000000001, 500000000000000002)
-    assert settings.discord_members_intent
+    assert settings.section(DiscordSettings).guild_ids == (500000000000000001, 500000000000000002)
+    assert settings.section(DiscordSettings).members_intent
 
     with pytest.raises(SettingsError) as caught:
-        Settings.load({"DISCORD_GUILD_IDS": "Sunday Circle", "DISCORD_MEMBERS_INTENT": "maybe"})
+        load_settings({"DISCORD_GUILD_IDS": "Sunday Circle", "DISCORD_MEMBERS_INTENT": "maybe"})
     named = [line.split(":", 1)[0] for line in caught.value.problems]
     assert named == ["DISCORD_GUILD_IDS", "DISCORD_MEMBERS_INTENT"]
-    assert not Settings.load({}).discord_members_intent
+    assert not load_settings({}).section(DiscordSettings).members_intent

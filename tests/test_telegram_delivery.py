@@ -171,7 +171,7 @@ async def test_an_update_stored_but_not_handled_is_handled_after_a_restart(
 
 
 async def _homegroup(fake: FakeTelegram, database: Path, log: Path) -> asyncio.subprocess.Process:
-    """``python -m bot run`` against the fake, as a separate process."""
+    """``python -m adapters run`` against the fake, as a separate process."""
     settings = {"TELEGRAM_TOKEN": fake.token, "TELEGRAM_API_URL": fake.root}
     return await homegroup_run({**settings, "HOMEGROUP_DATABASE": str(database)}, log)
 

@@ -37,9 +37,9 @@ async def test_webhook_mode_takes_only_updates_that_carry_the_secret(
     url = f"http://127.0.0.1:{port}/telegram"
     update = {**tg.command(GROUP, SAM, "/help"), "update_id": 7}
     webhook = {
-        "telegram_webhook_url": HOOK,
-        "telegram_webhook_secret": SECRET,
-        "telegram_webhook_listen": f"127.0.0.1:{port}",
+        "webhook_url": HOOK,
+        "webhook_secret": SECRET,
+        "webhook_listen": f"127.0.0.1:{port}",
     }
     async with (
         running(fake_telegram, database, clock, **webhook),

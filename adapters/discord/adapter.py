@@ -42,6 +42,7 @@ from adapters.discord.commands import definitions, descriptions, fingerprint
 from adapters.discord.dialect import DiscordDialect
 from adapters.discord.live import Live, LiveInteractions
 from adapters.discord.sender import DiscordSender, T
+from adapters.discord.settings import DiscordSettings
 from adapters.discord.translate import (
     CUSTOM_ID,
     PLATFORM,
@@ -83,17 +84,17 @@ COMMANDS_SYNC = "discord.commands"
 MAX_SUGGESTIONS = 25
 
 
-def point_at(settings: Settings) -> None:
+def point_at(settings: DiscordSettings) -> None:
     """Aim discord.py's REST base and gateway at the configured addresses (process-wide)."""
-    discord.http.Route.BASE = settings.discord_api_url
-    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.discord_gateway_url)
+    discord.http.Route.BASE = settings.api_url
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
 
 
-def intents(settings: Settings) -> discord.Intents:
+def intents(settings: DiscordSettings) -> discord.Intents:
     """Servers and their channels; members (privileged) only when the deployment enabled it."""
     chosen = discord.Intents.none()
     chosen.guilds = True
-    chosen.members = settings.discord_members_intent
+    chosen.members = settings.members_intent
     return chosen
 
 
@@ -138,16 +139,17 @@ class DiscordAdapter:
 
     def __init__(self, app: App, settings: Settings, **client_options: Any) -> None:
         """``client_options`` go to ``discord.Client`` (tests pass a loopback-only trace)."""
-        assert settings.discord_token is not None
+        own = settings.section(DiscordSettings)
+        assert own.token is not None
         # discord.py logs every gateway event and REST body at DEBUG: members' text and the
         # interaction tokens in webhook paths. None of it may reach a log, at any level.
         library_log = logging.getLogger("discord")
         library_log.setLevel(max(library_log.level, logging.INFO))
-        point_at(settings)
+        point_at(own)
         self._app = app
-        self._settings = settings
+        self._settings = own
         self.live = LiveInteractions()
-        self.client = HomegroupClient(self, intents=intents(settings), **client_options)
+        self.client = HomegroupClient(self, intents=intents(own), **client_options)
         self._renderer = app.renderer(DiscordDialect())
         self._tasks: list[asyncio.Task[Any]] = []
         self._admitted = asyncio.Semaphore(ADMIT)
@@ -165,9 +167,9 @@ class DiscordAdapter:
 
     async def run(self) -> None:
         """Serve until cancelled; closing the client stops the outbox sender too."""
-        assert self._settings.discord_token is not None
+        assert self._settings.token is not None
         async with self.client:
-            await self.client.start(self._settings.discord_token)
+            await self.client.start(self._settings.token)
 
     async def setup(self) -> None:
         self.setups += 1
@@ -209,7 +211,7 @@ class DiscordAdapter:
         assert application_id is not None
         described = await self._renderer.render_async(T.COMMANDS, {})
         payload = definitions(descriptions(described))
-        places: list[int | None] = list(self._settings.discord_guild_ids) or [None]
+        places: list[int | None] = list(self._settings.guild_ids) or [None]
         wanted = fingerprint(payload, application_id, places)
         async with self._app.store.transaction() as tx:
             synced = _read_sync(await tx.get_meta(COMMANDS_SYNC))

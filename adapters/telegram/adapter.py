@@ -26,6 +26,7 @@ from adapters.telegram.dialect import TelegramDialect
 from adapters.telegram.menus import menus
 from adapters.telegram.receiver import POLL_TIMEOUT, Receiver, webhook_app
 from adapters.telegram.sender import PACE, PER_CHAT, T, TelegramSender
+from adapters.telegram.settings import TelegramSettings
 from adapters.telegram.translate import (
     GROUP_TYPES,
     PLATFORM,
@@ -60,7 +61,8 @@ class TelegramAdapter:
     ) -> None:
         """``request`` builds the HTTP request objects (tests pass loopback-only ones);
         ``pace`` replaces Telegram's limits (``PACE``, with ``per_chat``) for the outbox."""
-        assert settings.telegram_token is not None
+        own = settings.section(TelegramSettings)
+        assert own.token is not None
         # PTB logs each request's parameters and each update at DEBUG: members' text, and the
         # webhook secret in setWebhook. None of it may reach a log, whatever the log level.
         ptb_log = logging.getLogger("telegram")
@@ -70,13 +72,13 @@ class TelegramAdapter:
         body_log = logging.getLogger("telegram.request.BaseRequest")
         body_log.setLevel(max(body_log.level, logging.CRITICAL))
         self._app = app
-        self._settings = settings
+        self._settings = own
         self._pace = pace or replace(PACE, per_chat=per_chat)
         builder = (
             ApplicationBuilder()
-            .token(settings.telegram_token)
-            .base_url(f"{settings.telegram_api_url}/bot")
-            .base_file_url(f"{settings.telegram_api_url}/file/bot")
+            .token(own.token)
+            .base_url(f"{own.api_url}/bot")
+            .base_file_url(f"{own.api_url}/file/bot")
             .updater(None)
         )
         # No rate limiter: the outbox worker paces every chat itself (``PACE``), and a 429 it
@@ -116,7 +118,7 @@ class TelegramAdapter:
                 asyncio.create_task(worker.run(), name="telegram outbox"),
                 asyncio.create_task(self.receiver.work(), name="telegram updates"),
             ]
-            if self._settings.telegram_webhook_url:
+            if self._settings.webhook_url:
                 tasks.append(asyncio.create_task(self._serve_webhook(), name="telegram webhook"))
             else:
                 tasks.append(asyncio.create_task(self.receiver.poll(), name="telegram polling"))
@@ -134,11 +136,11 @@ class TelegramAdapter:
             await self.application.bot.set_my_commands(commands, scope=scope)
 
     async def _serve_webhook(self) -> None:
-        url = self._settings.telegram_webhook_url
-        secret = self._settings.telegram_webhook_secret
+        url = self._settings.webhook_url
+        secret = self._settings.webhook_secret
         assert url is not None
         assert secret is not None
-        host, _, port = self._settings.telegram_webhook_listen.rpartition(":")
+        host, _, port = self._settings.webhook_listen.rpartition(":")
         runner = web.AppRunner(webhook_app(self.receiver, secret, urlparse(url).path or "/"))
         await runner.setup()
         site = web.TCPSite(runner, host, int(port))

@@ -2,28 +2,40 @@
 
 They ship with the package: `homegroup run` renders every deployment override against its
 bundled template's samples before it starts, and tests/test_render.py renders every template.
-A module joins by existing here with a ``SAMPLES`` dict (template key to contexts).
+A module joins by existing here with a ``SAMPLES`` dict (template key to contexts); an
+adapter's own templates have theirs in the adapter, passed to ``all_samples``.
 """
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Mapping
 from typing import Any
 
 WHO: dict[str, str] = {"id": "7", "name": "Sam"}
 """The member a turn is for: the core puts them in every reply's context as ``who``."""
 
 
-def all_samples() -> dict[str, list[dict[str, Any]]]:
-    """Sample contexts per template key, gathered from every module of this package."""
+def all_samples(
+    *more: Mapping[str, list[dict[str, Any]]],
+) -> dict[str, list[dict[str, Any]]]:
+    """Sample contexts per template key, gathered from every module of this package, and from
+    ``more`` (an adapter's samples for its own templates)."""
+    sources = [
+        (
+            f"bot/samples/{module.name}.py",
+            importlib.import_module(f"{__name__}.{module.name}").SAMPLES,
+        )
+        for module in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name)
+    ]
+    sources += [("an adapter's samples", samples) for samples in more]
     merged: dict[str, list[dict[str, Any]]] = {}
-    for module in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        found = importlib.import_module(f"{__name__}.{module.name}").SAMPLES
-        repeated = merged.keys() & {str(k) for k in found}
+    for where, samples in sources:
+        repeated = merged.keys() & {str(k) for k in samples}
         if repeated:
-            raise ValueError(f"bot/samples/{module.name}.py repeats {', '.join(sorted(repeated))}")
-        merged.update({str(k): list(v) for k, v in found.items()})
+            raise ValueError(f"{where} repeats {', '.join(sorted(repeated))}")
+        merged.update({str(k): list(v) for k, v in samples.items()})
     return merged
 
 

@@ -1,5 +1,5 @@
-"""Sample contexts for the Discord adapter's own templates (named, not imported: the core
-never imports an adapter)."""
+"""Sample contexts for the Discord adapter's own templates (the core's are in
+``bot/samples``): rendered by the tests and against a deployment's overrides at start."""
 
 from __future__ import annotations
 

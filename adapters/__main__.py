@@ -1,4 +1,7 @@
-"""The ``homegroup`` command: ``run``, ``console`` and ``migrate``."""
+"""The ``homegroup`` command: ``run``, ``console`` and ``migrate``.
+
+It lives with the adapters because it starts them: the core in ``bot/`` never names one.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import contextlib
 import logging
 import sys
 
+from adapters.platforms import every_platform, every_sample, load_settings
 from bot.app import bootstrap
 from bot.clock import ShiftedClock
 from bot.overrides import check_overrides
@@ -29,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     try:
-        settings = Settings.load()
+        settings = load_settings()
     except SettingsError as error:
         for problem in error.problems:
             print(f"homegroup: {problem}", file=sys.stderr)
@@ -39,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         # Before the database or any platform: a broken override stops the start, not an answer.
         from adapters.serve import dialects
 
-        broken = check_overrides(settings.templates, dialects(settings))
+        broken = check_overrides(settings.templates, dialects(settings), samples=every_sample())
         for override in broken:
             print(f"homegroup: HOMEGROUP_TEMPLATES: {override}", file=sys.stderr)
         if broken:
@@ -47,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
 
     quiet_console = args.command != "migrate" and not settings.platforms
     level = settings.log_level if settings.log_level_set or not quiet_console else "WARNING"
-    configure_logging(level)
+    # discord.py at DEBUG logs every event and body (members' text, interaction tokens).
+    configure_logging(level, quiet=("discord",))
 
     try:
         return _start(args.command, settings, getattr(args, "member", "Sam"))
@@ -76,7 +81,6 @@ async def _migrate(settings: Settings) -> int:
 
 
 async def _serve(settings: Settings) -> int:
-    from adapters.platforms import every_platform
     from adapters.serve import serve
 
     app = await bootstrap(settings, platforms=every_platform())
@@ -88,7 +92,6 @@ async def _serve(settings: Settings) -> int:
 
 async def _console(settings: Settings, member: str) -> None:
     from adapters.console import run_console
-    from adapters.platforms import every_platform
 
     clock = ShiftedClock()
     app = await bootstrap(settings, platforms=every_platform(), clock=clock)
