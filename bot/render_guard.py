@@ -1,7 +1,7 @@
 """Render a deployment's template overrides where a runaway one is stopped, not waited for.
 
 Bundled templates are ours and render in the bot's own process. An override is the deployment's
-code, and rendering runs on the event loop that polls Telegram and keeps Discord's heartbeat. So
+code, and rendering runs on the event loop that polls the platforms and keeps their heartbeats. So
 overrides render in worker processes (a fresh Python each, started, not forked), spoken to in
 JSON lines over their standard input and output, under a :class:`Budget`:
 
@@ -220,12 +220,8 @@ class _Worker:
     """One render process: a JSON request on its standard input, a JSON line back."""
 
     def __init__(self, argv: list[str]) -> None:
-        # Nothing a template needs is secret: the worker gets no platform tokens.
-        quiet = {
-            key: value
-            for key, value in os.environ.items()
-            if not key.startswith(("TELEGRAM_", "DISCORD_", "HOMEGROUP_"))
-        }
+        # Nothing a template needs is secret: the worker gets no settings, and so no token.
+        quiet = {key: value for key, value in os.environ.items() if _harmless(key)}
         self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
             argv,
             stdin=subprocess.PIPE,
@@ -328,6 +324,15 @@ class _Worker:
         if not chunk:
             raise EOFError("the render worker stopped")
         self._buffer += chunk
+
+
+_HARMLESS = frozenset({"PATH", "HOME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "LD_LIBRARY_PATH"})
+"""The variables a worker keeps: where programs and libraries are, the locale and the zone.
+Any other may be a setting (a platform's token among them), and no template needs one."""
+
+
+def _harmless(key: str) -> bool:
+    return key in _HARMLESS or key.startswith("LC_")
 
 
 def serve(config: dict[str, Any]) -> None:

@@ -67,7 +67,7 @@ class Turn:
     @property
     def unseen(self) -> bool:
         """Whether the asking member can be answered in the group, seen by them alone, at no
-        cost (a Discord interaction): answers that concern only them then stay theirs."""
+        cost (an interaction): answers that concern only them then stay theirs."""
         origin = self.origin
         return origin is not None and not origin.private and origin.interaction is not None
 
@@ -247,9 +247,9 @@ class Turn:
     ) -> int:
         """Post in a community's chat (its group chat unless ``chat`` names another).
 
-        A post about an event in that community goes to the chat the member used (a Discord
-        server has many channels; a Telegram group is its own chat), on their interaction
-        where they have one, so it answers them there.
+        A post about an event in that community goes to the chat the member used (a server
+        may have many channels; a group is its own chat), on their interaction where they
+        have one, so it answers them there.
         """
         origin = self.origin
         here = (

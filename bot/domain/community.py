@@ -58,10 +58,11 @@ class CommunitySettings:
     none, or none at all: "your local emergency number", or "911 or …" as before presets)."""
     meetings: tuple[Meeting, ...] = field(default=())
     supporter_role: str | None = None
-    """A role (the platform's id) whose holders count as craving supporters; Discord only."""
+    """A role (the platform's id) whose holders count as craving supporters; only where the
+    platform has roles."""
     milestone_roles: tuple[tuple[str, str], ...] = field(default=())
     """(milestone key, role id) pairs, shortest milestone first: the role a member is given on
-    reaching that milestone; Discord only. Stored as a JSON object."""
+    reaching that milestone; only where the platform has roles. Stored as a JSON object."""
 
     def crisis(self) -> contexts.Crisis:
         """What a template needs to print this community's crisis lines (``_resources.j2``)

@@ -41,18 +41,18 @@ class Origin:
     private: bool = False
     is_admin: bool = False
     interaction: str | None = None
-    """An opaque token the adapter can answer on (a Discord interaction), if any."""
+    """An opaque token the adapter can answer on (an interaction, answered unseen), if any."""
     roles: tuple[str, ...] | None = None
     """The role ids the member holds in the community, when the platform reports them; None
     means unknown (the stored roles stay as they are)."""
     private_chat_open: bool = False
     """The platform can always write to this person privately (the console). Elsewhere the
-    core remembers it: a Telegram member must first open a private chat with the bot."""
+    core remembers it: on some platforms a member must first open a private chat with the bot."""
     message: str | None = None
     """The platform's reference to the message that carried the command, where the group can
-    read it (a Telegram ``chat:message`` id), so that the core can take it off again."""
+    read it (such as ``chat:message``), so that the core can take it off again."""
     can_delete: bool = False
-    """The bot may delete ``message`` (on Telegram: an admin of the group with that right).
+    """The bot may delete ``message`` (it is an admin of the group with that right).
     Adapters find out only for ``PRIVATE_COMMANDS``; for others it stays False."""
 
 

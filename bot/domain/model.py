@@ -30,7 +30,7 @@ class Person:
 
 @dataclass(frozen=True, slots=True)
 class Community:
-    """A group (Telegram) or server (Discord) that the bot serves."""
+    """A group, or a server of many channels, that the bot serves."""
 
     key: str
     platform: str

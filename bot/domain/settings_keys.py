@@ -101,7 +101,8 @@ MAX_RESOURCES: Final = 750
 """The longest text of the admins' own lines, in characters. It is sent whole to a member
 waiting alone (a craving nobody answered, a call nobody took) below the preset's lines (the
 longest, legacy, is about 600) and with up to three meetings: tests/test_resources.py checks
-that the longest such message, under every preset, stays inside Discord's 2,000. (Before
+that the longest such message, under every preset, stays inside the smallest platform
+limit, 2,000. (Before
 presets it was 800, with no lines above it; a longer text stored then is still sent whole.)"""
 PRESET_WORD: Final = "preset"
 """``/set resources preset CODE`` chooses the bundled lines; any other value is the admins' own."""

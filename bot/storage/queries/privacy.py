@@ -10,14 +10,14 @@ with first, so that afterwards no row names them at all:
 - **Timers** whose payload holds their key or platform id, or whose key holds their key:
   deleted.
 - **Stored updates** (the inbox: updates kept on receipt, and updates set aside after failing):
-  a platform's update is JSON in which a person appears as an object with their ``id`` (on
-  Telegram the sender ``from``, a private ``chat``, the ``user`` of a member change, the author
+  a platform's update is JSON in which a person appears as an object with their ``id`` (such
+  as the sender ``from``, a private ``chat``, the ``user`` of a member change, the author
   of a quoted message), or a ``user_id``. Every stored update of their platform that holds
   their platform id there is deleted, whoever sent it: it is a copy of what the platform said,
   never handled yet, and kept for nothing else.
 - **Dedupe keys** of handled events are opaque platform ids (an update, an interaction) and
   expire by age, so they stay; but a key made from a platform event with no id of its own
-  embeds the member's platform id (Discord's ``discord:left:GUILD:USER:…``), and those go.
+  embeds the member's platform id (such as ``PLATFORM:left:GUILD:USER:…``), and those go.
 - **Other members' messages still waiting to be sent** that name them (their ``id`` in a
   person reference, their mention, their name or key as a bare value, their key in a button):
   - where they are one of several people listed (a ping list, a digest, the supporters a
