@@ -18,12 +18,15 @@ from datetime import date
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from bot import contexts
+from bot.dialect import Dialect as Dialect
+from bot.dialect import Marked as Marked
+from bot.dialect import PlainDialect as PlainDialect
 from bot.domain.danger import DangerWords
 from bot.domain.replies import Mention
 from bot.render_guard import OverrideFailed, OverrideGuard
@@ -35,64 +38,6 @@ _BLANK_RUNS = re.compile(r"\n{3,}")
 
 MAX_RENDERED = 20_000
 """No template, however an override is written, may render more than this."""
-
-
-class Dialect(Protocol):
-    """How one platform writes markup; adapters supply their own."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def max_length(self) -> int: ...
-
-    def escape(self, text: str) -> str: ...
-
-    def mention(self, person: str, name: str) -> str:
-        """Markup that notifies ``person``; ``name`` arrives unescaped."""
-        ...
-
-    def bold(self, markup: str) -> str: ...
-
-    def italic(self, markup: str) -> str: ...
-
-    def link(self, url: str, markup: str) -> str: ...
-
-    def role(self, role: str) -> str:
-        """Markup that names a role (the platform's id) without notifying its members."""
-        ...
-
-
-class Marked(str):
-    """Text the dialect already made safe; printed as it is."""
-
-    __slots__ = ()
-
-
-@dataclass(frozen=True, slots=True)
-class PlainDialect:
-    """Plain text, for the console: nothing to escape, mentions as @name."""
-
-    name: str = "plain"
-    max_length: int = 100_000
-
-    def escape(self, text: str) -> str:
-        return text
-
-    def mention(self, person: str, name: str) -> str:
-        return f"@{name}"
-
-    def bold(self, markup: str) -> str:
-        return markup
-
-    def italic(self, markup: str) -> str:
-        return markup
-
-    def link(self, url: str, markup: str) -> str:
-        return f"{markup} ({url})" if markup != url else url
-
-    def role(self, role: str) -> str:
-        return f"role {role}"
 
 
 class RenderError(Exception):

@@ -26,31 +26,23 @@ import json
 import os
 import pickle
 import selectors
-import signal
 import subprocess
 import sys
-import threading
 import time
 import weakref
 from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
-from types import TracebackType
-from typing import IO, TYPE_CHECKING, Any, NoReturn
+from typing import IO, Any, NoReturn
 
-import jinja2
-from jinja2.exceptions import SecurityError
-
-from bot.render_sandbox import Budget, OverrideSpent, render_override
-
-if TYPE_CHECKING:
-    from bot.render import Dialect, Renderer
+from bot.dialect import Dialect
+from bot.render_sandbox import Budget, OverrideSpent
 
 STARTUP = 20.0
 """Seconds a new worker may take to start (Python and Jinja import): not the render budget."""
 _BOOT = (
     "import json, sys; config = json.loads(sys.argv[1]); sys.path[:0] = config['path']; "
-    "from bot.render_guard import serve; serve(config)"
+    "from bot.render_worker import serve; serve(config)"
 )
 
 
@@ -335,52 +327,6 @@ def _harmless(key: str) -> bool:
     return key in _HARMLESS or key.startswith("LC_")
 
 
-def serve(config: dict[str, Any]) -> None:
-    """Answer render requests from standard input until it closes: a worker's whole life."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the bot, which stops us
-    from bot.render import Renderer
-
-    _leave_with(int(config["parent"]))
-    budget = Budget(**config["budget"])
-    overrides = Path(config["overrides"])
-    renderers: dict[str, Renderer] = {}
-    _cap_memory(budget.memory)
-    out = sys.stdout.buffer
-    _write(out, {"ready": True})
-    for line in sys.stdin.buffer:
-        request = json.loads(line)
-        renderer = renderers.get(request["dialect"])
-        if renderer is None:
-            dialect = pickle.loads(base64.b64decode(request["dialect"]))  # noqa: S301 - from the bot
-            renderer = Renderer(dialect, overrides, budget=budget)
-            renderers[request["dialect"]] = renderer
-        _write(out, _render_request(renderer, request, overrides))
-
-
-def _render_request(renderer: Renderer, request: dict[str, Any], overrides: Path) -> dict[str, Any]:
-    try:
-        text = render_override(renderer, request["template"], request["context"], request["locale"])
-    except OverrideSpent as spent:
-        return {"spent": spent.what, "frames": _frames(spent.__traceback__, overrides)}
-    except MemoryError:
-        return {"spent": "memory"}
-    except Exception as error:  # the override's own error, told to the bot as data
-        reply: dict[str, Any] = {
-            "failed": type(error).__name__,
-            "frames": _frames(error.__traceback__, overrides),
-        }
-        if isinstance(error, SecurityError):
-            reply.update(kind="security", message=str(error))
-        elif isinstance(error, jinja2.TemplateNotFound):
-            reply.update(kind="missing", missing=str(error.name))
-        elif isinstance(error, jinja2.TemplateError):
-            reply.update(kind="template", message=error.message or "")
-        else:
-            reply.update(kind="other", message=str(error))
-        return reply
-    return {"text": text}
-
-
 def _read_reply(reply: dict[str, Any]) -> str:
     frames = tuple((str(file), int(line)) for file, line in reply.get("frames", ()))
     if "text" in reply:
@@ -396,18 +342,6 @@ def _read_reply(reply: dict[str, Any]) -> str:
     )
 
 
-def _frames(trace: TracebackType | None, overrides: Path) -> list[tuple[str, int]]:
-    """The override files and lines in a traceback (Jinja rewrites it to template lines)."""
-    root = os.path.realpath(overrides) + os.sep
-    found: list[tuple[str, int]] = []
-    while trace is not None:
-        file = trace.tb_frame.f_code.co_filename
-        if os.path.realpath(file).startswith(root):
-            found.append((file, trace.tb_lineno))
-        trace = trace.tb_next
-    return found
-
-
 def _jsonable(value: object) -> object:
     if isinstance(value, set | frozenset):
         return sorted(value, key=str)
@@ -419,38 +353,6 @@ def _loaded(line: bytes) -> dict[str, Any]:
     if not isinstance(reply, dict):
         raise EOFError("the render worker answered nonsense")
     return reply
-
-
-def _write(out: IO[bytes], reply: dict[str, Any]) -> None:
-    out.write(json.dumps(reply).encode() + b"\n")
-    out.flush()
-
-
-def _leave_with(parent: int) -> None:
-    """Exit when the bot is gone, even mid-render: nobody would kill a spinning orphan."""
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(1.0)
-        os._exit(0)
-
-    threading.Thread(target=watch, name="render-worker-watch", daemon=True).start()
-
-
-def _cap_memory(extra: int) -> None:
-    """Let this process grow by ``extra`` bytes at most; past that, allocating fails."""
-    try:
-        import resource
-
-        with open("/proc/self/statm", encoding="ascii") as statm:
-            pages = int(statm.read().split()[0])
-    except (ImportError, OSError, ValueError):
-        return  # no cap here (not Linux): the deadline still holds
-    size = pages * os.sysconf("SC_PAGE_SIZE") + extra
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    if hard != resource.RLIM_INFINITY:
-        size = min(size, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (size, hard))
 
 
 def _stop_all(workers: set[_Worker]) -> None:

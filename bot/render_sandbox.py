@@ -16,15 +16,12 @@ import re
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import jinja2
 from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import generate_lorem_ipsum
-
-if TYPE_CHECKING:
-    from bot.render import Renderer
 
 SOFT_SHARE = 0.75
 """The sandbox stops an override itself at this share of the time budget, so its worker lives
@@ -138,8 +135,17 @@ class CappedSandbox(ImmutableSandboxedEnvironment):
         return generate_lorem_ipsum(n, html, min, max)
 
 
+class Overridable(Protocol):
+    """What rendering an override needs of a renderer: its sandbox and its budget."""
+
+    @property
+    def budget(self) -> Budget: ...
+
+    def override_environment(self, locale: str) -> CappedSandbox: ...
+
+
 def render_override(
-    renderer: Renderer, template: str, values: Mapping[str, Any], locale: str
+    renderer: Overridable, template: str, values: Mapping[str, Any], locale: str
 ) -> str:
     """Render ``template`` with the overrides in place, inside its budget; what a worker does."""
     sandbox = renderer.override_environment(locale)

@@ -165,12 +165,10 @@ def circles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 KNOWN_CIRCLES = [
     ["bot.flows.calls", "bot.flows.craving", "bot.flows.relapse"],
-    ["bot.render", "bot.render_guard"],
 ]
 """Circles not broken yet, each imported late inside a function: a call's or a restart's note
 that speaks of danger takes the craving flow's danger path, which itself offers calls and
-restarts; the override guard's worker renders with the renderer that starts it. The list only
-shrinks: a circle broken must leave it, and no new one may join."""
+restarts. The list only shrinks: a circle broken must leave it, and no new one may join."""
 
 
 def test_no_modules_of_the_core_import_each_other_round_a_circle() -> None:

@@ -53,7 +53,7 @@ def render_workers() -> dict[int, float]:
             command = (entry / "cmdline").read_bytes()
         except OSError:
             continue  # it ended while we looked
-        if int(stat[1]) == os.getpid() and b"bot.render_guard" in command:
+        if int(stat[1]) == os.getpid() and b"bot.render_worker" in command:
             found[int(entry.name)] = (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
     return found
 
