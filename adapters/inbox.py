@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from bot.clock import Clock
+from bot.contexts import Ref
+from bot.contexts.core import Who
 from bot.domain.model import community_key, person_key
 from bot.domain.replies import Mention, Reply, Target, Template
 from bot.storage import Store, Transaction
@@ -212,11 +214,11 @@ class Inbox:
             locale = community.settings.locale if community is not None else locale
         key = person_key(self.platform, author.person)
         known = await tx.get_person(key) is not None
-        who = {"id": author.person, "name": author.name or author.person}
+        who: Ref = {"id": author.person, "name": author.name or author.person}
         reply = Reply(
             Template.UPDATE_UNREADABLE,
             author.target,
-            {"who": who},
+            dict(Who(who=who)),
             mentions=(Mention(who["id"], who["name"]),),
         )
         await tx.enqueue(reply, locale, self._clock.now(), about=key if known else None)

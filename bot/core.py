@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from bot.clock import Clock
+from bot.contexts.core import Command
 from bot.dispatch import Flows
 from bot.domain.danger import DangerWords
 from bot.domain.inbound import ButtonPressed, CommandIssued, Inbound, Origin, TimerFired
@@ -153,7 +154,7 @@ class Core:
         name = command.name.lower().lstrip("/")
         handler = self._flows.commands.get(name)
         if handler is None:
-            await turn.say(Template.UNKNOWN_COMMAND, {"command": name[:32]})
+            await turn.say(Template.UNKNOWN_COMMAND, Command(command=name[:32]))
             return
         log.debug("command %s", name)
         await handler(turn, command.args.strip())

@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.contexts import Ref
+from bot.contexts.core import Who
 from bot.domain.danger import DangerWords
 from bot.domain.inbound import Origin
 from bot.domain.model import Community, Person
@@ -131,7 +132,7 @@ class Turn:
                     Reply(
                         Template.SENT_PRIVATELY,
                         Target(origin.platform, chat=origin.chat),
-                        {"who": self.who},
+                        dict(Who(who=self.who)),
                         priority=priority,
                     ),
                     about=self.me.key,

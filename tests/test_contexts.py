@@ -19,7 +19,6 @@ from bot.samples import as_sent
 
 NOT_YET_TYPED = frozenset(
     {
-        "button_unknown",
         "console/as_usage",
         "console/banner",
         "console/header",
@@ -32,15 +31,9 @@ NOT_YET_TYPED = frozenset(
         "discord_posted",
         "discord_role_reason",
         "discord_sorry",
-        "group_only",
-        "help",
         "label_telegram_open_private",
-        "sent_privately",
-        "start",
         "telegram_commands",
         "telegram_open_private",
-        "unknown_command",
-        "update_unreadable",
     }
 )
 """Templates whose context has no type yet: this list only shrinks."""

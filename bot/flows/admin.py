@@ -13,6 +13,7 @@ from dataclasses import replace
 from enum import StrEnum
 
 from bot.contexts import admin as a
+from bot.contexts.core import Command
 from bot.dispatch import Flows
 from bot.domain.model import Community
 from bot.domain.presets import preset, preset_emergency
@@ -154,7 +155,7 @@ async def _admin_community(turn: Turn, command: str) -> Community | None:
     """The group this admin command is about; None (after saying why) when it cannot run."""
     assert turn.origin is not None
     if turn.community is None:
-        await turn.say(Template.GROUP_ONLY, {"command": command})
+        await turn.say(Template.GROUP_ONLY, Command(command=command))
         return None
     if not turn.origin.is_admin:
         await turn.say(T.SETTINGS_ADMINS_ONLY, a.AdminsOnly(command=command))

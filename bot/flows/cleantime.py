@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from bot.contexts import cleantime as ctx
+from bot.contexts.core import Command
 from bot.dispatch import Flows
 from bot.domain.announcing import together
 from bot.domain.cleantime import (
@@ -215,7 +216,7 @@ async def _show_named(turn: Turn, counters: list[Counter], name: str) -> None:
 async def show_together(turn: Turn, args: str) -> None:
     """Celebrate the group's combined clean time, without a leaderboard."""
     if turn.community is None:
-        await turn.say(Template.GROUP_ONLY, {"command": "together"})
+        await turn.say(Template.GROUP_ONLY, Command(command="together"))
         return
     total = 0
     members = await turn.tx.sharing_counters(turn.community.key)
@@ -292,7 +293,7 @@ async def show_milestones(turn: Turn, args: str) -> None:
 async def set_share(turn: Turn, args: str) -> None:
     """Turn milestone celebrations in this group on or off."""
     if turn.community is None:
-        await turn.say(Template.GROUP_ONLY, {"command": "share"})
+        await turn.say(Template.GROUP_ONLY, Command(command="share"))
         return
     choice = args.lower()
     if choice not in ("on", "off"):

@@ -12,6 +12,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.contexts import resources as r
+from bot.contexts.core import Command
 from bot.dispatch import Flows, on_timer
 from bot.domain.community import CommunitySettings
 from bot.domain.meetings import due_reminders, next_reminder
@@ -58,7 +59,7 @@ async def meetings(turn: Turn, args: str) -> None:
     word = word.lower()
     community = await turn.home_community()
     if community is None:
-        await turn.say(Template.GROUP_ONLY, {"command": "meetings"})
+        await turn.say(Template.GROUP_ONLY, Command(command="meetings"))
         return
     reminding = await turn.tx.wants_meeting_reminders(community.key, turn.me.key)
     if word == "remind" and rest.strip().lower() in ("on", "off"):
