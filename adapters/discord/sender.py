@@ -33,7 +33,7 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -46,7 +46,8 @@ from adapters.discord.buttons import view_of
 from adapters.discord.dialect import split_markdown
 from adapters.discord.live import Live, LiveInteractions, Replayed
 from adapters.discord.translate import PLATFORM, message_ref
-from adapters.reminders import OncePer
+from adapters.sending import Parts
+from adapters.throttle import OncePer
 from bot.domain.model import person_key
 from bot.domain.replies import Mention, Priority, Reply, Target
 from bot.outbox import Pace, RetryLater, Undeliverable, backoff
@@ -110,8 +111,8 @@ class DiscordSender:
         """Members asked to open their DMs: the slot is taken once the line is sent."""
         self._asking = OncePer(PROMPT_EVERY, now)
         """Members for whom that line was queued, so a burst of refusals queues one."""
-        self._parts_sent: dict[int, int] = {}
-        """Parts of a long message Discord already took, by outbox id, so a retry goes on."""
+        self._parts = Parts()
+        """Parts of a long message Discord already took, so a retry goes on from the next."""
         self._labels: dict[int, list[str]] = {}
         """The button labels of each row being delivered, by outbox id, rendered beforehand."""
 
@@ -208,23 +209,37 @@ class DiscordSender:
 
     # -- sending ------------------------------------------------------------------------------
 
-    async def _parts(
+    async def _send_parts(
         self,
         message: OutboxMessage,
         parts: list[str],
-        send: Callable[..., Any],
+        send: Callable[..., Awaitable[str]],
     ) -> str:
         """Send each part not yet sent with ``send(content, number, **extras)``; return the
         last one's ref. A part is counted as sent as soon as Discord took it."""
-        done = self._parts_sent.get(message.id, 0)
-        ref = ""
-        for number, part in enumerate(parts, start=1):
-            if number <= done:
-                continue
-            ref = await send(part, number, **self._extras(message, number == len(parts)))
-            self._parts_sent[message.id] = number
-        self._parts_sent.pop(message.id, None)
-        return ref
+
+        async def with_extras(part: str, number: int, last: bool) -> str:
+            return await send(part, number, **self._extras(message, last))
+
+        return await self._parts.send(message.id, parts, with_extras)
+
+    async def _through_token(
+        self,
+        message: OutboxMessage,
+        parts: list[str],
+        send: Callable[..., Awaitable[str]],
+        otherwise: str,
+    ) -> str | None:
+        """Send the parts through an interaction's token; None when Discord says the token
+        is expired or unknown, so the row goes another way (logged as ``otherwise``)."""
+        try:
+            return await self._send_parts(message, parts, send)
+        except discord.HTTPException as error:
+            if not _token_dead(error):
+                raise
+            log.info(otherwise)
+            self._parts.forget(message.id)
+            return None
 
     async def _to_channel(self, channel_id: int, message: OutboxMessage, parts: list[str]) -> str:
         channel = self._client.get_partial_messageable(channel_id)
@@ -236,7 +251,7 @@ class DiscordSender:
                 sent = await channel.send(content, nonce=nonce, **extras)
             return message_ref(channel_id, sent.id)
 
-        return await self._parts(message, parts, send)
+        return await self._send_parts(message, parts, send)
 
     async def _on_live(self, live: Live, message: OutboxMessage, parts: list[str]) -> str | None:
         """Answer on an interaction this process holds; None if Discord no longer takes it."""
@@ -255,7 +270,7 @@ class DiscordSender:
                     answered = await interaction.response.send_message(
                         content, ephemeral=ephemeral, **extras
                     )
-                    self._parts_sent[message.id] = number  # shown: never send it again
+                    self._parts.took(message.id, number)  # shown: never send it again
                     message_id = answered.message_id
                     if message_id is None:
                         message_id = (await interaction.original_response()).id
@@ -266,14 +281,12 @@ class DiscordSender:
                 live.thinking = False
                 return message_ref(channel_id, sent.id)
 
-            try:
-                return await self._parts(message, parts, send)
-            except discord.HTTPException as error:
-                if not _token_dead(error):
-                    raise
-                log.info("an interaction's token no longer works; answering another way")
-                self._parts_sent.pop(message.id, None)
-                return None
+            return await self._through_token(
+                message,
+                parts,
+                send,
+                "an interaction's token no longer works; answering another way",
+            )
 
     async def _public_after_defer(
         self,
@@ -293,7 +306,7 @@ class DiscordSender:
             ref = await self._to_channel(channel_id, message, parts)
         except discord.Forbidden:
             log.info("cannot post in the channel; answering with a follow-up")
-            self._parts_sent.pop(message.id, None)
+            self._parts.forget(message.id)
             posted = await self._renderer.render_async(T.POSTED, {}, locale=message.locale)
             await webhook.edit_message(ORIGINAL, content=posted)
             held.thinking = False
@@ -302,7 +315,7 @@ class DiscordSender:
                 sent = await webhook.send(content, wait=True, **extras)
                 return message_ref(channel_id, sent.id)
 
-            return await self._parts(message, parts, send)
+            return await self._send_parts(message, parts, send)
         held.thinking = False
         try:
             await webhook.delete_message(ORIGINAL)
@@ -340,14 +353,12 @@ class DiscordSender:
             sent = await webhook.send(content, ephemeral=True, wait=True, **extras)
             return message_ref(sent.channel.id, sent.id)
 
-        try:
-            return await self._parts(message, parts, send)
-        except discord.HTTPException as error:
-            if not _token_dead(error):
-                raise
-            log.info("an interaction from before a restart has expired; sending by DM")
-            self._parts_sent.pop(message.id, None)
-            return None
+        return await self._through_token(
+            message,
+            parts,
+            send,
+            "an interaction from before a restart has expired; sending by DM",
+        )
 
     def _webhook(self, token: str) -> discord.Webhook:
         """The follow-up webhook of an interaction known only by its token."""
@@ -369,7 +380,7 @@ class DiscordSender:
         except discord.Forbidden as refused:
             if refused.code != DMS_CLOSED:
                 raise
-            self._parts_sent.pop(message.id, None)
+            self._parts.forget(message.id)
             raise RetryLater(
                 DMS_CLOSED_WAIT,
                 "DMs closed",

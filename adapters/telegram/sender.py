@@ -30,13 +30,14 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
 
-from adapters.reminders import OncePer
+from adapters.sending import Parts
 from adapters.telegram.admins import DeleteRights
 from adapters.telegram.dialect import split_html
 from adapters.telegram.translate import PLATFORM, button_data
+from adapters.throttle import OncePer
 from bot.domain.model import person_key
 from bot.domain.replies import Priority, Reply, Target, Template
-from bot.outbox import Pace, RetryLater, Undeliverable, Unfinished, backoff
+from bot.outbox import Pace, RetryLater, Undeliverable, backoff
 from bot.render import Renderer
 from bot.storage import OutboxMessage
 
@@ -88,9 +89,8 @@ class TelegramSender:
         """Members shown the open-my-private-chat line: the slot is taken once it is sent."""
         self._pointing = OncePer(PROMPT_EVERY, now)
         """Members for whom that line was queued, so a burst of refusals queues one."""
-        self._parts_sent: dict[int, int] = {}
-        """Parts of a long message Telegram already took, by outbox id: a retry goes on from
-        the next part instead of sending the first ones again."""
+        self._parts = Parts()
+        """Parts of a long message Telegram already took: a retry goes on from the next."""
 
     async def deliver(self, message: OutboxMessage) -> str | None:
         target = message.target
@@ -140,21 +140,18 @@ class TelegramSender:
         self, outbox_id: int, chat_id: str, text: str, markup: InlineKeyboardMarkup | None
     ) -> str:
         """Send the next part of the message; the buttons go with the last."""
-        parts = split_html(text)
-        number = min(self._parts_sent.get(outbox_id, 0) + 1, len(parts))
-        last = number == len(parts)
-        sent: Message = await self._bot.send_message(
-            chat_id,
-            parts[number - 1],
-            parse_mode=ParseMode.HTML,
-            reply_markup=markup if last else None,
-            link_preview_options=NO_PREVIEW,
-        )
-        if not last:
-            self._parts_sent[outbox_id] = number
-            raise Unfinished  # the next part when the chat may take it
-        self._parts_sent.pop(outbox_id, None)
-        return f"{sent.chat_id}:{sent.message_id}"
+
+        async def send(part: str, number: int, last: bool) -> str:
+            sent: Message = await self._bot.send_message(
+                chat_id,
+                part,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup if last else None,
+                link_preview_options=NO_PREVIEW,
+            )
+            return f"{sent.chat_id}:{sent.message_id}"
+
+        return await self._parts.send(outbox_id, split_html(text), send, paced=True)
 
     async def _withdraw(self, ref: str) -> None:
         """Delete a member's message from a group; one that is gone already is done too."""

@@ -1,4 +1,4 @@
-"""Asking a member in their group to open a private channel, at most once in a while."""
+"""At most once in a while per member, so a group does not read the same line every time."""
 
 from __future__ import annotations
 
@@ -7,7 +7,11 @@ from datetime import datetime, timedelta
 
 
 class OncePer:
-    """When each member was last asked, so the group does not read the same line every time."""
+    """When each member was last shown a line, so the group does not read it every time.
+
+    The senders ask this before showing a group the line that points a member to their
+    private chat (Telegram) or DMs (Discord).
+    """
 
     def __init__(self, period: timedelta, now: Callable[[], datetime]) -> None:
         self._period = period
