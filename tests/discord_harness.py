@@ -12,13 +12,14 @@ from typing import Any
 from adapters.discord.adapter import DiscordAdapter
 from adapters.discord.settings import DiscordSettings
 from adapters.platforms import every_platform
-from bot.app import App, bootstrap
+from bot.app import App
 from bot.clock import ManualClock
 from bot.settings import Settings
+from tests import harness
 from tests.fakes import discord_payloads as dp
 from tests.fakes.discord import FakeDiscord, InteractionRef
 from tests.fakes.discord_fixtures import client_options
-from tests.harness import eventually, rows, stop
+from tests.harness import eventually, rows
 
 GUILD = 500_000_000_000_000_001
 GENERAL = 500_000_000_000_000_010
@@ -174,12 +175,12 @@ async def running(
 ) -> AsyncIterator[Stack]:
     """The whole stack: the adapter connected to the fake, its outbox sender, the timer loop."""
     settings = settings_for(fake, database, **extra)
-    app = await bootstrap(settings, platforms=every_platform(), clock=clock)
-    adapter = DiscordAdapter(app, settings, **client_options())
-    tasks = [asyncio.create_task(adapter.run()), asyncio.create_task(app.timers.run())]
-    try:
-        await eventually(adapter.client.is_ready)
+    started = harness.running(
+        settings, clock, adapter_for, lambda a: a.client.is_ready(), every_platform()
+    )
+    async with started as (app, adapter):
         yield Stack(app, adapter, fake)
-    finally:
-        await stop(tasks)
-        await app.close()
+
+
+def adapter_for(app: App, settings: Settings) -> DiscordAdapter:
+    return DiscordAdapter(app, settings, **client_options())

@@ -5,9 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
+
+from bot.app import App, bootstrap
+from bot.clock import ManualClock
+from bot.domain.platforms import Platforms
+from bot.settings import Settings
 
 
 async def eventually(check: Callable[[], Any], *, seconds: float = 5) -> Any:
@@ -36,3 +41,31 @@ async def stop(tasks: list[asyncio.Task[Any]]) -> None:
 def rows(database: Path, sql: str, *params: object) -> list[tuple[Any, ...]]:
     with contextlib.closing(sqlite3.connect(database)) as db:
         return db.execute(sql, params).fetchall()
+
+
+class Adapter(Protocol):
+    async def run(self) -> None: ...
+
+
+AdapterT = TypeVar("AdapterT", bound=Adapter)
+
+
+@contextlib.asynccontextmanager
+async def running(
+    settings: Settings,
+    clock: ManualClock,
+    adapter_for: Callable[[App, Settings], AdapterT],
+    ready: Callable[[AdapterT], object],
+    platforms: Platforms | None = None,
+) -> AsyncIterator[tuple[App, AdapterT]]:
+    """The whole stack: the adapter serving, its outbox sender, the timer loop; once
+    ``ready(adapter)`` says so. Stopped and closed on the way out, whatever the test did."""
+    app = await bootstrap(settings, platforms=platforms, clock=clock)
+    adapter = adapter_for(app, settings)
+    tasks = [asyncio.create_task(adapter.run()), asyncio.create_task(app.timers.run())]
+    try:
+        await eventually(lambda: ready(adapter))
+        yield app, adapter
+    finally:
+        await stop(tasks)
+        await app.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import socket
 from collections.abc import AsyncIterator
@@ -11,13 +10,14 @@ from typing import Any
 
 from adapters.telegram.adapter import TelegramAdapter
 from adapters.telegram.settings import TelegramSettings
-from bot.app import App, bootstrap
+from bot.app import App
 from bot.clock import ManualClock
 from bot.settings import Settings
+from tests import harness
 from tests.fakes import telegram_updates as tg
 from tests.fakes.fixtures import loopback_request
 from tests.fakes.telegram import FakeTelegram
-from tests.harness import eventually, stop
+from tests.harness import eventually
 
 
 def settings_for(fake: FakeTelegram, database: Path, **extra: Any) -> Settings:
@@ -30,22 +30,29 @@ def settings_for(fake: FakeTelegram, database: Path, **extra: Any) -> Settings:
     )
 
 
+def adapter_for(app: App, settings: Settings) -> TelegramAdapter:
+    # Tests send many messages to one chat at once; the one-a-second spacing is tested alone.
+    return TelegramAdapter(app, settings, request=loopback_request, per_chat=0.0)
+
+
 @contextlib.asynccontextmanager
 async def running(
     fake: FakeTelegram, database: Path, clock: ManualClock, **extra: Any
 ) -> AsyncIterator[App]:
     """The whole stack: the adapter polling the fake, the outbox sender and the timer loop."""
-    settings = settings_for(fake, database, **extra)
-    app = await bootstrap(settings, clock=clock)
-    # Tests send many messages to one chat at once; the one-a-second spacing is tested alone.
-    adapter = TelegramAdapter(app, settings, request=loopback_request, per_chat=0.0)
-    tasks = [asyncio.create_task(adapter.run()), asyncio.create_task(app.timers.run())]
-    try:
-        await eventually(lambda: fake.of("setMyCommands"))
+    async with running_adapter(fake, database, clock, **extra) as (app, _):
         yield app
-    finally:
-        await stop(tasks)
-        await app.close()
+
+
+@contextlib.asynccontextmanager
+async def running_adapter(
+    fake: FakeTelegram, database: Path, clock: ManualClock, **extra: Any
+) -> AsyncIterator[tuple[App, TelegramAdapter]]:
+    """The whole stack, with the adapter in hand (to store as a webhook does, say)."""
+    settings = settings_for(fake, database, **extra)
+    started = harness.running(settings, clock, adapter_for, lambda _: fake.of("setMyCommands"))
+    async with started as stack:
+        yield stack
 
 
 def in_chat(fake: FakeTelegram, chat_id: int) -> list[dict[str, Any]]:

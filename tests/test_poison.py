@@ -8,11 +8,8 @@ aside updates at the head of the inbox never stand in front of new ones.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -21,16 +18,13 @@ import pytest
 
 from adapters.inbox import MAX_TRIES
 from adapters.legible import legible
-from adapters.telegram.adapter import TelegramAdapter
 from adapters.telegram.translate import PLATFORM, dedupe_key
-from bot.app import bootstrap
 from bot.clock import ManualClock
 from bot.storage.sqlite import SqliteStore
 from tests.fakes import telegram_updates as tg
-from tests.fakes.fixtures import loopback_request
 from tests.fakes.telegram import FakeTelegram
-from tests.harness import eventually, rows, stop
-from tests.telegram_harness import running, said, settings_for, texts_in
+from tests.harness import eventually, rows
+from tests.telegram_harness import running, running_adapter, said, texts_in
 
 SAM = tg.user(101, "Sam")
 JO = tg.user(404, "Jo\ud800")
@@ -67,23 +61,6 @@ async def test_a_name_and_a_note_with_a_lone_surrogate_are_answered(
     assert rows(database, "SELECT key FROM inbox") == []
 
 
-@contextlib.asynccontextmanager
-async def adapter_running(
-    fake: FakeTelegram, database: Path, clock: ManualClock
-) -> AsyncIterator[TelegramAdapter]:
-    """The whole Telegram stack, with the adapter in hand (to store as a webhook does)."""
-    settings = settings_for(fake, database)
-    app = await bootstrap(settings, clock=clock)
-    adapter = TelegramAdapter(app, settings, request=loopback_request, per_chat=0.0)
-    tasks = [asyncio.create_task(adapter.run()), asyncio.create_task(app.timers.run())]
-    try:
-        await eventually(lambda: fake.of("setMyCommands"))
-        yield adapter
-    finally:
-        await stop(tasks)
-        await app.close()
-
-
 def unreadable_days(update_id: int) -> dict[str, Any]:
     """Sam's ``/days`` with a date PTB cannot parse: no handler ever sees it."""
     update = tg.command(GROUP, SAM, "/days")
@@ -99,7 +76,7 @@ async def test_an_update_that_cannot_be_read_is_set_aside_and_its_member_told_on
 ) -> None:
     caplog.set_level(logging.INFO)
     key = dedupe_key(7)
-    async with adapter_running(fake_telegram, database, clock) as adapter:
+    async with running_adapter(fake_telegram, database, clock) as (_, adapter):
         await adapter.receiver.store([unreadable_days(7)])
         await eventually(lambda: rows(database, "SELECT attempts FROM inbox") == [(1,)])
         # While it waits for its next try, the next update goes on at once.
@@ -138,7 +115,7 @@ async def test_a_chat_message_that_fails_is_set_aside_without_a_word_to_anyone(
     """Nobody asked the bot anything: there is nobody to tell."""
     chatter = {**tg.text_message(GROUP, SAM, "just chatting"), "update_id": 8}
     chatter["message"]["date"] = "yesterday"
-    async with adapter_running(fake_telegram, database, clock) as adapter:
+    async with running_adapter(fake_telegram, database, clock) as (_, adapter):
         await adapter.receiver.store([chatter])
         for tries in range(1, MAX_TRIES + 1):
             await eventually(
