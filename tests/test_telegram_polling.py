@@ -14,8 +14,7 @@ from bot.clock import ManualClock
 from tests.fakes import telegram_updates as tg
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import eventually, rows
-from tests.telegram_harness import said, texts_in
-from tests.test_poison import adapter_running
+from tests.telegram_harness import running_adapter, said, texts_in
 
 SAM = tg.user(101, "Sam")
 GROUP = tg.group()
@@ -45,7 +44,7 @@ async def test_one_batch_with_an_unreadable_and_a_nameless_update_answers_the_go
     unreadable = tg.command(GROUP, SAM, f"/days {SECRET} one")
     unreadable["message"]["date"] = f"{SECRET} two"  # PTB cannot read the update
     nameless = tg.command(GROUP, SAM, f"/days {SECRET} three")  # and this has no update_id
-    async with adapter_running(fake_telegram, database, clock) as adapter:
+    async with running_adapter(fake_telegram, database, clock) as (_, adapter):
         # Queued together, so one getUpdates hands back all three.
         bad = fake_telegram.push(unreadable)
         fake_telegram.push_raw(nameless)
@@ -76,7 +75,7 @@ async def test_an_answer_that_is_not_json_is_asked_for_again_and_never_logged(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    async with adapter_running(fake_telegram, database, clock):
+    async with running_adapter(fake_telegram, database, clock):
         fake_telegram.garble("getUpdates")  # the long poll waiting now comes back cut in half
         fake_telegram.push(tg.text_message(GROUP, SAM, f"my {SECRET} bloomed"))
         fake_telegram.push(tg.command(GROUP, SAM, "/days"))
