@@ -18,7 +18,15 @@ from bot.clock import Clock
 from bot.contexts.core import Command
 from bot.dispatch import Flows
 from bot.domain.danger import DangerWords
-from bot.domain.inbound import ButtonPressed, CommandIssued, Inbound, Origin, TimerFired
+from bot.domain.inbound import (
+    ButtonPressed,
+    CommandIssued,
+    FromMember,
+    Inbound,
+    Origin,
+    Reported,
+    TimerFired,
+)
 from bot.domain.model import Community, Person, community_key, person_key
 from bot.domain.platforms import Platforms
 from bot.domain.replies import Template
@@ -104,7 +112,7 @@ class Core:
         """A timer is claimed by taking its row: a second firing finds it gone."""
         return self._turn(tx, now) if await tx.take_timer(timer.timer_id) else None
 
-    async def _claim(self, tx: Transaction, event: Any, now: datetime) -> Turn | None:
+    async def _claim(self, tx: Transaction, event: Reported, now: datetime) -> Turn | None:
         """An update the adapter stored on receipt leaves the inbox with its effect."""
         if not await tx.claim_inbound(event.dedupe_key, now):
             log.debug("duplicate inbound ignored")
@@ -118,9 +126,7 @@ class Core:
             return
         await handler(turn, timer.payload)
 
-    async def _open_turn(
-        self, tx: Transaction, inbound: CommandIssued | ButtonPressed, now: datetime
-    ) -> Turn | None:
+    async def _open_turn(self, tx: Transaction, inbound: FromMember, now: datetime) -> Turn | None:
         """Claim the inbound in the same trip as its member is met, where; None when it was
         handled before."""
         origin = inbound.origin

@@ -10,7 +10,7 @@ import logging
 import os
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, Protocol, Self, TypeVar
 from urllib.parse import urlparse
@@ -51,6 +51,27 @@ class Section(Protocol):
 
 
 S = TypeVar("S", bound=Section)
+
+
+@dataclass(frozen=True, slots=True)
+class TokenSection:
+    """The start of a platform's section: a bot token, whose presence serves the platform."""
+
+    token: str | None = field(default=None, repr=False)
+
+    @property
+    def served(self) -> bool:
+        return bool(self.token)
+
+
+def check_urls(
+    values: Mapping[str, str], schemes: Mapping[str, tuple[str, ...]], problems: list[str]
+) -> None:
+    """Add a line for each variable set that is not a full URL of its schemes (the last one
+    named: the one to use)."""
+    for key, allowed in schemes.items():
+        if key in values and not is_url(values[key], allowed):
+            problems.append(f"{key}: give a full {allowed[-1]}:// URL")
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import ClassVar, Self
 
-from bot.settings import NO, YES, is_url
+from bot.settings import NO, YES, TokenSection, check_urls
 
 _SNOWFLAKE = re.compile(r"^[0-9]{15,20}$")
 
 
 @dataclass(frozen=True, slots=True)
-class DiscordSettings:
+class DiscordSettings(TokenSection):
     """How this deployment reaches Discord; served only when a token is set."""
 
     platform: ClassVar[str] = "discord"
@@ -26,7 +26,6 @@ class DiscordSettings:
         "DISCORD_MEMBERS_INTENT",
     )
 
-    token: str | None = field(default=None, repr=False)
     api_url: str = "https://discord.com/api/v10"
     gateway_url: str = "wss://gateway.discord.gg"
     guild_ids: tuple[int, ...] = ()
@@ -34,10 +33,6 @@ class DiscordSettings:
     members_intent: bool = False
     """Ask for the privileged Server Members intent: member leaves and role changes arrive as
     they happen (it must also be switched on in the developer portal)."""
-
-    @property
-    def served(self) -> bool:
-        return bool(self.token)
 
     @classmethod
     def read(cls, values: Mapping[str, str], problems: list[str]) -> Self:
@@ -50,9 +45,7 @@ class DiscordSettings:
                 " developer portal"
             )
         urls = {"DISCORD_API_URL": ("http", "https"), "DISCORD_GATEWAY_URL": ("ws", "wss")}
-        for key, schemes in urls.items():
-            if key in values and not is_url(values[key], schemes):
-                problems.append(f"{key}: give a full {schemes[1]}:// URL")
+        check_urls(values, urls, problems)
         guild_ids: list[int] = []
         for part in values.get("DISCORD_GUILD_IDS", "").replace(",", " ").split():
             if _SNOWFLAKE.match(part):

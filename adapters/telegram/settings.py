@@ -7,16 +7,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar, Self
 
-from bot.settings import is_url
+from bot.settings import TokenSection, check_urls, is_url
 
 _TOKEN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
 _WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
-_HTTP = ("http", "https")
 _LISTEN = re.compile(r"^[A-Za-z0-9.\-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$")
 
 
 @dataclass(frozen=True, slots=True)
-class TelegramSettings:
+class TelegramSettings(TokenSection):
     """How this deployment reaches Telegram; served only when a token is set."""
 
     platform: ClassVar[str] = "telegram"
@@ -28,15 +27,10 @@ class TelegramSettings:
         "TELEGRAM_WEBHOOK_LISTEN",
     )
 
-    token: str | None = field(default=None, repr=False)
     api_url: str = "https://api.telegram.org"
     webhook_url: str | None = None
     webhook_secret: str | None = field(default=None, repr=False)
     webhook_listen: str = "127.0.0.1:8443"
-
-    @property
-    def served(self) -> bool:
-        return bool(self.token)
 
     @classmethod
     def read(cls, values: Mapping[str, str], problems: list[str]) -> Self:
@@ -48,8 +42,7 @@ class TelegramSettings:
                 "TELEGRAM_TOKEN: this does not look like a bot token from @BotFather"
                 " (digits, a colon, then 30 or more letters)"
             )
-        if "TELEGRAM_API_URL" in values and not is_url(values["TELEGRAM_API_URL"], _HTTP):
-            problems.append("TELEGRAM_API_URL: give a full https:// URL")
+        check_urls(values, {"TELEGRAM_API_URL": ("http", "https")}, problems)
         webhook_url = values.get("TELEGRAM_WEBHOOK_URL", "").strip() or None
         webhook_secret = values.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or None
         listen = values.get("TELEGRAM_WEBHOOK_LISTEN", defaults.webhook_listen).strip()

@@ -57,21 +57,25 @@ class Origin:
 
 
 @dataclass(frozen=True, slots=True)
-class CommandIssued:
-    """A member typed a command, e.g. ``/cleandate 2026-03-01``."""
+class FromMember:
+    """Something a member did: the core claims it in the same trip as it meets them there."""
 
     dedupe_key: str
     origin: Origin
+
+
+@dataclass(frozen=True, slots=True)
+class CommandIssued(FromMember):
+    """A member typed a command, e.g. ``/cleandate 2026-03-01``."""
+
     name: str
     args: str = ""
 
 
 @dataclass(frozen=True, slots=True)
-class ButtonPressed:
+class ButtonPressed(FromMember):
     """A member pressed a button the core attached to an earlier reply."""
 
-    dedupe_key: str
-    origin: Origin
     action: str
     payload: str = ""
     message: int | None = None
@@ -95,11 +99,18 @@ class TimerFired:
 
 
 @dataclass(frozen=True, slots=True)
-class MembershipChanged:
-    """Someone joined or left a community, or the bot itself was added or removed."""
+class Reported:
+    """A change the platform reported on its own, not a member's command or button: the
+    adapter stored it on receipt, and it leaves that inbox with its effect."""
 
     dedupe_key: str
     platform: str
+
+
+@dataclass(frozen=True, slots=True)
+class MembershipChanged(Reported):
+    """Someone joined or left a community, or the bot itself was added or removed."""
+
     community: str
     person: str | None
     """The member's platform id; None when the change is the bot's own."""
@@ -109,22 +120,18 @@ class MembershipChanged:
 
 
 @dataclass(frozen=True, slots=True)
-class RolesChanged:
+class RolesChanged(Reported):
     """A member's roles in a community changed; ``roles`` are all the role ids they hold now."""
 
-    dedupe_key: str
-    platform: str
     community: str
     person: str
     roles: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
-class PrivateChatChanged:
+class PrivateChatChanged(Reported):
     """A member blocked the bot in their private chat with it, or opened that chat again."""
 
-    dedupe_key: str
-    platform: str
     person: str
     open: bool
 
