@@ -111,7 +111,7 @@ class Inbox:
         async with self._turn:
             while True:
                 async with self._store.transaction() as tx:
-                    batch = await tx.inbox(self.platform, BATCH, self._clock.now())
+                    batch = await tx.inbox.waiting(self.platform, BATCH, self._clock.now())
                 if not batch:
                     return handled
                 tasks: list[asyncio.Future[bool]] = []
@@ -135,7 +135,7 @@ class Inbox:
                 # Most updates left with their effect; one that caused nothing leaves here.
                 if done:
                     async with self._store.transaction() as tx:
-                        await tx.drop_inbox(*done)
+                        await tx.inbox.drop(*done)
                 for outcome in outcomes:
                     if isinstance(outcome, BaseException):
                         raise outcome
@@ -162,12 +162,12 @@ class Inbox:
         now = self._clock.now()
         told = False
         async with self._store.transaction() as tx:
-            tries, aside = await tx.inbox_failed(
+            tries, aside = await tx.inbox.failed(
                 key, reason, now, retry_at=now + retry_after(tries + 1), max_tries=MAX_TRIES
             )
             if aside:
                 told = await self._tell_author(tx, payload)
-                count = await tx.inbox_set_aside(self.platform)
+                count = await tx.inbox.set_aside_count(self.platform)
         if tries == 0:
             return  # gone meanwhile: handled by another path, or erased
         if not aside:
@@ -210,10 +210,10 @@ class Inbox:
             return False
         locale = "en"
         if author.community is not None:
-            community = await tx.get_community(community_key(self.platform, author.community))
+            community = await tx.communities.get(community_key(self.platform, author.community))
             locale = community.settings.locale if community is not None else locale
         key = person_key(self.platform, author.person)
-        known = await tx.get_person(key) is not None
+        known = await tx.people.get(key) is not None
         who: Ref = {"id": author.person, "name": author.name or author.person}
         reply = Reply(
             Template.UPDATE_UNREADABLE,
@@ -221,13 +221,13 @@ class Inbox:
             dict(Who(who=who)),
             mentions=(Mention(who["id"], who["name"]),),
         )
-        await tx.enqueue(reply, locale, self._clock.now(), about=key if known else None)
+        await tx.outbox.enqueue(reply, locale, self._clock.now(), about=key if known else None)
         return True
 
     async def report(self) -> int:
         """Say at start how many updates are set aside, if any; return how many."""
         async with self._store.transaction() as tx:
-            count = await tx.inbox_set_aside(self.platform)
+            count = await tx.inbox.set_aside_count(self.platform)
         if count:
             log.warning(
                 "%d %s updates are set aside after failing (the inbox table has each one's"
@@ -251,7 +251,7 @@ class Inbox:
             try:
                 await self.handle_due()
                 async with self._store.transaction() as tx:
-                    next_at = await tx.next_inbox_attempt(self.platform)
+                    next_at = await tx.inbox.next_attempt(self.platform)
                 if next_at is not None:
                     timeout = max(0.0, (next_at - self._clock.now()).total_seconds())
             except Exception:

@@ -367,7 +367,7 @@ async def _settled(app: App) -> None:
     async with asyncio.timeout(WAIT):
         while True:
             async with app.store.transaction() as tx:
-                waiting = await tx.next_outbox_attempt(PLATFORM)
+                waiting = await tx.outbox.next_attempt(PLATFORM)
             if waiting is None:
                 return
             await asyncio.sleep(0.01)

@@ -27,8 +27,8 @@ from bot.domain.replies import Template
 from bot.flows.milestones import BATCH, MILESTONES_TIMER
 from bot.settings import Settings
 from bot.storage.port import Row
+from bot.storage.sql.transaction import SqlTransaction
 from bot.storage.sqlite import SqliteStore
-from bot.storage.transaction import Transaction
 
 DUE_INDEX = "memberships_announce_due"
 
@@ -77,9 +77,9 @@ class _RecordingConnection:
 
 
 async def _due_query() -> tuple[str, list[Any]]:
-    """The due-members query as ``Transaction`` writes it, with parameters bound as stored."""
+    """The due-members query as the SQL repositories write it, with parameters bound as stored."""
     recorder = _RecordingConnection()
-    await Transaction(recorder).due_announcements(NOW, BATCH)
+    await SqlTransaction(recorder).announcements.due(NOW, BATCH)
     sql, params = recorder.calls[0]
     return sql, [stamp(p) if isinstance(p, datetime) else p for p in params]
 

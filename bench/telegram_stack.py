@@ -250,8 +250,8 @@ async def _settled(app: App, fake: RemoteFake) -> None:
     async with asyncio.timeout(WAIT):
         while True:
             async with app.store.transaction() as tx:
-                waiting = await tx.next_outbox_attempt(PLATFORM)
-                inbox = await tx.inbox(PLATFORM, 1)
+                waiting = await tx.outbox.next_attempt(PLATFORM)
+                inbox = await tx.inbox.waiting(PLATFORM, 1)
             if waiting is None and not inbox and not await fake.pending():
                 return
             await asyncio.sleep(LOOK_EVERY)

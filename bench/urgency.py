@@ -314,8 +314,8 @@ async def urgency(members: int, groups: int, others: int) -> None:
             async with app.store.transaction() as tx:
                 for n in range(others):
                     target = Target(PLATFORM, chat=str(_chat(n % groups)))
-                    await tx.enqueue(Reply(Template.TOGETHER, target, answer), "en", NOW)
-                await tx.schedule(MilestoneRun(), app.clock.now(), key=MILESTONES_TIMER)
+                    await tx.outbox.enqueue(Reply(Template.TOGETHER, target, answer), "en", NOW)
+                await tx.timers.schedule(MilestoneRun(), app.clock.now(), key=MILESTONES_TIMER)
             app.wake({PLATFORM}, timers=True)
             await stack.wait(stack.announced, "the milestone run", every=0.1)
             queued = time.monotonic() - started

@@ -99,8 +99,8 @@ class Core:
             if turn is None:
                 return False
             await route.handle(turn, inbound)
-        if (turn.platforms or tx.scheduled) and self._on_outbox is not None:
-            self._on_outbox(turn.platforms, tx.scheduled)
+        if (turn.platforms or tx.timers.scheduled) and self._on_outbox is not None:
+            self._on_outbox(turn.platforms, tx.timers.scheduled)
         return True
 
     def _turn(self, tx: Transaction, now: datetime, origin: Origin | None = None) -> Turn:
@@ -110,11 +110,11 @@ class Core:
 
     async def _take_timer(self, tx: Transaction, timer: TimerFired, now: datetime) -> Turn | None:
         """A timer is claimed by taking its row: a second firing finds it gone."""
-        return self._turn(tx, now) if await tx.take_timer(timer.timer_id) else None
+        return self._turn(tx, now) if await tx.timers.take(timer.timer_id) else None
 
     async def _claim(self, tx: Transaction, event: Reported, now: datetime) -> Turn | None:
         """An update the adapter stored on receipt leaves the inbox with its effect."""
-        if not await tx.claim_inbound(event.dedupe_key, now):
+        if not await tx.inbox.claim(event.dedupe_key, now):
             log.debug("duplicate inbound ignored")
             return None
         return self._turn(tx, now)
@@ -136,7 +136,7 @@ class Core:
         if origin.community is not None and not origin.private:
             key = community_key(origin.platform, origin.community)
             here = Community(key, origin.platform, origin.community, origin.chat)
-        met = await tx.arrive(
+        met = await tx.people.arrive(
             Person(
                 person_key(origin.platform, origin.person), origin.platform, origin.person, name
             ),
@@ -153,7 +153,7 @@ class Core:
         turn.person, turn.community = met
         if turn.community is not None and origin.roles is not None:
             roles = self._platforms.of(origin.platform).held_roles(origin.roles)
-            await tx.replace_member_roles(turn.community.key, turn.person.key, roles)
+            await tx.roles.replace(turn.community.key, turn.person.key, roles)
         return turn
 
     async def _command(self, turn: Turn, command: CommandIssued) -> None:

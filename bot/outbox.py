@@ -33,10 +33,10 @@ from enum import Enum
 from typing import Any, Protocol
 
 from bot.clock import Clock
+from bot.domain.records import DueRow, OutboxMessage
 from bot.domain.replies import Priority, Reply
 from bot.render import RenderError
-from bot.storage import OutboxMessage, Store
-from bot.storage.transaction import DueRow
+from bot.storage import Store
 
 log = logging.getLogger(__name__)
 
@@ -226,7 +226,7 @@ class OutboxWorker:
         delivered = 0
         while True:
             async with self._store.transaction() as tx:
-                batch = await tx.pending_outbox(self.platform, self._clock.now(), BATCH)
+                batch = await tx.outbox.pending(self.platform, self._clock.now(), BATCH)
             if not batch:
                 return delivered
             held: set[str] = set()
@@ -277,11 +277,11 @@ class OutboxWorker:
             log.info("outbox row %d waits %.0f s (%s)", message.id, wait, later.reason)
             at = self._clock.now() + timedelta(seconds=wait)
             async with self._store.transaction() as tx:
-                await tx.mark_retry(message.id, at)
+                await tx.outbox.mark_retry(message.id, at)
                 if later.closed_to is not None:
-                    await tx.set_private_chat(later.closed_to, False)
+                    await tx.people.set_private_chat(later.closed_to, False)
                 if later.meanwhile is not None:
-                    await tx.enqueue(
+                    await tx.outbox.enqueue(
                         later.meanwhile, message.locale, self._clock.now(), about=later.about
                     )
             self._retry_at(at)
@@ -302,7 +302,7 @@ class OutboxWorker:
                 return _Result(_Outcome.GIVEN_UP)
             at = self._clock.now() + timedelta(seconds=backoff(message.attempts))
             async with self._store.transaction() as tx:
-                await tx.mark_retry(message.id, at)
+                await tx.outbox.mark_retry(message.id, at)
             self._retry_at(at)
             return _Result(_Outcome.RETRY)
         await self._record_sent(message.id, ref)
@@ -323,7 +323,7 @@ class OutboxWorker:
             try:
                 async with self._store.transaction() as tx:
                     for row_id, ref, at, _ in marks:
-                        await tx.mark_sent(row_id, ref, at)
+                        await tx.outbox.mark_sent(row_id, ref, at)
             except Exception as error:
                 for *_, marked in marks:
                     marked.set_exception(error)
@@ -341,9 +341,9 @@ class OutboxWorker:
     ) -> None:
         log.warning("outbox row %d undeliverable: %s", message.id, reason)
         async with self._store.transaction() as tx:
-            await tx.mark_failed(message.id, reason[:200], self._clock.now())
+            await tx.outbox.mark_failed(message.id, reason[:200], self._clock.now())
             if closed_to is not None:
-                await tx.set_private_chat(closed_to, False)
+                await tx.people.set_private_chat(closed_to, False)
 
     def _retry_at(self, at: datetime) -> None:
         heapq.heappush(self._retries, at)
@@ -404,10 +404,10 @@ class OutboxWorker:
             self._settled_ids.clear()
         since = None if full or self._looked_at is None else self._looked_at - SLACK
         async with self._store.transaction() as tx:
-            due = await tx.due_outbox(
+            due = await tx.outbox.due(
                 self.platform, now, newer_than=0 if since is None else self._newest, due_since=since
             )
-            later = await tx.next_outbox_attempt(self.platform) if full else None
+            later = await tx.outbox.next_attempt(self.platform) if full else None
         self._last_look = loop.time()
         if full:
             self._reloaded = self._last_look
@@ -537,7 +537,7 @@ class OutboxWorker:
             self._lanes[row.lane].busy = True
         try:
             async with self._store.transaction() as tx:
-                messages = {m.id: m for m in await tx.outbox_messages([row.id for row in chosen])}
+                messages = {m.id: m for m in await tx.outbox.messages([row.id for row in chosen])}
         except BaseException:
             for row in chosen:
                 self._lanes[row.lane].busy = False

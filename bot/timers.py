@@ -10,9 +10,9 @@ from datetime import timedelta
 from bot.clock import Clock
 from bot.core import Core
 from bot.domain.inbound import TimerFired
+from bot.domain.records import DueTimer
 from bot.outbox import backoff
 from bot.storage import Store
-from bot.storage.transaction import DueTimer
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ class TimerLoop:
         fired = 0
         while True:
             async with self._store.transaction() as tx:
-                due = await tx.due_timers(self._clock.now(), BATCH)
+                due = await tx.timers.due(self._clock.now(), BATCH)
             if not due:
                 return fired
             for timer in due:
@@ -56,19 +56,19 @@ class TimerLoop:
         async with self._store.transaction() as tx:
             if timer.attempts + 1 < MAX_ATTEMPTS:
                 later = self._clock.now() + timedelta(seconds=backoff(timer.attempts))
-                await tx.postpone_timer(timer.id, later)
+                await tx.timers.postpone(timer.id, later)
             elif timer.key is not None:
-                await tx.postpone_timer(timer.id, self._clock.now() + KEYED_RETRY)
+                await tx.timers.postpone(timer.id, self._clock.now() + KEYED_RETRY)
             else:
                 log.error(
                     "timer %d (%s) dropped after %d attempts", timer.id, timer.kind, MAX_ATTEMPTS
                 )
-                await tx.drop_timer(timer.id)
+                await tx.timers.drop(timer.id)
 
     async def next_due(self) -> float | None:
         """Seconds until the next timer, if any."""
         async with self._store.transaction() as tx:
-            at = await tx.next_timer_due()
+            at = await tx.timers.next_due()
         return None if at is None else (at - self._clock.now()).total_seconds()
 
     async def run(self) -> None:

@@ -16,7 +16,7 @@ from bot.domain.model import Community, Person
 from bot.domain.platforms import Capabilities
 from bot.domain.replies import Attachment, Button, Mention, Priority, Reply, Target, Template
 from bot.domain.zones import UnknownZone, resolve_zone
-from bot.storage.transaction import Transaction
+from bot.storage import Transaction
 
 UTC_ZONE = ZoneInfo("UTC")
 
@@ -88,7 +88,7 @@ class Turn:
         """Queue ``reply``; ``about`` names the person it concerns, for erasure; ``follows``
         an earlier row it must not overtake."""
         self.platforms.add(reply.target.platform)
-        return await self.tx.enqueue(
+        return await self.tx.outbox.enqueue(
             reply, locale or self.locale, self.now, about=about, follows=follows
         )
 
@@ -294,7 +294,7 @@ class Turn:
         The edit keeps the original's interaction (a private answer there can only be edited
         through it) unless ``interaction``, a fresher one, is given.
         """
-        original = await self.tx.outbox_target(message)
+        original = await self.tx.outbox.target(message)
         if original is None:
             return None
         target = replace(original, interaction=interaction or original.interaction, edit_of=message)
@@ -326,7 +326,7 @@ class Turn:
         """
         if self.message is None:
             return None
-        original = await self.tx.outbox_target(self.message)
+        original = await self.tx.outbox.target(self.message)
         if original is None or original.person != self.me.platform_id:
             return None
         return await self.edit(
@@ -346,7 +346,7 @@ class Turn:
         assert origin is not None
         if origin.private or origin.interaction is not None or origin.private_chat_open:
             return True
-        return await self.tx.private_chat_open(self.me.key)
+        return await self.tx.people.private_chat_open(self.me.key)
 
     async def home_community(self) -> Community | None:
         """The group this event belongs to: where it happened, else the person's first group."""
@@ -362,8 +362,8 @@ class Turn:
         return member_zone(person, community)
 
     async def _first_community(self, person: Person) -> Community | None:
-        for membership in await self.tx.memberships_of(person.key):
-            community = await self.tx.get_community(membership.community)
+        for membership in await self.tx.memberships.of(person.key):
+            community = await self.tx.communities.get(membership.community)
             if community is not None:
                 return community
         return None

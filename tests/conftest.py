@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import logging
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,6 +20,7 @@ from bot.core import Core
 from bot.domain.inbound import ButtonPressed, CommandIssued, Origin
 from bot.domain.model import community_key
 from bot.settings import Settings, configure_logging
+from bot.storage import Store
 from bot.storage.sqlite import SqliteStore
 from tests.fakes.discord_fixtures import fake_discord  # noqa: F401
 from tests.fakes.fixtures import fake_telegram, telegram_bot  # noqa: F401
@@ -33,10 +34,17 @@ START = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 """Tests run at a fixed instant: noon UTC on 29 November 2026."""
 
 
-@pytest.fixture(params=["sqlite"])
-async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SqliteStore]:
-    """Every storage backend; a new backend joins the contract suite by adding its name here."""
-    opened = await SqliteStore.open(tmp_path / "homegroup.db")
+BACKENDS: dict[str, Callable[[Path], Awaitable[Store]]] = {
+    "sqlite": lambda folder: SqliteStore.open(folder / "homegroup.db"),
+}
+"""Every storage backend, by name, opened in an empty folder: the contract suite (and every
+test that takes the ``store`` fixture) runs once on each. A new backend joins with one line."""
+
+
+@pytest.fixture(params=list(BACKENDS))
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    """A new, empty store of each backend in ``BACKENDS``."""
+    opened = await BACKENDS[request.param](tmp_path)
     yield opened
     await opened.close()
 

@@ -148,7 +148,7 @@ class Stack:
 
         async def pending() -> int:
             async with self.app.store.transaction() as tx:
-                return len(await tx.pending_outbox("discord", self.app.clock.now(), 100))
+                return len(await tx.outbox.pending("discord", self.app.clock.now(), 100))
 
         async with asyncio.timeout(5):
             while await pending():  # noqa: ASYNC110 - rows leave in another task; no event says so

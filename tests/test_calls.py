@@ -213,17 +213,17 @@ async def test_two_volunteers_tapping_at_once_make_exactly_one_claim(
 async def test_a_claim_is_taken_once_and_a_taken_call_cannot_expire(store: SqliteStore) -> None:
     async with store.transaction() as tx:
         for name in ("sam", "alex", "kim"):
-            await tx.upsert_person(f"console:{name}", "console", name, name, START)
-        await tx.upsert_community("console:group", "console", "group", "group", START)
-        taken = await tx.add_call_request("console:group", "console:sam", "group", False, START)
-        untaken = await tx.add_call_request("console:group", "console:sam", "group", True, START)
+            await tx.people.upsert(f"console:{name}", "console", name, name, START)
+        await tx.communities.upsert("console:group", "console", "group", "group", START)
+        taken = await tx.calls.add("console:group", "console:sam", "group", False, START)
+        untaken = await tx.calls.add("console:group", "console:sam", "group", True, START)
     async with store.transaction() as tx:
-        assert await tx.claim_call(taken, "console:alex", START)
-        assert not await tx.claim_call(taken, "console:kim", START)
-        assert not await tx.expire_call(taken, START)
-        assert await tx.expire_call(untaken, START)
-        assert not await tx.claim_call(untaken, "console:kim", START)
-        first, second = await tx.call_request(taken), await tx.call_request(untaken)
+        assert await tx.calls.claim(taken, "console:alex", START)
+        assert not await tx.calls.claim(taken, "console:kim", START)
+        assert not await tx.calls.expire(taken, START)
+        assert await tx.calls.expire(untaken, START)
+        assert not await tx.calls.claim(untaken, "console:kim", START)
+        first, second = await tx.calls.get(taken), await tx.calls.get(untaken)
     assert first is not None
     assert (first.claimed_by, first.expired_at) == ("console:alex", None)
     assert second is not None

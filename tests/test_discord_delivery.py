@@ -75,7 +75,7 @@ async def test_an_answer_to_a_command_never_waits_behind_posts_that_use_up_the_g
                 posted = Reply(
                     T.POSTED, Target(PLATFORM, chat=str(channel)), priority=Priority.URGENT
                 )
-                await tx.enqueue(posted, "en", clock.now())
+                await tx.outbox.enqueue(posted, "en", clock.now())
         bot.app.wake({PLATFORM})
         await fake_discord.wait_for("POST", CHANNEL_MESSAGES)  # this second's budget is spent
         days = await bot.slash("days", SAM)

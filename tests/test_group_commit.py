@@ -30,8 +30,8 @@ async def test_every_event_of_a_wave_is_committed_when_its_transaction_ends(
 
     async def event(n: int) -> None:
         async with store.transaction() as tx:
-            await tx.set_meta(f"event{n}", "kept")
-            assert await tx.get_meta(f"event{n}") == "kept"
+            await tx.meta.set(f"event{n}", "kept")
+            assert await tx.meta.get(f"event{n}") == "kept"
         seen[n] = committed(tmp_path, f"event{n}")
 
     await asyncio.gather(*(event(n) for n in range(EVENTS)))
@@ -45,8 +45,8 @@ async def test_an_event_that_fails_in_a_wave_undoes_its_own_work_alone(
 
     async def event(n: int) -> None:
         async with store.transaction() as tx:
-            await tx.set_meta(f"event{n}", "kept")
-            await tx.get_meta("anything")  # its write has reached the database
+            await tx.meta.set(f"event{n}", "kept")
+            await tx.meta.get("anything")  # its write has reached the database
             if n in failing:
                 raise RuntimeError("this event's flow failed")
 
@@ -62,11 +62,11 @@ async def test_a_write_the_database_refuses_fails_its_own_event_alone(
 ) -> None:
     async def event(n: int) -> None:
         async with store.transaction() as tx:
-            await tx.set_meta(f"event{n}", "kept")
+            await tx.meta.set(f"event{n}", "kept")
             person = "console:nobody" if n == 3 else f"console:p{n}"
             if n != 3:
-                await tx.upsert_person(person, "console", f"p{n}", f"P{n}", START)
-            await tx.set_counter(person, "", START.date(), START)  # event 3: no such person
+                await tx.people.upsert(person, "console", f"p{n}", f"P{n}", START)
+            await tx.counters.set(person, "", START.date(), START)  # event 3: no such person
 
     outcomes = await asyncio.gather(*(event(n) for n in range(8)), return_exceptions=True)
     assert [n for n, o in enumerate(outcomes) if o is not None] == [3]
@@ -83,13 +83,13 @@ async def test_a_batch_commits_when_the_event_it_waited_for_gives_up_its_turn(
 
     async def late() -> None:
         async with store.transaction() as tx:
-            await tx.set_meta("late", "never")
+            await tx.meta.set("late", "never")
 
     async def first() -> None:
         async with store.transaction() as tx:
-            await tx.set_meta("first", "kept")
+            await tx.meta.set("first", "kept")
             waiting.append(asyncio.ensure_future(late()))
-            await tx.get_meta("first")  # the late one is waiting for its turn meanwhile
+            await tx.meta.get("first")  # the late one is waiting for its turn meanwhile
             waiting[0].cancel()
 
     waiting: list[asyncio.Task[None]] = []
@@ -110,8 +110,8 @@ async def test_a_wave_cancelled_at_any_moment_leaves_the_store_usable(
 
     async def event(key: str) -> None:
         async with store.transaction() as tx:
-            await tx.set_meta(key, "maybe")
-            await tx.get_meta(key)
+            await tx.meta.set(key, "maybe")
+            await tx.meta.get(key)
 
     for moment in range(0, 60, 2):
         wave = [asyncio.ensure_future(event(f"{moment}.{n}")) for n in range(8)]
@@ -123,5 +123,5 @@ async def test_a_wave_cancelled_at_any_moment_leaves_the_store_usable(
         done = [n for n, outcome in enumerate(outcomes) if outcome is None]
         assert [n for n in done if not committed(tmp_path, f"{moment}.{n}")] == []
         async with asyncio.timeout(5), store.transaction() as tx:
-            await tx.set_meta(f"after {moment}", "kept")
+            await tx.meta.set(f"after {moment}", "kept")
         assert committed(tmp_path, f"after {moment}")

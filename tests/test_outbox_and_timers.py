@@ -15,10 +15,10 @@ from bot.core import Core
 from bot.dispatch import Flows, on_timer
 from bot.domain.inbound import CommandIssued, Origin
 from bot.domain.platforms import Platforms
+from bot.domain.records import OutboxMessage
 from bot.domain.replies import Priority, Reply, Target, Template
 from bot.domain.timers import MilestoneRun, TimerPayload
 from bot.outbox import MAX_ATTEMPTS, OutboxWorker, Pace, RetryLater, Undeliverable, Unfinished
-from bot.storage import OutboxMessage
 from bot.storage.sqlite import SqliteStore
 from bot.timers import TimerLoop
 from bot.turn import Turn
@@ -55,7 +55,7 @@ class Works(TimerPayload):
 
 async def enqueue(store: SqliteStore, chat: str) -> int:
     async with store.transaction() as tx:
-        return await tx.enqueue(Reply(Template.HELP, Target("fake", chat=chat)), "en", START)
+        return await tx.outbox.enqueue(Reply(Template.HELP, Target("fake", chat=chat)), "en", START)
 
 
 async def test_retry_after_is_obeyed_and_the_message_arrives_once(
@@ -161,15 +161,15 @@ async def test_a_failing_timer_is_pushed_back_and_the_rest_still_fire(
     )
     timers = TimerLoop(store, core, clock)
     async with store.transaction() as tx:
-        await tx.schedule(Broken(), START)
-        await tx.schedule(Works(1), START)
+        await tx.timers.schedule(Broken(), START)
+        await tx.timers.schedule(Works(1), START)
     assert await timers.fire_due() == 1
     assert fired == [Works(1)]
     for _ in range(10):
         clock.advance(timedelta(minutes=10))
         await timers.fire_due()
     async with store.transaction() as tx:
-        assert await tx.next_timer_due() is None, "dropped after its last attempt"
+        assert await tx.timers.next_due() is None, "dropped after its last attempt"
 
 
 async def test_a_timer_fires_once_even_if_two_loops_see_it(
@@ -182,7 +182,7 @@ async def test_a_timer_fires_once_even_if_two_loops_see_it(
 
     core = Core(store, clock, platforms=Platforms(), flows=Flows(timers=on_timer(Works, count)))
     async with store.transaction() as tx:
-        await tx.schedule(Works(1), START)
+        await tx.timers.schedule(Works(1), START)
     loops = [TimerLoop(store, core, clock) for _ in range(2)]
     await asyncio.gather(*(loop.fire_due() for loop in loops))
     assert fired == [1]
@@ -214,14 +214,14 @@ async def test_set_aside_updates_are_forgotten_after_a_month(
     async def set_aside(key: str, days_ago: int) -> None:
         when = clock.now() + timedelta(days=1) - timedelta(days=days_ago)
         async with app.store.transaction() as tx:
-            await tx.store_inbox(key, "console", '{"text": "a member wrote this"}', when)
-            failed = await tx.inbox_failed(key, "ValueError", when, retry_at=when, max_tries=1)
+            await tx.inbox.store(key, "console", '{"text": "a member wrote this"}', when)
+            failed = await tx.inbox.failed(key, "ValueError", when, retry_at=when, max_tries=1)
             assert failed == (1, True)
 
     await set_aside("console:old", days_ago=31)
     await set_aside("console:recent", days_ago=29)
     async with app.store.transaction() as tx:
-        assert await tx.claim_inbound("console:handled", clock.now())
+        assert await tx.inbox.claim("console:handled", clock.now())
     clock.advance(timedelta(days=1))
     await app.timers.fire_due()
     with sqlite3.connect(database) as db:
@@ -240,12 +240,12 @@ async def test_a_keyed_timer_is_never_dropped(store: SqliteStore, clock: ManualC
     )
     timers = TimerLoop(store, core, clock)
     async with store.transaction() as tx:
-        await tx.schedule(MilestoneRun(), START, key="milestones")
+        await tx.timers.schedule(MilestoneRun(), START, key="milestones")
     for _ in range(12):
         clock.advance(timedelta(minutes=61))
         await timers.fire_due()
     async with store.transaction() as tx:
-        assert await tx.next_timer_due() is not None, "still armed, retried hourly"
+        assert await tx.timers.next_due() is not None, "still armed, retried hourly"
 
 
 async def test_a_sender_that_keeps_crashing_gives_up_on_the_row(
@@ -307,7 +307,7 @@ async def queue(
     target = Target("fake", chat=chat, person=person)
     async with store.transaction() as tx:
         reply = Reply(Template.HELP, target, priority=priority)
-        return await tx.enqueue(reply, "en", START, follows=follows)
+        return await tx.outbox.enqueue(reply, "en", START, follows=follows)
 
 
 async def delivered(sender: ScriptedSender, count: int) -> list[int]:

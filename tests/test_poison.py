@@ -139,8 +139,8 @@ async def set_aside(database: Path, clock: ManualClock, count: int) -> None:
                 key = dedupe_key(update_id)
                 payload = json.dumps(unreadable_days(update_id))
                 earlier = clock.now() - timedelta(hours=1)
-                await tx.store_inbox(key, PLATFORM, payload, earlier)
-                await tx.inbox_failed(key, "TypeError", earlier, retry_at=earlier, max_tries=1)
+                await tx.inbox.store(key, PLATFORM, payload, earlier)
+                await tx.inbox.failed(key, "TypeError", earlier, retry_at=earlier, max_tries=1)
     finally:
         await store.close()
 
@@ -176,8 +176,8 @@ async def test_a_lone_surrogate_reaches_the_inbox_as_an_escape_and_comes_back(
     with pytest.raises(UnicodeEncodeError):
         "Jo\ud800".encode()
     async with store.transaction() as tx:
-        await tx.store_inbox("telegram:update:1", PLATFORM, json.dumps(update), clock.now())
-        ((_, payload, _),) = await tx.inbox(PLATFORM, 10, clock.now())
+        await tx.inbox.store("telegram:update:1", PLATFORM, json.dumps(update), clock.now())
+        ((_, payload, _),) = await tx.inbox.waiting(PLATFORM, 10, clock.now())
     name = json.loads(payload)["message"]["from"]["first_name"]
     assert name == "Jo\ud800"
     assert legible(name).encode() == "Jo\ufffd".encode()
@@ -190,35 +190,45 @@ async def test_the_inbox_hands_out_only_what_is_due_and_never_what_was_set_aside
     later = now + timedelta(seconds=60)
     async with store.transaction() as tx:
         for key in ("a", "b", "c", "d"):
-            await tx.store_inbox(key, PLATFORM, "{}", now)
-        await tx.store_inbox("held", PLATFORM, "{}", now, due=later)
-        assert await tx.inbox_failed("a", "TypeError", now, retry_at=later, max_tries=2) == (
+            await tx.inbox.store(key, PLATFORM, "{}", now)
+        await tx.inbox.store("held", PLATFORM, "{}", now, due=later)
+        assert await tx.inbox.failed("a", "TypeError", now, retry_at=later, max_tries=2) == (
             1,
             False,
         )
-        assert await tx.inbox_failed("b", "TypeError", now, retry_at=now, max_tries=1) == (
+        assert await tx.inbox.failed("b", "TypeError", now, retry_at=now, max_tries=1) == (
             1,
             True,
         )
-        assert await tx.inbox_failed("gone", "TypeError", now, retry_at=now, max_tries=1) == (
+        assert await tx.inbox.failed("gone", "TypeError", now, retry_at=now, max_tries=1) == (
             0,
             False,
         )
-        due = [key for key, _, _ in await tx.inbox(PLATFORM, 10, now)]
+        due = [key for key, _, _ in await tx.inbox.waiting(PLATFORM, 10, now)]
         assert due == ["c", "d"]
-        assert [key for key, _, _ in await tx.inbox(PLATFORM, 10)] == ["a", "c", "d", "held"]
-        assert await tx.next_inbox_attempt(PLATFORM) == later
-        assert await tx.inbox_set_aside(PLATFORM) == 1
-        assert await tx.release_inbox(PLATFORM, now) == 2  # "a" and "held": due now
-        assert [key for key, _, _ in await tx.inbox(PLATFORM, 10, now)] == ["a", "c", "d", "held"]
+        assert [key for key, _, _ in await tx.inbox.waiting(PLATFORM, 10)] == [
+            "a",
+            "c",
+            "d",
+            "held",
+        ]
+        assert await tx.inbox.next_attempt(PLATFORM) == later
+        assert await tx.inbox.set_aside_count(PLATFORM) == 1
+        assert await tx.inbox.release(PLATFORM, now) == 2  # "a" and "held": due now
+        assert [key for key, _, _ in await tx.inbox.waiting(PLATFORM, 10, now)] == [
+            "a",
+            "c",
+            "d",
+            "held",
+        ]
 
 
 async def test_an_update_handled_before_is_not_stored_again(
     store: SqliteStore, clock: ManualClock
 ) -> None:
     async with store.transaction() as tx:
-        assert await tx.claim_inbound("telegram:update:9", clock.now())
-        assert not await tx.store_inbox("telegram:update:9", PLATFORM, "{}", clock.now())
-        assert await tx.store_inbox("telegram:update:10", PLATFORM, "{}", clock.now())
-        assert not await tx.store_inbox("telegram:update:10", PLATFORM, "{}", clock.now())
-        assert [key for key, _, _ in await tx.inbox(PLATFORM, 10)] == ["telegram:update:10"]
+        assert await tx.inbox.claim("telegram:update:9", clock.now())
+        assert not await tx.inbox.store("telegram:update:9", PLATFORM, "{}", clock.now())
+        assert await tx.inbox.store("telegram:update:10", PLATFORM, "{}", clock.now())
+        assert not await tx.inbox.store("telegram:update:10", PLATFORM, "{}", clock.now())
+        assert [key for key, _, _ in await tx.inbox.waiting(PLATFORM, 10)] == ["telegram:update:10"]

@@ -11,7 +11,7 @@ from bot.app import App
 from bot.domain.inbound import ButtonPressed, CommandIssued, Origin
 from bot.flows.privacy import FILENAME, T
 from bot.render import PlainDialect, Renderer
-from bot.storage.queries.privacy import SECTIONS
+from bot.storage.sql.privacy import SECTIONS
 from tests.conftest import Transcript
 
 QUINN = "console:quinn"

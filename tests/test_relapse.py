@@ -349,7 +349,7 @@ async def test_offer_restart_opens_the_flow_gently(store: SqliteStore, clock: Ma
     await keep_clean_date(core, "c2", DM, ago(20))
     await core.handle(CommandIssued("c3", DM, "used", ""))
     async with store.transaction() as tx:
-        sent = await tx.pending_outbox("console", START, 10)
+        sent = await tx.outbox.pending("console", START, 10)
     none, confirm = sent[0], sent[-1]
     renderer = Renderer(PlainDialect())
     # The "I used" answer has just thanked them: the offer goes straight to the question.

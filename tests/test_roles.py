@@ -394,7 +394,7 @@ async def test_the_milestone_run_asks_to_give_a_sharing_member_the_role(
     assert json.loads(mentions) == [], "the refusal names Ana without pinging her"
 
     async with app.store.transaction() as tx:
-        pending = {m.id: m for m in await tx.pending_outbox("discord", clock.now(), 100)}
+        pending = {m.id: m for m in await tx.outbox.pending("discord", clock.now(), 100)}
     assert pending[outbox_id].target.grant == RoleGrant(GUILD, ANA, ONE_MONTH)
     refusal = Renderer(PlainDialect()).render(
         pending[outbox_id].template, pending[outbox_id].context

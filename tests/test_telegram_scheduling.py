@@ -60,7 +60,7 @@ async def queue(store: SqliteStore, chat: str, template: str = Template.HELP, **
     )
     reply = Reply(template, target, **extra)
     async with store.transaction() as tx:
-        return await tx.enqueue(reply, "en", START)
+        return await tx.outbox.enqueue(reply, "en", START)
 
 
 def sent(fake: FakeTelegram) -> list[Call]:
@@ -157,7 +157,7 @@ async def test_an_edit_never_overtakes_its_message_and_lends_it_its_urgency(
         priority=Priority.URGENT,
     )
     async with store.transaction() as tx:
-        await tx.enqueue(edit, "en", START)
+        await tx.outbox.enqueue(edit, "en", START)
     async with worker(store, telegram_bot, clock, replace(PACE, per_chat=0.0)):
         await eventually(lambda: len(sent(fake_telegram)) == 4)
     calls = [c for c in fake_telegram.calls if c.method in ("sendMessage", "editMessageText")]

@@ -72,8 +72,8 @@ async def test_each_payload_round_trips_through_the_store(
     store: SqliteStore, payload: TimerPayload
 ) -> None:
     async with store.transaction() as tx:
-        await tx.schedule(payload, START)
-        (due,) = await tx.due_timers(START, 10)
+        await tx.timers.schedule(payload, START)
+        (due,) = await tx.timers.due(START, 10)
     assert due.kind == payload.kind
     assert all_flows().timers[due.kind].payload.load(due.payload) == payload
 
@@ -131,11 +131,11 @@ async def test_an_unreadable_row_is_dropped_and_logged_by_kind_while_the_others_
     core = Core(store, clock, platforms=Platforms(), flows=Flows(timers=on_timer(Works, works)))
     timers = TimerLoop(store, core, clock)
     async with store.transaction() as tx:
-        await tx.schedule(Garbled(f"not json: {SECRET}"), START)
-        await tx.schedule(Garbled(f'{{"n": "{SECRET}"}}'), START)
-        await tx.schedule(Works(1), START)
-        await tx.schedule(Garbled("{}"), START)
-        await tx.schedule(Works(2), START + timedelta(minutes=1))
+        await tx.timers.schedule(Garbled(f"not json: {SECRET}"), START)
+        await tx.timers.schedule(Garbled(f'{{"n": "{SECRET}"}}'), START)
+        await tx.timers.schedule(Works(1), START)
+        await tx.timers.schedule(Garbled("{}"), START)
+        await tx.timers.schedule(Works(2), START + timedelta(minutes=1))
     caplog.set_level(logging.DEBUG)
     await timers.fire_due()
     clock.advance(timedelta(minutes=1))
@@ -146,4 +146,4 @@ async def test_an_unreadable_row_is_dropped_and_logged_by_kind_while_the_others_
     assert all("works" in r.getMessage() for r in dropped)
     assert not [r for r in caplog.records if SECRET in r.getMessage() or r.exc_info]
     async with store.transaction() as tx:
-        assert await tx.next_timer_due() is None, "the unreadable rows are gone, not retried"
+        assert await tx.timers.next_due() is None, "the unreadable rows are gone, not retried"

@@ -13,8 +13,8 @@ from pathlib import Path
 from bot.app import bootstrap
 from bot.clock import ManualClock
 from bot.domain.inbound import ButtonPressed, CommandIssued, Origin, words_to_store
+from bot.domain.records import OutboxMessage
 from bot.settings import Settings
-from bot.storage import OutboxMessage
 from tests.harness import rows
 
 IN_GROUP = Origin(

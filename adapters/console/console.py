@@ -21,9 +21,9 @@ from typing import TextIO
 from bot.app import App
 from bot.clock import MovableClock
 from bot.domain.inbound import ButtonPressed, CommandIssued, Origin
+from bot.domain.records import OutboxMessage
 from bot.domain.replies import Button
 from bot.render import PlainDialect, Renderer
-from bot.storage import OutboxMessage
 
 PLATFORM = "console"
 GROUP = "group"
@@ -136,7 +136,7 @@ class Console:
     async def start(self) -> None:
         """Restore the clock and greet; deliver anything left from an earlier run."""
         async with self._app.store.transaction() as tx:
-            saved = await tx.get_meta(CLOCK_SAVED)
+            saved = await tx.meta.get(CLOCK_SAVED)
         if saved is not None:
             self._clock.advance_to(datetime.fromisoformat(saved))
         self._note("banner", name=self.current)
@@ -210,7 +210,7 @@ class Console:
         self._clock.advance_to(target)
         await self._settle()
         async with self._app.store.transaction() as tx:
-            await tx.set_meta(CLOCK_SAVED, self._clock.now().isoformat())
+            await tx.meta.set(CLOCK_SAVED, self._clock.now().isoformat())
         self._note("waited", delta=rest)
 
     async def _settle(self) -> None:

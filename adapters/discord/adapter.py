@@ -181,7 +181,7 @@ class DiscordAdapter:
         # Before the gateway connects, so nothing kept now is this process's own: interactions
         # kept by a process that stopped before handling them are handled at once.
         async with self._app.store.transaction() as tx:
-            await tx.release_inbox(PLATFORM, self._app.clock.now())
+            await tx.inbox.release(PLATFORM, self._app.clock.now())
         self._tasks.append(asyncio.create_task(self.inbox.work(), name="discord updates"))
 
     async def stop(self) -> None:
@@ -214,7 +214,7 @@ class DiscordAdapter:
         places: list[int | None] = list(self._settings.guild_ids) or [None]
         wanted = fingerprint(payload, application_id, places)
         async with self._app.store.transaction() as tx:
-            synced = _read_sync(await tx.get_meta(COMMANDS_SYNC))
+            synced = _read_sync(await tx.meta.get(COMMANDS_SYNC))
         if synced is not None and synced[0] == wanted:
             log.info("slash commands unchanged; not syncing")
             return
@@ -233,7 +233,7 @@ class DiscordAdapter:
             )
             return
         async with self._app.store.transaction() as tx:
-            await tx.set_meta(COMMANDS_SYNC, json.dumps({"hash": wanted, "places": places}))
+            await tx.meta.set(COMMANDS_SYNC, json.dumps({"hash": wanted, "places": places}))
         log.info("slash commands synced (%d)", len(payload))
 
     # -- interactions -------------------------------------------------------------------------
@@ -290,7 +290,7 @@ class DiscordAdapter:
         now = self._app.clock.now()
         try:
             async with self._app.store.transaction() as tx:
-                await tx.store_inbox(
+                await tx.inbox.store(
                     inbound.dedupe_key, PLATFORM, stored(inbound), now, due=now + HELD
                 )
         except Exception:
@@ -373,7 +373,7 @@ class DiscordAdapter:
         if message is not None:
             ref = message_ref(message.channel.id, message.id)
             async with self._app.store.transaction() as tx:
-                outbox_id = await tx.outbox_by_ref(PLATFORM, ref)
+                outbox_id = await tx.outbox.by_ref(PLATFORM, ref)
         inbound = button_inbound(interaction, action, payload, message_id=outbox_id)
         live = self.live.add(interaction, inbound)
         self._watch(live)

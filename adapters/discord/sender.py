@@ -49,10 +49,10 @@ from adapters.discord.translate import PLATFORM, message_ref
 from adapters.sending import Parts
 from adapters.throttle import OncePer
 from bot.domain.model import person_key
+from bot.domain.records import OutboxMessage
 from bot.domain.replies import Mention, Priority, Reply, Target
 from bot.outbox import Pace, RetryLater, Undeliverable, backoff
 from bot.render import Renderer
-from bot.storage import OutboxMessage
 
 log = logging.getLogger(__name__)
 

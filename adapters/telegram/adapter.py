@@ -191,7 +191,7 @@ class TelegramAdapter:
         if not isinstance(message, Message):
             return
         async with self._app.store.transaction() as tx:
-            outbox_id = await tx.outbox_by_ref(PLATFORM, f"{message.chat.id}:{message.message_id}")
+            outbox_id = await tx.outbox.by_ref(PLATFORM, f"{message.chat.id}:{message.message_id}")
         is_admin = await self._is_admin(message, query.from_user.id)
         inbound = button_inbound(update, query, message_id=outbox_id, is_admin=is_admin)
         if inbound is not None:

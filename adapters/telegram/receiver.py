@@ -101,7 +101,7 @@ class Receiver:
             )
             typed.append(None if kept is data else data)
         async with self._store.transaction() as tx:
-            stored = await tx.store_updates(rows, PLATFORM, self._clock.now())
+            stored = await tx.inbox.store_all(rows, PLATFORM, self._clock.now())
         for (key, _), as_typed, new in zip(rows, typed, stored, strict=True):
             if new and as_typed is not None:
                 self._typed[key] = as_typed

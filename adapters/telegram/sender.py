@@ -36,10 +36,10 @@ from adapters.telegram.dialect import split_html
 from adapters.telegram.translate import PLATFORM, button_data
 from adapters.throttle import OncePer
 from bot.domain.model import person_key
+from bot.domain.records import OutboxMessage
 from bot.domain.replies import Priority, Reply, Target, Template
 from bot.outbox import Pace, RetryLater, Undeliverable, backoff
 from bot.render import Renderer
-from bot.storage import OutboxMessage
 
 log = logging.getLogger(__name__)
 

@@ -101,12 +101,12 @@ async def set_value(turn: Turn, args: str) -> None:
             ),
         )
         return
-    await turn.tx.save_community_settings(community.key, change.settings)
+    await turn.tx.communities.save_settings(community.key, change.settings)
     community = replace(community, settings=change.settings)
     turn.community = community
     log.info("community setting %s changed", change.key)
     if change.key in RESCHEDULES_MILESTONES:
-        for person in await turn.tx.community_members(community.key):
+        for person in await turn.tx.memberships.members(community.key):
             await reschedule(turn, person)
     if change.key in RESCHEDULES_MEETINGS:
         await arm_reminders(turn, community)

@@ -19,12 +19,11 @@ from bot.contexts import calls as ctx
 from bot.contexts.consent import Had
 from bot.dispatch import Flows, on_timer
 from bot.domain.model import Community, Person
+from bot.domain.records import CallRequest, Role
 from bot.domain.replies import Button, Mention, Priority, Reply, Target, parse_id
 from bot.domain.timers import CallExpiry
 from bot.flows import consent
 from bot.flows.supporters import pick_supporters
-from bot.storage.queries.calls import CallRequest
-from bot.storage.queries.craving import Role
 from bot.turn import Turn
 
 log = logging.getLogger(__name__)
@@ -102,14 +101,14 @@ async def request_call(turn: Turn, *, practice: bool, note: str, private: bool =
     private = private or turn.origin.private
     community = await turn.home_community()
     if community is None:
-        has_contact = await turn.tx.contact_of(member.key) is not None
+        has_contact = await turn.tx.contacts.of(member.key) is not None
         await turn.say(
             T.CALL_GROUP_ONLY,
             ctx.GroupOnly(command="practice" if practice else "call", has_contact=has_contact),
         )
         return
     settings = community.settings
-    open_request = await turn.tx.open_call_request(community.key, member.key, practice)
+    open_request = await turn.tx.calls.open_request(community.key, member.key, practice)
     if open_request is not None:
         closes_at = open_request.created_at + timedelta(minutes=settings.call_expiry)
         minutes_left = max(1, int((closes_at - turn.now).total_seconds() // 60))
@@ -124,7 +123,7 @@ async def request_call(turn: Turn, *, practice: bool, note: str, private: bool =
         count=settings.ping_count,
         exclude={member.key},
     )
-    has_contact = await turn.tx.contact_of(member.key) is not None
+    has_contact = await turn.tx.contacts.of(member.key) is not None
     asked = ctx.Asked(
         practice=practice,
         pinged=len(pinged),
@@ -137,10 +136,8 @@ async def request_call(turn: Turn, *, practice: bool, note: str, private: bool =
         await turn.tell_me(T.CALL_ASKED, asked)
         log.info("private call request: no volunteer free")
         return
-    request = await turn.tx.add_call_request(
-        community.key, member.key, community.chat, practice, turn.now
-    )
-    await turn.tx.add_call_pings(request, [p.key for p in pinged], turn.now)
+    request = await turn.tx.calls.add(community.key, member.key, community.chat, practice, turn.now)
+    await turn.tx.calls.add_pings(request, [p.key for p in pinged], turn.now)
     note = note.strip()[:MAX_NOTE].rstrip()
     take_button = (Button(T.LABEL_CALL_TAKE, TAKE, str(request)),)
     if private:
@@ -171,10 +168,10 @@ async def request_call(turn: Turn, *, practice: bool, note: str, private: bool =
             mentions=tuple(Mention(p.platform_id, p.name) for p in pinged),
             about=member.key,
         )
-        await turn.tx.set_call_message(request, message)
+        await turn.tx.calls.set_message(request, message)
         if not has_contact:
             await turn.tell_me(T.CALL_NO_CONTACT, ctx.Kind(practice=practice))
-    await turn.tx.schedule(
+    await turn.tx.timers.schedule(
         CallExpiry(request),
         turn.now + timedelta(minutes=settings.call_expiry),
         about=member.key,
@@ -196,7 +193,7 @@ async def take(turn: Turn, payload: str) -> None:
     if request is None:
         await turn.say(T.CALL_UNKNOWN, private=True)
         return
-    member = await turn.tx.get_person(request.person)
+    member = await turn.tx.people.get(request.person)
     if member is None:
         await turn.say(T.CALL_UNKNOWN, private=True)
         return
@@ -211,14 +208,14 @@ async def take(turn: Turn, payload: str) -> None:
         await _not_open(turn, request, context)
         return
     if turn.community is None:  # pressed privately: answer in the group's language
-        turn.community = await turn.tx.get_community(request.community)
-    roles = await turn.tx.supporter_roles(request.community, turn.me.key)
+        turn.community = await turn.tx.communities.get(request.community)
+    roles = await turn.tx.supporters.roles(request.community, turn.me.key)
     allowed = {"calls", "practice"} if request.practice else {"calls"}
     if not roles & allowed:
         await turn.say(T.CALL_NOT_VOLUNTEER, context, private=True)
         return
-    if not await turn.tx.claim_call(request.id, turn.me.key, turn.now):
-        current = await turn.tx.call_request(request.id)
+    if not await turn.tx.calls.claim(request.id, turn.me.key, turn.now):
+        current = await turn.tx.calls.get(request.id)
         assert current is not None
         await _not_open(turn, current, context)
         return
@@ -252,13 +249,13 @@ async def _pressed_request(turn: Turn, payload: str) -> CallRequest | None:
     """
     assert turn.origin is not None
     request_id = parse_id(payload)
-    request = None if request_id is None else await turn.tx.call_request(request_id)
+    request = None if request_id is None else await turn.tx.calls.get(request_id)
     if request is None:
         return None
     if turn.origin.private:
         if request.person == turn.me.key:
             return request
-        return request if await turn.tx.was_pinged_for_call(request.id, turn.me.key) else None
+        return request if await turn.tx.calls.was_pinged(request.id, turn.me.key) else None
     if request.private or turn.community is None or request.community != turn.community.key:
         return None
     return request
@@ -266,7 +263,7 @@ async def _pressed_request(turn: Turn, payload: str) -> CallRequest | None:
 
 async def _own(turn: Turn, request: CallRequest, context: ctx.Call) -> None:
     """Answer the member who tapped their own request: they cannot take it, but can know."""
-    claimer = None if request.claimed_by is None else await turn.tx.get_person(request.claimed_by)
+    claimer = None if request.claimed_by is None else await turn.tx.people.get(request.claimed_by)
     state: ctx.State = "open" if request.open else ("taken" if claimer is not None else "closed")
     await turn.say(
         T.CALL_OWN,
@@ -277,7 +274,7 @@ async def _own(turn: Turn, request: CallRequest, context: ctx.Call) -> None:
 
 async def _not_open(turn: Turn, request: CallRequest, context: ctx.Call) -> None:
     """Answer a tap on a request someone else took, or one that has closed."""
-    claimer = None if request.claimed_by is None else await turn.tx.get_person(request.claimed_by)
+    claimer = None if request.claimed_by is None else await turn.tx.people.get(request.claimed_by)
     if claimer is not None:
         await turn.say(T.CALL_COVERED, ctx.Claimed(**context, claimer=claimer.ref), private=True)
     else:
@@ -286,7 +283,7 @@ async def _not_open(turn: Turn, request: CallRequest, context: ctx.Call) -> None
 
 async def _hand_over(turn: Turn, request: CallRequest, member: Person) -> bool:
     """Send the claimer, privately, how to reach the member; True when a contact was saved."""
-    contact = await turn.tx.contact_of(member.key)
+    contact = await turn.tx.contacts.of(member.key)
     await turn.tell(
         turn.me,
         T.CALL_HANDOFF,
@@ -304,14 +301,14 @@ async def _hand_over(turn: Turn, request: CallRequest, member: Person) -> bool:
 
 async def expire(turn: Turn, timer: CallExpiry) -> None:
     """Close a request nobody took, kindly; a taken request is left as it is."""
-    request = await turn.tx.call_request(timer.request)
+    request = await turn.tx.calls.get(timer.request)
     if request is None or not request.open:
         return
-    community = await turn.tx.get_community(request.community)
-    member = await turn.tx.get_person(request.person)
+    community = await turn.tx.communities.get(request.community)
+    member = await turn.tx.people.get(request.person)
     if community is None or member is None:
         return
-    if not await turn.tx.expire_call(request.id, turn.now):
+    if not await turn.tx.calls.expire(request.id, turn.now):
         return
     turn.community = community
     log.info("call request %d closed untaken", request.id)
@@ -352,11 +349,11 @@ async def contact(turn: Turn, args: str) -> None:
     text = " ".join(args.split())
     if not text:
         await turn.say(
-            T.CONTACT_SHOW, ctx.ContactShow(contact=await turn.tx.contact_of(turn.me.key))
+            T.CONTACT_SHOW, ctx.ContactShow(contact=await turn.tx.contacts.of(turn.me.key))
         )
         return
     if text.lower() == "clear":
-        await turn.say(T.CONTACT_CLEARED, Had(had=await turn.tx.clear_contact(turn.me.key)))
+        await turn.say(T.CONTACT_CLEARED, Had(had=await turn.tx.contacts.clear(turn.me.key)))
         return
     if len(text) > MAX_CONTACT:
         await turn.say(T.CONTACT_TOO_LONG, ctx.TooLong(limit=MAX_CONTACT))
@@ -378,8 +375,8 @@ async def keep_contact(turn: Turn, payload: str) -> None:
 
 
 async def _save_contact(turn: Turn, text: str) -> None:
-    await turn.tx.set_contact(turn.me.key, text, turn.now)
-    claimers = await turn.tx.recent_call_claimers(turn.me.key, turn.now - HANDOFF_WINDOW)
+    await turn.tx.contacts.set(turn.me.key, text, turn.now)
+    claimers = await turn.tx.calls.recent_claimers(turn.me.key, turn.now - HANDOFF_WINDOW)
     for claimer in claimers:
         await turn.tell(
             claimer,
@@ -405,7 +402,7 @@ async def phonelist(turn: Turn, args: str) -> None:
         roles = (
             set()
             if turn.community is None
-            else await turn.tx.supporter_roles(turn.community.key, turn.me.key)
+            else await turn.tx.supporters.roles(turn.community.key, turn.me.key)
         )
         await turn.say(
             T.PHONELIST_USAGE,
@@ -417,20 +414,20 @@ async def phonelist(turn: Turn, args: str) -> None:
         )
         return
     on = words == ["on"]
-    await turn.tx.set_supporter(turn.community.key, turn.me.key, role, on)
+    await turn.tx.supporters.set_role(turn.community.key, turn.me.key, role, on)
     await turn.say(
         T.PHONELIST_SET,
         ctx.PhonelistSet(
             practice=role == "practice",
             on=on,
-            hours=await turn.tx.supporter_hours(turn.me.key),
+            hours=await turn.tx.supporters.hours(turn.me.key),
         ),
     )
 
 
 async def calls(turn: Turn, args: str) -> None:
     """Show the member, privately, the calls they asked for and the calls they took."""
-    counts = await turn.tx.call_counts(turn.me.key)
+    counts = await turn.tx.calls.counts(turn.me.key)
     await turn.say(
         T.CALLS_SUMMARY,
         ctx.Summary(

@@ -81,8 +81,8 @@ async def keep_clean_date(turn: Turn, payload: str) -> None:
         return
     community = None
     if where:
-        found = await turn.tx.get_community(community_key(turn.me.platform, where))
-        if found is not None and await turn.tx.membership(found.key, turn.me.key) is not None:
+        found = await turn.tx.communities.get(community_key(turn.me.platform, where))
+        if found is not None and await turn.tx.memberships.get(found.key, turn.me.key) is not None:
             community = found
     await consent.say_yes(turn, "clean_date", resend=False)
     if await _room_for(turn, name):
@@ -91,7 +91,7 @@ async def keep_clean_date(turn: Turn, payload: str) -> None:
 
 async def _room_for(turn: Turn, name: str) -> bool:
     """Whether the member may start a counter called ``name``; if not, say so."""
-    counters = await turn.tx.counters_of(turn.me.key)
+    counters = await turn.tx.counters.of(turn.me.key)
     if name and len(counters) >= MAX_COUNTERS and all(c.name != name for c in counters):
         await turn.say(
             Template.CLEANDATE_INVALID,
@@ -104,10 +104,10 @@ async def _room_for(turn: Turn, name: str) -> bool:
 async def _keep_clean_date(turn: Turn, since: date, name: str, community: Community | None) -> None:
     """Keep the date, then answer: in a group the member has not chosen to share in yet,
     privately, asking whether the group may celebrate their milestones."""
-    await turn.tx.set_counter(turn.me.key, name, since, turn.now)
+    await turn.tx.counters.set(turn.me.key, name, since, turn.now)
     await reschedule(turn, turn.me)
     membership = (
-        await turn.tx.membership(community.key, turn.me.key) if community is not None else None
+        await turn.tx.memberships.get(community.key, turn.me.key) if community is not None else None
     )
     shared = membership is not None and membership.share
     ask_share = name == PRIMARY and membership is not None and not membership.chosen
@@ -146,8 +146,8 @@ async def keep_private(turn: Turn, payload: str) -> None:
 
 
 async def _choose_sharing(turn: Turn, community_key_: str, *, share: bool) -> None:
-    community = await turn.tx.get_community(community_key_[:200])
-    if community is None or await turn.tx.membership(community.key, turn.me.key) is None:
+    community = await turn.tx.communities.get(community_key_[:200])
+    if community is None or await turn.tx.memberships.get(community.key, turn.me.key) is None:
         await turn.tell_me(Template.BUTTON_UNKNOWN)
         return
     context = await _share(turn, community, share)
@@ -168,7 +168,7 @@ def _payload_day(text: str, today: date) -> date | None:
 
 async def show_days(turn: Turn, args: str) -> None:
     """Show every counter of the member (or the one named), with the next milestone of each."""
-    counters = await turn.tx.counters_of(turn.me.key)
+    counters = await turn.tx.counters.of(turn.me.key)
     name = " ".join(args.split())
     if name:
         await _show_named(turn, counters, name)
@@ -219,7 +219,7 @@ async def show_together(turn: Turn, args: str) -> None:
         await turn.say(Template.GROUP_ONLY, Command(command="together"))
         return
     total = 0
-    members = await turn.tx.sharing_counters(turn.community.key)
+    members = await turn.tx.counters.shared_in(turn.community.key)
     for person, since in members:
         today = local_today(turn.now, await turn.zone_of(person))
         total += max(0, days_clean(since, today))
@@ -249,8 +249,8 @@ async def set_timezone(turn: Turn, args: str) -> None:
             Template.TIMEZONE_UNKNOWN, ctx.TimezoneUnknown(suggestions=list(unknown.suggestions))
         )
         return
-    await turn.tx.set_person_timezone(turn.me.key, zone_name(zone))
-    person = await turn.tx.get_person(turn.me.key)
+    await turn.tx.people.set_timezone(turn.me.key, zone_name(zone))
+    person = await turn.tx.people.get(turn.me.key)
     assert person is not None
     turn.person = person
     await reschedule(turn, person)
@@ -262,7 +262,7 @@ async def set_timezone(turn: Turn, args: str) -> None:
 
 async def show_milestones(turn: Turn, args: str) -> None:
     """List the primary count's recent and upcoming milestones with their dates."""
-    counters = await turn.tx.counters_of(turn.me.key)
+    counters = await turn.tx.counters.of(turn.me.key)
     primary = next((c for c in counters if c.name == PRIMARY), None)
     if primary is None:
         await turn.say(Template.DAYS_NONE)
@@ -304,16 +304,16 @@ async def set_share(turn: Turn, args: str) -> None:
 
 async def _share(turn: Turn, community: Community, share: bool) -> ctx.ShareSet:
     """Celebrate the member's milestones in ``community``, or stop; what the answer says."""
-    await turn.tx.set_share(community.key, turn.me.key, share)
+    await turn.tx.memberships.set_share(community.key, turn.me.key, share)
     await reschedule(turn, turn.me)
-    has_date = any(c.name == PRIMARY for c in await turn.tx.counters_of(turn.me.key))
+    has_date = any(c.name == PRIMARY for c in await turn.tx.counters.of(turn.me.key))
     return ctx.ShareSet(shared=share, has_date=has_date)
 
 
 async def _shares_here(turn: Turn) -> bool:
     if turn.community is None:
         return False
-    membership = await turn.tx.membership(turn.community.key, turn.me.key)
+    membership = await turn.tx.memberships.get(turn.community.key, turn.me.key)
     return membership is not None and membership.share
 
 

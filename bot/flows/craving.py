@@ -33,12 +33,12 @@ from bot.dispatch import Flows, on_timer
 from bot.domain.community import CommunitySettings
 from bot.domain.meetings import occurrences
 from bot.domain.model import Community, Person
+from bot.domain.records import Craving
 from bot.domain.replies import Button, Mention, Priority, Template, parse_id
 from bot.domain.timers import CravingEscalation, CravingFollowUp
 from bot.flows.calls import request_call
 from bot.flows.relapse import offer_restart
 from bot.flows.supporters import pick_supporters
-from bot.storage.queries.craving import Craving
 from bot.turn import Turn
 
 log = logging.getLogger(__name__)
@@ -101,7 +101,7 @@ async def share(turn: Turn, note: str, *, danger: bool) -> None:
     open_craving = None
     if community is not None:
         cooldown = turn.now - timedelta(minutes=settings.craving_cooldown)
-        await turn.tx.before_sharing(
+        await turn.tx.cravings.before_sharing(
             turn.me.key,
             community.key,
             private,
@@ -109,9 +109,9 @@ async def share(turn: Turn, note: str, *, danger: bool) -> None:
             crisis_since=turn.now - EPISODE,
             supporter_role=settings.supporter_role,
         )
-        open_craving = await turn.tx.latest_craving(turn.me.key, community.key, private, cooldown)
+        open_craving = await turn.tx.cravings.latest(turn.me.key, community.key, private, cooldown)
         if open_craving is None and danger:
-            earlier = await turn.tx.latest_craving(
+            earlier = await turn.tx.cravings.latest(
                 turn.me.key, community.key, private, turn.now - EPISODE
             )
             if earlier is not None and _crisis_given(earlier, turn.now):
@@ -121,7 +121,7 @@ async def share(turn: Turn, note: str, *, danger: bool) -> None:
     else:
         current = await _open(turn, community, settings, reachable=reachable)
     if danger:
-        await turn.tx.mark_craving_urgent(current.id)
+        await turn.tx.cravings.mark_urgent(current.id)
         if reachable:  # privately and at once, before anything else is said to them
             await _send_crisis(turn, current, settings)
 
@@ -134,9 +134,9 @@ async def share(turn: Turn, note: str, *, danger: bool) -> None:
     current = await _get(turn, current.id)
     claimer = None
     if current.claimed_by and not pinged:
-        claimer = await turn.tx.get_person(current.claimed_by)
+        claimer = await turn.tx.people.get(current.claimed_by)
     asked_earlier = (
-        0 if pinged or open_craving is None else len(await turn.tx.craving_pinged(current.id))
+        0 if pinged or open_craving is None else len(await turn.tx.cravings.pinged(current.id))
     )
     nobody = bool(communities) and not pinged and claimer is None and not asked_earlier
 
@@ -170,7 +170,7 @@ async def share(turn: Turn, note: str, *, danger: bool) -> None:
         mentions=[Mention(p.platform_id, p.name) for p in pinged] if not private else (),
         priority=Priority.URGENT,
     )
-    await turn.tx.set_craving_message(current.id, message)  # a claim edits the latest answer
+    await turn.tx.cravings.set_message(current.id, message)  # a claim edits the latest answer
     if pinged and private:
         await _send_pings(turn, current, turn.me, pinged, note="", urgent=danger)
     if nobody and not private and open_craving is None:
@@ -183,22 +183,22 @@ async def _open(
     """Start a new craving and its follow-up; a crisis block the member got privately in the
     last day counts for it too."""
     assert turn.origin is not None
-    given = await turn.tx.latest_private_crisis(turn.me.key, turn.now - EPISODE)
-    created = await turn.tx.create_craving(
+    given = await turn.tx.cravings.latest_private_crisis(turn.me.key, turn.now - EPISODE)
+    created = await turn.tx.cravings.create(
         community.key if community else None,
         turn.me.key,
         turn.origin.chat,
         turn.origin.private,
         turn.now,
     )
-    await turn.tx.schedule(
+    await turn.tx.timers.schedule(
         CravingFollowUp(created),
         turn.now + timedelta(minutes=settings.followup_after),
         key=f"{FOLLOW_UP}:{created}",
         about=turn.me.key,
     )
     if given is not None and reachable:
-        await turn.tx.mark_crisis_sent(created, given, in_group=False)
+        await turn.tx.cravings.mark_crisis_sent(created, given, in_group=False)
     return await _get(turn, created)
 
 
@@ -213,18 +213,20 @@ async def _crisis_here(
         return "sent" if just_now else "earlier"
     if not show:
         return None
-    await turn.tx.mark_crisis_sent(craving.id, turn.now, in_group=in_group)
+    await turn.tx.cravings.mark_crisis_sent(craving.id, turn.now, in_group=in_group)
     return "full"
 
 
 async def _invite_supporters(turn: Turn, community: Community) -> None:
     """At a group's first craving with nobody to ping, tell its admins how to invite peers."""
-    if await turn.tx.cravings_in(community.key) > 1:
+    if await turn.tx.cravings.count_in(community.key) > 1:
         return
     settings = community.settings
-    if await turn.tx.supporters(community.key, "cravings", supporter_role=settings.supporter_role):
+    if await turn.tx.supporters.opted_in(
+        community.key, "cravings", supporter_role=settings.supporter_role
+    ):
         return  # there are supporters: they were only resting or in their quiet hours
-    for admin in await turn.tx.admins_of(community.key):
+    for admin in await turn.tx.memberships.admins(community.key):
         if admin.key != turn.me.key:
             await turn.tell(admin, T.INVITE_SUPPORTERS, priority=Priority.BACKGROUND)
 
@@ -234,15 +236,15 @@ async def in_danger(turn: Turn, payload: str) -> None:
     craving = await _own_craving(turn, payload)
     if craving is None:
         return
-    community = await turn.tx.get_community(craving.community) if craving.community else None
+    community = await turn.tx.communities.get(craving.community) if craving.community else None
     settings = community.settings if community else CommunitySettings()
-    await turn.tx.mark_craving_urgent(craving.id)
+    await turn.tx.cravings.mark_urgent(craving.id)
     if await turn.reaches_me_privately():
         await _send_crisis(turn, craving, settings)
     else:  # they cannot read a private message: the block goes where they pressed
         again = _crisis_given(craving, turn.now)
         if not again:
-            await turn.tx.mark_crisis_sent(craving.id, turn.now, in_group=True)
+            await turn.tx.cravings.mark_crisis_sent(craving.id, turn.now, in_group=True)
         await turn.say(
             T.CRISIS,
             ctx.Lines(who=turn.who, **settings.crisis(), again=again),
@@ -255,7 +257,7 @@ async def in_danger(turn: Turn, payload: str) -> None:
         await _escalate_later(turn, craving.id, turn.me, settings)
     craving = await _get(turn, craving.id)
     if craving.message is not None:
-        asked = len(await turn.tx.craving_pinged(craving.id))
+        asked = len(await turn.tx.cravings.pinged(craving.id))
         await turn.edit(
             craving.message,
             T.REPLY,
@@ -277,11 +279,11 @@ async def _communities_of(turn: Turn, craving: Craving) -> list[Community]:
     """Where a craving's supporters come from: the group it was shared in, or for one shared
     privately every group of the member's, the first (home) group first."""
     if not craving.private:
-        shared_in = await turn.tx.get_community(craving.community) if craving.community else None
+        shared_in = await turn.tx.communities.get(craving.community) if craving.community else None
         return [shared_in] if shared_in is not None else []
     found = []
-    for membership in await turn.tx.memberships_of(craving.person):
-        community = await turn.tx.get_community(membership.community)
+    for membership in await turn.tx.memberships.of(craving.person):
+        community = await turn.tx.communities.get(membership.community)
         if community is not None and community.active:
             found.append(community)
     return found
@@ -292,7 +294,7 @@ async def _send_crisis(turn: Turn, craving: Craving, settings: CommunitySettings
     after that one line pointing back to it, with the emergency number."""
     again = _crisis_given(craving, turn.now)
     if not again:
-        await turn.tx.mark_crisis_sent(craving.id, turn.now, in_group=False)
+        await turn.tx.cravings.mark_crisis_sent(craving.id, turn.now, in_group=False)
     await turn.tell_me(
         T.CRISIS,
         ctx.Lines(who=turn.who, **settings.crisis(), again=again),
@@ -304,7 +306,7 @@ async def _escalate_later(
     turn: Turn, craving_id: int, member: Person, settings: CommunitySettings
 ) -> None:
     """Arm this craving's escalation (one per craving: arming again keeps the earlier time)."""
-    await turn.tx.schedule(
+    await turn.tx.timers.schedule(
         CravingEscalation(craving_id),
         turn.now + timedelta(minutes=settings.escalate_after),
         key=f"{ESCALATE}:{craving_id}",
@@ -327,7 +329,7 @@ async def _choose(
     """
     if not communities:
         return []
-    already = await turn.tx.craving_pinged(craving.id)
+    already = await turn.tx.cravings.pinged(craving.id)
     settings = communities[0].settings
     count = settings.ping_count
     if not urgent:
@@ -345,13 +347,13 @@ async def _choose(
             urgent=urgent,
         )
     if urgent:
-        told = await turn.tx.craving_pinged(craving.id, urgently=True)
+        told = await turn.tx.cravings.pinged(craving.id, urgently=True)
         for key in sorted(already - told):
-            earlier = await turn.tx.get_person(key)
+            earlier = await turn.tx.people.get(key)
             if earlier is not None:
                 chosen.insert(0, earlier)
     if chosen:
-        await turn.tx.record_craving_pings(
+        await turn.tx.cravings.record_pings(
             craving.id, [p.key for p in chosen], turn.now, urgent=urgent
         )
     return chosen
@@ -372,7 +374,7 @@ async def _send_pings(
     """
     if not chosen:
         return
-    community = await turn.tx.get_community(craving.community) if craving.community else None
+    community = await turn.tx.communities.get(craving.community) if craving.community else None
     settings = community.settings if community else CommunitySettings()
     context = ctx.Ping(
         member=member.ref,
@@ -415,11 +417,11 @@ async def claim(turn: Turn, payload: str) -> None:
         and turn.community is not None
         and turn.community.key == craving.community
     )
-    if not in_its_group and turn.me.key not in await turn.tx.craving_pinged(craving.id):
+    if not in_its_group and turn.me.key not in await turn.tx.cravings.pinged(craving.id):
         await turn.tell_me(Template.BUTTON_UNKNOWN)
         return
-    if not await turn.tx.claim_craving(craving.id, turn.me.key, turn.now):
-        claimer = await turn.tx.get_person(craving.claimed_by) if craving.claimed_by else None
+    if not await turn.tx.cravings.claim(craving.id, turn.me.key, turn.now):
+        claimer = await turn.tx.people.get(craving.claimed_by) if craving.claimed_by else None
         await turn.tell_me(
             T.COVERED,
             ctx.Covered(
@@ -427,7 +429,7 @@ async def claim(turn: Turn, payload: str) -> None:
             ),
         )
         return
-    member = await turn.tx.get_person(craving.person)
+    member = await turn.tx.people.get(craving.person)
     assert member is not None
     if craving.message is not None:
         await turn.edit(
@@ -449,7 +451,7 @@ async def passed(turn: Turn, payload: str) -> None:
     if craving is None:
         return
     first_time = craving.outcome != "passed"
-    await turn.tx.set_craving_outcome(craving.id, "passed")
+    await turn.tx.cravings.set_outcome(craving.id, "passed")
     if craving.message is not None and first_time:
         await turn.edit(
             craving.message,
@@ -467,7 +469,7 @@ async def call_me(turn: Turn, payload: str) -> None:
     if craving is None:
         return
     if turn.community is None and craving.community is not None:
-        turn.community = await turn.tx.get_community(craving.community)
+        turn.community = await turn.tx.communities.get(craving.community)
     await request_call(turn, practice=False, note="", private=craving.private)
 
 
@@ -476,7 +478,7 @@ async def struggling(turn: Turn, payload: str) -> None:
     craving = await _own_craving(turn, payload)
     if craving is None:
         return
-    await turn.tx.set_craving_outcome(craving.id, "struggling")
+    await turn.tx.cravings.set_outcome(craving.id, "struggling")
     more = 0
     communities = await _communities_of(turn, craving)
     if communities:
@@ -499,18 +501,18 @@ async def used(turn: Turn, payload: str) -> None:
     craving = await _own_craving(turn, payload)
     if craving is None:
         return
-    await turn.tx.set_craving_outcome(craving.id, "used")
+    await turn.tx.cravings.set_outcome(craving.id, "used")
     await _answer_follow_up(turn, craving, "used")
     await offer_restart(turn)
 
 
 async def escalate(turn: Turn, timer: CravingEscalation) -> None:
     """Nobody claimed yet: ping the next supporters, or tell the member nobody is free."""
-    craving = await turn.tx.get_craving(timer.craving)
+    craving = await turn.tx.cravings.get(timer.craving)
     if craving is None or craving.claimed_by or craving.outcome == "passed":
         return
-    community = await turn.tx.get_community(craving.community) if craving.community else None
-    member = await turn.tx.get_person(craving.person)
+    community = await turn.tx.communities.get(craving.community) if craving.community else None
+    member = await turn.tx.people.get(craving.person)
     if community is None or member is None:
         return
     communities = await _communities_of(turn, craving)
@@ -529,7 +531,7 @@ async def escalate(turn: Turn, timer: CravingEscalation) -> None:
     )
     # Said where the member can read it: privately if they can be written to there, else in
     # the group where they shared the craving (never for a craving shared privately).
-    in_group = not craving.private and not await turn.tx.private_chat_open(member.key)
+    in_group = not craving.private and not await turn.tx.people.private_chat_open(member.key)
     if in_group:
         await turn.post(
             community,
@@ -548,15 +550,15 @@ async def escalate(turn: Turn, timer: CravingEscalation) -> None:
             priority=Priority.URGENT,
         )
     if not again:
-        await turn.tx.mark_crisis_sent(craving.id, turn.now, in_group=in_group)
+        await turn.tx.cravings.mark_crisis_sent(craving.id, turn.now, in_group=in_group)
 
 
 async def follow_up(turn: Turn, timer: CravingFollowUp) -> None:
     """Ask the member privately how it went, unless they already said it passed."""
-    craving = await turn.tx.get_craving(timer.craving)
+    craving = await turn.tx.cravings.get(timer.craving)
     if craving is None or craving.outcome is not None:
         return
-    member = await turn.tx.get_person(craving.person)
+    member = await turn.tx.people.get(craving.person)
     if member is None:
         return
     ref = str(craving.id)
@@ -575,7 +577,7 @@ async def follow_up(turn: Turn, timer: CravingFollowUp) -> None:
 
 async def record(turn: Turn, args: str) -> None:
     """Show the member, privately, how many of their cravings passed."""
-    logged, rode_out = await turn.tx.craving_record(turn.me.key)
+    logged, rode_out = await turn.tx.cravings.tally(turn.me.key)
     await turn.say(T.RECORD, ctx.Record(logged=logged, passed=rode_out), private=True)
 
 
@@ -587,14 +589,14 @@ async def _answer_follow_up(
     more: int = 0,
     buttons: list[Button] | None = None,
 ) -> None:
-    logged, rode_out = await turn.tx.craving_record(turn.me.key)
-    community = await turn.tx.get_community(craving.community) if craving.community else None
+    logged, rode_out = await turn.tx.cravings.tally(turn.me.key)
+    community = await turn.tx.communities.get(craving.community) if craving.community else None
     settings = community.settings if community else CommunitySettings()
     crisis: Literal["full", "again"] | None = None
     if answer == "struggling":
         crisis = "again" if _crisis_given(craving, turn.now) else "full"
         if crisis == "full":
-            await turn.tx.mark_crisis_sent(craving.id, turn.now, in_group=False)
+            await turn.tx.cravings.mark_crisis_sent(craving.id, turn.now, in_group=False)
     await turn.tell_me(
         T.FOLLOW_UP_ANSWER,
         ctx.FollowUpAnswer(
@@ -611,7 +613,7 @@ async def _answer_follow_up(
 
 
 async def _get(turn: Turn, craving_id: int) -> Craving:
-    craving = await turn.tx.get_craving(craving_id)
+    craving = await turn.tx.cravings.get(craving_id)
     assert craving is not None
     return craving
 
@@ -619,7 +621,7 @@ async def _get(turn: Turn, craving_id: int) -> Craving:
 async def _craving(turn: Turn, payload: str) -> Craving | None:
     """The craving a button names, or a polite answer when the payload is unknown."""
     craving_id = parse_id(payload)
-    craving = None if craving_id is None else await turn.tx.get_craving(craving_id)
+    craving = None if craving_id is None else await turn.tx.cravings.get(craving_id)
     if craving is None:
         await turn.tell_me(Template.BUTTON_UNKNOWN)
     return craving
@@ -718,7 +720,7 @@ async def _edited_context(
     nobody: bool = False,
     no_group: bool = False,
 ) -> ctx.Reply:
-    community = await turn.tx.get_community(craving.community) if craving.community else None
+    community = await turn.tx.communities.get(craving.community) if craving.community else None
     settings = community.settings if community else CommunitySettings()
     return _reply_context(
         craving,
@@ -739,7 +741,7 @@ async def _edited_context(
 
 
 async def _claimer_ref(turn: Turn, craving: Craving) -> Ref | None:
-    claimer = await turn.tx.get_person(craving.claimed_by) if craving.claimed_by else None
+    claimer = await turn.tx.people.get(craving.claimed_by) if craving.claimed_by else None
     return claimer.ref if claimer else None
 
 

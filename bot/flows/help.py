@@ -16,7 +16,7 @@ async def start(turn: Turn, args: str) -> None:
     """A member opened their private chat with the bot: deliver what waited for that, and say
     what is kept about them and how to see or erase it."""
     if turn.origin is not None and turn.origin.private:
-        await turn.tx.deliver_waiting_now(turn.me.key, turn.now)
+        await turn.tx.outbox.deliver_waiting_now(turn.me.key, turn.now)
         await turn.say(Template.START)
         return
     await turn.say(Template.HELP)

@@ -28,15 +28,15 @@ look into why it failed, short enough that a member's words are not kept for goo
 
 async def arm(tx: Transaction, now: datetime) -> None:
     """Make sure the daily run exists (a keyed timer: arming twice changes nothing)."""
-    await tx.schedule(Housekeeping(), now + EVERY, key=HOUSEKEEPING)
+    await tx.timers.schedule(Housekeeping(), now + EVERY, key=HOUSEKEEPING)
 
 
 async def run(turn: Turn, timer: Housekeeping) -> None:
     """Prune old sent messages, dedupe keys and set-aside updates, then arm the next run."""
     cutoff = turn.now - KEEP
-    messages = await turn.tx.forget_outbox_before(cutoff)
-    keys = await turn.tx.forget_inbounds_before(cutoff)
-    set_aside = await turn.tx.forget_set_aside_before(turn.now - KEEP_SET_ASIDE)
+    messages = await turn.tx.outbox.forget_before(cutoff)
+    keys = await turn.tx.inbox.forget_handled_before(cutoff)
+    set_aside = await turn.tx.inbox.forget_set_aside_before(turn.now - KEEP_SET_ASIDE)
     log.info(
         "housekeeping: forgot %d old messages, %d dedupe keys and %d set-aside updates",
         messages,

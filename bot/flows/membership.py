@@ -24,24 +24,26 @@ class T(StrEnum):
 async def membership_changed(turn: Turn, change: MembershipChanged) -> None:
     """Apply a join or leave reported by the platform; greet a group that added the bot."""
     key = community_key(change.platform, change.community)
-    community = await turn.tx.get_community(key)
+    community = await turn.tx.communities.get(key)
     was_there = community is not None and community.active
     if community is None:
         if change.person is not None or not change.present or change.chat is None:
             return
-        community = await turn.tx.upsert_community(
+        community = await turn.tx.communities.upsert(
             key, change.platform, change.community, change.chat, turn.now
         )
     if change.person is not None:
         if not change.present:
-            await turn.tx.leave_community(community.key, person_key(change.platform, change.person))
+            await turn.tx.memberships.leave(
+                community.key, person_key(change.platform, change.person)
+            )
         return
-    await turn.tx.set_community_active(community.key, change.present)
+    await turn.tx.communities.set_active(community.key, change.present)
     log.info("bot %s a community", "added to" if change.present else "removed from")
     if change.present and not was_there:
         await turn.post(community, T.WELCOME, Empty(), chat=change.chat)
     # Milestone times are worked out afresh for everyone there (and none while removed).
-    for member in await turn.tx.community_members(community.key):
+    for member in await turn.tx.memberships.members(community.key):
         await reschedule(turn, member)
 
 
@@ -51,19 +53,19 @@ async def roles_changed(turn: Turn, change: RolesChanged) -> None:
     Like a join, this records nothing about someone the bot does not know yet: roles are kept
     only for members of a community the bot already serves.
     """
-    community = await turn.tx.get_community(community_key(change.platform, change.community))
+    community = await turn.tx.communities.get(community_key(change.platform, change.community))
     if community is None:
         return
     person = person_key(change.platform, change.person)
-    if await turn.tx.membership(community.key, person) is None:
+    if await turn.tx.memberships.get(community.key, person) is None:
         return
     kept = turn.capabilities(change.platform).held_roles(change.roles)
-    await turn.tx.replace_member_roles(community.key, person, kept)
+    await turn.tx.roles.replace(community.key, person, kept)
 
 
 async def private_chat_changed(turn: Turn, change: PrivateChatChanged) -> None:
     """Remember whether the member can be written to privately (they blocked the bot, or not)."""
-    await turn.tx.set_private_chat(person_key(change.platform, change.person), change.open)
+    await turn.tx.people.set_private_chat(person_key(change.platform, change.person), change.open)
 
 
 flows = Flows(

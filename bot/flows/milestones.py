@@ -39,7 +39,7 @@ class T(StrEnum):
 
 async def run_milestones(turn: Turn, timer: MilestoneRun) -> None:
     """Announce every due milestone, advance each member to their next one, re-arm."""
-    due = await turn.tx.due_announcements(turn.now, BATCH)
+    due = await turn.tx.announcements.due(turn.now, BATCH)
     digests: dict[str, tuple[Community, list[m.Celebrated], list[Mention]]] = {}
     celebrated: list[DueAnnouncement] = []
     skipped = 0
@@ -51,7 +51,7 @@ async def run_milestones(turn: Turn, timer: MilestoneRun) -> None:
             skipped += 1
         elif still_true:
             assert item.clean_since is not None
-            if await turn.tx.record_announcement(
+            if await turn.tx.announcements.record(
                 item.community.key,
                 item.person.key,
                 PRIMARY,
@@ -83,7 +83,7 @@ async def run_milestones(turn: Turn, timer: MilestoneRun) -> None:
                 item.community.settings.milestones,
                 entry_from_day,
             )
-        await turn.tx.set_announcement_due(item.community.key, item.person.key, nxt)
+        await turn.tx.announcements.set_due(item.community.key, item.person.key, nxt)
     for community, entries, mentions in digests.values():
         await turn.send(
             Reply(
@@ -100,9 +100,9 @@ async def run_milestones(turn: Turn, timer: MilestoneRun) -> None:
         await _grant_role(turn, item.community, item.person, item.milestone)
     if skipped:
         log.info("skipped %d milestone announcements more than 3 days late", skipped)
-    following = turn.now if len(due) == BATCH else await turn.tx.earliest_announcement_due()
+    following = turn.now if len(due) == BATCH else await turn.tx.announcements.earliest_due()
     if following is not None:
-        await turn.tx.schedule(MilestoneRun(), following, key=MILESTONES_TIMER)
+        await turn.tx.timers.schedule(MilestoneRun(), following, key=MILESTONES_TIMER)
 
 
 async def _grant_role(turn: Turn, community: Community, person: Person, milestone: str) -> None:
@@ -136,10 +136,10 @@ def _still_true(item: DueAnnouncement) -> bool:
 
 async def reschedule(turn: Turn, person: Person) -> None:
     """Recompute when each of the person's groups next celebrates them, and arm the run."""
-    counters = await turn.tx.counters_of(person.key)
+    counters = await turn.tx.counters.of(person.key)
     primary = next((c for c in counters if c.name == PRIMARY), None)
-    for membership in await turn.tx.memberships_of(person.key):
-        community = await turn.tx.get_community(membership.community)
+    for membership in await turn.tx.memberships.of(person.key):
+        community = await turn.tx.communities.get(membership.community)
         if community is None:
             continue
         due = None
@@ -152,9 +152,9 @@ async def reschedule(turn: Turn, person: Person) -> None:
                 community.settings.milestones,
                 local_today(turn.now, zone),
             )
-        await turn.tx.set_announcement_due(community.key, person.key, due)
+        await turn.tx.announcements.set_due(community.key, person.key, due)
         if due is not None:
-            await turn.tx.schedule(MilestoneRun(), due[0], key=MILESTONES_TIMER)
+            await turn.tx.timers.schedule(MilestoneRun(), due[0], key=MILESTONES_TIMER)
 
 
 flows = Flows(timers=on_timer(MilestoneRun, run_milestones), templates=(T,))

@@ -3,7 +3,7 @@
 Recovery status is health data, so a member can always see all of it and have all of it erased.
 Erasure deletes the person row, which cascades through every table that refers to them, and
 first whatever names them without that key: messages to them, timers, stored updates, other
-members' waiting messages (``bot.storage.queries.privacy`` says how each is found). Goodbye
+members' waiting messages (``bot.storage.sql.privacy`` says how each is found). Goodbye
 leaves nothing: the final "everything is erased" message is queued after the delete, with no
 ``person`` on it, so that it still reaches them; its row holds only the address of their private
 chat, and a sweep (a timer that knows the row's id, never theirs) deletes it once it has left,
@@ -51,7 +51,7 @@ class T(StrEnum):
 
 async def my_data(turn: Turn, args: str) -> None:
     """Send the member, privately, everything stored about them as a JSON file."""
-    sections = await turn.tx.everything_about(turn.me)
+    sections = await turn.tx.privacy.everything_about(turn.me)
     # Data only: the words that explain the file are in the message it comes with.
     data: dict[str, Any] = {"exported_at": turn.now.isoformat(), "tables": sections}
     records = sum(len(rows) for rows in sections.values())
@@ -86,7 +86,7 @@ async def erase(turn: Turn, payload: str) -> None:
         return
     origin = turn.origin
     assert origin is not None
-    await turn.tx.erase_person(turn.me, notices=NOTICES, released=RELEASED)
+    await turn.tx.privacy.erase(turn.me, notices=NOTICES, released=RELEASED)
     log.info("erased one member's data on their request")
     # Queued after the delete and about nobody, so the erasure cannot take it with it.
     farewell = await turn.send(
@@ -96,20 +96,20 @@ async def erase(turn: Turn, payload: str) -> None:
         )
     )
     until = turn.now + KEEP_TRYING
-    await turn.tx.schedule(FarewellSweep(farewell, until), turn.now + SWEEP_EVERY)
+    await turn.tx.timers.schedule(FarewellSweep(farewell, until), turn.now + SWEEP_EVERY)
 
 
 async def sweep(turn: Turn, timer: FarewellSweep) -> None:
     """Delete the farewell's row once it has left, or once an hour of trying is up."""
-    if turn.now < timer.until and await turn.tx.farewell_waiting(timer.outbox):
-        await turn.tx.schedule(timer, min(turn.now + SWEEP_EVERY, timer.until))
+    if turn.now < timer.until and await turn.tx.privacy.farewell_waiting(timer.outbox):
+        await turn.tx.timers.schedule(timer, min(turn.now + SWEEP_EVERY, timer.until))
         return
-    await turn.tx.drop_farewell(timer.outbox, T.FORGETME_DONE)
+    await turn.tx.privacy.drop_farewell(timer.outbox, T.FORGETME_DONE)
 
 
 async def keep(turn: Turn, payload: str) -> None:
     """Erase nothing."""
-    if turn.message is not None and await turn.tx.outbox_target(turn.message) is None:
+    if turn.message is not None and await turn.tx.outbox.target(turn.message) is None:
         # The question went with an erasure already: there is nothing left to keep.
         await turn.say(Template.BUTTON_UNKNOWN, private=True)
         return

@@ -23,10 +23,10 @@ from bot.dispatch import Flows
 from bot.domain.cleantime import CleanDateError, calendar_span, local_today, parse_clean_date
 from bot.domain.community import CommunitySettings
 from bot.domain.model import PRIMARY, Counter
+from bot.domain.records import Restart
 from bot.domain.replies import Button, Mention, Template, parse_id
 from bot.flows.milestones import reschedule
 from bot.flows.supporters import pick_supporters
-from bot.storage.queries.relapse import Restart
 from bot.turn import Turn
 
 MAX_NOTE = 500
@@ -145,19 +145,19 @@ async def confirm(turn: Turn, payload: str) -> None:
     if (
         current is not None
         and current.clean_since == new
-        and await turn.tx.has_restart(turn.me.key, PRIMARY, old, new)
+        and await turn.tx.relapses.has(turn.me.key, PRIMARY, old, new)
     ):
         await _close(turn, T.RELAPSE_STALE, r.Stale(done=True, new=new.isoformat()))
         return
     if current is None or current.clean_since != old or new > today or new < old:
         await _close(turn, T.RELAPSE_STALE, r.Stale(done=False, new=new.isoformat()))
         return
-    restart_id = await turn.tx.record_restart(turn.me.key, PRIMARY, old, new, turn.now)
-    await turn.tx.set_counter(turn.me.key, PRIMARY, new, turn.now)
+    restart_id = await turn.tx.relapses.record(turn.me.key, PRIMARY, old, new, turn.now)
+    await turn.tx.counters.set(turn.me.key, PRIMARY, new, turn.now)
     paused = 0
-    for membership in await turn.tx.memberships_of(turn.me.key):
+    for membership in await turn.tx.memberships.of(turn.me.key):
         if membership.share:
-            await turn.tx.set_share(membership.community, turn.me.key, False)
+            await turn.tx.memberships.set_share(membership.community, turn.me.key, False)
             paused += 1
     await reschedule(turn, turn.me)
     await _close(
@@ -186,7 +186,7 @@ async def cancel(turn: Turn, payload: str) -> None:
     if dates is not None and current is not None and current.clean_since != dates[1]:
         # Yes (or a new /cleandate) came first; this Cancel cannot undo it, so do not say so.
         new, old = dates
-        done = current.clean_since == new and await turn.tx.has_restart(
+        done = current.clean_since == new and await turn.tx.relapses.has(
             turn.me.key, PRIMARY, old, new
         )
         await _close(turn, T.RELAPSE_STALE, r.Stale(done=done, new=current.clean_since.isoformat()))
@@ -205,18 +205,18 @@ async def tell_supporters(turn: Turn, payload: str) -> None:
     if restart is None:
         await turn.say(Template.BUTTON_UNKNOWN, private=True)
         return
-    if not await turn.tx.claim_supporters_told(restart.id, turn.me.key, turn.now):
+    if not await turn.tx.relapses.claim_supporters_told(restart.id, turn.me.key, turn.now):
         await turn.say(T.RELAPSE_TOLD, r.Told(count=0, before=True), private=True)
         return
     told: set[str] = set()
     listed = False
-    for membership in await turn.tx.memberships_of(turn.me.key):
-        community = await turn.tx.get_community(membership.community)
+    for membership in await turn.tx.memberships.of(turn.me.key):
+        community = await turn.tx.communities.get(membership.community)
         if community is None:
             continue
         listed = listed or any(
             row.person.key != turn.me.key
-            for row in await turn.tx.supporters(community.key, "cravings")
+            for row in await turn.tx.supporters.opted_in(community.key, "cravings")
         )
         chosen = await pick_supporters(
             turn,
@@ -234,7 +234,7 @@ async def tell_supporters(turn: Turn, payload: str) -> None:
                 mentions=(Mention(turn.me.platform_id, turn.me.name),),
             )
     if not told:
-        await turn.tx.release_supporters_told(restart.id, turn.me.key)
+        await turn.tx.relapses.release_supporters_told(restart.id, turn.me.key)
     await turn.say(
         T.RELAPSE_TOLD, r.Told(count=len(told), before=False, listed=listed), private=True
     )
@@ -263,14 +263,14 @@ async def _save_note(turn: Turn, text: str, in_group: str | None) -> None:
         reason = "empty"
     elif len(text) > MAX_NOTE:
         reason = "too_long"
-    latest = await turn.tx.latest_restart(turn.me.key)
+    latest = await turn.tx.relapses.latest(turn.me.key)
     if reason is None and latest is None:
         reason = "no_restart"
     if reason is not None:
         await turn.say(T.RELAPSE_NOTE_INVALID, r.NoteInvalid(reason=reason, limit=MAX_NOTE))
         return
     assert latest is not None  # else the reason is no_restart
-    await turn.tx.set_restart_note(latest.id, text)
+    await turn.tx.relapses.set_note(latest.id, text)
     await turn.say(
         T.RELAPSE_NOTE_SAVED,
         r.NoteSaved(restarted_on=latest.restarted_on.isoformat(), replaced=latest.note is not None),
@@ -279,7 +279,7 @@ async def _save_note(turn: Turn, text: str, in_group: str | None) -> None:
 
 async def show_history(turn: Turn, args: str) -> None:
     """List the member's own restarts, privately."""
-    restarts = await turn.tx.restarts_of(turn.me.key)
+    restarts = await turn.tx.relapses.of(turn.me.key)
     current = await _primary(turn)
     today = local_today(turn.now, await turn.zone_of(turn.me))
     shown = restarts[-HISTORY_SHOWN:]
@@ -317,7 +317,7 @@ async def _close(turn: Turn, template: str, context: Mapping[str, Any]) -> None:
 
 
 async def _primary(turn: Turn) -> Counter | None:
-    counters = await turn.tx.counters_of(turn.me.key)
+    counters = await turn.tx.counters.of(turn.me.key)
     return next((c for c in counters if c.name == PRIMARY), None)
 
 
@@ -325,7 +325,7 @@ async def _own_restart(turn: Turn, payload: str) -> Restart | None:
     restart_id = parse_id(payload)
     if restart_id is None:
         return None
-    return await turn.tx.restart_of(turn.me.key, restart_id)
+    return await turn.tx.relapses.get(turn.me.key, restart_id)
 
 
 def _read_payload(payload: str) -> tuple[date, date] | None:

@@ -61,10 +61,10 @@ async def meetings(turn: Turn, args: str) -> None:
     if community is None:
         await turn.say(Template.GROUP_ONLY, Command(command="meetings"))
         return
-    reminding = await turn.tx.wants_meeting_reminders(community.key, turn.me.key)
+    reminding = await turn.tx.meetings.wants_reminders(community.key, turn.me.key)
     if word == "remind" and rest.strip().lower() in ("on", "off"):
         on = rest.strip().lower() == "on"
-        await turn.tx.set_meeting_reminder(community.key, turn.me.key, on)
+        await turn.tx.meetings.set_reminder(community.key, turn.me.key, on)
         await arm_reminders(turn, community)
         await turn.say(
             T.MEETINGS_REMIND_SET, r.RemindSet(on=on, count=len(community.settings.meetings))
@@ -86,17 +86,17 @@ async def meetings(turn: Turn, args: str) -> None:
 async def arm_reminders(turn: Turn, community: Community) -> None:
     """Arm the community's reminder timer for its next meeting, if anyone wants reminding."""
     key = reminder_key(community)
-    await turn.tx.cancel_meeting_timer(key)
-    if not community.settings.meetings or not await turn.tx.has_meeting_reminders(community.key):
+    await turn.tx.timers.cancel(key)
+    if not community.settings.meetings or not await turn.tx.meetings.has_reminders(community.key):
         return
     at = next_reminder(community.settings.meetings, community_zone(community), turn.now)
     if at is not None:
-        await turn.tx.schedule(MeetingReminder(community.key, at), at, key=key)
+        await turn.tx.timers.schedule(MeetingReminder(community.key, at), at, key=key)
 
 
 async def remind(turn: Turn, timer: MeetingReminder) -> None:
     """Tell each member who opted in about the meetings starting soon; arm the next reminder."""
-    community = await turn.tx.get_community(timer.community)
+    community = await turn.tx.communities.get(timer.community)
     if community is None:
         return
     turn.community = community
@@ -104,7 +104,7 @@ async def remind(turn: Turn, timer: MeetingReminder) -> None:
     zone = community_zone(community)
     due = due_reminders(community.settings.meetings, zone, since, turn.now)
     if due:
-        people = await turn.tx.meeting_reminder_people(community.key)
+        people = await turn.tx.meetings.reminder_people(community.key)
         context = r.Reminder(meetings=[o.meeting.as_context() for o in due], zone=zone_name(zone))
         for person in people:
             await turn.tell(person, T.MEETING_REMINDER, context, priority=Priority.BACKGROUND)

@@ -10,8 +10,8 @@ from enum import StrEnum
 from bot.contexts import supporters as s
 from bot.dispatch import Flows
 from bot.domain.model import Community, Person
+from bot.domain.records import Role
 from bot.domain.supporters import Candidate, Hours, HoursError, choose
-from bot.storage.queries.craving import Role
 from bot.turn import Turn, member_zone
 
 
@@ -31,7 +31,7 @@ async def supporter(turn: Turn, args: str) -> None:
         return
     if word == "urgent" and rest.strip().lower() in ("on", "off"):
         on = rest.strip().lower() == "on"
-        await turn.tx.set_supporter_urgent(turn.me.key, on)
+        await turn.tx.supporters.set_urgent(turn.me.key, on)
         await turn.say(T.SUPPORTER_URGENT_SET, s.UrgentSet(on=on, hours=await _hours_text(turn)))
         return
     if word not in ("on", "off") or turn.community is None:
@@ -39,12 +39,10 @@ async def supporter(turn: Turn, args: str) -> None:
         return
     community = turn.community
     on = word == "on"
-    await turn.tx.set_supporter(community.key, turn.me.key, "cravings", on)
+    await turn.tx.supporters.set_role(community.key, turn.me.key, "cravings", on)
     role = community.settings.supporter_role
     holds_role = (
-        not on
-        and role is not None
-        and role in await turn.tx.member_roles(community.key, turn.me.key)
+        not on and role is not None and role in await turn.tx.roles.of(community.key, turn.me.key)
     )
     await turn.say(
         T.SUPPORTER_SET,
@@ -61,7 +59,7 @@ async def _set_hours(turn: Turn, text: str) -> None:
         except HoursError:
             await _usage(turn, bad_hours=True)
             return
-    await turn.tx.set_supporter_hours(turn.me.key, None if hours is None else hours.text())
+    await turn.tx.supporters.set_hours(turn.me.key, None if hours is None else hours.text())
     zone = await turn.zone_of(turn.me)
     await turn.say(
         T.SUPPORTER_HOURS_SET,
@@ -77,7 +75,7 @@ async def _usage(turn: Turn, *, bad_hours: bool = False) -> None:
 
 
 async def _hours_text(turn: Turn) -> str | None:
-    return await turn.tx.supporter_hours(turn.me.key)
+    return await turn.tx.supporters.hours(turn.me.key)
 
 
 async def pick_supporters(
@@ -96,7 +94,7 @@ async def pick_supporters(
     ``urgent`` (someone may be in danger) skips the rest between pings, and the quiet hours of
     supporters who accept urgent pings in them.
     """
-    rows = await turn.tx.supporters(
+    rows = await turn.tx.supporters.opted_in(
         community.key, role, supporter_role=community.settings.supporter_role
     )
     candidates = []
@@ -126,7 +124,7 @@ async def pick_supporters(
         rest=timedelta(minutes=community.settings.supporter_rest),
         urgent=urgent,
     )
-    await turn.tx.mark_pinged([c.key for c in chosen], role, turn.now)
+    await turn.tx.supporters.mark_pinged([c.key for c in chosen], role, turn.now)
     return [by_key[c.key] for c in chosen]
 
 

@@ -1,6 +1,5 @@
 """Storage: the ``Store`` port, the transaction every flow works through, and its backends."""
 
-from bot.storage.port import Connection, Store
-from bot.storage.transaction import OutboxMessage, Transaction
+from bot.storage.port import Connection, Store, Transaction
 
-__all__ = ["Connection", "OutboxMessage", "Store", "Transaction"]
+__all__ = ["Connection", "Store", "Transaction"]

@@ -15,8 +15,8 @@ from typing import Any, TypeVar, cast
 
 import aiosqlite
 
-from bot.storage.port import Row
-from bot.storage.transaction import Transaction
+from bot.storage.port import Row, Transaction
+from bot.storage.sql.transaction import SqlTransaction
 
 log = logging.getLogger(__name__)
 # aiosqlite logs every call it runs at DEBUG, statements and parameters: members' words, clean
@@ -254,7 +254,7 @@ class SqliteStore:
         waits = False
         try:
             try:
-                yield Transaction(self._conn)
+                yield SqlTransaction(self._conn)
                 await self._conn.flush()
             except BaseException:
                 await _settled(self._undo(batch, opener=opener))

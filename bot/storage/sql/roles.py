@@ -4,23 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from bot.storage.queries.base import Queries
+from bot.storage.sql.session import Repository
 
 
-class RoleQueries(Queries):
+class SqlRoles(Repository):
     """The roles members hold in a community."""
 
-    async def member_roles(self, community: str, person: str) -> set[str]:
+    async def of(self, community: str, person: str) -> set[str]:
         rows = await self._db.fetch_all(
             "SELECT role FROM member_roles WHERE community = ? AND person = ?",
             (community, person),
         )
         return {r["role"] for r in rows}
 
-    async def replace_member_roles(self, community: str, person: str, roles: Iterable[str]) -> bool:
+    async def replace(self, community: str, person: str, roles: Iterable[str]) -> bool:
         """Make ``roles`` the member's roles here; False when they were those already."""
         wanted = set(roles)
-        held = await self.member_roles(community, person)
+        held = await self.of(community, person)
         if wanted == held:
             return False
         for role in held - wanted:

@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from bot.domain.model import Person
-from bot.storage.queries.base import Queries, instant, person_from_row
+from bot.domain.records import Consent
+from bot.storage.sql.rows import instant, person_from_row
+from bot.storage.sql.session import Repository
 
 COVERED = ("counters", "restarts", "contacts", "announcements")
 """The tables whose rows exist only with a member's consent; withdrawing it empties them."""
 
 
-@dataclass(frozen=True, slots=True)
-class Consent:
-    """A member's answer about keeping their recovery data."""
-
-    given_at: datetime | None
-    declined_at: datetime | None
-    implied: bool
-    """Given before Homegroup asked: the member had data already."""
-
-
-class ConsentQueries(Queries):
+class SqlConsent(Repository):
     """Consent: read, give, decline, withdraw (erasing what it covered)."""
 
-    async def consent_of(self, person: str) -> Consent | None:
+    async def of(self, person: str) -> Consent | None:
         row = await self._db.fetch_one(
             "SELECT given_at, declined_at, implied FROM consents WHERE person = ?", (person,)
         )
@@ -37,7 +28,7 @@ class ConsentQueries(Queries):
             bool(row["implied"]),
         )
 
-    async def give_consent(self, person: str, now: datetime) -> None:
+    async def give(self, person: str, now: datetime) -> None:
         self._db.execute_later(
             "INSERT INTO consents (person, given_at) VALUES (?, ?)"
             " ON CONFLICT (person) DO UPDATE SET given_at = excluded.given_at,"
@@ -45,14 +36,14 @@ class ConsentQueries(Queries):
             (person, now),
         )
 
-    async def decline_consent(self, person: str, now: datetime) -> None:
+    async def decline(self, person: str, now: datetime) -> None:
         self._db.execute_later(
             "INSERT INTO consents (person, declined_at) VALUES (?, ?)"
             " ON CONFLICT (person) DO UPDATE SET declined_at = excluded.declined_at",
             (person, now),
         )
 
-    async def withdraw_consent(self, person: str) -> None:
+    async def withdraw(self, person: str) -> None:
         """Erase everything consent covered, and forget the yes (and any earlier no)."""
         for table in COVERED:
             self._db.execute_later(f"DELETE FROM {table} WHERE person = ?", (person,))  # noqa: S608
@@ -62,7 +53,7 @@ class ConsentQueries(Queries):
         )
         self._db.execute_later("DELETE FROM consents WHERE person = ?", (person,))
 
-    async def untold_implied_consents(self, limit: int) -> list[Person]:
+    async def untold_implied(self, limit: int) -> list[Person]:
         """Members whose consent is implied and who were not told yet."""
         rows = await self._db.fetch_all(
             "SELECT p.key, p.platform, p.platform_id, p.name, p.timezone FROM consents c"
@@ -72,23 +63,5 @@ class ConsentQueries(Queries):
         )
         return [person_from_row(r) for r in rows]
 
-    async def mark_consent_told(self, person: str, now: datetime) -> None:
+    async def mark_told(self, person: str, now: datetime) -> None:
         self._db.execute_later("UPDATE consents SET told_at = ? WHERE person = ?", (now, person))
-
-    async def set_member_admin(self, community: str, person: str, admin: bool) -> None:
-        """Remember whether the member is an admin here, as the platform last said."""
-        self._db.execute_later(
-            "UPDATE memberships SET is_admin = ?"
-            " WHERE community = ? AND person = ? AND is_admin <> ?",
-            (admin, community, person, admin),
-        )
-
-    async def admins_of(self, community: str) -> list[Person]:
-        """The community's known admins whose private chat with the bot is open."""
-        rows = await self._db.fetch_all(
-            "SELECT p.key, p.platform, p.platform_id, p.name, p.timezone FROM memberships m"
-            " JOIN people p ON p.key = m.person"
-            " WHERE m.community = ? AND m.is_admin AND p.private_chat ORDER BY p.key",
-            (community,),
-        )
-        return [person_from_row(r) for r in rows]

@@ -55,7 +55,7 @@ from typing import Any, Protocol, cast
 
 from bot.domain.model import Person
 from bot.storage.port import Row
-from bot.storage.queries.base import Queries
+from bot.storage.sql.session import Repository
 
 _OUTBOX = (
     "SELECT id, platform, target, edit_of, template, locale, context, buttons, mentions,"
@@ -229,7 +229,7 @@ def _unname(value: Any, person: Person, released: Collection[str]) -> _Unnamed:
     return _Unnamed(value)
 
 
-class PrivacyQueries(Queries):
+class SqlPrivacy(Repository):
     """Everything stored about one person: gathered, or erased."""
 
     async def everything_about(self, person: Person) -> dict[str, list[dict[str, Any]]]:
@@ -256,7 +256,7 @@ class PrivacyQueries(Queries):
                 found["inbox"].append(_plain(stored))
         return found
 
-    async def erase_person(
+    async def erase(
         self, person: Person, *, notices: Collection[str] = (), released: Collection[str] = ()
     ) -> None:
         """Delete every row about ``person``, in every table, and every mention of them.

@@ -1,28 +1,13 @@
-"""Restarts and the private history."""
+"""Restarts: counts that ended, kept in their member's private history."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 
+from bot.domain.records import Restart
 from bot.storage.port import Row
-from bot.storage.queries.base import Queries, day, instant
-
-
-@dataclass(frozen=True, slots=True)
-class Restart:
-    """A count that ended and the day the next one started; private to its member."""
-
-    id: int
-    person: str
-    counter: str
-    clean_since: date
-    """The first day of the count that ended."""
-    restarted_on: date
-    """The first day of the count that followed it."""
-    note: str | None
-    created_at: datetime
-    supporters_told_at: datetime | None
+from bot.storage.sql.rows import day, instant
+from bot.storage.sql.session import Repository
 
 
 def _restart(row: Row) -> Restart:
@@ -39,10 +24,10 @@ def _restart(row: Row) -> Restart:
     )
 
 
-class RelapseQueries(Queries):
+class SqlRelapses(Repository):
     """Restarts and the private history."""
 
-    async def record_restart(
+    async def record(
         self, person: str, counter: str, clean_since: date, restarted_on: date, now: datetime
     ) -> int:
         """Keep the count that ended in the member's private history; return the row's id."""
@@ -54,9 +39,7 @@ class RelapseQueries(Queries):
         assert row is not None
         return int(row["id"])
 
-    async def has_restart(
-        self, person: str, counter: str, clean_since: date, restarted_on: date
-    ) -> bool:
+    async def has(self, person: str, counter: str, clean_since: date, restarted_on: date) -> bool:
         """Whether this very restart (from this count to this new date) is already recorded."""
         row = await self._db.fetch_one(
             "SELECT id FROM restarts WHERE person = ? AND counter = ? AND clean_since = ?"
@@ -65,7 +48,7 @@ class RelapseQueries(Queries):
         )
         return row is not None
 
-    async def restarts_of(self, person: str) -> list[Restart]:
+    async def of(self, person: str) -> list[Restart]:
         """The member's restarts, oldest first."""
         rows = await self._db.fetch_all(
             "SELECT id, person, counter, clean_since, restarted_on, note, created_at,"
@@ -74,7 +57,7 @@ class RelapseQueries(Queries):
         )
         return [_restart(r) for r in rows]
 
-    async def latest_restart(self, person: str) -> Restart | None:
+    async def latest(self, person: str) -> Restart | None:
         row = await self._db.fetch_one(
             "SELECT id, person, counter, clean_since, restarted_on, note, created_at,"
             " supporters_told_at FROM restarts WHERE person = ?"
@@ -83,7 +66,7 @@ class RelapseQueries(Queries):
         )
         return None if row is None else _restart(row)
 
-    async def restart_of(self, person: str, restart_id: int) -> Restart | None:
+    async def get(self, person: str, restart_id: int) -> Restart | None:
         """One restart, only if it is this member's own."""
         row = await self._db.fetch_one(
             "SELECT id, person, counter, clean_since, restarted_on, note, created_at,"
@@ -92,7 +75,7 @@ class RelapseQueries(Queries):
         )
         return None if row is None else _restart(row)
 
-    async def set_restart_note(self, restart_id: int, note: str | None) -> None:
+    async def set_note(self, restart_id: int, note: str | None) -> None:
         self._db.execute_later("UPDATE restarts SET note = ? WHERE id = ?", (note, restart_id))
 
     async def claim_supporters_told(self, restart_id: int, person: str, now: datetime) -> bool:

@@ -1,20 +1,25 @@
-"""What every group of queries shares: the open connection, what this event read (kept until
-it writes what was read), and how stored values read back."""
+"""What every repository of one transaction shares: the open connection, and what this event
+read (kept until it writes what was read), so that a flow that asks twice goes to the database
+once, whichever repository asks."""
 
 from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Awaitable, Callable, Collection, Hashable, Sequence
-from datetime import date, datetime
+from collections.abc import Awaitable, Callable, Collection, Coroutine, Hashable, Sequence
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from bot.domain.model import Person
 from bot.storage.port import Connection, Row
 
 _WRITE = re.compile(r"\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+(\w+)", re.IGNORECASE)
 _CASCADING = frozenset({"people", "communities", "cravings", "call_requests"})
 """Tables whose deleted rows take other tables' rows with them (``ON DELETE CASCADE``)."""
+
+Read = Callable[..., Awaitable[Any]]
+"""A ``kept`` read, named by the method itself so that two repositories' ``get`` never mix."""
+
+_TABLES: dict[str, tuple[str, ...]] = {}
+"""The tables each ``kept`` read (by qualified name) comes from."""
 
 
 class _Watched:
@@ -70,67 +75,83 @@ class _Watched:
         return await self._connection.fetch_each(statements)
 
 
-class Queries:
-    """A group of queries over one open transaction's connection.
+Options = tuple[tuple[str, Any], ...]
+"""A read's keyword arguments, sorted: part of what it is kept under."""
 
-    A transaction is one event's: what it read stays kept (see ``kept``) until it writes a
-    table the read came from, so a flow that asks twice goes to the database once.
+
+class Session:
+    """One event's transaction as its repositories share it.
+
+    What a ``kept`` read returned stays kept until the event writes a table the read came
+    from; a write that knows what it left can seed it (``keep``) for the read that follows.
     """
 
     def __init__(self, connection: Connection) -> None:
-        self._db = _Watched(connection)
+        self.db = _Watched(connection)
         self._kept: dict[Hashable, tuple[Sequence[str], tuple[int, ...], Any]] = {}
 
-    def _recall(self, key: Hashable, tables: Sequence[str]) -> tuple[bool, Any]:
-        kept = self._kept.get(key)
-        if kept is None or kept[1] != self._db.stamp(tables):
+    def recall(self, read: Read, args: tuple[Any, ...], options: Options = ()) -> tuple[bool, Any]:
+        """Whether ``read(*args, **options)`` is kept, and what it returned."""
+        name = read.__qualname__
+        kept = self._kept.get((name, args, options))
+        if kept is None or kept[1] != self.db.stamp(_TABLES[name]):
             return False, None
         return True, _copy(kept[2])
 
-    def _keep(self, key: Hashable, tables: Sequence[str], value: Any) -> None:
-        self._kept[key] = (tables, self._db.stamp(tables), _copy(value))
+    def keep(self, read: Read, args: tuple[Any, ...], value: Any, options: Options = ()) -> None:
+        """Remember ``value`` as what ``read(*args, **options)`` returns now: one read that
+        found several things, or a write that knows the row it left."""
+        tables = _TABLES[read.__qualname__]
+        self._kept[(read.__qualname__, args, options)] = (
+            tables,
+            self.db.stamp(tables),
+            _copy(value),
+        )
 
-    def _write_keeping(self, sql: str, params: Sequence[Any], reads: Collection[str]) -> None:
-        """Send a write later that leaves what the ``kept`` methods ``reads`` return as it was
-        (it changes other columns, or rows they do not read): those stay kept."""
+    def write_keeping(self, sql: str, params: Sequence[Any], reads: Collection[Read]) -> None:
+        """Send a write later that leaves what ``reads`` return as it was (it changes other
+        columns, or rows they do not read): those stay kept."""
+        names = {read.__qualname__ for read in reads}
         still = [
             (key, tables, value)
             for key, (tables, stamp, value) in self._kept.items()
-            if isinstance(key, tuple) and key[0] in reads and stamp == self._db.stamp(tables)
+            if isinstance(key, tuple) and key[0] in names and stamp == self.db.stamp(tables)
         ]
-        self._db.execute_later(sql, params)
+        self.db.execute_later(sql, params)
         for key, tables, value in still:
-            self._kept[key] = (tables, self._db.stamp(tables), value)
-
-    def _seed(self, read: str, args: tuple[Any, ...], tables: Sequence[str], value: Any) -> None:
-        """Remember ``value`` as what the ``kept`` method ``read`` returns for ``args`` now:
-        one read that found several things, or a write that knows the row it left."""
-        self._keep((read, args, ()), tables, value)
+            self._kept[key] = (tables, self.db.stamp(tables), value)
 
 
-Q = TypeVar("Q", bound=Queries)
+class Repository:
+    """One area's queries over the transaction's shared session."""
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+        self._db = session.db
+
+
+R = TypeVar("R", bound=Repository)
 P = ParamSpec("P")
 T = TypeVar("T")
 
 
-def kept(
-    *tables: str,
-) -> Callable[
-    [Callable[Concatenate[Q, P], Awaitable[T]]], Callable[Concatenate[Q, P], Awaitable[T]]
-]:
+Method = Callable[Concatenate[R, P], Coroutine[Any, Any, T]]
+
+
+def kept(*tables: str) -> Callable[[Method[R, P, T]], Method[R, P, T]]:
     """Keep what the read returns until this event writes one of ``tables``."""
 
-    def keep(
-        read: Callable[Concatenate[Q, P], Awaitable[T]],
-    ) -> Callable[Concatenate[Q, P], Awaitable[T]]:
+    def keep(read: Method[R, P, T]) -> Method[R, P, T]:
+        _TABLES[read.__qualname__] = tables
+
         @functools.wraps(read)
-        async def recalled(self: Q, /, *args: P.args, **kwargs: P.kwargs) -> T:
-            key = (read.__name__, args, tuple(sorted(kwargs.items())))
-            found, value = self._recall(key, tables)
+        async def recalled(self: R, /, *args: P.args, **kwargs: P.kwargs) -> T:
+            options = tuple(sorted(kwargs.items()))
+            found, value = self._session.recall(read, args, options)
             if found:
                 return value  # type: ignore[no-any-return]
             value = await read(self, *args, **kwargs)
-            self._keep(key, tables, value)
+            self._session.keep(read, args, value, options)
             return value
 
         return recalled
@@ -143,28 +164,3 @@ def _copy(value: Any) -> Any:
     if isinstance(value, list | set | dict):
         return value.copy()
     return value
-
-
-def instant(value: Any) -> datetime:
-    """Read a stored instant, whichever form the backend returns."""
-    if isinstance(value, datetime):
-        return value
-    return datetime.fromisoformat(f"{value}+00:00")
-
-
-def day(value: Any) -> date:
-    """Read a stored calendar day, whichever form the backend returns."""
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(value)
-
-
-def person_from_row(row: Row, prefix: str = "") -> Person:
-    """Read a person from a row that selected people's columns (optionally prefixed)."""
-    return Person(
-        key=row[f"{prefix}key"],
-        platform=row[f"{prefix}platform"],
-        platform_id=row[f"{prefix}platform_id"],
-        name=row[f"{prefix}name"],
-        timezone=row[f"{prefix}timezone"],
-    )

@@ -1,0 +1,1 @@
+"""The repositories written once in portable SQL, over any backend's ``Connection``."""

@@ -1,0 +1,84 @@
+"""Milestone announcements: when each member is next celebrated, and celebrations made."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from bot.domain.model import PRIMARY, DueAnnouncement
+from bot.storage.sql.memberships import SqlMemberships
+from bot.storage.sql.rows import community_from_row, day, instant, person_from_row
+from bot.storage.sql.session import Repository
+
+
+class SqlAnnouncements(Repository):
+    """Milestones due and made."""
+
+    async def set_due(
+        self,
+        community: str,
+        person: str,
+        due: tuple[datetime, str, date] | None,
+    ) -> None:
+        """Set when (and for which milestone and day) this member is next celebrated here."""
+        due_at, milestone, milestone_day = due if due else (None, None, None)
+        self._session.write_keeping(
+            "UPDATE memberships SET announce_due_at = ?, announce_milestone = ?, announce_day = ?"
+            " WHERE community = ? AND person = ?",
+            (due_at, milestone, milestone_day, community, person),
+            (SqlMemberships.get, SqlMemberships.of),
+        )
+
+    async def due(self, now: datetime, limit: int) -> list[DueAnnouncement]:
+        """Memberships whose next announcement time has come, earliest first, via the index."""
+        rows = await self._db.fetch_all(
+            "SELECT m.announce_due_at, m.announce_milestone, m.announce_day, m.share,"
+            " p.key AS p_key, p.platform AS p_platform, p.platform_id AS p_platform_id,"
+            " p.name AS p_name, p.timezone AS p_timezone,"
+            " k.key AS k_key, k.platform AS k_platform, k.platform_id AS k_platform_id,"
+            " k.chat AS k_chat, k.settings AS k_settings, k.active AS k_active,"
+            " c.clean_since"
+            " FROM memberships m"
+            " JOIN people p ON p.key = m.person"
+            " JOIN communities k ON k.key = m.community"
+            " LEFT JOIN counters c ON c.person = m.person AND c.name = ?"
+            " WHERE m.announce_due_at IS NOT NULL AND m.announce_due_at <= ? AND k.active"
+            " ORDER BY m.announce_due_at LIMIT ?",
+            (PRIMARY, now, limit),
+        )
+        return [
+            DueAnnouncement(
+                community=community_from_row(r, "k_"),
+                person=person_from_row(r, "p_"),
+                milestone=r["announce_milestone"],
+                day=day(r["announce_day"]),
+                due_at=instant(r["announce_due_at"]),
+                clean_since=None if r["clean_since"] is None else day(r["clean_since"]),
+                share=bool(r["share"]),
+            )
+            for r in rows
+        ]
+
+    async def earliest_due(self) -> datetime | None:
+        row = await self._db.fetch_one(
+            "SELECT announce_due_at FROM memberships WHERE announce_due_at IS NOT NULL"
+            " ORDER BY announce_due_at LIMIT 1"
+        )
+        return None if row is None else instant(row["announce_due_at"])
+
+    async def record(
+        self,
+        community: str,
+        person: str,
+        counter: str,
+        clean_since: date,
+        milestone: str,
+        now: datetime,
+    ) -> bool:
+        """Remember a celebration; False when this very one was made before."""
+        inserted = await self._db.execute(
+            "INSERT INTO announcements"
+            " (community, person, counter, clean_since, milestone, announced_at)"
+            " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (community, person, counter, clean_since, milestone, now),
+        )
+        return inserted == 1

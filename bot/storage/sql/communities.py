@@ -1,0 +1,48 @@
+"""Communities: the groups and servers the bot serves, and their settings."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from bot.domain.community import CommunitySettings
+from bot.domain.model import Community
+from bot.storage.sql.rows import community_from_row
+from bot.storage.sql.session import Repository, kept
+
+
+class SqlCommunities(Repository):
+    """Communities and their settings."""
+
+    async def upsert(
+        self, key: str, platform: str, platform_id: str, chat: str, now: datetime
+    ) -> Community:
+        """Create the community on first contact; its settings start at the defaults."""
+        row = await self._db.fetch_one(
+            "INSERT INTO communities (key, platform, platform_id, chat, settings, created_at)"
+            " VALUES (?, ?, ?, ?, '{}', ?)"
+            " ON CONFLICT (key) DO UPDATE SET chat = communities.chat"
+            " RETURNING key, platform, platform_id, chat, settings, active",
+            (key, platform, platform_id, chat, now),
+        )
+        assert row is not None
+        return community_from_row(row)
+
+    @kept("communities")
+    async def get(self, key: str) -> Community | None:
+        row = await self._db.fetch_one(
+            "SELECT key, platform, platform_id, chat, settings, active FROM communities"
+            " WHERE key = ?",
+            (key,),
+        )
+        return None if row is None else community_from_row(row)
+
+    async def set_active(self, key: str, active: bool) -> None:
+        """Mark whether the bot is still in this community (it may be removed and re-added)."""
+        self._db.execute_later("UPDATE communities SET active = ? WHERE key = ?", (active, key))
+
+    async def save_settings(self, key: str, settings: CommunitySettings) -> None:
+        self._db.execute_later(
+            "UPDATE communities SET settings = ? WHERE key = ?",
+            (json.dumps(settings.as_json(), sort_keys=True), key),
+        )

@@ -1,0 +1,48 @@
+"""Clean-time counters: a member's primary count and their named ones."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from bot.domain.model import PRIMARY, Counter, Person
+from bot.storage.sql.rows import day, person_from_row
+from bot.storage.sql.session import Repository, kept
+
+
+class SqlCounters(Repository):
+    """Members' clean dates."""
+
+    async def set(self, person: str, name: str, clean_since: date, now: datetime) -> None:
+        found, counters = self._session.recall(SqlCounters.of, (person,))
+        self._db.execute_later(
+            "INSERT INTO counters (person, name, clean_since, updated_at) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (person, name) DO UPDATE"
+            " SET clean_since = excluded.clean_since, updated_at = excluded.updated_at",
+            (person, name, clean_since, now),
+        )
+        if found:
+            kept = [c for c in counters if c.name != name] + [Counter(person, name, clean_since)]
+            kept.sort(key=lambda c: (c.name != PRIMARY, c.name))
+            self._session.keep(SqlCounters.of, (person,), kept)
+
+    @kept("counters")
+    async def of(self, person: str) -> list[Counter]:
+        """The primary counter first, then named ones by name."""
+        rows = await self._db.fetch_all(
+            "SELECT person, name, clean_since FROM counters WHERE person = ?"
+            " ORDER BY name != '', name",
+            (person,),
+        )
+        return [Counter(r["person"], r["name"], day(r["clean_since"])) for r in rows]
+
+    async def shared_in(self, community: str) -> list[tuple[Person, date]]:
+        """Members who share their count in this community, with their primary clean date."""
+        rows = await self._db.fetch_all(
+            "SELECT p.key, p.platform, p.platform_id, p.name, p.timezone, c.clean_since"
+            " FROM memberships m"
+            " JOIN people p ON p.key = m.person"
+            " JOIN counters c ON c.person = m.person AND c.name = ?"
+            " WHERE m.community = ? AND m.share",
+            (PRIMARY, community),
+        )
+        return [(person_from_row(r), day(r["clean_since"])) for r in rows]

@@ -1,0 +1,203 @@
+"""The outbox: replies waiting for their platform to accept them, and what was sent."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from bot.domain.records import DueRow, OutboxMessage
+from bot.domain.replies import Attachment, Button, Mention, Reply, Target
+from bot.storage.port import Row
+from bot.storage.sql.rows import instant
+from bot.storage.sql.session import Repository
+
+_MESSAGES = (
+    "SELECT o.id, o.template, o.locale, o.target, o.context, o.buttons, o.mentions,"
+    " o.attachment, o.attempts, o.priority, e.sent_ref AS edit_ref"
+    " FROM outbox o LEFT JOIN outbox e ON e.id = o.edit_of"
+)
+"""Outbox rows as ``_message`` reads them, with the platform id of the message each
+edits."""
+
+
+def _message(r: Row) -> OutboxMessage:
+    return OutboxMessage(
+        id=int(r["id"]),
+        template=r["template"],
+        locale=r["locale"],
+        target=Target.from_json(json.loads(r["target"])),
+        context=json.loads(r["context"]),
+        buttons=tuple(Button(*b) for b in json.loads(r["buttons"])),
+        mentions=tuple(Mention(*m) for m in json.loads(r["mentions"])),
+        attempts=int(r["attempts"]),
+        edit_ref=r["edit_ref"],
+        attachment=None if r["attachment"] is None else Attachment(*json.loads(r["attachment"])),
+        priority=int(r["priority"]),
+    )
+
+
+class SqlOutbox(Repository):
+    """Replies waiting to leave, and where sent ones went."""
+
+    async def enqueue(
+        self,
+        reply: Reply,
+        locale: str,
+        now: datetime,
+        *,
+        about: str | None = None,
+        follows: int | None = None,
+    ) -> int:
+        """Put a reply in the outbox; it leaves only after this transaction commits.
+
+        ``follows`` names a row this one must not overtake: it waits until that row was tried.
+        """
+        row = await self._db.fetch_one(
+            "INSERT INTO outbox (platform, target, edit_of, template, locale, context, buttons,"
+            " mentions, attachment, person, created_at, next_attempt_at, priority, lane, follows)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+            (
+                reply.target.platform,
+                json.dumps(reply.target.as_json()),
+                reply.target.edit_of,
+                str(reply.template),
+                locale,
+                json.dumps(reply.context),
+                json.dumps([[b.label, b.action, b.payload] for b in reply.buttons]),
+                json.dumps([[m.person, m.name] for m in reply.mentions]),
+                None
+                if reply.attachment is None
+                else json.dumps([reply.attachment.filename, reply.attachment.data]),
+                about,
+                now,
+                now,
+                int(reply.priority),
+                reply.target.conversation,
+                follows,
+            ),
+        )
+        assert row is not None
+        return int(row["id"])
+
+    async def pending(self, platform: str, now: datetime, limit: int) -> list[OutboxMessage]:
+        """Messages due to leave, most urgent first, then oldest, with the platform id of any
+        message they edit; an edit of a message not yet sent, or a row following one not yet
+        tried, is not due."""
+        rows = await self._db.fetch_all(
+            _MESSAGES + " LEFT JOIN outbox f ON f.id = o.follows"
+            " WHERE o.platform = ? AND o.sent_at IS NULL AND o.failed_at IS NULL"
+            " AND o.next_attempt_at <= ?"
+            " AND (e.id IS NULL OR e.sent_at IS NOT NULL OR e.failed_at IS NOT NULL)"
+            " AND (f.id IS NULL OR f.sent_at IS NOT NULL OR f.failed_at IS NOT NULL"
+            " OR f.attempts > 0)"
+            " ORDER BY o.priority, o.id LIMIT ?",
+            (platform, now, limit),
+        )
+        return [_message(r) for r in rows]
+
+    async def due(
+        self,
+        platform: str,
+        now: datetime,
+        *,
+        newer_than: int = 0,
+        due_since: datetime | None = None,
+    ) -> list[DueRow]:
+        """What a scheduler needs of each row due to leave, most urgent first: rows with an id
+        above ``newer_than`` and rows that fell due since ``due_since`` (by default, all)."""
+        rows = await self._db.fetch_all(
+            "SELECT o.id, o.lane, o.priority, CASE WHEN o.lane IS NULL THEN o.target END AS target,"
+            " CASE WHEN e.sent_at IS NULL AND e.failed_at IS NULL THEN e.id END AS edits,"
+            " CASE WHEN f.sent_at IS NULL AND f.failed_at IS NULL AND f.attempts = 0"
+            " THEN f.id END AS follows"
+            " FROM outbox o LEFT JOIN outbox e ON e.id = o.edit_of"
+            " LEFT JOIN outbox f ON f.id = o.follows"
+            " WHERE o.platform = ? AND o.sent_at IS NULL AND o.failed_at IS NULL"
+            " AND o.next_attempt_at <= ? AND (o.id > ? OR o.next_attempt_at >= ?)"
+            " ORDER BY o.priority, o.id",
+            (platform, now, newer_than, due_since or now),
+        )
+        return [
+            DueRow(
+                id=int(r["id"]),
+                lane=r["lane"]
+                if r["lane"] is not None
+                else Target.from_json(json.loads(r["target"])).conversation,
+                priority=int(r["priority"]),
+                edits=r["edits"],
+                follows=r["follows"],
+            )
+            for r in rows
+        ]
+
+    async def messages(self, ids: list[int]) -> list[OutboxMessage]:
+        """The rows with these ids that still wait to leave (an erasure may have taken some)."""
+        if not ids:
+            return []
+        marks = ", ".join("?" * len(ids))
+        rows = await self._db.fetch_all(
+            _MESSAGES  # only placeholders are joined in
+            + f" WHERE o.id IN ({marks}) AND o.sent_at IS NULL AND o.failed_at IS NULL",
+            ids,
+        )
+        return [_message(r) for r in rows]
+
+    async def mark_sent(self, outbox_id: int, ref: str | None, now: datetime) -> None:
+        """Record delivery and forget what the message said (and its lane): only its platform id
+        is kept."""
+        self._db.execute_later(
+            "UPDATE outbox SET sent_at = ?, sent_ref = ?, attempts = attempts + 1,"
+            " context = '{}', mentions = '[]', buttons = '[]', attachment = NULL, lane = NULL"
+            " WHERE id = ?",
+            (now, ref, outbox_id),
+        )
+
+    async def mark_retry(self, outbox_id: int, at: datetime) -> None:
+        await self._db.execute(
+            "UPDATE outbox SET next_attempt_at = ?, attempts = attempts + 1 WHERE id = ?",
+            (at, outbox_id),
+        )
+
+    async def mark_failed(self, outbox_id: int, reason: str, now: datetime) -> None:
+        await self._db.execute(
+            "UPDATE outbox SET failed_at = ?, failure = ?, attempts = attempts + 1,"
+            " context = '{}', mentions = '[]', buttons = '[]', attachment = NULL, lane = NULL"
+            " WHERE id = ?",
+            (now, reason, outbox_id),
+        )
+
+    async def forget_before(self, cutoff: datetime) -> int:
+        """Delete messages that left (or failed for good) before ``cutoff``."""
+        return await self._db.execute(
+            "DELETE FROM outbox WHERE COALESCE(sent_at, failed_at) < ?", (cutoff,)
+        )
+
+    async def by_ref(self, platform: str, ref: str) -> int | None:
+        """The outbox id of the message the platform knows as ``ref``."""
+        row = await self._db.fetch_one(
+            "SELECT id FROM outbox WHERE platform = ? AND sent_ref = ? ORDER BY id LIMIT 1",
+            (platform, ref),
+        )
+        return None if row is None else int(row["id"])
+
+    async def deliver_waiting_now(self, person: str, now: datetime) -> int:
+        """Let messages waiting for this person (e.g. until they open a private chat) go now."""
+        return await self._db.execute(
+            "UPDATE outbox SET next_attempt_at = ?"
+            " WHERE person = ? AND sent_at IS NULL AND failed_at IS NULL",
+            (now, person),
+        )
+
+    async def target(self, outbox_id: int) -> Target | None:
+        """Where an earlier message went, so that it can be edited in place."""
+        row = await self._db.fetch_one("SELECT target FROM outbox WHERE id = ?", (outbox_id,))
+        return None if row is None else Target.from_json(json.loads(row["target"]))
+
+    async def next_attempt(self, platform: str) -> datetime | None:
+        row = await self._db.fetch_one(
+            "SELECT next_attempt_at FROM outbox"
+            " WHERE platform = ? AND sent_at IS NULL AND failed_at IS NULL"
+            " ORDER BY next_attempt_at LIMIT 1",
+            (platform,),
+        )
+        return None if row is None else instant(row["next_attempt_at"])
