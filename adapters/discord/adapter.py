@@ -33,10 +33,8 @@ from datetime import timedelta
 from typing import Any
 
 import discord
-import discord.gateway
-import discord.http
-import yarl
 
+from adapters.discord import patches
 from adapters.discord.buttons import HomegroupButton
 from adapters.discord.commands import definitions, descriptions, fingerprint
 from adapters.discord.dialect import DiscordDialect
@@ -84,12 +82,6 @@ COMMANDS_SYNC = "discord.commands"
 MAX_SUGGESTIONS = 25
 
 
-def point_at(settings: DiscordSettings) -> None:
-    """Aim discord.py's REST base and gateway at the configured addresses (process-wide)."""
-    discord.http.Route.BASE = settings.api_url
-    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(settings.gateway_url)
-
-
 def intents(settings: DiscordSettings) -> discord.Intents:
     """Servers and their channels; members (privileged) only when the deployment enabled it."""
     chosen = discord.Intents.none()
@@ -102,9 +94,6 @@ class HomegroupClient(discord.Client):
     """The discord.py client; everything it hears goes to the adapter."""
 
     def __init__(self, adapter: DiscordAdapter, **options: Any) -> None:
-        # The bot never joins voice; spare every start two warnings about voice libraries.
-        discord.VoiceClient.warn_nacl = False
-        discord.VoiceClient.warn_dave = False
         super().__init__(allowed_mentions=discord.AllowedMentions.none(), **options)
         self.button_handler = adapter
         self._adapter = adapter
@@ -141,11 +130,7 @@ class DiscordAdapter:
         """``client_options`` go to ``discord.Client`` (tests pass a loopback-only trace)."""
         own = settings.section(DiscordSettings)
         assert own.token is not None
-        # discord.py logs every gateway event and REST body at DEBUG: members' text and the
-        # interaction tokens in webhook paths. None of it may reach a log, at any level.
-        library_log = logging.getLogger("discord")
-        library_log.setLevel(max(library_log.level, logging.INFO))
-        point_at(own)
+        patches.apply(own)
         self._app = app
         self._settings = own
         self.live = LiveInteractions()

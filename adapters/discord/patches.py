@@ -1,0 +1,44 @@
+"""All Homegroup changes in discord.py's process-wide state, in one place, each with its reason.
+
+discord.py keeps a few things in class attributes and its module logger rather than per client.
+``apply`` sets them when the Discord adapter starts, before its client is built; nothing else
+in Homegroup writes to discord.py's globals.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+import discord.gateway
+import discord.http
+import yarl
+
+from adapters.discord.settings import DiscordSettings
+
+
+def apply(settings: DiscordSettings) -> None:
+    """Quiet discord.py's log, aim it at the configured addresses, spare it voice warnings."""
+    _keep_members_words_out_of_the_log()
+    _point_at(settings.api_url, settings.gateway_url)
+    _no_voice_warnings()
+
+
+def _keep_members_words_out_of_the_log() -> None:
+    """discord.py logs every gateway event and REST body at DEBUG: members' text, and the
+    interaction tokens in webhook paths. None of it may reach a log, at any level."""
+    library_log = logging.getLogger("discord")
+    library_log.setLevel(max(library_log.level, logging.INFO))
+
+
+def _point_at(api_url: str, gateway_url: str) -> None:
+    """``DISCORD_API_URL`` and ``DISCORD_GATEWAY_URL``: discord.py reads its REST base and its
+    gateway from class attributes, not from the client (the gateway must be a ``yarl.URL``)."""
+    discord.http.Route.BASE = api_url
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+def _no_voice_warnings() -> None:
+    """The bot never joins voice; spare every start two warnings about voice libraries."""
+    discord.VoiceClient.warn_nacl = False
+    discord.VoiceClient.warn_dave = False
