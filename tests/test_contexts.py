@@ -13,7 +13,7 @@ import pytest
 
 from adapters.platforms import every_sample
 from bot import contexts
-from bot.contexts import Empty, Ref, check, problems, registry
+from bot.contexts import Empty, Ref, check, fits, problems, registry
 from bot.render import PlainDialect, Renderer, RenderError, bundled_file
 from bot.samples import as_sent
 
@@ -194,6 +194,41 @@ def test_each_misfit_is_named_by_its_key_never_its_value() -> None:
         "who.name is missing",
     ]
     assert not any("secret" in problem for problem in found)
+
+
+FITS = {
+    "count": 3,
+    "share": 1.5,
+    "note": "a note",
+    "entries": [{"person": {"id": "7", "name": "Sam"}, "day": "2026-11-29"}],
+}
+MISFITS = [
+    {key: value for key, value in FITS.items() if key != "note"},
+    {**FITS, "count": True},
+    {**FITS, "count": 1.5},
+    {**FITS, "share": "1.5"},
+    {**FITS, "note": 3},
+    {**FITS, "entries": {"person": {"id": "7", "name": "Sam"}, "day": "2026-11-29"}},
+    {**FITS, "entries": [{"person": {"id": "7", "name": "Sam"}}]},
+    {**FITS, "entries": [{"person": "Sam", "day": "2026-11-29"}]},
+    {**FITS, "late": "yes"},
+    {**FITS, "extra": None},
+    {**FITS, "who": None},
+    {**FITS, "who": {"id": "7", "name": "Sam", "role": "admin"}},
+]
+
+
+@pytest.mark.parametrize("values", [FITS, {**FITS, "note": None, "late": False}, *MISFITS])
+def test_the_quick_check_answers_as_the_problems_do(values: dict[str, object]) -> None:
+    """Renders ask the quick one; the problems are looked for only once it says no."""
+    assert fits(_Sample, values) == (problems(_Sample, values) == [])
+    assert fits(_Sample, values) == (values not in MISFITS)
+
+
+@pytest.mark.parametrize("template", sorted(registry()))
+def test_the_quick_check_takes_every_sample(template: str) -> None:
+    kind = registry()[template]
+    assert all(fits(kind, as_sent(sample)) for sample in every_sample()[template])
 
 
 def test_an_empty_context_takes_nothing_but_who() -> None:
