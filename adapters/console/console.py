@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TextIO
 
+from adapters.console.platform import PLATFORM
 from bot.app import App
 from bot.clock import MovableClock
 from bot.domain.inbound import ButtonPressed, CommandIssued, Origin
@@ -25,7 +26,6 @@ from bot.domain.records import OutboxMessage
 from bot.domain.replies import Button
 from bot.render import PlainDialect, Renderer
 
-PLATFORM = "console"
 GROUP = "group"
 CLOCK_SAVED = "console.clock"
 MAX_WAIT = timedelta(days=3660)

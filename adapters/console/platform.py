@@ -4,4 +4,7 @@ from __future__ import annotations
 
 from bot.domain.platforms import Capabilities
 
-CAPABILITIES = Capabilities("console")
+PLATFORM = "console"
+"""The name the core knows the console by, in every key and target."""
+
+CAPABILITIES = Capabilities(PLATFORM)

@@ -6,6 +6,9 @@ import re
 
 from bot.domain.platforms import Capabilities, Roles
 
+PLATFORM = "discord"
+"""The name the core knows Discord by, in every key and target."""
+
 ROLES = Roles(
     typed=re.compile(r"<@&([0-9]{17,20})>|([0-9]{17,20})"),
     reported=re.compile(r"[0-9]{1,20}"),
@@ -14,4 +17,4 @@ ROLES = Roles(
 """Roles are snowflakes (17-20 digits today; at most 20 as reported), typed as a role mention
 ``<@&id>`` or a bare id; a server has at most 250."""
 
-CAPABILITIES = Capabilities("discord", roles=ROLES)
+CAPABILITIES = Capabilities(PLATFORM, roles=ROLES)

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import ClassVar, Self
 
+from adapters.discord.platform import PLATFORM
 from bot.settings import NO, YES, TokenSection, check_urls
 
 _SNOWFLAKE = re.compile(r"^[0-9]{15,20}$")
@@ -17,7 +18,7 @@ _SNOWFLAKE = re.compile(r"^[0-9]{15,20}$")
 class DiscordSettings(TokenSection):
     """How this deployment reaches Discord; served only when a token is set."""
 
-    platform: ClassVar[str] = "discord"
+    platform: ClassVar[str] = PLATFORM
     keys: ClassVar[tuple[str, ...]] = (
         "DISCORD_TOKEN",
         "DISCORD_API_URL",

@@ -17,6 +17,7 @@ from typing import Any
 import discord
 
 from adapters.discord.commands import words
+from adapters.discord.platform import PLATFORM as PLATFORM
 from adapters.inbox import Author
 from adapters.legible import legible
 from bot.domain.inbound import (
@@ -29,7 +30,6 @@ from bot.domain.inbound import (
 )
 from bot.domain.replies import Target
 
-PLATFORM = "discord"
 BUTTON_PREFIX = "hg"
 SEPARATOR = "|"
 CUSTOM_ID = re.compile(

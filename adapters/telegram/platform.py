@@ -4,4 +4,7 @@ from __future__ import annotations
 
 from bot.domain.platforms import Capabilities
 
-CAPABILITIES = Capabilities("telegram")
+PLATFORM = "telegram"
+"""The name the core knows Telegram by, in every key and target."""
+
+CAPABILITIES = Capabilities(PLATFORM)

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar, Self
 
+from adapters.telegram.platform import PLATFORM
 from bot.settings import TokenSection, check_urls, is_url
 
 _TOKEN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
@@ -18,7 +19,7 @@ _LISTEN = re.compile(r"^[A-Za-z0-9.\-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$")
 class TelegramSettings(TokenSection):
     """How this deployment reaches Telegram; served only when a token is set."""
 
-    platform: ClassVar[str] = "telegram"
+    platform: ClassVar[str] = PLATFORM
     keys: ClassVar[tuple[str, ...]] = (
         "TELEGRAM_TOKEN",
         "TELEGRAM_API_URL",

@@ -10,6 +10,7 @@ from telegram import CallbackQuery, ChatMember, ChatMemberUpdated, Message, Mess
 
 from adapters.inbox import Author
 from adapters.legible import legible
+from adapters.telegram.platform import PLATFORM as PLATFORM
 from bot.domain.inbound import (
     ButtonPressed,
     CommandIssued,
@@ -20,7 +21,6 @@ from bot.domain.inbound import (
 )
 from bot.domain.replies import Target
 
-PLATFORM = "telegram"
 GROUP_TYPES = ("group", "supergroup")
 PRESENT = (ChatMember.OWNER, ChatMember.ADMINISTRATOR, ChatMember.MEMBER)
 SEPARATOR = "|"

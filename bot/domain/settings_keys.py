@@ -459,7 +459,7 @@ def parse_role(key: str, text: str, roles: Roles) -> str | None:
 
 
 def _milestone_role(settings: CommunitySettings, value: str, roles: Roles) -> Change:
-    """Give a milestone a role (``30d <@&id>``), or take it away (``30d none``)."""
+    """Give a milestone a role (``30d ROLE``), or take it away (``30d none``)."""
     key = "milestone_role"
     words = value.split()
     try:
