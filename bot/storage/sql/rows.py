@@ -32,27 +32,25 @@ def day(value: Any) -> date:
     return date.fromisoformat(value)
 
 
+_PERSON = ("key", "platform", "platform_id", "name", "timezone")
+_COMMUNITY = ("key", "platform", "platform_id", "chat", "settings", "active")
+
+
+def _prefixed(row: Row, prefix: str, names: tuple[str, ...]) -> list[Any]:
+    """The named columns of a row that selected them under ``prefix`` (a join reads several
+    records' columns in one row)."""
+    return [row[prefix + name] for name in names]
+
+
 def person_from_row(row: Row, prefix: str = "") -> Person:
     """Read a person from a row that selected people's columns (optionally prefixed)."""
-    return Person(
-        key=row[f"{prefix}key"],
-        platform=row[f"{prefix}platform"],
-        platform_id=row[f"{prefix}platform_id"],
-        name=row[f"{prefix}name"],
-        timezone=row[f"{prefix}timezone"],
-    )
+    return Person(*_prefixed(row, prefix, _PERSON))
 
 
 def community_from_row(row: Row, prefix: str = "") -> Community:
     """Read a community from a row that selected its columns (optionally prefixed)."""
-    return Community(
-        key=row[f"{prefix}key"],
-        platform=row[f"{prefix}platform"],
-        platform_id=row[f"{prefix}platform_id"],
-        chat=row[f"{prefix}chat"],
-        settings=_settings(row[f"{prefix}settings"]),
-        active=bool(row[f"{prefix}active"]),
-    )
+    key, platform, platform_id, chat, settings, active = _prefixed(row, prefix, _COMMUNITY)
+    return Community(key, platform, platform_id, chat, _settings(settings), bool(active))
 
 
 @functools.lru_cache(maxsize=4096)
