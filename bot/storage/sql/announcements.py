@@ -11,7 +11,7 @@ from bot.storage.sql.session import Repository
 
 
 class SqlAnnouncements(Repository):
-    """Milestones due and made."""
+    """``AnnouncementRepository`` in SQL: the protocol says what each method promises."""
 
     async def set_due(
         self,
@@ -19,7 +19,6 @@ class SqlAnnouncements(Repository):
         person: str,
         due: tuple[datetime, str, date] | None,
     ) -> None:
-        """Set when (and for which milestone and day) this member is next celebrated here."""
         due_at, milestone, milestone_day = due if due else (None, None, None)
         self._session.write_keeping(
             "UPDATE memberships SET announce_due_at = ?, announce_milestone = ?, announce_day = ?"
@@ -29,7 +28,6 @@ class SqlAnnouncements(Repository):
         )
 
     async def due(self, now: datetime, limit: int) -> list[DueAnnouncement]:
-        """Memberships whose next announcement time has come, earliest first, via the index."""
         rows = await self._db.fetch_all(
             "SELECT m.announce_due_at, m.announce_milestone, m.announce_day, m.share,"
             " p.key AS p_key, p.platform AS p_platform, p.platform_id AS p_platform_id,"
@@ -74,7 +72,6 @@ class SqlAnnouncements(Repository):
         milestone: str,
         now: datetime,
     ) -> bool:
-        """Remember a celebration; False when this very one was made before."""
         inserted = await self._db.execute(
             "INSERT INTO announcements"
             " (community, person, counter, clean_since, milestone, announced_at)"

@@ -28,7 +28,7 @@ def _request(row: Row) -> CallRequest:
 
 
 class SqlCalls(Repository):
-    """Call requests and their pings and claims."""
+    """``CallRepository`` in SQL: the protocol says what each method promises."""
 
     async def add(
         self, community: str, person: str, chat: str, practice: bool, now: datetime
@@ -55,7 +55,6 @@ class SqlCalls(Repository):
         return None if row is None else _request(row)
 
     async def open_request(self, community: str, person: str, practice: bool) -> CallRequest | None:
-        """The member's request of this kind here that nobody has taken and has not closed."""
         row = await self._db.fetch_one(
             "SELECT id, community, person, chat, practice, message, claimed_by, claimed_at,"
             " expired_at, created_at FROM call_requests"
@@ -75,14 +74,12 @@ class SqlCalls(Repository):
             )
 
     async def was_pinged(self, request: int, person: str) -> bool:
-        """Whether ``person`` was asked to take this request."""
         row = await self._db.fetch_one(
             "SELECT 1 AS found FROM call_pings WHERE request = ? AND person = ?", (request, person)
         )
         return row is not None
 
     async def claim(self, request: int, person: str, now: datetime) -> bool:
-        """Take an open request for ``person``; False when someone was first or it closed."""
         changed = await self._db.execute(
             "UPDATE call_requests SET claimed_by = ?, claimed_at = ?"
             " WHERE id = ? AND claimed_by IS NULL AND expired_at IS NULL",
@@ -91,7 +88,6 @@ class SqlCalls(Repository):
         return changed == 1
 
     async def expire(self, request: int, now: datetime) -> bool:
-        """Close a request nobody took; False when it was taken or closed already."""
         changed = await self._db.execute(
             "UPDATE call_requests SET expired_at = ?"
             " WHERE id = ? AND claimed_by IS NULL AND expired_at IS NULL",
@@ -100,7 +96,6 @@ class SqlCalls(Repository):
         return changed == 1
 
     async def recent_claimers(self, person: str, since: datetime) -> list[Person]:
-        """Who took this member's calls since ``since``, each once."""
         rows = await self._db.fetch_all(
             "SELECT DISTINCT p.key, p.platform, p.platform_id, p.name, p.timezone"
             " FROM call_requests r JOIN people p ON p.key = r.claimed_by"
@@ -110,7 +105,6 @@ class SqlCalls(Repository):
         return [person_from_row(r) for r in rows]
 
     async def counts(self, person: str) -> CallCounts:
-        """How many calls and practice calls the member asked for, and calls they took."""
         rows = await self._db.fetch_all(
             "SELECT practice, COUNT(*) AS asked, COUNT(claimed_by) AS answered"
             " FROM call_requests WHERE person = ? GROUP BY practice",

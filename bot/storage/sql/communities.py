@@ -12,12 +12,11 @@ from bot.storage.sql.session import Repository, kept
 
 
 class SqlCommunities(Repository):
-    """Communities and their settings."""
+    """``CommunityRepository`` in SQL: the protocol says what each method promises."""
 
     async def upsert(
         self, key: str, platform: str, platform_id: str, chat: str, now: datetime
     ) -> Community:
-        """Create the community on first contact; its settings start at the defaults."""
         row = await self._db.fetch_one(
             "INSERT INTO communities (key, platform, platform_id, chat, settings, created_at)"
             " VALUES (?, ?, ?, ?, '{}', ?)"
@@ -38,7 +37,6 @@ class SqlCommunities(Repository):
         return None if row is None else community_from_row(row)
 
     async def set_active(self, key: str, active: bool) -> None:
-        """Mark whether the bot is still in this community (it may be removed and re-added)."""
         self._db.execute_later("UPDATE communities SET active = ? WHERE key = ?", (active, key))
 
     async def save_settings(self, key: str, settings: CommunitySettings) -> None:

@@ -14,7 +14,7 @@ COVERED = ("counters", "restarts", "contacts", "announcements")
 
 
 class SqlConsent(Repository):
-    """Consent: read, give, decline, withdraw (erasing what it covered)."""
+    """``ConsentRepository`` in SQL: the protocol says what each method promises."""
 
     async def of(self, person: str) -> Consent | None:
         row = await self._db.fetch_one(
@@ -44,7 +44,6 @@ class SqlConsent(Repository):
         )
 
     async def withdraw(self, person: str) -> None:
-        """Erase everything consent covered, and forget the yes (and any earlier no)."""
         for table in COVERED:
             self._db.execute_later(f"DELETE FROM {table} WHERE person = ?", (person,))  # noqa: S608
         self._db.execute_later(
@@ -54,7 +53,6 @@ class SqlConsent(Repository):
         self._db.execute_later("DELETE FROM consents WHERE person = ?", (person,))
 
     async def untold_implied(self, limit: int) -> list[Person]:
-        """Members whose consent is implied and who were not told yet."""
         rows = await self._db.fetch_all(
             "SELECT p.key, p.platform, p.platform_id, p.name, p.timezone FROM consents c"
             " JOIN people p ON p.key = c.person WHERE c.implied AND c.told_at IS NULL"

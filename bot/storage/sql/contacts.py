@@ -8,7 +8,7 @@ from bot.storage.sql.session import Repository
 
 
 class SqlContacts(Repository):
-    """One contact per member."""
+    """``ContactRepository`` in SQL: the protocol says what each method promises."""
 
     async def set(self, person: str, contact: str, now: datetime) -> None:
         self._db.execute_later(
@@ -23,5 +23,4 @@ class SqlContacts(Repository):
         return None if row is None else str(row["contact"])
 
     async def clear(self, person: str) -> bool:
-        """Remove the member's contact; False when there was none."""
         return await self._db.execute("DELETE FROM contacts WHERE person = ?", (person,)) == 1

@@ -10,7 +10,7 @@ from bot.storage.sql.session import Repository, kept
 
 
 class SqlCounters(Repository):
-    """Members' clean dates."""
+    """``CounterRepository`` in SQL: the protocol says what each method promises."""
 
     async def set(self, person: str, name: str, clean_since: date, now: datetime) -> None:
         found, counters = self._session.recall(SqlCounters.of, (person,))
@@ -27,7 +27,6 @@ class SqlCounters(Repository):
 
     @kept("counters")
     async def of(self, person: str) -> list[Counter]:
-        """The primary counter first, then named ones by name."""
         rows = await self._db.fetch_all(
             "SELECT person, name, clean_since FROM counters WHERE person = ?"
             " ORDER BY name != '', name",
@@ -36,7 +35,6 @@ class SqlCounters(Repository):
         return [Counter(r["person"], r["name"], day(r["clean_since"])) for r in rows]
 
     async def shared_in(self, community: str) -> list[tuple[Person, date]]:
-        """Members who share their count in this community, with their primary clean date."""
         rows = await self._db.fetch_all(
             "SELECT p.key, p.platform, p.platform_id, p.name, p.timezone, c.clean_since"
             " FROM memberships m"

@@ -49,7 +49,7 @@ def _at(rows: list[Row]) -> datetime | None:
 
 
 class SqlCravings(Repository):
-    """Cravings, their pings and claims."""
+    """``CravingRepository`` in SQL: the protocol says what each method promises."""
 
     async def create(
         self, community: str | None, person: str, chat: str, private: bool, now: datetime
@@ -74,8 +74,6 @@ class SqlCravings(Repository):
     async def latest(
         self, person: str, community: str, private: bool, since: datetime
     ) -> Craving | None:
-        """The member's latest craving shared since ``since`` in this community, in the group
-        (or, with ``private``, in their private chat), whose episode has not ended."""
         rows = await self._db.fetch_all(*_latest_craving_sql(person, community, private, since))
         return _craving(rows[0]) if rows else None
 
@@ -89,9 +87,6 @@ class SqlCravings(Repository):
         crisis_since: datetime,
         supporter_role: str | None,
     ) -> None:
-        """Read in one trip what sharing a craving reads in turn: the member's open craving
-        here, when they last got the crisis block privately, and the community's craving
-        supporters. Each is kept, so the calls that follow find it without a trip."""
         latest, crisis, supporters = await self._db.fetch_each(
             [
                 _latest_craving_sql(person, community, private, open_since),
@@ -113,7 +108,6 @@ class SqlCravings(Repository):
         )
 
     async def count_in(self, community: str) -> int:
-        """How many cravings were ever shared in a community."""
         row = await self._db.fetch_one(
             "SELECT COUNT(*) AS n FROM cravings WHERE community = ?", (community,)
         )
@@ -121,8 +115,6 @@ class SqlCravings(Repository):
 
     @kept(*_CRAVINGS)
     async def latest_private_crisis(self, person: str, since: datetime) -> datetime | None:
-        """When the member was last sent the full crisis block privately, if since ``since``,
-        in a craving whose episode has not ended."""
         return _at(await self._db.fetch_all(*_private_crisis_sql(person, since)))
 
     async def mark_urgent(self, craving: int) -> None:
@@ -131,7 +123,6 @@ class SqlCravings(Repository):
         )
 
     async def mark_crisis_sent(self, craving: int, at: datetime, *, in_group: bool) -> None:
-        """Remember when (and where) the member got the full crisis block in this episode."""
         self._revise(
             craving,
             "UPDATE cravings SET crisis_sent_at = ?, crisis_in_group = ? WHERE id = ?",
@@ -156,7 +147,6 @@ class SqlCravings(Repository):
             self._session.keep(SqlCravings.get, (craving,), replace(before, **changes))
 
     async def claim(self, craving: int, person: str, now: datetime) -> bool:
-        """Let the first supporter claim a craving not yet passed; False if someone was first."""
         found, before = self._session.recall(SqlCravings.get, (craving,))
         claimed = await self._db.execute(
             "UPDATE cravings SET claimed_by = ?, claimed_at = ?"
@@ -200,7 +190,6 @@ class SqlCravings(Repository):
 
     @kept(*_PINGS)
     async def pinged(self, craving: int, *, urgently: bool = False) -> set[str]:
-        """Who was pinged for this craving (``urgently``: told it is urgent)."""
         rows = await self._db.fetch_all(
             "SELECT person FROM craving_pings WHERE craving = ? AND (urgent OR NOT ?)",
             (craving, urgently),
@@ -208,7 +197,6 @@ class SqlCravings(Repository):
         return {r["person"] for r in rows}
 
     async def tally(self, person: str) -> tuple[int, int]:
-        """How many cravings the member logged, and how many they marked as passed."""
         row = await self._db.fetch_one(
             "SELECT COUNT(*) AS logged,"
             " COALESCE(SUM(CASE WHEN outcome = 'passed' THEN 1 ELSE 0 END), 0) AS passed"

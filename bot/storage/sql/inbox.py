@@ -10,11 +10,9 @@ from bot.storage.sql.session import Repository
 
 
 class SqlInbox(Repository):
-    """Handled inbound keys and stored updates."""
+    """``InboxRepository`` in SQL: the protocol says what each method promises."""
 
     async def claim(self, key: str, now: datetime) -> bool:
-        """Record an inbound's key, and take its stored update (if any) out of the inbox with
-        it; False when it was handled before."""
         self._db.execute_later("DELETE FROM inbox WHERE key = ?", (key,))
         inserted = await self._db.execute(
             "INSERT INTO handled_inbounds (key, handled_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
@@ -31,11 +29,6 @@ class SqlInbox(Repository):
         *,
         due: datetime | None = None,
     ) -> bool:
-        """Keep an update until its effect commits; False when it was stored or handled already.
-
-        ``due`` holds it from the inbox's handling until then (None: due at once), for an
-        update its receiver is handling itself.
-        """
         (stored,) = await self.store_all([(key, payload)], platform, now, due=due)
         return stored
 
@@ -47,8 +40,6 @@ class SqlInbox(Repository):
         *,
         due: datetime | None = None,
     ) -> list[bool]:
-        """Keep updates, each ``(key, payload)``, as ``store`` does, in one trip; for each,
-        whether it was new."""
         found = await self._db.fetch_each(
             [
                 (
@@ -66,8 +57,6 @@ class SqlInbox(Repository):
     async def waiting(
         self, platform: str, limit: int, due_by: datetime | None = None
     ) -> list[tuple[str, str, int]]:
-        """Stored updates to handle, oldest first: (key, payload, tries so far); never one set
-        aside, and with ``due_by`` only those due by then."""
         due = "" if due_by is None else " AND (next_attempt_at IS NULL OR next_attempt_at <= ?)"
         rows = await self._db.fetch_all(
             "SELECT key, payload, attempts FROM inbox WHERE platform = ? AND set_aside_at IS NULL"  # noqa: S608
@@ -78,7 +67,6 @@ class SqlInbox(Repository):
         return [(r["key"], r["payload"], int(r["attempts"])) for r in rows]
 
     async def next_attempt(self, platform: str) -> datetime | None:
-        """When the next stored update that waits to be tried again falls due."""
         row = await self._db.fetch_one(
             "SELECT MIN(next_attempt_at) AS due FROM inbox"
             " WHERE platform = ? AND set_aside_at IS NULL",
@@ -89,9 +77,6 @@ class SqlInbox(Repository):
     async def failed(
         self, key: str, reason: str, now: datetime, *, retry_at: datetime, max_tries: int
     ) -> tuple[int, bool]:
-        """Count a failed try at a stored update: it waits until ``retry_at``, or is set aside
-        once it failed ``max_tries`` times. Return the tries so far and whether it is set aside
-        now (0 and False when it is gone: handled meanwhile, or erased)."""
         row = await self._db.fetch_one(
             "UPDATE inbox SET attempts = attempts + 1, reason = ?, next_attempt_at = ?,"
             " set_aside_at = CASE WHEN attempts + 1 >= ? THEN ? END"
@@ -103,7 +88,6 @@ class SqlInbox(Repository):
         return int(row["attempts"]), row["set_aside_at"] is not None
 
     async def set_aside_count(self, platform: str) -> int:
-        """How many of the platform's stored updates were set aside after failing."""
         row = await self._db.fetch_one(
             "SELECT COUNT(*) AS n FROM inbox WHERE platform = ? AND set_aside_at IS NOT NULL",
             (platform,),
@@ -111,8 +95,6 @@ class SqlInbox(Repository):
         return 0 if row is None else int(row["n"])
 
     async def release(self, platform: str, now: datetime) -> int:
-        """Make due now every stored update a receiver was holding for itself: it was a
-        process that is gone (call before this process receives anything)."""
         return await self._db.execute(
             "UPDATE inbox SET next_attempt_at = ?"
             " WHERE platform = ? AND set_aside_at IS NULL AND next_attempt_at > ?",
@@ -120,7 +102,6 @@ class SqlInbox(Repository):
         )
 
     async def drop(self, *keys: str) -> None:
-        """Forget stored updates (handled, or erased), sent with the transaction's next trip."""
         if keys:
             self._db.execute_later(
                 f"DELETE FROM inbox WHERE key IN ({', '.join('?' * len(keys))})",  # noqa: S608
@@ -128,13 +109,11 @@ class SqlInbox(Repository):
             )
 
     async def forget_set_aside_before(self, cutoff: datetime) -> int:
-        """Delete stored updates that were set aside before ``cutoff``; how many went."""
         return await self._db.execute(
             "DELETE FROM inbox WHERE set_aside_at IS NOT NULL AND set_aside_at < ?", (cutoff,)
         )
 
     async def forget_handled_before(self, cutoff: datetime) -> int:
-        """Drop dedupe keys older than any redelivery could be."""
         return await self._db.execute(
             "DELETE FROM handled_inbounds WHERE handled_at < ?", (cutoff,)
         )

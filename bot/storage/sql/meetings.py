@@ -8,10 +8,9 @@ from bot.storage.sql.session import Repository
 
 
 class SqlMeetings(Repository):
-    """Meeting reminders."""
+    """``MeetingRepository`` in SQL: the protocol says what each method promises."""
 
     async def set_reminder(self, community: str, person: str, on: bool) -> None:
-        """Opt a member in to (or out of) a reminder before each of the community's meetings."""
         if on:
             self._db.execute_later(
                 "INSERT INTO meeting_reminders (community, person) VALUES (?, ?)"
@@ -32,7 +31,6 @@ class SqlMeetings(Repository):
         return row is not None
 
     async def reminder_people(self, community: str) -> list[Person]:
-        """Everyone in this community who asked to be reminded of its meetings."""
         rows = await self._db.fetch_all(
             "SELECT p.key, p.platform, p.platform_id, p.name, p.timezone"
             " FROM meeting_reminders r JOIN people p ON p.key = r.person"

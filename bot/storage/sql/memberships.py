@@ -12,7 +12,7 @@ _MEMBERSHIPS = "memberships"
 
 
 class SqlMemberships(Repository):
-    """Members' places in communities."""
+    """``MembershipRepository`` in SQL: the protocol says what each method promises."""
 
     async def ensure(self, community: str, person: str, now: datetime) -> Membership:
         row = await self._db.fetch_one(
@@ -34,7 +34,6 @@ class SqlMemberships(Repository):
 
     @kept(_MEMBERSHIPS)
     async def of(self, person: str) -> list[Membership]:
-        """The person's memberships, by community."""
         rows = await self._db.fetch_all(
             "SELECT community, person, share FROM memberships WHERE person = ? ORDER BY community",
             (person,),
@@ -51,7 +50,6 @@ class SqlMemberships(Repository):
         )
 
     async def share_by_default(self, community: str, person: str) -> None:
-        """Turn sharing on here unless the member already chose."""
         self._db.execute_later(
             "UPDATE memberships SET share = TRUE"
             " WHERE community = ? AND person = ? AND share IS NULL",
@@ -59,7 +57,6 @@ class SqlMemberships(Repository):
         )
 
     async def leave(self, community: str, person: str) -> None:
-        """Forget a member's place in a community they left: they are no longer pinged there."""
         for sql in (
             "DELETE FROM supporters WHERE community = ? AND person = ?",
             "DELETE FROM meeting_reminders WHERE community = ? AND person = ?",
@@ -69,7 +66,6 @@ class SqlMemberships(Repository):
             self._db.execute_later(sql, (community, person))
 
     async def members(self, community: str) -> list[Person]:
-        """Everyone who belongs to this community."""
         rows = await self._db.fetch_all(
             "SELECT p.key, p.platform, p.platform_id, p.name, p.timezone"
             " FROM memberships m JOIN people p ON p.key = m.person"
@@ -79,7 +75,6 @@ class SqlMemberships(Repository):
         return [person_from_row(r) for r in rows]
 
     async def set_admin(self, community: str, person: str, admin: bool) -> None:
-        """Remember whether the member is an admin here, as the platform last said."""
         self._db.execute_later(
             "UPDATE memberships SET is_admin = ?"
             " WHERE community = ? AND person = ? AND is_admin <> ?",
@@ -87,7 +82,6 @@ class SqlMemberships(Repository):
         )
 
     async def admins(self, community: str) -> list[Person]:
-        """The community's known admins whose private chat with the bot is open."""
         rows = await self._db.fetch_all(
             "SELECT p.key, p.platform, p.platform_id, p.name, p.timezone FROM memberships m"
             " JOIN people p ON p.key = m.person"

@@ -6,7 +6,7 @@ from bot.storage.sql.session import Repository
 
 
 class SqlMeta(Repository):
-    """Named values, one per key."""
+    """``MetaRepository`` in SQL: the protocol says what each method promises."""
 
     async def get(self, key: str) -> str | None:
         row = await self._db.fetch_one("SELECT value FROM meta WHERE key = ?", (key,))

@@ -37,7 +37,7 @@ def _message(r: Row) -> OutboxMessage:
 
 
 class SqlOutbox(Repository):
-    """Replies waiting to leave, and where sent ones went."""
+    """``OutboxRepository`` in SQL: the protocol says what each method promises."""
 
     async def enqueue(
         self,
@@ -48,10 +48,6 @@ class SqlOutbox(Repository):
         about: str | None = None,
         follows: int | None = None,
     ) -> int:
-        """Put a reply in the outbox; it leaves only after this transaction commits.
-
-        ``follows`` names a row this one must not overtake: it waits until that row was tried.
-        """
         row = await self._db.fetch_one(
             "INSERT INTO outbox (platform, target, edit_of, template, locale, context, buttons,"
             " mentions, attachment, person, created_at, next_attempt_at, priority, lane, follows)"
@@ -80,9 +76,6 @@ class SqlOutbox(Repository):
         return int(row["id"])
 
     async def pending(self, platform: str, now: datetime, limit: int) -> list[OutboxMessage]:
-        """Messages due to leave, most urgent first, then oldest, with the platform id of any
-        message they edit; an edit of a message not yet sent, or a row following one not yet
-        tried, is not due."""
         rows = await self._db.fetch_all(
             _MESSAGES + " LEFT JOIN outbox f ON f.id = o.follows"
             " WHERE o.platform = ? AND o.sent_at IS NULL AND o.failed_at IS NULL"
@@ -103,8 +96,6 @@ class SqlOutbox(Repository):
         newer_than: int = 0,
         due_since: datetime | None = None,
     ) -> list[DueRow]:
-        """What a scheduler needs of each row due to leave, most urgent first: rows with an id
-        above ``newer_than`` and rows that fell due since ``due_since`` (by default, all)."""
         rows = await self._db.fetch_all(
             "SELECT o.id, o.lane, o.priority, CASE WHEN o.lane IS NULL THEN o.target END AS target,"
             " CASE WHEN e.sent_at IS NULL AND e.failed_at IS NULL THEN e.id END AS edits,"
@@ -131,7 +122,6 @@ class SqlOutbox(Repository):
         ]
 
     async def messages(self, ids: list[int]) -> list[OutboxMessage]:
-        """The rows with these ids that still wait to leave (an erasure may have taken some)."""
         if not ids:
             return []
         marks = ", ".join("?" * len(ids))
@@ -143,8 +133,6 @@ class SqlOutbox(Repository):
         return [_message(r) for r in rows]
 
     async def mark_sent(self, outbox_id: int, ref: str | None, now: datetime) -> None:
-        """Record delivery and forget what the message said (and its lane): only its platform id
-        is kept."""
         self._db.execute_later(
             "UPDATE outbox SET sent_at = ?, sent_ref = ?, attempts = attempts + 1,"
             " context = '{}', mentions = '[]', buttons = '[]', attachment = NULL, lane = NULL"
@@ -167,13 +155,11 @@ class SqlOutbox(Repository):
         )
 
     async def forget_before(self, cutoff: datetime) -> int:
-        """Delete messages that left (or failed for good) before ``cutoff``."""
         return await self._db.execute(
             "DELETE FROM outbox WHERE COALESCE(sent_at, failed_at) < ?", (cutoff,)
         )
 
     async def by_ref(self, platform: str, ref: str) -> int | None:
-        """The outbox id of the message the platform knows as ``ref``."""
         row = await self._db.fetch_one(
             "SELECT id FROM outbox WHERE platform = ? AND sent_ref = ? ORDER BY id LIMIT 1",
             (platform, ref),
@@ -181,7 +167,6 @@ class SqlOutbox(Repository):
         return None if row is None else int(row["id"])
 
     async def deliver_waiting_now(self, person: str, now: datetime) -> int:
-        """Let messages waiting for this person (e.g. until they open a private chat) go now."""
         return await self._db.execute(
             "UPDATE outbox SET next_attempt_at = ?"
             " WHERE person = ? AND sent_at IS NULL AND failed_at IS NULL",
@@ -189,7 +174,6 @@ class SqlOutbox(Repository):
         )
 
     async def target(self, outbox_id: int) -> Target | None:
-        """Where an earlier message went, so that it can be edited in place."""
         row = await self._db.fetch_one("SELECT target FROM outbox WHERE id = ?", (outbox_id,))
         return None if row is None else Target.from_json(json.loads(row["target"]))
 

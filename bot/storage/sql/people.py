@@ -14,7 +14,7 @@ from bot.storage.sql.session import Repository, kept
 
 
 class SqlPeople(Repository):
-    """People, and meeting them where an event happens."""
+    """``PeopleRepository`` in SQL: the protocol says what each method promises."""
 
     async def arrive(
         self,
@@ -26,14 +26,6 @@ class SqlPeople(Repository):
         private_chat: bool,
         claim: str | None = None,
     ) -> tuple[Person, Community | None] | None:
-        """Meet whoever caused an event, and where, with one read.
-
-        Create the person, community and membership that are new; refresh a changed name,
-        whether they are an admin there, and (``private_chat``) that their private chat with
-        the bot is open. Return the person and community as stored; write nothing unchanged.
-        With ``claim``, claim that inbound key first in the same trip (as ``inbox.claim``):
-        None when it was handled before, and then nothing else is written.
-        """
         here = community.key if community is not None else None
         statements: list[tuple[str, tuple[Any, ...]]] = []
         if claim is not None:
@@ -113,7 +105,6 @@ class SqlPeople(Repository):
     async def upsert(
         self, key: str, platform: str, platform_id: str, name: str, now: datetime
     ) -> Person:
-        """Create the person, or refresh the name they go by now."""
         row = await self._db.fetch_one(
             "INSERT INTO people (key, platform, platform_id, name, created_at)"
             " VALUES (?, ?, ?, ?, ?)"
@@ -135,7 +126,6 @@ class SqlPeople(Repository):
         self._db.execute_later("UPDATE people SET timezone = ? WHERE key = ?", (timezone, key))
 
     async def set_private_chat(self, person: str, open_: bool) -> None:
-        """Remember whether the person's private chat with the bot is open."""
         found, known = self._session.recall(SqlPeople.private_chat_open, (person,))
         if found and known == open_:
             return

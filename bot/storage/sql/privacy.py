@@ -230,10 +230,9 @@ def _unname(value: Any, person: Person, released: Collection[str]) -> _Unnamed:
 
 
 class SqlPrivacy(Repository):
-    """Everything stored about one person: gathered, or erased."""
+    """``PrivacyRepository`` in SQL: the protocol says what each method promises."""
 
     async def everything_about(self, person: Person) -> dict[str, list[dict[str, Any]]]:
-        """Every stored row about ``person``, by section (see ``SECTIONS``, and ``inbox``)."""
         found: dict[str, list[dict[str, Any]]] = {}
         row = await self._db.fetch_one("SELECT * FROM people WHERE key = ?", (person.key,))
         found["people"] = [] if row is None else [_plain(row)]
@@ -259,12 +258,6 @@ class SqlPrivacy(Repository):
     async def erase(
         self, person: Person, *, notices: Collection[str] = (), released: Collection[str] = ()
     ) -> None:
-        """Delete every row about ``person``, in every table, and every mention of them.
-
-        ``notices`` are the templates of messages whose point is the people they list (a ping,
-        a digest): one waiting to be sent that listed only this person is deleted. ``released``
-        are the context keys that name whoever claimed a request: theirs become None.
-        """
         for outbox_id in await self._addressed_to(person):
             self._db.execute_later("DELETE FROM outbox WHERE id = ?", (outbox_id,))
         await self._unname_waiting(person, notices, released)
@@ -281,7 +274,6 @@ class SqlPrivacy(Repository):
         self._db.execute_later("DELETE FROM people WHERE key = ?", (person.key,))
 
     async def farewell_waiting(self, outbox_id: int) -> bool:
-        """Whether an outbox row is still to be sent (neither sent nor given up on)."""
         row = await self._db.fetch_one(
             "SELECT 1 FROM outbox WHERE id = ? AND sent_at IS NULL AND failed_at IS NULL",
             (outbox_id,),
@@ -289,7 +281,6 @@ class SqlPrivacy(Repository):
         return row is not None
 
     async def drop_farewell(self, outbox_id: int, template: str) -> None:
-        """Delete the last message to an erased member, found by its id, never by theirs."""
         self._db.execute_later(
             "DELETE FROM outbox WHERE id = ? AND template = ?", (outbox_id, template)
         )

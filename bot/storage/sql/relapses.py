@@ -25,12 +25,11 @@ def _restart(row: Row) -> Restart:
 
 
 class SqlRelapses(Repository):
-    """Restarts and the private history."""
+    """``RelapseRepository`` in SQL: the protocol says what each method promises."""
 
     async def record(
         self, person: str, counter: str, clean_since: date, restarted_on: date, now: datetime
     ) -> int:
-        """Keep the count that ended in the member's private history; return the row's id."""
         row = await self._db.fetch_one(
             "INSERT INTO restarts (person, counter, clean_since, restarted_on, created_at)"
             " VALUES (?, ?, ?, ?, ?) RETURNING id",
@@ -40,7 +39,6 @@ class SqlRelapses(Repository):
         return int(row["id"])
 
     async def has(self, person: str, counter: str, clean_since: date, restarted_on: date) -> bool:
-        """Whether this very restart (from this count to this new date) is already recorded."""
         row = await self._db.fetch_one(
             "SELECT id FROM restarts WHERE person = ? AND counter = ? AND clean_since = ?"
             " AND restarted_on = ?",
@@ -49,7 +47,6 @@ class SqlRelapses(Repository):
         return row is not None
 
     async def of(self, person: str) -> list[Restart]:
-        """The member's restarts, oldest first."""
         rows = await self._db.fetch_all(
             "SELECT id, person, counter, clean_since, restarted_on, note, created_at,"
             " supporters_told_at FROM restarts WHERE person = ? ORDER BY created_at, id",
@@ -67,7 +64,6 @@ class SqlRelapses(Repository):
         return None if row is None else _restart(row)
 
     async def get(self, person: str, restart_id: int) -> Restart | None:
-        """One restart, only if it is this member's own."""
         row = await self._db.fetch_one(
             "SELECT id, person, counter, clean_since, restarted_on, note, created_at,"
             " supporters_told_at FROM restarts WHERE id = ? AND person = ?",
@@ -79,7 +75,6 @@ class SqlRelapses(Repository):
         self._db.execute_later("UPDATE restarts SET note = ? WHERE id = ?", (note, restart_id))
 
     async def claim_supporters_told(self, restart_id: int, person: str, now: datetime) -> bool:
-        """Mark that the supporters are being told of this restart; False if they were before."""
         changed = await self._db.execute(
             "UPDATE restarts SET supporters_told_at = ?"
             " WHERE id = ? AND person = ? AND supporters_told_at IS NULL",
@@ -88,7 +83,6 @@ class SqlRelapses(Repository):
         return changed == 1
 
     async def release_supporters_told(self, restart_id: int, person: str) -> None:
-        """Undo the claim when nobody could be told, so that the member can ask again later."""
         self._db.execute_later(
             "UPDATE restarts SET supporters_told_at = NULL WHERE id = ? AND person = ?",
             (restart_id, person),

@@ -8,7 +8,7 @@ from bot.storage.sql.session import Repository
 
 
 class SqlRoles(Repository):
-    """The roles members hold in a community."""
+    """``RoleRepository`` in SQL: the protocol says what each method promises."""
 
     async def of(self, community: str, person: str) -> set[str]:
         rows = await self._db.fetch_all(
@@ -18,7 +18,6 @@ class SqlRoles(Repository):
         return {r["role"] for r in rows}
 
     async def replace(self, community: str, person: str, roles: Iterable[str]) -> bool:
-        """Make ``roles`` the member's roles here; False when they were those already."""
         wanted = set(roles)
         held = await self.of(community, person)
         if wanted == held:

@@ -66,10 +66,9 @@ def supporters_from_rows(rows: list[Row]) -> list[SupporterRow]:
 
 
 class SqlSupporters(Repository):
-    """Supporters and their pings."""
+    """``SupporterRepository`` in SQL: the protocol says what each method promises."""
 
     async def set_role(self, community: str, person: str, role: Role, on: bool) -> None:
-        """Opt a person in or out of one kind of ping in one community."""
         assert role in ROLES
         self._db.execute_later(
             "INSERT INTO supporters (community, person) VALUES (?, ?) ON CONFLICT DO NOTHING",
@@ -111,17 +110,11 @@ class SqlSupporters(Repository):
     async def opted_in(
         self, community: str, role: Role, *, supporter_role: str | None = None
     ) -> list[SupporterRow]:
-        """Everyone in this community who opted in to ``role``.
-
-        For craving pings, members who hold the community's ``supporter_role`` count as opted
-        in too, unless they said /supporter off here.
-        """
         return supporters_from_rows(
             await self._db.fetch_all(*supporters_sql(community, role, supporter_role))
         )
 
     async def mark_pinged(self, people: Iterable[str], role: Role, now: datetime) -> None:
-        """Remember when these supporters were last pinged for ``role``, for rest and fairness."""
         rows = [(person, role, now) for person in dict.fromkeys(people)]
         if rows:
             self._db.execute_later(

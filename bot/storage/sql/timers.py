@@ -11,7 +11,7 @@ from bot.storage.sql.session import Repository, Session
 
 
 class SqlTimers(Repository):
-    """Timers to fire, and firing them once."""
+    """``TimerRepository`` in SQL: the protocol says what each method promises."""
 
     def __init__(self, session: Session) -> None:
         super().__init__(session)
@@ -26,7 +26,6 @@ class SqlTimers(Repository):
         key: str | None = None,
         about: str | None = None,
     ) -> None:
-        """Add a timer; a keyed timer exists once and keeps the earlier of two due times."""
         self.scheduled = True
         self._db.execute_later(
             "INSERT INTO timers (kind, key, due_at, payload, person) VALUES (?, ?, ?, ?, ?)"
@@ -36,7 +35,6 @@ class SqlTimers(Repository):
         )
 
     async def take(self, timer_id: int) -> bool:
-        """Delete a fired timer; False when another worker fired it first."""
         return await self._db.execute("DELETE FROM timers WHERE id = ?", (timer_id,)) == 1
 
     async def due(self, now: datetime, limit: int) -> list[DueTimer]:
@@ -62,7 +60,6 @@ class SqlTimers(Repository):
         return None if row is None else instant(row["due_at"])
 
     async def postpone(self, timer_id: int, due_at: datetime) -> None:
-        """Push back a timer whose handler failed, so one bad row cannot stall the loop."""
         self._db.execute_later(
             "UPDATE timers SET due_at = ?, attempts = attempts + 1 WHERE id = ?",
             (due_at, timer_id),
@@ -72,5 +69,4 @@ class SqlTimers(Repository):
         self._db.execute_later("DELETE FROM timers WHERE id = ?", (timer_id,))
 
     async def cancel(self, key: str) -> None:
-        """Drop a keyed timer, so it can be armed again for a later time."""
         self._db.execute_later("DELETE FROM timers WHERE key = ?", (key,))
