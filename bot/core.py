@@ -103,9 +103,24 @@ class Core:
             self._on_outbox(turn.platforms, tx.timers.scheduled)
         return True
 
-    def _turn(self, tx: Transaction, now: datetime, origin: Origin | None = None) -> Turn:
+    def _turn(
+        self,
+        tx: Transaction,
+        now: datetime,
+        origin: Origin | None = None,
+        person: Person | None = None,
+        community: Community | None = None,
+        message: int | None = None,
+    ) -> Turn:
         return Turn(
-            tx, now, origin, danger_words=self._danger_words, capabilities=self._platforms.of
+            tx,
+            now,
+            origin,
+            person,
+            community,
+            message,
+            danger_words=self._danger_words,
+            capabilities=self._platforms.of,
         )
 
     async def _take_timer(self, tx: Transaction, timer: TimerFired, now: datetime) -> Turn | None:
@@ -130,7 +145,6 @@ class Core:
         """Claim the inbound in the same trip as its member is met, where; None when it was
         handled before."""
         origin = inbound.origin
-        turn = self._turn(tx, now, origin)
         name = " ".join(origin.person_name.split())[:MAX_NAME] or origin.person
         here = None
         if origin.community is not None and not origin.private:
@@ -141,7 +155,7 @@ class Core:
                 person_key(origin.platform, origin.person), origin.platform, origin.person, name
             ),
             here,
-            turn.now,
+            now,
             admin=origin.is_admin,
             # Known open: they can be written to there.
             private_chat=origin.private or origin.private_chat_open,
@@ -150,11 +164,12 @@ class Core:
         if met is None:
             log.debug("duplicate inbound ignored")
             return None
-        turn.person, turn.community = met
-        if turn.community is not None and origin.roles is not None:
+        person, community = met
+        if community is not None and origin.roles is not None:
             roles = self._platforms.of(origin.platform).held_roles(origin.roles)
-            await tx.roles.replace(turn.community.key, turn.person.key, roles)
-        return turn
+            await tx.roles.replace(community.key, person.key, roles)
+        pressed = inbound.message if isinstance(inbound, ButtonPressed) else None
+        return self._turn(tx, now, origin, person, community, pressed)
 
     async def _command(self, turn: Turn, command: CommandIssued) -> None:
         name = command.name.lower().lstrip("/")
@@ -170,5 +185,4 @@ class Core:
         if handler is None:
             await turn.tell_me(Template.BUTTON_UNKNOWN)
             return
-        turn.message = press.message
         await handler(turn, press.payload)

@@ -5,16 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 from zoneinfo import ZoneInfo
 
+from bot.addressing import NOTICE, Asker, Intent, Letter, Reach, Scene, address
 from bot.contexts import Ref
 from bot.contexts.core import Who
 from bot.domain.danger import DangerWords
 from bot.domain.inbound import Origin
 from bot.domain.model import Community, Person
 from bot.domain.platforms import Capabilities
-from bot.domain.replies import Attachment, Button, Mention, Priority, Reply, Target, Template
+from bot.domain.replies import Attachment, Button, Mention, Priority, Reply, RoleGrant, Target
 from bot.domain.zones import UnknownZone, resolve_zone
 from bot.storage import Transaction
 
@@ -33,9 +34,34 @@ def member_zone(person: Person, community: Community | None) -> ZoneInfo:
     return UTC_ZONE
 
 
-@dataclass
+class Extras(TypedDict, total=False):
+    """What a message may carry besides its template and context, however a turn sends it."""
+
+    buttons: Iterable[Button]
+    mentions: Iterable[Mention]
+    """The people it may notify, and nobody else."""
+    priority: Priority
+
+
+@dataclass(slots=True)
+class Outgoing:
+    """What a turn, and every turn scoped from it, queued.
+
+    The one mutable part of a turn, shared on purpose: a flow answers through whichever scoped
+    turn it holds, while the core reads, once and from the turn it opened, which platforms got
+    rows, to wake their senders after the commit.
+    """
+
+    platforms: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True, slots=True)
 class Turn:
-    """One event being handled; every write goes through ``tx`` and commits together."""
+    """One event being handled; every write goes through ``tx`` and commits together.
+
+    A turn never changes: ``scoped`` gives a turn for another community or person, so that the
+    locale and where replies go change only where a flow says so, in the turn it goes on with.
+    """
 
     tx: Transaction
     now: datetime
@@ -44,12 +70,24 @@ class Turn:
     community: Community | None = None
     message: int | None = None
     """For a button press: the outbox id of the message whose button was pressed."""
-    platforms: set[str] = field(default_factory=set)
-    """Platforms that got new outbox rows, so their senders can be woken after commit."""
     danger_words: Callable[[str], DangerWords] = field(default=lambda locale: DangerWords(()))
     """The danger phrases of a locale (see ``bot.domain.danger``)."""
     capabilities: Callable[[str], Capabilities] = Capabilities
     """What a platform can do, as its adapter declared it (``bot.domain.platforms``)."""
+    outgoing: Outgoing = field(default_factory=Outgoing)
+
+    def scoped(self, *, community: Community | None = None, person: Person | None = None) -> Turn:
+        """This turn for ``community`` or ``person`` (None keeps this turn's)."""
+        return replace(
+            self,
+            community=self.community if community is None else community,
+            person=self.person if person is None else person,
+        )
+
+    @property
+    def platforms(self) -> set[str]:
+        """Platforms that got new outbox rows, so their senders can be woken after commit."""
+        return self.outgoing.platforms
 
     @property
     def locale(self) -> str:
@@ -66,31 +104,32 @@ class Turn:
         return self.person
 
     @property
+    def scene(self) -> Scene:
+        """What decides where this event's answers go (see ``bot.addressing``)."""
+        origin, person, community = self.origin, self.person, self.community
+        asker = None
+        if origin is not None and person is not None:
+            asker = Asker(
+                origin.platform,
+                origin.chat,
+                origin.person,
+                person.key,
+                private=origin.private,
+                interaction=origin.interaction,
+            )
+        return Scene(asker, community.announce_chat if community is not None else None)
+
+    @property
     def unseen(self) -> bool:
         """Whether the asking member can be answered in the group, seen by them alone, at no
         cost (an interaction): answers that concern only them then stay theirs."""
-        origin = self.origin
-        return origin is not None and not origin.private and origin.interaction is not None
+        asker = self.scene.asker
+        return asker is not None and asker.unseen
 
     @property
     def who(self) -> Ref:
         """The asking member as templates print or mention them."""
         return self.me.ref
-
-    async def send(
-        self,
-        reply: Reply,
-        *,
-        locale: str | None = None,
-        about: str | None = None,
-        follows: int | None = None,
-    ) -> int:
-        """Queue ``reply``; ``about`` names the person it concerns, for erasure; ``follows``
-        an earlier row it must not overtake."""
-        self.platforms.add(reply.target.platform)
-        return await self.tx.outbox.enqueue(
-            reply, locale or self.locale, self.now, about=about, follows=follows
-        )
 
     async def say(
         self,
@@ -99,51 +138,15 @@ class Turn:
         *,
         private: bool = False,
         public: bool = False,
-        buttons: Iterable[Button] = (),
-        mentions: Iterable[Mention] = (),
-        priority: Priority = Priority.ANSWER,
+        **extras: Unpack[Extras],
     ) -> int:
-        """Answer the asking member where they asked, or privately.
+        """Answer the asking member where they asked, or privately (``Reach`` says who sees it).
 
-        A private answer to something typed in a group goes to the member's private chat (or
-        their interaction, where the platform can answer there unseen); when it cannot be
-        answered unseen, the group gets only a neutral line saying where the answer went.
         Where an answer can be unseen at no cost (``unseen``), every answer is, except those
         the group is meant to read (``public``: a craving's answer, the group's clean time).
         """
-        assert self.origin is not None
-        origin = self.origin
-        context = {"who": self.who, **(context or {})}
-        if private or origin.private or (self.unseen and not public):
-            target = Target(
-                origin.platform,
-                chat=None if origin.private else origin.chat,
-                person=origin.person,
-                interaction=origin.interaction,
-            )
-            outbox_id = await self.send(
-                Reply(template, target, context, tuple(buttons), tuple(mentions), None, priority),
-                about=self.me.key,
-            )
-            if not origin.private and origin.interaction is None:
-                # After the private answer was tried: if it could not be delivered, the
-                # adapter's line pointing to the private chat says it instead.
-                await self.send(
-                    Reply(
-                        Template.SENT_PRIVATELY,
-                        Target(origin.platform, chat=origin.chat),
-                        dict(Who(who=self.who)),
-                        priority=priority,
-                    ),
-                    about=self.me.key,
-                    follows=outbox_id,
-                )
-            return outbox_id
-        target = Target(origin.platform, chat=origin.chat, interaction=origin.interaction)
-        return await self.send(
-            Reply(template, target, context, tuple(buttons), tuple(mentions), None, priority),
-            about=self.me.key,
-        )
+        reach = Reach.PRIVATE if private else Reach.PUBLIC if public else Reach.HERE
+        return await self._answer(reach, self.who, template, context, extras)
 
     async def withdraw_command(self) -> str | None:
         """Take the member's command off the group, where the platform lets the bot.
@@ -159,7 +162,7 @@ class Turn:
         if origin.message is None or not origin.can_delete:
             return "visible"
         target = Target(origin.platform, chat=origin.chat, withdraw=origin.message)
-        await self.send(Reply("", target))  # nothing to render: the row only deletes
+        await self._queue(Reply("", target))  # nothing to render: the row only deletes
         return "removed"
 
     async def tell_me(
@@ -167,23 +170,12 @@ class Turn:
         template: str,
         context: Mapping[str, Any] | None = None,
         *,
-        buttons: Iterable[Button] = (),
         attachment: Attachment | None = None,
-        priority: Priority = Priority.ANSWER,
+        **extras: Unpack[Extras],
     ) -> int:
         """Answer the asking member privately, with no line in the group: on their interaction
         where the platform has one (seen at once, by them alone), else in their private chat."""
-        origin = self.origin
-        assert origin is not None
-        target = Target(
-            origin.platform,
-            chat=None if origin.private else origin.chat,
-            person=origin.person,
-            interaction=origin.interaction,
-        )
-        return await self._private(
-            self.me, target, template, context, buttons, (), attachment, priority
-        )
+        return await self._answer(Reach.ALONE, self.who, template, context, extras, attachment)
 
     async def tell(
         self,
@@ -191,48 +183,50 @@ class Turn:
         template: str,
         context: Mapping[str, Any] | None = None,
         *,
-        buttons: Iterable[Button] = (),
-        mentions: Iterable[Mention] = (),
-        attachment: Attachment | None = None,
         chat: str | None = None,
-        priority: Priority = Priority.ANSWER,
+        traceless: bool = False,
+        about: str | None = None,
+        attachment: Attachment | None = None,
+        **extras: Unpack[Extras],
     ) -> int:
         """Send ``person`` a private message, whoever caused this event.
 
         ``chat`` is the group chat where the adapter may point them to their private chat if
-        it cannot reach them there (by default this event's community's announcement chat).
+        it cannot reach them there (by default this event's community's announcement chat;
+        none if ``traceless``). ``about`` names whom the message is about, when not ``person``.
         """
-        if chat is None and self.community is not None:
-            chat = self.community.announce_chat
-        target = Target(person.platform, chat=chat, person=person.platform_id)
-        return await self._private(
-            person, target, template, context, buttons, mentions, attachment, priority
-        )
+        letter = Letter(person, chat, traceless, about)
+        return await self._answer(letter, person.ref, template, context, extras, attachment)
 
-    async def _private(
+    async def farewell(self, template: str) -> int:
+        """Answer the asking member, just erased, privately in a row naming nobody (see
+        ``Reach.FAREWELL``); returns its outbox id, for the sweep that deletes it."""
+        return await self._answer(Reach.FAREWELL, None, template, None, {})
+
+    async def _answer(
         self,
-        person: Person,
-        target: Target,
+        intent: Intent,
+        who: Ref | None,
         template: str,
         context: Mapping[str, Any] | None,
-        buttons: Iterable[Button],
-        mentions: Iterable[Mention],
-        attachment: Attachment | None,
-        priority: Priority,
+        extras: Extras,
+        attachment: Attachment | None = None,
     ) -> int:
-        return await self.send(
-            Reply(
-                template,
-                target,
-                {"who": person.ref, **(context or {})},
-                tuple(buttons),
-                tuple(mentions),
-                attachment,
-                priority,
-            ),
-            locale=self.locale,
-            about=person.key,
-        )
+        """Queue an answer on every row ``address`` gives; ``who`` is its reader as templates
+        print them. Returns the answer's outbox id."""
+        answer: int | None = None
+        for row in address(self.scene, intent):
+            if row.notice:
+                assert who is not None, "only an answer to the asking member has a notice"
+                priority = extras.get("priority", Priority.ANSWER)
+                reply = Reply(NOTICE, row.target, dict(Who(who=who)), priority=priority)
+            else:
+                said = {"who": who, **(context or {})} if who is not None else context or {}
+                reply = _reply(template, row.target, said, extras, attachment)
+            queued = await self._queue(reply, about=row.about, follows=answer)
+            answer = queued if answer is None else answer
+        assert answer is not None, "every intent comes to a row"
+        return answer
 
     async def post(
         self,
@@ -241,38 +235,35 @@ class Turn:
         context: Mapping[str, Any] | None = None,
         *,
         chat: str | None = None,
-        buttons: Iterable[Button] = (),
-        mentions: Iterable[Mention] = (),
+        grant: RoleGrant | None = None,
         about: str | None = None,
-        priority: Priority = Priority.ANSWER,
+        **extras: Unpack[Extras],
     ) -> int:
         """Post in a community's chat (its group chat unless ``chat`` names another).
 
         A post about an event in that community goes to the chat the member used (a server
         may have many channels; a group is its own chat), on their interaction where they
-        have one, so it answers them there.
+        have one, so it answers them there. With ``grant`` the adapter gives that role instead,
+        and posts only if it cannot (saying why, for the admins to fix).
         """
         origin = self.origin
         here = (
-            origin is not None
+            origin
+            if origin is not None
             and not origin.private
             and chat is None
             and self.community is not None
             and self.community.key == community.key
+            else None
         )
-        return await self.send(
-            Reply(
-                template,
-                Target(
-                    community.platform,
-                    chat=chat or (origin.chat if here and origin else community.chat),
-                    interaction=origin.interaction if here and origin else None,
-                ),
-                dict(context or {}),
-                tuple(buttons),
-                tuple(mentions),
-                priority=priority,
-            ),
+        target = Target(
+            community.platform,
+            chat=chat or (here.chat if here is not None else community.chat),
+            interaction=here.interaction if here is not None else None,
+            grant=grant,
+        )
+        return await self._queue(
+            _reply(template, target, context or {}, extras),
             locale=community.settings.locale,
             about=about,
         )
@@ -283,11 +274,9 @@ class Turn:
         template: str,
         context: Mapping[str, Any] | None = None,
         *,
-        buttons: Iterable[Button] = (),
-        mentions: Iterable[Mention] = (),
         about: str | None = None,
         interaction: str | None = None,
-        priority: Priority = Priority.ANSWER,
+        **extras: Unpack[Extras],
     ) -> int | None:
         """Replace an earlier message's text and buttons in place; None if it is unknown.
 
@@ -298,26 +287,13 @@ class Turn:
         if original is None:
             return None
         target = replace(original, interaction=interaction or original.interaction, edit_of=message)
-        return await self.send(
-            Reply(
-                template,
-                target,
-                dict(context or {}),
-                tuple(buttons),
-                tuple(mentions),
-                None,
-                priority,
-            ),
-            about=about,
-        )
+        return await self._queue(_reply(template, target, context or {}, extras), about=about)
 
     async def edit_pressed(
         self,
         template: str,
         context: Mapping[str, Any] | None = None,
-        *,
-        buttons: Iterable[Button] = (),
-        priority: Priority = Priority.ANSWER,
+        **extras: Unpack[Extras],
     ) -> int | None:
         """Edit the message whose button was pressed, if it was sent privately to the presser.
 
@@ -333,10 +309,24 @@ class Turn:
             self.message,
             template,
             {"who": self.who, **(context or {})},
-            buttons=buttons,
             about=self.me.key,
             interaction=self.origin.interaction if self.origin is not None else None,
-            priority=priority,
+            **extras,
+        )
+
+    async def _queue(
+        self,
+        reply: Reply,
+        *,
+        locale: str | None = None,
+        about: str | None = None,
+        follows: int | None = None,
+    ) -> int:
+        """Queue ``reply``; ``about`` names the person it concerns, for erasure; ``follows``
+        an earlier row it must not overtake."""
+        self.outgoing.platforms.add(reply.target.platform)
+        return await self.tx.outbox.enqueue(
+            reply, locale or self.locale, self.now, about=about, follows=follows
         )
 
     async def reaches_me_privately(self) -> bool:
@@ -367,3 +357,21 @@ class Turn:
             if community is not None:
                 return community
         return None
+
+
+def _reply(
+    template: str,
+    target: Target,
+    context: Mapping[str, Any],
+    extras: Extras,
+    attachment: Attachment | None = None,
+) -> Reply:
+    return Reply(
+        template,
+        target,
+        dict(context),
+        tuple(extras.get("buttons", ())),
+        tuple(extras.get("mentions", ())),
+        attachment,
+        extras.get("priority", Priority.ANSWER),
+    )

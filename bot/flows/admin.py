@@ -103,7 +103,7 @@ async def set_value(turn: Turn, args: str) -> None:
         return
     await turn.tx.communities.save_settings(community.key, change.settings)
     community = replace(community, settings=change.settings)
-    turn.community = community
+    turn = turn.scoped(community=community)
     log.info("community setting %s changed", change.key)
     if change.key in RESCHEDULES_MILESTONES:
         for person in await turn.tx.memberships.members(community.key):

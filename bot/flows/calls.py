@@ -20,7 +20,7 @@ from bot.contexts.consent import Had
 from bot.dispatch import Flows, on_timer
 from bot.domain.model import Community, Person
 from bot.domain.records import CallRequest, Role
-from bot.domain.replies import Button, Mention, Priority, Reply, Target, parse_id
+from bot.domain.replies import Button, Mention, Priority, parse_id
 from bot.domain.timers import CallExpiry
 from bot.flows import consent
 from bot.flows.supporters import pick_supporters
@@ -141,19 +141,17 @@ async def request_call(turn: Turn, *, practice: bool, note: str, private: bool =
     note = note.strip()[:MAX_NOTE].rstrip()
     take_button = (Button(T.LABEL_CALL_TAKE, TAKE, str(request)),)
     if private:
+        in_group = turn.scoped(community=community)  # volunteers read the group's language
         for volunteer in pinged:
-            # About the member (their name and note), so their erasure removes it too.
-            await turn.send(
-                Reply(
-                    T.CALL_ASK,
-                    Target(volunteer.platform, person=volunteer.platform_id),
-                    {
-                        "who": volunteer.ref,
-                        **ctx.Ask(member=member.ref, note=note, practice=practice, taken=False),
-                    },
-                    take_button,
-                ),
-                locale=settings.locale,
+            # About the member (their name and note), so their erasure removes it too; and
+            # traceless: no group may learn of a private request, not even from a line that
+            # points a volunteer to their private chat.
+            await in_group.tell(
+                volunteer,
+                T.CALL_ASK,
+                ctx.Ask(member=member.ref, note=note, practice=practice, taken=False),
+                buttons=take_button,
+                traceless=True,
                 about=member.key,
             )
         await turn.tell_me(T.CALL_ASKED, asked)
@@ -208,7 +206,7 @@ async def take(turn: Turn, payload: str) -> None:
         await _not_open(turn, request, context)
         return
     if turn.community is None:  # pressed privately: answer in the group's language
-        turn.community = await turn.tx.communities.get(request.community)
+        turn = turn.scoped(community=await turn.tx.communities.get(request.community))
     roles = await turn.tx.supporters.roles(request.community, turn.me.key)
     allowed = {"calls", "practice"} if request.practice else {"calls"}
     if not roles & allowed:
@@ -310,7 +308,7 @@ async def expire(turn: Turn, timer: CallExpiry) -> None:
         return
     if not await turn.tx.calls.expire(request.id, turn.now):
         return
-    turn.community = community
+    turn = turn.scoped(community=community)
     log.info("call request %d closed untaken", request.id)
     if request.message is not None:
         await turn.edit(

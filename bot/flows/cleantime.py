@@ -252,7 +252,7 @@ async def set_timezone(turn: Turn, args: str) -> None:
     await turn.tx.people.set_timezone(turn.me.key, zone_name(zone))
     person = await turn.tx.people.get(turn.me.key)
     assert person is not None
-    turn.person = person
+    turn = turn.scoped(person=person)
     await reschedule(turn, person)
     await turn.say(
         Template.TIMEZONE_SET,

@@ -469,7 +469,7 @@ async def call_me(turn: Turn, payload: str) -> None:
     if craving is None:
         return
     if turn.community is None and craving.community is not None:
-        turn.community = await turn.tx.communities.get(craving.community)
+        turn = turn.scoped(community=await turn.tx.communities.get(craving.community))
     await request_call(turn, practice=False, note="", private=craving.private)
 
 

@@ -21,7 +21,7 @@ from bot.dispatch import Flows, on_timer
 from bot.domain.announcing import next_announcement, too_late
 from bot.domain.cleantime import Milestone, local_today, milestone_date
 from bot.domain.model import PRIMARY, Community, DueAnnouncement, Person
-from bot.domain.replies import Mention, Priority, Reply, RoleGrant, Target, Template
+from bot.domain.replies import Mention, Priority, RoleGrant, Template
 from bot.domain.timers import MilestoneRun
 from bot.turn import Turn, member_zone
 
@@ -85,15 +85,13 @@ async def run_milestones(turn: Turn, timer: MilestoneRun) -> None:
             )
         await turn.tx.announcements.set_due(item.community.key, item.person.key, nxt)
     for community, entries, mentions in digests.values():
-        await turn.send(
-            Reply(
-                Template.MILESTONE_DIGEST,
-                Target(community.platform, chat=community.announce_chat),
-                dict(m.Digest(entries=entries)),
-                mentions=tuple(mentions),
-                priority=Priority.BACKGROUND,
-            ),
-            locale=community.settings.locale,
+        await turn.post(
+            community,
+            Template.MILESTONE_DIGEST,
+            m.Digest(entries=entries),
+            chat=community.announce_chat,
+            mentions=mentions,
+            priority=Priority.BACKGROUND,
         )
     # After the digests: a refusal, if the platform gives one, reads after the celebration.
     for item in celebrated:
@@ -111,15 +109,14 @@ async def _grant_role(turn: Turn, community: Community, person: Person, mileston
     if role is None or turn.capabilities(community.platform).roles is None:
         return
     grant = RoleGrant(community.platform_id, person.platform_id, role)
-    await turn.send(
-        Reply(
-            T.MILESTONE_ROLE_FAILED,
-            Target(community.platform, chat=community.announce_chat, grant=grant),
-            dict(m.RoleFailed(who=person.ref, milestone=milestone, role=role)),
-            priority=Priority.BACKGROUND,
-        ),
-        locale=community.settings.locale,
+    await turn.post(
+        community,
+        T.MILESTONE_ROLE_FAILED,
+        m.RoleFailed(who=person.ref, milestone=milestone, role=role),
+        chat=community.announce_chat,
+        grant=grant,
         about=person.key,
+        priority=Priority.BACKGROUND,
     )
 
 

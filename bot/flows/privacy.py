@@ -19,7 +19,7 @@ from typing import Any
 
 from bot.contexts import privacy as p
 from bot.dispatch import Flows, on_timer
-from bot.domain.replies import Attachment, Button, Reply, Target, Template
+from bot.domain.replies import Attachment, Button, Template
 from bot.domain.timers import FarewellSweep
 from bot.flows.craving import T as CravingT
 from bot.turn import Turn
@@ -84,17 +84,10 @@ async def erase(turn: Turn, payload: str) -> None:
     if payload != turn.me.key:
         await turn.say(Template.BUTTON_UNKNOWN, private=True)
         return
-    origin = turn.origin
-    assert origin is not None
     await turn.tx.privacy.erase(turn.me, notices=NOTICES, released=RELEASED)
     log.info("erased one member's data on their request")
     # Queued after the delete and about nobody, so the erasure cannot take it with it.
-    farewell = await turn.send(
-        Reply(
-            T.FORGETME_DONE,
-            Target(origin.platform, person=origin.person, interaction=origin.interaction),
-        )
-    )
+    farewell = await turn.farewell(T.FORGETME_DONE)
     until = turn.now + KEEP_TRYING
     await turn.tx.timers.schedule(FarewellSweep(farewell, until), turn.now + SWEEP_EVERY)
 

@@ -99,7 +99,7 @@ async def remind(turn: Turn, timer: MeetingReminder) -> None:
     community = await turn.tx.communities.get(timer.community)
     if community is None:
         return
-    turn.community = community
+    turn = turn.scoped(community=community)
     since = min(turn.now, timer.since)
     zone = community_zone(community)
     due = due_reminders(community.settings.meetings, zone, since, turn.now)
