@@ -8,7 +8,9 @@ from datetime import datetime, timedelta
 import pytest
 
 from adapters.sending import Parts
-from adapters.throttle import OncePer
+from adapters.throttle import OncePer, Prompt, about
+from bot.domain.records import OutboxMessage
+from bot.domain.replies import Target
 from bot.outbox import Unfinished
 
 
@@ -147,3 +149,31 @@ def test_a_member_is_claimed_once_per_period() -> None:
     now += timedelta(minutes=10)
     assert not once.recently("sam")
     assert once.claim("sam")
+
+
+def test_a_prompt_is_queued_once_and_shown_once_in_a_while() -> None:
+    now = datetime(2026, 1, 1, 12, 0)
+    prompt = Prompt(timedelta(hours=1), lambda: now)
+
+    assert not prompt.lately("sam")
+    assert prompt.queue("sam")
+    assert not prompt.queue("sam"), "a burst of refusals queues one line"
+    assert prompt.lately("sam")
+    assert not prompt.shown_lately("sam")
+    prompt.was_shown("sam")
+    assert prompt.shown_lately("sam")
+
+    now += timedelta(hours=1, minutes=1)
+    assert not prompt.lately("sam")
+    prompt.was_shown("sam")
+    assert not prompt.queue("sam"), "not queued while the group has just read it"
+
+
+def _row(context: dict[str, object]) -> OutboxMessage:
+    return OutboxMessage(1, "t", "en", Target("x", chat="g"), dict(context), (), (), 0)
+
+
+def test_a_prompt_is_about_the_member_its_context_names() -> None:
+    assert about(_row({"who": {"id": 101, "name": "Sam"}})) == "101"
+    assert about(_row({})) == ""
+    assert about(_row({"who": "Sam"})) == ""

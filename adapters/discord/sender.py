@@ -47,7 +47,7 @@ from adapters.discord.dialect import split_markdown
 from adapters.discord.live import Live, LiveInteractions, Replayed
 from adapters.discord.translate import PLATFORM, message_ref
 from adapters.sending import Parts
-from adapters.throttle import OncePer
+from adapters.throttle import Prompt, about
 from bot.domain.model import person_key
 from bot.domain.records import OutboxMessage
 from bot.domain.replies import Mention, Priority, Reply, Target
@@ -107,10 +107,9 @@ class DiscordSender:
         self._budget = GlobalBudget(GLOBAL_LIMIT if global_limit is None else global_limit)
         """Requests Discord counts against its global limit take a slot; answers on an
         interaction do not."""
-        self._prompted = OncePer(PROMPT_EVERY, now)
-        """Members asked to open their DMs: the slot is taken once the line is sent."""
-        self._asking = OncePer(PROMPT_EVERY, now)
-        """Members for whom that line was queued, so a burst of refusals queues one."""
+        self._prompt = Prompt(PROMPT_EVERY, now)
+        """The line asking a member to open their DMs: the slot is taken once it is sent, and a
+        burst of refusals queues one."""
         self._parts = Parts()
         """Parts of a long message Discord already took, so a retry goes on from the next."""
         self._labels: dict[int, list[str]] = {}
@@ -401,9 +400,7 @@ class DiscordSender:
         a while, as urgent as the message that could not reach them."""
         target = message.target
         person = target.person
-        if target.chat is None or person is None or self._prompted.recently(person):
-            return None
-        if not self._asking.claim(person):
+        if target.chat is None or person is None or not self._prompt.queue(person):
             return None
         return Reply(
             T.DMS_CLOSED,
@@ -415,15 +412,14 @@ class DiscordSender:
 
     async def _ask_to_open_dms(self, message: OutboxMessage) -> str | None:
         """Say in the channel, neutrally, that a DM did not arrive (unless just said)."""
-        who = message.context.get("who")
-        person = str(who.get("id", "")) if isinstance(who, dict) else ""
-        if message.target.chat is None or self._prompted.recently(person):
+        person = about(message)
+        if message.target.chat is None or self._prompt.shown_lately(person):
             return None
         text = await self._renderer.render_async(
             message.template, message.context, locale=message.locale, mentions=message.mentions
         )
         ref = await self._to_channel(int(message.target.chat), message, split_markdown(text)[:1])
-        self._prompted.claim(person)
+        self._prompt.was_shown(person)
         return ref
 
     # -- edits and roles ----------------------------------------------------------------------

@@ -34,7 +34,7 @@ from adapters.sending import Parts
 from adapters.telegram.admins import DeleteRights
 from adapters.telegram.dialect import split_html
 from adapters.telegram.translate import PLATFORM, button_data
-from adapters.throttle import OncePer
+from adapters.throttle import Prompt, about
 from bot.domain.model import person_key
 from bot.domain.records import OutboxMessage
 from bot.domain.replies import Priority, Reply, Target, Template
@@ -85,10 +85,9 @@ class TelegramSender:
         self.pace = pace
         self._renderer = renderer
         self._username = bot_username
-        self._prompted = OncePer(PROMPT_EVERY, now)
-        """Members shown the open-my-private-chat line: the slot is taken once it is sent."""
-        self._pointing = OncePer(PROMPT_EVERY, now)
-        """Members for whom that line was queued, so a burst of refusals queues one."""
+        self._prompt = Prompt(PROMPT_EVERY, now)
+        """The open-my-private-chat line, by member: the slot is taken once it is sent, and a
+        burst of refusals queues one."""
         self._parts = Parts()
         """Parts of a long message Telegram already took: a retry goes on from the next."""
 
@@ -99,7 +98,7 @@ class TelegramSender:
             raise Undeliverable("no chat to send to")
         if message.template == Template.SENT_PRIVATELY and self._just_prompted(message):
             return None  # the group was just shown the open-my-private-chat line instead
-        if message.template == T.OPEN_PRIVATE and self._prompted.recently(_who(message)):
+        if message.template == T.OPEN_PRIVATE and self._prompt.shown_lately(about(message)):
             return None  # shown a moment ago (queued twice, or by the process before)
         try:
             if target.withdraw is not None:
@@ -133,7 +132,7 @@ class TelegramSender:
         except NetworkError as network:  # timeouts, 5xx and dropped connections
             raise RetryLater(backoff(message.attempts), "network") from network
         if message.template == T.OPEN_PRIVATE:
-            self._prompted.claim(_who(message))
+            self._prompt.was_shown(about(message))
         return ref
 
     async def _send(
@@ -216,15 +215,14 @@ class TelegramSender:
         """Whether the member was just shown (or is about to be shown) the open-my-private-chat
         line in the group, which says all that "I've sent you the answer privately" would, and
         more truly."""
-        person = _who(message)
-        return self._prompted.recently(person) or self._pointing.recently(person)
+        return self._prompt.lately(about(message))
 
     def _point_to_private_chat(
         self, group: str, person: str, message: OutboxMessage
     ) -> Reply | None:
         """The line telling the group, neutrally, that a private message waits for a member:
         at most one queued and one shown once in a while, as urgent as the message."""
-        if self._prompted.recently(person) or not self._pointing.claim(person):
+        if not self._prompt.queue(person):
             return None
         who = message.context.get("who") or {"id": person, "name": ""}
         return Reply(
@@ -233,12 +231,6 @@ class TelegramSender:
             {"who": who},
             priority=Priority(message.priority),
         )
-
-
-def _who(message: OutboxMessage) -> str:
-    """The member a message is about, by their Telegram id."""
-    who = message.context.get("who")
-    return str(who.get("id", "")) if isinstance(who, dict) else ""
 
 
 def retry_seconds(retry_after: float | timedelta) -> float:
