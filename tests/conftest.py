@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import inspect
 import io
 import logging
+import os
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import cast
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -20,7 +24,8 @@ from bot.core import Core
 from bot.domain.inbound import ButtonPressed, CommandIssued, Origin
 from bot.domain.model import community_key
 from bot.settings import Settings, configure_logging
-from bot.storage import Store
+from bot.storage import Store, Transaction
+from bot.storage.memory import MemoryStore
 from bot.storage.sqlite import SqliteStore
 from tests.fakes.discord_fixtures import fake_discord  # noqa: F401
 from tests.fakes.fixtures import fake_telegram, telegram_bot  # noqa: F401
@@ -34,18 +39,126 @@ START = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 """Tests run at a fixed instant: noon UTC on 29 November 2026."""
 
 
+async def _memory(folder: Path) -> Store:
+    return MemoryStore()
+
+
 BACKENDS: dict[str, Callable[[Path], Awaitable[Store]]] = {
     "sqlite": lambda folder: SqliteStore.open(folder / "homegroup.db"),
+    "memory": _memory,
 }
-"""Every storage backend, by name, opened in an empty folder: the contract suite (and every
-test that takes the ``store`` fixture) runs once on each. A new backend joins with one line."""
+"""Every storage backend, by name, opened in an empty folder: the contract suite
+(``test_store_contract*``) runs once on each. A new backend joins with one line."""
+
+TEST_STORE = os.environ.get("HOMEGROUP_TEST_STORE", "sqlite")
+"""The backend every other test's store and app are built on. ``make test`` runs the flow
+tests once more with ``HOMEGROUP_TEST_STORE=memory``: those that read no database file."""
+if TEST_STORE not in BACKENDS:
+    raise pytest.UsageError(f"HOMEGROUP_TEST_STORE={TEST_STORE}: not one of {list(BACKENDS)}")
 
 
-@pytest.fixture(params=list(BACKENDS))
+def is_contract(module: str) -> bool:
+    """Whether a test module is part of the storage contract, which every backend passes."""
+    return module.rpartition(".")[2].startswith("test_store_contract")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """The contract runs on every backend; other tests on the ``TEST_STORE`` alone."""
+    if "store" in metafunc.fixturenames:
+        names = list(BACKENDS) if is_contract(metafunc.module.__name__) else [TEST_STORE]
+        metafunc.parametrize("store", names, indirect=True)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On another backend than SQLite, run only the tests it changes: those built on the
+    ``store`` or the ``app`` fixture, outside the contract (which ran on every backend), that
+    read no database file (they take neither ``database`` nor a ``tmp_path`` of their own, and
+    never open the app's ``settings.database``)."""
+    if TEST_STORE == "sqlite":
+        return
+    kept, dropped = [], []
+    for item in items:
+        assert isinstance(item, pytest.Function)
+        uses = set(item.fixturenames)
+        asks = set(inspect.signature(item.function).parameters)
+        switched = bool(uses & {"store", "app"}) and "database" not in uses
+        on_disk = "tmp_path" in asks or "settings.database" in inspect.getsource(item.function)
+        on_disk = on_disk or is_contract(item.module.__name__)
+        (kept if switched and not on_disk else dropped).append(item)
+    config.hook.pytest_deselected(items=dropped)
+    items[:] = kept
+
+
+CALLS_FILE = "HOMEGROUP_STORE_CALLS"
+"""Set to a file's path, the contract's stores note there every repository method called on
+them, a line per call: ``backend area.method`` (read by ``test_store_contract_coverage``)."""
+
+
+class _Noted:
+    """A repository that notes each method called on it, then calls it."""
+
+    def __init__(self, repository: object, note: Callable[[str], None]) -> None:
+        self._repository = repository
+        self._note = note
+
+    def __getattr__(self, name: str) -> object:
+        found = getattr(self._repository, name)
+        if not callable(found):
+            return found
+
+        def called(*args: object, **kwargs: object) -> object:
+            self._note(name)
+            return found(*args, **kwargs)
+
+        return called
+
+
+class _NotingStore:
+    """A store whose transactions' repositories note their calls in a set."""
+
+    def __init__(self, store: Store, backend: str, calls: set[str]) -> None:
+        self._store = store
+        self._backend = backend
+        self._calls = calls
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        async with self._store.transaction() as tx:
+            yield cast(Transaction, _NotingTransaction(tx, self._backend, self._calls))
+
+    async def close(self) -> None:
+        await self._store.close()
+
+
+class _NotingTransaction:
+    def __init__(self, tx: Transaction, backend: str, calls: set[str]) -> None:
+        self._tx = tx
+        self._backend = backend
+        self._calls = calls
+
+    def __getattr__(self, area: str) -> object:
+        return _Noted(
+            getattr(self._tx, area),
+            lambda method: self._calls.add(f"{self._backend} {area}.{method}"),
+        )
+
+
+def _append(path: Path, lines: list[str]) -> None:
+    with path.open("a", encoding="utf-8") as out:
+        out.writelines(f"{line}\n" for line in lines)
+
+
+@pytest.fixture
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    """A new, empty store of each backend in ``BACKENDS``."""
+    """A new, empty store of the backend the test is parametrised with."""
     opened = await BACKENDS[request.param](tmp_path)
-    yield opened
+    noted = os.environ.get(CALLS_FILE)
+    if noted and is_contract(request.module.__name__):
+        calls: set[str] = set()
+        yield _NotingStore(opened, request.param, calls)
+        _append(Path(noted), sorted(calls))
+    else:
+        yield opened
     await opened.close()
 
 
@@ -60,10 +173,11 @@ def database(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def app(database: Path, clock: ManualClock) -> AsyncIterator[App]:
-    built = await bootstrap(
-        Settings(database=str(database)), platforms=every_platform(), clock=clock
-    )
+async def app(tmp_path: Path, clock: ManualClock) -> AsyncIterator[App]:
+    """The app on a new store of ``TEST_STORE``; on SQLite its file is ``database``."""
+    settings = Settings(database=str(tmp_path / "homegroup.db"))
+    store = None if TEST_STORE == "sqlite" else await BACKENDS[TEST_STORE](tmp_path)
+    built = await bootstrap(settings, platforms=every_platform(), clock=clock, store=store)
     yield built
     await built.close()
 
