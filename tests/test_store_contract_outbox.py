@@ -1,0 +1,125 @@
+"""The storage contract, what leaves and when: the outbox's scheduling, messages found by the
+platform's id and forgotten once old, and timers moved, dropped and cancelled."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.domain.replies import Priority, Reply, Target, Template
+from bot.domain.timers import CravingFollowUp, MilestoneRun
+from bot.storage import Store
+from tests.conftest import START
+from tests.test_store_contract_community import SAM, meet
+
+LATER = START + timedelta(hours=1)
+GROUP_CHAT = Target("console", chat="group")
+SAMS_CHAT = Target("console", person="sam")
+
+
+def reply(target: Target = GROUP_CHAT, priority: Priority = Priority.ANSWER) -> Reply:
+    return Reply(Template.HELP, target, {"n": 1}, priority=priority)
+
+
+async def test_the_scheduler_sees_due_rows_most_urgent_first(store: Store) -> None:
+    async with store.transaction() as tx:
+        answer = await tx.outbox.enqueue(reply(SAMS_CHAT), "en", START)
+        urgent = await tx.outbox.enqueue(reply(priority=Priority.URGENT), "en", START)
+        after = await tx.outbox.enqueue(reply(), "en", START, follows=answer)
+        edit = await tx.outbox.enqueue(
+            reply(Target("console", chat="group", edit_of=urgent)), "en", START
+        )
+        await tx.outbox.enqueue(reply(Target("elsewhere", chat="9")), "en", START)
+        due = await tx.outbox.due("console", START)
+        assert [(d.id, d.lane, d.priority) for d in due] == [
+            (urgent, "group", Priority.URGENT),
+            (answer, "person:sam", Priority.ANSWER),
+            (after, "group", Priority.ANSWER),
+            (edit, "group", Priority.ANSWER),
+        ]
+        assert [(d.follows, d.edits) for d in due] == [
+            (None, None),
+            (None, None),
+            (answer, None),
+            (None, urgent),
+        ]
+        assert [m.id for m in await tx.outbox.pending("console", START, 10)] == [urgent, answer]
+        assert await tx.outbox.due("console", START - timedelta(seconds=1)) == []
+        newer = await tx.outbox.due("console", LATER, newer_than=after)
+        assert [d.id for d in newer] == [edit]
+        await tx.outbox.mark_retry(answer, LATER)  # tried: what follows it may go
+        await tx.outbox.mark_sent(urgent, "101", START)
+        due = await tx.outbox.due("console", START)
+        assert [(d.id, d.follows, d.edits) for d in due] == [
+            (after, None, None),
+            (edit, None, None),
+        ]
+        fell_due = await tx.outbox.due("console", LATER, newer_than=edit, due_since=LATER)
+        assert [d.id for d in fell_due] == [answer]
+        messages = await tx.outbox.messages([edit, urgent, answer, 999])
+        assert [(m.id, m.edit_ref) for m in messages] == [(answer, None), (edit, "101")]
+        assert messages[0].context == {"n": 1}
+        assert messages[0].target == SAMS_CHAT
+        assert await tx.outbox.messages([]) == []
+
+
+async def test_a_sent_message_is_found_by_its_platform_id_until_forgotten(store: Store) -> None:
+    async with store.transaction() as tx:
+        sent = await tx.outbox.enqueue(reply(), "en", START)
+        failed = await tx.outbox.enqueue(reply(), "en", START)
+        waiting = await tx.outbox.enqueue(reply(), "en", START)
+        await tx.outbox.mark_sent(sent, "555", START)
+        await tx.outbox.mark_failed(failed, "blocked", LATER)
+    async with store.transaction() as tx:
+        assert await tx.outbox.by_ref("console", "555") == sent
+        assert await tx.outbox.by_ref("elsewhere", "555") is None
+        assert await tx.outbox.by_ref("console", "556") is None
+        assert await tx.outbox.target(sent) == GROUP_CHAT, "where it went is kept"
+        assert await tx.outbox.target(999) is None
+        assert await tx.outbox.forget_before(START) == 0
+        assert await tx.outbox.forget_before(LATER) == 1
+        assert await tx.outbox.by_ref("console", "555") is None
+        assert await tx.outbox.target(sent) is None
+        assert await tx.outbox.forget_before(LATER + timedelta(seconds=1)) == 1
+        assert await tx.outbox.target(failed) is None
+        assert await tx.outbox.target(waiting) == GROUP_CHAT, "still to leave: kept"
+
+
+async def test_messages_held_for_a_member_go_once_they_can_be_reached(store: Store) -> None:
+    held_until = LATER + timedelta(days=1)
+    async with store.transaction() as tx:
+        await meet(tx, SAM)
+        row = await tx.outbox.enqueue(reply(SAMS_CHAT), "en", START, about=SAM)
+        other = await tx.outbox.enqueue(reply(), "en", START)
+        await tx.outbox.mark_sent(other, "1", START)
+        assert await tx.outbox.next_attempt("console") == START
+        await tx.outbox.mark_retry(row, held_until)
+        assert await tx.outbox.next_attempt("console") == held_until
+        assert await tx.outbox.next_attempt("elsewhere") is None
+        assert await tx.outbox.pending("console", LATER, 10) == []
+        assert await tx.outbox.deliver_waiting_now(SAM, LATER) == 1
+        assert await tx.outbox.deliver_waiting_now("console:nobody", LATER) == 0
+        assert await tx.outbox.next_attempt("console") == LATER
+        assert [m.id for m in await tx.outbox.pending("console", LATER, 10)] == [row]
+
+
+async def test_timers_are_moved_dropped_and_cancelled(store: Store) -> None:
+    async with store.transaction() as tx:
+        assert not tx.timers.scheduled
+        await tx.timers.schedule(CravingFollowUp(1), START)
+        await tx.timers.schedule(CravingFollowUp(2), START)
+        await tx.timers.schedule(MilestoneRun(), START, key="milestones")
+        assert tx.timers.scheduled, "the timer loop looks again"
+        first, second, keyed = await tx.timers.due(START, 10)
+        await tx.timers.postpone(first.id, LATER)
+        await tx.timers.drop(second.id)
+        await tx.timers.cancel("milestones")
+    async with store.transaction() as tx:
+        assert not tx.timers.scheduled
+        assert await tx.timers.due(START, 10) == []
+        (moved,) = await tx.timers.due(LATER, 10)
+        assert (moved.id, moved.kind, moved.attempts) == (first.id, "craving.followup", 1)
+        assert await tx.timers.next_due() == LATER
+        await tx.timers.schedule(MilestoneRun(), LATER, key="milestones")
+        assert [t.key for t in await tx.timers.due(LATER, 10)] == [None, "milestones"]
+        assert not await tx.timers.take(second.id), "dropped"
+        assert keyed.key == "milestones"
