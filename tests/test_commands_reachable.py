@@ -1,7 +1,7 @@
 """Every command the core knows can be reached: in a Telegram menu and as a Discord slash command.
 
 On Telegram any command can be typed, but a member finds only what the menu shows; on Discord
-only the slash commands exist at all. Aliases (``bot.domain.inbound.ALIASES``) reach the same
+only the slash commands exist at all. Aliases (``bot.domain.commands.ALIASES``) reach the same
 flow as the command they stand for, so menus show the command alone.
 """
 
@@ -13,7 +13,7 @@ from adapters.discord.sender import T as DiscordTemplates
 from adapters.telegram.dialect import TelegramDialect
 from adapters.telegram.menus import menus
 from adapters.telegram.sender import T as TelegramTemplates
-from bot.domain.inbound import ALIASES, PRIVATE_COMMANDS
+from bot.domain.commands import ALIASES, PRIVATE_COMMANDS
 from bot.flows import all_flows
 from bot.render import Renderer
 

@@ -22,7 +22,7 @@ from adapters.telegram.adapter import TelegramAdapter
 from adapters.telegram.receiver import SECRET_HEADER, webhook_app
 from bot.app import bootstrap
 from bot.clock import ManualClock
-from bot.domain.inbound import ALIASES, PRIVATE_COMMANDS
+from bot.domain.commands import ALIASES, PRIVATE_COMMANDS
 from bot.flows import all_flows
 from tests.conftest import START
 from tests.fakes import telegram_updates as tg

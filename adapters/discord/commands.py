@@ -1,10 +1,11 @@
 """Homegroup's slash commands as data: what Discord shows in its command menu, and how a used
 command's options become the words the core reads after the command's name.
 
-The definitions are plain JSON, synced with one bulk request, rather than one decorated
-function per command in a ``CommandTree``: every command does the same thing (hand its words to
-the core), and as data the set can be hashed, so start-up syncs only when it changed.
-Descriptions come from ``messages/<locale>/discord_commands.j2`` like every other sentence.
+The commands and their options come from the core's command table (``bot.domain.commands``),
+sent as plain JSON with one bulk request rather than one decorated function per command in a
+``CommandTree``: every command does the same thing (hand its words to the core), and as data
+the set can be hashed, so start-up syncs only when it changed. Descriptions come from
+``messages/<locale>/discord_commands.j2`` like every other sentence.
 """
 
 from __future__ import annotations
@@ -12,13 +13,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Final
 
-from bot.domain.settings_keys import KEYS, ROLE_KEYS
+from bot.domain.commands import Command, Option, OptionKind, in_menus
 
-STRING, ROLE = 3, 8
-"""Discord's application command option types used here."""
+OPTION_TYPES: Final = {OptionKind.TEXT: 3, OptionKind.ROLE: 8}
+"""Discord's application command option types (string, role) for the table's kinds."""
 MANAGE_GUILD: Final = 1 << 5
 """The Manage Server permission: who may use the admin commands."""
 GUILD, BOT_DM = 0, 1
@@ -26,81 +26,8 @@ GUILD, BOT_DM = 0, 1
 MAX_DESCRIPTION = 100
 MAX_CHOICES = 25
 
-
-@dataclass(frozen=True, slots=True)
-class Option:
-    """One typed option; ``prefix`` is written before its value in the core's words."""
-
-    name: str
-    kind: int = STRING
-    required: bool = False
-    choices: tuple[str, ...] = ()
-    autocomplete: bool = False
-    prefix: str = ""
-    max_length: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Command:
-    name: str
-    options: tuple[Option, ...] = ()
-    admin: bool = False
-    dm: bool = True
-    """Usable in a DM with the bot as well as in a server."""
-    one_of: bool = False
-    """The options are alternatives: only the first one given counts."""
-
-
-ON_OFF = ("on", "off")
-NOTE = Option("note", max_length=500)
-
-COMMANDS: Final = (
-    Command("craving", (NOTE,)),
-    Command("cravings"),
-    Command("call", (NOTE,)),
-    Command("practice", (NOTE,)),
-    Command("calls"),
-    Command("days", (Option("counter", max_length=40),)),
-    Command("cleandate", (Option("date", required=True, max_length=80),)),
-    Command("milestones"),
-    Command("together", dm=False),
-    Command("timezone", (Option("zone", autocomplete=True, max_length=64),)),
-    Command("share", (Option("sharing", required=True, choices=ON_OFF),), dm=False),
-    Command(
-        "relapse",
-        (Option("date", max_length=80), Option("note", prefix="note", max_length=500)),
-        one_of=True,
-    ),
-    Command("history"),
-    Command("resources"),
-    Command("meetings", (Option("reminders", choices=ON_OFF, prefix="remind"),)),
-    Command(
-        "supporter",
-        (
-            Option("hours", prefix="hours", max_length=40),
-            Option("pings", choices=ON_OFF),
-            Option("urgent", choices=ON_OFF, prefix="urgent"),
-        ),
-        one_of=True,
-    ),
-    Command("phonelist", (Option("list", choices=("on", "off", "practice on", "practice off")),)),
-    Command("contact", (Option("details", max_length=200),)),
-    Command("consent", (Option("setting", choices=ON_OFF),)),
-    Command("mydata"),
-    Command("forgetme"),
-    Command("help"),
-    Command("settings", admin=True, dm=False),
-    Command(
-        "set",
-        (
-            Option("key", required=True, choices=(*KEYS, *ROLE_KEYS)),
-            Option("value", max_length=1000),
-            Option("role", kind=ROLE),
-        ),
-        admin=True,
-        dm=False,
-    ),
-)
+COMMANDS: Final = in_menus()
+"""The slash commands: every command of the table a menu offers, in its order."""
 BY_NAME: Final = {command.name: command for command in COMMANDS}
 
 
@@ -123,9 +50,9 @@ def _command(command: Command, described: Mapping[str, str]) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": 1,
         "name": command.name,
-        "description": _description(described, command.name),
+        "description": _description(described, command.description_key),
         "options": [_option(command, option, described) for option in command.options],
-        "contexts": [GUILD, BOT_DM] if command.dm else [GUILD],
+        "contexts": [GUILD] if command.group_only else [GUILD, BOT_DM],
         "integration_types": [0],
         "nsfw": False,
     }
@@ -137,14 +64,14 @@ def _command(command: Command, described: Mapping[str, str]) -> dict[str, Any]:
 
 def _option(command: Command, option: Option, described: Mapping[str, str]) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "type": option.kind,
+        "type": OPTION_TYPES[option.kind],
         "name": option.name,
-        "description": _description(described, f"{command.name} {option.name}"),
+        "description": _description(described, command.option_key(option)),
         "required": option.required,
     }
     if option.choices:
         body["choices"] = [{"name": c, "value": c} for c in option.choices[:MAX_CHOICES]]
-    if option.autocomplete:
+    if option.suggested:
         body["autocomplete"] = True
     if option.max_length is not None:
         body["max_length"] = option.max_length

@@ -37,7 +37,7 @@ from adapters.telegram.translate import (
     parse_command,
 )
 from bot.app import App
-from bot.domain.inbound import PRIVATE_COMMANDS
+from bot.domain.commands import PRIVATE_COMMANDS
 from bot.outbox import Pace
 from bot.settings import Settings
 

@@ -1,15 +1,16 @@
 """The command menus Telegram shows: one in private chats, one in groups, one for group admins.
 
+The commands, their order and where each is offered come from the core's command table
+(``bot.domain.commands``); only their descriptions come from
+``messages/<locale>/telegram_commands.j2``, one ``name - text`` line a command.
+
 Telegram shows the most specific list that applies, not a merge of them: an admin in a group
-sees the admins' list alone, so it repeats the group's. Private commands (the core's
-``PRIVATE_COMMANDS``) are offered only in the private chat, so that the group menu never invites
-a member to restart their count where everyone reads it. Descriptions, in menu order, come from
-``messages/<locale>/telegram_commands.j2``: one ``name - text`` line a command.
+sees the admins' list alone, so it repeats the group's. Private commands are offered only in the
+private chat, so that the group menu never invites a member to restart their count where
+everyone reads it.
 """
 
 from __future__ import annotations
-
-from typing import Final
 
 from telegram import (
     BotCommand,
@@ -19,16 +20,11 @@ from telegram import (
     BotCommandScopeAllPrivateChats,
 )
 
-from bot.domain.inbound import PRIVATE_COMMANDS
-
-GROUP_ONLY: Final = frozenset({"together", "share"})
-"""Commands that work only in a group (in a private chat they say so)."""
-ADMIN_ONLY: Final = frozenset({"settings", "set"})
-"""Commands for a group's admins."""
+from bot.domain.commands import Command, in_menus
 
 
 def described(text: str) -> dict[str, str]:
-    """Read the descriptions template, in its order: ``name - text`` lines."""
+    """Read the descriptions template: ``name - text`` lines."""
     found: dict[str, str] = {}
     for line in text.splitlines():
         name, _, description = line.partition(" - ")
@@ -38,13 +34,19 @@ def described(text: str) -> dict[str, str]:
 
 
 def menus(text: str) -> list[tuple[BotCommandScope, list[BotCommand]]]:
-    """Each scope with its commands, from the rendered descriptions template."""
-    commands = [BotCommand(name, description) for name, description in described(text).items()]
-    private = [c for c in commands if c.command not in GROUP_ONLY | ADMIN_ONLY]
-    group = [c for c in commands if c.command not in PRIVATE_COMMANDS | ADMIN_ONLY]
-    admins = [c for c in commands if c.command not in PRIVATE_COMMANDS]
+    """Each scope with its commands, from the rendered descriptions template.
+
+    A command the template does not describe is left out of the menus (Telegram refuses a
+    command without a description); a test checks the bundled template describes them all.
+    """
+    descriptions = described(text)
+    offered = [command for command in in_menus() if command.description_key in descriptions]
+
+    def menu(commands: list[Command]) -> list[BotCommand]:
+        return [BotCommand(c.name, descriptions[c.description_key]) for c in commands]
+
     return [
-        (BotCommandScopeAllPrivateChats(), private),
-        (BotCommandScopeAllGroupChats(), group),
-        (BotCommandScopeAllChatAdministrators(), admins),
+        (BotCommandScopeAllPrivateChats(), menu([c for c in offered if not c.group_only])),
+        (BotCommandScopeAllGroupChats(), menu([c for c in offered if not (c.private or c.admin)])),
+        (BotCommandScopeAllChatAdministrators(), menu([c for c in offered if not c.private])),
     ]

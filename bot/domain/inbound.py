@@ -7,15 +7,8 @@ Adapters translate and decide nothing; every rule lives in the core. Each inboun
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
 
-PRIVATE_COMMANDS: Final = frozenset({"relapse", "restart", "reset", "contact", "forgetme"})
-"""Commands about a member's own recovery or data: always answered privately, and, typed in a
-group, taken off it where the platform lets the bot (``Origin.message``, ``Turn.withdraw_command``).
-"""
-
-ALIASES: Final = {"cleantime": "days", "restart": "relapse", "reset": "relapse"}
-"""Other names members may type for a command; menus show only the command itself."""
+from bot.domain.commands import ALIASES
 
 
 def words_to_store(command: str, args: str) -> str:

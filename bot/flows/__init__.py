@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.dispatch import Flows
+from bot.domain.commands import ALIASES
 from bot.flows import (
     admin,
     calls,
@@ -21,9 +22,11 @@ from bot.flows import (
 
 
 def all_flows() -> Flows:
-    """Every flow Homegroup has."""
+    """Every flow Homegroup has; a command's aliases (``bot.domain.commands``) reach its flow."""
     table = Flows()
     modules = (help, cleantime, milestones, supporters, craving, calls, relapse, admin, resources)
     for module in (*modules, consent, membership, privacy, housekeeping):
         table.add(module.flows)
+    for alias, name in ALIASES.items():
+        table.commands[alias] = table.commands[name]
     return table

@@ -353,7 +353,6 @@ flows = Flows(
     commands={
         "cleandate": set_clean_date,
         "days": show_days,
-        "cleantime": show_days,
         "together": show_together,
         "timezone": set_timezone,
         "milestones": show_milestones,

@@ -340,12 +340,7 @@ def _read_payload(payload: str) -> tuple[date, date] | None:
 
 
 flows = Flows(
-    commands={
-        "relapse": relapse,
-        "restart": relapse,
-        "reset": relapse,
-        "history": show_history,
-    },
+    commands={"relapse": relapse, "history": show_history},
     buttons={YES: confirm, CANCEL: cancel, TELL: tell_supporters, NOTE: note_how},
     templates=(T,),
 )
