@@ -27,6 +27,7 @@ from bot import contexts
 from bot.dialect import Dialect as Dialect
 from bot.dialect import Marked as Marked
 from bot.dialect import PlainDialect as PlainDialect
+from bot.domain.commands import command_lists
 from bot.domain.danger import DangerWords
 from bot.domain.replies import Mention
 from bot.render_guard import OverrideFailed, OverrideGuard
@@ -290,6 +291,7 @@ class Renderer:
 
         env.globals["mention"] = mention
         env.globals["platform"] = dialect.name
+        env.globals.update(command_lists())
         env.filters["bold"] = lambda value: Marked(dialect.bold(safe(value)))
         env.filters["italic"] = lambda value: Marked(dialect.italic(safe(value)))
         env.filters["link"] = lambda url, text=None: Marked(

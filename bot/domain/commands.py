@@ -151,3 +151,11 @@ def in_menus() -> tuple[Command, ...]:
     """The commands menus offer and ``/help`` names, in menu order."""
     return tuple(command for command in COMMANDS if command.in_menus)
 
+
+def command_lists() -> dict[str, list[str]]:
+    """The commands a template lists by what they are, given to every template rather than to
+    one reply's context: a reply stored by an earlier version renders with them too."""
+    return {
+        "private_commands": [command.name for command in in_menus() if command.private],
+        "admin_commands": [command.name for command in in_menus() if command.admin],
+    }
