@@ -9,7 +9,7 @@ import pytest
 from adapters.discord.settings import DiscordSettings
 from adapters.platforms import load_settings
 from adapters.telegram.settings import TelegramSettings
-from bot.settings import SettingsError
+from bot.settings import Settings, SettingsError
 
 TELEGRAM = "123456:" + "A" * 35
 
@@ -96,3 +96,13 @@ def test_discord_server_ids_and_the_members_intent_are_read_and_checked() -> Non
     named = [line.split(":", 1)[0] for line in caught.value.problems]
     assert named == ["DISCORD_GUILD_IDS", "DISCORD_MEMBERS_INTENT"]
     assert not load_settings({}).section(DiscordSettings).members_intent
+
+
+def test_a_platform_whose_section_was_not_read_is_not_served() -> None:
+    settings = Settings(database="x.db")
+    assert settings.platforms == []
+    assert settings.section(TelegramSettings) == TelegramSettings()
+    assert not settings.section(DiscordSettings).served
+    discord = Settings(sections=(DiscordSettings(token="t" * 60),))
+    assert discord.platforms == ["discord"]
+    assert "t" * 60 not in repr(discord)
