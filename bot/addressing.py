@@ -77,6 +77,12 @@ class Asker:
         """Whether they asked in a group where the platform can answer them unseen by it."""
         return not self.private and self.interaction is not None
 
+    @property
+    def in_the_open(self) -> bool:
+        """Whether they asked in a group that read what they typed and will read any answer
+        given there: nothing can answer them unseen."""
+        return not self.private and self.interaction is None
+
 
 @dataclass(frozen=True, slots=True)
 class Scene:
@@ -127,8 +133,9 @@ def address(scene: Scene, intent: Intent) -> tuple[Row, ...]:
     )
     if intent is Reach.ALONE or asker.private or (intent is Reach.HERE and asker.unseen):
         return (privately,)
+    if intent is Reach.PRIVATE and asker.in_the_open:
+        notice = Row(Target(asker.platform, chat=asker.chat), asker.key, notice=True)
+        return (privately, notice)
     if intent is Reach.PRIVATE:
-        if asker.interaction is not None:
-            return (privately,)
-        return (privately, Row(Target(asker.platform, chat=asker.chat), asker.key, notice=True))
+        return (privately,)
     return (Row(Target(asker.platform, chat=asker.chat, interaction=asker.interaction), asker.key),)

@@ -127,6 +127,13 @@ class Turn:
         return asker is not None and asker.unseen
 
     @property
+    def in_the_open(self) -> bool:
+        """Whether the asking member typed in a group that read it and would read any answer
+        there (see ``Asker.in_the_open``): what they typed must not be kept or repeated."""
+        asker = self.scene.asker
+        return asker is not None and asker.in_the_open
+
+    @property
     def who(self) -> Ref:
         """The asking member as templates print or mention them."""
         return self.me.ref

@@ -334,8 +334,7 @@ def _expired_context(community: Community, request: CallRequest) -> ctx.Expired:
 
 async def contact(turn: Turn, args: str) -> None:
     """Save, show or clear how a volunteer can reach the member; only in a private chat."""
-    assert turn.origin is not None
-    if not turn.origin.private and not turn.unseen:
+    if turn.in_the_open:
         # Nothing typed in a group is stored or repeated: the group may already have seen it.
         in_group = await turn.withdraw_command()
         await turn.say(

@@ -60,8 +60,7 @@ async def my_data(turn: Turn, args: str) -> None:
         p.MyData(who=turn.who, filename=FILENAME, records=records),
         attachment=Attachment(FILENAME, data),
     )
-    assert turn.origin is not None
-    if not turn.origin.private and not turn.unseen:
+    if turn.in_the_open:
         await turn.say(Template.SENT_PRIVATELY)
 
 

@@ -246,11 +246,10 @@ async def note_how(turn: Turn, payload: str) -> None:
 
 
 async def _save_note(turn: Turn, text: str, in_group: str | None) -> None:
-    assert turn.origin is not None
     from bot.flows.craving import danger_in_note  # craving builds on relapse: import late
 
     await danger_in_note(turn, text)  # a note that speaks of danger is answered first
-    if not turn.origin.private and not turn.unseen:
+    if turn.in_the_open:
         # The text was typed where others can read it: keep it nowhere and repeat it nowhere.
         await turn.say(
             T.RELAPSE_NOTE_INVALID,
