@@ -145,6 +145,7 @@ class Turn:
         *,
         private: bool = False,
         public: bool = False,
+        attachment: Attachment | None = None,
         **extras: Unpack[Extras],
     ) -> int:
         """Answer the asking member where they asked, or privately (``Reach`` says who sees it).
@@ -153,7 +154,7 @@ class Turn:
         the group is meant to read (``public``: a craving's answer, the group's clean time).
         """
         reach = Reach.PRIVATE if private else Reach.PUBLIC if public else Reach.HERE
-        return await self._answer(reach, self.who, template, context, extras)
+        return await self._answer(reach, self.who, template, context, extras, attachment)
 
     async def withdraw_command(self) -> str | None:
         """Take the member's command off the group, where the platform lets the bot.

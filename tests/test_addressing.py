@@ -14,7 +14,7 @@ from bot.addressing import NOTICE, Asker, Intent, Letter, Reach, Row, Scene, add
 from bot.domain.community import CommunitySettings
 from bot.domain.inbound import Origin
 from bot.domain.model import Community, Person
-from bot.domain.replies import Button, Priority, Reply, Target
+from bot.domain.replies import Attachment, Button, Priority, Reply, Target
 from bot.turn import Turn
 
 PRIVATE_INTENTS = (Reach.PRIVATE, Reach.ALONE, Reach.FAREWELL)
@@ -259,12 +259,14 @@ async def test_the_neutral_line_carries_nothing_of_the_answer() -> None:
         "secret",
         {"days": 90},
         private=True,
+        attachment=Attachment("data.json", {"days": 90}),
         buttons=[Button("label_x", "act")],
         priority=Priority.URGENT,
     )
     (said, _, about, _), (notice, _, notice_about, follows) = outbox.rows
     assert said.context == {"who": MEMBER.ref, "days": 90}
     assert said.buttons == (Button("label_x", "act"),)
+    assert said.attachment == Attachment("data.json", {"days": 90})
     assert about == notice_about == MEMBER.key
     assert notice == Reply(
         NOTICE, Target("telegram", chat="-100"), {"who": MEMBER.ref}, priority=Priority.URGENT

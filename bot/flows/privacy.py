@@ -55,13 +55,12 @@ async def my_data(turn: Turn, args: str) -> None:
     # Data only: the words that explain the file are in the message it comes with.
     data: dict[str, Any] = {"exported_at": turn.now.isoformat(), "tables": sections}
     records = sum(len(rows) for rows in sections.values())
-    await turn.tell_me(
+    await turn.say(
         T.MYDATA,
         p.MyData(who=turn.who, filename=FILENAME, records=records),
+        private=True,
         attachment=Attachment(FILENAME, data),
     )
-    if turn.in_the_open:
-        await turn.say(Template.SENT_PRIVATELY)
 
 
 async def forget_me(turn: Turn, args: str) -> None:
