@@ -10,7 +10,7 @@ from bot.domain.model import PRIMARY, Person
 from bot.domain.replies import Mention, Reply, Target, Template
 from bot.domain.timers import CravingFollowUp, MilestoneRun
 from bot.storage import Store, Transaction
-from bot.storage.sql.privacy import SECTIONS
+from bot.storage.naming import SECTIONS
 from tests.conftest import START
 from tests.test_store_contract_community import ANA, GROUP, SAM, meet
 

@@ -33,6 +33,7 @@ from bot.domain.records import (
 )
 from bot.domain.replies import Attachment, Button, Mention, Reply, Target
 from bot.domain.timers import TimerPayload
+from bot.storage.naming import SECTIONS, THEIRS, embeds, holds, holds_user, made_of, unname
 from bot.storage.port import (
     AnnouncementRepository,
     CallRepository,
@@ -53,15 +54,6 @@ from bot.storage.port import (
     SupporterRepository,
     TimerRepository,
     Transaction,
-)
-from bot.storage.sql.privacy import (
-    _THEIRS,
-    SECTIONS,
-    _embeds,
-    _holds,
-    _holds_user,
-    _made_of,
-    _unname,
 )
 
 K = TypeVar("K")
@@ -1342,8 +1334,7 @@ class MemoryMeta(_Repository):
 
 
 class MemoryPrivacy(_Repository):
-    """``PrivacyRepository`` in memory; what counts as naming someone is the SQL backend's
-    rule, shared."""
+    """``PrivacyRepository`` in memory, by the rules of ``bot.storage.naming``."""
 
     async def everything_about(self, person: Person) -> dict[str, list[dict[str, Any]]]:
         key = person.key
@@ -1403,13 +1394,13 @@ class MemoryPrivacy(_Repository):
         _delete(
             t.timers,
             lambda row: (
-                (row.key is not None and _embeds(row.key, person.key))
-                or _holds(json.loads(row.payload), (person.key, person.platform_id))
+                (row.key is not None and embeds(row.key, person.key))
+                or holds(json.loads(row.payload), (person.key, person.platform_id))
             ),
         )
         for key in self._stored_updates_naming(person):
             del t.inbox[key]
-        for key in [key for key in t.handled if _made_of(key, person)]:
+        for key in [key for key in t.handled if made_of(key, person)]:
             del t.handled[key]
         self._forget(person.key)
 
@@ -1479,13 +1470,13 @@ class MemoryPrivacy(_Repository):
             text = row.named_text().lower()
             if not any(needle in text for needle in needles):
                 continue
-            context = _unname(json.loads(row.context), person, released)
+            context = unname(json.loads(row.context), person, released)
             mentions = tuple(m for m in row.mentions if m.person != person.platform_id)
             pressed_for_them = any(
                 b.payload in (person.key, person.platform_id) for b in row.buttons
             )
             listed_only_them = context.emptied and row.template in notices
-            if context.lone or context.value is _THEIRS or pressed_for_them or listed_only_them:
+            if context.lone or context.value is THEIRS or pressed_for_them or listed_only_them:
                 del self._t.outbox[row.id]
                 continue
             self._t.outbox[row.id] = replace(
@@ -1502,7 +1493,7 @@ class MemoryPrivacy(_Repository):
                 update = json.loads(row.payload)
             except ValueError:
                 continue
-            if _holds_user(update, person.platform_id):
+            if holds_user(update, person.platform_id):
                 found.append(row.key)
         return found
 

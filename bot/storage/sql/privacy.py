@@ -1,59 +1,26 @@
-"""Everything stored about one person: gathered for ``/mydata``, erased for ``/forgetme``.
-
-Every table that refers to a person does so through a foreign key to ``people.key`` that
-cascades (or, for a claim on someone else's request, sets NULL), so deleting the person row
-erases them everywhere it is their row. What names them without that key is found and dealt
-with first, so that afterwards no row names them at all:
-
-- **Messages to them** (an outbox row addressed to their private chat, sent or not, queued with
-  no ``person``, such as an edit): deleted.
-- **Timers** whose payload holds their key or platform id, or whose key holds their key:
-  deleted.
-- **Stored updates** (the inbox: updates kept on receipt, and updates set aside after failing):
-  a platform's update is JSON in which a person appears as an object with their ``id`` (such
-  as the sender ``from``, a private ``chat``, the ``user`` of a member change, the author
-  of a quoted message), or a ``user_id``. Every stored update of their platform that holds
-  their platform id there is deleted, whoever sent it: it is a copy of what the platform said,
-  never handled yet, and kept for nothing else.
-- **Dedupe keys** of handled events are opaque platform ids (an update, an interaction) and
-  expire by age, so they stay; but a key made from a platform event with no id of its own
-  embeds the member's platform id (such as ``PLATFORM:left:GUILD:USER:…``), and those go.
-- **Other members' messages still waiting to be sent** that name them (their ``id`` in a
-  person reference, their mention, their name or key as a bare value, their key in a button):
-  - where they are one of several people listed (a ping list, a digest, the supporters a
-    craving answer asked), their entry and their mention are dropped, and the message goes
-    out to the rest; a message whose point is the people it lists (``notices``: a group's ping,
-    a milestone digest) and that listed only them is deleted, since it is for nobody now;
-  - where they stand alone as the one who claimed a request (``released``: a craving answer's
-    ``claimed_by``), that becomes nobody: the erasure released their claim (the foreign key
-    sets it NULL), so the answer goes out as unclaimed, with its **I'm here**, and still says
-    whatever else it had to say (the emergency number, when it turned urgent); their name as
-    a bare value (the claimer a "covered" answer names in plain text) becomes nobody too, which
-    such an answer reads as "someone";
-  - where the message is otherwise about something they did or asked (a member told "Ana is on
-    the way" or "Ana will call you", a group told "Ana is calling Sam", a hand-over of a contact
-    to them, a ping to someone else about their craving), it is deleted. The erasure undoes what
-    it tells: their claim is released and their request is gone, so the group's message, as
-    last sent, still offers its button to the others.
-  Rewriting their name instead ("someone is on it") would tell members something no longer
-  true. Messages already sent keep no text (``mark_sent`` clears their context, mentions and
-  buttons), only where they went, which never names a third person.
-
-What a member wrote into another member's own words (a note that names them) is that member's,
-and stays theirs.
-"""
+"""``PrivacyRepository`` in SQL. Every table that refers to a person does so through a foreign
+key to ``people.key`` that cascades (or, for a claim on someone else's request, sets NULL), so
+deleting the person row erases them everywhere it is their row; what names them without that
+key is found first, by the rules of ``bot.storage.naming``."""
 
 from __future__ import annotations
 
 import contextlib
 import json
-import re
 from collections.abc import Collection, Iterable
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol, cast
 
 from bot.domain.model import Person
+from bot.storage.naming import (
+    SECTIONS,
+    THEIRS,
+    embeds,
+    holds,
+    holds_user,
+    made_of,
+    unname,
+)
 from bot.storage.port import Row
 from bot.storage.sql.session import Repository
 
@@ -95,16 +62,8 @@ Where the rows are someone else's (a craving this person claimed), only what con
 person is read, never the other member's identity.
 """
 
-SECTIONS: dict[tuple[str, str], str] = {
-    (table, column): table if column == "person" else f"{table}_{column}"
-    for table, column in PERSON_TABLES
-}
-"""The name of each (table, column)'s section in the ``/mydata`` file."""
-
 _JSON_COLUMNS = frozenset({"target", "context", "buttons", "mentions", "payload"})
 _LIKE_ESCAPE = "!"
-_USER_ID_FIELDS = ("id", "user_id")
-"""Where a platform's update JSON holds a person's id (a user or private-chat object's ``id``)."""
 
 
 class _Keyed(Protocol):
@@ -135,98 +94,6 @@ def _contains(pattern: str) -> str:
         .replace("_", _LIKE_ESCAPE + "_")
     )
     return f"%{escaped}%"
-
-
-def _holds(value: Any, texts: Collection[str]) -> bool:
-    """Whether a timer payload holds one of ``texts`` as any of its values."""
-    if isinstance(value, dict):
-        return any(_holds(v, texts) for v in value.values())
-    if isinstance(value, list):
-        return any(_holds(v, texts) for v in value)
-    return isinstance(value, str) and value in texts
-
-
-def _embeds(key: str, part: str) -> bool:
-    """Whether a timer's ``:``-separated key has ``part`` as one of its parts."""
-    return re.search(rf"(?:^|:){re.escape(part)}(?::|$)", key) is not None
-
-
-def _made_of(key: str, person: Person) -> bool:
-    """Whether a dedupe key was made from the person's platform id.
-
-    ``platform:kind:id`` is an event's own id (an update, an interaction), opaque; a longer key
-    is made of the ids of what an event with no id of its own was about (a server, a member).
-    """
-    parts = key.split(":")
-    return parts[0] == person.platform and len(parts) > 3 and person.platform_id in parts[2:]
-
-
-def _holds_user(value: Any, platform_id: str) -> bool:
-    """Whether a platform's update names the person with this id, anywhere in it."""
-    if isinstance(value, list):
-        return any(_holds_user(v, platform_id) for v in value)
-    if not isinstance(value, dict):
-        return False
-    for field in _USER_ID_FIELDS:
-        found = value.get(field)
-        if (
-            isinstance(found, int | str)
-            and not isinstance(found, bool)
-            and str(found) == platform_id
-        ):
-            return True
-    return any(_holds_user(v, platform_id) for v in value.values())
-
-
-@dataclass
-class _Unnamed:
-    """A waiting message's context with a person taken out, and what that did to it."""
-
-    value: Any
-    lone: bool = False
-    """The person stood alone somewhere (a claimer, the member a ping is about): the message
-    is about them and cannot go without them."""
-    emptied: bool = False
-    """A list held only them, and is empty now."""
-
-
-_THEIRS = object()
-"""A reference to the person: their ``{"id", "name"}``."""
-_NAMED = object()
-"""A bare value that is their name, key or platform id."""
-
-
-def _unname(value: Any, person: Person, released: Collection[str]) -> _Unnamed:
-    """``value`` without ``person``: dropped from lists, nobody where their claim was
-    (``released`` keys) or where a bare value named them, flagged where they stand alone."""
-    if isinstance(value, dict):
-        if "id" in value and "name" in value:  # a person as templates print or mention them
-            theirs = str(value["id"]) == person.platform_id
-            return _Unnamed(_THEIRS if theirs else value)
-        kept: dict[str, Any] = {}
-        lone = emptied = False
-        for key, item in value.items():
-            inner = _unname(item, person, released)
-            if inner.value is _NAMED or (inner.value is _THEIRS and key in released):
-                kept[key] = None
-                continue
-            lone = lone or inner.lone or inner.value is _THEIRS
-            emptied = emptied or inner.emptied
-            kept[key] = inner.value
-        return _Unnamed(kept, lone, emptied)
-    if isinstance(value, list):
-        items: list[Any] = []
-        emptied = False
-        for item in value:
-            inner = _unname(item, person, released)
-            if inner.lone or inner.value in (_THEIRS, _NAMED):
-                continue  # an entry about them (a listed supporter, a digest line) goes whole
-            emptied = emptied or inner.emptied
-            items.append(inner.value)
-        return _Unnamed(items, False, emptied or (bool(value) and not items))
-    if isinstance(value, str) and value in (person.name, person.key, person.platform_id):
-        return _Unnamed(_NAMED)
-    return _Unnamed(value)
 
 
 class SqlPrivacy(Repository):
@@ -269,7 +136,7 @@ class SqlPrivacy(Repository):
             (_contains(person.platform_id),),
         )
         for row in handled:
-            if _made_of(str(row["key"]), person):
+            if made_of(str(row["key"]), person):
                 self._db.execute_later("DELETE FROM handled_inbounds WHERE key = ?", (row["key"],))
         self._db.execute_later("DELETE FROM people WHERE key = ?", (person.key,))
 
@@ -314,14 +181,14 @@ class SqlPrivacy(Repository):
             (person.platform, *needles),
         )
         for row in rows:
-            context = _unname(json.loads(row["context"]), person, released)
+            context = unname(json.loads(row["context"]), person, released)
             mentions = [m for m in json.loads(row["mentions"]) if m[0] != person.platform_id]
             buttons = json.loads(row["buttons"])
             pressed_for_them = any(
                 b[2] in (person.key, person.platform_id) for b in buttons if len(b) > 2
             )
             listed_only_them = context.emptied and row["template"] in notices
-            if context.lone or context.value is _THEIRS or pressed_for_them or listed_only_them:
+            if context.lone or context.value is THEIRS or pressed_for_them or listed_only_them:
                 self._db.execute_later("DELETE FROM outbox WHERE id = ?", (row["id"],))
                 continue
             context_text, mentions_text = json.dumps(context.value), json.dumps(mentions)
@@ -340,8 +207,8 @@ class SqlPrivacy(Repository):
             (*(_contains(json.dumps(name)) for name in names), _contains(person.key)),
         )
         for timer in timers:
-            keyed = timer["key"] is not None and _embeds(str(timer["key"]), person.key)
-            if keyed or _holds(json.loads(timer["payload"]), names):
+            keyed = timer["key"] is not None and embeds(str(timer["key"]), person.key)
+            if keyed or holds(json.loads(timer["payload"]), names):
                 self._db.execute_later("DELETE FROM timers WHERE id = ?", (timer["id"],))
 
     async def _stored_updates_naming(self, person: Person) -> list[str]:
@@ -357,6 +224,6 @@ class SqlPrivacy(Repository):
                 update = json.loads(row["payload"])
             except ValueError:
                 continue
-            if _holds_user(update, person.platform_id):
+            if holds_user(update, person.platform_id):
                 found.append(str(row["key"]))
         return found
