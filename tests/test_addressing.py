@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -211,6 +213,21 @@ def test_a_traceless_letter_names_no_group_and_may_be_about_someone_else() -> No
 def test_only_an_event_a_member_caused_can_be_answered() -> None:
     with pytest.raises(ValueError, match="someone to answer"):
         address(Scene(fallback="news"), Reach.HERE)
+
+
+def test_no_flow_addresses_a_reply_itself() -> None:
+    """Flows say what an answer is for; only ``address`` (and the turn) decide where it goes."""
+    flows = Path(__file__).resolve().parent.parent / "bot" / "flows"
+    found = []
+    for path in sorted(flows.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Name) and node.id == "Target":
+                found.append(f"{path.name}:{node.lineno} Target")
+            elif isinstance(node, ast.alias) and node.name == "Target":
+                found.append(f"{path.name}:{node.lineno} imports Target")
+            elif isinstance(node, ast.Attribute) and node.attr in {"send", "_queue"}:
+                found.append(f"{path.name}:{node.lineno} .{node.attr}")
+    assert found == []
 
 
 # -- the turn that follows them ------------------------------------------------------------------
