@@ -4,8 +4,8 @@ Every rule that decides whether a group can see an answer lives in ``address``, 
 be tested on its own (``tests/test_addressing.py``) instead of through every flow that answers:
 a private answer never reaches a target the group can read; asked in a group where nothing can
 be unseen, the group gets at most one neutral line saying where the answer went; a public
-answer is seen where it was asked; and every row names the person it is about, so that their
-erasure finds it.
+answer is seen where it was asked; and every row of an answer or a letter names the person it
+is about, so that their erasure finds it. A post in a community's chat is addressed here too.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from bot.domain.model import Person
-from bot.domain.replies import Target, Template
+from bot.domain.model import Community, Person
+from bot.domain.replies import RoleGrant, Target, Template
 
 NOTICE = Template.SENT_PRIVATELY
 """The neutral group line saying an answer went privately; it carries only whom it went to."""
@@ -53,7 +53,21 @@ class Letter:
     """The person key the message is about, when not the person written to."""
 
 
-Intent = Reach | Letter
+@dataclass(frozen=True, slots=True)
+class Post:
+    """A message in a community's chat, for the group to read."""
+
+    community: Community
+    chat: str | None = None
+    """Another of the community's chats (its announcement chat); None: its group chat, or the
+    chat the member used when the event happened in that community."""
+    grant: RoleGrant | None = None
+    """A role for the adapter to give; it posts only if it cannot (saying why)."""
+    about: str | None = None
+    """The person key the post is about, if any (a celebration, a request for a call)."""
+
+
+Intent = Reach | Letter | Post
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +107,9 @@ class Scene:
     fallback: str | None = None
     """The announcement chat of the event's community: where a letter that cannot reach its
     reader privately may point them to their private chat."""
+    community: str | None = None
+    """The key of the community the event belongs to: a post there answers where the member
+    asked."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +118,7 @@ class Row:
 
     target: Target
     about: str | None
-    """The person key the row is about (None only for a farewell)."""
+    """The person key the row is about (None only for a farewell, or a post about nobody)."""
     notice: bool = False
     """The row is the neutral ``NOTICE``, not the answer: it never carries the answer's
     template or context, and must not overtake the answer before it."""
@@ -117,6 +134,8 @@ def address(scene: Scene, intent: Intent) -> tuple[Row, ...]:
         target = Target(person.platform, chat=chat, person=person.platform_id)
         return (Row(target, intent.about or person.key),)
     asker = scene.asker
+    if isinstance(intent, Post):
+        return (_post(intent, asker, scene.community),)
     if asker is None:
         raise ValueError("only an event a member caused has someone to answer")
     if intent is Reach.FAREWELL:
@@ -139,3 +158,15 @@ def address(scene: Scene, intent: Intent) -> tuple[Row, ...]:
     if intent is Reach.PRIVATE:
         return (privately,)
     return (Row(Target(asker.platform, chat=asker.chat, interaction=asker.interaction), asker.key),)
+
+
+def _post(post: Post, asker: Asker | None, here: str | None) -> Row:
+    """A post about an event in its community goes to the chat the member used (a server may
+    have many channels; a group is its own chat), on their interaction where they have one, so
+    that it answers them there."""
+    community = post.community
+    chat, interaction = post.chat or community.chat, None
+    if asker is not None and not asker.private and post.chat is None and here == community.key:
+        chat, interaction = asker.chat, asker.interaction
+    target = Target(community.platform, chat=chat, interaction=interaction, grant=post.grant)
+    return Row(target, post.about)

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, TypedDict, Unpack
 from zoneinfo import ZoneInfo
 
-from bot.addressing import NOTICE, Asker, Intent, Letter, Reach, Scene, address
+from bot.addressing import NOTICE, Asker, Intent, Letter, Post, Reach, Scene, address
 from bot.contexts import Ref
 from bot.contexts.core import Who
 from bot.domain.danger import DangerWords
@@ -117,7 +117,9 @@ class Turn:
                 private=origin.private,
                 interaction=origin.interaction,
             )
-        return Scene(asker, community.announce_chat if community is not None else None)
+        if community is None:
+            return Scene(asker)
+        return Scene(asker, community.announce_chat, community.key)
 
     @property
     def unseen(self) -> bool:
@@ -219,6 +221,7 @@ class Turn:
         context: Mapping[str, Any] | None,
         extras: Extras,
         attachment: Attachment | None = None,
+        locale: str | None = None,
     ) -> int:
         """Queue an answer on every row ``address`` gives; ``who`` is its reader as templates
         print them. Returns the answer's outbox id."""
@@ -231,7 +234,7 @@ class Turn:
             else:
                 said = {"who": who, **(context or {})} if who is not None else context or {}
                 reply = _reply(template, row.target, said, extras, attachment)
-            queued = await self._queue(reply, about=row.about, follows=answer)
+            queued = await self._queue(reply, locale=locale, about=row.about, follows=answer)
             answer = queued if answer is None else answer
         assert answer is not None, "every intent comes to a row"
         return answer
@@ -247,34 +250,12 @@ class Turn:
         about: str | None = None,
         **extras: Unpack[Extras],
     ) -> int:
-        """Post in a community's chat (its group chat unless ``chat`` names another).
-
-        A post about an event in that community goes to the chat the member used (a server
-        may have many channels; a group is its own chat), on their interaction where they
-        have one, so it answers them there. With ``grant`` the adapter gives that role instead,
-        and posts only if it cannot (saying why, for the admins to fix).
-        """
-        origin = self.origin
-        here = (
-            origin
-            if origin is not None
-            and not origin.private
-            and chat is None
-            and self.community is not None
-            and self.community.key == community.key
-            else None
-        )
-        target = Target(
-            community.platform,
-            chat=chat or (here.chat if here is not None else community.chat),
-            interaction=here.interaction if here is not None else None,
-            grant=grant,
-        )
-        return await self._queue(
-            _reply(template, target, context or {}, extras),
-            locale=community.settings.locale,
-            about=about,
-        )
+        """Post in a community's chat (its group chat unless ``chat`` names another), in its
+        language; ``Post`` and ``address`` say where. With ``grant`` the adapter gives that
+        role instead, and posts only if it cannot (saying why, for the admins to fix)."""
+        post = Post(community, chat, grant, about)
+        locale = community.settings.locale
+        return await self._answer(post, None, template, context, extras, locale=locale)
 
     async def edit(
         self,

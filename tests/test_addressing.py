@@ -12,11 +12,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.addressing import NOTICE, Asker, Intent, Letter, Reach, Row, Scene, address
+from bot.addressing import NOTICE, Asker, Intent, Letter, Post, Reach, Row, Scene, address
 from bot.domain.community import CommunitySettings
 from bot.domain.inbound import Origin
 from bot.domain.model import Community, Person
-from bot.domain.replies import Attachment, Button, Priority, Reply, Target
+from bot.domain.replies import Attachment, Button, Priority, Reply, RoleGrant, Target
 from bot.turn import Turn
 
 PRIVATE_INTENTS = (Reach.PRIVATE, Reach.ALONE, Reach.FAREWELL)
@@ -32,7 +32,10 @@ askers = st.builds(
     private=st.booleans(),
     interaction=st.none() | ids,
 )
-scenes = st.builds(Scene, asker=askers, fallback=st.none() | ids)
+community_keys = st.sampled_from(["c:1", "c:2"])
+scenes = st.builds(
+    Scene, asker=askers, fallback=st.none() | ids, community=st.none() | community_keys
+)
 people = st.builds(
     Person,
     key=ids.map(lambda i: f"key:{i}"),
@@ -47,7 +50,26 @@ letters = st.builds(
     traceless=st.booleans(),
     about=st.none() | ids.map(lambda i: f"about:{i}"),
 )
-intents: st.SearchStrategy[Intent] = st.sampled_from(list(Reach)) | letters
+communities = st.builds(
+    Community, key=community_keys, platform=platforms, platform_id=ids, chat=ids
+)
+posts = st.builds(
+    Post,
+    community=communities,
+    chat=st.none() | ids,
+    grant=st.none() | st.builds(RoleGrant, ids, ids, ids),
+    about=st.none() | ids.map(lambda i: f"about:{i}"),
+)
+intents: st.SearchStrategy[Intent] = st.sampled_from(list(Reach)) | letters | posts
+
+
+def platform_of(scene: Scene, intent: Intent) -> str:
+    if isinstance(intent, Letter):
+        return intent.person.platform
+    if isinstance(intent, Post):
+        return intent.community.platform
+    assert scene.asker is not None
+    return scene.asker.platform
 
 
 def group_can_see(target: Target) -> bool:
@@ -114,6 +136,8 @@ def test_every_row_names_the_person_it_is_about(scene: Scene, intent: Intent) ->
     for row in rows:
         if isinstance(intent, Letter):
             assert row.about == (intent.about or intent.person.key)
+        elif isinstance(intent, Post):
+            assert row.about == intent.about  # whom the flow says it is about, if anyone
         elif intent is Reach.FAREWELL:
             # The farewell names nobody and no group: it outlives the erasure it confirms.
             assert row.about is None
@@ -124,13 +148,26 @@ def test_every_row_names_the_person_it_is_about(scene: Scene, intent: Intent) ->
 
 
 @given(scenes, intents)
-def test_rows_go_to_one_platform_and_never_edit_grant_or_withdraw(
-    scene: Scene, intent: Intent
-) -> None:
-    platform = intent.person.platform if isinstance(intent, Letter) else scene.asker.platform
+def test_rows_go_to_one_platform_and_never_edit_or_withdraw(scene: Scene, intent: Intent) -> None:
     for row in address(scene, intent):
-        assert row.target.platform == platform
-        assert (row.target.edit_of, row.target.grant, row.target.withdraw) == (None, None, None)
+        assert row.target.platform == platform_of(scene, intent)
+        assert (row.target.edit_of, row.target.withdraw) == (None, None)
+        assert row.target.grant == (intent.grant if isinstance(intent, Post) else None)
+
+
+@given(scenes, posts)
+def test_a_post_is_for_the_group_and_answers_where_asked_only_in_its_own_community(
+    scene: Scene, post: Post
+) -> None:
+    (row,) = address(scene, post)
+    assert group_can_see(row.target)
+    asker = scene.asker
+    assert asker is not None
+    if not asker.private and post.chat is None and scene.community == post.community.key:
+        assert (row.target.chat, row.target.interaction) == (asker.chat, asker.interaction)
+    else:
+        assert row.target.chat == (post.chat or post.community.chat)
+        assert row.target.interaction is None
 
 
 # -- the rules, one example each -----------------------------------------------------------------
@@ -207,6 +244,22 @@ def test_a_traceless_letter_names_no_group_and_may_be_about_someone_else() -> No
     letter = Letter(ann, chat="chan", traceless=True, about="discord:7")
     assert address(Scene(GROUP, fallback="news"), letter) == (
         Row(Target("discord", person="9"), "discord:7"),
+    )
+
+
+def test_a_post_about_the_community_where_they_asked_answers_them_there() -> None:
+    group = Community("discord:g", "discord", "g", "general")
+    scene = Scene(ON_INTERACTION, community=group.key)
+    assert address(scene, Post(group)) == (
+        Row(Target("discord", chat="chan", interaction="tok"), None),
+    )
+    assert address(scene, Post(group, chat="news", about="discord:7")) == (
+        Row(Target("discord", chat="news"), "discord:7"),
+    )
+    elsewhere = Community("discord:h", "discord", "h", "lobby")
+    assert address(scene, Post(elsewhere)) == (Row(Target("discord", chat="lobby"), None),)
+    assert address(Scene(community=group.key), Post(group)) == (
+        Row(Target("discord", chat="general"), None),
     )
 
 
