@@ -17,7 +17,14 @@ from adapters.discord.sender import T as DiscordTemplates
 from adapters.telegram.dialect import TelegramDialect
 from adapters.telegram.menus import described, menus
 from adapters.telegram.sender import T as TelegramTemplates
-from bot.domain.commands import ALIASES, BY_NAME, COMMANDS, PRIVATE_COMMANDS, in_menus
+from bot.domain.commands import (
+    ALIASES,
+    BY_NAME,
+    COMMANDS,
+    PRIVATE_COMMANDS,
+    find_command,
+    in_menus,
+)
 from bot.domain.replies import Template
 from bot.flows import all_flows
 from bot.render import Dialect, PlainDialect, Renderer, bundled_file, bundled_messages
@@ -81,6 +88,21 @@ def test_the_discord_template_describes_exactly_the_commands_and_options(locale:
         for key in (command.description_key, *map(command.option_key, command.options))
     ]
     assert list(descriptions(text)) == keys
+
+
+def test_a_command_is_found_by_its_name_and_by_each_alias() -> None:
+    for command in COMMANDS:
+        for name in (command.name, *command.aliases):
+            assert find_command(name) is command, name
+    assert find_command("frobnicate") is None
+
+
+def test_only_private_commands_carry_words_never_kept() -> None:
+    """A group reads what the unkept words' command is typed with, so the command must be one
+    that is taken off the group and answered privately."""
+    carrying = {c.name for c in COMMANDS if any(o.unkept for o in c.options)}
+    assert carrying
+    assert carrying <= {c.name for c in COMMANDS if c.private}
 
 
 def test_private_commands_are_the_table_s_by_every_name() -> None:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from bot.app import bootstrap
 from bot.clock import ManualClock
-from bot.domain.inbound import ButtonPressed, CommandIssued, Origin, words_to_store
+from bot.domain.commands import words_to_store
+from bot.domain.inbound import ButtonPressed, CommandIssued, Origin
 from bot.domain.records import OutboxMessage
 from bot.settings import Settings
 from tests.harness import rows

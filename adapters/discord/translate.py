@@ -20,13 +20,13 @@ from adapters.discord.commands import words
 from adapters.discord.platform import PLATFORM as PLATFORM
 from adapters.inbox import Author
 from adapters.legible import legible
+from bot.domain.commands import words_to_store
 from bot.domain.inbound import (
     ButtonPressed,
     CommandIssued,
     MembershipChanged,
     Origin,
     RolesChanged,
-    words_to_store,
 )
 from bot.domain.replies import Target
 

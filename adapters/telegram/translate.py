@@ -11,13 +11,13 @@ from telegram import CallbackQuery, ChatMember, ChatMemberUpdated, Message, Mess
 from adapters.inbox import Author
 from adapters.legible import legible
 from adapters.telegram.platform import PLATFORM as PLATFORM
+from bot.domain.commands import words_to_store
 from bot.domain.inbound import (
     ButtonPressed,
     CommandIssued,
     MembershipChanged,
     Origin,
     PrivateChatChanged,
-    words_to_store,
 )
 from bot.domain.replies import Target
 

@@ -40,6 +40,9 @@ class Option:
     """Values are suggested while the member types (time zones)."""
     prefix: str = ""
     max_length: int | None = None
+    unkept: bool = False
+    """Never kept when typed where a group reads it, even for a moment (a contact, a private
+    note): ``words_to_store`` keeps its ``prefix`` alone."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +93,10 @@ COMMANDS: Final = (
     Command("share", (Option("sharing", required=True, choices=_ON_OFF),), group_only=True),
     Command(
         "relapse",
-        (Option("date", max_length=80), Option("note", prefix="note", max_length=500)),
+        (
+            Option("date", max_length=80),
+            Option("note", prefix="note", max_length=500, unkept=True),
+        ),
         aliases=("restart", "reset"),
         private=True,
         one_of=True,
@@ -108,7 +114,7 @@ COMMANDS: Final = (
         one_of=True,
     ),
     Command("phonelist", (Option("list", choices=("on", "off", "practice on", "practice off")),)),
-    Command("contact", (Option("details", max_length=200),), private=True),
+    Command("contact", (Option("details", max_length=200, unkept=True),), private=True),
     Command("consent", (Option("setting", choices=_ON_OFF),)),
     Command("mydata"),
     Command("forgetme", private=True),
@@ -145,6 +151,18 @@ PRIVATE_COMMANDS: Final = frozenset(name for name, command in BY_NAME.items() if
 def find_command(name: str) -> Command | None:
     """The command a member typed, by its name or an alias; None when there is none."""
     return BY_NAME.get(name)
+
+
+def words_to_store(name: str, args: str) -> str:
+    """What of a command typed in a group may be kept, even for a moment: none of an unkept
+    option's value (the rest, such as a restart's date, the command needs)."""
+    command = find_command(name)
+    for option in command.options if command is not None else ():
+        if option.unkept and not option.prefix:
+            return ""
+        if option.unkept and args.lower().startswith(option.prefix):
+            return option.prefix
+    return args
 
 
 def in_menus() -> tuple[Command, ...]:

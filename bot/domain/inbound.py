@@ -8,19 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.domain.commands import ALIASES
-
-
-def words_to_store(command: str, args: str) -> str:
-    """What of a command typed in a group may be kept, even for a moment: never a contact,
-    never a private note (the rest, such as a restart's date, the command needs)."""
-    command = ALIASES.get(command, command)
-    if command == "contact":
-        return ""
-    if command == "relapse" and args.lower().startswith("note"):
-        return "note"
-    return args
-
 
 @dataclass(frozen=True, slots=True)
 class Origin:
