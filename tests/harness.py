@@ -1,4 +1,4 @@
-"""Waiting on the whole stack in end-to-end tests, whichever platform runs it."""
+"""Running the whole stack in end-to-end tests and waiting on it, whichever platform runs it."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -46,11 +46,23 @@ async def running(
 
 @contextlib.asynccontextmanager
 async def running_adapter(
-    fake: FakeTelegram, database: Path, clock: ManualClock, **extra: Any
+    fake: FakeTelegram,
+    database: Path,
+    clock: ManualClock,
+    *,
+    prepare: Callable[[TelegramAdapter], object] = lambda adapter: None,
+    **extra: Any,
 ) -> AsyncIterator[tuple[App, TelegramAdapter]]:
-    """The whole stack, with the adapter in hand (to store as a webhook does, say)."""
+    """The whole stack, with the adapter in hand (to store as a webhook does, say);
+    ``prepare`` is done to the adapter before it starts (to add a handler of the test's own)."""
+
+    def prepared(app: App, settings: Settings) -> TelegramAdapter:
+        adapter = adapter_for(app, settings)
+        prepare(adapter)
+        return adapter
+
     settings = settings_for(fake, database, **extra)
-    started = harness.running(settings, clock, adapter_for, lambda _: fake.of("setMyCommands"))
+    started = harness.running(settings, clock, prepared, lambda _: fake.of("setMyCommands"))
     async with started as stack:
         yield stack
 

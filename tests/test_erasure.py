@@ -7,7 +7,6 @@ table), so a table added later is searched too without changing these tests.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
 from contextlib import closing
@@ -20,16 +19,15 @@ from telegram.ext import ContextTypes, MessageHandler, filters
 
 from adapters.telegram.adapter import TelegramAdapter
 from adapters.telegram.receiver import MAX_TRIES
-from bot.app import App, bootstrap
+from bot.app import App
 from bot.clock import ManualClock
 from bot.domain.inbound import ButtonPressed, CommandIssued, Origin
 from bot.flows.privacy import KEEP_TRYING, SWEEP_EVERY, T
 from tests.conftest import START, Transcript, group_text, private_to
 from tests.fakes import telegram_updates as tg
-from tests.fakes.fixtures import loopback_request
 from tests.fakes.telegram import FakeTelegram
-from tests.harness import eventually, stop
-from tests.telegram_harness import button, keep_clean_date, said, settings_for
+from tests.harness import eventually
+from tests.telegram_harness import button, keep_clean_date, running_adapter, said
 
 QUINN = "console:quinn"
 DM = Origin(platform="console", chat="dm:quinn", person="quinn", person_name="Quinn", private=True)
@@ -291,22 +289,20 @@ BREAKS = "a message whose handling fails"
 async def test_on_telegram_goodbye_leaves_nothing_stored_not_even_in_the_inbox(
     fake_telegram: FakeTelegram, database: Path, clock: ManualClock
 ) -> None:
-    settings = settings_for(fake_telegram, database)
-    app = await bootstrap(settings, clock=clock)
-    adapter = TelegramAdapter(app, settings, request=loopback_request, per_chat=0.0)
     failed: list[int] = []
 
     async def fail(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         failed.append(update.update_id)
         raise RuntimeError("a bug in handling this update")
 
-    # Updates that keep failing are set aside in the inbox, where they would stay: one of
-    # Quinn's, and one of Sam's that quotes Quinn's.
-    adapter.application.add_handler(MessageHandler(filters.Regex(BREAKS), fail), group=-1)
-    tasks = [asyncio.create_task(adapter.run()), asyncio.create_task(app.timers.run())]
+    def break_some(adapter: TelegramAdapter) -> None:
+        # Updates that keep failing are set aside in the inbox, where they would stay: one of
+        # Quinn's, and one of Sam's that quotes Quinn's.
+        adapter.application.add_handler(MessageHandler(filters.Regex(BREAKS), fail), group=-1)
+
     quinn_dm = tg.private_chat(TG_QUINN)
-    try:
-        await eventually(lambda: fake_telegram.of("setMyCommands"))
+    stack = running_adapter(fake_telegram, database, clock, prepare=break_some)
+    async with stack as (app, adapter):
         await keep_clean_date(fake_telegram, GROUP, TG_QUINN, CLEAN_DATE)
         fake_telegram.push(tg.command(quinn_dm, TG_QUINN, f"/contact {CONTACT}"))
         await said(fake_telegram, TG_QUINN["id"], f"Saved: {CONTACT}")
@@ -335,6 +331,3 @@ async def test_on_telegram_goodbye_leaves_nothing_stored_not_even_in_the_inbox(
         clock.advance(SWEEP_EVERY)
         await app.timers.fire_due()
         assert naming(database, *quinn) == []
-    finally:
-        await stop(tasks)
-        await app.close()
