@@ -23,6 +23,7 @@ from bot.domain.records import CallRequest, Role
 from bot.domain.replies import Button, Mention, Priority, parse_id
 from bot.domain.timers import CallExpiry
 from bot.flows import consent
+from bot.flows.craving import danger_in_note, own_craving
 from bot.flows.supporters import pick_supporters
 from bot.turn import Turn
 
@@ -83,8 +84,6 @@ async def practice(turn: Turn, args: str) -> None:
 
 async def _danger_first(turn: Turn, note: str) -> None:
     """Take the danger path first when a call's note speaks of immediate danger."""
-    from bot.flows.craving import danger_in_note  # craving builds on calls: import late
-
     await danger_in_note(turn, note)
 
 
@@ -438,6 +437,16 @@ async def calls(turn: Turn, args: str) -> None:
     )
 
 
+async def call_me_for_craving(turn: Turn, payload: str) -> None:
+    """A craving's "call me" button: the craving becomes a call request."""
+    craving = await own_craving(turn, payload)
+    if craving is None:
+        return
+    if turn.community is None and craving.community is not None:
+        turn = turn.scoped(community=await turn.tx.communities.get(craving.community))
+    await request_call(turn, practice=False, note="", private=craving.private)
+
+
 flows = Flows(
     commands={
         "call": call,
@@ -446,7 +455,7 @@ flows = Flows(
         "phonelist": phonelist,
         "calls": calls,
     },
-    buttons={TAKE: take, KEEP_CONTACT: keep_contact},
+    buttons={TAKE: take, KEEP_CONTACT: keep_contact, "craving.call": call_me_for_craving},
     timers=on_timer(CallExpiry, expire),
     templates=(T,),
 )

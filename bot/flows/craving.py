@@ -36,8 +36,6 @@ from bot.domain.model import Community, Person
 from bot.domain.records import Craving
 from bot.domain.replies import Button, Mention, Priority, Template, parse_id
 from bot.domain.timers import CravingEscalation, CravingFollowUp
-from bot.flows.calls import request_call
-from bot.flows.relapse import offer_restart
 from bot.flows.supporters import pick_supporters
 from bot.turn import Turn
 
@@ -233,7 +231,7 @@ async def _invite_supporters(turn: Turn, community: Community) -> None:
 
 async def in_danger(turn: Turn, payload: str) -> None:
     """The member tapped **I'm in danger**: the same path as danger words in a note."""
-    craving = await _own_craving(turn, payload)
+    craving = await own_craving(turn, payload)
     if craving is None:
         return
     community = await turn.tx.communities.get(craving.community) if craving.community else None
@@ -447,7 +445,7 @@ async def claim(turn: Turn, payload: str) -> None:
 
 async def passed(turn: Turn, payload: str) -> None:
     """The member says the craving passed: mark it, and let the group message say so."""
-    craving = await _own_craving(turn, payload)
+    craving = await own_craving(turn, payload)
     if craving is None:
         return
     first_time = craving.outcome != "passed"
@@ -460,22 +458,12 @@ async def passed(turn: Turn, payload: str) -> None:
             about=turn.me.key,
         )
     if turn.message != craving.message:
-        await _answer_follow_up(turn, craving, "passed")
-
-
-async def call_me(turn: Turn, payload: str) -> None:
-    """Turn the craving into a call request."""
-    craving = await _own_craving(turn, payload)
-    if craving is None:
-        return
-    if turn.community is None and craving.community is not None:
-        turn = turn.scoped(community=await turn.tx.communities.get(craving.community))
-    await request_call(turn, practice=False, note="", private=craving.private)
+        await answer_follow_up(turn, craving, "passed")
 
 
 async def struggling(turn: Turn, payload: str) -> None:
     """Still struggling: bring in more peers and offer a call."""
-    craving = await _own_craving(turn, payload)
+    craving = await own_craving(turn, payload)
     if craving is None:
         return
     await turn.tx.cravings.set_outcome(craving.id, "struggling")
@@ -487,23 +475,13 @@ async def struggling(turn: Turn, payload: str) -> None:
         more = len(chosen)
         if more:
             await _escalate_later(turn, craving.id, turn.me, communities[0].settings)
-    await _answer_follow_up(
+    await answer_follow_up(
         turn,
         craving,
         "struggling",
         more=more,
         buttons=[Button(T.LABEL_CALL_ME, "craving.call", payload)],
     )
-
-
-async def used(turn: Turn, payload: str) -> None:
-    """I used: thank them for saying so, keep them safe, and offer a gentle restart."""
-    craving = await _own_craving(turn, payload)
-    if craving is None:
-        return
-    await turn.tx.cravings.set_outcome(craving.id, "used")
-    await _answer_follow_up(turn, craving, "used")
-    await offer_restart(turn)
 
 
 async def escalate(turn: Turn, timer: CravingEscalation) -> None:
@@ -581,7 +559,7 @@ async def record(turn: Turn, args: str) -> None:
     await turn.say(T.RECORD, ctx.Record(logged=logged, passed=rode_out), private=True)
 
 
-async def _answer_follow_up(
+async def answer_follow_up(
     turn: Turn,
     craving: Craving,
     answer: Literal["passed", "struggling", "used"],
@@ -627,7 +605,7 @@ async def _craving(turn: Turn, payload: str) -> Craving | None:
     return craving
 
 
-async def _own_craving(turn: Turn, payload: str) -> Craving | None:
+async def own_craving(turn: Turn, payload: str) -> Craving | None:
     """The craving a member's own button names; a peer pressing it gets a kind word."""
     craving = await _craving(turn, payload)
     if craving is not None and craving.person != turn.me.key:
@@ -764,10 +742,8 @@ flows = Flows(
     buttons={
         "craving.claim": claim,
         "craving.passed": passed,
-        "craving.call": call_me,
         "craving.danger": in_danger,
         "craving.struggling": struggling,
-        "craving.used": used,
     },
     timers=on_timer(CravingEscalation, escalate) | on_timer(CravingFollowUp, follow_up),
     templates=(T,),

@@ -25,6 +25,7 @@ from bot.domain.community import CommunitySettings
 from bot.domain.model import PRIMARY, Counter
 from bot.domain.records import Restart
 from bot.domain.replies import Button, Mention, Template, parse_id
+from bot.flows.craving import answer_follow_up, danger_in_note, own_craving
 from bot.flows.milestones import reschedule
 from bot.flows.supporters import pick_supporters
 from bot.turn import Turn
@@ -246,8 +247,6 @@ async def note_how(turn: Turn, payload: str) -> None:
 
 
 async def _save_note(turn: Turn, text: str, in_group: str | None) -> None:
-    from bot.flows.craving import danger_in_note  # craving builds on relapse: import late
-
     await danger_in_note(turn, text)  # a note that speaks of danger is answered first
     if turn.in_the_open:
         # The text was typed where others can read it: keep it nowhere and repeat it nowhere.
@@ -338,8 +337,25 @@ def _read_payload(payload: str) -> tuple[date, date] | None:
         return None
 
 
+async def used_after_craving(turn: Turn, payload: str) -> None:
+    """A craving's "I used" button: thank them for saying so, keep them safe, and offer a
+    gentle restart (the craving flow offers it; the restart is this flow's)."""
+    craving = await own_craving(turn, payload)
+    if craving is None:
+        return
+    await turn.tx.cravings.set_outcome(craving.id, "used")
+    await answer_follow_up(turn, craving, "used")
+    await offer_restart(turn)
+
+
 flows = Flows(
     commands={"relapse": relapse, "history": show_history},
-    buttons={YES: confirm, CANCEL: cancel, TELL: tell_supporters, NOTE: note_how},
+    buttons={
+        YES: confirm,
+        CANCEL: cancel,
+        TELL: tell_supporters,
+        NOTE: note_how,
+        "craving.used": used_after_craving,
+    },
     templates=(T,),
 )
