@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bot.clock import Clock, SystemClock
@@ -49,11 +50,14 @@ class App:
         self.workers[sender.platform] = worker
         return worker
 
-    def renderer(self, dialect: Dialect) -> Renderer:
-        """The dialect's renderer, made once: its override workers close with the app."""
+    def renderer(self, dialect: Dialect, contexts: Mapping[str, type] | None = None) -> Renderer:
+        """The dialect's renderer, made once: its override workers close with the app.
+        ``contexts`` are the types of the adapter's own templates, for the first call to give."""
         renderer = self.renderers.get(dialect.name)
         if renderer is None:
-            renderer = self.renderers[dialect.name] = Renderer(dialect, self.settings.templates)
+            renderer = self.renderers[dialect.name] = Renderer(
+                dialect, self.settings.templates, contexts=contexts or {}
+            )
         return renderer
 
     def wake(self, platforms: set[str], timers: bool = False) -> None:

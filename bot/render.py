@@ -87,6 +87,8 @@ class Renderer:
     budget: Budget = field(default_factory=Budget)
     guard: OverrideGuard | None = None
     """The workers overrides render in; started on first use unless one is shared."""
+    contexts: Mapping[str, type] = field(default_factory=dict)
+    """Context types of the templates an adapter renders itself, checked as the core's are."""
     _environments: dict[tuple[str, bool], jinja2.Environment] = field(
         default_factory=dict, init=False
     )
@@ -137,7 +139,7 @@ class Renderer:
         """Check the context against its template's type; render it here unless an override
         is read: the values to render with, and the text when it is already made."""
         try:
-            contexts.check(template, context)
+            contexts.check(template, context, self.contexts)
         except contexts.ContextError as error:  # names keys, never a member's words
             raise RenderError(f"template {template!r} ({locale}): {error}") from error
         values = {**context, "_allowed_mentions": {m.person for m in mentions}}

@@ -14,10 +14,12 @@ import asyncio
 import re
 import sys
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TextIO
+from typing import Any, TextIO
 
+from adapters.console import contexts as c
 from adapters.console.platform import PLATFORM
 from bot.app import App
 from bot.clock import MovableClock
@@ -64,7 +66,7 @@ class Console:
         self._clock = clock
         self._out = out
         self._color = out.isatty()
-        self._renderer: Renderer = app.renderer(PlainDialect())
+        self._renderer: Renderer = app.renderer(PlainDialect(), c.CONTEXTS)
         self._members: dict[str, str] = {}
         self._admin = self._member_id(first_member)
         self._current = self._admin
@@ -90,21 +92,23 @@ class Console:
     def _header(self, text: str) -> None:
         self._print(f"\x1b[2m{text}\x1b[0m" if self._color else text)
 
-    def _note(self, key: str, **context: object) -> None:
+    def _note(self, key: str, context: Mapping[str, Any] | None = None) -> None:
         """Print one of the console's own lines (not a bot message)."""
-        self._header(self._renderer.render(f"console/{key}", context))
+        self._header(self._renderer.render(f"console/{key}", context or {}))
 
     def show(self, message: OutboxMessage) -> None:
         """Print a bot message with where it went, and its buttons numbered."""
         target = message.target
+        edited = message.target.edit_of is not None
         if target.person is not None:
-            where = {"private": True, "name": self._members.get(target.person, target.person)}
+            name = self._members.get(target.person, target.person)
+            header = c.Header(private=True, name=name, edited=edited)
         else:
-            where = {"private": False, "name": ""}
+            header = c.Header(private=False, name="", edited=edited)
         text = self._renderer.render(
             message.template, message.context, locale=message.locale, mentions=message.mentions
         )
-        self._note("header", edited=message.target.edit_of is not None, **where)
+        self._note("header", header)
         self._print(text)
         if message.buttons:
             labels = [
@@ -139,7 +143,7 @@ class Console:
             saved = await tx.meta.get(CLOCK_SAVED)
         if saved is not None:
             self._clock.advance_to(datetime.fromisoformat(saved))
-        self._note("banner", name=self.current)
+        self._note("banner", c.Member(name=self.current))
         await self._settle()
 
     async def line(self, text: str) -> bool:
@@ -156,7 +160,7 @@ class Console:
                 self._note("as_usage")
             else:
                 self._current = self._member_id(rest[:64])
-                self._note("now_typing", name=self.current)
+                self._note("now_typing", c.Member(name=self.current))
         elif word == "/dm":
             await self._typed(rest, f"dm:{self._current}")
         elif word == "/tap":
@@ -181,7 +185,7 @@ class Console:
         visible = [self._buttons[c] for c in (GROUP, f"dm:{self._current}") if c in self._buttons]
         shown = max(visible, key=lambda s: s.order) if visible else None
         if shown is None or not rest.isdigit() or not 1 <= int(rest) <= len(shown.buttons):
-            self._note("tap_usage", count=0 if shown is None else len(shown.buttons))
+            self._note("tap_usage", c.Buttons(count=0 if shown is None else len(shown.buttons)))
             return
         button = shown.buttons[int(rest) - 1]
         await self._app.core.handle(
@@ -211,7 +215,7 @@ class Console:
         await self._settle()
         async with self._app.store.transaction() as tx:
             await tx.meta.set(CLOCK_SAVED, self._clock.now().isoformat())
-        self._note("waited", delta=rest)
+        self._note("waited", c.Waited(delta=rest))
 
     async def _settle(self) -> None:
         """Deliver what is queued and fire what is due, until nothing is left to do now."""

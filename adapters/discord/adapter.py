@@ -37,6 +37,7 @@ import discord
 from adapters.discord import patches
 from adapters.discord.buttons import HomegroupButton
 from adapters.discord.commands import definitions, descriptions, fingerprint
+from adapters.discord.contexts import CONTEXTS
 from adapters.discord.dialect import DiscordDialect
 from adapters.discord.live import Live, LiveInteractions
 from adapters.discord.sender import DiscordSender, T
@@ -135,7 +136,7 @@ class DiscordAdapter:
         self._settings = own
         self.live = LiveInteractions()
         self.client = HomegroupClient(self, intents=intents(own), **client_options)
-        self._renderer = app.renderer(DiscordDialect())
+        self._renderer = app.renderer(DiscordDialect(), CONTEXTS)
         self._tasks: list[asyncio.Task[Any]] = []
         self._admitted = asyncio.Semaphore(ADMIT)
         self._timers: set[asyncio.TimerHandle] = set()

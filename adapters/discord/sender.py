@@ -48,6 +48,7 @@ from adapters.discord.live import Live, LiveInteractions, Replayed
 from adapters.discord.translate import PLATFORM, message_ref
 from adapters.sending import Parts
 from adapters.throttle import Prompt, about
+from bot.contexts.core import Who
 from bot.domain.model import person_key
 from bot.domain.records import OutboxMessage
 from bot.domain.replies import Mention, Priority, Reply, Target
@@ -405,7 +406,7 @@ class DiscordSender:
         return Reply(
             T.DMS_CLOSED,
             Target(PLATFORM, chat=target.chat),
-            {"who": {"id": person, "name": ""}},
+            dict(Who(who={"id": person, "name": ""})),
             mentions=(Mention(person, ""),),
             priority=Priority(message.priority),
         )

@@ -22,6 +22,7 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from adapters.telegram.admins import Admins, DeleteRights
+from adapters.telegram.contexts import CONTEXTS
 from adapters.telegram.dialect import TelegramDialect
 from adapters.telegram.menus import menus
 from adapters.telegram.receiver import POLL_TIMEOUT, Receiver, webhook_app
@@ -103,7 +104,7 @@ class TelegramAdapter:
         """Serve until cancelled (or until Telegram refuses this process its updates)."""
         async with self.application:
             bot = self.application.bot
-            renderer = self._app.renderer(TelegramDialect())
+            renderer = self._app.renderer(TelegramDialect(), CONTEXTS)
             sender = TelegramSender(
                 bot,
                 renderer,
@@ -131,7 +132,7 @@ class TelegramAdapter:
 
     async def _set_commands(self) -> None:
         """Show members the command menus: in private chats, in groups, and to group admins."""
-        text = self._app.renderer(TelegramDialect()).render(T.COMMANDS, {})
+        text = self._app.renderer(TelegramDialect(), CONTEXTS).render(T.COMMANDS, {})
         for scope, commands in menus(text):
             await self.application.bot.set_my_commands(commands, scope=scope)
 

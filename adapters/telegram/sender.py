@@ -35,6 +35,8 @@ from adapters.telegram.admins import DeleteRights
 from adapters.telegram.dialect import split_html
 from adapters.telegram.translate import PLATFORM, button_data
 from adapters.throttle import Prompt, about
+from bot.contexts import Ref
+from bot.contexts.core import Who
 from bot.domain.model import person_key
 from bot.domain.records import OutboxMessage
 from bot.domain.replies import Priority, Reply, Target, Template
@@ -224,11 +226,12 @@ class TelegramSender:
         at most one queued and one shown once in a while, as urgent as the message."""
         if not self._prompt.queue(person):
             return None
-        who = message.context.get("who") or {"id": person, "name": ""}
+        unnamed: Ref = {"id": person, "name": ""}
+        who: Ref = message.context.get("who") or unnamed
         return Reply(
             T.OPEN_PRIVATE,
             Target(PLATFORM, chat=group),
-            {"who": who},
+            dict(Who(who=who)),
             priority=Priority(message.priority),
         )
 

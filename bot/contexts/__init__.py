@@ -99,10 +99,10 @@ def registry() -> Mapping[str, type]:
     return merged
 
 
-def check(template: str, values: Mapping[str, Any]) -> None:
-    """Raise ContextError unless ``values`` is what ``template``'s type says; a template with
-    no type yet passes unchecked."""
-    kind = registry().get(template)
+def check(template: str, values: Mapping[str, Any], more: Mapping[str, type] | None = None) -> None:
+    """Raise ContextError unless ``values`` is what ``template``'s type says (the core's, or
+    one of ``more``: an adapter's own templates); a template with no type yet passes."""
+    kind = (more or {}).get(template) or registry().get(template)
     if kind is None or fits(kind, values):
         return
     raise ContextError(template, problems(kind, values))
