@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -302,8 +303,10 @@ async def test_a_button_label_whose_override_runs_away_holds_up_no_other_member(
     budget = Budget(seconds=4.0)  # time to watch it spin on a busy machine
     made = App.renderer
 
-    def renderer(app: App, dialect: Dialect) -> Renderer:
-        found = made(app, dialect)
+    def renderer(
+        app: App, dialect: Dialect, contexts: Mapping[str, type] | None = None
+    ) -> Renderer:
+        found = made(app, dialect, contexts)
         if found.budget != budget:  # kept by the app, so its workers close with it
             found = app.renderers[dialect.name] = replace(found, budget=budget)
         return found

@@ -153,7 +153,9 @@ async def test_the_bot_answers_others_while_an_override_runs_away(
     budget = Budget(seconds=3.0)  # time to watch it spin on a busy machine
     made = App.renderer
     monkeypatch.setattr(
-        App, "renderer", lambda app, dialect: replace(made(app, dialect), budget=budget)
+        App,
+        "renderer",
+        lambda app, dialect, contexts=None: replace(made(app, dialect, contexts), budget=budget),
     )
     templates = write(tmp_path / "templates", {"en/craving_reply.j2": SPINS})
     async with running(fake_telegram, database, clock, templates=templates):
