@@ -17,12 +17,7 @@ from bot.contexts import Empty, Ref, check, fits, problems, registry
 from bot.render import PlainDialect, Renderer, RenderError, bundled_file
 from bot.samples import as_sent
 
-NOT_YET_TYPED = frozenset(
-    {
-        "discord_commands",
-        "telegram_commands",
-    }
-)
+NOT_YET_TYPED: frozenset[str] = frozenset()
 """Templates whose context has no type yet: this list only shrinks."""
 
 KEPT_FOR_OVERRIDES: dict[str, frozenset[str]] = {

@@ -10,4 +10,5 @@ CONTEXTS: dict[str, type] = {
     "discord_posted": Empty,
     "discord_sorry": Empty,
     "discord_role_reason": Empty,
+    "discord_commands": Empty,
 }

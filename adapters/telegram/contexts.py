@@ -8,4 +8,5 @@ from bot.contexts.core import Who
 CONTEXTS: dict[str, type] = {
     "telegram_open_private": Who,
     "label_telegram_open_private": Empty,
+    "telegram_commands": Empty,
 }
