@@ -1,6 +1,7 @@
-"""The backends agree: random runs of the outbox, the timers and the inbox, made on the
-in-memory store and on SQLite side by side, read back the same after every step. The contract
-tests name the promises; this looks for a difference none of them thought of."""
+"""The backends agree: random runs of the outbox, the timers and the inbox, and of people and
+peer support, made on the in-memory store and on SQLite side by side, read back the same after
+every step. The contract tests name the promises; this looks for a difference none of them
+thought of."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.domain.model import Community, Person
 from bot.domain.records import DueTimer
 from bot.domain.replies import Priority, Reply, Target, Template
 from bot.domain.timers import CravingFollowUp
@@ -174,3 +176,163 @@ async def test_timers_and_the_inbox_read_back_the_same_on_every_backend(
     moves: list[tuple[Any, ...]],
 ) -> None:
     await agree(moves)
+
+
+PEOPLE = ("console:a", "console:b", "console:c")
+GROUPS = ("console:g", "console:h")
+WHO = st.sampled_from(PEOPLE)
+WHERE = st.sampled_from(GROUPS)
+ROLE = st.sampled_from(["cravings", "calls", "practice"])
+RANK = st.integers(min_value=1, max_value=3)
+"""A craving or call request by age; a step on one that does not exist is not made."""
+
+SUPPORT_STEPS = st.one_of(
+    st.tuples(
+        st.just("arrive"),
+        WHO,
+        st.sampled_from(["X", "Y"]),
+        st.none() | WHERE,
+        st.booleans(),
+        st.booleans(),
+        st.none() | st.sampled_from(["k1", "k2"]),
+    ),
+    st.tuples(st.just("upsert"), WHO, st.sampled_from(["X", "Y"])),
+    st.tuples(st.just("timezone"), WHO, st.none() | st.just("Europe/Paris")),
+    st.tuples(st.just("private_chat"), WHO, st.booleans()),
+    st.tuples(st.just("share"), WHERE, WHO, st.none() | st.booleans()),
+    st.tuples(st.just("admin"), WHERE, WHO, st.booleans()),
+    st.tuples(st.just("leave"), WHERE, WHO),
+    st.tuples(st.just("set_role"), WHERE, WHO, ROLE, st.booleans()),
+    st.tuples(st.just("roles"), WHERE, WHO, st.sets(st.sampled_from(["R", "S"]))),
+    st.tuples(st.just("pinged"), st.lists(WHO, max_size=3), ROLE, MINUTES),
+    st.tuples(st.just("hours"), WHO, st.none() | st.just("22:00-07:00"), st.booleans()),
+    st.tuples(st.just("craving"), WHERE, WHO, st.booleans(), MINUTES),
+    st.tuples(st.just("claim_craving"), RANK, WHO),
+    st.tuples(st.just("outcome"), RANK, st.sampled_from(["passed", "struggling", "used"])),
+    st.tuples(st.just("ping_craving"), RANK, st.lists(WHO, max_size=3), st.booleans()),
+    st.tuples(st.just("call"), WHERE, WHO, st.booleans(), MINUTES),
+    st.tuples(st.just("claim_call"), RANK, WHO, MINUTES),
+    st.tuples(st.just("expire_call"), RANK),
+)
+
+
+async def support_step(tx: Transaction, move: tuple[Any, ...]) -> Any:
+    """Make one step of the people and peer-support areas; what it returned."""
+    kind, *args = move
+    cravings = sorted(c.id for c in [await tx.cravings.get(i) for i in range(1, 20)] if c)
+    calls = sorted(r.id for r in [await tx.calls.get(i) for i in range(1, 20)] if r)
+    if kind == "arrive":
+        key, name, group, admin, chat, claim = args
+        person = Person(key, PLATFORM, key.split(":")[1], name)
+        community = None if group is None else Community(group, PLATFORM, group[-1], "chat")
+        return await tx.people.arrive(
+            person, community, START, admin=admin, private_chat=chat, claim=claim
+        )
+    if kind == "upsert":
+        return await tx.people.upsert(args[0], PLATFORM, args[0][-1], args[1], START)
+    if kind == "timezone":
+        return await tx.people.set_timezone(*args)
+    if kind == "private_chat":
+        return await tx.people.set_private_chat(*args)
+    if kind == "share":
+        group, key, share = args
+        if share is None:
+            return await tx.memberships.share_by_default(group, key)
+        return await tx.memberships.set_share(group, key, share)
+    if kind == "admin":
+        return await tx.memberships.set_admin(*args)
+    if kind == "leave":
+        return await tx.memberships.leave(*args)
+    if kind == "set_role":
+        return await tx.supporters.set_role(*args)
+    if kind == "roles":
+        return await tx.roles.replace(*args)
+    if kind == "pinged":
+        return await tx.supporters.mark_pinged(args[0], args[1], at(args[2]))
+    if kind == "hours":
+        await tx.supporters.set_hours(args[0], args[1])
+        return await tx.supporters.set_urgent(args[0], args[2])
+    if kind == "craving":
+        group, key, private, minutes = args
+        return await tx.cravings.create(group, key, "chat", private, at(minutes))
+    if kind == "call":
+        group, key, practice, minutes = args
+        return await tx.calls.add(group, key, "chat", practice, at(minutes))
+    chosen = cravings if kind in ("claim_craving", "outcome", "ping_craving") else calls
+    if args[0] > len(chosen):
+        return None
+    which = chosen[args[0] - 1]
+    if kind == "claim_craving":
+        return await tx.cravings.claim(which, args[1], START)
+    if kind == "outcome":
+        return await tx.cravings.set_outcome(which, args[1])
+    if kind == "ping_craving":
+        return await tx.cravings.record_pings(which, args[1], START, urgent=args[2])
+    if kind == "claim_call":
+        return await tx.calls.claim(which, args[1], at(args[2]))
+    assert kind == "expire_call"
+    return await tx.calls.expire(which, START)
+
+
+async def support_seen(tx: Transaction) -> list[Any]:
+    """What the flows would read of every person, community, craving and call request."""
+    found: list[Any] = []
+    for key in PEOPLE:
+        found += [
+            await tx.people.get(key),
+            await tx.people.private_chat_open(key),
+            await tx.memberships.of(key),
+            await tx.supporters.hours(key),
+            await tx.supporters.urgent(key),
+            await tx.cravings.tally(key),
+            await tx.calls.counts(key),
+            await tx.calls.recent_claimers(key, START),
+            await tx.cravings.latest_private_crisis(key, START),
+        ]
+        for group in GROUPS:
+            found += [
+                await tx.memberships.get(group, key),
+                await tx.supporters.roles(group, key),
+                await tx.roles.of(group, key),
+                await tx.cravings.latest(key, group, False, START),
+                await tx.cravings.latest(key, group, True, START),
+                await tx.calls.open_request(group, key, False),
+            ]
+    for group in GROUPS:
+        found += [
+            await tx.communities.get(group),
+            await tx.memberships.members(group),
+            await tx.memberships.admins(group),
+            await tx.cravings.count_in(group),
+        ]
+        for role in ("cravings", "calls", "practice"):
+            found.append(await tx.supporters.opted_in(group, role))  # type: ignore[arg-type]
+        found.append(await tx.supporters.opted_in(group, "cravings", supporter_role="R"))
+    for i in range(1, 20):
+        found += [
+            await tx.cravings.get(i),
+            await tx.cravings.pinged(i),
+            await tx.cravings.pinged(i, urgently=True),
+            await tx.calls.get(i),
+        ]
+    return found
+
+
+@settings(max_examples=50)
+@given(st.lists(SUPPORT_STEPS, min_size=8, max_size=25))
+async def test_people_and_peer_support_read_back_the_same_on_every_backend(
+    moves: list[tuple[Any, ...]],
+) -> None:
+    arrivals = [
+        ("arrive", key, "X", group, False, False, None) for key in PEOPLE for group in GROUPS
+    ]
+    with tempfile.TemporaryDirectory() as folder:
+        async with side_by_side(Path(folder)) as txs:
+            for n, move in enumerate(arrivals + moves):
+                outcomes = {
+                    name: (await support_step(tx, move), await support_seen(tx))
+                    for name, tx in txs.items()
+                }
+                first, *others = outcomes.values()
+                for other in others:
+                    assert other == first, f"the backends part at step {n}: {move}"
