@@ -237,18 +237,8 @@ async def in_danger(turn: Turn, payload: str) -> None:
     community = await turn.tx.communities.get(craving.community) if craving.community else None
     settings = community.settings if community else CommunitySettings()
     await turn.tx.cravings.mark_urgent(craving.id)
-    if await turn.reaches_me_privately():
-        await _send_crisis(turn, craving, settings)
-    else:  # they cannot read a private message: the block goes where they pressed
-        again = _crisis_given(craving, turn.now)
-        if not again:
-            await turn.tx.cravings.mark_crisis_sent(craving.id, turn.now, in_group=True)
-        await turn.say(
-            T.CRISIS,
-            ctx.Lines(who=turn.who, **settings.crisis(), again=again),
-            public=True,
-            priority=Priority.URGENT,
-        )
+    # Where they cannot read a private message, the block goes where they pressed.
+    await _send_crisis(turn, craving, settings, where_pressed=not await turn.reaches_me_privately())
     communities = await _communities_of(turn, craving)
     pinged = await _choose(turn, craving, communities, turn.me, urgent=True)
     if communities:
@@ -287,17 +277,20 @@ async def _communities_of(turn: Turn, craving: Craving) -> list[Community]:
     return found
 
 
-async def _send_crisis(turn: Turn, craving: Craving, settings: CommunitySettings) -> None:
-    """Give the asking member the crisis lines privately: the whole block once an episode,
-    after that one line pointing back to it, with the emergency number."""
+async def _send_crisis(
+    turn: Turn, craving: Craving, settings: CommunitySettings, *, where_pressed: bool = False
+) -> None:
+    """Give the asking member the crisis lines, privately or ``where_pressed`` (in the open):
+    the whole block once an episode, after that one line pointing back to it, with the
+    emergency number."""
     again = _crisis_given(craving, turn.now)
     if not again:
-        await turn.tx.cravings.mark_crisis_sent(craving.id, turn.now, in_group=False)
-    await turn.tell_me(
-        T.CRISIS,
-        ctx.Lines(who=turn.who, **settings.crisis(), again=again),
-        priority=Priority.URGENT,
-    )
+        await turn.tx.cravings.mark_crisis_sent(craving.id, turn.now, in_group=where_pressed)
+    context = ctx.Lines(who=turn.who, **settings.crisis(), again=again)
+    if where_pressed:
+        await turn.say(T.CRISIS, context, public=True, priority=Priority.URGENT)
+    else:
+        await turn.tell_me(T.CRISIS, context, priority=Priority.URGENT)
 
 
 async def _escalate_later(
