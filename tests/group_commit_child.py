@@ -1,6 +1,6 @@
 """A process that handles many ``/craving`` at once through ``Core.handle``, 16 at a time, so
 that they commit in groups; it prints ``acked KEY`` as each one's handling returns (the moment
-an adapter would confirm the update to its platform). ``tests/test_group_commit_crash.py``
+an adapter would confirm the update to its platform). ``tests/storage/test_group_commit_crash.py``
 kills it with SIGKILL mid-stream.
 
 Usage: ``python -m tests.group_commit_child DATABASE FIRST LAST``: the cravings of members

@@ -49,7 +49,7 @@ from bot.render import PlainDialect, Renderer
 from bot.settings import Settings
 from bot.storage.sqlite import migrations
 from tests.conftest import Transcript, group_text, private_to, sections
-from tests.test_render import HtmlDialect
+from tests.core.test_render import HtmlDialect
 
 MEETINGS = "/set meetings Mon 19:00 Online NA https://example.org/join; Thu 20:00 Basement group"
 ONLINE_REMINDER = "Meeting at 19:00: Online NA — https://example.org/join"
@@ -83,7 +83,7 @@ Spanish; referrals, not counselling.
 """The crisis lines every group was given before presets, exactly as they read then."""
 
 EVERY_PRESET = (*PRESETS, LEGACY)
-SOURCES = Path(__file__).parents[1] / "messages" / "SOURCES.md"
+SOURCES = Path(__file__).parents[2] / "messages" / "SOURCES.md"
 PRESET_MIGRATION = 8
 
 

@@ -15,7 +15,7 @@ import yarl
 from adapters.discord import patches
 from adapters.discord.settings import DiscordSettings
 
-ADAPTERS = Path(__file__).resolve().parents[1] / "adapters"
+ADAPTERS = Path(__file__).resolve().parents[3] / "adapters"
 PATCHES = ADAPTERS / "discord" / "patches.py"
 
 

@@ -9,7 +9,7 @@ from bot.domain.model import PRIMARY, Membership
 from bot.domain.records import Consent
 from bot.storage import Store
 from tests.conftest import START
-from tests.test_store_contract_community import ANA, GROUP, SAM, meet
+from tests.storage.test_store_contract_community import ANA, GROUP, SAM, meet
 
 LATER = START + timedelta(hours=1)
 ENDED, RESTARTED = date(2026, 1, 1), date(2026, 6, 1)

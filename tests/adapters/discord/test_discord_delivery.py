@@ -20,6 +20,8 @@ from bot.clock import ManualClock
 from bot.domain.replies import Priority, Reply, Target
 from bot.render import Dialect, Renderer
 from bot.render_sandbox import Budget
+from tests.adapters.telegram.test_override_budget import MARGIN, SPINS, alive, spinning
+from tests.core.test_overrides import write
 from tests.discord_harness import (
     ALEX,
     GENERAL,
@@ -38,8 +40,6 @@ from tests.fakes import discord_payloads as dp
 from tests.fakes.discord import FakeDiscord
 from tests.harness import eventually, rows
 from tests.process import homegroup_run, terminate
-from tests.test_override_budget import MARGIN, SPINS, alive, spinning
-from tests.test_overrides import write
 
 CHANNEL_MESSAGES = "/channels/{channel}/messages"
 

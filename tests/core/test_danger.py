@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from bot.domain.danger import MAX_TEXT, DangerPatternError, DangerWords, normalise
 from bot.render import bundled_messages, load_danger_words
 
-CORPUS = Path(__file__).parent / "data" / "danger_corpus.txt"
+CORPUS = Path(__file__).parents[1] / "data" / "danger_corpus.txt"
 OURS = bundled_messages().joinpath("en").joinpath("danger_words.txt").read_text(encoding="utf-8")
 
 

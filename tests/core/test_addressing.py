@@ -270,7 +270,7 @@ def test_only_an_event_a_member_caused_can_be_answered() -> None:
 
 def test_no_flow_addresses_a_reply_itself() -> None:
     """Flows say what an answer is for; only ``address`` (and the turn) decide where it goes."""
-    flows = Path(__file__).resolve().parent.parent / "bot" / "flows"
+    flows = Path(__file__).resolve().parents[2] / "bot" / "flows"
     found = []
     for path in sorted(flows.glob("*.py")):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):

@@ -21,13 +21,13 @@ from bot.render import PlainDialect, Renderer
 from bot.render_sandbox import Budget
 from bot.samples import WHO
 from bot.settings import Settings
+from tests.app.test_cli import homegroup
 from tests.conftest import START
+from tests.core.test_overrides import write
 from tests.fakes import telegram_updates as tg
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import eventually, rows
 from tests.telegram_harness import in_chat, running, said
-from tests.test_cli import homegroup
-from tests.test_overrides import write
 
 BUDGET = Budget(seconds=0.5)
 MARGIN = 5.0

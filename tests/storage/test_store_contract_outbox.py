@@ -9,7 +9,7 @@ from bot.domain.replies import Priority, Reply, Target, Template
 from bot.domain.timers import CravingFollowUp, MilestoneRun
 from bot.storage import Store
 from tests.conftest import START
-from tests.test_store_contract_community import SAM, meet
+from tests.storage.test_store_contract_community import SAM, meet
 
 LATER = START + timedelta(hours=1)
 GROUP_CHAT = Target("console", chat="group")

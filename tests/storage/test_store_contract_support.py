@@ -9,7 +9,7 @@ from bot.domain.model import Person
 from bot.domain.records import CallCounts
 from bot.storage import Store
 from tests.conftest import START
-from tests.test_store_contract_community import ANA, BO, GROUP, OTHER, SAM, meet
+from tests.storage.test_store_contract_community import ANA, BO, GROUP, OTHER, SAM, meet
 
 EARLIER = START - timedelta(hours=1)
 LATER = START + timedelta(hours=1)

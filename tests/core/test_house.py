@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-BOT = Path(__file__).resolve().parent.parent / "bot"
+BOT = Path(__file__).resolve().parents[2] / "bot"
 PLATFORM_WORDS = re.compile(r"telegram|discord", re.IGNORECASE)
 FOREIGN_PACKAGES = {"telegram", "discord", "adapters"}
 

@@ -30,7 +30,7 @@ GROUP = tg.group()
 GROUP_ID = GROUP["id"]
 HELP = "Here for you, one day at a time."
 REPLY = "Thank you for saying it, "
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[3]
 
 
 def ago(days: int) -> str:

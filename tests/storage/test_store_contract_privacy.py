@@ -12,7 +12,7 @@ from bot.domain.timers import CravingFollowUp, MilestoneRun
 from bot.storage import Store, Transaction
 from bot.storage.naming import SECTIONS
 from tests.conftest import START
-from tests.test_store_contract_community import ANA, GROUP, SAM, meet
+from tests.storage.test_store_contract_community import ANA, GROUP, SAM, meet
 
 LATER = START + timedelta(hours=1)
 SAM_PERSON = Person(SAM, "console", "sam", "Sam")
