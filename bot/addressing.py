@@ -1,7 +1,7 @@
 """Where an answer goes, and who may read it: one pure function of the event and the intent.
 
 Every rule that decides whether a group can see an answer lives in ``address``, so that it can
-be tested on its own (``tests/test_addressing.py``) instead of through every flow that answers:
+be tested on its own (``tests/core/test_addressing.py``) instead of through every flow that answers:
 a private answer never reaches a target the group can read; asked in a group where nothing can
 be unseen, the group gets at most one neutral line saying where the answer went; a public
 answer is seen where it was asked; and every row of an answer or a letter names the person it

@@ -168,7 +168,7 @@ def _render_samples(
                 renderer.render(key, context, locale=locale, mentions=[_WHO])
             except RenderError as error:
                 if not _renders(bundled, key, context, locale):
-                    continue  # our own template or sample is wrong: tests/test_render.py says so
+                    continue  # our own template or sample is wrong: tests/core/test_render.py says
                 failure = error.__cause__ or error
                 file, line = _culprit(failure, files)
                 # An error a bundled template raised (a macro missing from an overridden

@@ -100,7 +100,7 @@ _SET_MINUTES: Final[dict[str, Callable[[CommunitySettings, int], CommunitySettin
 MAX_RESOURCES: Final = 750
 """The longest text of the admins' own lines, in characters. It is sent whole to a member
 waiting alone (a craving nobody answered, a call nobody took) below the preset's lines (the
-longest, legacy, is about 600) and with up to three meetings: tests/test_resources.py checks
+longest, legacy, is about 600) and with up to three meetings: tests/core/test_resources.py checks
 that the longest such message, under every preset, stays inside the smallest platform
 limit, 2,000. (Before
 presets it was 800, with no lines above it; a longer text stored then is still sent whole.)"""

@@ -1,7 +1,7 @@
 """Sample contexts for every template, one module per flow area.
 
 They ship with the package: `homegroup run` renders every deployment override against its
-bundled template's samples before it starts, and tests/test_render.py renders every template.
+bundled template's samples before it starts, and tests/core/test_render.py renders every template.
 A module joins by existing here with a ``SAMPLES`` dict (template key to contexts); an
 adapter's own templates have theirs in the adapter, passed to ``all_samples``.
 """
