@@ -27,9 +27,11 @@ from bot.domain.commands import (
 )
 from bot.domain.replies import Template
 from bot.flows import all_flows
-from bot.render import Dialect, PlainDialect, Renderer, bundled_file, bundled_messages
+from bot.flows.admin import available_locales
+from bot.render import Dialect, PlainDialect, Renderer, bundled_file
 
-LOCALES = sorted(entry.name for entry in bundled_messages().iterdir() if entry.is_dir())
+LOCALES = available_locales()
+"""The bundled languages, as /set language offers them (never a cache folder beside them)."""
 DIALECTS: list[Dialect] = [PlainDialect(), TelegramDialect(), DiscordDialect()]
 MENU = [command.name for command in in_menus()]
 
