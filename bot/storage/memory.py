@@ -33,7 +33,15 @@ from bot.domain.records import (
 )
 from bot.domain.replies import Attachment, Button, Mention, Reply, Target
 from bot.domain.timers import TimerPayload
-from bot.storage.naming import SECTIONS, THEIRS, embeds, holds, holds_user, made_of, unname
+from bot.storage.naming import (
+    SECTIONS,
+    THEIRS,
+    embeds,
+    holds_user,
+    made_of,
+    payload_holds,
+    unname,
+)
 from bot.storage.port import (
     AnnouncementRepository,
     CallRepository,
@@ -1395,7 +1403,7 @@ class MemoryPrivacy(_Repository):
             t.timers,
             lambda row: (
                 (row.key is not None and embeds(row.key, person.key))
-                or holds(json.loads(row.payload), (person.key, person.platform_id))
+                or payload_holds(row.payload, (person.key, person.platform_id))
             ),
         )
         for key in self._stored_updates_naming(person):

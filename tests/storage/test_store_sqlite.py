@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from bot.storage.sqlite import MigrationError, SqliteStore
+from tests.storage.test_store_contract_community import SAM
+from tests.storage.test_store_contract_privacy import SAM_PERSON, sam_everywhere
 
 
 async def test_sqlite_runs_durable_and_safe(tmp_path: Path) -> None:
@@ -39,3 +41,29 @@ async def test_a_database_from_a_newer_version_is_refused(tmp_path) -> None:  # 
         db.execute("INSERT INTO schema_migrations VALUES (99, '2030-01-01 00:00:00.000000')")
     with pytest.raises(MigrationError, match="made by a newer version"):
         await SqliteStore.open(path)
+
+
+async def test_forgetting_a_member_also_erases_a_timer_row_that_cannot_be_read(
+    tmp_path: Path,
+) -> None:
+    """A corrupt timer payload that names the member is erased, and /forgetme still completes."""
+    path = tmp_path / "corrupt.db"
+    store = await SqliteStore.open(path)
+    async with store.transaction() as tx:
+        await sam_everywhere(tx)
+    await store.close()
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "INSERT INTO timers (kind, due_at, payload) VALUES (?, ?, ?)",
+            ("craving_follow_up", "2030-01-01 00:00:00.000000", '{"member": "' + SAM + '", '),
+        )
+    store = await SqliteStore.open(path)
+    try:
+        async with store.transaction() as tx:
+            await tx.privacy.erase(SAM_PERSON)
+    finally:
+        await store.close()
+    with sqlite3.connect(path) as db:
+        payloads = [row[0] for row in db.execute("SELECT payload FROM timers")]
+    assert payloads, "Ana's follow-up stays"
+    assert not [payload for payload in payloads if SAM in payload]

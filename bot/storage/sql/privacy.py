@@ -16,9 +16,9 @@ from bot.storage.naming import (
     SECTIONS,
     THEIRS,
     embeds,
-    holds,
     holds_user,
     made_of,
+    payload_holds,
     unname,
 )
 from bot.storage.port import Row
@@ -208,7 +208,7 @@ class SqlPrivacy(Repository):
         )
         for timer in timers:
             keyed = timer["key"] is not None and embeds(str(timer["key"]), person.key)
-            if keyed or holds(json.loads(timer["payload"]), names):
+            if keyed or payload_holds(str(timer["payload"]), names):
                 self._db.execute_later("DELETE FROM timers WHERE id = ?", (timer["id"],))
 
     async def _stored_updates_naming(self, person: Person) -> list[str]:
