@@ -14,7 +14,7 @@ from adapters.discord.settings import DiscordSettings
 from adapters.telegram.dialect import TelegramDialect
 from adapters.telegram.settings import TelegramSettings
 from bot.app import App
-from bot.render import Dialect, PlainDialect
+from bot.dialect import Dialect, PlainDialect
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)

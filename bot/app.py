@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 
 from bot.clock import Clock, SystemClock
 from bot.core import Core
+from bot.dialect import Dialect
 from bot.domain.platforms import Platforms
 from bot.flows import housekeeping
 from bot.outbox import OutboxWorker, Sender
-from bot.render import Dialect, Renderer, load_danger_words
+from bot.render import Renderer, load_danger_words
 from bot.settings import Settings
 from bot.storage import Store
 from bot.storage.sqlite import SqliteStore

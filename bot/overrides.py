@@ -24,16 +24,9 @@ from typing import Any
 
 import jinja2
 
+from bot.dialect import Dialect, PlainDialect
 from bot.domain.replies import Mention
-from bot.render import (
-    Dialect,
-    PlainDialect,
-    Renderer,
-    RenderError,
-    bundled_file,
-    bundled_names,
-    load_danger_words,
-)
+from bot.render import Renderer, RenderError, bundled_file, bundled_names, load_danger_words
 from bot.render_guard import OverrideFailed, OverrideGuard
 from bot.render_sandbox import Budget, OverrideSpent
 from bot.samples import WHO, all_samples, as_sent

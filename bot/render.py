@@ -24,9 +24,7 @@ import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from bot import contexts
-from bot.dialect import Dialect as Dialect
-from bot.dialect import Marked as Marked
-from bot.dialect import PlainDialect as PlainDialect
+from bot.dialect import Dialect, Marked
 from bot.domain.commands import command_lists
 from bot.domain.danger import DangerWords
 from bot.domain.replies import Mention

@@ -23,10 +23,11 @@ from adapters.console import contexts as c
 from adapters.console.platform import PLATFORM
 from bot.app import App
 from bot.clock import MovableClock
+from bot.dialect import PlainDialect
 from bot.domain.inbound import ButtonPressed, CommandIssued, Origin
 from bot.domain.records import OutboxMessage
 from bot.domain.replies import Button
-from bot.render import PlainDialect, Renderer
+from bot.render import Renderer
 
 GROUP = "group"
 CLOCK_SAVED = "console.clock"

@@ -17,6 +17,7 @@ from adapters.discord.sender import T as DiscordTemplates
 from adapters.telegram.dialect import TelegramDialect
 from adapters.telegram.menus import described, menus
 from adapters.telegram.sender import T as TelegramTemplates
+from bot.dialect import Dialect, PlainDialect
 from bot.domain.commands import (
     ALIASES,
     BY_NAME,
@@ -28,7 +29,7 @@ from bot.domain.commands import (
 from bot.domain.replies import Template
 from bot.flows import all_flows
 from bot.flows.admin import available_locales
-from bot.render import Dialect, PlainDialect, Renderer, bundled_file
+from bot.render import Renderer, bundled_file
 
 LOCALES = available_locales()
 """The bundled languages, as /set language offers them (never a cache folder beside them)."""

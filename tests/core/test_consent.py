@@ -13,8 +13,9 @@ from pathlib import Path
 
 from bot.app import App, bootstrap
 from bot.clock import ManualClock
+from bot.dialect import PlainDialect
 from bot.domain.inbound import ButtonPressed, CommandIssued, MembershipChanged, Origin
-from bot.render import PlainDialect, Renderer
+from bot.render import Renderer
 from bot.settings import Settings
 from bot.storage.sqlite import SqliteStore, migrations
 from tests.conftest import START, Transcript, group_text, private_to, sections

@@ -14,7 +14,8 @@ import pytest
 from adapters.platforms import every_context, every_sample
 from bot import contexts
 from bot.contexts import Empty, Ref, check, fits, problems, registry
-from bot.render import PlainDialect, Renderer, RenderError, bundled_file
+from bot.dialect import PlainDialect
+from bot.render import Renderer, RenderError, bundled_file
 from bot.samples import as_sent
 
 NOT_YET_TYPED: frozenset[str] = frozenset()

@@ -13,9 +13,10 @@ from adapters.discord.dialect import DiscordDialect
 from adapters.telegram.dialect import TelegramDialect
 from bot.app import bootstrap
 from bot.clock import ManualClock
+from bot.dialect import Dialect, PlainDialect
 from bot.domain.danger import DangerWords
 from bot.overrides import check_overrides
-from bot.render import Dialect, PlainDialect, Renderer, RenderError
+from bot.render import Renderer, RenderError
 from bot.samples import as_sent
 from bot.samples.craving import REPLY
 from bot.settings import Settings

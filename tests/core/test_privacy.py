@@ -8,10 +8,11 @@ from pathlib import Path
 from typing import Any
 
 from bot.app import App
+from bot.dialect import PlainDialect
 from bot.domain.inbound import ButtonPressed, CommandIssued, Origin
 from bot.flows.privacy import FILENAME, T
-from bot.render import PlainDialect, Renderer
-from bot.storage.sql.privacy import SECTIONS
+from bot.render import Renderer
+from bot.storage.naming import SECTIONS
 from tests.conftest import Transcript
 
 QUINN = "console:quinn"

@@ -15,12 +15,13 @@ import pytest
 from bot.app import App
 from bot.clock import ManualClock
 from bot.core import Core
+from bot.dialect import PlainDialect
 from bot.dispatch import Flows
 from bot.domain.inbound import ButtonPressed, CommandIssued, Origin
 from bot.domain.platforms import Platforms
 from bot.flows import cleantime, consent, relapse
 from bot.flows.relapse import MAX_NOTE, T, offer_restart
-from bot.render import PlainDialect, Renderer
+from bot.render import Renderer
 from bot.samples.relapse import SAMPLES
 from bot.storage.sqlite import SqliteStore
 from bot.turn import Turn

@@ -12,9 +12,10 @@ import pytest
 from adapters.discord.sender import T as DiscordTemplates
 from adapters.platforms import every_sample
 from adapters.telegram.sender import T as TelegramTemplates
+from bot.dialect import PlainDialect
 from bot.domain.replies import Mention, Template
 from bot.flows import all_flows
-from bot.render import PlainDialect, Renderer, RenderError
+from bot.render import Renderer, RenderError
 from bot.samples import WHO, as_sent, cleantime
 
 

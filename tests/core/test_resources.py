@@ -21,6 +21,7 @@ from adapters.console import Console
 from bot.app import App, bootstrap
 from bot.clock import ManualClock
 from bot.core import MAX_NAME
+from bot.dialect import PlainDialect
 from bot.domain.cleantime import wall_instant
 from bot.domain.community import CommunitySettings, Meeting
 from bot.domain.inbound import CommandIssued, Origin
@@ -45,7 +46,7 @@ from bot.domain.settings_keys import (
 )
 from bot.flows.relapse import T as RelapseTemplates
 from bot.overrides import check_overrides
-from bot.render import PlainDialect, Renderer
+from bot.render import Renderer
 from bot.settings import Settings
 from bot.storage.sqlite import migrations
 from tests.conftest import Transcript, group_text, private_to, sections

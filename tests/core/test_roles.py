@@ -14,12 +14,13 @@ import pytest
 from adapters.discord.platform import ROLES
 from bot.app import App
 from bot.clock import ManualClock
+from bot.dialect import PlainDialect
 from bot.domain.community import CommunitySettings
 from bot.domain.inbound import ButtonPressed, CommandIssued, Origin, RolesChanged
 from bot.domain.replies import RoleGrant, Target
 from bot.domain.settings_keys import MAX_MILESTONE_ROLES, SettingError, apply
 from bot.flows.milestones import T as MilestoneT
-from bot.render import PlainDialect, Renderer
+from bot.render import Renderer
 from tests.conftest import Transcript
 
 GUILD = "900000000000000009"

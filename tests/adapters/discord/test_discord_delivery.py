@@ -17,8 +17,9 @@ from adapters.discord.sender import T
 from adapters.discord.translate import PLATFORM
 from bot.app import App
 from bot.clock import ManualClock
+from bot.dialect import Dialect
 from bot.domain.replies import Priority, Reply, Target
-from bot.render import Dialect, Renderer
+from bot.render import Renderer
 from bot.render_sandbox import Budget
 from tests.adapters.telegram.test_override_budget import MARGIN, SPINS, alive, spinning
 from tests.core.test_overrides import write

@@ -17,8 +17,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from adapters.discord.dialect import MAX_MESSAGE, ZWSP, DiscordDialect, split_markdown
+from bot.dialect import Dialect
 from bot.domain.replies import Mention
-from bot.render import Dialect, Renderer
+from bot.render import Renderer
 
 DC = DiscordDialect()
 SAM_ID = "101000000000000001"

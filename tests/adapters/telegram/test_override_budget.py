@@ -16,8 +16,9 @@ import pytest
 
 from bot.app import App, bootstrap
 from bot.clock import ManualClock
+from bot.dialect import PlainDialect
 from bot.overrides import check_overrides
-from bot.render import PlainDialect, Renderer
+from bot.render import Renderer
 from bot.render_sandbox import Budget
 from bot.samples import WHO
 from bot.settings import Settings
