@@ -8,8 +8,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import sys
+from pathlib import Path
 
 from adapters.platforms import every_platform, every_sample, load_settings
 from bot.app import bootstrap
@@ -29,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("run", help="start the platforms whose tokens are set, else the console")
     console = commands.add_parser("console", help="try Homegroup in a simulated group")
     console.add_argument("--as", dest="member", default="Sam", help="who types first (the admin)")
+    console.add_argument(
+        "--fresh", action="store_true", help="start over: forget the console's earlier tries"
+    )
     commands.add_parser("migrate", help="apply database migrations and exit")
     args = parser.parse_args(argv)
 
@@ -52,8 +57,10 @@ def main(argv: list[str] | None = None) -> int:
     quiet_console = args.command != "migrate" and not settings.platforms
     level = settings.log_level if settings.log_level_set or not quiet_console else "WARNING"
     # discord.py at DEBUG logs every event and body (members' text, interaction tokens).
-    configure_logging(level, quiet=("discord",))
+    configure_logging(level, quiet=("discord",), log_format=settings.log_format)
 
+    if getattr(args, "fresh", False):
+        _forget(Path(settings.console_database))
     try:
         return _start(args.command, settings, getattr(args, "member", "Sam"))
     except MigrationError as error:
@@ -90,11 +97,23 @@ async def _serve(settings: Settings) -> int:
         await app.close()
 
 
+def _forget(database: Path) -> None:
+    """Delete the console's database with SQLite's journal files beside it."""
+    for path in (database, *(database.with_name(database.name + end) for end in ("-wal", "-shm"))):
+        path.unlink(missing_ok=True)
+
+
 async def _console(settings: Settings, member: str) -> None:
+    """The console on its own database (``HOMEGROUP_CONSOLE_DATABASE``), never the one a real
+    group's bot uses, so what someone types while trying it stays out of the group's history."""
     from adapters.console import run_console
 
     clock = ShiftedClock()
-    app = await bootstrap(settings, platforms=every_platform(), clock=clock)
+    app = await bootstrap(
+        dataclasses.replace(settings, database=settings.console_database),
+        platforms=every_platform(),
+        clock=clock,
+    )
     try:
         await run_console(app, clock, first_member=member)
     finally:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import ClassVar, Self
 
 from adapters.discord.platform import PLATFORM
-from bot.settings import NO, YES, TokenSection, check_urls
+from bot.settings import NO, YES, TokenSection, check_urls, read_token
 
 _SNOWFLAKE = re.compile(r"^[0-9]{15,20}$")
 
@@ -21,6 +21,7 @@ class DiscordSettings(TokenSection):
     platform: ClassVar[str] = PLATFORM
     keys: ClassVar[tuple[str, ...]] = (
         "DISCORD_TOKEN",
+        "DISCORD_TOKEN_FILE",
         "DISCORD_API_URL",
         "DISCORD_GATEWAY_URL",
         "DISCORD_GUILD_IDS",
@@ -39,7 +40,7 @@ class DiscordSettings(TokenSection):
     def read(cls, values: Mapping[str, str], problems: list[str]) -> Self:
         """Read Discord's variables; a bad one adds a line to ``problems`` naming it."""
         defaults = cls()
-        token = values.get("DISCORD_TOKEN", "").strip() or None
+        token = read_token(values, "DISCORD_TOKEN", problems)
         if token and (len(token) < 50 or any(c.isspace() for c in token)):
             problems.append(
                 "DISCORD_TOKEN: this does not look like a bot token from the Discord"

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar, Self
 
 from adapters.telegram.platform import PLATFORM
-from bot.settings import TokenSection, check_urls, is_url
+from bot.settings import TokenSection, check_urls, is_url, read_token
 
 _TOKEN = re.compile(r"^\d{3,}:[A-Za-z0-9_-]{30,}$")
 _WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -22,6 +22,7 @@ class TelegramSettings(TokenSection):
     platform: ClassVar[str] = PLATFORM
     keys: ClassVar[tuple[str, ...]] = (
         "TELEGRAM_TOKEN",
+        "TELEGRAM_TOKEN_FILE",
         "TELEGRAM_API_URL",
         "TELEGRAM_WEBHOOK_URL",
         "TELEGRAM_WEBHOOK_SECRET",
@@ -37,7 +38,7 @@ class TelegramSettings(TokenSection):
     def read(cls, values: Mapping[str, str], problems: list[str]) -> Self:
         """Read Telegram's variables; a bad one adds a line to ``problems`` naming it."""
         defaults = cls()
-        token = values.get("TELEGRAM_TOKEN", "").strip() or None
+        token = read_token(values, "TELEGRAM_TOKEN", problems)
         if token and not _TOKEN.match(token):
             problems.append(
                 "TELEGRAM_TOKEN: this does not look like a bot token from @BotFather"

@@ -37,7 +37,8 @@ def test_run_with_no_token_starts_the_console(tmp_path: Path) -> None:
     assert "no TELEGRAM_TOKEN or DISCORD_TOKEN is set" in done.stdout
     assert "── in the group ──" in done.stdout
     assert "/cleandate" in done.stdout
-    assert (tmp_path / "homegroup.db").exists()
+    assert (tmp_path / "homegroup-console.db").exists()
+    assert not (tmp_path / "homegroup.db").exists(), "the console keeps its own database"
     assert "\x1b[" not in done.stdout
 
 
