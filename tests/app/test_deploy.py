@@ -8,11 +8,14 @@ schema, and the locks are held to pyproject.toml, so an admin's first ``docker c
 from __future__ import annotations
 
 import configparser
+import os
 import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -255,3 +258,91 @@ def test_every_pin_carries_a_hash_for_python_3_11(lock):
     assert pins
     assert len(hashed) == len(pins)
     assert "--find-links" not in text  # a machine's own mirror has no place in the lock
+
+
+# --- the package as the image installs it -------------------------------------------------------
+
+NOBODY = 65534
+
+
+@pytest.fixture
+def shared_dir() -> Iterator[Path]:
+    """A folder another user can reach: pytest's own tmp_path is private to whoever runs it."""
+    folder = Path(tempfile.mkdtemp(prefix="homegroup-deploy-"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder)
+
+
+@pytest.mark.slow
+def test_the_wheel_installs_from_the_runtime_lock_and_migrates_and_answers_as_a_plain_user(
+    shared_dir,
+):
+    """What the Dockerfile does, without the container: the copied sources built into a wheel,
+    installed into a fresh venv from the runtime lock alone, then run by a user who owns nothing
+    but its data folder (as root, the test drops to nobody)."""
+    source = shared_dir / "src"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    for name in ("bot", "adapters", "messages"):
+        shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+    venv = shared_dir / "venv"
+    pip = [venv / "bin" / "python", "-m", "pip", "--quiet", "--disable-pip-version-check"]
+
+    steps = [
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "-w", shared_dir, source],
+        [sys.executable, "-m", "venv", venv],
+        [*pip, "install", "--require-hashes", "-r", LOCKS / "runtime.txt"],
+    ]
+    for step in steps:
+        done = run_slowly(step, cwd=shared_dir)
+        assert done.returncode == 0, done.stdout + done.stderr
+    (wheel,) = shared_dir.glob("homegroup-*.whl")
+    for step in ([*pip, "install", "--no-deps", wheel], [*pip, "check"]):
+        done = run_slowly(step, cwd=shared_dir)
+        assert done.returncode == 0, done.stdout + done.stderr
+    installed = run_slowly([*pip, "list", "--format=freeze"], cwd=shared_dir).stdout
+    assert "pytest" not in installed
+    assert "hadolint" not in installed
+
+    data = shared_dir / "data"
+    data.mkdir()
+    as_plain_user = []
+    if os.geteuid() == 0:
+        os.chown(data, NOBODY, NOBODY)
+        as_plain_user = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups"]
+    homegroup = [*as_plain_user, venv / "bin" / "homegroup"]
+    settings = {"HOMEGROUP_DATABASE": str(data / "homegroup.db"), "HOME": str(data)}
+
+    migrated = run_slowly([*homegroup, "migrate"], cwd=data, env=settings)
+    assert migrated.returncode == 0, migrated.stderr
+    answered = run_slowly([*homegroup, "console"], cwd=data, env=settings, stdin="/help\n")
+    assert answered.returncode == 0, answered.stderr
+    assert "/craving" in answered.stdout  # the templates came with the wheel
+    assert (data / "homegroup.db").exists()
+
+
+def run_slowly(
+    command: list[str | Path],
+    *,
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    stdin: str = "",
+) -> subprocess.CompletedProcess[str]:
+    """A step of the install, with the environment of a fresh machine's shell for the bot."""
+    base = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("HOMEGROUP_", "TELEGRAM_", "DISCORD_", "PYTHON"))
+    }
+    return subprocess.run(
+        [str(part) for part in command],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**base, **(env or {})},
+        timeout=300,
+        check=False,
+    )
