@@ -8,6 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 RUNTIME_STAMP := $(VENV)/.runtime
 PIP_TOOLS := pip-tools==7.5.2
+LOCK_UPGRADE :=
 
 .PHONY: run console test lint typecheck bench lock clean
 
@@ -54,14 +55,15 @@ bench: $(STAMP)
 
 # Remakes both locks from pyproject.toml for Python 3.11 against PyPI itself (a mirror's own files
 # would give hashes a fresh machine cannot match); the dev lock keeps the runtime lock's versions.
+# Pins already in a lock stay as they are unless `make lock LOCK_UPGRADE=--upgrade`.
 LOCK := env -u PIP_FIND_LINKS PIP_CONFIG_FILE=/dev/null $(VENV)-lock/bin/pip-compile --quiet \
 	--generate-hashes --allow-unsafe --strip-extras --no-emit-index-url --no-emit-find-links \
 	--index-url https://pypi.org/simple
 lock:
 	test -x $(VENV)-lock/bin/pip-compile || \
 		{ $(PYTHON) -m venv $(VENV)-lock && $(VENV)-lock/bin/python -m pip install --quiet $(PIP_TOOLS); }
-	$(LOCK) --upgrade -o requirements/runtime.txt pyproject.toml
-	$(LOCK) --upgrade --extra dev -c requirements/runtime.txt -o requirements/dev.txt pyproject.toml
+	$(LOCK) $(LOCK_UPGRADE) -o requirements/runtime.txt pyproject.toml
+	$(LOCK) $(LOCK_UPGRADE) --extra dev -c requirements/runtime.txt -o requirements/dev.txt pyproject.toml
 
 clean:
 	rm -rf $(VENV) $(VENV)-lock .mypy_cache .pytest_cache .ruff_cache .hypothesis
