@@ -90,7 +90,12 @@ async def _migrate(settings: Settings) -> int:
 async def _serve(settings: Settings) -> int:
     from adapters.serve import serve
 
-    app = await bootstrap(settings, platforms=every_platform())
+    observer = None
+    if settings.http is not None:
+        from adapters.http import Metrics
+
+        observer = Metrics()
+    app = await bootstrap(settings, platforms=every_platform(), observer=observer)
     try:
         return await serve(app, settings)
     finally:

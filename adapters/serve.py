@@ -11,6 +11,7 @@ import sys
 
 from adapters.discord.dialect import DiscordDialect
 from adapters.discord.settings import DiscordSettings
+from adapters.http import Check, Metrics, serve_http
 from adapters.telegram.dialect import TelegramDialect
 from adapters.telegram.settings import TelegramSettings
 from bot.app import App
@@ -28,12 +29,21 @@ async def serve(app: App, settings: Settings) -> int:
     # python-telegram-bot's future type for retry_after, without a deprecation warning per 429.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     tasks = [asyncio.create_task(app.timers.run(), name="timers")]
+    checks: dict[str, Check] = {}
     if settings.section(TelegramSettings).served:
-        tasks.append(asyncio.create_task(TelegramAdapter(app, settings).run(), name="telegram"))
+        telegram = TelegramAdapter(app, settings)
+        checks[TelegramSettings.platform] = telegram.connected
+        tasks.append(asyncio.create_task(telegram.run(), name="telegram"))
     if settings.section(DiscordSettings).served:
         from adapters.discord.adapter import DiscordAdapter
 
-        tasks.append(asyncio.create_task(DiscordAdapter(app, settings).run(), name="discord"))
+        discord = DiscordAdapter(app, settings)
+        checks[DiscordSettings.platform] = discord.connected
+        tasks.append(asyncio.create_task(discord.run(), name="discord"))
+    if settings.http is not None:
+        metrics = app.observer if isinstance(app.observer, Metrics) else Metrics()
+        http = serve_http(app, settings.http, metrics, checks)
+        tasks.append(asyncio.create_task(http, name="http"))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):

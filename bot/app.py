@@ -11,6 +11,7 @@ from bot.core import Core
 from bot.dialect import Dialect
 from bot.domain.platforms import Platforms
 from bot.flows import housekeeping
+from bot.observe import Observer, Unobserved
 from bot.outbox import OutboxWorker, Sender
 from bot.render import Renderer, load_danger_words
 from bot.settings import Settings
@@ -30,6 +31,8 @@ class App:
     """What each platform can do, as the adapters declared it."""
     core: Core = field(init=False)
     timers: TimerLoop = field(init=False)
+    observer: Observer = field(default_factory=Unobserved)
+    """Told what happens, for a deployment's metrics (``bot/observe.py``)."""
     workers: dict[str, OutboxWorker] = field(default_factory=dict)
     renderers: dict[str, Renderer] = field(default_factory=dict)
     """One per dialect: each keeps the worker processes its overrides render in."""
@@ -42,12 +45,13 @@ class App:
             platforms=self.platforms,
             on_outbox=self.wake,
             danger_words=functools.cache(lambda locale: load_danger_words(locale, templates)),
+            observer=self.observer,
         )
         self.timers = TimerLoop(self.store, self.core, self.clock)
 
     def add_sender(self, sender: Sender) -> OutboxWorker:
         """Attach a platform's sender; its worker is woken whenever the core queues for it."""
-        worker = OutboxWorker(self.store, sender, self.clock)
+        worker = OutboxWorker(self.store, sender, self.clock, observer=self.core.observer)
         self.workers[sender.platform] = worker
         return worker
 
@@ -83,12 +87,13 @@ async def bootstrap(
     platforms: Platforms | None = None,
     store: Store | None = None,
     clock: Clock | None = None,
+    observer: Observer | None = None,
 ) -> App:
     """Build the app; open the settings' database unless a store is given. ``platforms`` are
     what the adapters declared they can do (none: no platform can do anything special)."""
     clock = clock or SystemClock()
     store = store or await SqliteStore.open(settings.database)
-    app = App(settings, store, clock, platforms or Platforms())
+    app = App(settings, store, clock, platforms or Platforms(), observer or Unobserved())
     async with store.transaction() as tx:
         await housekeeping.arm(tx, clock.now())
     return app

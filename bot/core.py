@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +19,7 @@ from typing import Any, Generic, TypeVar
 from bot.clock import Clock
 from bot.contexts.core import Command
 from bot.dispatch import Flows
+from bot.domain.commands import find_command
 from bot.domain.danger import DangerWords
 from bot.domain.inbound import (
     ButtonPressed,
@@ -31,11 +34,13 @@ from bot.domain.model import Community, Person, community_key, person_key
 from bot.domain.platforms import Platforms
 from bot.domain.replies import Template
 from bot.flows import all_flows
+from bot.observe import Observer, Unobserved
 from bot.storage import Store, Transaction
 from bot.turn import Turn
 
 log = logging.getLogger(__name__)
 
+_SNAKE = re.compile(r"(?<=[a-z])(?=[A-Z])")
 MAX_NAME = 64
 """Display names are cut to this many characters before they are stored."""
 
@@ -68,8 +73,10 @@ class Core:
         on_outbox: OnOutbox | None = None,
         flows: Flows | None = None,
         danger_words: Callable[[str], DangerWords] | None = None,
+        observer: Observer | None = None,
     ) -> None:
         self._store = store
+        self.observer = observer or Unobserved()
         self._clock = clock
         self._platforms = platforms
         self._on_outbox = on_outbox
@@ -90,6 +97,7 @@ class Core:
     async def handle(self, inbound: Inbound) -> bool:
         """Apply one event; False when it had been handled before (or its timer was gone)."""
         now = self._clock.now()
+        started = time.perf_counter()
         route = self._routes.get(type(inbound))
         if route is None:
             log.error("no flow for %s; dropped", type(inbound).__name__)
@@ -101,7 +109,22 @@ class Core:
             await route.handle(turn, inbound)
         if (turn.platforms or tx.timers.scheduled) and self._on_outbox is not None:
             self._on_outbox(turn.platforms, tx.timers.scheduled)
+        self.observer.handled(*self._described(inbound), time.perf_counter() - started)
         return True
+
+    def _described(self, inbound: Inbound) -> tuple[str, str, str]:
+        """The event's platform, kind and the command, button or timer of the code it reached:
+        names the code fixes, never what a member typed (an unknown command is "")."""
+        if isinstance(inbound, CommandIssued):
+            command = find_command(inbound.name.lower().lstrip("/"))
+            return inbound.origin.platform, "command", command.name if command else ""
+        if isinstance(inbound, ButtonPressed):
+            known = inbound.action in self._flows.buttons
+            return inbound.origin.platform, "button", inbound.action if known else ""
+        if isinstance(inbound, TimerFired):
+            return "timers", "timer", inbound.kind if inbound.kind in self._flows.timers else ""
+        kind = _SNAKE.sub("_", type(inbound).__name__).lower()
+        return getattr(inbound, "platform", ""), kind, ""
 
     def _turn(
         self,

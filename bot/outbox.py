@@ -35,6 +35,7 @@ from typing import Any, Protocol
 from bot.clock import Clock
 from bot.domain.records import DueRow, OutboxMessage
 from bot.domain.replies import Priority, Reply
+from bot.observe import Observer, Unobserved
 from bot.render import RenderError
 from bot.storage import Store
 
@@ -181,9 +182,15 @@ class OutboxWorker:
     """Deliver one platform's outbox rows, woken at once after each commit."""
 
     def __init__(
-        self, store: Store, sender: Sender, clock: Clock, pace: Pace | None = None
+        self,
+        store: Store,
+        sender: Sender,
+        clock: Clock,
+        pace: Pace | None = None,
+        observer: Observer | None = None,
     ) -> None:
         self._store = store
+        self._observer = observer or Unobserved()
         self._sender = sender
         self._clock = clock
         declared = getattr(sender, "pace", None)
@@ -263,7 +270,15 @@ class OutboxWorker:
     # -- one row --------------------------------------------------------------------------------
 
     async def _deliver(self, message: OutboxMessage) -> _Result:
-        """Send one row and record the outcome in the store."""
+        """Send one row, record the outcome in the store and tell the observer."""
+        result = await self._attempt(message)
+        if result.outcome is not _Outcome.PART:
+            outcome = result.outcome.name.lower()
+            mentions = len(message.mentions)
+            self._observer.sent(self.platform, message.template, outcome, mentions)
+        return result
+
+    async def _attempt(self, message: OutboxMessage) -> _Result:
         try:
             ref = await self._sender.deliver(message)
         except Unfinished:

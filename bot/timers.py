@@ -43,6 +43,8 @@ class TimerLoop:
                 try:
                     if await self._core.handle(TimerFired(timer.id, timer.kind, timer.payload)):
                         fired += 1
+                        late = (self._clock.now() - timer.due_at).total_seconds()
+                        self._core.observer.fired(max(late, 0.0))
                 except Exception:
                     log.exception("timer %d (%s) failed", timer.id, timer.kind)
                     await self._after_failure(timer)

@@ -12,9 +12,10 @@ PROXIES = {"http_proxy", "https_proxy", "all_proxy", "no_proxy"}
 
 
 async def homegroup_run(settings: dict[str, str], log: Path) -> asyncio.subprocess.Process:
-    """Start the bot with these settings (no proxy: the fakes are on loopback); output to log."""
+    """Start the bot with these settings (no proxy: the fakes are on loopback; quiet unless they
+    set a log level); output to log."""
     env = {k: v for k, v in os.environ.items() if k.lower() not in PROXIES}
-    env.update(HOMEGROUP_LOG_LEVEL="WARNING", NO_PROXY="127.0.0.1", **settings)
+    env.update({"HOMEGROUP_LOG_LEVEL": "WARNING", "NO_PROXY": "127.0.0.1", **settings})
     with log.open("ab") as output:
         return await asyncio.create_subprocess_exec(
             sys.executable,

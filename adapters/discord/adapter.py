@@ -157,6 +157,10 @@ class DiscordAdapter:
         async with self.client:
             await self.client.start(self._settings.token)
 
+    def connected(self) -> bool:
+        """Whether the gateway session is up: for ``/healthz``."""
+        return self.client.is_ready() and not self.client.is_closed()
+
     async def setup(self) -> None:
         self.setups += 1
         self.client.add_dynamic_items(HomegroupButton)

@@ -130,6 +130,10 @@ class TelegramAdapter:
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
 
+    def connected(self) -> bool:
+        """Whether Telegram answers this process: for ``/healthz``."""
+        return self.receiver.connected
+
     async def _set_commands(self) -> None:
         """Show members the command menus: in private chats, in groups, and to group admins."""
         text = self._app.renderer(TelegramDialect(), CONTEXTS).render(T.COMMANDS, {})
@@ -152,6 +156,7 @@ class TelegramAdapter:
                 secret_token=secret,
                 allowed_updates=["message", "callback_query", "chat_member", "my_chat_member"],
             )
+            self.receiver.connected = True
             await asyncio.Event().wait()
         finally:
             await runner.cleanup()

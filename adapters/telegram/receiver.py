@@ -78,6 +78,9 @@ class Receiver:
             store, clock, PLATFORM, self._handle, author_of, wake, lanes_of=conversations_of
         )
         application.add_error_handler(self._on_error)
+        self.connected = False
+        """Whether the last word from Telegram was good: getUpdates answered, or the webhook
+        was set (``/healthz`` reads it)."""
 
     async def _on_error(self, update: object, context: object) -> None:
         error = getattr(context, "error", None)
@@ -159,12 +162,14 @@ class Receiver:
                 # A network failure, a 429, an answer that is not JSON: none is the last one.
                 # Named by its type alone: what came back is never logged.
                 failures += 1
+                self.connected = False
                 wait = _backoff(failures, error)
                 log.warning(
                     "getUpdates failed (%s); trying again in %.0f s", type(error).__name__, wait
                 )
                 await asyncio.sleep(wait)
                 continue
+            self.connected = True
             updates = _numbered(found)
             if updates:
                 await self.store(updates)

@@ -131,6 +131,17 @@ class OutboxMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class Backlog:
+    """How many rows of one platform and priority wait to leave, and since when the oldest
+    has waited: what operators watch, with nothing of whom or what they say."""
+
+    platform: str
+    priority: int
+    count: int
+    oldest: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class DueRow:
     """What the scheduler keeps of a row due to leave: enough to order it, not its words."""
 

@@ -20,6 +20,7 @@ from bot.domain.community import CommunitySettings
 from bot.domain.model import PRIMARY, Community, Counter, DueAnnouncement, Membership, Person
 from bot.domain.records import (
     ROLES,
+    Backlog,
     CallCounts,
     CallRequest,
     Consent,
@@ -1229,6 +1230,16 @@ class MemoryOutbox(_Repository):
             ),
             default=None,
         )
+
+    async def backlog(self) -> list[Backlog]:
+        waiting: dict[tuple[str, int], list[datetime]] = {}
+        for row in self._t.outbox.values():
+            if row.waiting:
+                waiting.setdefault((row.platform, row.priority), []).append(row.created_at)
+        return [
+            Backlog(platform, priority, len(times), min(times))
+            for (platform, priority), times in sorted(waiting.items())
+        ]
 
     def _due(self, platform: str, now: datetime) -> list[_Outgoing]:
         """The platform's rows waiting and due by ``now``, most urgent first, then oldest."""

@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from bot.domain.community import CommunitySettings
 from bot.domain.model import Community, Counter, DueAnnouncement, Membership, Person
 from bot.domain.records import (
+    Backlog,
     CallCounts,
     CallRequest,
     Consent,
@@ -591,6 +592,11 @@ class OutboxRepository(Protocol):
         ...
 
     async def next_attempt(self, platform: str) -> datetime | None: ...
+
+    async def backlog(self) -> list[Backlog]:
+        """The rows waiting to leave (sent and given up ones are not), counted per platform
+        and priority with when the oldest was queued, in platform then priority order."""
+        ...
 
 
 class TimerRepository(Protocol):

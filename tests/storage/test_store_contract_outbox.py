@@ -123,3 +123,26 @@ async def test_timers_are_moved_dropped_and_cancelled(store: Store) -> None:
         assert [t.key for t in await tx.timers.due(LATER, 10)] == [None, "milestones"]
         assert not await tx.timers.take(second.id), "dropped"
         assert keyed.key == "milestones"
+
+
+async def test_the_backlog_counts_waiting_rows_per_platform_and_priority(store: Store) -> None:
+    async with store.transaction() as tx:
+        assert await tx.outbox.backlog() == []
+        first = await tx.outbox.enqueue(reply(), "en", START)
+        await tx.outbox.enqueue(reply(), "en", LATER)
+        await tx.outbox.enqueue(reply(priority=Priority.URGENT), "en", LATER)
+        await tx.outbox.enqueue(reply(Target("elsewhere", chat="9")), "en", LATER)
+        sent = await tx.outbox.enqueue(reply(), "en", START - timedelta(days=1))
+        failed = await tx.outbox.enqueue(reply(), "en", START - timedelta(days=1))
+        await tx.outbox.mark_sent(sent, "1", START)
+        await tx.outbox.mark_failed(failed, "blocked", START)
+        await tx.outbox.mark_retry(first, LATER)  # waiting to retry still waits
+    async with store.transaction() as tx:
+        backlog = await tx.outbox.backlog()
+    assert [(b.platform, b.priority, b.count, b.oldest) for b in backlog] == sorted(
+        [
+            ("console", Priority.ANSWER, 2, START),
+            ("console", Priority.URGENT, 1, LATER),
+            ("elsewhere", Priority.ANSWER, 1, LATER),
+        ]
+    )

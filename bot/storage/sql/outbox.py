@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from bot.domain.records import DueRow, OutboxMessage
+from bot.domain.records import Backlog, DueRow, OutboxMessage
 from bot.domain.replies import Attachment, Button, Mention, Reply, Target
 from bot.storage.port import Row
 from bot.storage.sql.rows import instant
@@ -185,3 +185,14 @@ class SqlOutbox(Repository):
             (platform,),
         )
         return None if row is None else instant(row["next_attempt_at"])
+
+    async def backlog(self) -> list[Backlog]:
+        rows = await self._db.fetch_all(
+            "SELECT platform, priority, COUNT(*) AS waiting, MIN(created_at) AS oldest"
+            " FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL"
+            " GROUP BY platform, priority ORDER BY platform, priority"
+        )
+        return [
+            Backlog(r["platform"], int(r["priority"]), int(r["waiting"]), instant(r["oldest"]))
+            for r in rows
+        ]
