@@ -45,10 +45,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# The second run builds the flow tests on the in-memory store: those that read no database file.
+# The later runs build the flow tests on the in-memory store, then on PostgreSQL
+# (HOMEGROUP_TEST_POSTGRES, else the server on 127.0.0.1:5432): those that read no database file.
 test: lint typecheck
 	$(BIN)/pytest -q
 	HOMEGROUP_TEST_STORE=memory $(BIN)/pytest -q
+	HOMEGROUP_TEST_STORE=postgres $(BIN)/pytest -q
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -18,7 +18,9 @@ from bot.app import bootstrap
 from bot.clock import ShiftedClock
 from bot.overrides import check_overrides
 from bot.settings import Settings, SettingsError, configure_logging
-from bot.storage.sqlite import MigrationError, SqliteStore
+from bot.storage.backends import open_store, shown
+from bot.storage.errors import DatabaseUnreachable
+from bot.storage.sqlite import MigrationError
 
 log = logging.getLogger("bot")
 
@@ -63,8 +65,8 @@ def main(argv: list[str] | None = None) -> int:
         _forget(Path(settings.console_database))
     try:
         return _start(args.command, settings, getattr(args, "member", "Sam"))
-    except MigrationError as error:
-        print(f"homegroup: {settings.database}: {error}", file=sys.stderr)
+    except (MigrationError, DatabaseUnreachable) as error:
+        print(f"homegroup: {shown(settings.database)}: {error}", file=sys.stderr)
         return 2
 
 
@@ -81,7 +83,7 @@ def _start(command: str, settings: Settings, member: str) -> int:
 
 
 async def _migrate(settings: Settings) -> int:
-    store = await SqliteStore.open(settings.database)
+    store = await open_store(settings.database)
     await store.close()
     log.info("database is up to date")
     return 0

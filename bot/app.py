@@ -16,7 +16,7 @@ from bot.outbox import OutboxWorker, Sender
 from bot.render import Renderer, load_danger_words
 from bot.settings import Settings
 from bot.storage import Store
-from bot.storage.sqlite import SqliteStore
+from bot.storage.backends import open_store
 from bot.timers import TimerLoop
 
 
@@ -92,7 +92,7 @@ async def bootstrap(
     """Build the app; open the settings' database unless a store is given. ``platforms`` are
     what the adapters declared they can do (none: no platform can do anything special)."""
     clock = clock or SystemClock()
-    store = store or await SqliteStore.open(settings.database)
+    store = store or await open_store(settings.database)
     app = App(settings, store, clock, platforms or Platforms(), observer or Unobserved())
     async with store.transaction() as tx:
         await housekeeping.arm(tx, clock.now())

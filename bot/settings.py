@@ -126,7 +126,8 @@ def check_urls(
 class Settings:
     """Everything the process is configured with."""
 
-    database: str = DEFAULT_DATABASE
+    database: str = field(default=DEFAULT_DATABASE, repr=False)
+    """A SQLite file path, or a PostgreSQL URL (which may hold a password: never shown)."""
     templates: Path | None = None
     log_level: str = "INFO"
     log_level_set: bool = False
@@ -163,13 +164,11 @@ class Settings:
 
         database = values.get("HOMEGROUP_DATABASE", DEFAULT_DATABASE).strip()
         if database.startswith(("postgresql://", "postgres://")):
-            problems.append(
-                "HOMEGROUP_DATABASE: PostgreSQL is not supported in this version yet;"
-                " use a SQLite file path such as ./homegroup.db"
-            )
+            pass  # PostgreSQL: the server answers for the rest when the store opens
         elif "://" in database:
             problems.append(
-                "HOMEGROUP_DATABASE: give a SQLite file path (e.g. ./homegroup.db), not a URL"
+                "HOMEGROUP_DATABASE: give a SQLite file path (e.g. ./homegroup.db)"
+                " or a postgresql:// URL"
             )
         elif not Path(database).expanduser().parent.is_dir():
             problems.append(f"HOMEGROUP_DATABASE: the folder for {database!r} does not exist")

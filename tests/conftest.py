@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 import io
 import logging
 import os
 import re
+import socket
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import cast
+from urllib.parse import urlsplit
 
+import asyncpg
 import pytest
 from hypothesis import HealthCheck, settings
 
@@ -26,6 +31,7 @@ from bot.domain.model import community_key
 from bot.settings import Settings, configure_logging
 from bot.storage import Store, Transaction
 from bot.storage.memory import MemoryStore
+from bot.storage.postgres import PostgresStore
 from bot.storage.sqlite import SqliteStore
 from tests.fakes.discord_fixtures import fake_discord  # noqa: F401
 from tests.fakes.fixtures import fake_telegram, telegram_bot  # noqa: F401
@@ -43,9 +49,54 @@ async def _memory(folder: Path) -> Store:
     return MemoryStore()
 
 
+TEST_POSTGRES = os.environ.get(
+    "HOMEGROUP_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test"
+)
+"""The PostgreSQL server the postgres backend's tests use; each test has a schema of its own."""
+
+
+@functools.cache
+def postgres_answers() -> bool:
+    """Whether the test PostgreSQL server accepts connections (asked once per run)."""
+    parts = urlsplit(TEST_POSTGRES)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 5432), 2):
+            return True
+    except OSError:
+        return False
+
+
+class _ThrowawayPostgres(PostgresStore):
+    """A store in a schema of its own, dropped when it closes: runs cannot collide."""
+
+    schema = ""
+
+    async def close(self) -> None:
+        await super().close()
+        connection = await asyncpg.connect(TEST_POSTGRES)
+        try:
+            await connection.execute(f'DROP SCHEMA IF EXISTS "{self.schema}" CASCADE')
+        finally:
+            await connection.close()
+
+
+async def _postgres(folder: Path) -> Store:
+    if not postgres_answers():
+        message = f"no PostgreSQL server answers at {urlsplit(TEST_POSTGRES).netloc}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message + " (under CI=true, PostgreSQL is required)")
+        pytest.skip(message)
+    schema = f"test_{uuid.uuid4().hex}"
+    store = await _ThrowawayPostgres.open(TEST_POSTGRES, schema=schema)
+    assert isinstance(store, _ThrowawayPostgres)
+    store.schema = schema
+    return store
+
+
 BACKENDS: dict[str, Callable[[Path], Awaitable[Store]]] = {
     "sqlite": lambda folder: SqliteStore.open(folder / "homegroup.db"),
     "memory": _memory,
+    "postgres": _postgres,
 }
 """Every storage backend, by name, opened in an empty folder: the contract suite
 (``test_store_contract*``) runs once on each. A new backend joins with one line."""

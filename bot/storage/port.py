@@ -47,6 +47,12 @@ class Connection(Protocol):
         ``IS NOT`` in SQLite, ``IS DISTINCT FROM`` in PostgreSQL."""
         ...
 
+    @property
+    def instant(self) -> str:
+        """The placeholder of an instant where nothing tells its type (a ``CASE`` branch):
+        ``?`` in SQLite, ``?::timestamptz`` in PostgreSQL, which would take it for text."""
+        ...
+
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run a statement and return how many rows it changed."""
         ...

@@ -48,6 +48,7 @@ class _SqliteConnection:
     """
 
     distinct = "IS NOT"
+    instant = "?"
 
     def __init__(self, db: aiosqlite.Connection) -> None:
         self._db = db

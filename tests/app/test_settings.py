@@ -10,6 +10,7 @@ from adapters.discord.settings import DiscordSettings
 from adapters.platforms import load_settings
 from adapters.telegram.settings import TelegramSettings
 from bot.settings import Settings, SettingsError
+from bot.storage.backends import shown
 
 TELEGRAM = "123456:" + "A" * 35
 
@@ -46,9 +47,18 @@ def test_every_bad_value_gets_its_own_line(tmp_path: Path) -> None:
     assert "not-a-token" not in str(caught.value)
 
 
-def test_postgres_urls_are_refused_clearly_for_now() -> None:
-    with pytest.raises(SettingsError, match="PostgreSQL is not supported"):
-        load_settings({"HOMEGROUP_DATABASE": "postgresql://127.0.0.1/test"})
+def test_a_postgres_url_is_taken_and_its_password_never_shown() -> None:
+    url = "postgresql://homegroup:s3cret-pass@127.0.0.1:5432/test"
+    settings = load_settings({"HOMEGROUP_DATABASE": url})
+    assert settings.database == url
+    assert "s3cret-pass" not in repr(settings)
+    assert shown(url) == "postgresql://homegroup:***@127.0.0.1:5432/test"
+    assert shown("./homegroup.db") == "./homegroup.db"
+
+
+def test_other_urls_are_refused_clearly() -> None:
+    with pytest.raises(SettingsError, match="or a postgresql:// URL"):
+        load_settings({"HOMEGROUP_DATABASE": "mysql://127.0.0.1/test"})
 
 
 def test_tokens_stay_out_of_repr() -> None:

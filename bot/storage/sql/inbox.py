@@ -78,8 +78,8 @@ class SqlInbox(Repository):
         self, key: str, reason: str, now: datetime, *, retry_at: datetime, max_tries: int
     ) -> tuple[int, bool]:
         row = await self._db.fetch_one(
-            "UPDATE inbox SET attempts = attempts + 1, reason = ?, next_attempt_at = ?,"
-            " set_aside_at = CASE WHEN attempts + 1 >= ? THEN ? END"
+            "UPDATE inbox SET attempts = attempts + 1, reason = ?, next_attempt_at = ?,"  # noqa: S608
+            f" set_aside_at = CASE WHEN attempts + 1 >= ? THEN {self._db.instant} END"
             " WHERE key = ? AND set_aside_at IS NULL RETURNING attempts, set_aside_at",
             (reason, retry_at, max_tries, now, key),
         )

@@ -127,7 +127,8 @@ class SqlOutbox(Repository):
         marks = ", ".join("?" * len(ids))
         rows = await self._db.fetch_all(
             _MESSAGES  # only placeholders are joined in
-            + f" WHERE o.id IN ({marks}) AND o.sent_at IS NULL AND o.failed_at IS NULL",
+            + f" WHERE o.id IN ({marks}) AND o.sent_at IS NULL AND o.failed_at IS NULL"
+            " ORDER BY o.id",
             ids,
         )
         return [_message(r) for r in rows]

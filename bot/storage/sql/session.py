@@ -36,6 +36,10 @@ class _Watched:
     def distinct(self) -> str:
         return self._connection.distinct
 
+    @property
+    def instant(self) -> str:
+        return self._connection.instant
+
     def stamp(self, tables: Sequence[str]) -> tuple[int, ...]:
         """How often these tables were written so far: a read is good while this holds."""
         return (self._anything, *(self._writes.get(t, 0) for t in tables))

@@ -39,7 +39,7 @@ def supporters_sql(
             " UNION"
             " SELECT m.person FROM member_roles m WHERE m.community = ? AND m.role = ?"
             " AND NOT EXISTS (SELECT 1 FROM supporters d WHERE d.community = m.community"
-            " AND d.person = m.person AND d.cravings_declined))",
+            " AND d.person = m.person AND d.cravings_declined)) ORDER BY p.key",
             (role, community, community, supporter_role),
         )
     return (
@@ -48,7 +48,7 @@ def supporters_sql(
         " FROM people p LEFT JOIN supporter_pings r ON r.person = p.key AND r.role = ?"
         " WHERE p.key IN (SELECT s.person FROM supporters s"
         " WHERE s.community = ? AND CASE ? WHEN 'cravings' THEN s.cravings"
-        " WHEN 'calls' THEN s.calls ELSE s.practice END)",
+        " WHEN 'calls' THEN s.calls ELSE s.practice END) ORDER BY p.key",
         (role, community, role),
     )
 

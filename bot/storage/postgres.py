@@ -1,0 +1,169 @@
+"""The PostgreSQL store: a pool of asyncpg connections, one transaction per event, for a
+community that outgrows one SQLite file or runs several processes."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+
+from bot.storage.errors import DatabaseUnreachable
+from bot.storage.port import Row, Transaction
+from bot.storage.sql.transaction import SqlTransaction
+from bot.storage.sqlite import migrations, pending
+
+log = logging.getLogger(__name__)
+
+POOL_SIZE = 10
+_MIGRATION_LOCK = 0x486F6D65  # "Home": with the schema's hash, the advisory lock migrations take
+_PLACEHOLDER = re.compile(r"'(?:[^']|'')*'|\?")
+_COUNT = re.compile(r"(\d+)$")
+
+
+@functools.lru_cache(maxsize=2048)
+def numbered(sql: str) -> str:
+    """The portable queries' ``?`` as PostgreSQL's ``$1, $2...``, leaving quoted text alone;
+    done once per statement text, since the queries are a fixed set of strings."""
+    count = 0
+
+    def mark(match: re.Match[str]) -> str:
+        nonlocal count
+        if match.group() != "?":
+            return match.group()
+        count += 1
+        return f"${count}"
+
+    return _PLACEHOLDER.sub(mark, sql)
+
+
+def _changed(status: str) -> int:
+    """The count of rows a statement changed, from its status (``UPDATE 3``, ``INSERT 0 1``)."""
+    found = _COUNT.search(status)
+    return int(found.group(1)) if found else 0
+
+
+class _PostgresConnection:
+    """One pooled asyncpg connection as the queries see it, inside an open transaction."""
+
+    distinct = "IS DISTINCT FROM"
+    instant = "?::timestamptz"
+
+    def __init__(self, connection: PoolConnectionProxy[asyncpg.Record]) -> None:
+        self._connection = connection
+        self._later: list[tuple[str, Sequence[Any]]] = []
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        await self.flush()
+        _not_fetched(sql)
+        return _changed(await self._connection.execute(numbered(sql), *params))
+
+    def execute_later(self, sql: str, params: Sequence[Any] = ()) -> None:
+        _not_fetched(sql)
+        self._later.append((sql, params))
+
+    async def fetch_one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        await self.flush()
+        row: Row | None = await self._connection.fetchrow(numbered(sql), *params)
+        return row
+
+    async def fetch_all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        await self.flush()
+        return list(await self._connection.fetch(numbered(sql), *params))
+
+    async def fetch_each(self, statements: Sequence[tuple[str, Sequence[Any]]]) -> list[list[Row]]:
+        return [await self.fetch_all(sql, params) for sql, params in statements]
+
+    async def flush(self) -> None:
+        """Send what waits, in order; the first failure raises here."""
+        while self._later:
+            sql, params = self._later.pop(0)
+            await self._connection.execute(numbered(sql), *params)
+
+
+def _not_fetched(sql: str) -> None:
+    if "RETURNING" in sql:
+        raise ValueError("a statement with RETURNING is fetched, never executed")
+
+
+class PostgresStore:
+    """A store on a PostgreSQL database: each transaction takes a connection of the pool, so
+    events of one process, and of several processes, commit side by side."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    @classmethod
+    async def open(cls, dsn: str, *, schema: str | None = None) -> PostgresStore:
+        """Connect, and apply pending migrations under an advisory lock, so processes that
+        start together migrate once. ``schema`` (created if missing) holds the tables instead
+        of the connection's default search path."""
+        settings = {"search_path": schema} if schema else None
+        try:
+            if schema:
+                connection = await asyncpg.connect(dsn)
+                try:
+                    await connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+                finally:
+                    await connection.close()
+            pool = await asyncpg.create_pool(
+                dsn, min_size=1, max_size=POOL_SIZE, server_settings=settings
+            )
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            # The error's name only: its text may repeat the URL, password and all.
+            raise DatabaseUnreachable(
+                f"PostgreSQL cannot be reached ({type(error).__name__})"
+            ) from None
+        try:
+            async with pool.acquire() as pooled:
+                await _migrate(pooled)
+        except BaseException:
+            await pool.close()
+            raise
+        return cls(pool)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        async with self._pool.acquire() as connection:
+            work = connection.transaction()
+            await work.start()
+            queries = _PostgresConnection(connection)
+            try:
+                yield SqlTransaction(queries)
+                await queries.flush()
+            except BaseException:
+                await work.rollback()
+                raise
+            await work.commit()
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+
+async def _migrate(connection: PoolConnectionProxy[asyncpg.Record]) -> None:
+    """Apply what is pending in one transaction, under a lock held until it commits."""
+    async with connection.transaction():
+        await connection.execute(
+            "SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))", _MIGRATION_LOCK
+        )
+        await connection.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)"
+        )
+        applied = {
+            row["version"]
+            for row in await connection.fetch("SELECT version FROM schema_migrations")
+        }
+        available = migrations("postgres")
+        for version, sql in pending(applied, [v for v, _ in available], available):
+            await connection.execute(sql)
+            await connection.execute(
+                "INSERT INTO schema_migrations VALUES ($1, $2)", version, datetime.now(UTC)
+            )
+            log.info("applied migration %04d", version)
