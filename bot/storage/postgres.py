@@ -106,12 +106,6 @@ class PostgresStore:
         of the connection's default search path."""
         settings = {"search_path": schema} if schema else None
         try:
-            if schema:
-                connection = await asyncpg.connect(dsn)
-                try:
-                    await connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-                finally:
-                    await connection.close()
             pool = await asyncpg.create_pool(
                 dsn, min_size=1, max_size=POOL_SIZE, server_settings=settings
             )
@@ -122,7 +116,7 @@ class PostgresStore:
             ) from None
         try:
             async with pool.acquire() as pooled:
-                await _migrate(pooled)
+                await _migrate(pooled, schema)
         except BaseException:
             await pool.close()
             raise
@@ -146,12 +140,16 @@ class PostgresStore:
         await self._pool.close()
 
 
-async def _migrate(connection: PoolConnectionProxy[asyncpg.Record]) -> None:
-    """Apply what is pending in one transaction, under a lock held until it commits."""
+async def _migrate(connection: PoolConnectionProxy[asyncpg.Record], schema: str | None) -> None:
+    """Apply what is pending in one transaction, under a lock held until it commits (one per
+    search path: stores in different schemas migrate side by side)."""
     async with connection.transaction():
         await connection.execute(
-            "SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))", _MIGRATION_LOCK
+            "SELECT pg_advisory_xact_lock($1, hashtext(current_setting('search_path')))",
+            _MIGRATION_LOCK,
         )
+        if schema:
+            await connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
         await connection.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations ("
             " version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL)"
