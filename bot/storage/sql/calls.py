@@ -60,7 +60,7 @@ class SqlCalls(Repository):
             " expired_at, created_at FROM call_requests"
             " WHERE community = ? AND person = ? AND practice = ?"
             " AND claimed_by IS NULL AND expired_at IS NULL"
-            " ORDER BY created_at DESC LIMIT 1",
+            " ORDER BY created_at DESC, id DESC LIMIT 1",
             (community, person, practice),
         )
         return None if row is None else _request(row)
