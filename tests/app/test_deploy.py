@@ -8,14 +8,17 @@ schema, and the locks are held to pyproject.toml, so an admin's first ``docker c
 from __future__ import annotations
 
 import configparser
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import tomllib
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -107,6 +110,31 @@ def test_the_image_checks_health_on_healthz_where_homegroup_http_listens():
     assert listen is not None
     assert health is not None
     assert listen.group(1) == health.group(1)
+
+
+@pytest.mark.parametrize(("status", "healthy"), [(200, True), (503, False)])
+def test_the_health_check_command_follows_what_healthz_answers(status, healthy):
+    """The HEALTHCHECK's own command, run against a stand-in for /healthz on a free port."""
+
+    class Healthz(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(status if self.path == "/healthz" else 404)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    dockerfile = (DEPLOY / "Dockerfile").read_text()
+    command = json.loads(re.search(r"HEALTHCHECK [^\n]*\\\n\s+CMD (\[.*\])", dockerfile).group(1))
+    with ThreadingHTTPServer(("127.0.0.1", 0), Healthz) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        port = server.server_address[1]
+        command = [part.replace(":9464/", f":{port}/") for part in command]
+        command[0] = sys.executable if command[0] == "python" else command[0]
+        result = run(*command)
+        server.shutdown()
+
+    assert (result.returncode == 0) is healthy, result.stderr
 
 
 def test_the_entrypoint_migrates_before_it_starts_the_bot():
