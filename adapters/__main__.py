@@ -1,4 +1,4 @@
-"""The ``homegroup`` command: ``run``, ``console`` and ``migrate``.
+"""The ``homegroup`` command: ``run``, ``console``, ``migrate`` and ``backup``.
 
 It lives with the adapters because it starts them: the core in ``bot/`` never names one.
 """
@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from bot.overrides import check_overrides
 from bot.settings import Settings, SettingsError, configure_logging
 from bot.storage.backends import open_store, shown
 from bot.storage.errors import DatabaseUnreachable
-from bot.storage.sqlite import MigrationError
+from bot.storage.sqlite import BackupError, MigrationError, backup
 
 log = logging.getLogger("bot")
 
@@ -37,6 +38,8 @@ def main(argv: list[str] | None = None) -> int:
         "--fresh", action="store_true", help="start over: forget the console's earlier tries"
     )
     commands.add_parser("migrate", help="apply database migrations and exit")
+    copy = commands.add_parser("backup", help="copy the database, live, into a new file")
+    copy.add_argument("path", help="the file to write (it must not exist yet)")
     args = parser.parse_args(argv)
 
     try:
@@ -45,6 +48,9 @@ def main(argv: list[str] | None = None) -> int:
         for problem in error.problems:
             print(f"homegroup: {problem}", file=sys.stderr)
         return 2
+
+    if args.command == "backup":
+        return _backup(settings, args.path)
 
     if args.command != "migrate" and settings.templates is not None:
         # Before the database or any platform: a broken override stops the start, not an answer.
@@ -79,6 +85,23 @@ def _start(command: str, settings: Settings, member: str) -> int:
         print("homegroup: no TELEGRAM_TOKEN or DISCORD_TOKEN is set, so here is the console.")
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_console(settings, member))
+    return 0
+
+
+def _backup(settings: Settings, path: str) -> int:
+    if "://" in settings.database:
+        print(
+            "homegroup: HOMEGROUP_DATABASE is a PostgreSQL server: back it up with pg_dump"
+            " (README, Backups)",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        backup(settings.database, path)
+    except (BackupError, sqlite3.Error) as error:
+        print(f"homegroup: backup: {error}", file=sys.stderr)
+        return 2
+    print(f"homegroup: {settings.database} copied into {path}")
     return 0
 
 

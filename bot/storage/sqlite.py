@@ -378,6 +378,31 @@ class MigrationError(Exception):
     """The database's schema history does not match this version of Homegroup."""
 
 
+class BackupError(Exception):
+    """A backup that cannot be made as asked; the message says why, for the person running it."""
+
+
+def backup(database: str | Path, target: str | Path) -> None:
+    """Copy a database, live, into ``target``, a new file.
+
+    ``VACUUM INTO`` reads one consistent snapshot (what the write-ahead log holds included) while
+    the bot goes on writing, and writes a compact file that is whole on its own: no ``-wal`` file
+    travels with it. A backup never overwrites a file: an older backup is worth keeping.
+    """
+    source, copy = Path(database).expanduser(), Path(target).expanduser()
+    if not source.is_file():
+        raise BackupError(f"there is no database at {source}")
+    if copy.exists():
+        raise BackupError(f"{copy} already exists; a backup never overwrites a file")
+    if not copy.parent.is_dir():
+        raise BackupError(f"the folder for {copy} does not exist")
+    db = sqlite3.connect(source, timeout=BUSY_TIMEOUT_MS / 1000)
+    try:
+        db.execute("VACUUM INTO ?", (str(copy),))
+    finally:
+        db.close()
+
+
 def pending(
     applied: set[int], known: list[int], available: list[tuple[int, str]]
 ) -> list[tuple[int, str]]:
