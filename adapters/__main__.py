@@ -31,7 +31,12 @@ def main(argv: list[str] | None = None) -> int:
         prog="homegroup", description="A chat bot for addiction-recovery peer groups."
     )
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="start the platforms whose tokens are set, else the console")
+    run = commands.add_parser(
+        "run", help="start the platforms whose tokens are set, else the console"
+    )
+    run.add_argument(
+        "--check", action="store_true", help="check the settings and templates, then exit"
+    )
     console = commands.add_parser("console", help="try Homegroup in a simulated group")
     console.add_argument("--as", dest="member", default="Sam", help="who types first (the admin)")
     console.add_argument(
@@ -61,6 +66,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"homegroup: HOMEGROUP_TEMPLATES: {override}", file=sys.stderr)
         if broken:
             return 2
+
+    if getattr(args, "check", False):
+        # Before anything opens the database or reaches a platform: what an admin wants to know
+        # after editing the settings or an override, and what an installed image can prove.
+        print("homegroup: the settings and templates are in order")
+        return 0
 
     quiet_console = args.command != "migrate" and not settings.platforms
     level = settings.log_level if settings.log_level_set or not quiet_console else "WARNING"

@@ -157,3 +157,21 @@ def test_overrides_are_checked_in_each_platforms_dialect_before_it_connects(
     assert line.startswith("homegroup: HOMEGROUP_TEMPLATES: en/help.j2: line 1: ")
     assert line.endswith("for telegram: 'nope' is undefined")
     assert not (tmp_path / "homegroup.db").exists()
+
+
+def test_run_check_checks_settings_and_templates_and_touches_nothing(tmp_path: Path) -> None:
+    fine = homegroup("run", "--check", cwd=tmp_path)
+    assert fine.returncode == 0, fine.stderr
+    assert fine.stdout.strip() == "homegroup: the settings and templates are in order"
+    assert list(tmp_path.iterdir()) == [], "no database is made, no platform is reached"
+
+    overrides = tmp_path / "templates"
+    (overrides / "en").mkdir(parents=True)
+    (overrides / "en" / "help.j2").write_text("{{ unclosed", encoding="utf-8")
+    broken = homegroup("run", "--check", env={"HOMEGROUP_TEMPLATES": str(overrides)}, cwd=tmp_path)
+    assert broken.returncode == 2
+    assert broken.stderr.startswith("homegroup: HOMEGROUP_TEMPLATES: ")
+
+    bad = homegroup("run", "--check", env={"HOMEGROUP_LOG_LEVEL": "LOUD"}, cwd=tmp_path)
+    assert bad.returncode == 2
+    assert "HOMEGROUP_LOG_LEVEL" in bad.stderr

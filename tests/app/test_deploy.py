@@ -343,6 +343,9 @@ def test_the_wheel_installs_from_the_runtime_lock_and_migrates_and_answers_as_a_
     homegroup = [*as_plain_user, venv / "bin" / "homegroup"]
     settings = {"HOMEGROUP_DATABASE": str(data / "homegroup.db"), "HOME": str(data)}
 
+    checked = run_slowly([*homegroup, "run", "--check"], cwd=data, env=settings)
+    assert checked.returncode == 0, checked.stderr
+    assert not (data / "homegroup.db").exists(), "a check opens no database"
     migrated = run_slowly([*homegroup, "migrate"], cwd=data, env=settings)
     assert migrated.returncode == 0, migrated.stderr
     answered = run_slowly([*homegroup, "console"], cwd=data, env=settings, stdin="/help\n")
