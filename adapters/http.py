@@ -25,7 +25,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 from bot.app import App
 from bot.domain.records import Backlog
 from bot.domain.replies import Priority
-from bot.flows.craving import T as CravingTemplate
+from bot.flows.craving import figures_of_event, pings_in
 
 log = logging.getLogger(__name__)
 
@@ -105,21 +105,19 @@ class Metrics:
     def handled(self, platform: str, kind: str, name: str, seconds: float) -> None:
         self.updates.labels(platform, kind).inc()
         self.handling.labels(platform).observe(seconds)
-        if kind == "command" and name == "craving":
+        figure = figures_of_event(kind, name)
+        if figure == "cravings":
             self.cravings.labels(platform).inc()
-        elif kind == "button" and name == "craving.claim":
+        elif figure == "claims":
             self.claims.labels(platform).inc()
 
     def sent(self, platform: str, template: str, outcome: str, mentions: int) -> None:
         self.sends.labels(platform, outcome).inc()
         if outcome != "sent":
             return
-        # In a group the answer, or a later ping, mentions the supporters it brings in; in
-        # private each supporter gets a ping of their own.
-        if template in (CravingTemplate.REPLY, CravingTemplate.PING) and mentions:
-            self.pings.labels(platform).inc(mentions)
-        elif template == CravingTemplate.PING:
-            self.pings.labels(platform).inc()
+        pings = pings_in(template, mentions)
+        if pings:
+            self.pings.labels(platform).inc(pings)
 
     def fired(self, late: float) -> None:
         self.timers_fired.inc()

@@ -730,6 +730,23 @@ def _reply_buttons(craving_id: int, *, for_peers: bool, danger: bool = False) ->
     return buttons
 
 
+def figures_of_event(kind: str, name: str) -> str | None:
+    """Which recovery figure a handled event adds to: a craving shared, a claim."""
+    if kind == "command" and name == "craving":
+        return "cravings"
+    if kind == "button" and name == "craving.claim":
+        return "claims"
+    return None
+
+
+def pings_in(template: str, mentions: int) -> int:
+    """How many supporters a sent row brought in: in a group the answer, or a later ping,
+    mentions them; in private each supporter gets a ping of their own."""
+    if template in (T.REPLY, T.PING) and mentions:
+        return mentions
+    return 1 if template == T.PING else 0
+
+
 flows = Flows(
     commands={"craving": craving, "cravings": record},
     buttons={
