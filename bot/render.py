@@ -7,14 +7,12 @@ mention only the people the reply lists in ``mentions``; anyone else is printed 
 
 from __future__ import annotations
 
-import calendar
 import functools
 import logging
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date
 from importlib import resources
 from importlib.resources.abc import Traversable
 from pathlib import Path
@@ -23,7 +21,7 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from bot import contexts
+from bot import contexts, language
 from bot.dialect import Dialect, Marked
 from bot.domain.commands import command_lists
 from bot.domain.danger import DangerWords
@@ -298,9 +296,7 @@ class Renderer:
             dialect.link(str(url), safe(url if text is None else text))
         )
         env.filters["role"] = lambda value: Marked(dialect.role(str(value)))
-        env.filters["longdate"] = _long_date
-        env.filters["weekday"] = _weekday
-        env.filters["plural"] = _plural
+        env.filters.update(language.filters(locale))
         return env
 
 
@@ -432,20 +428,3 @@ def load_danger_words(locale: str, overrides: Path | None) -> DangerWords:
         if extra.is_file():
             words += DangerWords.parse(extra.read_text(encoding="utf-8"))
     return words
-
-
-def _weekday(value: str | int) -> str:
-    """The English day name of an ISO date, or of a weekday number (0 is Monday)."""
-    if isinstance(value, int):
-        return calendar.day_name[value % 7]
-    return date.fromisoformat(str(value)).strftime("%A")
-
-
-def _long_date(iso: str) -> str:
-    day = date.fromisoformat(str(iso))
-    return f"{day.day} {day.strftime('%B %Y')}"
-
-
-def _plural(count: int, singular: str, plural: str | None = None) -> str:
-    word = singular if count == 1 else (plural or f"{singular}s")
-    return f"{count:,} {word}"

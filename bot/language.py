@@ -1,0 +1,98 @@
+"""What Babel (CLDR) knows about each language the bot speaks: dates, weekdays, plurals, units.
+
+Templates print numbers, dates and durations through the filters here, bound to the locale
+being rendered, so no month name or plural rule is written by hand. English keeps the day-first
+dates it always had ("1 March 2026"), hence British English's CLDR data behind ``en``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_date
+from babel.lists import format_list
+from babel.numbers import format_decimal
+from babel.units import format_unit
+
+_CLDR = {"en": "en_GB"}
+"""The CLDR locale behind a bot locale, where it is not the same name."""
+
+UNITS = ("year", "month", "week", "day", "hour", "minute")
+"""The spans of time a template may name (``n|duration("day")``)."""
+
+
+@functools.cache
+def cldr(locale: str) -> Locale:
+    """The Babel locale a bot locale prints with; an unknown one prints as English."""
+    try:
+        return Locale.parse(_CLDR.get(locale, locale))
+    except (ValueError, LookupError):
+        return Locale.parse(_CLDR["en"])
+
+
+def long_date(iso: str | date, locale: str) -> str:
+    """A day as a sentence names it: "1 March 2026", "1 de marzo de 2026"."""
+    day = iso if isinstance(iso, date) else date.fromisoformat(str(iso))
+    return format_date(day, "long", locale=cldr(locale))
+
+
+def weekday(value: str | int | date, locale: str) -> str:
+    """The day name of an ISO date, or of a weekday number (0 is Monday)."""
+    if isinstance(value, int):
+        return str(cldr(locale).days["format"]["wide"][value % 7])
+    day = value if isinstance(value, date) else date.fromisoformat(str(value))
+    return format_date(day, "EEEE", locale=cldr(locale))
+
+
+def number(count: int, locale: str) -> str:
+    """A count with the locale's digit grouping: "1,234", "1.234"."""
+    return format_decimal(count, locale=cldr(locale))
+
+
+def plural(count: int, singular: str, plural: str | None, locale: str) -> str:
+    """A count and the noun's form CLDR's plural rule picks for it: "1 día", "21 días".
+
+    Templates give two forms, so every category but "one" takes the plural."""
+    one = cldr(locale).plural_form(count) == "one"
+    word = singular if one else (plural or f"{singular}s")
+    return f"{number(count, locale)} {word}"
+
+
+def duration(count: int, unit: str, locale: str) -> str:
+    """A span of one unit in the locale's own words: "9 months", "1 año"."""
+    if unit not in UNITS:
+        raise ValueError(f"no such unit of time: {unit!r}")
+    return format_unit(count, f"duration-{unit}", length="long", locale=cldr(locale))
+
+
+def joined(parts: list[str], locale: str) -> str:
+    """Parts of one span, listed as the locale lists units ("9 months, 5 days"), or as it
+    lists anything where CLDR has no list of units for it ("9 meses y 5 días")."""
+    whole = {"start", "middle", "end", "2"} <= set(cldr(locale).list_patterns.get("unit", {}))
+    items = [p for p in parts if p]
+    if whole:
+        return format_list(items, style="unit", locale=cldr(locale))
+    return format_list(items, style="standard", locale=cldr(locale))
+
+
+def span(value: Mapping[str, int], locale: str) -> str:
+    """A span of years, months and days (any may be missing or 0): "1 year, 9 months"."""
+    parts = [duration(value[f"{u}s"], u, locale) for u in UNITS if value.get(f"{u}s")]
+    return joined(parts, locale)
+
+
+def filters(locale: str) -> dict[str, Callable[..., Any]]:
+    """The Jinja filters that print in ``locale``."""
+    return {
+        "longdate": lambda iso: long_date(iso, locale),
+        "weekday": lambda value: weekday(value, locale),
+        "number": lambda count: number(count, locale),
+        "plural": lambda count, one, many=None: plural(count, one, many, locale),
+        "duration": lambda count, unit: duration(count, unit, locale),
+        "span": lambda value: span(value, locale),
+        "joined": lambda parts: joined(list(parts), locale),
+    }

@@ -1,0 +1,120 @@
+"""Numbers, dates, plurals and durations read as each language writes them (Babel's CLDR data)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from bot.dialect import PlainDialect
+from bot.domain.cleantime import calendar_span
+from bot.domain.replies import Template
+from bot.language import filters
+from bot.render import Renderer
+
+EN, ES = filters("en"), filters("es")
+
+
+@pytest.mark.parametrize(
+    ("count", "english", "spanish"),
+    [
+        (0, "0 days", "0 días"),
+        (1, "1 day", "1 día"),
+        (2, "2 days", "2 días"),
+        (21, "21 days", "21 días"),
+        (1234, "1,234 days", "1.234 días"),
+    ],
+)
+def test_plural_forms_follow_each_language_rule(count: int, english: str, spanish: str) -> None:
+    assert EN["plural"](count, "day") == english
+    assert ES["plural"](count, "día", "días") == spanish
+    assert EN["duration"](count, "day") == english
+    assert ES["duration"](count, "day") == spanish
+
+
+@pytest.mark.parametrize(
+    ("count", "english", "spanish"),
+    [
+        (0, "0 people", "0 personas"),
+        (1, "1 person", "1 persona"),
+        (2, "2 people", "2 personas"),
+        (21, "21 people", "21 personas"),
+    ],
+)
+def test_plural_takes_the_forms_a_template_gives(count: int, english: str, spanish: str) -> None:
+    assert EN["plural"](count, "person", "people") == english
+    assert ES["plural"](count, "persona", "personas") == spanish
+
+
+@pytest.mark.parametrize(
+    ("unit", "one", "two", "uno", "dos"),
+    [
+        ("year", "1 year", "2 years", "1 año", "2 años"),
+        ("month", "1 month", "2 months", "1 mes", "2 meses"),
+        ("hour", "1 hour", "2 hours", "1 hora", "2 horas"),
+        ("minute", "1 minute", "2 minutes", "1 minuto", "2 minutos"),
+    ],
+)
+def test_every_unit_of_time_has_words(unit: str, one: str, two: str, uno: str, dos: str) -> None:
+    assert [EN["duration"](1, unit), EN["duration"](2, unit)] == [one, two]
+    assert [ES["duration"](1, unit), ES["duration"](2, unit)] == [uno, dos]
+
+
+def test_an_unknown_unit_fails_loudly() -> None:
+    with pytest.raises(ValueError, match="fortnight"):
+        EN["duration"](2, "fortnight")
+
+
+@pytest.mark.parametrize(
+    ("iso", "english", "spanish", "day", "día"),
+    [
+        ("2026-03-01", "1 March 2026", "1 de marzo de 2026", "Sunday", "domingo"),
+        ("2028-02-29", "29 February 2028", "29 de febrero de 2028", "Tuesday", "martes"),
+        ("2026-12-21", "21 December 2026", "21 de diciembre de 2026", "Monday", "lunes"),
+    ],
+)
+def test_dates_and_weekdays(iso: str, english: str, spanish: str, day: str, día: str) -> None:
+    assert (EN["longdate"](iso), EN["weekday"](iso)) == (english, day)
+    assert (ES["longdate"](iso), ES["weekday"](iso)) == (spanish, día)
+
+
+def test_weekday_numbers_start_on_monday() -> None:
+    assert [EN["weekday"](n) for n in (0, 6)] == ["Monday", "Sunday"]
+    assert [ES["weekday"](n) for n in (0, 6)] == ["lunes", "domingo"]
+
+
+@pytest.mark.parametrize(
+    ("since", "today", "english", "spanish"),
+    [
+        ("2025-03-01", "2025-12-06", "9 months, 5 days", "9 meses y 5 días"),
+        ("2024-02-29", "2025-03-01", "1 year, 1 day", "1 año y 1 día"),
+        ("2024-02-29", "2028-02-29", "4 years", "4 años"),
+        ("2023-01-10", "2025-11-01", "2 years, 9 months, 22 days", "2 años, 9 meses y 22 días"),
+        ("2026-03-01", "2026-03-22", "21 days", "21 días"),
+    ],
+)
+def test_spans_list_their_parts_as_each_language_does(
+    since: str, today: str, english: str, spanish: str
+) -> None:
+    span = calendar_span(date.fromisoformat(since), date.fromisoformat(today)).as_context()
+    assert EN["span"](span) == english
+    assert ES["span"](span) == spanish
+
+
+def test_an_english_count_reads_as_it_always_has() -> None:
+    """The macros print through the filters: a leap-day clean date a year and a day on."""
+    counter = {
+        "name": "",
+        "since": "2024-02-29",
+        "days": 367,
+        "span": {"years": 1, "months": 0, "days": 1},
+        "today": None,
+        "next": {"milestone": "18m", "day": "2025-08-29", "in_days": 181},
+    }
+    text = Renderer(PlainDialect()).render(
+        Template.DAYS, {"who": {"id": "7", "name": "Sam"}, "counters": [counter]}
+    )
+    assert text == (
+        "Sam, since 29 February 2024: 367 days clean — 1 year, 1 day.\n"
+        "Next: 18 months in 181 days (29 August 2025)."
+    )
