@@ -164,7 +164,7 @@ async def test_set_alone_lists_the_keys(console: Transcript) -> None:
         ("/set milestones 1d banana", "Milestone 2 isn't a number"),
         ("/set milestones 12m 1y", "same day as an earlier one"),
         ("/set milestones yearly 1d", '"yearly" goes at the end'),
-        ("/set locale fr", "a language I have messages in: en."),
+        ("/set locale fr", "a language I have messages in: en, es."),
         (
             "/set resources " + "x" * (MAX_RESOURCES + 1),
             f"longer than the {MAX_RESOURCES} characters resources can hold",
