@@ -9,21 +9,30 @@ The HTML parse mode lives in ``telegram_html``; the builders of the updates a te
 ``telegram_updates``. Every call notes when it arrived (``time.monotonic``, which is one clock
 for every process on the machine), and with ``limits`` the fake refuses with 429, as Telegram
 does, a message that would go over them.
+
+Several processes can share one fake and still be told apart: a process given
+``{root}/NAME`` as its Bot API root calls ``{root}/NAME/bot{token}/...``, and each of its calls
+and of the messages it sent (``sent``) is noted with ``NAME`` as the caller. With a webhook set,
+``deliver_to`` posts the updates to a random one of several URLs, as a load balancer in front
+of several processes would, and posts again (anywhere) what was not answered with 200.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import json
 import math
+import random
 import re
 import time
 from collections import defaultdict, deque
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 from tests.fakes.loopback import LoopbackServer, Upload
@@ -40,6 +49,12 @@ MAX_CAPTION = 1024
 
 POLL_CAP = 1.0
 """Longest a getUpdates long poll waits here, whatever timeout it asks for: tests stay fast."""
+REDELIVER = 0.5
+"""Seconds before a webhook update that did not get its 200 is posted again."""
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+_caller: contextvars.ContextVar[str] = contextvars.ContextVar("caller", default="")
+"""Who is calling, in the handler of one request: the path before ``/bot{token}``."""
 
 _STRING_FIELDS = frozenset(
     [
@@ -76,6 +91,32 @@ class Call:
     """When it arrived (``time.monotonic``)."""
     refused: int | None = None
     """The error code it was answered with, if any."""
+    caller: str = ""
+    """The path before ``/bot{token}`` it came on: which process called (``""``: the root)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Sent:
+    """One message the bot sent, as it arrived, kept even when it is later deleted or edited."""
+
+    chat: int
+    message_id: int
+    text: str
+    caller: str
+    at: float
+    """When it arrived (``time.monotonic``)."""
+    wall: float
+    """When it arrived (``time.time``), to compare with the database's timestamps."""
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One post of an update to a webhook URL, and what came of it."""
+
+    update_id: int
+    url: str
+    status: int | None
+    """The HTTP status, or None when the URL could not be reached."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +211,10 @@ class FakeTelegram(LoopbackServer):
         """Commands set with setMyCommands, by (scope as JSON, language code)."""
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         """Every message the bot sent, as it stands now, by (chat id, message id)."""
+        self.sent: list[Sent] = []
+        """Every message the bot sent, in the order they arrived, with who sent each."""
+        self.deliveries: list[Delivery] = []
+        """Every post of an update to a webhook URL (``deliver_to``)."""
         self.posted: dict[tuple[int, int], dict[str, Any]] = {}
         """Every message members sent in pushed updates and nobody deleted, by (chat, id)."""
         self.chats: dict[int, dict[str, Any]] = {}
@@ -184,6 +229,7 @@ class FakeTelegram(LoopbackServer):
         self._stalls: dict[str, asyncio.Event] = {}
         self._garbled: set[str] = set()
         self._closing = False
+        self._delivering: asyncio.Task[None] | None = None
         self._methods: dict[str, Callable[[dict[str, Any]], Awaitable[Any]]] = {
             name.lower(): getattr(self, f"_{name}")
             for name in [
@@ -222,6 +268,10 @@ class FakeTelegram(LoopbackServer):
         """Stop serving; a long poll still waiting returns at once."""
         self._closing = True
         self._arrived.set()
+        if self._delivering is not None:
+            self._delivering.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._delivering
         for method in list(self._stalls):
             self.release(method)
         await self.stop_serving()
@@ -294,20 +344,86 @@ class FakeTelegram(LoopbackServer):
 
     @property
     def pending(self) -> list[dict[str, Any]]:
-        """Updates pushed and not yet confirmed by an offset."""
+        """Updates pushed and not yet confirmed by an offset (or, to a webhook, by a 200)."""
         return list(self._pending)
+
+    def callers(self, method: str) -> list[str]:
+        """Who called ``method`` (``Call.caller``), oldest first."""
+        return [call.caller for call in self.calls if call.method.lower() == method.lower()]
+
+    def deliver_to(self, urls: Sequence[str], *, at_once: int = 8, seed: int | None = None) -> None:
+        """Post pushed updates, once a webhook is set, each to a random one of ``urls`` (up to
+        ``at_once`` in flight), with the webhook's secret; an update that does not get a 200
+        is posted again after ``REDELIVER`` seconds, to a random URL again, until one takes it.
+
+        The URLs stand for the processes behind the webhook's one public URL.
+        """
+        assert self._delivering is None, "already delivering"
+        self._delivering = asyncio.create_task(self._deliver(list(urls), at_once, seed))
+
+    async def _deliver(self, urls: list[str], at_once: int, seed: int | None) -> None:
+        chooser = random.Random(seed)
+        in_flight: set[int] = set()
+        slots = asyncio.Semaphore(at_once)
+        timeout = aiohttp.ClientTimeout(total=10)
+        async with aiohttp.ClientSession(timeout=timeout, trust_env=False) as session:
+
+            async def post(update: dict[str, Any]) -> None:
+                update_id = int(update["update_id"])
+                try:
+                    while not self._closing:
+                        hook = self.webhook
+                        if hook is None:
+                            await asyncio.sleep(REDELIVER)
+                            continue
+                        url = chooser.choice(urls)
+                        headers = {}
+                        if hook.get("secret_token"):
+                            headers[SECRET_HEADER] = str(hook["secret_token"])
+                        status: int | None
+                        try:
+                            async with session.post(url, json=update, headers=headers) as answer:
+                                status = answer.status
+                        except (aiohttp.ClientError, TimeoutError):
+                            status = None
+                        self.deliveries.append(Delivery(update_id, url, status))
+                        if status == 200:
+                            self._pending = [u for u in self._pending if u is not update]
+                            return
+                        await asyncio.sleep(REDELIVER)
+                finally:
+                    in_flight.discard(update_id)
+                    slots.release()
+
+            while not self._closing:
+                waiting = [
+                    u
+                    for u in self._pending
+                    if isinstance(u.get("update_id"), int) and u["update_id"] not in in_flight
+                ]
+                if not waiting:
+                    self._arrived.clear()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._arrived.wait(), REDELIVER)
+                    continue
+                for update in waiting:
+                    await slots.acquire()
+                    in_flight.add(int(update["update_id"]))
+                    asyncio.create_task(post(update))  # noqa: RUF006 - ends with the session
 
     # -- HTTP ---------------------------------------------------------------------------------
 
     async def _handle(self, request: web.Request) -> web.Response:
-        match = re.fullmatch(r"/bot([^/]+)/([A-Za-z]+)", request.path)
+        match = re.fullmatch(r"(?:/([^/]+))?/bot([^/]+)/([A-Za-z]+)", request.path)
         if match is None:
             return _error(ApiError(404, "Not Found"))
-        token, method = match.groups()
+        caller, token, method = match.groups()
+        caller = caller or ""
+        _caller.set(caller)
         at = time.monotonic()
         params = await _decode(request)
         number = len(self.calls)
-        self.calls.append(Call(method, params, at))
+        self.calls.append(Call(method, params, at, caller=caller))
         if token != self.token:
             return self._refuse(number, ApiError(401, "Unauthorized"))
         handler = self._methods.get(method.lower())
@@ -349,7 +465,7 @@ class FakeTelegram(LoopbackServer):
     def _refuse(self, number: int, error: ApiError) -> web.Response:
         """Answer call ``number`` with ``error``, and note that it was refused."""
         call = self.calls[number]
-        self.calls[number] = Call(call.method, call.params, call.at, error.code)
+        self.calls[number] = Call(call.method, call.params, call.at, error.code, call.caller)
         return _error(error)
 
     # -- methods ------------------------------------------------------------------------------
@@ -408,6 +524,7 @@ class FakeTelegram(LoopbackServer):
         message["text"] = text
         if entities:
             message["entities"] = entities
+        self._note_sent(message, text)
         return message
 
     async def _sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -434,6 +551,7 @@ class FakeTelegram(LoopbackServer):
             message["caption"] = caption
         if entities:
             message["caption_entities"] = entities
+        self._note_sent(message, caption)
         return message
 
     async def _editMessageText(self, params: dict[str, Any]) -> dict[str, Any] | bool:
@@ -601,6 +719,12 @@ class FakeTelegram(LoopbackServer):
             message["reply_markup"] = markup
         self.messages[(chat_id, message["message_id"])] = message
         return message
+
+    def _note_sent(self, message: dict[str, Any], text: str) -> None:
+        chat_id, message_id = message["chat"]["id"], message["message_id"]
+        self.sent.append(
+            Sent(chat_id, message_id, text, _caller.get(), time.monotonic(), time.time())
+        )
 
     def _sent(self, params: dict[str, Any]) -> dict[str, Any]:
         message = self.messages.get(_message_key(params))
