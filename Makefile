@@ -10,7 +10,7 @@ RUNTIME_STAMP := $(VENV)/.runtime
 PIP_TOOLS := pip-tools==7.5.2
 LOCK_UPGRADE :=
 
-.PHONY: run console test lint typecheck bench lock clean
+.PHONY: run console test soak lint typecheck bench lock clean
 
 # The project goes in after its locked dependencies; a dependency pyproject.toml names that the
 # lock does not yet have is still installed (unpinned) so work goes on, and the suite's lock test
@@ -51,6 +51,12 @@ test: lint typecheck
 	$(BIN)/pytest -q
 	HOMEGROUP_TEST_STORE=memory $(BIN)/pytest -q
 	HOMEGROUP_TEST_STORE=postgres $(BIN)/pytest -q
+
+# Real processes on one PostgreSQL database (HOMEGROUP_TEST_POSTGRES, else 127.0.0.1:5432), killed
+# at random under traffic, for a few minutes; `make test` leaves it out. HOMEGROUP_SOAK_SEED
+# replays a run's randomness (each run prints its seed).
+soak: $(STAMP)
+	$(BIN)/pytest -q -s -m soak tests/soak
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

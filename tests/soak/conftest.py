@@ -1,0 +1,194 @@
+"""What every soak test shares: a PostgreSQL database of its own, and a fleet of real
+``homegroup run`` processes that are killed (SIGKILL) at random moments and started again.
+
+Soak tests run only under ``make soak`` (``pytest -m soak tests/soak``): everything in this
+folder is marked ``soak``, and the suite's own run leaves that mark out, so ``make test`` stays
+fast. A platform's soak is one module here (``test_<platform>_soak.py``) that starts a fake of its
+platform, a ``Fleet`` pointed at it, drives traffic while ``Fleet.chaos`` kills processes, then
+reads what the fake received and what the database holds. A process's name (``Life.name``) is
+new at each start, so the fake can say which process sent what (give it in the platform's URL),
+and ``Fleet.alive`` says whether that process still lived at a given moment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import random
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+
+from tests.conftest import TEST_POSTGRES, postgres_answers
+from tests.process import homegroup_run, terminate
+
+SOAK = Path(__file__).resolve().parent
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test in this folder ``soak`` before ``-m`` chooses what runs."""
+    for item in items:
+        if SOAK in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.soak)
+
+
+@pytest.fixture
+async def soak_database() -> AsyncIterator[str]:
+    """The URL of a new, empty PostgreSQL database (on ``HOMEGROUP_TEST_POSTGRES``'s server),
+    dropped afterwards: one soak's processes share it, and no run sees another's rows."""
+    if not postgres_answers():
+        pytest.fail(f"the soak needs PostgreSQL; none answers at {urlsplit(TEST_POSTGRES).netloc}")
+    name = f"soak_{uuid.uuid4().hex[:16]}"
+    admin = await asyncpg.connect(TEST_POSTGRES)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    yield urlunsplit(urlsplit(TEST_POSTGRES)._replace(path=f"/{name}"))
+    admin = await asyncpg.connect(TEST_POSTGRES)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@dataclass
+class Life:
+    """One run of one process: from its start to its SIGKILL (or the end of the soak)."""
+
+    name: str
+    slot: int
+    started: float
+    """``time.monotonic()`` at its start."""
+    ended: float | None = None
+    """``time.monotonic()`` once it was seen dead, None while it runs."""
+    killed: bool = False
+
+
+Settings = Callable[[int, str], dict[str, str]]
+"""A process's environment, given its slot and its name (new at each start)."""
+
+
+class Fleet:
+    """``slots`` processes of ``homegroup run``, each started with ``settings(slot, name)``;
+    their output goes to one log per slot in ``folder``."""
+
+    def __init__(self, slots: int, settings: Settings, folder: Path) -> None:
+        self._settings = settings
+        self._folder = folder
+        self._processes: dict[int, asyncio.subprocess.Process] = {}
+        self._current: dict[int, Life] = {}
+        self.lives: list[Life] = []
+        self.slots = slots
+
+    def log(self, slot: int) -> Path:
+        return self._folder / f"process-{slot}.log"
+
+    def errors(self) -> list[str]:
+        """The lines the processes logged at ERROR or above (each process logs at WARNING)."""
+        return [
+            line
+            for slot in range(self.slots)
+            if self.log(slot).exists()
+            for line in self.log(slot).read_text(errors="replace").splitlines()
+            if " ERROR " in line or " CRITICAL " in line or line.startswith("Traceback")
+        ]
+
+    def tail(self, characters: int = 2000) -> str:
+        """The end of each process's output (for a failing soak's message)."""
+        return "\n".join(
+            f"--- process {slot} ({self.log(slot)}) ---\n"
+            + self.log(slot).read_text(errors="replace")[-characters:]
+            for slot in range(self.slots)
+            if self.log(slot).exists()
+        )
+
+    async def start(self, slot: int) -> Life:
+        """Start the slot's process under a new name."""
+        life = Life(f"s{slot}n{len(self.lives)}", slot, time.monotonic())
+        self._processes[slot] = await homegroup_run(self._settings(slot, life.name), self.log(slot))
+        self._current[slot] = life
+        self.lives.append(life)
+        return life
+
+    async def start_all(self) -> None:
+        for slot in range(self.slots):
+            await self.start(slot)
+
+    async def kill(self, slot: int) -> None:
+        """SIGKILL the slot's process: no cleanup of any kind, as a power cut or the OOM killer."""
+        process = self._processes.pop(slot)
+        with contextlib.suppress(ProcessLookupError):
+            process.kill()
+        await process.wait()
+        life = self._current.pop(slot)
+        life.ended, life.killed = time.monotonic(), True
+
+    async def restart(self, slot: int) -> Life:
+        await self.kill(slot)
+        return await self.start(slot)
+
+    def current(self, slot: int) -> Life:
+        return self._current[slot]
+
+    def named(self, name: str) -> Life:
+        return next(life for life in self.lives if life.name == name)
+
+    def alive(self, name: str, at: float) -> bool:
+        """Whether the process of that name had started and not yet died at ``at``."""
+        life = self.named(name)
+        return life.started <= at and (life.ended is None or at < life.ended)
+
+    def exited(self) -> list[tuple[str, int]]:
+        """Processes that stopped by themselves (name, status): none should."""
+        return [
+            (self._current[slot].name, process.returncode)
+            for slot, process in self._processes.items()
+            if process.returncode is not None
+        ]
+
+    async def chaos(self, kills: int, seconds: float, rng: random.Random) -> None:
+        """Kill ``kills`` times over about ``seconds``, at random moments, a random slot's
+        process (whether it is serving or still starting), and start it again at once."""
+        moments = sorted(rng.uniform(0, seconds) for _ in range(kills))
+        began = time.monotonic()
+        for moment in moments:
+            await asyncio.sleep(max(0.0, began + moment - time.monotonic()))
+            await self.restart(rng.randrange(self.slots))
+
+    async def stop(self) -> dict[str, int]:
+        """SIGTERM every process, as a service manager stops it; their exit statuses by name."""
+        statuses: dict[str, int] = {}
+        for slot in list(self._processes):
+            process = self._processes.pop(slot)
+            life = self._current.pop(slot)
+            statuses[life.name] = (
+                process.returncode if process.returncode is not None else await terminate(process)
+            )
+            life.ended = time.monotonic()
+        return statuses
+
+    async def __aenter__(self) -> Fleet:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        for slot in list(self._processes):
+            await self.kill(slot)
+
+
+@pytest.fixture
+def rng() -> random.Random:
+    """The soak's randomness: ``HOMEGROUP_SOAK_SEED``, else a new seed, printed so a failing
+    run can be replayed (as far as the scheduler allows)."""
+    given = os.environ.get("HOMEGROUP_SOAK_SEED")
+    seed = int(given) if given else random.SystemRandom().randrange(2**32)
+    print(f"soak seed: {seed}")
+    return random.Random(seed)
