@@ -73,6 +73,8 @@ class FakeDiscord(LoopbackServer):
         self.bot_user: dict[str, Any] = dp.bot_user(app_id)
         """The bot's user; its id is the application's, as for any bot application today."""
         self.application_flags = 1 << 23  # GATEWAY_MESSAGE_CONTENT_LIMITED, as for a new app
+        self.shard_count = 1
+        """The shards ``GET /gateway/bot`` recommends; the gateway serves any count asked for."""
         self.calls: list[Call] = []
         self.unknown: list[Call] = []
         """Requests to routes the fake does not serve (answered 404); fixtures fail on them."""
@@ -287,13 +289,14 @@ class FakeDiscord(LoopbackServer):
         """Send any gateway event; return its sequence number."""
         return await self.gateway.dispatch(event, data)
 
-    async def drop_gateway(self, code: int | None = 4000) -> None:
-        """Close the live websocket with ``code`` (``None``: no close frame); the client resumes."""
-        await self.gateway.drop(code)
+    async def drop_gateway(self, code: int | None = 4000, *, shard: int = 0) -> None:
+        """Close the shard's live websocket with ``code`` (``None``: no close frame); the client
+        resumes."""
+        await self.gateway.drop(code, shard)
 
-    async def invalidate_session(self, *, resumable: bool = False) -> None:
+    async def invalidate_session(self, *, resumable: bool = False, shard: int = 0) -> None:
         """Send INVALID_SESSION; unless resumable, the client must IDENTIFY again (new READY)."""
-        await self.gateway.invalidate(resumable=resumable)
+        await self.gateway.invalidate(resumable=resumable, shard=shard)
 
     def fail(
         self,

@@ -1,9 +1,15 @@
 """The gateway half of the fake Discord: one websocket session, resumable, on loopback.
 
-It speaks gateway v10 as Discord does to an unsharded bot: HELLO, heartbeat ACKs, IDENTIFY →
-READY → one GUILD_CREATE per guild, RESUME → the missed events then RESUMED, op 8 → a members
-chunk, and the close codes Discord uses for a bad token (4004), a second IDENTIFY (4005),
-disallowed intents (4014) and a payload it cannot decode (4002).
+It speaks gateway v10 as Discord does: HELLO, heartbeat ACKs, IDENTIFY → READY → one
+GUILD_CREATE per guild, RESUME → the missed events then RESUMED, op 8 → a members chunk, and
+the close codes Discord uses for a bad token (4004), a second IDENTIFY (4005), an invalid shard
+(4010), disallowed intents (4014) and a payload it cannot decode (4002).
+
+Sharding is Discord's: an IDENTIFY may carry ``shard: [shard_id, shard_count]`` (none: shard 0
+of 1), and each session then hears only of the guilds its shard owns, ``(guild_id >> 22) %
+shard_count`` (READY's list, GUILD_CREATE, every event and interaction of the guild); what
+belongs to no guild (a DM's interaction) goes to shard 0. Every session of a shard hears it
+(a session whose socket is gone keeps it for a RESUME).
 
 Frames are plain JSON text. discord.py asks for ``compress=zlib-stream`` (or ``zstd-stream``
 when a zstd module is importable) in the URL query and accepts uncompressed text frames all the
@@ -40,13 +46,29 @@ class Connection:
     query: dict[str, str]
 
 
+def shard_of(guild_id: int | None, shard_count: int) -> int:
+    """The shard that owns a guild, by Discord's rule; DMs belong to shard 0."""
+    return 0 if guild_id is None else (guild_id >> 22) % shard_count
+
+
 @dataclass
 class _Session:
     id: str
     intents: int
+    shard: int = 0
+    shard_count: int = 1
     seq: int = 0
     sent: list[dict[str, Any]] = field(default_factory=list)
     """Every dispatch of the session, kept so a RESUME can replay what the client missed."""
+    live: web.WebSocketResponse | None = None
+    request: web.Request | None = None
+
+    def owns(self, guild_id: int | None) -> bool:
+        return shard_of(guild_id, self.shard_count) == self.shard
+
+    @property
+    def connected(self) -> bool:
+        return self.live is not None and not self.live.closed
 
 
 class Gateway:
@@ -66,6 +88,8 @@ class Gateway:
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.disallowed_intents = 0
         """Intents the application may not use; an IDENTIFY asking for one is closed (4014)."""
+        self.unreachable = False
+        """Refuse new websocket connections (503), as a gateway outage would; live ones stay."""
         self.connections: list[Connection] = []
         self.identifies = 0
         self.resumes = 0
@@ -73,9 +97,9 @@ class Gateway:
         self.received: list[dict[str, Any]] = []
         """Every payload the client sent, tokens included (tests only; never logged)."""
         self.resume_url = ""
-        self._session: _Session | None = None
-        self._live: web.WebSocketResponse | None = None
-        self._live_request: web.Request | None = None
+        self._sessions: dict[str, _Session] = {}
+        """Every session not invalidated, by id."""
+        self._latest: _Session | None = None
         self._sockets: set[web.WebSocketResponse] = set()
         self._changed = asyncio.Condition()
 
@@ -84,48 +108,66 @@ class Gateway:
     @property
     def connected(self) -> bool:
         """A session is identified or resumed on an open socket."""
-        return self._live is not None and not self._live.closed
+        return bool(self.live_shards())
+
+    def live_shards(self) -> set[int]:
+        """The shards whose session is identified or resumed on an open socket."""
+        return {s.shard for s in self._sessions.values() if s.connected}
 
     @property
     def intents(self) -> int:
-        return 0 if self._session is None else self._session.intents
+        return 0 if self._latest is None else self._latest.intents
 
     @property
     def session_id(self) -> str | None:
-        return None if self._session is None else self._session.id
+        return None if self._latest is None else self._latest.id
 
     async def dispatch(self, event: str, data: dict[str, Any]) -> int:
-        """Send a dispatch (op 0) now, or keep it for a RESUME if no socket is live."""
-        if self._session is None:
+        """Send a dispatch (op 0) on the session of the shard that owns its guild, now, or keep
+        it for a RESUME if that session's socket is not live."""
+        guild_id = _guild_of(event, data)
+        owners = [s for s in self._sessions.values() if s.owns(guild_id)]
+        if not owners:
             raise RuntimeError(f"no gateway session to dispatch {event} to: is the client up?")
-        self._session.seq += 1
-        payload = {"op": 0, "t": event, "s": self._session.seq, "d": data}
-        self._session.sent.append(payload)
-        live = self._live
+        return [await self._dispatch_on(session, event, data) for session in owners][-1]
+
+    async def _dispatch_on(self, session: _Session, event: str, data: dict[str, Any]) -> int:
+        session.seq += 1
+        payload = {"op": 0, "t": event, "s": session.seq, "d": data}
+        session.sent.append(payload)
+        live = session.live
         if live is not None and not live.closed:
             with contextlib.suppress(ConnectionError, RuntimeError):
                 await live.send_str(json.dumps(payload))
-        return self._session.seq
+        return session.seq
 
-    async def drop(self, code: int | None = 4000) -> None:
-        """End the live connection: a close frame with ``code``, or none at all (``None``)."""
-        live, request = self._live, self._live_request
-        self._live = self._live_request = None
-        if live is None or request is None:
-            raise RuntimeError("no live gateway connection to drop")
+    async def drop(self, code: int | None = 4000, shard: int = 0) -> None:
+        """End the shard's live connection: a close frame with ``code``, or none (``None``)."""
+        session = self._live_session(shard)
+        live, request = session.live, session.request
+        session.live = session.request = None
+        assert live is not None
+        assert request is not None
         if code is None:
             if request.transport is not None:
                 request.transport.abort()
         else:
             await live.close(code=code, message=b"dropped by the fake")
 
-    async def invalidate(self, *, resumable: bool = False) -> None:
+    async def invalidate(self, *, resumable: bool = False, shard: int = 0) -> None:
         """Send INVALID_SESSION (op 9); a non-resumable one forgets the session."""
-        if self._live is None:
-            raise RuntimeError("no live gateway connection")
+        session = self._live_session(shard)
+        live = session.live
+        assert live is not None
         if not resumable:
-            self._session = None
-        await self._live.send_str(json.dumps({"op": 9, "d": resumable, "s": None, "t": None}))
+            del self._sessions[session.id]
+        await live.send_str(json.dumps({"op": 9, "d": resumable, "s": None, "t": None}))
+
+    def _live_session(self, shard: int) -> _Session:
+        for session in self._sessions.values():
+            if session.shard == shard and session.connected:
+                return session
+        raise RuntimeError(f"no live gateway connection for shard {shard}")
 
     async def wait_until(self, check: Callable[[], bool], within: float = 5.0) -> None:
         """Wait until ``check()`` holds after some gateway event (a connect, an IDENTIFY...)."""
@@ -138,7 +180,9 @@ class Gateway:
 
     # -- the websocket --------------------------------------------------------------------------
 
-    async def serve(self, request: web.Request) -> web.WebSocketResponse:
+    async def serve(self, request: web.Request) -> web.StreamResponse:
+        if self.unreachable:
+            return web.Response(status=503)
         socket = web.WebSocketResponse(timeout=2.0, max_msg_size=0)
         await socket.prepare(request)
         self._sockets.add(socket)
@@ -161,8 +205,9 @@ class Gateway:
                 await self._receive(socket, request, payload)
         finally:
             self._sockets.discard(socket)
-            if self._live is socket:
-                self._live = self._live_request = None
+            for session in self._sessions.values():
+                if session.live is socket:
+                    session.live = session.request = None
             await self._notify()
         return socket
 
@@ -191,7 +236,7 @@ class Gateway:
         if data.get("token") != self._token():
             await socket.close(code=4004, message=b"Authentication failed.")
             return
-        if socket is self._live:
+        if any(s.live is socket for s in self._sessions.values()):
             await socket.close(code=4005, message=b"Already authenticated.")
             return
         intents = data.get("intents")
@@ -201,17 +246,26 @@ class Gateway:
         if intents & self.disallowed_intents:
             await socket.close(code=4014, message=b"Disallowed intent(s).")
             return
-        self._session = _Session(secrets.token_hex(16), intents)
-        self._live, self._live_request = socket, request
+        shard, count = data.get("shard") or (0, 1)
+        if not (isinstance(shard, int) and isinstance(count, int) and 0 <= shard < count):
+            await socket.close(code=4010, message=b"Invalid shard.")
+            return
+        session = _Session(secrets.token_hex(16), intents, shard, count)
+        session.live, session.request = socket, request
+        self._sessions[session.id] = self._latest = session
         ready = self._ready()
-        ready["session_id"] = self._session.id
+        ready["session_id"] = session.id
         ready["resume_gateway_url"] = self.resume_url
-        await self.dispatch("READY", ready)
+        ready["guilds"] = [g for g in ready["guilds"] if session.owns(int(g["id"]))]
+        if "shard" in data:
+            ready["shard"] = [shard, count]
+        await self._dispatch_on(session, "READY", ready)
         with_members = bool(intents & GUILD_PRESENCES_INTENT)
         bot_id = int(ready["user"]["id"])
         for guild in self._guilds().values():
-            payload = guild.create_payload(bot_id, with_members=with_members)
-            await self.dispatch("GUILD_CREATE", payload)
+            if session.owns(guild.id):
+                payload = guild.create_payload(bot_id, with_members=with_members)
+                await self._dispatch_on(session, "GUILD_CREATE", payload)
         await self._notify()
 
     async def _resume(
@@ -221,16 +275,16 @@ class Gateway:
         if data.get("token") != self._token():
             await socket.close(code=4004, message=b"Authentication failed.")
             return
-        session = self._session
-        if session is None or data.get("session_id") != session.id:
+        session = self._sessions.get(str(data.get("session_id")))
+        if session is None:
             await self._send(socket, {"op": 9, "d": False})
             return
-        self._live, self._live_request = socket, request
+        session.live, session.request = socket, request
         seq = data.get("seq") or 0
         for missed in session.sent:
             if missed["s"] > seq:
                 await self._send(socket, missed)
-        await self.dispatch("RESUMED", {})
+        await self._dispatch_on(session, "RESUMED", {})
         await self._notify()
 
     async def _members_chunk(self, socket: web.WebSocketResponse, data: dict[str, Any]) -> None:
@@ -265,3 +319,11 @@ class Gateway:
     async def _notify(self) -> None:
         async with self._changed:
             self._changed.notify_all()
+
+
+def _guild_of(event: str, data: Mapping[str, Any]) -> int | None:
+    """The guild an event is about: its ``guild_id``, or its own id for a guild's own events."""
+    if event in ("GUILD_CREATE", "GUILD_UPDATE", "GUILD_DELETE"):
+        return int(data["id"])
+    guild_id = data.get("guild_id")
+    return None if guild_id is None else int(guild_id)

@@ -174,7 +174,7 @@ class Resources:
     async def _get_gateway(self, request: Request) -> tuple[int, Any]:
         body: dict[str, Any] = {"url": self.fake.gateway_url}
         if request.authorized:
-            body["shards"] = 1
+            body["shards"] = self.fake.shard_count
             body["session_start_limit"] = {
                 "total": 1000,
                 "remaining": 1000,
