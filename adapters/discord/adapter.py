@@ -13,9 +13,12 @@ command kept by a process that died is answered by the next one as any other, an
 "thinking…" its defer showed is removed by its first public answer while its token lasts (15
 minutes; after that nothing can reach it, and the answer goes on without).
 
-Replaying at start assumes one Discord process per bot token: ``setup`` takes back every kept
-interaction, so two processes sharing one inbox would both handle (and answer) the same ones.
-Running several needs the inbox leased per process, which the PostgreSQL store is to bring.
+Several processes may share one bot, each holding some of its shards (``DISCORD_SHARDS``):
+Discord sends a server's interactions only on the shard that owns it. A process alone on the
+bot takes back every kept interaction at start (they were its own before it stopped); one that
+shares it does not, since another live process may be handling them: a kept interaction whose
+process died falls due after ``HELD``, for whichever process looks first. Both may handle the
+same one at worst; the core's claim of its key lets only one have its effect.
 
 Every text the adapter renders while it serves (its own lines, button labels, the commands'
 descriptions at each login) is awaited with ``render_async``: an override renders in a worker
@@ -124,6 +127,10 @@ class HomegroupClient(discord.Client):
         await super().close()
 
 
+class HomegroupShardedClient(HomegroupClient, discord.AutoShardedClient):
+    """The same client holding several shards, or some of the bot's shards only."""
+
+
 class DiscordAdapter:
     """Discord for one bot token: receive interactions, translate them, send the outbox."""
 
@@ -135,7 +142,8 @@ class DiscordAdapter:
         self._app = app
         self._settings = own
         self.live = LiveInteractions()
-        self.client = HomegroupClient(self, intents=intents(own), **client_options)
+        self._client_options = client_options
+        self.client = self._new_client()
         self._renderer = app.renderer(DiscordDialect(), CONTEXTS)
         self._tasks: list[asyncio.Task[Any]] = []
         self._admitted = asyncio.Semaphore(ADMIT)
@@ -151,15 +159,28 @@ class DiscordAdapter:
         self.setups = 0
         """How often ``setup`` ran: once per login, however often the gateway reconnects."""
 
+    def _new_client(self) -> HomegroupClient:
+        own = self._settings
+        options = {"intents": intents(own), **self._client_options}
+        if own.shard_count is None:
+            return HomegroupClient(self, **options)
+        held = list(own.shard_ids) or None
+        return HomegroupShardedClient(self, shard_count=own.shard_count, shard_ids=held, **options)
+
     async def run(self) -> None:
         """Serve until cancelled; closing the client stops the outbox sender too."""
         assert self._settings.token is not None
         async with self.client:
             await self.client.start(self._settings.token)
 
-    def connected(self) -> bool:
-        """Whether the gateway session is up: for ``/healthz``."""
-        return self.client.is_ready() and not self.client.is_closed()
+    def connected(self) -> dict[str, bool]:
+        """Whether each shard this process holds has its gateway session up: for ``/healthz``."""
+        client = self.client
+        up = not client.is_closed()
+        if isinstance(client, discord.AutoShardedClient):
+            live = {n: not info.is_closed() for n, info in client.shards.items()}
+            return {str(n): up and live.get(n, False) for n in self._settings.shards}
+        return {"0": up and client.is_ready()}
 
     async def setup(self) -> None:
         self.setups += 1
@@ -170,8 +191,9 @@ class DiscordAdapter:
         self._tasks.append(asyncio.create_task(worker.run(), name="discord outbox"))
         # Before the gateway connects, so nothing kept now is this process's own: interactions
         # kept by a process that stopped before handling them are handled at once.
-        async with self._app.store.transaction() as tx:
-            await tx.inbox.release(PLATFORM, self._app.clock.now())
+        if not self._settings.shares_the_bot:
+            async with self._app.store.transaction() as tx:
+                await tx.inbox.release(PLATFORM, self._app.clock.now())
         self._tasks.append(asyncio.create_task(self.inbox.work(), name="discord updates"))
 
     async def stop(self) -> None:
