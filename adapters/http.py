@@ -36,8 +36,9 @@ TIMERS_COUNTED = 1000
 LATE = 60.0
 """A timer taken this many seconds after it fell due counts as late."""
 
-Check = Callable[[], bool]
-"""Whether a platform this process serves is connected now."""
+Check = Callable[[], bool | Mapping[str, bool]]
+"""Whether a platform this process serves is connected now: as a whole, or by part (Discord's
+shards, each named in the answer), the platform failing when any part is not."""
 
 
 class Metrics:
@@ -154,12 +155,16 @@ def application(app: App, metrics: Metrics, checks: Mapping[str, Check]) -> web.
         else:
             now = app.clock.now()
             oldest = max((_age(row.oldest, now) for row in backlog), default=0.0)
-        failed += [platform for platform, connected in checks.items() if not connected()]
-        body = {
+        connected = {platform: check() for platform, check in checks.items()}
+        failed += [p for p, up in connected.items() if not _all_up(up)]
+        body: dict[str, object] = {
             "status": "failing" if failed else "ok",
             "failed": failed,
             "outbox_oldest_seconds": None if oldest is None else round(oldest, 3),
         }
+        parts = {p: up for p, up in connected.items() if not isinstance(up, bool)}
+        if parts:
+            body["shards"] = parts
         return web.json_response(body, status=503 if failed else 200, dumps=json.dumps)
 
     async def scrape(request: web.Request) -> web.Response:
@@ -189,6 +194,10 @@ async def serve_http(
         await asyncio.Event().wait()
     finally:
         await runner.cleanup()
+
+
+def _all_up(connected: bool | Mapping[str, bool]) -> bool:
+    return connected if isinstance(connected, bool) else all(connected.values())
 
 
 async def _backlog(app: App) -> list[Backlog]:
