@@ -115,9 +115,9 @@ class FakeDiscord(LoopbackServer):
         app.router.add_route("*", "/{path:.*}", self._handle)
         return app
 
-    async def start(self) -> tuple[str, str]:
-        """Serve on a free loopback port; return the REST base URL and the gateway URL."""
-        await self.serve()
+    async def start(self, port: int = 0) -> tuple[str, str]:
+        """Serve on a loopback port (0: a free one); return the REST base and gateway URLs."""
+        await self.serve(port)
         self.gateway.resume_url = self.gateway_url.replace("/gateway", "/gateway/resume")
         return self.api_url, self.gateway_url
 

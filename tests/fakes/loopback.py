@@ -33,12 +33,12 @@ class LoopbackServer:
     def application(self) -> web.Application:
         raise NotImplementedError
 
-    async def serve(self) -> str:
-        """Serve on a free loopback port; return the root URL."""
+    async def serve(self, port: int = 0) -> str:
+        """Serve on a loopback port (0: a free one); return the root URL."""
         self._runner = web.AppRunner(self.application(), access_log=None)
         await self._runner.setup()
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
+        sock.bind(("127.0.0.1", port))
         await web.SockSite(self._runner, sock, backlog=BACKLOG).start()
         self._root = f"http://127.0.0.1:{sock.getsockname()[1]}"
         return self._root
