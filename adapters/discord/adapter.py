@@ -35,6 +35,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+import aiohttp
 import discord
 
 from adapters.discord import patches
@@ -84,6 +85,10 @@ HELD = timedelta(seconds=60)
 COMMANDS_SYNC = "discord.commands"
 """The meta key of the last sync: the command set's fingerprint and where it went."""
 MAX_SUGGESTIONS = 25
+UNREACHABLE = (OSError, aiohttp.ClientError, discord.GatewayNotFound, discord.DiscordServerError)
+"""What a network that is down, or an address nothing answers on, raises at login."""
+MOST_PAUSE = 60.0
+"""The longest pause, in seconds, between tries to reach a Discord that cannot be reached."""
 
 
 def intents(settings: DiscordSettings) -> discord.Intents:
@@ -168,10 +173,30 @@ class DiscordAdapter:
         return HomegroupShardedClient(self, shard_count=own.shard_count, shard_ids=held, **options)
 
     async def run(self) -> None:
-        """Serve until cancelled; closing the client stops the outbox sender too."""
-        assert self._settings.token is not None
-        async with self.client:
-            await self.client.start(self._settings.token)
+        """Serve until cancelled; closing the client stops the outbox sender too.
+
+        While Discord cannot be reached at all (no network yet, an address nothing answers
+        on), one line says so and a fresh client tries again after a growing pause, so a bot
+        started before its network comes up with it. Once connected, discord.py reconnects
+        by itself (``patches`` keeps its lines about a network that is down to one line too).
+        """
+        token = self._settings.token
+        assert token is not None
+        tries = 0
+        while True:
+            try:
+                async with self.client:
+                    await self.client.start(token)
+                return
+            except Exception as error:
+                reason = _unreachable(error, self.client)
+                if reason is None:
+                    raise
+                tries += 1
+                pause = min(MOST_PAUSE, 2.0**tries)
+                log.warning("Discord cannot be reached (%s); trying again in %.0f s", reason, pause)
+            await asyncio.sleep(pause)
+            self.client = self._new_client()
 
     def connected(self) -> dict[str, bool]:
         """Whether each shard this process holds has its gateway session up: for ``/healthz``."""
@@ -432,6 +457,17 @@ class DiscordAdapter:
             await interaction.response.autocomplete(choices)
         except discord.HTTPException:
             log.info("could not answer a time-zone autocomplete")
+
+
+def _unreachable(error: Exception, client: discord.Client) -> str | None:
+    """The type of network error that stopped the client, or None if it was something else.
+
+    discord.py 2.7, when its first gateway connection fails, reads the websocket it never had
+    to resume it (an AttributeError while handling the network's error): that error counts.
+    """
+    if isinstance(error, AttributeError) and client.ws is None:
+        error = error.__context__ if isinstance(error.__context__, Exception) else error
+    return type(error).__name__ if isinstance(error, UNREACHABLE) else None
 
 
 def _custom_ids(interaction: discord.Interaction[Any]) -> set[str]:
