@@ -9,11 +9,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from adapters.discord.adapter import DiscordAdapter
 from adapters.discord.settings import DiscordSettings
 from adapters.platforms import every_platform
 from bot.app import App
 from bot.clock import ManualClock
+from bot.domain.inbound import CommandIssued, Inbound
 from bot.settings import Settings
 from tests import harness
 from tests.fakes import discord_payloads as dp
@@ -153,6 +156,27 @@ class Stack:
         async with asyncio.timeout(5):
             while await pending():  # noqa: ASYNC110 - rows leave in another task; no event says so
                 await asyncio.sleep(0.02)
+
+
+async def craving_deferred_then_stopped(
+    bot: Stack, monkeypatch: pytest.MonkeyPatch
+) -> tuple[InteractionRef, dict[str, Any]]:
+    """Sam's /craving in the channel is kept and deferred; the process stops before the core
+    handled it. Returns the interaction and its "thinking…" placeholder."""
+    handle = bot.app.core.handle
+
+    async def never_for_a_craving(inbound: Inbound) -> bool:
+        if isinstance(inbound, CommandIssued) and inbound.name == "craving":
+            await asyncio.Event().wait()  # the process dies before this command is handled
+        return await handle(inbound)
+
+    monkeypatch.setattr(bot.app.core, "handle", never_for_a_craving)
+    craving = await bot.slash("craving", SAM)
+    assert (await bot.fake.callback_for(craving.id))["type"] == 5
+    placeholder = bot.fake.original_for(craving.token)
+    assert placeholder is not None
+    assert placeholder["flags"] & dp.LOADING
+    return craving, placeholder
 
 
 def settings_for(fake: FakeDiscord, database: Path, **extra: Any) -> Settings:

@@ -17,8 +17,9 @@ Several processes may share one bot, each holding some of its shards (``DISCORD_
 Discord sends a server's interactions only on the shard that owns it. A process alone on the
 bot takes back every kept interaction at start (they were its own before it stopped); one that
 shares it does not, since another live process may be handling them: a kept interaction whose
-process died falls due after ``HELD``, for whichever process looks first. Both may handle the
-same one at worst; the core's claim of its key lets only one have its effect.
+process died falls due after ``HELD``, for whichever process looks first (each looks every
+``LOOK_AGAIN``). Both may handle the same one at worst; the core's claim of its key lets only
+one have its effect.
 
 Every text the adapter renders while it serves (its own lines, button labels, the commands'
 descriptions at each login) is awaited with ``render_async``: an override renders in a worker
@@ -82,6 +83,9 @@ PATIENCE = 60.0
 """Seconds a deferred "thinking…" may wait for its answer before the member hears sorry."""
 HELD = timedelta(seconds=60)
 """How long a kept interaction is left to the task handling it before the inbox takes it."""
+LOOK_AGAIN = HELD.total_seconds() / 2
+"""How often (seconds) a process that shares the bot looks in the inbox unprompted: nothing
+tells it when another process that kept interactions dies."""
 COMMANDS_SYNC = "discord.commands"
 """The meta key of the last sync: the command set's fingerprint and where it went."""
 MAX_SUGGESTIONS = 25
@@ -216,10 +220,17 @@ class DiscordAdapter:
         self._tasks.append(asyncio.create_task(worker.run(), name="discord outbox"))
         # Before the gateway connects, so nothing kept now is this process's own: interactions
         # kept by a process that stopped before handling them are handled at once.
-        if not self._settings.shares_the_bot:
+        if self._settings.shares_the_bot:
+            self._tasks.append(asyncio.create_task(self._look_again(), name="discord inbox"))
+        else:
             async with self._app.store.transaction() as tx:
                 await tx.inbox.release(PLATFORM, self._app.clock.now())
         self._tasks.append(asyncio.create_task(self.inbox.work(), name="discord updates"))
+
+    async def _look_again(self) -> None:
+        while True:
+            await asyncio.sleep(LOOK_AGAIN)
+            self.inbox.wake()
 
     async def stop(self) -> None:
         for timer in self._timers:

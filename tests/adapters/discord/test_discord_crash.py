@@ -18,7 +18,7 @@ import pytest
 
 from adapters.inbox import MAX_TRIES
 from bot.clock import ManualClock
-from bot.domain.inbound import ButtonPressed, CommandIssued, Inbound
+from bot.domain.inbound import ButtonPressed, Inbound
 from tests.discord_harness import (
     ALEX,
     ALEX_ID,
@@ -26,13 +26,13 @@ from tests.discord_harness import (
     PEOPLE,
     SAM,
     SAM_ID,
-    Stack,
     circle,
+    craving_deferred_then_stopped,
     custom_id,
 )
 from tests.discord_harness import running as discord_running
 from tests.fakes import discord_payloads as dp
-from tests.fakes.discord import FakeDiscord, InteractionRef
+from tests.fakes.discord import FakeDiscord
 from tests.harness import eventually, rows
 from tests.process import homegroup_run, terminate
 
@@ -93,27 +93,6 @@ async def test_a_press_acknowledged_but_not_yet_handled_is_claimed_after_a_resta
     assert int(asked["id"]) in fake_discord.messages, "the pressed message is left in place"
 
 
-async def _craving_deferred_then_stopped(
-    bot: Stack, monkeypatch: pytest.MonkeyPatch
-) -> tuple[InteractionRef, dict[str, Any]]:
-    """Sam's /craving in the channel is kept and deferred; the process stops before the core
-    handled it. Returns the interaction and its "thinking…" placeholder."""
-    handle = bot.app.core.handle
-
-    async def never_for_a_craving(inbound: Inbound) -> bool:
-        if isinstance(inbound, CommandIssued) and inbound.name == "craving":
-            await asyncio.Event().wait()  # the process dies before this command is handled
-        return await handle(inbound)
-
-    monkeypatch.setattr(bot.app.core, "handle", never_for_a_craving)
-    craving = await bot.slash("craving", SAM)
-    assert (await bot.fake.callback_for(craving.id))["type"] == 5
-    placeholder = bot.fake.original_for(craving.token)
-    assert placeholder is not None
-    assert placeholder["flags"] & dp.LOADING
-    return craving, placeholder
-
-
 async def test_a_command_deferred_before_a_restart_is_answered_with_no_thinking_left(
     fake_discord: FakeDiscord,
     database: Path,
@@ -124,7 +103,7 @@ async def test_a_command_deferred_before_a_restart_is_answered_with_no_thinking_
     Sam alone saw is removed, as when the answer comes late from the same process."""
     circle(fake_discord)
     async with discord_running(fake_discord, database, clock) as bot:
-        craving, placeholder = await _craving_deferred_then_stopped(bot, monkeypatch)
+        craving, placeholder = await craving_deferred_then_stopped(bot, monkeypatch)
     assert rows(database, "SELECT key FROM inbox") == [(f"discord:interaction:{craving.id}",)]
 
     async with discord_running(fake_discord, database, clock) as bot:
@@ -149,7 +128,7 @@ async def test_a_placeholder_whose_token_expired_does_not_hold_up_the_answer(
 ) -> None:
     circle(fake_discord)
     async with discord_running(fake_discord, database, clock) as bot:
-        await _craving_deferred_then_stopped(bot, monkeypatch)
+        await craving_deferred_then_stopped(bot, monkeypatch)
 
     expired = {"message": "Invalid Webhook Token", "code": 50027}
     fake_discord.fail("DELETE", "/webhooks/{app}/{token}/messages/{message}", 401, expired)

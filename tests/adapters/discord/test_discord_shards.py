@@ -20,17 +20,18 @@ import aiohttp
 import discord
 import pytest
 
+from adapters.discord import adapter
 from adapters.discord.adapter import HomegroupShardedClient
 from adapters.discord.settings import DiscordSettings
 from adapters.http import Metrics, serve_http
 from adapters.platforms import load_settings
 from bot.clock import ManualClock
-from tests.discord_harness import SAM
+from tests.discord_harness import GENERAL, GUILD, SAM, circle, craving_deferred_then_stopped
 from tests.discord_harness import running as discord_running
 from tests.fakes import discord_payloads as dp
 from tests.fakes.discord import DEFAULT_TOKEN, FakeDiscord
 from tests.fakes.discord_fixtures import client_options, running
-from tests.harness import eventually
+from tests.harness import eventually, rows
 from tests.process import homegroup_run, terminate
 from tests.telegram_harness import free_port
 
@@ -285,3 +286,30 @@ async def _until_health(port: int, wanted: Any, seconds: float = 10) -> tuple[in
             if health is not None and wanted(health):
                 return health
             await asyncio.sleep(0.05)
+
+
+# -- kept interactions ---------------------------------------------------------------------------
+
+
+async def test_a_command_kept_by_a_process_that_died_is_answered_by_one_holding_other_shards(
+    fake_discord: FakeDiscord,
+    database: Path,
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Sam's /craving is kept and deferred by the process holding his server's shard, which
+    stops before handling it; the process holding the other shard answers it once it falls due."""
+    circle(fake_discord)
+    monkeypatch.setattr(adapter, "LOOK_AGAIN", 0.05)
+    own = (GUILD >> 22) % 2
+    other, holding = {"shard_ids": (1 - own,)}, {"shard_ids": (own,)}
+    async with discord_running(fake_discord, database, clock, shard_count=2, **other) as survivor:
+        async with discord_running(fake_discord, database, clock, shard_count=2, **holding) as dead:
+            _, placeholder = await craving_deferred_then_stopped(dead, monkeypatch)
+        clock.advance(adapter.HELD)
+        answer = await survivor.said(GENERAL, "Thank you for saying it, Sam", within=10)
+        await eventually(lambda: int(placeholder["id"]) not in fake_discord.messages)
+
+    assert not answer["flags"] & dp.EPHEMERAL
+    assert rows(database, "SELECT key FROM inbox") == []
+    assert rows(database, "SELECT count(*) FROM cravings") == [(1,)]
