@@ -422,9 +422,9 @@ def load_danger_words(locale: str, overrides: Path | None) -> DangerWords:
     words = DangerWords(())
     bundled = bundled_messages().joinpath(locale).joinpath("danger_words.txt")
     if bundled.is_file():
-        words += DangerWords.parse(bundled.read_text(encoding="utf-8"))
+        words += DangerWords.parse(bundled.read_text(encoding="utf-8"), locale)
     if overrides is not None:
         extra = overrides / locale / "danger_words.txt"
         if extra.is_file():
-            words += DangerWords.parse(extra.read_text(encoding="utf-8"))
+            words += DangerWords.parse(extra.read_text(encoding="utf-8"), locale)
     return words

@@ -20,7 +20,8 @@ combine in too many ways is refused (``MAX_WAYS``), so each word of a note costs
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 MAX_TEXT = 4000
@@ -52,6 +53,18 @@ _SPELLINGS = """
     meself, myslef, mysef = myself
 """
 
+# Spanish as it is typed in a chat, read once accents are folded and doubled letters collapsed
+# (so "kiero", "kieroo" and "kiéro" all find kiero).
+_SPELLINGS_ES = """
+    q, k, ke, qe = que; x, xr = por; xq, xk, pq, pk, porq, porke, xke, xqe, prq = porque
+    tmb, tb, tmbn, tbn, tambn = tambien; pa, xa, pra = para; pal = para el; d = de; dl = del
+    m = me; t = te; toy, stoy, toi, estoi = estoy; tas, stas = estas; ta, sta = esta
+    kiero, qiero, kero, qero = quiero; kieres, qieres = quieres; kisiera, qisiera = quisiera
+    aki, aqi = aqui; nd, na = nada; nadien, naiden = nadie; bn = bien; tngo = tengo
+    xfa, xfavor, porfa = por favor; cmo, kmo = como; ps, pos, pus = pues; mjr = mejor
+    tdo, to = todo; tds = todos; dsd = desde
+"""
+
 _APOSTROPHES = str.maketrans(dict.fromkeys("\u2019\u2018\u02bc\u0060\u00b4", "'"))
 _INITIALS = re.compile(r"\b([^\W\d_])\.(?=[^\W\d_]\b)")
 """A letter and a dot before another lone letter: o.d. reads as od."""
@@ -78,34 +91,94 @@ def _overdose(match: re.Match[str]) -> str:
     return f" {_OVERDOSE_AS.get(suffix, 'overdoses')} "
 
 
-def _spelt_out(word: str) -> str:
-    if word in _SPELLING_AS:
-        return _SPELLING_AS[word]
-    # dyin, breathin, nothin: a dropped g. Patterns go through here too, so "again" reading
-    # "againg" on both sides does no harm.
-    if len(word) >= 4 and word.endswith("in"):
-        return word + "g"
-    return word
+def _spelling_table(spellings: str) -> dict[str, str]:
+    """``short, other = long; ...`` as a lookup from each (collapsed) short form to its words."""
+    return {
+        _collapse(short.strip()): " ".join(_plain_words(long))
+        for entry in spellings.replace("\n", ";").split(";")
+        if entry.strip()
+        for shorts, long in [entry.split("=")]
+        for short in shorts.split(",")
+    }
 
 
-_SPELLING_AS = {
-    _collapse(short.strip()): " ".join(_plain_words(long))
-    for entry in _SPELLINGS.replace("\n", ";").split(";")
-    if entry.strip()
-    for shorts, long in [entry.split("=")]
-    for short in shorts.split(",")
+def _folded(text: str) -> str:
+    """``text`` without accents: morír, morir and MORÍR read alike (and ñ reads n)."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+class Reading:
+    """How the notes of one language reduce to plain words; its patterns are read the same
+    way, so a pattern is written once in plain words of that language."""
+
+    language = "en"
+
+    def plain_words(self, text: str) -> list[str]:
+        """The words of ``text`` in lower case, punctuation gone, doubled letters collapsed."""
+        return _plain_words(text)
+
+    def normalise(self, text: str) -> str:
+        """Reduce a note (its first ``MAX_TEXT`` characters) to plain words between single
+        spaces."""
+        text = _INITIALS.sub(r"\1", text[:MAX_TEXT].translate(_APOSTROPHES))
+        text = _OVERDOSE.sub(_overdose, text)
+        return " ".join(self._spelt_out(word) for word in _plain_words(text))
+
+    @staticmethod
+    def _spelt_out(word: str) -> str:
+        if word in _SPELLING_AS:
+            return _SPELLING_AS[word]
+        # dyin, breathin, nothin: a dropped g. Patterns go through here too, so "again" reading
+        # "againg" on both sides does no harm.
+        if len(word) >= 4 and word.endswith("in"):
+            return word + "g"
+        return word
+
+
+class SpanishReading(Reading):
+    """Spanish as typed in a chat: accents may be there or not (quiero morir, quiero morír),
+    and short forms stand for words (q = que, x = por, xq = porque, tmb = también)."""
+
+    language = "es"
+
+    def plain_words(self, text: str) -> list[str]:
+        return _plain_words(_folded(text))
+
+    def normalise(self, text: str) -> str:
+        return " ".join(self._spelt_out(word) for word in self.plain_words(text[:MAX_TEXT]))
+
+    @staticmethod
+    def _spelt_out(word: str) -> str:
+        if word in _SPELLING_AS_ES:
+            return _SPELLING_AS_ES[word]
+        # pasao, tomao, cansao: a dropped d, as spoken in much of Spain and the Caribbean.
+        if len(word) >= 5 and word.endswith("ao"):
+            return word[:-1] + "do"
+        return word
+
+
+_SPELLING_AS = _spelling_table(_SPELLINGS)
+_SPELLING_AS_ES = _spelling_table(_SPELLINGS_ES)
+READINGS: dict[str, Reading] = {
+    reading.language: reading for reading in (Reading(), SpanishReading())
 }
+"""The languages whose notes are read their own way; any other is read as English is."""
 
 
-def normalise(text: str) -> str:
-    """Reduce a note (its first ``MAX_TEXT`` characters) to plain words between single spaces.
+def reading(locale: str) -> Reading:
+    """How notes of ``locale`` (``es``, ``es-MX``, ``es_AR`` …) are read: by its language."""
+    return READINGS.get(locale.replace("_", "-").split("-")[0].lower(), READINGS["en"])
+
+
+def normalise(text: str, locale: str = "en") -> str:
+    """Reduce a note (its first ``MAX_TEXT`` characters) to plain words between single spaces,
+    as notes of ``locale`` are read.
 
     Case, punctuation and repeated letters are dropped, and common spellings are spelt out:
-    "Im gonna OD'd!!" and "i am going to overdosed" read alike.
+    "Im gonna OD'd!!" and "i am going to overdosed" read alike, as do "m kiero morír" and
+    "me quiero morir" in Spanish.
     """
-    text = _INITIALS.sub(r"\1", text[:MAX_TEXT].translate(_APOSTROPHES))
-    text = _OVERDOSE.sub(_overdose, text)
-    return " ".join(_spelt_out(word) for word in _plain_words(text))
+    return reading(locale).normalise(text)
 
 
 class DangerPatternError(ValueError):
@@ -248,7 +321,7 @@ _DEFINITION = re.compile(r"\s*@(\w+)\s*=(.*)", re.DOTALL)
 class _Reader:
     """Read one pattern (or a list's definition) into parts."""
 
-    def __init__(self, text: str, lists: dict[str, _Part]) -> None:
+    def __init__(self, text: str, lists: dict[str, _Part], reading: Reading) -> None:
         self._tokens: list[tuple[str, str]] = []
         for match in _TOKEN.finditer(text):
             kind = match.lastgroup
@@ -256,6 +329,7 @@ class _Reader:
                 self._tokens.append((kind, match.group()))
         self._at = 0
         self._lists = lists
+        self._reading = reading
 
     def read(self) -> _Part:
         part = self._choice(depth=0)
@@ -309,15 +383,15 @@ class _Reader:
             self._at += 1
             return part
         if "*" not in piece:
-            return _Words(tuple(normalise(piece).split()))
+            return _Words(tuple(self._reading.normalise(piece).split()))
         stem = piece.removesuffix("*")
-        words = tuple(_plain_words(stem))
+        words = tuple(self._reading.plain_words(stem))
         if "*" in stem or not words or not stem[-1:].isalnum():
             raise _Problem("'*' goes at the end of a word, as in overdos*; '...' stands for words")
         return _Words(words, prefix=True)
 
 
-def _read_lines(lines: Iterable[str]) -> list[tuple[str, str]]:
+def _read_lines(lines: Iterable[str], reading: Reading) -> list[tuple[str, str]]:
     """Each pattern of ``lines`` as (its source, its regex); raise naming the first bad line."""
     lists: dict[str, _Part] = {}
     patterns: list[tuple[str, str]] = []
@@ -331,9 +405,9 @@ def _read_lines(lines: Iterable[str]) -> list[tuple[str, str]]:
                 name, body = definition.groups()
                 if name in lists:
                     raise _Problem(f"@{name} is defined twice")
-                lists[name] = _Reader(body, lists).read()
+                lists[name] = _Reader(body, lists, reading).read()
                 continue
-            pattern = _Reader(text, lists).read()
+            pattern = _Reader(text, lists, reading).read()
             if pattern.may_be_empty():
                 raise _Problem("every word is optional, so it would match any note")
             if pattern.ways() > MAX_WAYS:
@@ -351,40 +425,56 @@ class DangerWords:
 
     ``DangerWords(lines)`` and ``DangerWords.parse(text)`` read the pattern language of
     ``messages/en/danger_words.txt``: one pattern a line, ``#`` comments, ``(a|b)``, ``word?``,
-    ``word*``, ``...`` and ``@list = a | b``. A line that is not a pattern raises
-    ``DangerPatternError`` (a ``ValueError``) naming its line, when the list is read: an
-    admin's list is checked at start (``bot.overrides``), never while a member waits.
+    ``word*``, ``...`` and ``@list = a | b``, its words read as notes of ``locale`` are (see
+    ``Reading``); lists of several languages add up, each heard as its language is read. A
+    line that is not a pattern raises ``DangerPatternError`` (a ``ValueError``) naming its
+    line, when the list is read: an admin's list is checked at start (``bot.overrides``),
+    never while a member waits.
     """
 
-    def __init__(self, phrases: Iterable[str]) -> None:
-        self._assemble(_read_lines(phrases))
+    def __init__(self, phrases: Iterable[str], locale: str = "en") -> None:
+        read_as = reading(locale)
+        self._assemble({read_as.language: _read_lines(phrases, read_as)})
 
-    def _assemble(self, patterns: Iterable[tuple[str, str]]) -> None:
-        unique = {regex: source for source, regex in patterns}
-        self.phrases: tuple[str, ...] = tuple(unique.values())
+    def _assemble(self, patterns: Mapping[str, Iterable[tuple[str, str]]]) -> None:
+        """Keep each language's patterns apart: a note is read once as each language is read."""
+        self._patterns: dict[str, dict[str, str]] = {}
+        for language, pairs in patterns.items():
+            unique = {regex: source for source, regex in pairs}
+            if unique:
+                self._patterns.setdefault(language, {}).update(unique)
+        self.phrases: tuple[str, ...] = tuple(
+            source for unique in self._patterns.values() for source in unique.values()
+        )
         """Each pattern, written back with its lists filled in and its words normalised."""
-        self._regexes = tuple(unique)
-        body = "|".join(self._regexes)
-        self._pattern = re.compile(f" (?:{body})") if body else None
+        self._compiled = tuple(
+            (READINGS[language], re.compile(f" (?:{'|'.join(unique)})"))
+            for language, unique in self._patterns.items()
+        )
 
     @classmethod
-    def parse(cls, text: str) -> DangerWords:
-        """Read a danger-words file; raise ``DangerPatternError`` naming a line that is not a
-        pattern."""
-        return cls(text.splitlines())
+    def parse(cls, text: str, locale: str = "en") -> DangerWords:
+        """Read a danger-words file of ``locale``; raise ``DangerPatternError`` naming a line
+        that is not a pattern."""
+        return cls(text.splitlines(), locale)
 
     def spoken_in(self, text: str) -> bool:
         """Whether ``text`` (its first ``MAX_TEXT`` characters) matches any of the patterns."""
-        if self._pattern is None or not text:
-            return False
-        return self._pattern.search(f" {normalise(text)} ") is not None
+        return bool(text) and any(
+            pattern.search(f" {read_as.normalise(text)} ") is not None
+            for read_as, pattern in self._compiled
+        )
 
     def __add__(self, other: DangerWords) -> DangerWords:
         combined = DangerWords(())
         combined._assemble(
-            [
-                *zip(self.phrases, self._regexes, strict=True),
-                *zip(other.phrases, other._regexes, strict=True),
-            ]
+            {
+                language: [
+                    (source, regex)
+                    for words in (self, other)
+                    for regex, source in words._patterns.get(language, {}).items()
+                ]
+                for language in self._patterns.keys() | other._patterns.keys()
+            }
         )
         return combined

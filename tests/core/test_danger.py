@@ -13,15 +13,22 @@ from hypothesis import strategies as st
 from bot.domain.danger import MAX_TEXT, DangerPatternError, DangerWords, normalise
 from bot.render import bundled_messages, load_danger_words
 
-CORPUS = Path(__file__).parents[1] / "data" / "danger_corpus.txt"
-OURS = bundled_messages().joinpath("en").joinpath("danger_words.txt").read_text(encoding="utf-8")
+CORPORA = {
+    "en": Path(__file__).parents[1] / "data" / "danger_corpus.txt",
+    "es": Path(__file__).parents[1] / "data" / "danger_corpus_es.txt",
+}
+LISTS = {
+    locale: bundled_messages().joinpath(locale).joinpath("danger_words.txt").read_text("utf-8")
+    for locale in CORPORA
+}
+OURS = LISTS["en"]
 
 
-def corpus() -> dict[str, list[str]]:
-    """The corpus's notes by section: ``danger`` and ``ordinary``."""
+def corpus(locale: str) -> dict[str, list[str]]:
+    """A language's corpus of notes by section: ``danger`` and ``ordinary``."""
     sections: dict[str, list[str]] = {}
     section: list[str] = []
-    for line in CORPUS.read_text(encoding="utf-8").splitlines():
+    for line in CORPORA[locale].read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         if line.startswith("["):
@@ -31,34 +38,44 @@ def corpus() -> dict[str, list[str]]:
     return sections
 
 
-DANGER = corpus()["danger"]
-ORDINARY = corpus()["ordinary"]
+DANGER = corpus("en")["danger"]
+ORDINARY = corpus("en")["ordinary"]
 WORDS = DangerWords.parse(OURS)
+LANGUAGES = {locale: DangerWords.parse(text, locale) for locale, text in LISTS.items()}
 
 
-def test_the_corpus_holds_enough_of_both() -> None:
-    assert len(DANGER) >= 40
-    assert len(ORDINARY) >= 20
+def notes(section: str) -> list[tuple[str, str]]:
+    return [(locale, note) for locale in CORPORA for note in corpus(locale)[section]]
 
 
-@pytest.mark.parametrize("note", DANGER)
-def test_every_way_of_speaking_of_danger_is_heard(note: str) -> None:
-    assert WORDS.spoken_in(note)
+@pytest.mark.parametrize("locale", CORPORA)
+def test_the_corpus_holds_enough_of_both(locale: str) -> None:
+    assert len(corpus(locale)["danger"]) >= 40
+    assert len(corpus(locale)["ordinary"]) >= 20
 
 
-@pytest.mark.parametrize("note", ORDINARY)
-def test_ordinary_craving_talk_is_not_taken_for_danger(note: str) -> None:
-    assert not WORDS.spoken_in(note)
+@pytest.mark.parametrize(("locale", "note"), notes("danger"))
+def test_every_way_of_speaking_of_danger_is_heard(locale: str, note: str) -> None:
+    assert LANGUAGES[locale].spoken_in(note)
 
 
-def test_the_patterns_generalise_rather_than_list_the_corpus() -> None:
+@pytest.mark.parametrize(("locale", "note"), notes("ordinary"))
+def test_ordinary_craving_talk_is_not_taken_for_danger(locale: str, note: str) -> None:
+    assert not LANGUAGES[locale].spoken_in(note)
+
+
+@pytest.mark.parametrize("locale", CORPORA)
+def test_the_patterns_generalise_rather_than_list_the_corpus(locale: str) -> None:
     lines = [
-        f" {normalise(line.split('#', 1)[0])} "
-        for line in OURS.splitlines()
+        f" {normalise(line.split('#', 1)[0], locale)} "
+        for line in LISTS[locale].splitlines()
         if line.split("#", 1)[0].strip()
     ]
-    unlisted = [note for note in DANGER if not any(normalise(note) in line for line in lines)]
-    assert len(unlisted) * 4 >= len(DANGER), unlisted
+    danger = corpus(locale)["danger"]
+    unlisted = [
+        note for note in danger if not any(normalise(note, locale) in line for line in lines)
+    ]
+    assert len(unlisted) * 4 >= len(danger), unlisted
 
 
 @pytest.mark.parametrize(
@@ -82,6 +99,51 @@ def test_the_patterns_generalise_rather_than_list_the_corpus() -> None:
 )
 def test_notes_are_read_in_plain_words(text: str, read: str) -> None:
     assert normalise(text) == read
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("Quiero MORÍÍÍR!!", "quiero morir"),
+        ("quiero morír, quiero morir", "quiero morir quiero morir"),
+        ("m kiero matar xq ya no puedo", "me quiero matar porque ya no puedo"),
+        ("q ganas... k miedo, ke hago", "que ganas que miedo que hago"),
+        ("x eso tmb pq toy mal", "por eso tambien porque estoy mal"),
+        ("nadien, aki, pa q", "nadie aqui para que"),
+        ("me he pasao con las pastis", "me he pasado con las pastis"),
+        ("¿Qué tomó? ¡No despierta!", "que tomo no despierta"),
+        ("se cortó la muñeca", "se corto la muneca"),
+    ],
+)
+def test_spanish_notes_are_read_in_plain_words(text: str, read: str) -> None:
+    assert normalise(text, "es") == read
+    assert normalise(text, "es-MX") == read
+
+
+def test_spanish_spellings_leave_english_notes_as_they_were() -> None:
+    assert normalise("q x k tmb pq nadien", "en") == "q x k tmb pq nadien"
+    assert normalise("ya u", "en") == "you you"
+    assert normalise("ya u", "es") == "ya u"
+    assert normalise("i wanna DIIIE", "en") == normalise("i wanna DIIIE") == "i want to die"
+
+
+def test_lists_of_two_languages_add_up_each_heard_as_its_language_is_read() -> None:
+    both = LANGUAGES["en"] + LANGUAGES["es"]
+    assert both.spoken_in("i wanna die")
+    assert both.spoken_in("m kiero morír")
+    assert not both.spoken_in("me muero de risa, u know")
+    assert set(both.phrases) == set(LANGUAGES["en"].phrases) | set(LANGUAGES["es"].phrases)
+
+
+def test_an_admins_spanish_lines_are_read_the_spanish_way(tmp_path: Path) -> None:
+    (tmp_path / "es").mkdir()
+    (tmp_path / "es" / "danger_words.txt").write_text(
+        "# nuestras\n(voy|ire) al puente esta noche\n", encoding="utf-8"
+    )
+    words = load_danger_words("es", tmp_path)
+    assert words.spoken_in("ya m voy al puénte ésta noche!!")
+    assert not LANGUAGES["es"].spoken_in("ya me voy al puente esta noche")
+    assert words.spoken_in("me kiero morir"), "ours still hold"
 
 
 def test_odd_is_not_an_overdose() -> None:
@@ -133,10 +195,11 @@ def test_an_admins_lines_extend_ours(tmp_path: Path) -> None:
     assert set(WORDS.phrases) < set(words.phrases)
 
 
-def test_a_list_written_back_hears_the_same() -> None:
-    again = DangerWords(WORDS.phrases)
-    assert all(again.spoken_in(note) for note in DANGER)
-    assert not any(again.spoken_in(note) for note in ORDINARY)
+@pytest.mark.parametrize("locale", CORPORA)
+def test_a_list_written_back_hears_the_same(locale: str) -> None:
+    again = DangerWords(LANGUAGES[locale].phrases, locale)
+    assert all(again.spoken_in(note) for note in corpus(locale)["danger"])
+    assert not any(again.spoken_in(note) for note in corpus(locale)["ordinary"])
 
 
 def test_an_admins_list_cannot_use_our_named_lists() -> None:
@@ -206,6 +269,9 @@ def test_any_note_gets_an_answer(note: str) -> None:
     assert WORDS.spoken_in(note) in (True, False)
 
 
-@given(st.sampled_from(DANGER), st.text(max_size=200), st.text(max_size=200))
-def test_danger_is_heard_whatever_is_said_around_it(note: str, before: str, after: str) -> None:
-    assert WORDS.spoken_in(f"{before} {note} {after}")
+@given(st.sampled_from(notes("danger")), st.text(max_size=200), st.text(max_size=200))
+def test_danger_is_heard_whatever_is_said_around_it(
+    heard: tuple[str, str], before: str, after: str
+) -> None:
+    locale, note = heard
+    assert LANGUAGES[locale].spoken_in(f"{before} {note} {after}")

@@ -135,10 +135,10 @@ def test_a_danger_words_line_that_cannot_be_read_is_named(
 ) -> None:
     bundled = DangerWords.parse
 
-    def refuse(text: str) -> DangerWords:
+    def refuse(text: str, locale: str = "en") -> DangerWords:
         if "\nx\n" in text:
             raise ValueError("line 2 is too short to match safely")
-        return bundled(text)
+        return bundled(text, locale)
 
     monkeypatch.setattr(DangerWords, "parse", refuse)
     write(tmp_path, {"en/danger_words.txt": "suicide\nx\n"})
