@@ -125,7 +125,8 @@ def load(path: Path, members: int) -> None:
 
 
 def rearm(db: sqlite3.Connection, members: int, now: datetime = NOW) -> int:
-    """Make the same 100 members due again and arm the run at ``now``; return the timer id.
+    """Make the same 100 members due again and arm the run at ``now``, claimed with fence 1 as
+    the timer loop would have; return the timer id.
 
     A run records its celebrations and moves each member to the next milestone; undoing that
     (and emptying the outbox) lets the next repetition do exactly the same work.
@@ -150,8 +151,9 @@ def rearm(db: sqlite3.Connection, members: int, now: datetime = NOW) -> int:
     db.execute("DELETE FROM outbox")
     db.execute("DELETE FROM timers WHERE key = ?", (MILESTONES_KEY,))
     (timer_id,) = db.execute(
-        "INSERT INTO timers (kind, key, due_at, payload) VALUES (?, ?, ?, '{}') RETURNING id",
-        (MILESTONES_KEY, MILESTONES_KEY, stamp(now)),
+        "INSERT INTO timers (kind, key, due_at, payload, leased_by, lease_until, fence)"
+        " VALUES (?, ?, ?, '{}', 'bench', ?, 1) RETURNING id",
+        (MILESTONES_KEY, MILESTONES_KEY, stamp(now), stamp(now + timedelta(minutes=1))),
     ).fetchone()
     db.execute("COMMIT")
     return int(timer_id)

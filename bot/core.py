@@ -147,8 +147,10 @@ class Core:
         )
 
     async def _take_timer(self, tx: Transaction, timer: TimerFired, now: datetime) -> Turn | None:
-        """A timer is claimed by taking its row: a second firing finds it gone."""
-        return self._turn(tx, now) if await tx.timers.take(timer.timer_id) else None
+        """A timer is claimed by taking its row: a second firing finds it gone, and a firing
+        whose lease another process took over finds another fence on it."""
+        taken = await tx.timers.take(timer.timer_id, timer.fence)
+        return self._turn(tx, now) if taken else None
 
     async def _claim(self, tx: Transaction, event: Reported, now: datetime) -> Turn | None:
         """An update the adapter stored on receipt leaves the inbox with its effect."""

@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import secrets
+import socket
 from datetime import timedelta
 
 from bot.clock import Clock
@@ -18,30 +21,46 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 5
 KEYED_RETRY = timedelta(hours=1)
-BATCH = 100
+BATCH = 20
+"""Timers claimed at a time: a few, so that several processes share a long run of due ones."""
 POLL = 5.0
+LEASE = timedelta(seconds=60)
+"""How long a claimed timer is this process's alone. Far longer than firing a batch takes (each
+handler is one transaction, milliseconds; sending is the outbox's, not the handler's), so a live
+process never loses a timer it claimed; when its process dies, another fires the timer after
+this. A process that outlives its lease all the same is fenced: its firing changes nothing."""
+
+
+def holder_name() -> str:
+    """Who holds a lease: the host and process, and a few random bytes for a reused pid."""
+    return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
 class TimerLoop:
-    """Fire due timers in order; a failing one is pushed back, never left to stall the rest."""
+    """Fire due timers in order; a failing one is pushed back, never left to stall the rest.
+
+    Any number of processes may run one on a database: each fires the timers it claimed."""
 
     def __init__(self, store: Store, core: Core, clock: Clock) -> None:
         self._store = store
         self._core = core
         self._clock = clock
+        self.holder = holder_name()
         self.wake = asyncio.Event()
 
     async def fire_due(self) -> int:
         """Fire every timer due now, earliest first; return how many fired."""
         fired = 0
         while True:
+            now = self._clock.now()
             async with self._store.transaction() as tx:
-                due = await tx.timers.due(self._clock.now(), BATCH)
+                due = await tx.timers.claim(now, BATCH, holder=self.holder, until=now + LEASE)
             if not due:
                 return fired
             for timer in due:
                 try:
-                    if await self._core.handle(TimerFired(timer.id, timer.kind, timer.payload)):
+                    event = TimerFired(timer.id, timer.kind, timer.payload, fence=timer.fence)
+                    if await self._core.handle(event):
                         fired += 1
                         late = (self._clock.now() - timer.due_at).total_seconds()
                         self._core.observer.fired(max(late, 0.0))
@@ -58,14 +77,14 @@ class TimerLoop:
         async with self._store.transaction() as tx:
             if timer.attempts + 1 < MAX_ATTEMPTS:
                 later = self._clock.now() + timedelta(seconds=backoff(timer.attempts))
-                await tx.timers.postpone(timer.id, later)
+                await tx.timers.postpone(timer.id, timer.fence, later)
             elif timer.key is not None:
-                await tx.timers.postpone(timer.id, self._clock.now() + KEYED_RETRY)
+                await tx.timers.postpone(timer.id, timer.fence, self._clock.now() + KEYED_RETRY)
             else:
                 log.error(
                     "timer %d (%s) dropped after %d attempts", timer.id, timer.kind, MAX_ATTEMPTS
                 )
-                await tx.timers.drop(timer.id)
+                await tx.timers.drop(timer.id, timer.fence)
 
     async def next_due(self) -> float | None:
         """Seconds until the next timer, if any."""

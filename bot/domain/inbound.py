@@ -6,7 +6,7 @@ Adapters translate and decide nothing; every rule lives in the core. Each inboun
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,11 +67,13 @@ class TimerFired:
     """A durable timer fell due; ``timer_id`` is its row, which the firing deletes.
 
     ``payload`` is the row's JSON as stored: the flow's table reads it as the kind's payload type,
-    and a row that does not read is dropped there."""
+    and a row that does not read is dropped there. ``fence`` is the token the timer loop's claim
+    was given: a firing whose claim another process has since taken over has no effect."""
 
     timer_id: int
     kind: str
     payload: str = "{}"
+    fence: int = field(kw_only=True)
 
     @property
     def dedupe_key(self) -> str:

@@ -166,3 +166,5 @@ class DueTimer:
     payload: str
     attempts: int
     key: str | None = None
+    fence: int = 0
+    """The token of the row's latest claim: only its holder may take, postpone or drop it."""

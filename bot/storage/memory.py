@@ -209,6 +209,19 @@ class _Timer:
     payload: str
     person: str | None = None
     attempts: int = 0
+    leased_by: str | None = None
+    lease_until: datetime | None = None
+    fence: int = 0
+
+    @property
+    def ready_at(self) -> datetime:
+        """When it can next be claimed: a lease starts after the timer fell due."""
+        return self.lease_until or self.due_at
+
+    def due(self) -> DueTimer:
+        return DueTimer(
+            self.id, self.kind, self.due_at, self.payload, self.attempts, self.key, self.fence
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -1317,26 +1330,53 @@ class MemoryTimers(_Repository):
         elif due_at < armed.due_at:
             self._t.timers[armed.id] = replace(armed, due_at=due_at)
 
-    async def take(self, timer_id: int) -> bool:
-        return self._t.timers.pop(timer_id, None) is not None
+    async def claim(
+        self, now: datetime, limit: int, *, holder: str, until: datetime
+    ) -> list[DueTimer]:
+        free = [t for t in self._due(now) if t.lease_until is None or t.lease_until <= now]
+        claimed = [
+            replace(t, leased_by=holder, lease_until=until, fence=t.fence + 1) for t in free[:limit]
+        ]
+        self._t.timers.update((t.id, t) for t in claimed)
+        return [t.due() for t in claimed]
+
+    async def take(self, timer_id: int, fence: int) -> bool:
+        if self._held(timer_id, fence) is None:
+            return False
+        del self._t.timers[timer_id]
+        return True
 
     async def due(self, now: datetime, limit: int) -> list[DueTimer]:
-        due = sorted(
+        return [t.due() for t in self._due(now)[:limit]]
+
+    def _due(self, now: datetime) -> list[_Timer]:
+        return sorted(
             (t for t in self._t.timers.values() if t.due_at <= now),
             key=lambda t: (t.due_at, t.id),
         )
-        return [DueTimer(t.id, t.kind, t.due_at, t.payload, t.attempts, t.key) for t in due[:limit]]
+
+    def _held(self, timer_id: int, fence: int) -> _Timer | None:
+        """The timer, while the claim with this fence holds it."""
+        timer = self._t.timers.get(timer_id)
+        held = timer is not None and timer.fence == fence and timer.leased_by is not None
+        return timer if held else None
 
     async def next_due(self) -> datetime | None:
-        return min((t.due_at for t in self._t.timers.values()), default=None)
+        return min((t.ready_at for t in self._t.timers.values()), default=None)
 
-    async def postpone(self, timer_id: int, due_at: datetime) -> None:
-        timer = self._t.timers.get(timer_id)
+    async def postpone(self, timer_id: int, fence: int, due_at: datetime) -> None:
+        timer = self._held(timer_id, fence)
         if timer is not None:
-            self._t.timers[timer_id] = replace(timer, due_at=due_at, attempts=timer.attempts + 1)
+            self._t.timers[timer_id] = replace(
+                timer,
+                due_at=due_at,
+                attempts=timer.attempts + 1,
+                leased_by=None,
+                lease_until=None,
+            )
 
-    async def drop(self, timer_id: int) -> None:
-        self._t.timers.pop(timer_id, None)
+    async def drop(self, timer_id: int, fence: int) -> None:
+        await self.take(timer_id, fence)
 
     async def cancel(self, key: str) -> None:
         _delete(self._t.timers, lambda t: t.key == key)

@@ -53,6 +53,13 @@ class Connection(Protocol):
         ``?`` in SQLite, ``?::timestamptz`` in PostgreSQL, which would take it for text."""
         ...
 
+    @property
+    def skip_locked(self) -> str:
+        """What ends a ``SELECT`` of rows to claim so that concurrent claims pass each other
+        by: `` FOR UPDATE SKIP LOCKED`` in PostgreSQL, nothing in SQLite (one writer at a
+        time: a claim sees every earlier one committed)."""
+        ...
+
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run a statement and return how many rows it changed."""
         ...
@@ -606,7 +613,7 @@ class OutboxRepository(Protocol):
 
 
 class TimerRepository(Protocol):
-    """Work due at a given time, each timer fired once."""
+    """Work due at a given time, each timer fired once, by whichever process claimed it."""
 
     scheduled: bool
     """Whether this transaction added or moved a timer (the timer loop then looks again)."""
@@ -622,19 +629,37 @@ class TimerRepository(Protocol):
         """Add a timer; a keyed timer exists once and keeps the earlier of two due times."""
         ...
 
-    async def take(self, timer_id: int) -> bool:
-        """Delete a fired timer; False when another worker fired it first."""
+    async def claim(
+        self, now: datetime, limit: int, *, holder: str, until: datetime
+    ) -> list[DueTimer]:
+        """Lease up to ``limit`` timers due by ``now``, earliest first, to ``holder`` until
+        ``until``: those no lease holds, or whose lease ran out (its process died). Each comes
+        with a new ``fence``. Processes claiming at once never get the same timer."""
         ...
 
-    async def due(self, now: datetime, limit: int) -> list[DueTimer]: ...
-
-    async def next_due(self) -> datetime | None: ...
-
-    async def postpone(self, timer_id: int, due_at: datetime) -> None:
-        """Push back a timer whose handler failed, so one bad row cannot stall the loop."""
+    async def take(self, timer_id: int, fence: int) -> bool:
+        """Delete a fired timer; False when it is gone, or ``fence`` is not its latest claim's
+        (another process fired it, or took it over when this one's lease ran out)."""
         ...
 
-    async def drop(self, timer_id: int) -> None: ...
+    async def due(self, now: datetime, limit: int) -> list[DueTimer]:
+        """The timers due by ``now``, earliest first, leased or not: a read, for counting."""
+        ...
+
+    async def next_due(self) -> datetime | None:
+        """When a timer can next be claimed: the earliest due time, or for a leased timer the
+        end of its lease."""
+        ...
+
+    async def postpone(self, timer_id: int, fence: int, due_at: datetime) -> None:
+        """Push back a timer whose handler failed, so one bad row cannot stall the loop, and
+        end its lease; nothing when ``fence`` is not its latest claim's."""
+        ...
+
+    async def drop(self, timer_id: int, fence: int) -> None:
+        """Delete a timer that failed its last attempt; nothing when ``fence`` is not its
+        latest claim's."""
+        ...
 
     async def cancel(self, key: str) -> None:
         """Drop a keyed timer, so it can be armed again for a later time."""

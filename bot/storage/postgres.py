@@ -54,6 +54,7 @@ class _PostgresConnection:
 
     distinct = "IS DISTINCT FROM"
     instant = "?::timestamptz"
+    skip_locked = " FOR UPDATE SKIP LOCKED"
 
     def __init__(self, connection: PoolConnectionProxy[asyncpg.Record]) -> None:
         self._connection = connection

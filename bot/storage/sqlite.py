@@ -49,6 +49,7 @@ class _SqliteConnection:
 
     distinct = "IS NOT"
     instant = "?"
+    skip_locked = ""
 
     def __init__(self, db: aiosqlite.Connection) -> None:
         self._db = db

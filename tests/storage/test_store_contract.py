@@ -140,8 +140,10 @@ async def test_a_keyed_timer_exists_once_at_the_earlier_time(store: Store) -> No
             ("milestones", START, {}),
             ("craving.followup", LATER, {"craving": 3}),
         ]
-        assert await tx.timers.take(due[0].id)
-        assert not await tx.timers.take(due[0].id)
+        claimed = await tx.timers.claim(START, 10, holder="p", until=LATER)
+        assert [t.id for t in claimed] == [due[0].id]
+        assert await tx.timers.take(due[0].id, claimed[0].fence)
+        assert not await tx.timers.take(due[0].id, claimed[0].fence)
         assert await tx.timers.next_due() == LATER
 
 

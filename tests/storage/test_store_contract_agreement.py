@@ -27,6 +27,8 @@ PLATFORM = "console"
 MINUTES = st.integers(min_value=-5, max_value=30)
 ROW = st.integers(min_value=1, max_value=4)
 """An outbox row or timer id; one that does not exist (yet) is part of what is tried."""
+STALE = st.integers(min_value=0, max_value=1)
+"""How many claims behind a timer's latest the fence shown is (1: a process taken over)."""
 
 OUTBOX_STEPS = st.one_of(
     st.tuples(
@@ -43,8 +45,10 @@ OUTBOX_STEPS = st.one_of(
 )
 TIMER_AND_INBOX_STEPS = st.one_of(
     st.tuples(st.just("schedule"), st.none() | st.sampled_from(["k1", "k2"]), MINUTES),
-    st.tuples(st.just("take"), ROW),
-    st.tuples(st.just("postpone"), ROW, MINUTES),
+    st.tuples(st.just("lease"), MINUTES, st.sampled_from(["p", "q"])),
+    st.tuples(st.just("take"), ROW, STALE),
+    st.tuples(st.just("postpone"), ROW, MINUTES, STALE),
+    st.tuples(st.just("drop"), ROW, STALE),
     st.tuples(st.just("cancel"), st.sampled_from(["k1", "k2"])),
     st.tuples(st.just("store"), st.sampled_from(["u1", "u2", "u3"]), st.none() | MINUTES),
     st.tuples(st.just("inbox_failed"), st.sampled_from(["u1", "u2", "u3"]), MINUTES),
@@ -58,10 +62,13 @@ def at(minutes: int) -> Any:
     return START + timedelta(minutes=minutes)
 
 
-async def timer(tx: Transaction, rank: int) -> int:
-    """The id of the timer ``rank``-th by age (a backend may skip ids), or one that is not."""
-    ids = sorted(t.id for t in await tx.timers.due(at(10**6), 50))
-    return ids[rank - 1] if rank <= len(ids) else 10**6
+async def timer(tx: Transaction, rank: int, stale: int) -> tuple[int, int]:
+    """The id of the timer ``rank``-th by age (a backend may skip ids), or one that is not,
+    and its fence less ``stale``."""
+    timers = sorted(await tx.timers.due(at(10**6), 50), key=lambda t: t.id)
+    if rank > len(timers):
+        return 10**6, 1
+    return timers[rank - 1].id, timers[rank - 1].fence - stale
 
 
 def ranked(timers: list[DueTimer], ids: list[int]) -> list[DueTimer]:
@@ -89,10 +96,16 @@ async def step(tx: Transaction, move: tuple[Any, ...]) -> Any:
         return await tx.outbox.mark_failed(args[0], "E", START)
     if kind == "schedule":
         return await tx.timers.schedule(CravingFollowUp(1), at(args[1]), key=args[0])
+    if kind == "lease":
+        ids = sorted(t.id for t in await tx.timers.due(at(10**6), 50))
+        until = at(args[0] + 10)
+        return ranked(await tx.timers.claim(at(args[0]), 2, holder=args[1], until=until), ids)
     if kind == "take":
-        return await tx.timers.take(await timer(tx, args[0]))
+        return await tx.timers.take(*await timer(tx, args[0], args[1]))
     if kind == "postpone":
-        return await tx.timers.postpone(await timer(tx, args[0]), at(args[1]))
+        return await tx.timers.postpone(*await timer(tx, args[0], args[2]), at(args[1]))
+    if kind == "drop":
+        return await tx.timers.drop(*await timer(tx, args[0], args[1]))
     if kind == "cancel":
         return await tx.timers.cancel(args[0])
     if kind == "store":

@@ -109,9 +109,9 @@ async def test_timers_are_moved_dropped_and_cancelled(store: Store) -> None:
         await tx.timers.schedule(CravingFollowUp(2), START)
         await tx.timers.schedule(MilestoneRun(), START, key="milestones")
         assert tx.timers.scheduled, "the timer loop looks again"
-        first, second, keyed = await tx.timers.due(START, 10)
-        await tx.timers.postpone(first.id, LATER)
-        await tx.timers.drop(second.id)
+        first, second, keyed = await tx.timers.claim(START, 10, holder="p", until=LATER)
+        await tx.timers.postpone(first.id, first.fence, LATER)
+        await tx.timers.drop(second.id, second.fence)
         await tx.timers.cancel("milestones")
     async with store.transaction() as tx:
         assert not tx.timers.scheduled
@@ -121,7 +121,7 @@ async def test_timers_are_moved_dropped_and_cancelled(store: Store) -> None:
         assert await tx.timers.next_due() == LATER
         await tx.timers.schedule(MilestoneRun(), LATER, key="milestones")
         assert [t.key for t in await tx.timers.due(LATER, 10)] == [None, "milestones"]
-        assert not await tx.timers.take(second.id), "dropped"
+        assert not await tx.timers.take(second.id, second.fence), "dropped"
         assert keyed.key == "milestones"
 
 
