@@ -1,4 +1,4 @@
-"""The ``homegroup`` command: ``run``, ``console``, ``migrate`` and ``backup``.
+"""The ``homegroup`` command: ``run``, ``console``, ``migrate``, ``backup`` and ``copy-db``.
 
 It lives with the adapters because it starts them: the core in ``bot/`` never names one.
 """
@@ -45,7 +45,15 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("migrate", help="apply database migrations and exit")
     copy = commands.add_parser("backup", help="copy the database, live, into a new file")
     copy.add_argument("path", help="the file to write (it must not exist yet)")
+    move = commands.add_parser(
+        "copy-db", help="copy a SQLite database, whole, into an empty PostgreSQL database"
+    )
+    move.add_argument("source", metavar="FROM", help="the SQLite file")
+    move.add_argument("target", metavar="TO", help="the postgresql:// URL")
     args = parser.parse_args(argv)
+
+    if args.command == "copy-db":
+        return asyncio.run(_copy_db(args.source, args.target))
 
     try:
         settings = load_settings()
@@ -113,6 +121,22 @@ def _backup(settings: Settings, path: str) -> int:
         print(f"homegroup: backup: {error}", file=sys.stderr)
         return 2
     print(f"homegroup: {settings.database} copied into {path}")
+    return 0
+
+
+async def _copy_db(source: str, target: str) -> int:
+    """Copy, then name each table with its count of rows: never a row's content."""
+    from bot.storage.copy import CopyRefused, copy_database
+
+    try:
+        copied = await copy_database(source, target)
+    except (CopyRefused, MigrationError, DatabaseUnreachable) as error:
+        print(f"homegroup: copy-db: {error}", file=sys.stderr)
+        return 2
+    print(f"homegroup: copied {source} into {shown(target)}, checked row for row:")
+    width = max(len(table.table) for table in copied)
+    for table in copied:
+        print(f"  {table.table:<{width}}  {table.rows:>8}")
     return 0
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 from collections.abc import Collection, Iterable
 from datetime import date, datetime
 from typing import Any, Protocol, cast
@@ -22,6 +23,7 @@ from bot.storage.naming import (
     unname,
 )
 from bot.storage.port import Row
+from bot.storage.sql.rows import instant
 from bot.storage.sql.session import Repository
 
 _OUTBOX = (
@@ -63,6 +65,16 @@ person is read, never the other member's identity.
 """
 
 _JSON_COLUMNS = frozenset({"target", "context", "buttons", "mentions", "payload"})
+_FLAGS = frozenset(
+    {
+        "active", "calls", "cravings", "cravings_declined", "crisis_in_group", "has_attachment",
+        "implied", "is_admin", "pinged", "practice", "private", "private_chat", "share",
+        "supporter_urgent", "urgent",
+    }
+)  # fmt: skip
+"""The boolean columns: SQLite hands them back as 0 or 1."""
+_STORED_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\.\d{6}")
+"""An instant as SQLite keeps it, as text (``bot/storage/sqlite.py``)."""
 _LIKE_ESCAPE = "!"
 
 
@@ -73,13 +85,18 @@ class _Keyed(Protocol):
 
 
 def _plain(row: Row) -> dict[str, Any]:
-    """A stored row as JSON-safe values; JSON columns read back, instants as ISO text."""
+    """A stored row as JSON-safe values, the same whichever backend stored it: JSON columns
+    read back, instants as ISO text with their offset, flags as booleans."""
     keyed = cast(_Keyed, row)
     out: dict[str, Any] = {}
     for key in keyed.keys():  # noqa: SIM118 - a row is not a mapping
         value = keyed[key]
+        if isinstance(value, str) and _STORED_INSTANT.fullmatch(value):
+            value = instant(value)
         if isinstance(value, datetime | date):
             value = value.isoformat()
+        elif key in _FLAGS and isinstance(value, int):
+            value = bool(value)
         elif key in _JSON_COLUMNS and isinstance(value, str):
             with contextlib.suppress(ValueError):
                 value = json.loads(value)
