@@ -135,7 +135,7 @@ async def _copy_db(source: str, target: str) -> int:
         return 2
     print(f"homegroup: copied {source} into {shown(target)}, checked row for row:")
     width = max(len(table.table) for table in copied)
-    for table in copied:
+    for table in sorted(copied, key=lambda copy: copy.table):
         print(f"  {table.table:<{width}}  {table.rows:>8}")
     return 0
 

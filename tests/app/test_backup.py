@@ -1,15 +1,29 @@
 """``homegroup backup``: a live, consistent copy of the SQLite database, restored by putting it
-back in place; a backup never overwrites a file, and PostgreSQL is sent to pg_dump."""
+back in place; a backup never overwrites a file, and PostgreSQL is sent to pg_dump, whose lines
+in the README are run here as written."""
 
 from __future__ import annotations
 
+import asyncio
+import os
+import re
 import shutil
+import subprocess
+import uuid
+from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
+from urllib.parse import urlsplit
+
+import asyncpg
+import pytest
 
 from bot.storage.sqlite import SqliteStore
 from tests.app.test_cli import homegroup
-from tests.conftest import START
+from tests.app.test_copy_db import live_a_group, postgres_app, reads_the_same
+from tests.conftest import START, TEST_POSTGRES, postgres_answers
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def _keep_a_member(store: SqliteStore, name: str) -> None:
@@ -95,3 +109,68 @@ def test_postgresql_is_backed_up_with_pg_dump(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "pg_dump" in done.stderr
     assert not (tmp_path / "copy.db").exists()
+
+
+def readme_lines(containing: str) -> list[str]:
+    """The shell lines of README's "Backups" section that run ``containing``."""
+    section = (ROOT / "README.md").read_text().split("\n## Backups\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"^```sh\n(.*?)^```$", section, flags=re.MULTILINE | re.DOTALL)
+    return [line for block in blocks for line in block.splitlines() if containing in line]
+
+
+@pytest.fixture
+async def databases() -> AsyncIterator[tuple[str, str]]:
+    """The URLs of a new PostgreSQL database and of one still to be made; both dropped after."""
+    if not postgres_answers():
+        pytest.skip("no PostgreSQL server answers")
+    names = [f"homegroup_{uuid.uuid4().hex}" for _ in range(2)]
+    base = urlsplit(TEST_POSTGRES)
+    server = await asyncpg.connect(TEST_POSTGRES)
+    await server.execute(f'CREATE DATABASE "{names[0]}"')
+    try:
+        yield (
+            base._replace(path=f"/{names[0]}").geturl(),
+            base._replace(path=f"/{names[1]}").geturl(),
+        )
+    finally:
+        for name in names:
+            await server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await server.close()
+
+
+async def test_postgresql_backed_up_and_restored_as_the_readme_says_reads_the_same(
+    tmp_path: Path, databases: tuple[str, str]
+) -> None:
+    live, restored = databases
+    app = await postgres_app(live)
+    try:
+        await live_a_group(app)  # the bot keeps running while the backup is taken
+        shell = {
+            "PATH": os.environ["PATH"],
+            "HOMEGROUP_DATABASE": live,
+            "BACKUP": str(tmp_path / "homegroup-2026-11-29.dump"),
+            "RESTORED": restored,
+        }
+        (dump,) = readme_lines("pg_dump --format=custom")
+        steps = [dump, *readme_lines("createdb"), *readme_lines("pg_restore --")]
+        assert len(steps) == 3
+        for step in steps:
+            done = await asyncio.to_thread(
+                subprocess.run,
+                ["sh", "-c", step],
+                env=shell,
+                cwd=tmp_path,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            assert done.returncode == 0, f"{step}: {done.stderr}"
+    finally:
+        await app.close()
+
+    before, after = await postgres_app(live), await postgres_app(restored)
+    try:
+        await reads_the_same(before, after)
+    finally:
+        await before.close()
+        await after.close()
