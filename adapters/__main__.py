@@ -37,6 +37,12 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument(
         "--check", action="store_true", help="check the settings and templates, then exit"
     )
+    run.add_argument(
+        "--service",
+        action="store_true",
+        help="as a service (the image, systemd): with no token, open the console only on a"
+        " terminal, else refuse",
+    )
     console = commands.add_parser("console", help="try Homegroup in a simulated group")
     console.add_argument("--as", dest="member", default="Sam", help="who types first (the admin)")
     console.add_argument(
@@ -80,6 +86,15 @@ def main(argv: list[str] | None = None) -> int:
         # after editing the settings or an override, and what an installed image can prove.
         print("homegroup: the settings and templates are in order")
         return 0
+
+    if getattr(args, "service", False) and not settings.platforms and not sys.stdin.isatty():
+        # A console reading no terminal ends at once, and its container would restart forever.
+        print(
+            "homegroup: no platform token is set, and no terminal for the console: set"
+            " TELEGRAM_TOKEN or DISCORD_TOKEN (or TELEGRAM_TOKEN_FILE, DISCORD_TOKEN_FILE)",
+            file=sys.stderr,
+        )
+        return 2
 
     quiet_console = args.command != "migrate" and not settings.platforms
     level = settings.log_level if settings.log_level_set or not quiet_console else "WARNING"

@@ -25,6 +25,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
+DOCKERFILE = DEPLOY / "Dockerfile"
 LOCKS = ROOT / "requirements"
 TOOLS = Path(sys.executable).parent
 
@@ -142,11 +143,36 @@ def test_the_entrypoint_migrates_before_it_starts_the_bot():
     entrypoint = (DEPLOY / "entrypoint.sh").read_text()
 
     assert 'ENTRYPOINT ["homegroup-entrypoint"]' in dockerfile
-    assert 'CMD ["run"]' in dockerfile
+    assert 'CMD ["run", "--service"]' in dockerfile
     assert "COPY deploy/entrypoint.sh /usr/local/bin/homegroup-entrypoint" in dockerfile
     commands = [line for line in entrypoint.splitlines() if line.startswith(("homegroup", "exec"))]
     assert commands == ["homegroup migrate", 'exec homegroup "$@"']
     assert (DEPLOY / "entrypoint.sh").stat().st_mode & 0o111, "the entrypoint must be executable"
+
+
+def test_the_image_s_run_opens_the_console_on_a_terminal(tmp_path):
+    """`docker run -it` with no token: someone is there to type, so the console opens."""
+    cmd = json.loads(re.search(r"^CMD (\[.*\])$", DOCKERFILE.read_text(), re.M).group(1))
+    terminal, their_end = os.openpty()
+    unset = ("HOMEGROUP_", "TELEGRAM_", "DISCORD_")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(unset)}
+    with subprocess.Popen(
+        [sys.executable, "-m", "adapters", *cmd],
+        stdin=their_end,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+    ) as started:
+        os.close(their_end)
+        os.write(terminal, b"/help\n\x04")  # a line, then end of input (Ctrl-D)
+        out, err = started.communicate(timeout=60)
+    os.close(terminal)
+
+    assert started.returncode == 0, err
+    assert "── in the group ──" in out
+    assert "/craving" in out
 
 
 def test_the_entrypoint_passes_the_shell_check_of_its_syntax():
@@ -236,7 +262,11 @@ def test_the_systemd_unit_migrates_then_runs_the_installed_homegroup():
     service = unit["Service"]
 
     assert service["ExecStartPre"].split() == ["/opt/homegroup/.venv/bin/homegroup", "migrate"]
-    assert service["ExecStart"].split() == ["/opt/homegroup/.venv/bin/homegroup", "run"]
+    assert service["ExecStart"].split() == [
+        "/opt/homegroup/.venv/bin/homegroup",
+        "run",
+        "--service",
+    ]
     assert service["User"] != "root"
 
 
@@ -352,6 +382,19 @@ def test_the_wheel_installs_from_the_runtime_lock_and_migrates_and_answers_as_a_
     assert answered.returncode == 0, answered.stderr
     assert "/craving" in answered.stdout  # the templates came with the wheel
     assert (data / "homegroup.db").exists()
+
+    # The image's own start, with no token and no terminal: the entrypoint and the CMD as the
+    # Dockerfile gives them. It refuses with one line, not a console that reads nothing and
+    # ends, which Docker would restart at once, forever.
+    cmd = json.loads(re.search(r"^CMD (\[.*\])$", DOCKERFILE.read_text(), re.M).group(1))
+    image = {**settings, "PATH": f"{venv / 'bin'}:{os.environ['PATH']}"}
+    started = run_slowly(["sh", DEPLOY / "entrypoint.sh", *cmd], cwd=data, env=image)
+    assert started.returncode != 0
+    assert started.stderr.strip().splitlines()[-1] == (
+        "homegroup: no platform token is set, and no terminal for the console: set"
+        " TELEGRAM_TOKEN or DISCORD_TOKEN (or TELEGRAM_TOKEN_FILE, DISCORD_TOKEN_FILE)"
+    )
+    assert "── in the group ──" not in started.stdout
 
 
 def run_slowly(
