@@ -9,7 +9,16 @@ import platform
 import sqlite3
 import time
 
-from bench import cleantime, craving, discord_stack, milestones, render, telegram_stack, urgency
+from bench import (
+    cleantime,
+    craving,
+    discord_stack,
+    milestones,
+    render,
+    scale,
+    telegram_stack,
+    urgency,
+)
 from bench.support import NOW
 
 
@@ -36,6 +45,7 @@ def main(argv: list[str] | None = None) -> None:
     asyncio.run(discord_stack.run(interactions, answered_singly, burst))
     asyncio.run(render.run(200 if quick else 2_000, repeats))
     asyncio.run(urgency.run(*((1_000, 50, 500) if quick else (10_000, 500, 5_000)), 100, 10.0))
+    asyncio.run(scale.run(*scale.SIZES[quick]))
     print(f"total {time.perf_counter() - started:.0f} s")
 
 

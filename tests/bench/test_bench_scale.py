@@ -1,0 +1,29 @@
+"""Benchmark part (i) runs end to end at a tiny size, so it cannot rot unnoticed."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench import scale
+from tests.conftest import postgres_answers
+
+
+async def test_the_scale_benchmark_takes_in_every_craving_and_prints_medians_and_ratios(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    if not postgres_answers():
+        pytest.skip("no PostgreSQL server answers")
+    both = (scale.ARRANGEMENTS[0], scale.ARRANGEMENTS[2])  # SQLite, 1; PostgreSQL, 2
+
+    await scale.run(wave=4, repeats=1, arrangements=both)
+
+    printed = capsys.readouterr().out
+    assert "SQLite, 1 process        median " in printed
+    assert "PostgreSQL, 2 processes  median " in printed
+    assert "ratio PostgreSQL, 2 processes / SQLite, 1 process: " in printed
+    assert "ERROR lines" not in printed
+
+
+async def test_a_wave_without_cravings_is_refused() -> None:
+    with pytest.raises(ValueError, match="the wave needs a craving"):
+        await scale.run(wave=0, repeats=1)
