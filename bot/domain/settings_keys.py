@@ -392,14 +392,15 @@ def _integer(key: str, value: str, low: int, high: int) -> int:
 
 
 def _channel(settings: CommunitySettings, value: str, chat: str) -> Change:
-    """Take ``here`` (the chat the admin typed in) or ``default``, and nothing else.
+    """Take ``here`` (the chat the admin typed in; ``aquí`` in Spanish) or ``default``, and
+    nothing else.
 
     A channel named by mention or id could belong to another server, where a digest that
     mentions members must never go; only the chat the admin is in is known to be this group's.
     """
     key = "announcement_channel"
     word = value.lower()
-    if word == "here":
+    if word in ("here", "aquí", "aqui"):
         return Change(key, replace(settings, announce_chat=chat), {"where": "here"})
     if word in (RESET, "group"):
         return Change(key, replace(settings, announce_chat=None), {"where": "default"})
