@@ -7,7 +7,7 @@ import pytest
 
 from bot.dialect import PlainDialect
 from bot.domain.community import CommunitySettings
-from bot.domain.presets import INTERNATIONAL, LEGACY, PRESETS, preset_emergency
+from bot.domain.presets import INTERNATIONAL, LEGACY, PRESETS, find_preset, preset_emergency
 from bot.domain.settings_keys import apply
 from bot.flows.relapse import T as RelapseTemplates
 from bot.render import Renderer
@@ -151,3 +151,21 @@ def test_the_spanish_settings_name_each_presets_place_in_spanish(code: str) -> N
     number = preset_emergency(code)
     said = number.replace(" or ", " o ") if number else "número de emergencias de su zona"
     assert f"llame al {said}." in text
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        ("España", "es"),
+        ("méxico", "mx"),
+        ("EE.UU.", "us"),
+        ("Estados Unidos", "us"),
+        ("Reino Unido", "uk"),
+        ("Irlanda", "ie"),
+        ("Alemania", "de"),
+        ("Nueva Zelanda", "nz"),
+        ("internacional", "international"),
+    ],
+)
+def test_a_spanish_admin_may_name_the_place_in_spanish(typed: str, code: str) -> None:
+    assert find_preset(typed) == code
