@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import cast
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
@@ -80,17 +80,48 @@ class _ThrowawayPostgres(PostgresStore):
             await connection.close()
 
 
-async def _postgres(folder: Path) -> Store:
+def need_postgres() -> None:
+    """Skip the test when no PostgreSQL server answers (fail under CI, which must have one)."""
     if not postgres_answers():
         message = f"no PostgreSQL server answers at {urlsplit(TEST_POSTGRES).netloc}"
         if os.environ.get("CI") == "true":
             pytest.fail(message + " (under CI=true, PostgreSQL is required)")
         pytest.skip(message)
+
+
+async def _postgres(folder: Path) -> Store:
+    need_postgres()
     schema = f"test_{uuid.uuid4().hex}"
     store = await _ThrowawayPostgres.open(TEST_POSTGRES, schema=schema)
     assert isinstance(store, _ThrowawayPostgres)
     store.schema = schema
     return store
+
+
+@pytest.fixture
+async def postgres_database() -> AsyncIterator[str]:
+    """The URL of a new, empty database on the test PostgreSQL server, dropped afterwards:
+    for processes of their own (``homegroup run``) to share, and no other test to see."""
+    need_postgres()
+    async with fresh_database() as url:
+        yield url
+
+
+@contextlib.asynccontextmanager
+async def fresh_database() -> AsyncIterator[str]:
+    """A new, empty database on the test PostgreSQL server, its URL, dropped on the way out."""
+    name = f"test_{uuid.uuid4().hex[:16]}"
+    admin = await asyncpg.connect(TEST_POSTGRES)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    yield urlunsplit(urlsplit(TEST_POSTGRES)._replace(path=f"/{name}"))
+    admin = await asyncpg.connect(TEST_POSTGRES)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
 
 
 BACKENDS: dict[str, Callable[[Path], Awaitable[Store]]] = {

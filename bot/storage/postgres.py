@@ -3,10 +3,11 @@ community that outgrows one SQLite file or runs several processes."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +24,9 @@ log = logging.getLogger(__name__)
 
 POOL_SIZE = 10
 _MIGRATION_LOCK = 0x486F6D65  # "Home": with the schema's hash, the advisory lock migrations take
+_LEADER_LOCK = 0x4C656164  # "Lead": with the schema's and the job's hash, a leader's lock
+LEADER_TIMEOUT = 5.0
+"""Seconds the database has to answer a leader's question before it counts as not leading."""
 _PLACEHOLDER = re.compile(r"'(?:[^']|'')*'|\?")
 _COUNT = re.compile(r"(\d+)$")
 
@@ -97,8 +101,14 @@ class PostgresStore:
     """A store on a PostgreSQL database: each transaction takes a connection of the pool, so
     events of one process, and of several processes, commit side by side."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        connect: Callable[[], Awaitable[asyncpg.Connection]] | None = None,
+    ) -> None:
+        """``connect`` opens a connection of its own, outside the pool, as the pool's are."""
         self._pool = pool
+        self._connect = connect
 
     @classmethod
     async def open(cls, dsn: str, *, schema: str | None = None) -> PostgresStore:
@@ -121,7 +131,12 @@ class PostgresStore:
         except BaseException:
             await pool.close()
             raise
-        return cls(pool)
+        return cls(pool, functools.partial(asyncpg.connect, dsn, server_settings=settings))
+
+    def leader(self, job: str) -> AdvisoryLeader:
+        """The leader for ``job`` among the processes on this database (``bot.storage.leader``)."""
+        assert self._connect is not None, "opened without a way to connect"
+        return AdvisoryLeader(self._connect, job)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
@@ -139,6 +154,55 @@ class PostgresStore:
 
     async def close(self) -> None:
         await self._pool.close()
+
+
+class AdvisoryLeader:
+    """Leads while it holds a session-level advisory lock on a connection of its own; a lost
+    connection is a lost lead (the server freed the lock with the session)."""
+
+    def __init__(self, connect: Callable[[], Awaitable[asyncpg.Connection]], job: str) -> None:
+        self._connect = connect
+        self._job = job
+        self._connection: asyncpg.Connection | None = None
+        self._held = False
+
+    async def lead(self) -> bool:
+        try:
+            async with asyncio.timeout(LEADER_TIMEOUT):
+                if self._connection is None or self._connection.is_closed():
+                    if self._held:
+                        log.warning("lost the lead of %s (its session ended)", self._job)
+                    self._held = False
+                    self._connection = await self._connect()
+                if self._held:
+                    await self._connection.fetchval("SELECT 1")  # the session, and the lock, live
+                else:
+                    self._held = bool(
+                        await self._connection.fetchval(
+                            "SELECT pg_try_advisory_lock("
+                            "$1, hashtext(current_setting('search_path') || ':' || $2))",
+                            _LEADER_LOCK,
+                            self._job,
+                        )
+                    )
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            if self._held:
+                log.warning("lost the lead of %s (%s)", self._job, type(error).__name__)
+            await self.close()
+            return False
+        return self._held
+
+    async def close(self) -> None:
+        connection, self._connection, held, self._held = self._connection, None, self._held, False
+        if connection is None or connection.is_closed():
+            return
+        try:
+            async with asyncio.timeout(LEADER_TIMEOUT):
+                if held:  # freed now, not once the server notices the session ended
+                    await connection.fetchval("SELECT pg_advisory_unlock_all()")
+                await connection.close()
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            connection.terminate()
 
 
 async def _migrate(connection: PoolConnectionProxy[asyncpg.Record], schema: str | None) -> None:

@@ -17,16 +17,14 @@ import contextlib
 import os
 import random
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-import asyncpg
 import pytest
 
-from tests.conftest import TEST_POSTGRES, postgres_answers
+from tests.conftest import TEST_POSTGRES, fresh_database, postgres_answers
 from tests.process import homegroup_run, terminate
 
 SOAK = Path(__file__).resolve().parent
@@ -42,22 +40,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture
 async def soak_database() -> AsyncIterator[str]:
-    """The URL of a new, empty PostgreSQL database (on ``HOMEGROUP_TEST_POSTGRES``'s server),
-    dropped afterwards: one soak's processes share it, and no run sees another's rows."""
+    """The URL of a new PostgreSQL database for one soak's processes. The soak needs one:
+    ``make soak`` fails without it, where the suite's own PostgreSQL tests skip."""
     if not postgres_answers():
         pytest.fail(f"the soak needs PostgreSQL; none answers at {urlsplit(TEST_POSTGRES).netloc}")
-    name = f"soak_{uuid.uuid4().hex[:16]}"
-    admin = await asyncpg.connect(TEST_POSTGRES)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    yield urlunsplit(urlsplit(TEST_POSTGRES)._replace(path=f"/{name}"))
-    admin = await asyncpg.connect(TEST_POSTGRES)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    async with fresh_database() as url:
+        yield url
 
 
 @dataclass
