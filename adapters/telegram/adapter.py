@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
 from collections.abc import Callable
 from dataclasses import replace
@@ -25,7 +27,13 @@ from adapters.telegram.admins import Admins, DeleteRights
 from adapters.telegram.contexts import CONTEXTS
 from adapters.telegram.dialect import TelegramDialect
 from adapters.telegram.menus import menus
-from adapters.telegram.receiver import POLL_TIMEOUT, Receiver, webhook_app
+from adapters.telegram.receiver import (
+    ALLOWED_UPDATES,
+    POLL_TIMEOUT,
+    Receiver,
+    patiently,
+    webhook_app,
+)
 from adapters.telegram.sender import PACE, PER_CHAT, T, TelegramSender
 from adapters.telegram.settings import TelegramSettings
 from adapters.telegram.translate import (
@@ -41,11 +49,15 @@ from bot.app import App
 from bot.domain.commands import PRIVATE_COMMANDS
 from bot.outbox import Pace
 from bot.settings import Settings
+from bot.storage.leader import leader_of
 
 log = logging.getLogger(__name__)
 
 CONNECTIONS = 64
 """HTTP connections to the Bot API: the outbox sends to many chats at once (``PACE``)."""
+WEBHOOK_SET = "telegram.webhook"
+"""The meta key of a fingerprint of the webhook last set (its URL, secret and updates), so
+processes that start behind the same URL set it once, and again only when it changed."""
 
 
 class TelegramAdapter:
@@ -98,10 +110,14 @@ class TelegramAdapter:
         )
         self._admins = Admins(self.application.bot, app.clock.now)
         self._rights = DeleteRights(self.application.bot)
-        self.receiver = Receiver(self.application, app.store, app.clock, app.wake)
+        bot_id = own.token.partition(":")[0]
+        leader = leader_of(app.store, f"telegram polling {bot_id}")
+        self.receiver = Receiver(self.application, app.store, app.clock, app.wake, leader)
 
     async def run(self) -> None:
-        """Serve until cancelled (or until Telegram refuses this process its updates)."""
+        """Serve until cancelled (or until Telegram refuses this process its updates); wait,
+        trying again less and less often, while Telegram cannot be reached."""
+        await patiently("start", self.application.initialize)
         async with self.application:
             bot = self.application.bot
             renderer = self._app.renderer(TelegramDialect(), CONTEXTS)
@@ -114,7 +130,7 @@ class TelegramAdapter:
                 rights=self._rights,
             )
             worker = self._app.add_sender(sender)
-            await self._set_commands()
+            await patiently("set the command menus", self._set_commands)
             tasks = [
                 asyncio.create_task(worker.run(), name="telegram outbox"),
                 asyncio.create_task(self.receiver.work(), name="telegram updates"),
@@ -151,15 +167,34 @@ class TelegramAdapter:
         site = web.TCPSite(runner, host, int(port))
         await site.start()
         try:
-            await self.application.bot.set_webhook(
-                url,
-                secret_token=secret,
-                allowed_updates=["message", "callback_query", "chat_member", "my_chat_member"],
-            )
+            await patiently("set the webhook", self._set_webhook)
             self.receiver.connected = True
             await asyncio.Event().wait()
         finally:
             await runner.cleanup()
+
+    async def _set_webhook(self) -> None:
+        """Tell Telegram where to post updates, unless it was told so already: processes
+        behind one URL start together and after every crash, and Telegram limits how often
+        setWebhook may be called. The fingerprint is keyed by the token, so the database never
+        holds anything the secret could be read back from."""
+        url, secret = self._settings.webhook_url, self._settings.webhook_secret
+        assert url is not None
+        assert secret is not None
+        assert self._settings.token is not None
+        wanted = hmac.new(
+            self._settings.token.encode(),
+            "\n".join([url, secret, *ALLOWED_UPDATES]).encode(),
+            hashlib.sha256,
+        ).hexdigest()
+        bot = self.application.bot
+        async with self._app.store.transaction() as tx:
+            known = await tx.meta.get(WEBHOOK_SET)
+        if known == wanted and (await bot.get_webhook_info()).url == url:
+            return
+        await bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
+        async with self._app.store.transaction() as tx:
+            await tx.meta.set(WEBHOOK_SET, wanted)
 
     async def _is_admin(self, message: Message, user_id: int) -> bool:
         if message.chat.type not in GROUP_TYPES:

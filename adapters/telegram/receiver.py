@@ -8,6 +8,13 @@ Telegram gets its 200. Handling runs in its own task (``work``), so receiving ne
 an update whose handling fails is tried again and then set aside, in the inbox, without holding
 up the next ones (``adapters.inbox``).
 
+Several processes may share one database. With a webhook, each serves it behind the one URL
+and the inbox's dedupe key gives each update one effect, whichever process took it. Polling,
+only one process may ask getUpdates at a time (Telegram refuses a second): the leader
+(``bot.storage.leader``, a PostgreSQL advisory lock), while the others follow, healthy, and try
+for the lead every ``FOLLOW_EVERY`` seconds. A new leader asks from the first update Telegram
+still holds: what the old one stored but had not confirmed comes again and is kept once.
+
 A contact or a private note typed in a group is never stored: the inbox keeps the update without
 those words (``storable``). This process hands the core the words as typed, from memory, so that
 danger in a note is still heard; an update handled after a restart has only what was stored.
@@ -20,11 +27,12 @@ import hmac
 import json
 import logging
 import warnings
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from aiohttp import web
 from telegram import Update
-from telegram.error import Conflict, InvalidToken, RetryAfter, TelegramError
+from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import Application
 from telegram.warnings import PTBUserWarning
 
@@ -39,14 +47,18 @@ from adapters.telegram.translate import (
 )
 from bot.clock import Clock
 from bot.storage import Store
+from bot.storage.leader import Leader, SoleLeader
 
 log = logging.getLogger(__name__)
 
 POLL_TIMEOUT = 25
 """Seconds one getUpdates call may wait for news."""
+FOLLOW_EVERY = 3.0
+"""Seconds between a follower's tries at the lead of polling, once the leader is gone."""
 ALLOWED_UPDATES = ["message", "callback_query", "chat_member", "my_chat_member"]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name, not a secret
-__all__ = ["MAX_TRIES", "PollingStopped", "Receiver", "webhook_app"]
+__all__ = ["MAX_TRIES", "PollingStopped", "Receiver", "patiently", "webhook_app"]
+T = TypeVar("T")
 
 # ``poll`` asks for getUpdates through ``do_api_request`` to read its raw JSON, on purpose.
 warnings.filterwarnings("ignore", "Please use 'Bot.getUpdates'", PTBUserWarning)
@@ -65,9 +77,12 @@ class Receiver:
         store: Store,
         clock: Clock,
         wake: Callable[[set[str]], None] | None = None,
+        leader: Leader | None = None,
     ) -> None:
-        """``wake`` tells the outbox sender that a line for a member is waiting."""
+        """``wake`` tells the outbox sender that a line for a member is waiting; ``leader``
+        says whether this process polls (it always does, alone on its database)."""
         self._application = application
+        self._leader = leader or SoleLeader()
         self._store = store
         self._clock = clock
         self._errors: dict[int, BaseException] = {}
@@ -80,7 +95,9 @@ class Receiver:
         application.add_error_handler(self._on_error)
         self.connected = False
         """Whether the last word from Telegram was good: getUpdates answered, or the webhook
-        was set (``/healthz`` reads it)."""
+        was set; or another process polls and this one follows (``/healthz`` reads it)."""
+        self.following = False
+        """Whether another process polls and this one waits to take over."""
 
     async def _on_error(self, update: object, context: object) -> None:
         error = getattr(context, "error", None)
@@ -126,8 +143,23 @@ class Receiver:
         self._typed.pop(key, None)
 
     async def poll(self) -> None:
-        """Long-poll forever: store, then confirm by asking for the next updates; ``work``
-        handles what was stored.
+        """Long-poll while this process leads the polling; follow while another does."""
+        try:
+            while True:
+                if await self._leader.lead():
+                    await self._poll_while_leading()
+                    continue
+                if not self.following:
+                    log.info("another process polls Telegram; this one follows")
+                    self.following = True
+                self.connected = True
+                await asyncio.sleep(FOLLOW_EVERY)
+        finally:
+            await self._leader.close()
+
+    async def _poll_while_leading(self) -> None:
+        """Poll until the lead is lost: store, then confirm by asking for the next updates;
+        ``work`` handles what was stored.
 
         The updates are read as Telegram's JSON, not through ``Bot.get_updates``: that one
         reads every update of a batch into PTB's objects first, and one it cannot read stops
@@ -136,11 +168,14 @@ class Receiver:
         when it is handled, and the ones after it go on. A getUpdates that fails is asked
         again after a pause; only another poller (409) or a wrong token stop polling.
         """
+        if self.following:
+            log.info("this process polls Telegram now")
+            self.following = False
         bot = self._application.bot
-        await bot.delete_webhook(drop_pending_updates=False)
+        await patiently("stop the webhook", lambda: bot.delete_webhook(drop_pending_updates=False))
         offset: int | None = None
         failures = 0
-        while True:
+        while await self._leader.lead():
             try:
                 found = await bot.do_api_request(
                     "getUpdates",
@@ -152,6 +187,8 @@ class Receiver:
                     read_timeout=POLL_TIMEOUT + 10,
                 )
             except Conflict as conflict:
+                if not await self._leader.lead():
+                    return  # the lead passed on meanwhile: the new leader polls
                 raise PollingStopped(
                     "Telegram says another process is polling this bot token (409 Conflict);"
                     " stop the other instance, or run one instance with a webhook"
@@ -204,6 +241,32 @@ def webhook_app(receiver: Receiver, secret: str, path: str) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024)
     app.router.add_post(path, receive)
     return app
+
+
+async def patiently(what: str, call: Callable[[], Awaitable[T]]) -> T:
+    """``call()`` until Telegram answers it: a network failure (Telegram unreachable, a 5xx) or
+    a 429 is tried again after 1, 2, 4 ... 60 s. The first failure is one line at WARNING,
+    named by its type; the tries after it are quiet, and success after them is one line."""
+    failures = 0
+    while True:
+        try:
+            result = await call()
+        except (NetworkError, RetryAfter) as error:
+            failures += 1
+            wait = _backoff(failures, error)
+            if failures == 1:
+                log.warning(
+                    "Telegram cannot be reached to %s (%s); trying again, less and less often",
+                    what,
+                    type(error).__name__,
+                )
+            else:
+                log.debug("still cannot reach Telegram to %s; next try in %.0f s", what, wait)
+            await asyncio.sleep(wait)
+            continue
+        if failures:
+            log.info("Telegram answered to %s after %d tries", what, failures + 1)
+        return result
 
 
 def _numbered(found: object) -> list[dict[str, object]]:

@@ -17,7 +17,14 @@ from tests.fakes import telegram_updates as tg
 from tests.fakes.fixtures import loopback_request
 from tests.fakes.telegram import FakeTelegram
 from tests.harness import eventually, rows
-from tests.telegram_harness import free_port, running, said, settings_for, texts_in
+from tests.telegram_harness import (
+    free_port,
+    running,
+    running_adapter,
+    said,
+    settings_for,
+    texts_in,
+)
 
 SAM = tg.user(101, "Sam")
 GROUP = tg.group()
@@ -86,3 +93,36 @@ async def test_a_second_instance_stops_with_a_clear_message(
         await app.close()
     assert fake_telegram.of("getUpdates")
     assert not fake_telegram.of("sendMessage")
+
+
+async def test_processes_behind_one_url_set_the_webhook_once_and_again_when_it_changed(
+    fake_telegram: FakeTelegram, database: Path, clock: ManualClock
+) -> None:
+    """Every process sets the webhook as it starts, after every crash, and Telegram limits how
+    often setWebhook may be called: only what changed is set again."""
+
+    def webhook(secret: str) -> dict[str, str]:
+        return {
+            "webhook_url": HOOK,
+            "webhook_secret": secret,
+            "webhook_listen": f"127.0.0.1:{free_port()}",
+        }
+
+    async def start(secret: str) -> None:
+        async with running_adapter(fake_telegram, database, clock, **webhook(secret)) as (_, ran):
+            await eventually(ran.connected)  # the webhook is set, or was already
+
+    await start(SECRET)
+    await start(SECRET)  # the second process, or the first after a restart
+    assert [hook["secret_token"] for hook in fake_telegram.of("setWebhook")] == [SECRET]
+    await start("rotated")  # an admin changed the secret
+    fake_telegram.webhook = None  # someone removed the webhook by hand
+    await start("rotated")
+    assert [hook["secret_token"] for hook in fake_telegram.of("setWebhook")] == [
+        SECRET,
+        "rotated",
+        "rotated",
+    ]
+    assert fake_telegram.webhook is not None
+    assert fake_telegram.webhook["secret_token"] == "rotated"
+    assert all(SECRET not in value for (value,) in rows(database, "SELECT value FROM meta"))
