@@ -1,4 +1,4 @@
-"""Which process does a job only one may do at a time (polling Telegram, say).
+"""Which process does a job only one may do at a time (polling a platform for updates, say).
 
 On PostgreSQL the leader is the process holding a session-level advisory lock on a connection
 of its own (``bot.storage.postgres.AdvisoryLeader``): when the process dies, its session ends
