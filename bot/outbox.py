@@ -25,15 +25,16 @@ import bisect
 import contextlib
 import heapq
 import logging
+import uuid
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any, Protocol
 
 from bot.clock import Clock
-from bot.domain.records import DueRow, OutboxMessage
+from bot.domain.records import DueRow, LaneLease, OutboxMessage
 from bot.domain.replies import Priority, Reply
 from bot.observe import Observer, Unobserved
 from bot.render import RenderError
@@ -51,6 +52,21 @@ RELOAD = 60.0
 """Seconds between full reads of what is due (between them, only what is new is read)."""
 SLACK = timedelta(seconds=2)
 """How far back a look reads rows that fell due, for a transaction that took its time to commit."""
+LONGEST_SEND = 30.0
+"""Seconds one request to a platform takes at most once it is on its way: Telegram's client
+gives up after 5 s to connect, 5 s to write (20 s for a file) and 5 s to read."""
+LEASE = 60.0
+"""Seconds a worker holds a lane (one conversation's rows) without renewing it; another process
+takes the lane over only after that, so a process that dies holding a lane delays that
+conversation by at most this. A message on its way cannot be called back, so a worker starts a
+send only with ``LONGEST_SEND`` of its lease left: even if it could renew nothing from then on,
+the send is over before another process may send from the lane. Hence the lease is longer than
+the longest send, and two live processes never send the same row."""
+RENEW = 15.0
+"""Seconds between renewals of the lanes a worker holds, sending or not: well inside ``LEASE``,
+so a database slow to answer a few times loses no lane."""
+CLAIM_AGAIN = 1.0
+"""Seconds before a worker asks again for a lane that another process holds."""
 
 
 class RetryLater(Exception):
@@ -158,6 +174,12 @@ class _Lane:
     free_at: float = 0.0
     minute: deque[float] = field(default_factory=deque)
     """When each request of the last minute stops counting against a group's minute."""
+    lease: LaneLease | None = None
+    """This worker's lease on the conversation: it sends the lane's rows only while it has one."""
+    held_until: float = 0.0
+    """When the lease runs out, by this process's clock (counted from before it was asked)."""
+    claim_after: float = 0.0
+    """When to ask again for the lane, while another process holds it."""
 
 
 class _Signal:
@@ -190,6 +212,8 @@ class OutboxWorker:
         observer: Observer | None = None,
     ) -> None:
         self._store = store
+        self._holder = uuid.uuid4().hex
+        """Who this worker is to the other processes' workers, for the lanes it holds."""
         self._observer = observer or Unobserved()
         self._sender = sender
         self._clock = clock
@@ -211,7 +235,9 @@ class OutboxWorker:
         """Rows settled since the last full read: True when they left (sent or given up),
         False when they were tried and wait for a retry."""
         self._flights: dict[int, asyncio.Task[None]] = {}
-        self._unmarked: list[tuple[int, str | None, datetime, asyncio.Future[None]]] = []
+        self._unmarked: list[
+            tuple[int, str | None, datetime, LaneLease | None, asyncio.Future[None]]
+        ] = []
         """Rows sent and not yet marked so, with what waits for their marking."""
         self._marking: asyncio.Future[None] | None = None
         self._recent: deque[float] = deque()
@@ -269,16 +295,17 @@ class OutboxWorker:
 
     # -- one row --------------------------------------------------------------------------------
 
-    async def _deliver(self, message: OutboxMessage) -> _Result:
-        """Send one row, record the outcome in the store and tell the observer."""
-        result = await self._attempt(message)
+    async def _deliver(self, message: OutboxMessage, lease: LaneLease | None = None) -> _Result:
+        """Send one row, record the outcome in the store (while ``lease`` is still the lane's)
+        and tell the observer."""
+        result = await self._attempt(message, lease)
         if result.outcome is not _Outcome.PART:
             outcome = result.outcome.name.lower()
             mentions = len(message.mentions)
             self._observer.sent(self.platform, message.template, outcome, mentions)
         return result
 
-    async def _attempt(self, message: OutboxMessage) -> _Result:
+    async def _attempt(self, message: OutboxMessage, lease: LaneLease | None) -> _Result:
         try:
             ref = await self._sender.deliver(message)
         except Unfinished:
@@ -286,13 +313,15 @@ class OutboxWorker:
         except RetryLater as later:
             attempts = message.attempts + 1
             if attempts >= MAX_ATTEMPTS:
-                await self._fail(message, f"gave up after {attempts} attempts: {later.reason}")
+                reason = f"gave up after {attempts} attempts: {later.reason}"
+                await self._fail(message, reason, lease=lease)
                 return _Result(_Outcome.GIVEN_UP)
             wait = max(later.seconds, 0.0)
             log.info("outbox row %d waits %.0f s (%s)", message.id, wait, later.reason)
             at = self._clock.now() + timedelta(seconds=wait)
             async with self._store.transaction() as tx:
-                await tx.outbox.mark_retry(message.id, at)
+                if not await tx.outbox.mark_retry(message.id, at, lease=lease):
+                    return _Result(_Outcome.RETRY)  # another worker has its lane now
                 if later.closed_to is not None:
                     await tx.people.set_private_chat(later.closed_to, False)
                 if later.meanwhile is not None:
@@ -304,30 +333,31 @@ class OutboxWorker:
                 self.wake.set()
             return _Result(_Outcome.RETRY, wait if later.chat_waits else 0.0)
         except Undeliverable as never:
-            await self._fail(message, str(never), closed_to=never.closed_to)
+            await self._fail(message, str(never), closed_to=never.closed_to, lease=lease)
             return _Result(_Outcome.GIVEN_UP)
         except RenderError:
             log.exception("outbox row %d cannot be rendered", message.id)
-            await self._fail(message, "template failed to render")
+            await self._fail(message, "template failed to render", lease=lease)
             return _Result(_Outcome.GIVEN_UP)
         except Exception:
             log.exception("sender failed on outbox row %d", message.id)
             if message.attempts + 1 >= MAX_ATTEMPTS:
-                await self._fail(message, f"gave up after {MAX_ATTEMPTS} failed attempts")
+                reason = f"gave up after {MAX_ATTEMPTS} failed attempts"
+                await self._fail(message, reason, lease=lease)
                 return _Result(_Outcome.GIVEN_UP)
             at = self._clock.now() + timedelta(seconds=backoff(message.attempts))
             async with self._store.transaction() as tx:
-                await tx.outbox.mark_retry(message.id, at)
+                await tx.outbox.mark_retry(message.id, at, lease=lease)
             self._retry_at(at)
             return _Result(_Outcome.RETRY)
-        await self._record_sent(message.id, ref)
+        await self._record_sent(message.id, ref, lease)
         return _Result(_Outcome.SENT)
 
-    async def _record_sent(self, row_id: int, ref: str | None) -> None:
+    async def _record_sent(self, row_id: int, ref: str | None, lease: LaneLease | None) -> None:
         """Mark a row sent, in one transaction with the rows that landed while the last
         marking was being written: sends that land together cost one trip to the database."""
         marked = asyncio.get_running_loop().create_future()
-        self._unmarked.append((row_id, ref, self._clock.now(), marked))
+        self._unmarked.append((row_id, ref, self._clock.now(), lease, marked))
         if self._marking is None or self._marking.done():
             self._marking = asyncio.ensure_future(self._mark())
         await asyncio.shield(marked)
@@ -337,8 +367,8 @@ class OutboxWorker:
             marks, self._unmarked = self._unmarked, []
             try:
                 async with self._store.transaction() as tx:
-                    for row_id, ref, at, _ in marks:
-                        await tx.outbox.mark_sent(row_id, ref, at)
+                    for row_id, ref, at, lease, _ in marks:
+                        await tx.outbox.mark_sent(row_id, ref, at, lease=lease)
             except Exception as error:
                 for *_, marked in marks:
                     marked.set_exception(error)
@@ -352,12 +382,19 @@ class OutboxWorker:
                     marked.set_result(None)
 
     async def _fail(
-        self, message: OutboxMessage, reason: str, *, closed_to: str | None = None
+        self,
+        message: OutboxMessage,
+        reason: str,
+        *,
+        closed_to: str | None = None,
+        lease: LaneLease | None = None,
     ) -> None:
         log.warning("outbox row %d undeliverable: %s", message.id, reason)
         async with self._store.transaction() as tx:
-            await tx.outbox.mark_failed(message.id, reason[:200], self._clock.now())
-            if closed_to is not None:
+            failed = await tx.outbox.mark_failed(
+                message.id, reason[:200], self._clock.now(), lease=lease
+            )
+            if failed and closed_to is not None:
                 await tx.people.set_private_chat(closed_to, False)
 
     def _retry_at(self, at: datetime) -> None:
@@ -384,6 +421,7 @@ class OutboxWorker:
                 try:
                     if look or now >= self._reloaded + RELOAD:
                         await self._look()
+                    await self._renew(loop.time())
                     await self._dispatch(loop.time())
                     timeout = self._next_turn(loop.time())
                 except Exception:
@@ -391,6 +429,9 @@ class OutboxWorker:
                 await self._pause(timeout)
         finally:
             await _land(list(self._flights.values()))
+            held = [lane for lane in self._lanes.values() if lane.lease is not None]
+            with contextlib.suppress(Exception):  # else the leases run out by themselves
+                await self._let_go(held, loop.time())
 
     async def _pause(self, seconds: float) -> None:
         """Wait until woken, until a row lands, or ``seconds``."""
@@ -415,6 +456,10 @@ class OutboxWorker:
         loop = asyncio.get_running_loop()
         now = self._clock.now()
         full = loop.time() >= self._reloaded + RELOAD
+        if not full and loop.time() >= self._reloaded + POLL:
+            # A row waits for one this worker does not have (sent, say, by another process,
+            # or waiting for its retry): only a full read tells when that one left.
+            full = any(blocker not in self._rows for blocker in self._held.values())
         if full:
             self._settled_ids.clear()
         since = None if full or self._looked_at is None else self._looked_at - SLACK
@@ -528,48 +573,138 @@ class OutboxWorker:
         return at
 
     async def _dispatch(self, now: float) -> None:
-        """Start the most urgent rows of the lanes that may send, as far as the budget goes."""
-        free = self._free(now)
-        if free <= 0:
-            return
+        """Start the most urgent rows of the lanes that may send, as far as the budget goes,
+        from the lanes this worker holds or can take; let go of those with nothing to send."""
         ready: list[DueRow] = []
+        idle: list[_Lane] = []
         for key, lane in list(self._lanes.items()):
             if lane.busy:
                 continue
             head = self._head(lane)
             if head is None:
+                if lane.lease is not None:
+                    idle.append(lane)
+                    continue
                 _forget_before(lane.minute, now)
                 if not lane.order and lane.free_at <= now and not lane.minute:
                     del self._lanes[key]
                 continue
+            if lane.lease is None and lane.claim_after > now:
+                continue
             if self._opens_at(lane, head, now) <= now:
                 ready.append(head)
-        if not ready:
+        if idle:
+            await self._let_go(idle, now)
+        free = self._free(now)
+        if not ready or free <= 0:
             return
         ready.sort(key=lambda row: (row.priority, row.id))
         chosen = ready[:free]
         for row in chosen:
             self._lanes[row.lane].busy = True
         try:
-            async with self._store.transaction() as tx:
-                messages = {m.id: m for m in await tx.outbox.messages([row.id for row in chosen])}
-        except BaseException:
+            messages = await self._take(chosen, now)
+        finally:
             for row in chosen:
                 self._lanes[row.lane].busy = False
-            raise
         for row in chosen:
+            lane = self._lanes[row.lane]
             message = messages.get(row.id)
+            if lane.lease is None or self._opens_at(lane, row, now) > now:
+                self._progress.set()  # another process has the lane, or had it until just now
+                continue
             if message is None:  # erased, or sent by another process, meanwhile
-                self._lanes[row.lane].busy = False
                 self._remove(row.id)
                 self._release(row.id, left=True)
                 continue
-            self._flights[row.id] = asyncio.create_task(self._fly(row, message))
+            lane.busy = True
+            self._flights[row.id] = asyncio.create_task(self._fly(row, message, lane.lease))
 
-    async def _fly(self, row: DueRow, message: OutboxMessage) -> None:
+    async def _take(self, rows: list[DueRow], now: float) -> dict[int, OutboxMessage]:
+        """Hold the lanes of ``rows`` (asking for those not held, or held too briefly to start a
+        send), and read the rows of the lanes held, in one transaction."""
+        lanes = {row.lane: self._lanes[row.lane] for row in rows}
+        wanted = [
+            key
+            for key, lane in lanes.items()
+            if lane.lease is None or lane.held_until - now < LONGEST_SEND
+        ]
+        asked = self._clock.now()
+        async with self._store.transaction() as tx:
+            leases = {
+                lease.lane: lease
+                for lease in await tx.outbox.claim_lanes(
+                    self.platform, wanted, self._holder, asked, asked + timedelta(seconds=LEASE)
+                )
+            }
+            held = [r.id for r in rows if r.lane in leases or r.lane not in wanted]
+            messages = {m.id: m for m in await tx.outbox.messages(held)}
+        for key in wanted:
+            self._hold(lanes[key], leases.get(key), now)
+        return messages
+
+    async def _renew(self, now: float) -> None:
+        """Renew every lease this worker holds, once the first is ``RENEW`` seconds old."""
+        held = [lane for lane in self._lanes.values() if lane.lease is not None]
+        if not held or min(lane.held_until for lane in held) - now > LEASE - RENEW:
+            return
+        asked = self._clock.now()
+        async with self._store.transaction() as tx:
+            leases = await tx.outbox.claim_lanes(
+                self.platform,
+                [lane.key for lane in held],
+                self._holder,
+                asked,
+                asked + timedelta(seconds=LEASE),
+            )
+        renewed = {lease.lane: lease for lease in leases}
+        for lane in held:
+            self._hold(lane, renewed.get(lane.key), now)
+
+    def _hold(self, lane: _Lane, lease: LaneLease | None, asked: float) -> None:
+        """Keep what the store answered about a lane asked for at ``asked``: a lease taken
+        over from another holder brings the pace that holder left."""
+        if lease is None:
+            if lane.lease is not None:
+                log.info("%s outbox lost a lane to another process", self.platform)
+            lane.lease = None
+            lane.held_until = 0.0
+            lane.claim_after = asked + CLAIM_AGAIN
+            return
+        fresh = lane.lease is None or lane.lease.token != lease.token
+        lane.lease = lease
+        lane.held_until = asked + LEASE
+        if fresh:
+            now = self._clock.now()
+            if lease.free_at is not None:
+                lane.free_at = max(lane.free_at, asked + (lease.free_at - now).total_seconds())
+            counted = (asked + (at - now).total_seconds() for at in lease.minute)
+            lane.minute = deque(sorted(at for at in counted if at > asked))
+
+    async def _let_go(self, lanes: list[_Lane], now: float) -> None:
+        """Release lanes with nothing to send, leaving their pace to whoever sends next."""
+        if not lanes:
+            return
+        wall = self._clock.now()
+
+        def instant(at: float) -> datetime:
+            return wall + timedelta(seconds=at - now)
+
+        leases = []
+        for lane in lanes:
+            assert lane.lease is not None
+            _forget_before(lane.minute, now)
+            free_at = instant(lane.free_at) if lane.free_at > now else None
+            minute = tuple(instant(at) for at in lane.minute)
+            leases.append(replace(lane.lease, free_at=free_at, minute=minute))
+            lane.lease, lane.held_until = None, 0.0
+        async with self._store.transaction() as tx:
+            await tx.outbox.release_lanes(leases)
+
+    async def _fly(self, row: DueRow, message: OutboxMessage, lease: LaneLease) -> None:
         result = _Result(_Outcome.RETRY)
         try:
-            result = await self._deliver(message)
+            result = await self._deliver(message, lease)
         except Exception:
             log.exception("%s outbox worker could not record row %d", self.platform, row.id)
         finally:
@@ -598,11 +733,14 @@ class OutboxWorker:
             at = min(at, now + (self._retries[0] - self._clock.now()).total_seconds())
         budget = self._budget_opens(now)
         for lane in self._lanes.values():
+            if lane.lease is not None:
+                at = min(at, lane.held_until - LEASE + RENEW)
             if lane.busy:
                 continue
             head = self._head(lane)
             if head is not None:
-                at = min(at, max(budget, self._opens_at(lane, head, now)))
+                opens = max(budget, self._opens_at(lane, head, now))
+                at = min(at, opens if lane.lease is not None else max(opens, lane.claim_after))
         return at - now
 
 

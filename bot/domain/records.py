@@ -156,6 +156,20 @@ class DueRow:
 
 
 @dataclass(frozen=True, slots=True)
+class LaneLease:
+    """A conversation's outbox rows leased to one worker: its marks on them count while
+    ``token`` is the lane's, and a worker that takes the lane over gets a new one."""
+
+    platform: str
+    lane: str
+    token: str
+    free_at: datetime | None = None
+    """When the lane may send next, as its last holder let go of it."""
+    minute: tuple[datetime, ...] = ()
+    """When each send of the group's last minute stops counting, as its last holder left it."""
+
+
+@dataclass(frozen=True, slots=True)
 class DueTimer:
     """A timer row that has fallen due; ``payload`` is its stored JSON, read by the core
     against the kind's payload type, so one unreadable row cannot stop the loop."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from collections.abc import AsyncIterator, Callable, Collection, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -27,6 +28,7 @@ from bot.domain.records import (
     Craving,
     DueRow,
     DueTimer,
+    LaneLease,
     OutboxMessage,
     Restart,
     Role,
@@ -280,6 +282,16 @@ class _Outgoing:
 
 
 @dataclass(frozen=True, slots=True)
+class _Lane:
+    """A lane's lease: who holds it (None: let go) and until when; the ``LaneLease`` holds
+    the token and the pace left for the next holder."""
+
+    holder: str | None
+    lease: LaneLease
+    until: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class _Stored:
     """An update kept in the inbox until its effect commits."""
 
@@ -319,6 +331,7 @@ class _Tables:
     meeting_reminders: dict[tuple[str, str], _Reminder] = field(default_factory=dict)
     member_roles: dict[tuple[str, str, str], _MemberRole] = field(default_factory=dict)
     outbox: dict[int, _Outgoing] = field(default_factory=dict)
+    outbox_lanes: dict[tuple[str, str], _Lane] = field(default_factory=dict)
     timers: dict[int, _Timer] = field(default_factory=dict)
     meta: dict[str, str] = field(default_factory=dict)
     last_ids: dict[str, int] = field(default_factory=dict)
@@ -1196,22 +1209,57 @@ class MemoryOutbox(_Repository):
         rows = (self._t.outbox.get(i) for i in sorted(set(ids)))
         return [self._message(row) for row in rows if row is not None and row.waiting]
 
-    async def mark_sent(self, outbox_id: int, ref: str | None, now: datetime) -> None:
-        self._close(outbox_id, sent_at=now, sent_ref=ref)
+    async def mark_sent(
+        self, outbox_id: int, ref: str | None, now: datetime, *, lease: LaneLease | None = None
+    ) -> None:
+        if self._holds(outbox_id, lease):
+            self._close(outbox_id, sent_at=now, sent_ref=ref)
 
-    async def mark_retry(self, outbox_id: int, at: datetime) -> None:
+    async def mark_retry(
+        self, outbox_id: int, at: datetime, *, lease: LaneLease | None = None
+    ) -> bool:
         row = self._t.outbox.get(outbox_id)
-        if row is not None:
-            self._t.outbox[outbox_id] = replace(row, next_attempt_at=at, attempts=row.attempts + 1)
+        if row is None or not self._holds(outbox_id, lease):
+            return False
+        self._t.outbox[outbox_id] = replace(row, next_attempt_at=at, attempts=row.attempts + 1)
+        return True
 
-    async def mark_failed(self, outbox_id: int, reason: str, now: datetime) -> None:
+    async def mark_failed(
+        self, outbox_id: int, reason: str, now: datetime, *, lease: LaneLease | None = None
+    ) -> bool:
+        if outbox_id not in self._t.outbox or not self._holds(outbox_id, lease):
+            return False
         self._close(outbox_id, failed_at=now, failure=reason)
+        return True
+
+    async def claim_lanes(
+        self, platform: str, lanes: Sequence[str], holder: str, now: datetime, until: datetime
+    ) -> list[LaneLease]:
+        held = []
+        for lane in dict.fromkeys(lanes):
+            was = self._t.outbox_lanes.get((platform, lane))
+            if was is None:
+                was = _Lane(holder=None, lease=LaneLease(platform, lane, ""), until=now)
+            elif was.holder not in (None, holder) and was.until > now:
+                continue  # another holds it, and is alive
+            token = was.lease.token if was.holder == holder else uuid.uuid4().hex
+            lease = replace(was.lease, token=token)
+            self._t.outbox_lanes[platform, lane] = _Lane(holder, lease, until)
+            held.append(lease)
+        return held
+
+    async def release_lanes(self, leases: Sequence[LaneLease]) -> None:
+        for lease in leases:
+            was = self._t.outbox_lanes.get((lease.platform, lease.lane))
+            if was is not None and was.lease.token == lease.token:
+                self._t.outbox_lanes[lease.platform, lease.lane] = _Lane(None, lease, was.until)
 
     async def forget_before(self, cutoff: datetime) -> int:
         def left(row: _Outgoing) -> bool:
             at = row.sent_at or row.failed_at
             return at is not None and at < cutoff
 
+        _delete(self._t.outbox_lanes, lambda lane: lane.until < cutoff)
         return _delete(self._t.outbox, left)
 
     async def by_ref(self, platform: str, ref: str) -> int | None:
@@ -1287,6 +1335,14 @@ class MemoryOutbox(_Repository):
                 lane=None,
                 **outcome,
             )
+
+    def _holds(self, outbox_id: int, lease: LaneLease | None) -> bool:
+        """Whether a mark may change the row: unleased, or ``lease`` is still its lane's."""
+        row = self._t.outbox.get(outbox_id)
+        if lease is None or row is None:
+            return True
+        held = self._t.outbox_lanes.get((row.platform, lease.lane))
+        return held is not None and held.lease.token == lease.token
 
     def _message(self, row: _Outgoing) -> OutboxMessage:
         edited = None if row.edit_of is None else self._t.outbox.get(row.edit_of)

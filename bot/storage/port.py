@@ -19,6 +19,7 @@ from bot.domain.records import (
     Craving,
     DueRow,
     DueTimer,
+    LaneLease,
     OutboxMessage,
     Restart,
     Role,
@@ -579,14 +580,39 @@ class OutboxRepository(Protocol):
         """The rows with these ids that still wait to leave (an erasure may have taken some)."""
         ...
 
-    async def mark_sent(self, outbox_id: int, ref: str | None, now: datetime) -> None:
+    async def mark_sent(
+        self, outbox_id: int, ref: str | None, now: datetime, *, lease: LaneLease | None = None
+    ) -> None:
         """Record delivery and forget what the message said (and its lane): only its platform id
-        is kept."""
+        is kept. With a ``lease``, only while it is still the row's lane's (as for each mark)."""
         ...
 
-    async def mark_retry(self, outbox_id: int, at: datetime) -> None: ...
+    async def mark_retry(
+        self, outbox_id: int, at: datetime, *, lease: LaneLease | None = None
+    ) -> bool:
+        """Count a try and wait until ``at``; whether the row was there to mark (and, with a
+        ``lease``, the lane still held by it)."""
+        ...
 
-    async def mark_failed(self, outbox_id: int, reason: str, now: datetime) -> None: ...
+    async def mark_failed(
+        self, outbox_id: int, reason: str, now: datetime, *, lease: LaneLease | None = None
+    ) -> bool:
+        """Give up on a row for good; whether it was marked, as for ``mark_retry``."""
+        ...
+
+    async def claim_lanes(
+        self, platform: str, lanes: Sequence[str], holder: str, now: datetime, until: datetime
+    ) -> list[LaneLease]:
+        """Lease these lanes to ``holder`` until ``until``: each one nobody holds, whose lease
+        ran out by ``now`` (its holder died or stalled), or that ``holder`` holds already
+        (renewed, with its token kept). Return the leases ``holder`` now has, in no order, with
+        the pace the lane's last holder left; a lane held by another is left out."""
+        ...
+
+    async def release_lanes(self, leases: Sequence[LaneLease]) -> None:
+        """Let go of lanes, leaving each one's pace (``free_at``, ``minute``) to its next
+        holder; a lease that is no longer the lane's changes nothing."""
+        ...
 
     async def forget_before(self, cutoff: datetime) -> int:
         """Delete messages that left (or failed for good) before ``cutoff``."""

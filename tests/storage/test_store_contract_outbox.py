@@ -3,6 +3,7 @@ platform's id and forgotten once old, and timers moved, dropped and cancelled.""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from bot.domain.replies import Priority, Reply, Target, Template
@@ -146,3 +147,67 @@ async def test_the_backlog_counts_waiting_rows_per_platform_and_priority(store: 
             ("elsewhere", Priority.ANSWER, 1, LATER),
         ]
     )
+
+
+LEASE = timedelta(seconds=60)
+
+
+async def test_a_lane_goes_out_from_one_worker_until_it_lets_go_or_its_lease_runs_out(
+    store: Store,
+) -> None:
+    async with store.transaction() as tx:
+        first = await tx.outbox.claim_lanes(
+            "console", ["group", "person:sam", "group"], "a", START, START + LEASE
+        )
+        assert sorted(lease.lane for lease in first) == ["group", "person:sam"]
+        assert await tx.outbox.claim_lanes("console", ["group"], "b", START, START + LEASE) == []
+        assert [
+            lease.lane
+            for lease in await tx.outbox.claim_lanes(
+                "elsewhere", ["group"], "b", START, START + LEASE
+            )
+        ] == ["group"], "another platform's lane of the same name is another lane"
+    group, sams = sorted(first, key=lambda lease: lease.lane)
+    async with store.transaction() as tx:
+        renewed = await tx.outbox.claim_lanes("console", ["group"], "a", LATER, LATER + LEASE)
+        assert renewed == [group], "renewed by its holder, token kept"
+        paced = replace(group, free_at=LATER, minute=(LATER, LATER + timedelta(seconds=1)))
+        await tx.outbox.release_lanes([paced])
+        (taken,) = await tx.outbox.claim_lanes("console", ["group"], "b", LATER, LATER + LEASE)
+        assert taken.token != group.token
+        assert (taken.free_at, taken.minute) == (paced.free_at, paced.minute), "its pace carried"
+        await tx.outbox.release_lanes([group])  # a's lease is no longer the lane's
+        assert await tx.outbox.claim_lanes("console", ["group"], "a", LATER, LATER + LEASE) == []
+        # a died holding Sam's chat: b takes it over once a's lease ran out, not before.
+        expired = START + LEASE
+        assert (
+            await tx.outbox.claim_lanes(
+                "console", ["person:sam"], "b", expired - timedelta(seconds=1), LATER + LEASE
+            )
+            == []
+        )
+        (over,) = await tx.outbox.claim_lanes("console", ["person:sam"], "b", expired, LATER)
+        assert over.token != sams.token
+        assert await tx.outbox.forget_before(LATER + LEASE + timedelta(seconds=1)) == 0
+        (forgotten,) = await tx.outbox.claim_lanes("console", ["group"], "a", START, LATER)
+        assert forgotten.free_at is None, "a lease long over was forgotten, pace and all"
+
+
+async def test_a_worker_that_lost_its_lane_marks_nothing(store: Store) -> None:
+    async with store.transaction() as tx:
+        rows = [await tx.outbox.enqueue(reply(), "en", START) for _ in range(3)]
+        (stale,) = await tx.outbox.claim_lanes("console", ["group"], "a", START, START + LEASE)
+        (held,) = await tx.outbox.claim_lanes("console", ["group"], "b", LATER, LATER + LEASE)
+        await tx.outbox.mark_sent(rows[0], "1", LATER, lease=stale)
+        assert not await tx.outbox.mark_retry(rows[1], LATER, lease=stale)
+        assert not await tx.outbox.mark_failed(rows[2], "blocked", LATER, lease=stale)
+        assert [(d.id, d.priority) for d in await tx.outbox.due("console", START)] == [
+            (row, Priority.ANSWER) for row in rows
+        ], "still due, as they were"
+        assert [m.attempts for m in await tx.outbox.messages(rows)] == [0, 0, 0]
+        await tx.outbox.mark_sent(rows[0], "1", LATER, lease=held)
+        assert await tx.outbox.mark_retry(rows[1], LATER, lease=held)
+        assert await tx.outbox.mark_failed(rows[2], "blocked", LATER, lease=held)
+        assert not await tx.outbox.mark_retry(999, LATER), "no such row"
+        assert await tx.outbox.by_ref("console", "1") == rows[0]
+        assert [m.attempts for m in await tx.outbox.messages(rows)] == [1]

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
-from bot.domain.records import Backlog, DueRow, OutboxMessage
+from bot.domain.records import Backlog, DueRow, LaneLease, OutboxMessage
 from bot.domain.replies import Attachment, Button, Mention, Reply, Target
 from bot.storage.port import Row
-from bot.storage.sql.rows import instant
+from bot.storage.sql.rows import instant, maybe_instant
 from bot.storage.sql.session import Repository
 
 _MESSAGES = (
@@ -18,6 +20,13 @@ _MESSAGES = (
 )
 """Outbox rows as ``_message`` reads them, with the platform id of the message each
 edits."""
+
+
+_FENCE = (
+    " AND EXISTS (SELECT 1 FROM outbox_lanes l"
+    " WHERE l.platform = outbox.platform AND l.lane = ? AND l.token = ?)"
+)
+"""What a mark by a lane's holder adds: the row changes only while its lease is the lane's."""
 
 
 def _message(r: Row) -> OutboxMessage:
@@ -133,29 +142,97 @@ class SqlOutbox(Repository):
         )
         return [_message(r) for r in rows]
 
-    async def mark_sent(self, outbox_id: int, ref: str | None, now: datetime) -> None:
+    async def mark_sent(
+        self, outbox_id: int, ref: str | None, now: datetime, *, lease: LaneLease | None = None
+    ) -> None:
         self._db.execute_later(
-            "UPDATE outbox SET sent_at = ?, sent_ref = ?, attempts = attempts + 1,"
-            " context = '{}', mentions = '[]', buttons = '[]', attachment = NULL, lane = NULL"
-            " WHERE id = ?",
-            (now, ref, outbox_id),
+            *_fenced(
+                "UPDATE outbox SET sent_at = ?, sent_ref = ?, attempts = attempts + 1,"
+                " context = '{}', mentions = '[]', buttons = '[]', attachment = NULL, lane = NULL"
+                " WHERE id = ?",
+                (now, ref, outbox_id),
+                lease,
+            )
         )
 
-    async def mark_retry(self, outbox_id: int, at: datetime) -> None:
-        await self._db.execute(
-            "UPDATE outbox SET next_attempt_at = ?, attempts = attempts + 1 WHERE id = ?",
-            (at, outbox_id),
+    async def mark_retry(
+        self, outbox_id: int, at: datetime, *, lease: LaneLease | None = None
+    ) -> bool:
+        changed = await self._db.execute(
+            *_fenced(
+                "UPDATE outbox SET next_attempt_at = ?, attempts = attempts + 1 WHERE id = ?",
+                (at, outbox_id),
+                lease,
+            )
         )
+        return changed > 0
 
-    async def mark_failed(self, outbox_id: int, reason: str, now: datetime) -> None:
-        await self._db.execute(
-            "UPDATE outbox SET failed_at = ?, failure = ?, attempts = attempts + 1,"
-            " context = '{}', mentions = '[]', buttons = '[]', attachment = NULL, lane = NULL"
-            " WHERE id = ?",
-            (now, reason, outbox_id),
+    async def mark_failed(
+        self, outbox_id: int, reason: str, now: datetime, *, lease: LaneLease | None = None
+    ) -> bool:
+        changed = await self._db.execute(
+            *_fenced(
+                "UPDATE outbox SET failed_at = ?, failure = ?, attempts = attempts + 1,"
+                " context = '{}', mentions = '[]', buttons = '[]', attachment = NULL, lane = NULL"
+                " WHERE id = ?",
+                (now, reason, outbox_id),
+                lease,
+            )
         )
+        return changed > 0
+
+    async def claim_lanes(
+        self, platform: str, lanes: Sequence[str], holder: str, now: datetime, until: datetime
+    ) -> list[LaneLease]:
+        if not lanes:
+            return []
+        # One statement a lane, atomic on its own: PostgreSQL locks the lane's row on conflict
+        # and judges the WHERE on its newest version, so of two claimants one wins.
+        found = await self._db.fetch_each(
+            [
+                (
+                    "INSERT INTO outbox_lanes (platform, lane, holder, token, lease_until)"
+                    " VALUES (?, ?, ?, ?, ?)"
+                    " ON CONFLICT (platform, lane) DO UPDATE SET"
+                    " token = CASE WHEN outbox_lanes.holder = excluded.holder"
+                    " THEN outbox_lanes.token ELSE excluded.token END,"
+                    " holder = excluded.holder, lease_until = excluded.lease_until"
+                    " WHERE outbox_lanes.holder IS NULL OR outbox_lanes.holder = excluded.holder"
+                    " OR outbox_lanes.lease_until <= ?"
+                    " RETURNING lane, token, free_at, minute",
+                    (platform, lane, holder, uuid.uuid4().hex, until, now),
+                )
+                for lane in dict.fromkeys(lanes)
+            ]
+        )
+        return [
+            LaneLease(
+                platform,
+                r["lane"],
+                r["token"],
+                maybe_instant(r["free_at"]),
+                tuple(datetime.fromisoformat(t) for t in json.loads(r["minute"])),
+            )
+            for rows in found
+            for r in rows
+        ]
+
+    async def release_lanes(self, leases: Sequence[LaneLease]) -> None:
+        for lease in leases:
+            self._db.execute_later(
+                "UPDATE outbox_lanes SET holder = NULL, free_at = ?, minute = ?"
+                " WHERE platform = ? AND lane = ? AND token = ?",
+                (
+                    lease.free_at,
+                    json.dumps([t.isoformat() for t in lease.minute]),
+                    lease.platform,
+                    lease.lane,
+                    lease.token,
+                ),
+            )
 
     async def forget_before(self, cutoff: datetime) -> int:
+        self._db.execute_later("DELETE FROM outbox_lanes WHERE lease_until < ?", (cutoff,))
         return await self._db.execute(
             "DELETE FROM outbox WHERE COALESCE(sent_at, failed_at) < ?", (cutoff,)
         )
@@ -197,3 +274,13 @@ class SqlOutbox(Repository):
             Backlog(r["platform"], int(r["priority"]), int(r["waiting"]), instant(r["oldest"]))
             for r in rows
         ]
+
+
+def _fenced(
+    sql: str, params: tuple[object, ...], lease: LaneLease | None
+) -> tuple[str, tuple[object, ...]]:
+    """A mark that changes its row only while ``lease`` is still the lane's: a worker that lost
+    the lane (it stalled past its lease, and another took it over) changes nothing."""
+    if lease is None:
+        return sql, params
+    return sql + _FENCE, (*params, lease.lane, lease.token)

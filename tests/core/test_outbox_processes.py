@@ -1,0 +1,187 @@
+"""Several processes on one database: each conversation's rows go out from one process at a
+time and in order, every row once, and a lane whose process died is taken over after its lease.
+
+Each "process" is an outbox worker on a store of its own, all stores on one database (on SQLite
+one file, on PostgreSQL one schema; in memory, one store), run on every backend."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.clock import ManualClock
+from bot.domain.records import OutboxMessage
+from bot.domain.replies import Reply, Target, Template
+from bot.outbox import CLAIM_AGAIN, LEASE, OutboxWorker, Pace
+from bot.storage import Store
+from bot.storage.memory import MemoryStore
+from bot.storage.postgres import PostgresStore
+from bot.storage.sqlite import SqliteStore
+from tests.conftest import BACKENDS, START, TEST_POSTGRES
+from tests.harness import stop
+
+
+@pytest.fixture(params=list(BACKENDS))
+async def stores(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[list[Store]]:
+    """Three stores on one new database of each backend, as three processes would open it."""
+    first = await BACKENDS[request.param](tmp_path)
+    if isinstance(first, MemoryStore):
+        others: list[Store] = [first, first]
+    elif isinstance(first, SqliteStore):
+        others = [await SqliteStore.open(tmp_path / "homegroup.db") for _ in range(2)]
+    else:
+        schema = first.schema  # type: ignore[attr-defined]
+        others = [await PostgresStore.open(TEST_POSTGRES, schema=schema) for _ in range(2)]
+    yield [first, *others]
+    for store in others:
+        if store is not first:
+            await store.close()
+    await first.close()
+
+
+class Ledger:
+    """What every process sent, in the order the platform took it, and any moment two
+    processes were sending into one chat at once."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, int, str]] = []
+        """(process, row, chat) of each message taken."""
+        self.sending: dict[str, set[str]] = {}
+        self.overlaps: list[tuple[str, str]] = []
+
+    def rows(self, chat: str | None = None) -> list[int]:
+        return [row for _, row, sent_to in self.sent if chat in (None, sent_to)]
+
+    async def until(self, count: int) -> None:
+        async with asyncio.timeout(30):
+            while len(self.sent) < count:  # noqa: ASYNC110 - the platform has no event
+                await asyncio.sleep(0.01)
+
+
+class Platform:
+    """One process's sender: it takes a few milliseconds to send, and notes into the ledger."""
+
+    platform = "fake"
+
+    def __init__(self, name: str, ledger: Ledger) -> None:
+        self.name = name
+        self.ledger = ledger
+
+    async def deliver(self, message: OutboxMessage) -> str | None:
+        chat = message.target.chat
+        assert chat is not None
+        sending = self.ledger.sending.setdefault(chat, set())
+        if sending:
+            self.ledger.overlaps.append((chat, self.name))
+        sending.add(self.name)
+        try:
+            await asyncio.sleep(random.uniform(0, 0.004))
+        finally:
+            sending.discard(self.name)
+        self.ledger.sent.append((self.name, message.id, chat))
+        return f"m{message.id}"
+
+
+async def queue(store: Store, chat: str) -> int:
+    async with store.transaction() as tx:
+        return await tx.outbox.enqueue(Reply(Template.HELP, Target("fake", chat=chat)), "en", START)
+
+
+def workers(stores: list[Store], ledger: Ledger, clock: ManualClock) -> list[OutboxWorker]:
+    """A worker per store, each allowed a few sends a second, so that none takes every chat."""
+    return [
+        OutboxWorker(store, Platform(f"process {n}", ledger), clock, Pace(overall=8))
+        for n, store in enumerate(stores)
+    ]
+
+
+async def test_processes_share_the_chats_and_send_every_row_once_each_chat_in_order(
+    stores: list[Store], clock: ManualClock
+) -> None:
+    ledger = Ledger()
+    chats = [f"chat{n}" for n in range(12)]
+    queued = [await queue(stores[n % 3], chat) for n in range(2) for chat in chats]
+    running = workers(stores, ledger, clock)
+    tasks = [asyncio.create_task(worker.run()) for worker in running]
+    try:
+        await ledger.until(len(queued) // 2)
+        queued += [await queue(stores[n % 3], chat) for n in range(2) for chat in chats]
+        for worker in running:
+            worker.wake.set()
+        await ledger.until(len(queued))
+    finally:
+        await stop(tasks)
+    assert sorted(ledger.rows()) == sorted(queued), "every row sent, and once"
+    for chat in chats:
+        assert ledger.rows(chat) == sorted(ledger.rows(chat)), f"{chat} in order"
+    assert ledger.overlaps == [], "never two processes sending into one chat"
+    assert len({process for process, _, _ in ledger.sent}) > 1, "the chats were shared"
+    async with stores[0].transaction() as tx:
+        assert await tx.outbox.due("fake", START) == []
+
+
+async def test_a_chat_whose_process_died_is_taken_over_once_its_lease_ran_out(
+    stores: list[Store], clock: ManualClock
+) -> None:
+    ledger = Ledger()
+    orphaned = [await queue(stores[0], "orphaned") for _ in range(3)]
+    other = await queue(stores[0], "other")
+    async with stores[0].transaction() as tx:  # a process took the chat, then was killed
+        await tx.outbox.claim_lanes(
+            "fake", ["orphaned"], "killed", START, START + timedelta(seconds=LEASE)
+        )
+    (survivor,) = workers(stores[1:2], ledger, clock)
+    task = asyncio.create_task(survivor.run())
+    try:
+        await ledger.until(1)
+        await asyncio.sleep(CLAIM_AGAIN * 1.5)  # it asked for the chat again meanwhile
+        assert ledger.rows() == [other], "the killed process's chat waits for its lease"
+        clock.advance(timedelta(seconds=LEASE))
+        await ledger.until(4)
+    finally:
+        await stop([task])
+    assert ledger.rows("orphaned") == orphaned
+
+
+class Stalled(Platform):
+    """A sender that takes the platform's answer until it is let go."""
+
+    def __init__(self, name: str, ledger: Ledger) -> None:
+        super().__init__(name, ledger)
+        self.started = asyncio.Event()
+        self.answer = asyncio.Event()
+
+    async def deliver(self, message: OutboxMessage) -> str | None:
+        self.started.set()
+        await self.answer.wait()
+        return await super().deliver(message)
+
+
+async def test_a_process_that_lost_its_chat_cannot_mark_what_it_sent(
+    stores: list[Store], clock: ManualClock
+) -> None:
+    ledger = Ledger()
+    row = await queue(stores[0], "chat")
+    sender = Stalled("stalled", ledger)
+    task = asyncio.create_task(OutboxWorker(stores[0], sender, clock).run())
+    try:
+        await sender.started.wait()
+        clock.advance(timedelta(seconds=LEASE))  # it stalled past its lease; another took over
+        async with stores[1].transaction() as tx:
+            (taken,) = await tx.outbox.claim_lanes(
+                "fake", ["chat"], "another", clock.now(), clock.now() + timedelta(seconds=LEASE)
+            )
+        sender.answer.set()
+        await ledger.until(1)
+    finally:
+        await stop([task])
+    async with stores[1].transaction() as tx:
+        assert [d.id for d in await tx.outbox.due("fake", clock.now())] == [row]
+        (message,) = await tx.outbox.messages([row])
+    assert message.attempts == 0, "its mark changed nothing: the chat's holder decides"
+    assert taken.lane == "chat"
