@@ -53,8 +53,8 @@ RELOAD = 60.0
 SLACK = timedelta(seconds=2)
 """How far back a look reads rows that fell due, for a transaction that took its time to commit."""
 LONGEST_SEND = 30.0
-"""Seconds one request to a platform takes at most once it is on its way: Telegram's client
-gives up after 5 s to connect, 5 s to write (20 s for a file) and 5 s to read."""
+"""Seconds one request to a platform takes at most once it is on its way: the adapters' HTTP
+clients give up sooner (their timeouts to connect, to write a file and to read add up to less)."""
 LEASE = 60.0
 """Seconds a worker holds a lane (one conversation's rows) without renewing it; another process
 takes the lane over only after that, so a process that dies holding a lane delays that
@@ -583,7 +583,8 @@ class OutboxWorker:
             head = self._head(lane)
             if head is None:
                 if lane.lease is not None:
-                    idle.append(lane)
+                    if lane.free_at <= now:  # its pause (a 429's, say) is kept by its holder
+                        idle.append(lane)
                     continue
                 _forget_before(lane.minute, now)
                 if not lane.order and lane.free_at <= now and not lane.minute:
@@ -676,27 +677,21 @@ class OutboxWorker:
         lane.held_until = asked + LEASE
         if fresh:
             now = self._clock.now()
-            if lease.free_at is not None:
-                lane.free_at = max(lane.free_at, asked + (lease.free_at - now).total_seconds())
             counted = (asked + (at - now).total_seconds() for at in lease.minute)
             lane.minute = deque(sorted(at for at in counted if at > asked))
 
     async def _let_go(self, lanes: list[_Lane], now: float) -> None:
-        """Release lanes with nothing to send, leaving their pace to whoever sends next."""
+        """Release lanes with nothing to send whose pause is over, leaving a group's minute to
+        whoever sends there next."""
         if not lanes:
             return
         wall = self._clock.now()
-
-        def instant(at: float) -> datetime:
-            return wall + timedelta(seconds=at - now)
-
         leases = []
         for lane in lanes:
             assert lane.lease is not None
             _forget_before(lane.minute, now)
-            free_at = instant(lane.free_at) if lane.free_at > now else None
-            minute = tuple(instant(at) for at in lane.minute)
-            leases.append(replace(lane.lease, free_at=free_at, minute=minute))
+            minute = tuple(wall + timedelta(seconds=at - now) for at in lane.minute)
+            leases.append(replace(lane.lease, minute=minute))
             lane.lease, lane.held_until = None, 0.0
         async with self._store.transaction() as tx:
             await tx.outbox.release_lanes(leases)
@@ -738,6 +733,8 @@ class OutboxWorker:
             if lane.busy:
                 continue
             head = self._head(lane)
+            if head is None and lane.lease is not None:
+                at = min(at, lane.free_at)  # then it lets go of the lane
             if head is not None:
                 opens = max(budget, self._opens_at(lane, head, now))
                 at = min(at, opens if lane.lease is not None else max(opens, lane.claim_after))

@@ -163,8 +163,6 @@ class LaneLease:
     platform: str
     lane: str
     token: str
-    free_at: datetime | None = None
-    """When the lane may send next, as its last holder let go of it."""
     minute: tuple[datetime, ...] = ()
     """When each send of the group's last minute stops counting, as its last holder left it."""
 

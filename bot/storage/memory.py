@@ -1250,9 +1250,14 @@ class MemoryOutbox(_Repository):
 
     async def release_lanes(self, leases: Sequence[LaneLease]) -> None:
         for lease in leases:
-            was = self._t.outbox_lanes.get((lease.platform, lease.lane))
-            if was is not None and was.lease.token == lease.token:
-                self._t.outbox_lanes[lease.platform, lease.lane] = _Lane(None, lease, was.until)
+            key = (lease.platform, lease.lane)
+            was = self._t.outbox_lanes.get(key)
+            if was is None or was.lease.token != lease.token:
+                continue
+            if lease.minute:
+                self._t.outbox_lanes[key] = _Lane(None, lease, was.until)
+            else:
+                del self._t.outbox_lanes[key]
 
     async def forget_before(self, cutoff: datetime) -> int:
         def left(row: _Outgoing) -> bool:

@@ -606,12 +606,14 @@ class OutboxRepository(Protocol):
         """Lease these lanes to ``holder`` until ``until``: each one nobody holds, whose lease
         ran out by ``now`` (its holder died or stalled), or that ``holder`` holds already
         (renewed, with its token kept). Return the leases ``holder`` now has, in no order, with
-        the pace the lane's last holder left; a lane held by another is left out."""
+        the group's minute its last holder left; a lane held by another is left out."""
         ...
 
     async def release_lanes(self, leases: Sequence[LaneLease]) -> None:
-        """Let go of lanes, leaving each one's pace (``free_at``, ``minute``) to its next
-        holder; a lease that is no longer the lane's changes nothing."""
+        """Let go of lanes: each lease is forgotten, or kept without a holder while its
+        ``minute`` still counts, for the next holder; a lease that is no longer the lane's
+        changes nothing. A lease never names the conversation (a member's private chat) in the
+        database."""
         ...
 
     async def forget_before(self, cutoff: datetime) -> int:

@@ -171,11 +171,11 @@ async def test_a_lane_goes_out_from_one_worker_until_it_lets_go_or_its_lease_run
     async with store.transaction() as tx:
         renewed = await tx.outbox.claim_lanes("console", ["group"], "a", LATER, LATER + LEASE)
         assert renewed == [group], "renewed by its holder, token kept"
-        paced = replace(group, free_at=LATER, minute=(LATER, LATER + timedelta(seconds=1)))
+        paced = replace(group, minute=(LATER, LATER + timedelta(seconds=1)))
         await tx.outbox.release_lanes([paced])
         (taken,) = await tx.outbox.claim_lanes("console", ["group"], "b", LATER, LATER + LEASE)
         assert taken.token != group.token
-        assert (taken.free_at, taken.minute) == (paced.free_at, paced.minute), "its pace carried"
+        assert taken.minute == paced.minute, "the group's minute is carried to its next holder"
         await tx.outbox.release_lanes([group])  # a's lease is no longer the lane's
         assert await tx.outbox.claim_lanes("console", ["group"], "a", LATER, LATER + LEASE) == []
         # a died holding Sam's chat: b takes it over once a's lease ran out, not before.
@@ -188,9 +188,13 @@ async def test_a_lane_goes_out_from_one_worker_until_it_lets_go_or_its_lease_run
         )
         (over,) = await tx.outbox.claim_lanes("console", ["person:sam"], "b", expired, LATER)
         assert over.token != sams.token
+        await tx.outbox.release_lanes([over])
+        (again,) = await tx.outbox.claim_lanes("console", ["person:sam"], "a", LATER, LATER)
+        assert again.minute == (), "a lane let go with no minute to carry is forgotten"
+        await tx.outbox.release_lanes([taken])
         assert await tx.outbox.forget_before(LATER + LEASE + timedelta(seconds=1)) == 0
         (forgotten,) = await tx.outbox.claim_lanes("console", ["group"], "a", START, LATER)
-        assert forgotten.free_at is None, "a lease long over was forgotten, pace and all"
+        assert forgotten.minute == (), "a lease long over was forgotten, minute and all"
 
 
 async def test_a_worker_that_lost_its_lane_marks_nothing(store: Store) -> None:

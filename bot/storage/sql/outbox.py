@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Sequence
@@ -10,7 +11,7 @@ from datetime import datetime
 from bot.domain.records import Backlog, DueRow, LaneLease, OutboxMessage
 from bot.domain.replies import Attachment, Button, Mention, Reply, Target
 from bot.storage.port import Row
-from bot.storage.sql.rows import instant, maybe_instant
+from bot.storage.sql.rows import instant
 from bot.storage.sql.session import Repository
 
 _MESSAGES = (
@@ -184,8 +185,7 @@ class SqlOutbox(Repository):
     async def claim_lanes(
         self, platform: str, lanes: Sequence[str], holder: str, now: datetime, until: datetime
     ) -> list[LaneLease]:
-        if not lanes:
-            return []
+        named = {_digest(lane): lane for lane in lanes}
         # One statement a lane, atomic on its own: PostgreSQL locks the lane's row on conflict
         # and judges the WHERE on its newest version, so of two claimants one wins.
         found = await self._db.fetch_each(
@@ -199,19 +199,18 @@ class SqlOutbox(Repository):
                     " holder = excluded.holder, lease_until = excluded.lease_until"
                     " WHERE outbox_lanes.holder IS NULL OR outbox_lanes.holder = excluded.holder"
                     " OR outbox_lanes.lease_until <= ?"
-                    " RETURNING lane, token, free_at, minute",
-                    (platform, lane, holder, uuid.uuid4().hex, until, now),
+                    " RETURNING lane, token, minute",
+                    (platform, digest, holder, uuid.uuid4().hex, until, now),
                 )
-                for lane in dict.fromkeys(lanes)
+                for digest in named
             ]
         )
         return [
             LaneLease(
                 platform,
-                r["lane"],
+                named[r["lane"]],
                 r["token"],
-                maybe_instant(r["free_at"]),
-                tuple(datetime.fromisoformat(t) for t in json.loads(r["minute"])),
+                tuple(datetime.fromisoformat(at) for at in json.loads(r["minute"])),
             )
             for rows in found
             for r in rows
@@ -219,16 +218,16 @@ class SqlOutbox(Repository):
 
     async def release_lanes(self, leases: Sequence[LaneLease]) -> None:
         for lease in leases:
+            key = (lease.platform, _digest(lease.lane), lease.token)
+            if not lease.minute:
+                self._db.execute_later(
+                    "DELETE FROM outbox_lanes WHERE platform = ? AND lane = ? AND token = ?", key
+                )
+                continue
             self._db.execute_later(
-                "UPDATE outbox_lanes SET holder = NULL, free_at = ?, minute = ?"
+                "UPDATE outbox_lanes SET holder = NULL, minute = ?"
                 " WHERE platform = ? AND lane = ? AND token = ?",
-                (
-                    lease.free_at,
-                    json.dumps([t.isoformat() for t in lease.minute]),
-                    lease.platform,
-                    lease.lane,
-                    lease.token,
-                ),
+                (json.dumps([at.isoformat() for at in lease.minute]), *key),
             )
 
     async def forget_before(self, cutoff: datetime) -> int:
@@ -283,4 +282,9 @@ def _fenced(
     the lane (it stalled past its lease, and another took it over) changes nothing."""
     if lease is None:
         return sql, params
-    return sql + _FENCE, (*params, lease.lane, lease.token)
+    return sql + _FENCE, (*params, _digest(lease.lane), lease.token)
+
+
+def _digest(lane: str) -> str:
+    """How a lane is stored: its name may be a member's private chat, which no lease keeps."""
+    return hashlib.blake2b(lane.encode(), digest_size=16).hexdigest()
