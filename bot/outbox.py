@@ -430,8 +430,16 @@ class OutboxWorker:
         finally:
             await _land(list(self._flights.values()))
             held = [lane for lane in self._lanes.values() if lane.lease is not None]
-            with contextlib.suppress(Exception):  # else the leases run out by themselves
-                await self._let_go(held, loop.time())
+            if held:  # let go, however often asked to stop, so another process goes on at once
+                await _land([asyncio.ensure_future(self._let_go(held, loop.time()))])
+
+    async def _let_go(self, lanes: list[_Lane], now: float) -> None:
+        """Release lanes with nothing to send whose pause is over, leaving a group's minute to
+        whoever sends there next (if the store cannot be reached, the leases run out)."""
+        try:
+            await self._release_lanes(lanes, now)
+        except Exception:
+            log.exception("%s outbox worker could not let go of its lanes", self.platform)
 
     async def _pause(self, seconds: float) -> None:
         """Wait until woken, until a row lands, or ``seconds``."""
@@ -680,11 +688,7 @@ class OutboxWorker:
             counted = (asked + (at - now).total_seconds() for at in lease.minute)
             lane.minute = deque(sorted(at for at in counted if at > asked))
 
-    async def _let_go(self, lanes: list[_Lane], now: float) -> None:
-        """Release lanes with nothing to send whose pause is over, leaving a group's minute to
-        whoever sends there next."""
-        if not lanes:
-            return
+    async def _release_lanes(self, lanes: list[_Lane], now: float) -> None:
         wall = self._clock.now()
         leases = []
         for lane in lanes:
