@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 async def serve(app: App, settings: Settings) -> int:
     """Run until SIGTERM or SIGINT; return the process's exit status."""
     from adapters.telegram.adapter import TelegramAdapter
-    from adapters.telegram.receiver import PollingStopped
+    from adapters.telegram.receiver import Refused
 
     # python-telegram-bot's future type for retry_after, without a deprecation warning per 429.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
@@ -55,7 +55,7 @@ async def serve(app: App, settings: Settings) -> int:
         task.cancel()
     results = await asyncio.gather(*tasks, return_exceptions=True)
     for result in results:
-        if isinstance(result, PollingStopped):
+        if isinstance(result, Refused):
             print(f"homegroup: {result}", file=sys.stderr)
             return 2
         if _is_discord_refusal(result):

@@ -57,14 +57,19 @@ FOLLOW_EVERY = 3.0
 """Seconds between a follower's tries at the lead of polling, once the leader is gone."""
 ALLOWED_UPDATES = ["message", "callback_query", "chat_member", "my_chat_member"]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name, not a secret
-__all__ = ["MAX_TRIES", "PollingStopped", "Receiver", "patiently", "webhook_app"]
+__all__ = ["MAX_TRIES", "PollingStopped", "Receiver", "Refused", "patiently", "webhook_app"]
 T = TypeVar("T")
 
 # ``poll`` asks for getUpdates through ``do_api_request`` to read its raw JSON, on purpose.
 warnings.filterwarnings("ignore", "Please use 'Bot.getUpdates'", PTBUserWarning)
 
 
-class PollingStopped(Exception):
+class Refused(Exception):
+    """Telegram refuses this process, and no retry will change that: it stops with the
+    exception's message, which tells the operator what to do."""
+
+
+class PollingStopped(Refused):
     """Telegram refused to let this process poll: another instance polls the same token."""
 
 
@@ -246,11 +251,17 @@ def webhook_app(receiver: Receiver, secret: str, path: str) -> web.Application:
 async def patiently(what: str, call: Callable[[], Awaitable[T]]) -> T:
     """``call()`` until Telegram answers it: a network failure (Telegram unreachable, a 5xx) or
     a 429 is tried again after 1, 2, 4 ... 60 s. The first failure is one line at WARNING,
-    named by its type; the tries after it are quiet, and success after them is one line."""
+    named by its type; the tries after it are quiet, and success after them is one line. A
+    token Telegram does not know stops the process (``Refused``)."""
     failures = 0
     while True:
         try:
             result = await call()
+        except InvalidToken:
+            raise Refused(
+                "Telegram does not know this bot token (401 Unauthorized); check"
+                " TELEGRAM_TOKEN against the one @BotFather gave"
+            ) from None
         except (NetworkError, RetryAfter) as error:
             failures += 1
             wait = _backoff(failures, error)

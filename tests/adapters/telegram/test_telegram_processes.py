@@ -118,3 +118,27 @@ async def test_a_bot_api_that_cannot_be_reached_is_one_line_and_tried_again(
     assert " ERROR " not in text
     assert "B" * 35 not in text
     assert status == 0
+
+
+async def test_a_token_telegram_does_not_know_stops_the_process_with_one_line(
+    fake_telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    """No retry would help (unlike a network that is down): the operator is told what to fix."""
+    log = tmp_path / "homegroup.log"
+    wrong = "654321:" + "C" * 35
+    process = await homegroup_run(
+        {
+            "HOMEGROUP_DATABASE": str(tmp_path / "homegroup.db"),
+            "TELEGRAM_TOKEN": wrong,
+            "TELEGRAM_API_URL": fake_telegram.root,
+        },
+        log,
+    )
+    status = await asyncio.wait_for(process.wait(), 60)
+    text = log.read_text()
+    assert status == 2
+    assert text.strip().splitlines() == [
+        "homegroup: Telegram does not know this bot token (401 Unauthorized); check"
+        " TELEGRAM_TOKEN against the one @BotFather gave"
+    ]
+    assert "C" * 35 not in text
