@@ -79,6 +79,9 @@ DEFER_BY = 2.0
 ADMIT = 16
 """Interactions the core handles at once; the rest wait their turn here, so the outbox's own
 reads and writes wait behind few, and answers leave while later interactions are handled."""
+DRAIN = 5.0
+"""Seconds a stopping process gives the interactions in hand to finish (a service manager
+allows about 10 after SIGTERM) before it cancels the rest."""
 PATIENCE = 60.0
 """Seconds a deferred "thinking…" may wait for its answer before the member hears sorry."""
 HELD = timedelta(seconds=60)
@@ -132,8 +135,10 @@ class HomegroupClient(discord.Client):
             await self._adapter.handle(roles_changed(after))
 
     async def close(self) -> None:
-        await self._adapter.stop()
-        await super().close()
+        try:
+            await self._adapter.stop()
+        finally:
+            await super().close()
 
 
 class HomegroupShardedClient(HomegroupClient, discord.AutoShardedClient):
@@ -158,6 +163,8 @@ class DiscordAdapter:
         self._admitted = asyncio.Semaphore(ADMIT)
         self._timers: set[asyncio.TimerHandle] = set()
         """One per interaction until its time to answer is up (then, if unanswered, a guard)."""
+        self._handling: set[asyncio.Task[Any]] = set()
+        """The tasks of the interactions the core is handling now."""
         self._guards: set[asyncio.Task[Any]] = set()
         """One per interaction that was not answered in time: it defers, then waits for a
         sorry."""
@@ -233,6 +240,18 @@ class DiscordAdapter:
             self.inbox.wake()
 
     async def stop(self) -> None:
+        """Let the interactions in hand finish (for ``DRAIN`` at most), then stop the rest."""
+        try:
+            if self._handling:
+                await asyncio.wait(self._handling, timeout=DRAIN)
+        finally:
+            await self._stop_tasks()
+
+    async def _stop_tasks(self) -> None:
+        handling = list(self._handling)
+        for task in handling:
+            task.cancel()  # not kept: not acknowledged either; kept: the inbox has it
+        await asyncio.gather(*handling, return_exceptions=True)
         for timer in self._timers:
             timer.cancel()
         self._timers.clear()
@@ -308,6 +327,17 @@ class DiscordAdapter:
         await self._handle_live(live)
 
     async def _handle_live(self, live: Live) -> None:
+        """Hand an interaction to the core, noting the task that handles it: a process that
+        stops lets it finish (or cancels it) before the store closes."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._handling.add(task)
+        try:
+            await self._to_core(live)
+        finally:
+            self._handling.discard(task)
+
+    async def _to_core(self, live: Live) -> None:
         """Hand an interaction to the core; if it fails, say sorry, or, once it was kept and
         acknowledged, leave it to the inbox to try again."""
         inbound = live.inbound

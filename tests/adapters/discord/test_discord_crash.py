@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import sqlite3
 from datetime import timedelta
 from pathlib import Path
@@ -241,3 +242,28 @@ async def test_a_process_killed_right_after_acknowledging_a_press_records_the_cl
     assert status == 0, log.read_text()
     assert rows(database, CLAIMED) == [(f"discord:{ALEX_ID}",)]
     assert rows(database, "SELECT key FROM inbox") == []
+
+
+async def test_a_command_in_hand_when_the_bot_stops_has_its_effect_before_the_database_closes(
+    fake_discord: FakeDiscord,
+    database: Path,
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    circle(fake_discord)
+    async with discord_running(fake_discord, database, clock) as bot:
+        handle = bot.app.core.handle
+        in_hand = asyncio.Event()
+
+        async def slowly(inbound: Inbound) -> bool:
+            in_hand.set()
+            await asyncio.sleep(0.2)
+            return await handle(inbound)
+
+        monkeypatch.setattr(bot.app.core, "handle", slowly)
+        await bot.slash("craving", SAM)
+        await in_hand.wait()  # then the bot is told to stop
+
+    assert rows(database, "SELECT count(*) FROM cravings") == [(1,)]
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
