@@ -163,7 +163,12 @@ async def _days(fake: FakeDiscord, guild: int) -> str:
     await eventually(lambda: fake.commands.get(None), seconds=30)
     ref = await fake.slash("days", SAM, channel_id=guild + 10)
     await fake.callback_for(ref.id, within=3.5)
-    answer = await eventually(lambda: fake.original_for(ref.token), seconds=10)
+
+    def answered() -> dict[str, Any] | None:
+        found = fake.original_for(ref.token)  # a deferred one's "thinking…" until it is answered
+        return found if found is not None and not found["flags"] & dp.LOADING else None
+
+    answer = await eventually(answered, seconds=10)
     return str(answer["content"]).split(".")[0] + "."
 
 
