@@ -6,13 +6,20 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
+from adapters.platforms import every_platform
+from bot.app import App, bootstrap
 from bot.clock import ManualClock
+from bot.domain.inbound import CommandIssued, Origin
+from bot.settings import Settings
+from bot.storage import Store
 from bot.storage.postgres import PostgresStore
 from bot.timers import LEASE
-from tests.conftest import START, TEST_POSTGRES
+from tests.conftest import BACKENDS, START, TEST_POSTGRES
 from tests.core.test_timer_leases import messages, process, schedule
 from tests.storage.test_store_postgres import schema  # noqa: F401
 
@@ -46,3 +53,66 @@ async def test_racing_timer_loops_fire_each_timer_once(
     fired = await asyncio.gather(*(loop.fire_due() for loop in loops))
     assert sum(fired) == DEAD, "the killed process's timers, once its lease ran out"
     assert await messages(first, clock) == Counter({str(n): 1 for n in range(TIMERS)})
+
+
+UPDATES = 40
+
+
+def updates(members: int = UPDATES) -> list[CommandIssued]:
+    """Updates as two processes may both be handed them: commands in private chats and in
+    groups. With a member (and a group) of its own, no update's effect hangs on another's;
+    with fewer members, meeting a member or a group for the first time races too."""
+    found = []
+    for n in range(UPDATES):
+        who = n % members
+        private = n % 3 == 0
+        origin = Origin(
+            "console",
+            f"dm{who}" if private else f"group{who}",
+            f"member{who}",
+            f"Member {who}",
+            community=None if private else f"group{who}",
+            private=private,
+        )
+        key = f"console:{members}:{n}"
+        found.append(CommandIssued(key, origin, "craving" if n % 2 else "help"))
+    return found
+
+
+async def handle_in_both(updates: list[CommandIssued], *apps: App) -> list[int]:
+    """Hand every update to both processes at once; how many of them it had an effect in."""
+    handled = await asyncio.gather(*(app.core.handle(u) for u in updates for app in apps))
+    return [sum(handled[n : n + len(apps)]) for n in range(0, len(handled), len(apps))]
+
+
+async def effects(store: Store, clock: ManualClock) -> tuple[Counter[object], Counter[str]]:
+    """The messages queued (template and chat) and the timers armed (kind), counted."""
+    async with store.transaction() as tx:
+        queued = await tx.outbox.pending("console", clock.now(), 10_000)
+        armed = await tx.timers.due(clock.now() + timedelta(days=400), 10_000)
+    return Counter((m.template, m.target.chat) for m in queued), Counter(t.kind for t in armed)
+
+
+async def test_an_update_two_processes_handle_at_once_has_one_effect(
+    stores: tuple[PostgresStore, PostgresStore], tmp_path: Path
+) -> None:
+    clock = ManualClock(START)
+    settings = Settings(database="unused: each app is given its store")
+    first, second = [
+        await bootstrap(settings, platforms=every_platform(), clock=clock, store=store)
+        for store in stores
+    ]
+    assert await handle_in_both(updates(), first, second) == [1] * UPDATES
+    alone = await BACKENDS["postgres"](tmp_path)
+    try:
+        app = await bootstrap(settings, platforms=every_platform(), clock=clock, store=alone)
+        for update in updates():
+            assert await app.core.handle(update)
+        assert await effects(first.store, clock) == await effects(alone, clock), (
+            "the same effects as one process handling each update once"
+        )
+    finally:
+        await alone.close()
+    assert await handle_in_both(updates(members=3), first, second) == [1] * UPDATES, (
+        "updates of members both processes meet for the first time at once"
+    )
