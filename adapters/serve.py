@@ -17,6 +17,7 @@ from adapters.telegram.settings import TelegramSettings
 from bot.app import App
 from bot.dialect import Dialect, PlainDialect
 from bot.settings import Settings
+from bot.watch import SchemaMoved, watch_schema
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,10 @@ async def serve(app: App, settings: Settings) -> int:
 
     # python-telegram-bot's future type for retry_after, without a deprecation warning per 429.
     os.environ.setdefault("PTB_TIMEDELTA", "true")
-    tasks = [asyncio.create_task(app.timers.run(), name="timers")]
+    tasks = [
+        asyncio.create_task(app.timers.run(), name="timers"),
+        asyncio.create_task(watch_schema(app.store), name="schema"),
+    ]
     checks: dict[str, Check] = {}
     if settings.section(TelegramSettings).served:
         telegram = TelegramAdapter(app, settings)
@@ -55,6 +59,9 @@ async def serve(app: App, settings: Settings) -> int:
         task.cancel()
     results = await asyncio.gather(*tasks, return_exceptions=True)
     for result in results:
+        if isinstance(result, SchemaMoved):
+            log.error("%s", result)
+            return 2
         if isinstance(result, Refused):
             print(f"homegroup: {result}", file=sys.stderr)
             return 2

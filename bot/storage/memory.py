@@ -1671,5 +1671,9 @@ class MemoryStore:
             yield MemoryTransaction(work)
             self._tables = work
 
+    async def schema_moved(self) -> int | None:
+        """Never: no other process reaches these tables."""
+        return None
+
     async def close(self) -> None:
         """Nothing to close: the tables go with the store."""

@@ -734,4 +734,9 @@ class Store(Protocol):
         ends only once it is committed."""
         ...
 
+    async def schema_moved(self) -> int | None:
+        """The database's schema version when it is newer than this code's (another process
+        migrated it since this one started: this one must stop); None while it is not."""
+        ...
+
     async def close(self) -> None: ...

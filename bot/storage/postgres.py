@@ -18,7 +18,7 @@ from asyncpg.pool import PoolConnectionProxy
 from bot.storage.errors import DatabaseUnreachable
 from bot.storage.port import Row, Transaction
 from bot.storage.sql.transaction import SqlTransaction
-from bot.storage.sqlite import migrations, pending
+from bot.storage.sqlite import migrations, newer_than_known, pending
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +151,11 @@ class PostgresStore:
                 await work.rollback()
                 raise
             await work.commit()
+
+    async def schema_moved(self) -> int | None:
+        async with self._pool.acquire() as connection:
+            version = await connection.fetchval("SELECT MAX(version) FROM schema_migrations")
+        return newer_than_known(version, "postgres")
 
     async def close(self) -> None:
         await self._pool.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 import sqlite3
@@ -221,6 +222,12 @@ class SqliteStore:
             row = await cursor.fetchone()
             return None if row is None else row[0]
 
+    async def schema_moved(self) -> int | None:
+        # Beside the transactions, as pragma() reads: one read of a few rows, on the thread.
+        async with self._db.execute("SELECT MAX(version) FROM schema_migrations") as cursor:
+            row = await cursor.fetchone()
+        return newer_than_known(None if row is None else row[0], "sqlite")
+
     async def _migrate(self) -> None:
         await self._db.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -417,6 +424,16 @@ def pending(
     if applied != set(known[: len(applied)]):
         raise MigrationError("the database skipped a migration; restore it from a backup")
     return [(v, sql) for v, sql in available if v not in applied]
+
+
+def newer_than_known(version: int | None, backend: str) -> int | None:
+    """``version`` when it is past the backend's newest migration this code has."""
+    return version if version is not None and version > _newest(backend) else None
+
+
+@functools.cache
+def _newest(backend: str) -> int:
+    return migrations(backend)[-1][0]
 
 
 def migrations(backend: str) -> list[tuple[int, str]]:
