@@ -8,7 +8,9 @@ without touching code. A miss costs more than a false alarm.
 
 Both a note and each word of a pattern are first normalised (``normalise``): case,
 punctuation, letters typed twice or more, and common spellings ("wanna", "od'd", "cant", "u")
-all reduce to one plain form, so a pattern is written once in plain words.
+all reduce to one plain form, so a pattern is written once in plain words. Each language is
+read its own way (``Reading``): Spanish folds accents and spells out "q", "xq" and "tmb", which
+English must not, since "x" or "k" mean something else there.
 
 Matching stays linear in the length of a note, whatever the note: it is cut to ``MAX_TEXT``
 characters and reduced to words between single spaces, and a pattern compiles to a regular
