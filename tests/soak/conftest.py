@@ -74,6 +74,7 @@ class Fleet:
         self._folder = folder
         self._processes: dict[int, asyncio.subprocess.Process] = {}
         self._current: dict[int, Life] = {}
+        self._stopped: list[tuple[str, int]] = []
         self.lives: list[Life] = []
         self.slots = slots
 
@@ -114,10 +115,12 @@ class Fleet:
     async def kill(self, slot: int) -> None:
         """SIGKILL the slot's process: no cleanup of any kind, as a power cut or the OOM killer."""
         process = self._processes.pop(slot)
+        life = self._current.pop(slot)
+        if process.returncode is not None:  # it had stopped by itself
+            self._stopped.append((life.name, process.returncode))
         with contextlib.suppress(ProcessLookupError):
             process.kill()
         await process.wait()
-        life = self._current.pop(slot)
         life.ended, life.killed = time.monotonic(), True
 
     async def restart(self, slot: int) -> Life:
@@ -137,7 +140,7 @@ class Fleet:
 
     def exited(self) -> list[tuple[str, int]]:
         """Processes that stopped by themselves (name, status): none should."""
-        return [
+        return self._stopped + [
             (self._current[slot].name, process.returncode)
             for slot, process in self._processes.items()
             if process.returncode is not None

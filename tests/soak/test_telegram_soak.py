@@ -92,9 +92,7 @@ class Traffic:
     def expect(self, words: str, chat: int | None = None, count: range = range(1, 2)) -> None:
         self.effects.append(Effect(words, chat, count))
 
-    def then(
-        self, found: Callable[[], dict[str, Any] | None], press: Callable[[dict[str, Any]], None]
-    ) -> None:
+    def then(self, found: Finder, press: Callable[[dict[str, Any]], None]) -> None:
         """Once the bot's message ``found`` is there, press one of its buttons (a follow-up)."""
 
         async def follow() -> None:
