@@ -127,6 +127,20 @@ def test_spanish_spellings_leave_english_notes_as_they_were() -> None:
     assert normalise("i wanna DIIIE", "en") == normalise("i wanna DIIIE") == "i want to die"
 
 
+EVERY_LANGUAGE = sum(LANGUAGES.values(), DangerWords(()))
+"""Every bundled list at once, as a group hears them: a member may write in any language."""
+
+
+@pytest.mark.parametrize(("locale", "note"), notes("ordinary"))
+def test_ordinary_talk_stays_ordinary_when_every_language_listens(locale: str, note: str) -> None:
+    assert not EVERY_LANGUAGE.spoken_in(note)
+
+
+@pytest.mark.parametrize(("locale", "note"), notes("danger"))
+def test_danger_is_heard_when_every_language_listens(locale: str, note: str) -> None:
+    assert EVERY_LANGUAGE.spoken_in(note)
+
+
 def test_lists_of_two_languages_add_up_each_heard_as_its_language_is_read() -> None:
     both = LANGUAGES["en"] + LANGUAGES["es"]
     assert both.spoken_in("i wanna die")
