@@ -34,6 +34,7 @@ from bot.domain.model import Community, Person, community_key, person_key
 from bot.domain.platforms import Platforms
 from bot.domain.replies import Template
 from bot.flows import all_flows
+from bot.language import available_locales
 from bot.observe import Observer, Unobserved
 from bot.storage import Store, Transaction
 from bot.turn import Turn
@@ -81,7 +82,10 @@ class Core:
         self._platforms = platforms
         self._on_outbox = on_outbox
         self._flows = flows or all_flows()
-        self._danger_words = danger_words or functools.cache(lambda locale: DangerWords(()))
+        in_one = danger_words or (lambda locale: DangerWords(()))
+        self._danger_words = functools.cache(
+            lambda: sum((in_one(locale) for locale in available_locales()), DangerWords(()))
+        )
         self._routes: dict[type[Any], Route[Any]] = {
             CommandIssued: Route(self._open_turn, self._command),
             ButtonPressed: Route(self._open_turn, self._button),

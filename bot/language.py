@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Mapping
 from datetime import date
+from importlib import resources
 from typing import Any
 
 from babel import Locale
@@ -23,6 +24,30 @@ _CLDR = {"en": "en_GB"}
 
 UNITS = ("year", "month", "week", "day", "hour", "minute")
 """The spans of time a template may name (``n|duration("day")``)."""
+
+
+@functools.cache
+def available_locales() -> tuple[str, ...]:
+    """The languages whose messages ship with Homegroup (folders of templates)."""
+    root = resources.files("messages")
+    return tuple(
+        sorted(
+            entry.name
+            for entry in root.iterdir()
+            if entry.is_dir()
+            and not entry.name.startswith(("_", "."))
+            and any(child.name.endswith(".j2") for child in entry.iterdir())
+        )
+    )
+
+
+def known_locale(code: str | None) -> str | None:
+    """The bundled language a platform's language code names ("es-419", "es_ES", "en-US"),
+    if the bot speaks it."""
+    if not code:
+        return None
+    primary = code.replace("_", "-").split("-")[0].lower()
+    return primary if primary in available_locales() else None
 
 
 @functools.cache
@@ -79,10 +104,20 @@ def joined(parts: list[str], locale: str) -> str:
     return format_list(items, style="standard", locale=cldr(locale))
 
 
+def either(parts: list[str], locale: str) -> str:
+    """Alternatives as the locale offers them: "English or Spanish", "inglés o español"."""
+    return format_list(parts, style="or", locale=cldr(locale))
+
+
 def span(value: Mapping[str, int], locale: str) -> str:
     """A span of years, months and days (any may be missing or 0): "1 year, 9 months"."""
     parts = [duration(value[f"{u}s"], u, locale) for u in UNITS if value.get(f"{u}s")]
     return joined(parts, locale)
+
+
+def language_name(code: str, locale: str) -> str:
+    """A language's name as ``locale`` writes it: "Spanish", "español"."""
+    return str(cldr(locale).languages.get(code, code))
 
 
 def filters(locale: str) -> dict[str, Callable[..., Any]]:
@@ -95,4 +130,6 @@ def filters(locale: str) -> dict[str, Callable[..., Any]]:
         "duration": lambda count, unit: duration(count, unit, locale),
         "span": lambda value: span(value, locale),
         "joined": lambda parts: joined(list(parts), locale),
+        "either": lambda parts: either(list(parts), locale),
+        "language_name": lambda code: language_name(str(code), locale),
     }

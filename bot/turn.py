@@ -13,10 +13,11 @@ from bot.contexts import Ref
 from bot.contexts.core import Who
 from bot.domain.danger import DangerWords
 from bot.domain.inbound import Origin
-from bot.domain.model import Community, Person
+from bot.domain.model import Community, Person, person_key
 from bot.domain.platforms import Capabilities
 from bot.domain.replies import Attachment, Button, Mention, Priority, Reply, RoleGrant, Target
 from bot.domain.zones import UnknownZone, resolve_zone
+from bot.language import available_locales, known_locale
 from bot.storage import Transaction
 
 UTC_ZONE = ZoneInfo("UTC")
@@ -70,8 +71,8 @@ class Turn:
     community: Community | None = None
     message: int | None = None
     """For a button press: the outbox id of the message whose button was pressed."""
-    danger_words: Callable[[str], DangerWords] = field(default=lambda locale: DangerWords(()))
-    """The danger phrases of a locale (see ``bot.domain.danger``)."""
+    danger_words: Callable[[], DangerWords] = field(default=lambda: DangerWords(()))
+    """The danger phrases of every language the bot has (see ``bot.domain.danger``)."""
     capabilities: Callable[[str], Capabilities] = Capabilities
     """What a platform can do, as its adapter declared it (``bot.domain.platforms``)."""
     outgoing: Outgoing = field(default_factory=Outgoing)
@@ -91,11 +92,31 @@ class Turn:
 
     @property
     def locale(self) -> str:
+        """The group's language: what it reads, and what its members' private answers fall
+        back to."""
         return self.community.settings.locale if self.community else "en"
 
     @property
     def danger(self) -> DangerWords:
-        return self.danger_words(self.locale)
+        """Danger is heard in every language the bot has, whatever the group's: a member may
+        write in their own."""
+        return self.danger_words()
+
+    async def locale_of(self, person: Person) -> str:
+        """The language a private message to ``person`` is written in: the one they chose,
+        else their group's, else their app's (when they caused this event), else English."""
+        if person.locale in available_locales():
+            return person.locale
+        community = self.community or await self._first_community(person)
+        if community is not None:
+            return community.settings.locale
+        origin = self.origin
+        if origin is not None and (origin.platform, origin.person) == (
+            person.platform,
+            person.platform_id,
+        ):
+            return known_locale(origin.language) or "en"
+        return "en"
 
     @property
     def me(self) -> Person:
@@ -226,7 +247,11 @@ class Turn:
         """Queue an answer on every row ``address`` gives; ``who`` is its reader as templates
         print them. Returns the answer's outbox id."""
         answer: int | None = None
+        reader = intent.person if isinstance(intent, Letter) else self.person
         for row in address(self.scene, intent):
+            language = locale
+            if row.target.private and reader is not None and not row.notice:
+                language = await self.locale_of(reader)
             if row.notice:
                 assert who is not None, "only an answer to the asking member has a notice"
                 priority = extras.get("priority", Priority.ANSWER)
@@ -234,7 +259,7 @@ class Turn:
             else:
                 said = {"who": who, **(context or {})} if who is not None else context or {}
                 reply = _reply(template, row.target, said, extras, attachment)
-            queued = await self._queue(reply, locale=locale, about=row.about, follows=answer)
+            queued = await self._queue(reply, locale=language, about=row.about, follows=answer)
             answer = queued if answer is None else answer
         assert answer is not None, "every intent comes to a row"
         return answer
@@ -276,7 +301,12 @@ class Turn:
         if original is None:
             return None
         target = replace(original, interaction=interaction or original.interaction, edit_of=message)
-        return await self._queue(_reply(template, target, context or {}, extras), about=about)
+        locale = None
+        if target.person is not None:  # a private message: its reader's language
+            reader = await self.tx.people.get(person_key(target.platform, target.person))
+            locale = None if reader is None else await self.locale_of(reader)
+        reply = _reply(template, target, context or {}, extras)
+        return await self._queue(reply, locale=locale, about=about)
 
     async def edit_pressed(
         self,

@@ -87,6 +87,7 @@ def origin_of(interaction: discord.Interaction[Any]) -> Origin:
         # Discord lets the bot write to a member of a shared server; a member who closed their
         # DMs is asked in the channel to open them, and the message waits (see sender.py).
         private_chat_open=True,
+        language=interaction.locale.value,
     )
 
 

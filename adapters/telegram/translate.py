@@ -77,6 +77,7 @@ def origin_of(message: Message, *, is_admin: bool, interaction: str | None = Non
         private=chat.type == "private",
         is_admin=is_admin,
         interaction=interaction,
+        language=message.from_user.language_code if message.from_user is not None else None,
     )
 
 
@@ -187,6 +188,7 @@ def button_inbound(
         community=origin.community,
         private=origin.private,
         is_admin=is_admin,
+        language=presser.language_code,
     )
     return ButtonPressed(dedupe_key(update.update_id), origin, action, payload, message_id)
 

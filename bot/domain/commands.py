@@ -90,6 +90,7 @@ COMMANDS: Final = (
     Command("milestones"),
     Command("together", group_only=True),
     Command("timezone", (Option("zone", suggested=True, max_length=64),)),
+    Command("language", (Option("language", max_length=20),)),
     Command("share", (Option("sharing", required=True, choices=_ON_OFF),), group_only=True),
     Command(
         "relapse",

@@ -34,6 +34,9 @@ class Origin:
     can_delete: bool = False
     """The bot may delete ``message`` (it is an admin of the group with that right).
     Adapters find out only for ``PRIVATE_COMMANDS``; for others it stays False."""
+    language: str | None = None
+    """The language the member's app is set to (an IETF tag such as ``es-419``), where the
+    platform sends one with the event: read for this event only, never kept with the member."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,8 @@ class Person:
     platform_id: str
     name: str
     timezone: str | None = None
+    locale: str | None = None
+    """The language the member chose for their private answers (``/language``), if any."""
 
     @property
     def ref(self) -> Ref:

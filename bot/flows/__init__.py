@@ -12,6 +12,7 @@ from bot.flows import (
     craving,
     help,
     housekeeping,
+    language,
     membership,
     milestones,
     privacy,
@@ -25,7 +26,7 @@ def all_flows() -> Flows:
     """Every flow Homegroup has; a command's aliases (``bot.domain.commands``) reach its flow."""
     table = Flows()
     modules = (help, cleantime, milestones, supporters, craving, calls, relapse, admin, resources)
-    for module in (*modules, consent, membership, privacy, housekeeping):
+    for module in (*modules, language, consent, membership, privacy, housekeeping):
         table.add(module.flows)
     for alias, name in ALIASES.items():
         table.commands[alias] = table.commands[name]

@@ -7,7 +7,6 @@ when milestones fall or meetings start recomputes them at once.
 
 from __future__ import annotations
 
-import functools
 import logging
 from dataclasses import replace
 from enum import StrEnum
@@ -27,7 +26,7 @@ from bot.domain.settings_keys import (
 )
 from bot.flows.milestones import reschedule
 from bot.flows.resources import arm_reminders
-from bot.render import bundled_messages
+from bot.language import available_locales
 from bot.turn import Turn
 
 log = logging.getLogger(__name__)
@@ -42,21 +41,6 @@ class T(StrEnum):
     SET_DONE = "set_done"
     SET_INVALID = "set_invalid"
     SET_USAGE = "set_usage"
-
-
-@functools.cache
-def available_locales() -> tuple[str, ...]:
-    """The languages whose messages ship with Homegroup (folders of templates)."""
-    root = bundled_messages()
-    return tuple(
-        sorted(
-            entry.name
-            for entry in root.iterdir()
-            if entry.is_dir()
-            and not entry.name.startswith(("_", "."))
-            and any(child.name.endswith(".j2") for child in entry.iterdir())
-        )
-    )
 
 
 async def show_settings(turn: Turn, args: str) -> None:

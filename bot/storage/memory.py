@@ -85,13 +85,16 @@ class _Person:
     name: str
     created_at: datetime
     timezone: str | None = None
+    locale: str | None = None
     supporter_hours: str | None = None
     supporter_urgent: bool = False
     private_chat: bool = False
 
     @property
     def record(self) -> Person:
-        return Person(self.key, self.platform, self.platform_id, self.name, self.timezone)
+        return Person(
+            self.key, self.platform, self.platform_id, self.name, self.timezone, self.locale
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -510,7 +513,7 @@ class MemoryPeople(_Repository):
         else:
             chat_open = private_chat or known.private_chat
             self._t.people[person.key] = replace(known, name=person.name, private_chat=chat_open)
-            person = replace(person, timezone=known.timezone)
+            person = replace(person, timezone=known.timezone, locale=known.locale)
         if community is None:
             return person, None
         here = self._t.communities.get(community.key)
@@ -541,6 +544,9 @@ class MemoryPeople(_Repository):
 
     async def set_timezone(self, key: str, timezone: str | None) -> None:
         _update(self._t.people, key, timezone=timezone)
+
+    async def set_locale(self, key: str, locale: str | None) -> None:
+        _update(self._t.people, key, locale=locale)
 
     async def set_private_chat(self, person: str, open_: bool) -> None:
         _update(self._t.people, person, private_chat=open_)

@@ -183,6 +183,10 @@ class PeopleRepository(Protocol):
 
     async def set_timezone(self, key: str, timezone: str | None) -> None: ...
 
+    async def set_locale(self, key: str, locale: str | None) -> None:
+        """Remember the language the person chose for their private answers (None: none)."""
+        ...
+
     async def set_private_chat(self, person: str, open_: bool) -> None:
         """Remember whether the person's private chat with the bot is open."""
         ...

@@ -28,7 +28,7 @@ from bot.domain.commands import (
 )
 from bot.domain.replies import Template
 from bot.flows import all_flows
-from bot.flows.admin import available_locales
+from bot.language import available_locales
 from bot.render import Renderer, bundled_file
 
 LOCALES = available_locales()

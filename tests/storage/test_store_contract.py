@@ -47,6 +47,22 @@ async def test_people_keep_their_latest_name(store: Store) -> None:
     assert person.timezone == "Europe/London"
 
 
+async def test_a_person_keeps_the_language_they_chose(store: Store) -> None:
+    sam = Person("console:sam", "console", "sam", "Sam")
+    async with store.transaction() as tx:
+        await tx.people.arrive(sam, None, START, admin=False, private_chat=True)
+        await tx.people.set_locale(sam.key, "es")
+        assert (await tx.people.get(sam.key)) == replace(sam, locale="es")
+    async with store.transaction() as tx:
+        arrived = await tx.people.arrive(sam, None, LATER, admin=False, private_chat=True)
+        assert arrived is not None
+        assert arrived[0].locale == "es"
+        assert (await tx.people.upsert(sam.key, "console", "sam", "Sam", LATER)).locale == "es"
+        await tx.people.set_locale(sam.key, None)
+    async with store.transaction() as tx:
+        assert (await tx.people.get(sam.key)) == sam
+
+
 async def test_counters_primary_first(store: Store) -> None:
     async with store.transaction() as tx:
         await tx.people.upsert("console:sam", "console", "sam", "Sam", START)

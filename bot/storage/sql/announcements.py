@@ -31,7 +31,7 @@ class SqlAnnouncements(Repository):
         rows = await self._db.fetch_all(
             "SELECT m.announce_due_at, m.announce_milestone, m.announce_day, m.share,"
             " p.key AS p_key, p.platform AS p_platform, p.platform_id AS p_platform_id,"
-            " p.name AS p_name, p.timezone AS p_timezone,"
+            " p.name AS p_name, p.timezone AS p_timezone, p.locale AS p_locale,"
             " k.key AS k_key, k.platform AS k_platform, k.platform_id AS k_platform_id,"
             " k.chat AS k_chat, k.settings AS k_settings, k.active AS k_active,"
             " c.clean_since"

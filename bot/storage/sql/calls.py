@@ -97,7 +97,7 @@ class SqlCalls(Repository):
 
     async def recent_claimers(self, person: str, since: datetime) -> list[Person]:
         rows = await self._db.fetch_all(
-            "SELECT DISTINCT p.key, p.platform, p.platform_id, p.name, p.timezone"
+            "SELECT DISTINCT p.key, p.platform, p.platform_id, p.name, p.timezone, p.locale"
             " FROM call_requests r JOIN people p ON p.key = r.claimed_by"
             " WHERE r.person = ? AND r.claimed_at >= ? ORDER BY p.key",
             (person, since),

@@ -54,7 +54,7 @@ class SqlConsent(Repository):
 
     async def untold_implied(self, limit: int) -> list[Person]:
         rows = await self._db.fetch_all(
-            "SELECT p.key, p.platform, p.platform_id, p.name, p.timezone FROM consents c"
+            "SELECT p.key, p.platform, p.platform_id, p.name, p.timezone, p.locale FROM consents c"
             " JOIN people p ON p.key = c.person WHERE c.implied AND c.told_at IS NULL"
             " ORDER BY c.person LIMIT ?",
             (limit,),

@@ -36,7 +36,7 @@ class SqlCounters(Repository):
 
     async def shared_in(self, community: str) -> list[tuple[Person, date]]:
         rows = await self._db.fetch_all(
-            "SELECT p.key, p.platform, p.platform_id, p.name, p.timezone, c.clean_since"
+            "SELECT p.key, p.platform, p.platform_id, p.name, p.timezone, p.locale, c.clean_since"
             " FROM memberships m"
             " JOIN people p ON p.key = m.person"
             " JOIN counters c ON c.person = m.person AND c.name = ?"

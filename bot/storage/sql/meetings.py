@@ -32,7 +32,7 @@ class SqlMeetings(Repository):
 
     async def reminder_people(self, community: str) -> list[Person]:
         rows = await self._db.fetch_all(
-            "SELECT p.key, p.platform, p.platform_id, p.name, p.timezone"
+            "SELECT p.key, p.platform, p.platform_id, p.name, p.timezone, p.locale"
             " FROM meeting_reminders r JOIN people p ON p.key = r.person"
             " WHERE r.community = ? ORDER BY p.key",
             (community,),

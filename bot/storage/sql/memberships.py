@@ -67,7 +67,7 @@ class SqlMemberships(Repository):
 
     async def members(self, community: str) -> list[Person]:
         rows = await self._db.fetch_all(
-            "SELECT p.key, p.platform, p.platform_id, p.name, p.timezone"
+            "SELECT p.key, p.platform, p.platform_id, p.name, p.timezone, p.locale"
             " FROM memberships m JOIN people p ON p.key = m.person"
             " WHERE m.community = ? ORDER BY p.key",
             (community,),
@@ -83,8 +83,8 @@ class SqlMemberships(Repository):
 
     async def admins(self, community: str) -> list[Person]:
         rows = await self._db.fetch_all(
-            "SELECT p.key, p.platform, p.platform_id, p.name, p.timezone FROM memberships m"
-            " JOIN people p ON p.key = m.person"
+            "SELECT p.key, p.platform, p.platform_id, p.name, p.timezone, p.locale"
+            " FROM memberships m JOIN people p ON p.key = m.person"
             " WHERE m.community = ? AND m.is_admin AND p.private_chat ORDER BY p.key",
             (community,),
         )

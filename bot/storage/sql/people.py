@@ -39,7 +39,7 @@ class SqlPeople(Repository):
             )
         statements.append(
             (
-                "SELECT p.name, p.timezone, p.private_chat,"
+                "SELECT p.name, p.timezone, p.locale, p.private_chat,"
                 " k.key AS k_key, k.platform AS k_platform, k.platform_id AS k_platform_id,"
                 " k.chat AS k_chat, k.settings AS k_settings, k.active AS k_active,"
                 " m.community, m.person, m.share, m.is_admin"
@@ -69,7 +69,12 @@ class SqlPeople(Repository):
                     (person.name, chat_open, person.key),
                 )
             person = Person(
-                person.key, person.platform, person.platform_id, person.name, row["timezone"]
+                person.key,
+                person.platform,
+                person.platform_id,
+                person.name,
+                row["timezone"],
+                row["locale"],
             )
         self._session.keep(SqlPeople.get, (person.key,), person)
         self._session.keep(SqlPeople.private_chat_open, (person.key,), chat_open)
@@ -109,7 +114,7 @@ class SqlPeople(Repository):
             "INSERT INTO people (key, platform, platform_id, name, created_at)"
             " VALUES (?, ?, ?, ?, ?)"
             " ON CONFLICT (key) DO UPDATE SET name = excluded.name"
-            " RETURNING key, platform, platform_id, name, timezone",
+            " RETURNING key, platform, platform_id, name, timezone, locale",
             (key, platform, platform_id, name, now),
         )
         assert row is not None
@@ -118,12 +123,16 @@ class SqlPeople(Repository):
     @kept("people")
     async def get(self, key: str) -> Person | None:
         row = await self._db.fetch_one(
-            "SELECT key, platform, platform_id, name, timezone FROM people WHERE key = ?", (key,)
+            "SELECT key, platform, platform_id, name, timezone, locale FROM people WHERE key = ?",
+            (key,),
         )
         return None if row is None else person_from_row(row)
 
     async def set_timezone(self, key: str, timezone: str | None) -> None:
         self._db.execute_later("UPDATE people SET timezone = ? WHERE key = ?", (timezone, key))
+
+    async def set_locale(self, key: str, locale: str | None) -> None:
+        self._db.execute_later("UPDATE people SET locale = ? WHERE key = ?", (locale, key))
 
     async def set_private_chat(self, person: str, open_: bool) -> None:
         found, known = self._session.recall(SqlPeople.private_chat_open, (person,))

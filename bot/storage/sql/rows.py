@@ -32,7 +32,7 @@ def day(value: Any) -> date:
     return date.fromisoformat(value)
 
 
-_PERSON = ("key", "platform", "platform_id", "name", "timezone")
+_PERSON = ("key", "platform", "platform_id", "name", "timezone", "locale")
 _COMMUNITY = ("key", "platform", "platform_id", "chat", "settings", "active")
 
 

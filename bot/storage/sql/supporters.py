@@ -31,7 +31,7 @@ def supporters_sql(
     assert role in ROLES
     if role == "cravings" and supporter_role is not None:
         return (
-            "SELECT p.key, p.platform, p.platform_id, p.name, p.timezone,"
+            "SELECT p.key, p.platform, p.platform_id, p.name, p.timezone, p.locale,"
             " p.supporter_hours, p.supporter_urgent, r.last_pinged_at"
             " FROM people p LEFT JOIN supporter_pings r ON r.person = p.key AND r.role = ?"
             " WHERE p.key IN ("
@@ -43,7 +43,7 @@ def supporters_sql(
             (role, community, community, supporter_role),
         )
     return (
-        "SELECT p.key, p.platform, p.platform_id, p.name, p.timezone,"
+        "SELECT p.key, p.platform, p.platform_id, p.name, p.timezone, p.locale,"
         " p.supporter_hours, p.supporter_urgent, r.last_pinged_at"
         " FROM people p LEFT JOIN supporter_pings r ON r.person = p.key AND r.role = ?"
         " WHERE p.key IN (SELECT s.person FROM supporters s"
