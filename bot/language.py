@@ -8,7 +8,10 @@ dates it always had ("1 March 2026"), hence British English's CLDR data behind `
 from __future__ import annotations
 
 import functools
+import re
+import unicodedata
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 from typing import Any
@@ -133,3 +136,58 @@ def filters(locale: str) -> dict[str, Callable[..., Any]]:
         "either": lambda parts: either(list(parts), locale),
         "language_name": lambda code: language_name(str(code), locale),
     }
+
+
+def folded(text: str) -> str:
+    """Text as a member may type it, compared without case or accents ("Días" is "dias")."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+@dataclass(frozen=True, slots=True)
+class DateWords:
+    """How a language writes a day, for reading the dates members type in it (CLDR's data,
+    folded as ``folded`` folds what is typed)."""
+
+    months: Mapping[str, int]
+    """Each month's name, abbreviation and first three letters, to its number."""
+    linking: tuple[str, ...]
+    """Words a long date puts between its parts ("de" in "1 de marzo de 2026")."""
+    relative: Mapping[str, int]
+    """Words for a day near today, to how many days before today it is ("ayer": 1)."""
+    ago: re.Pattern[str]
+    """"3 days ago", "hace 3 días": the count is the one group that matched."""
+    day_first: bool | None
+    """Whether numbers such as 1/3/2026 give the day first; None when the language's own
+    countries disagree (English: 3 January or 1 March), so they are not read."""
+
+
+@functools.cache
+def date_words(locale: str) -> DateWords:
+    """How ``locale`` writes a day (``DateWords``)."""
+    tongue = cldr(locale)
+    months: dict[str, int] = {}
+    for width in ("wide", "abbreviated"):
+        for number_, name in tongue.months["format"][width].items():
+            months[folded(str(name)).rstrip(".")] = int(number_)
+    starts = [name[:3] for name in months]
+    months |= {  # "sep" as well as "sept": a name's first three letters, where no other's
+        start: months[name]
+        for name, start in zip(list(months), starts, strict=True)
+        if len({months[n] for n, s in zip(months, starts, strict=True) if s == start}) == 1
+    }
+    long_pattern = str(tongue.date_formats["long"].pattern)
+    linking = tuple(dict.fromkeys(folded(w) for w in re.findall(r"'([^']+)'", long_pattern)))
+    fields = tongue._data["date_fields"]["day"]  # Babel keeps CLDR's day fields only here
+    relative = {folded(str(w)): -int(n) for n, w in fields["relative"].items() if int(n) <= 0}
+    past = {re.escape(folded(str(p))) for p in fields["past"].values()}
+    ago = "|".join(p.replace(r"\{0\}", "([0-9]+)") for p in sorted(past, key=len, reverse=True))
+    orders = {_day_first(cldr(locale)), _day_first(Locale.parse(tongue.language))}
+    return DateWords(
+        months, linking, relative, re.compile(ago), orders.pop() if len(orders) == 1 else None
+    )
+
+
+def _day_first(tongue: Locale) -> bool:
+    pattern = str(tongue.date_formats["short"].pattern)
+    return pattern.index("d") < pattern.index("M")

@@ -102,6 +102,11 @@ class Turn:
         write in their own."""
         return self.danger_words()
 
+    async def date_locales(self) -> tuple[str, ...]:
+        """The languages a date the asking member typed is read in: theirs, then their
+        group's, then English, which every help text shows examples in."""
+        return tuple(dict.fromkeys((await self.locale_of(self.me), self.locale, "en")))
+
     async def locale_of(self, person: Person) -> str:
         """The language a private message to ``person`` is written in: the one they chose,
         else their group's, else their app's (when they caused this event), else English."""

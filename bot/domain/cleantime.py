@@ -24,8 +24,9 @@ instant of the day after.
 from __future__ import annotations
 
 import calendar
+import functools
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import takewhile
@@ -33,6 +34,7 @@ from typing import Final, Literal
 from zoneinfo import ZoneInfo
 
 from bot import contexts
+from bot.language import date_words, folded
 
 MAX_DATE_TEXT: Final = 60
 """Longer date text (whitespace collapsed) is refused with reason ``too_long``."""
@@ -47,7 +49,15 @@ MAX_SCHEDULE_AMOUNT: Final = 1200
 """The largest amount of one milestone (1200 months is a hundred years)."""
 
 
-DATE_REFUSALS: Final = ("empty", "too_long", "unreadable", "impossible", "future", "too_old")
+DATE_REFUSALS: Final = (
+    "empty",
+    "too_long",
+    "unreadable",
+    "ambiguous",
+    "impossible",
+    "future",
+    "too_old",
+)
 """Every reason ``parse_clean_date`` may refuse a date with: the templates that explain a refusal
 are sampled with each."""
 
@@ -58,76 +68,65 @@ class CleanDateError(ValueError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-        """One of empty, too_long, unreadable, impossible, future, too_old, name_too_long."""
+        """One of ``DATE_REFUSALS``, or name_too_long."""
 
 
-_MONTHS: Final = {
-    "january": 1,
-    "jan": 1,
-    "february": 2,
-    "feb": 2,
-    "march": 3,
-    "mar": 3,
-    "april": 4,
-    "apr": 4,
-    "may": 5,
-    "june": 6,
-    "jun": 6,
-    "july": 7,
-    "jul": 7,
-    "august": 8,
-    "aug": 8,
-    "september": 9,
-    "sept": 9,
-    "sep": 9,
-    "october": 10,
-    "oct": 10,
-    "november": 11,
-    "nov": 11,
-    "december": 12,
-    "dec": 12,
-}
-# English names spelled out here: calendar.month_name follows the process locale.
-_MONTH = "(?P<month>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
-_DAY = r"(?P<day>[0-9]{1,2})(?:st|nd|rd|th)?"
+_DAY = r"(?P<day>[0-9]{1,2})(?:st|nd|rd|th|º|ª)?"
 _YEAR = r"(?P<year>[0-9]{4})"
 _ISO: Final = re.compile(r"(?P<year>[0-9]{4})-(?P<month>[0-9]{1,2})-(?P<day>[0-9]{1,2})")
-_DAY_MONTH_YEAR: Final = re.compile(rf"{_DAY} {_MONTH},? {_YEAR}")
-_MONTH_DAY_YEAR: Final = re.compile(rf"{_MONTH} {_DAY},? {_YEAR}")
-_DAYS_AGO: Final = re.compile(r"(?P<days>[0-9]+) days? ago")
+_NUMERIC: Final = re.compile(r"(?P<a>[0-9]{1,2})([/.-])(?P<b>[0-9]{1,2})\2(?P<year>[0-9]{4})")
 _MONTH_DAYS: Final = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _UNREAD: Final = frozenset({"empty", "too_long", "unreadable"})
 
 
-def parse_clean_date(text: str, today: date) -> date:
-    """Read a clean date as a member types it, relative to their local ``today``.
+def parse_clean_date(text: str, today: date, locales: Sequence[str] = ("en",)) -> date:
+    """Read a clean date as a member types it, relative to their local ``today``, in the first
+    of ``locales`` that reads it (the member's language, then their group's).
 
-    Slashed dates such as 01/03/2026 are refused as unreadable on purpose: half the world
-    reads them day first and half month first.
+    ISO dates (2026-03-01) read in every language. Numbers such as 1/3/2026 read in the order
+    the language writes them, and are refused as ``ambiguous`` where its own countries
+    disagree (English: 3 January or 1 March).
 
     Raises:
-        CleanDateError: checked in the order empty, too_long, unreadable, impossible, too_old,
-            future.
+        CleanDateError: checked in the order empty, too_long, unreadable (or ambiguous),
+            impossible, too_old, future; of the languages tried, the first one's that read
+            the date, else the first "ambiguous", else "unreadable".
     """
     words = text.split()
     if not words:
         raise CleanDateError("empty")
-    spoken = " ".join(words).lower()
+    spoken = folded(" ".join(words))
     if len(spoken) > MAX_DATE_TEXT:
         raise CleanDateError("too_long")
-    if spoken == "today":
-        return _days_before(today, 0)
-    if spoken == "yesterday":
-        return _days_before(today, 1)
-    if match := _DAYS_AGO.fullmatch(spoken):
-        return _days_before(today, int(match["days"]))
+    errors: list[CleanDateError] = []
+    for locale in dict.fromkeys(locales):
+        try:
+            return _read_date(spoken, today, locale)
+        except CleanDateError as error:
+            errors.append(error)
+    vague = ("ambiguous", "unreadable")  # a language that read the date says more
+    raise min(errors, key=lambda e: vague.index(e.reason) + 1 if e.reason in vague else 0)
+
+
+def _read_date(spoken: str, today: date, locale: str) -> date:
+    """Read folded text as a date in one language (``parse_clean_date``)."""
+    words = date_words(locale)
+    if spoken in words.relative:
+        return _days_before(today, words.relative[spoken])
+    if match := words.ago.fullmatch(spoken):
+        return _days_before(today, int(next(g for g in match.groups() if g)))
     if match := _ISO.fullmatch(spoken):
-        month = int(match["month"])
-    elif match := _DAY_MONTH_YEAR.fullmatch(spoken) or _MONTH_DAY_YEAR.fullmatch(spoken):
-        month = _MONTHS[match["month"]]
+        year, month, day = int(match["year"]), int(match["month"]), int(match["day"])
+    elif match := _NUMERIC.fullmatch(spoken):
+        if words.day_first is None:
+            raise CleanDateError("ambiguous")
+        first, second = int(match["a"]), int(match["b"])
+        day, month = (first, second) if words.day_first else (second, first)
+        year = int(match["year"])
+    elif match := next(filter(None, (p.fullmatch(spoken) for p in _named_month(locale))), None):
+        year, month, day = int(match["year"]), words.months[match["month"]], int(match["day"])
     else:
         raise CleanDateError("unreadable")
-    year, day = int(match["year"]), int(match["day"])
     if not (1 <= month <= 12 and 1 <= day <= _days_in_month(year, month)):
         raise CleanDateError("impossible")
     if year < EARLIEST.year:
@@ -135,7 +134,22 @@ def parse_clean_date(text: str, today: date) -> date:
     return _not_future(date(year, month, day), today)
 
 
-def split_date_and_name(args: str, today: date) -> tuple[date, str]:
+@functools.cache
+def _named_month(locale: str) -> tuple[re.Pattern[str], ...]:
+    """A day, a month's name and a year, either way round, with the language's linking
+    words ("1 de marzo de 2026", "March 1, 2026", "1st Mar. 2026")."""
+    words = date_words(locale)
+    names = "|".join(sorted(map(re.escape, words.months), key=len, reverse=True))
+    month = rf"(?P<month>{names})\.?"
+    link = "".join(f"(?: {re.escape(w)})?" for w in words.linking[:1])
+    day_month = rf"{_DAY}{link} {month},?{link} {_YEAR}"
+    month_day = rf"{month} {_DAY},? {_YEAR}"
+    return re.compile(day_month), re.compile(month_day)
+
+
+def split_date_and_name(
+    args: str, today: date, locales: Sequence[str] = ("en",)
+) -> tuple[date, str]:
     """Split ``/cleandate`` arguments into the clean date and a counter name ("" = primary).
 
     The date is the longest leading run of words that parses. When none does, the error is
@@ -150,7 +164,7 @@ def split_date_and_name(args: str, today: date) -> tuple[date, str]:
     errors: list[CleanDateError] = []
     for end in range(len(words), 0, -1):
         try:
-            since = parse_clean_date(" ".join(words[:end]), today)
+            since = parse_clean_date(" ".join(words[:end]), today, locales)
         except CleanDateError as error:
             errors.append(error)
             continue

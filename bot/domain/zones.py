@@ -1,4 +1,7 @@
-"""Time zones by IANA name, forgiving about case and spaces, with suggestions when unknown.
+"""Time zones by IANA name, forgiving about case and spaces, with suggestions when unknown,
+found by a city's or a country's name in any language the bot has too ("Nueva York",
+"España"), as CLDR (through Babel) names them. A name is only ever suggested: the member
+then sends the zone itself, so nobody's days are counted in a zone they did not see.
 
 Only names that ``zoneinfo.available_timezones()`` lists are ever opened, so no text a member
 types can make ``ZoneInfo`` read an arbitrary file.
@@ -9,8 +12,14 @@ from __future__ import annotations
 import difflib
 import functools
 import re
+from collections.abc import Mapping
 from typing import Final
 from zoneinfo import ZoneInfo, available_timezones
+
+from babel.core import get_global
+from babel.dates import get_timezone_location
+
+from bot.language import available_locales, cldr, folded
 
 MAX_SUGGESTIONS: Final = 5
 _MAX_NAME_TEXT: Final = 64
@@ -71,11 +80,13 @@ def suggest_zones(typed: str, limit: int) -> list[str]:
     text = "".join(char for char in typed if char.isprintable()).strip()[:_MAX_NAME_TEXT]
     if not text:
         return list(COMMON[:limit])
-    folded = _fold(text)
+    key_part = _fold(text)
     names = _by_folded()
-    city_first = [name for key, name in names.items() if key.rsplit("/", 1)[-1].startswith(folded)]
-    anywhere = [name for key, name in names.items() if folded in key]
-    found = [*city_first, *anywhere]
+    city_first = [n for key, n in names.items() if key.rsplit("/", 1)[-1].startswith(key_part)]
+    said = folded(" ".join(text.split()))
+    spoken = [n for key, zones in _spoken().items() if key.startswith(said) for n in zones]
+    anywhere = [name for key, name in names.items() if key_part in key]
+    found = [*city_first, *spoken, *anywhere]
     if not found:
         found = list(_suggestions(text))
     return list(dict.fromkeys(found))[:limit]
@@ -111,6 +122,23 @@ def _by_city() -> dict[str, tuple[str, ...]]:
     return {city: tuple(names) for city, names in cities.items()}
 
 
+@functools.cache
+def _spoken() -> dict[str, tuple[str, ...]]:
+    """Zones by the folded names every language the bot has gives their city ("nueva york")
+    and their country ("espana": Madrid, Ceuta and the Canaries)."""
+    places: dict[str, list[str]] = {}
+    countries: Mapping[str, str] = get_global("zone_territories")  # canonical zones only
+    for locale in available_locales():
+        tongue = cldr(locale)
+        for name in sorted(_names() & countries.keys()):
+            city = get_timezone_location(name, locale=tongue, return_city=True)
+            country = tongue.territories.get(countries[name])
+            for place in (city, country):
+                if place:
+                    places.setdefault(folded(str(place)), []).append(name)
+    return {place: tuple(dict.fromkeys(zones)) for place, zones in places.items()}
+
+
 def _fold(text: str) -> str:
     """Compare names ignoring case, and spaces written for underscores."""
     parts = text.casefold().split("/")
@@ -122,15 +150,16 @@ def _suggestions(name: str) -> tuple[str, ...]:
     text = "".join(char for char in name if char.isprintable())
     if not text.strip() or len(text) > _MAX_NAME_TEXT:
         return ()
-    folded = _fold(text.strip())
-    city_part = folded.rsplit("/", 1)[-1]
+    typed = _fold(text.strip())
+    city_part = typed.rsplit("/", 1)[-1]
     cities = _by_city()
-    found = list(_fixed_offset(folded) or cities.get(city_part, ()))
+    spoken = _spoken().get(folded(" ".join(text.split())), ())
+    found = list(_fixed_offset(typed) or cities.get(city_part, ()) or spoken)
     if not found:
         for city in difflib.get_close_matches(city_part, cities, n=MAX_SUGGESTIONS, cutoff=0.75):
             found.extend(cities[city])
         folded_names = _by_folded()
-        for close in difflib.get_close_matches(folded, folded_names, n=MAX_SUGGESTIONS):
+        for close in difflib.get_close_matches(typed, folded_names, n=MAX_SUGGESTIONS):
             found.append(folded_names[close])
     return tuple(dict.fromkeys(found))[:MAX_SUGGESTIONS]
 

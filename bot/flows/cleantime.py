@@ -47,7 +47,7 @@ async def set_clean_date(turn: Turn, args: str) -> None:
     zone = await turn.zone_of(turn.me)
     today = local_today(turn.now, zone)
     try:
-        since, name = split_date_and_name(args, today)
+        since, name = split_date_and_name(args, today, await turn.date_locales())
     except CleanDateError as error:
         await turn.say(
             Template.CLEANDATE_INVALID,

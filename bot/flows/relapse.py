@@ -75,7 +75,7 @@ async def relapse(turn: Turn, args: str) -> None:
         return
     today = local_today(turn.now, await turn.zone_of(turn.me))
     try:
-        new = parse_clean_date(args, today) if args else today
+        new = parse_clean_date(args, today, await turn.date_locales()) if args else today
     except CleanDateError as error:
         await turn.say(
             T.RELAPSE_DATE_INVALID,
