@@ -22,6 +22,9 @@ from babel.lists import format_list
 from babel.numbers import format_decimal
 from babel.units import format_unit
 
+DEFAULT_LOCALE = "en"
+"""What the bot writes when nothing says otherwise: every other language falls back to it."""
+
 _CLDR = {"en": "en_GB"}
 """The CLDR locale behind a bot locale, where it is not the same name."""
 

@@ -41,7 +41,7 @@ import discord
 
 from adapters.discord import patches
 from adapters.discord.buttons import HomegroupButton
-from adapters.discord.commands import definitions, descriptions, fingerprint
+from adapters.discord.commands import definitions, descriptions, discord_locales, fingerprint
 from adapters.discord.contexts import CONTEXTS
 from adapters.discord.dialect import DiscordDialect
 from adapters.discord.live import Live, LiveInteractions
@@ -67,6 +67,7 @@ from bot.app import App
 from bot.domain.inbound import ButtonPressed, CommandIssued, Inbound
 from bot.domain.replies import Template
 from bot.domain.zones import suggest_zones
+from bot.language import DEFAULT_LOCALE, available_locales
 from bot.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -276,8 +277,13 @@ class DiscordAdapter:
         """
         application_id = self.client.application_id
         assert application_id is not None
-        described = await self._renderer.render_async(T.COMMANDS, {})
-        payload = definitions(descriptions(described))
+        described = descriptions(await self._renderer.render_async(T.COMMANDS, {}))
+        localized: dict[str, dict[str, str]] = {}
+        for locale in available_locales():
+            if locale != DEFAULT_LOCALE:
+                text = await self._renderer.render_async(T.COMMANDS, {}, locale=locale)
+                localized |= dict.fromkeys(discord_locales(locale), descriptions(text))
+        payload = definitions(described, localized)
         places: list[int | None] = list(self._settings.guild_ids) or [None]
         wanted = fingerprint(payload, application_id, places)
         async with self._app.store.transaction() as tx:

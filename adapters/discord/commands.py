@@ -5,7 +5,10 @@ The commands and their options come from the core's command table (``bot.domain.
 sent as plain JSON with one bulk request rather than one decorated function per command in a
 ``CommandTree``: every command does the same thing (hand its words to the core), and as data
 the set can be hashed, so start-up syncs only when it changed. Descriptions come from
-``messages/<locale>/discord_commands.j2`` like every other sentence.
+``messages/<locale>/discord_commands.j2`` like every other sentence: the English ones are the
+default, and each other language's go in ``description_localizations`` under every Discord
+locale of that language (Spanish: ``es-ES`` and ``es-419``). Names stay English, so a command
+is typed the same in every group.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
+
+import discord
 
 from bot.domain.commands import Command, Option, OptionKind, in_menus
 
@@ -41,17 +46,33 @@ def descriptions(text: str) -> dict[str, str]:
     return found
 
 
-def definitions(described: Mapping[str, str]) -> list[dict[str, Any]]:
-    """The JSON Discord takes for the whole set; a missing description is an error here."""
-    return [_command(command, described) for command in COMMANDS]
+Localized = Mapping[str, Mapping[str, str]]
+"""Descriptions by Discord locale (``es-ES``), each read from its language's template."""
 
 
-def _command(command: Command, described: Mapping[str, str]) -> dict[str, Any]:
+def discord_locales(locale: str) -> list[str]:
+    """The Discord locales a bot locale is shown in: ``es`` is ``es-419`` and ``es-ES``."""
+    return sorted(d.value for d in discord.Locale if d.value.split("-")[0] == locale)
+
+
+def definitions(
+    described: Mapping[str, str], localized: Localized | None = None
+) -> list[dict[str, Any]]:
+    """The JSON Discord takes for the whole set; a missing description is an error here, in
+    English or in any language given."""
+    return [_command(command, described, localized or {}) for command in COMMANDS]
+
+
+def _command(
+    command: Command, described: Mapping[str, str], localized: Localized
+) -> dict[str, Any]:
+    key = command.description_key
     body: dict[str, Any] = {
         "type": 1,
         "name": command.name,
-        "description": _description(described, command.description_key),
-        "options": [_option(command, option, described) for option in command.options],
+        "description": _description(described, key),
+        "description_localizations": _localizations(localized, key),
+        "options": [_option(command, option, described, localized) for option in command.options],
         "contexts": [GUILD] if command.group_only else [GUILD, BOT_DM],
         "integration_types": [0],
         "nsfw": False,
@@ -62,11 +83,15 @@ def _command(command: Command, described: Mapping[str, str]) -> dict[str, Any]:
     return body
 
 
-def _option(command: Command, option: Option, described: Mapping[str, str]) -> dict[str, Any]:
+def _option(
+    command: Command, option: Option, described: Mapping[str, str], localized: Localized
+) -> dict[str, Any]:
+    key = command.option_key(option)
     body: dict[str, Any] = {
         "type": OPTION_TYPES[option.kind],
         "name": option.name,
-        "description": _description(described, command.option_key(option)),
+        "description": _description(described, key),
+        "description_localizations": _localizations(localized, key),
         "required": option.required,
     }
     if option.choices:
@@ -83,6 +108,10 @@ def _description(described: Mapping[str, str], key: str) -> str:
         return described[key]
     except KeyError:
         raise KeyError(f"discord_commands.j2 has no description for {key!r}") from None
+
+
+def _localizations(localized: Localized, key: str) -> dict[str, str]:
+    return {where: _description(described, key) for where, described in sorted(localized.items())}
 
 
 def fingerprint(

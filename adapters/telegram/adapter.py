@@ -47,6 +47,7 @@ from adapters.telegram.translate import (
 )
 from bot.app import App
 from bot.domain.commands import PRIVATE_COMMANDS
+from bot.language import DEFAULT_LOCALE, available_locales
 from bot.outbox import Pace
 from bot.settings import Settings
 from bot.storage.leader import leader_of
@@ -151,10 +152,17 @@ class TelegramAdapter:
         return self.receiver.connected
 
     async def _set_commands(self) -> None:
-        """Show members the command menus: in private chats, in groups, and to group admins."""
-        text = self._app.renderer(TelegramDialect(), CONTEXTS).render(T.COMMANDS, {})
-        for scope, commands in menus(text):
-            await self.application.bot.set_my_commands(commands, scope=scope)
+        """Show members the command menus: in private chats, in groups, and to group admins;
+        in English for everyone, and in each other language for members whose app is set
+        to it (Telegram picks by the member's language)."""
+        renderer = self._app.renderer(TelegramDialect(), CONTEXTS)
+        for locale in available_locales():
+            text = renderer.render(T.COMMANDS, {}, locale=locale)
+            language = None if locale == DEFAULT_LOCALE else locale
+            for scope, commands in menus(text):
+                await self.application.bot.set_my_commands(
+                    commands, scope=scope, language_code=language
+                )
 
     async def _serve_webhook(self) -> None:
         url = self._settings.webhook_url

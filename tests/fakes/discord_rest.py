@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import discord
 from aiohttp import web
 
 from tests.fakes import discord_payloads as dp
@@ -201,6 +202,7 @@ class Resources:
         before = self.fake.commands.get(guild_id, {})
         registered: dict[str, dict[str, Any]] = {}
         for command in body:
+            _check_localizations(command)
             name = command["name"]
             old = before.get(name)
             made = {
@@ -404,3 +406,13 @@ class Resources:
         if role_id in found["roles"]:
             found["roles"].remove(role_id)
         return 204, None
+
+
+def _check_localizations(command: dict[str, Any]) -> None:
+    """Discord refuses a localization under a locale it does not have ("es" alone)."""
+    known = {locale.value for locale in discord.Locale}
+    for part in (command, *command.get("options", [])):
+        for kind in ("name_localizations", "description_localizations"):
+            for locale in part.get(kind) or {}:
+                if locale not in known:
+                    raise dp.InvalidBody(kind, "LOCALE_INVALID", f"{locale!r} is not a locale")

@@ -24,6 +24,7 @@ from bot.app import bootstrap
 from bot.clock import ManualClock
 from bot.domain.commands import ALIASES, PRIVATE_COMMANDS
 from bot.flows import all_flows
+from bot.language import available_locales
 from tests.conftest import START
 from tests.fakes import telegram_updates as tg
 from tests.fakes.fixtures import loopback_request
@@ -263,7 +264,8 @@ async def test_the_menus_are_set_per_scope_and_cover_every_command(
     fake_telegram: FakeTelegram, database: Path, clock: ManualClock
 ) -> None:
     async with running(fake_telegram, database, clock):
-        await eventually(lambda: len(fake_telegram.of("setMyCommands")) == 3)
+        menus = 3 * len(available_locales())  # three scopes in each language
+        await eventually(lambda: len(fake_telegram.of("setMyCommands")) == menus)
         await asyncio.sleep(0)
     private = menu(fake_telegram, "all_private_chats")
     group = menu(fake_telegram, "all_group_chats")
