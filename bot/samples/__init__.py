@@ -13,6 +13,8 @@ import pkgutil
 from collections.abc import Mapping
 from typing import Any
 
+from bot import contexts
+
 WHO: dict[str, str] = {"id": "7", "name": "Sam"}
 """The member a turn is for: the core puts them in every reply's context as ``who``."""
 
@@ -36,7 +38,23 @@ def all_samples(
         if repeated:
             raise ValueError(f"{where} repeats {', '.join(sorted(repeated))}")
         merged.update({str(k): list(v) for k, v in samples.items()})
-    return merged
+    return _with_presets(merged)
+
+
+PRESET: dict[str, Any] = {"preset": "uk", "emergency": "999"}
+"""A group's preset crisis lines, for templates that print them (``bot.contexts.Crisis``)."""
+
+
+def _with_presets(samples: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """Every template that prints crisis lines is sampled with a preset's too, so each of its
+    branches renders in every language."""
+    kinds = contexts.registry()
+    for key, given in samples.items():
+        kind = kinds.get(key)
+        printed = kind is not None and "preset" in contexts.fields(kind)
+        if printed and given and not any("preset" in context for context in given):
+            given.append({**given[0], **PRESET})
+    return samples
 
 
 def as_sent(sample: dict[str, Any]) -> dict[str, Any]:

@@ -26,5 +26,9 @@ async def test_registered_commands_carry_spanish_descriptions(
         for option in command["options"]:
             localized = option["description_localizations"]
             assert localized.keys() == {"es-ES", "es-419"}, (name, option["name"])
-            assert localized["es-ES"] != option["description"], (name, option["name"])
+            assert localized["es-ES"] == localized["es-419"], (name, option["name"])
     assert registered["craving"]["description"] == "Share a craving; peers step in"
+    (zone,) = registered["timezone"]["options"]
+    assert zone["description"] == "Start typing a city, like London or New York"
+    spanish = "Empieza a escribir una ciudad, como Madrid o Lima"
+    assert zone["description_localizations"] == {"es-ES": spanish, "es-419": spanish}
