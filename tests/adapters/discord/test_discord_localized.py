@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.clock import ManualClock
-from tests.discord_harness import circle, running
+from tests.discord_harness import ROBIN, SAM, circle, running
 from tests.fakes.discord import FakeDiscord
 
 
@@ -32,3 +32,14 @@ async def test_registered_commands_carry_spanish_descriptions(
     assert zone["description"] == "Start typing a city, like London or New York"
     spanish = "Empieza a escribir una ciudad, como Madrid o Lima"
     assert zone["description_localizations"] == {"es-ES": spanish, "es-419": spanish}
+
+
+async def test_the_discord_locale_answers_a_member_in_no_group(
+    fake_discord: FakeDiscord, database: Path, clock: ManualClock
+) -> None:
+    circle(fake_discord)
+    async with running(fake_discord, database, clock) as bot:
+        spanish = await bot.answer(await fake_discord.slash("language", SAM, locale="es-419"))
+        english = await bot.answer(await fake_discord.slash("language", ROBIN, locale="pt-BR"))
+    assert spanish["content"].startswith("Te escribo en privado en español")
+    assert english["content"].startswith("I write to you privately in English")
