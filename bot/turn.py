@@ -17,7 +17,7 @@ from bot.domain.model import Community, Person, person_key
 from bot.domain.platforms import Capabilities
 from bot.domain.replies import Attachment, Button, Mention, Priority, Reply, RoleGrant, Target
 from bot.domain.zones import UnknownZone, resolve_zone
-from bot.language import available_locales, known_locale
+from bot.language import DEFAULT_LOCALE, available_locales, known_locale
 from bot.storage import Transaction
 
 UTC_ZONE = ZoneInfo("UTC")
@@ -94,7 +94,7 @@ class Turn:
     def locale(self) -> str:
         """The group's language: what it reads, and what its members' private answers fall
         back to."""
-        return self.community.settings.locale if self.community else "en"
+        return self.community.settings.locale if self.community else DEFAULT_LOCALE
 
     @property
     def danger(self) -> DangerWords:
@@ -104,8 +104,8 @@ class Turn:
 
     async def date_locales(self) -> tuple[str, ...]:
         """The languages a date the asking member typed is read in: theirs, then their
-        group's, then English, which every help text shows examples in."""
-        return tuple(dict.fromkeys((await self.locale_of(self.me), self.locale, "en")))
+        group's, then English, the bot's default ("today" reads anywhere)."""
+        return tuple(dict.fromkeys((await self.locale_of(self.me), self.locale, DEFAULT_LOCALE)))
 
     async def locale_of(self, person: Person) -> str:
         """The language a private message to ``person`` is written in: the one they chose,
@@ -120,8 +120,8 @@ class Turn:
             person.platform,
             person.platform_id,
         ):
-            return known_locale(origin.language) or "en"
-        return "en"
+            return known_locale(origin.language) or DEFAULT_LOCALE
+        return DEFAULT_LOCALE
 
     @property
     def me(self) -> Person:
