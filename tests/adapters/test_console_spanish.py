@@ -95,3 +95,41 @@ async def test_a_private_ping_reaches_each_supporter_in_their_language(
         "Si puedes escribirle ahora, toca «Aquí estoy» y luego envíale un mensaje.\n"
         "[1] Aquí estoy"
     )
+
+
+async def test_a_relapse_restarts_the_count_privately_in_spanish(console: Transcript) -> None:
+    await spanish_group(console)
+    await keep_date(console, "hace 30 días")
+    asked = await console.say("/relapse ayer")
+    assert (
+        private_to(asked, "Sam")
+        .strip()
+        .startswith(
+            "¿Quieres empezar una cuenta nueva desde el 28 de noviembre de 2026?\n"
+            "Tu cuenta desde el 30 de octubre de 2026 pasa a tu historial privado"
+        )
+    )
+    assert "[1] Sí, empezar de nuevo  [2] Cancelar" in private_to(asked, "Sam")
+    assert group_text(asked).strip() == "Sam, te mandé la respuesta en privado."
+    done = private_to(await console.say("/tap 1"), "Sam")
+    assert "Listo: tu nueva cuenta empieza el 28 de noviembre de 2026." in done
+    assert "[1] Avisar a quienes me apoyan  [2] Escribir una nota privada" in done
+    refused = private_to(await console.say("/relapse 1/12/2026"), "Sam")
+    assert "Ese día aún está por llegar." in refused
+
+
+async def test_admin_settings_in_spanish(console: Transcript) -> None:
+    await spanish_group(console)
+    shown = group_text(await console.say("/settings"))
+    assert shown.strip().startswith("Los ajustes de este grupo. Cambia uno con /set CLAVE VALOR.")
+    assert "locale: es" in shown
+    changed = group_text(await console.say("/set call_expiry 45m"))
+    assert "caduca después de 45 minutos" in changed
+    bad = group_text(await console.say("/set call_expiry banana"))
+    assert "No pude leer eso como una duración para call_expiry." in bad
+    assert bad.strip().endswith("Todo sigue igual.")
+    unknown = group_text(await console.say("/set locale fr"))
+    assert "locale acepta un idioma en el que tengo mensajes: en, es." in unknown
+    refused = group_text(await console.say("/as Alex", "/set call_expiry 1h"))
+    assert "Solo la administración de este grupo puede cambiar sus ajustes" in refused
+    assert "call_expiry: 45m" in group_text(await console.say("/as Sam", "/settings"))
