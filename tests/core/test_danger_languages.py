@@ -36,3 +36,10 @@ async def test_a_spanish_danger_phrase_is_heard_in_an_english_group(
         assert "call your local emergency number" in first_body
     finally:
         await app.close()
+
+
+async def test_the_bundled_spanish_list_is_heard_in_an_english_group(console: Transcript) -> None:
+    answer = await console.say("/craving quiero matarme")
+    (first_header, first_body), *_ = sections(answer)
+    assert first_header == "privately to Sam", "the crisis lines come first, privately"
+    assert "call your local emergency number" in first_body
