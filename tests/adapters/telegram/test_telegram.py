@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.clock import ManualClock
+from bot.language import available_locales
 from tests.conftest import START
 from tests.fakes import telegram_updates as tg
 from tests.fakes.telegram import FakeTelegram, Upload
@@ -242,7 +243,8 @@ async def test_the_command_menu_is_set_at_start(
     fake_telegram: FakeTelegram, database: Path, clock: ManualClock
 ) -> None:
     async with running(fake_telegram, database, clock):
-        await eventually(lambda: len(fake_telegram.of("setMyCommands")) == 3)  # one per scope
+        scopes = 3 * len(available_locales())  # one per scope, in each language
+        await eventually(lambda: len(fake_telegram.of("setMyCommands")) == scopes)
     commands = [c for call in fake_telegram.of("setMyCommands") for c in call["commands"]]
     names = [command["command"] for command in commands]
     assert {"craving", "days", "help", "cleandate", "relapse"} <= set(names)
