@@ -183,11 +183,14 @@ async def _tables(db: sqlite3.Connection, pg: asyncpg.Connection) -> list[_Table
         )
     } - {_OWN}
     columns: dict[str, dict[str, str]] = {}
+    identities: dict[str, str] = {}
     for row in await pg.fetch(
-        "SELECT table_name, column_name, data_type FROM information_schema.columns"
+        "SELECT table_name, column_name, data_type, is_identity FROM information_schema.columns"
         " WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position"
     ):
         columns.setdefault(row["table_name"], {})[row["column_name"]] = row["data_type"]
+        if row["is_identity"] == "YES":
+            identities[row["table_name"]] = row["column_name"]
     columns.pop(_OWN, None)
     if theirs != set(columns):
         odd = sorted(theirs ^ set(columns))[0]
@@ -199,13 +202,6 @@ async def _tables(db: sqlite3.Connection, pg: asyncpg.Connection) -> list[_Table
         " AND connamespace = current_schema()::regnamespace"
     ):
         parents[row["child"]].add(row["parent"])
-    identities = {
-        row["table_name"]: row["column_name"]
-        for row in await pg.fetch(
-            "SELECT table_name, column_name FROM information_schema.columns"
-            " WHERE table_schema = current_schema() AND is_identity = 'YES'"
-        )
-    }
     return [
         _table(db, name, columns[name], identities.get(name))
         for name in TopologicalSorter(parents).static_order()

@@ -9,19 +9,16 @@ import os
 import re
 import shutil
 import subprocess
-import uuid
 from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
-from urllib.parse import urlsplit
 
-import asyncpg
 import pytest
 
 from bot.storage.sqlite import SqliteStore
 from tests.app.test_cli import homegroup
-from tests.app.test_copy_db import live_a_group, postgres_app, reads_the_same
-from tests.conftest import START, TEST_POSTGRES, postgres_answers
+from tests.app.test_copy_db import a_database, live_a_group, postgres_app, reads_the_same
+from tests.conftest import START
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -121,21 +118,8 @@ def readme_lines(containing: str) -> list[str]:
 @pytest.fixture
 async def databases() -> AsyncIterator[tuple[str, str]]:
     """The URLs of a new PostgreSQL database and of one still to be made; both dropped after."""
-    if not postgres_answers():
-        pytest.skip("no PostgreSQL server answers")
-    names = [f"homegroup_{uuid.uuid4().hex}" for _ in range(2)]
-    base = urlsplit(TEST_POSTGRES)
-    server = await asyncpg.connect(TEST_POSTGRES)
-    await server.execute(f'CREATE DATABASE "{names[0]}"')
-    try:
-        yield (
-            base._replace(path=f"/{names[0]}").geturl(),
-            base._replace(path=f"/{names[1]}").geturl(),
-        )
-    finally:
-        for name in names:
-            await server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await server.close()
+    async with a_database() as live, a_database(made=False) as restored:
+        yield live, restored
 
 
 async def test_postgresql_backed_up_and_restored_as_the_readme_says_reads_the_same(

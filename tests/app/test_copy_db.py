@@ -9,7 +9,7 @@ import re
 import sqlite3
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import closing
+from contextlib import asynccontextmanager, closing
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -170,14 +170,58 @@ async def postgres_tables(url: str) -> dict[str, int]:
         await connection.close()
 
 
-@pytest.fixture
-async def target() -> AsyncIterator[str]:
-    """An empty PostgreSQL database to copy into: a schema of its own, named in the URL."""
+def needs_postgres() -> None:
+    """Skip without a PostgreSQL server, as the store fixtures do; fail without one under CI."""
     if not postgres_answers():
         message = f"no PostgreSQL server answers at {urlsplit(TEST_POSTGRES).netloc}"
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
+
+
+@asynccontextmanager
+async def a_database(*, made: bool = True) -> AsyncIterator[str]:
+    """The URL of a new PostgreSQL database of the test's own (``made=False``: a name free for
+    a step to create), dropped afterwards whoever made it."""
+    needs_postgres()
+    name = f"homegroup_{uuid.uuid4().hex}"
+    server = await asyncpg.connect(TEST_POSTGRES)
+    try:
+        if made:
+            await server.execute(f'CREATE DATABASE "{name}"')
+        yield urlsplit(TEST_POSTGRES)._replace(path=f"/{name}").geturl()
+    finally:
+        await server.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await server.close()
+
+
+async def sequences_behind(url: str) -> list[str]:
+    """Each identity column whose sequence would give an id its table already holds."""
+    connection = await asyncpg.connect(url)
+    try:
+        behind = []
+        for row in await connection.fetch(
+            "SELECT table_name, column_name FROM information_schema.columns"
+            " WHERE table_schema = current_schema() AND is_identity = 'YES'"
+        ):
+            table, column = row["table_name"], row["column_name"]
+            given = await connection.fetchval(
+                "SELECT coalesce(pg_sequence_last_value(pg_get_serial_sequence($1, $2)), 0)",
+                table,
+                column,
+            )
+            held = await connection.fetchval(f'SELECT max("{column}") FROM "{table}"')
+            if held is not None and held > given:
+                behind.append(f"{table}.{column}")
+        return behind
+    finally:
+        await connection.close()
+
+
+@pytest.fixture
+async def target() -> AsyncIterator[str]:
+    """An empty PostgreSQL database to copy into: a schema of its own, named in the URL."""
+    needs_postgres()
     schema = f"copy_{uuid.uuid4().hex}"
     connection = await asyncpg.connect(TEST_POSTGRES)
     await connection.execute(f'CREATE SCHEMA "{schema}"')
@@ -227,6 +271,7 @@ async def test_a_group_s_whole_history_reads_the_same_on_postgresql(
         await on_postgres.close()
     # The reads wrote rows too (an answer is an outbox row): new ids came past the copied ones.
     assert (await postgres_tables(target))["outbox"] > copied["outbox"]
+    assert await sequences_behind(target) == []
 
 
 async def test_a_database_that_already_holds_data_is_refused(tmp_path: Path, target: str) -> None:
