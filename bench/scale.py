@@ -26,10 +26,8 @@ import asyncio
 import contextlib
 import itertools
 import os
-import socket
 import sqlite3
 import statistics
-import sys
 import tempfile
 import time
 import uuid
@@ -44,6 +42,8 @@ import asyncpg
 
 from bench.fake_process import RemoteFake, fake_in_its_own_process
 from tests.fakes.telegram_updates import command, group, user
+from tests.process import homegroup_run
+from tests.telegram_harness import free_port
 
 POSTGRES = os.environ.get(
     "HOMEGROUP_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -59,8 +59,6 @@ START_WAIT = 60.0
 WAIT = 180.0
 SIZES = {False: (300, 3), True: (60, 2)}
 """The wave and the waves an arrangement runs: in full, and ``--quick``."""
-REPO = Path(__file__).resolve().parent.parent
-PROXIES = {"http_proxy", "https_proxy", "all_proxy", "no_proxy"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,13 +78,6 @@ ARRANGEMENTS = (
 )
 
 
-def _free_port() -> int:
-    with closing(socket.socket()) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @asynccontextmanager
 async def _database(arrangement: Arrangement, folder: Path) -> AsyncIterator[str]:
     """A new, empty database for one arrangement: its setting, dropped or deleted after."""
@@ -103,25 +94,28 @@ async def _database(arrangement: Arrangement, folder: Path) -> AsyncIterator[str
         await server.close()
 
 
-def _counter(database: str) -> Callable[[], Awaitable[int]]:
-    """How many cravings the database holds, asked of it directly."""
+@asynccontextmanager
+async def _counter(database: str) -> AsyncIterator[Callable[[], Awaitable[int]]]:
+    """How many cravings the database holds, asked of it on one connection kept open (a new
+    one each time would cost PostgreSQL a process start, charged to the bots measured)."""
     if database.startswith("postgresql://"):
+        connection = await asyncpg.connect(database)
 
         async def on_postgres() -> int:
-            connection = await asyncpg.connect(database)
-            try:
-                return int(await connection.fetchval("SELECT count(*) FROM cravings"))
-            finally:
-                await connection.close()
+            return int(await connection.fetchval("SELECT count(*) FROM cravings"))
 
-        return on_postgres
+        try:
+            yield on_postgres
+        finally:
+            await connection.close()
+        return
+    with closing(sqlite3.connect(database, timeout=10, isolation_level=None)) as db:
 
-    async def on_sqlite() -> int:
-        with closing(sqlite3.connect(database, timeout=10)) as db:
+        async def on_sqlite() -> int:
             (count,) = db.execute("SELECT count(*) FROM cravings").fetchone()
             return int(count)
 
-    return on_sqlite
+        yield on_sqlite
 
 
 @dataclass
@@ -131,53 +125,30 @@ class _Bot:
     health: str
 
 
-async def _homegroup(args: list[str], env: dict[str, str], log: Path) -> asyncio.subprocess.Process:
-    with log.open("ab") as output:
-        return await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "adapters",
-            *args,
-            cwd=REPO,
-            env=env,
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=output,
-            stderr=output,
-        )
-
-
 @asynccontextmanager
 async def _serving(
     database: str, count: int, fake: RemoteFake, log: Path, session: aiohttp.ClientSession
 ) -> AsyncIterator[list[_Bot]]:
     """``count`` ``homegroup run`` processes on one database, each healthy; stopped after."""
-    env = {k: v for k, v in os.environ.items() if k.lower() not in PROXIES}
-    env.update(
-        {
-            "NO_PROXY": "127.0.0.1",
-            "HOMEGROUP_LOG_LEVEL": "WARNING",
-            "HOMEGROUP_DATABASE": database,
-            "TELEGRAM_TOKEN": fake.token,
-            "TELEGRAM_API_URL": fake.root,
-            "TELEGRAM_WEBHOOK_URL": "https://bench.invalid/hook",
-            "TELEGRAM_WEBHOOK_SECRET": SECRET,
-        }
-    )
-    migrate = await _homegroup(["migrate"], env, log)
-    if await migrate.wait() != 0:
-        raise RuntimeError(f"homegroup migrate failed: see {log}")
+    settings = {
+        "HOMEGROUP_DATABASE": database,
+        "TELEGRAM_TOKEN": fake.token,
+        "TELEGRAM_API_URL": fake.root,
+        "TELEGRAM_WEBHOOK_URL": "https://bench.invalid/hook",
+        "TELEGRAM_WEBHOOK_SECRET": SECRET,
+    }
     bots: list[_Bot] = []
     try:
         for _ in range(count):
-            hook, health = _free_port(), _free_port()
+            hook, health = free_port(), free_port()
             own = {
-                **env,
+                **settings,
                 "TELEGRAM_WEBHOOK_LISTEN": f"127.0.0.1:{hook}",
                 "HOMEGROUP_HTTP": f"127.0.0.1:{health}",
             }
             bots.append(
                 _Bot(
-                    await _homegroup(["run"], own, log),
+                    await homegroup_run(own, log),
                     f"http://127.0.0.1:{hook}/hook",
                     f"http://127.0.0.1:{health}/healthz",
                 )
@@ -260,8 +231,8 @@ async def run(
                 async with (
                     _database(arrangement, Path(folder)) as database,
                     _serving(database, arrangement.processes, fake, log, session) as bots,
+                    _counter(database) as handled,
                 ):
-                    handled = _counter(database)
                     rates = []
                     logged = log.stat().st_size
                     for _ in range(repeats):
