@@ -3,6 +3,7 @@ same there, every table of it; a copy that cannot be made as asked changes nothi
 
 from __future__ import annotations
 
+import asyncio
 import io
 import os
 import re
@@ -18,6 +19,7 @@ import pytest
 
 from adapters.console import Console
 from adapters.platforms import every_platform
+from adapters.telegram.sender import PACE
 from bot.app import App, bootstrap
 from bot.clock import ManualClock
 from bot.domain.inbound import CommandIssued, Origin, RolesChanged
@@ -27,6 +29,7 @@ from bot.storage.postgres import PostgresStore
 from bot.storage.sqlite import SqliteStore, migrations
 from tests.app.test_cli import homegroup
 from tests.conftest import START, TEST_POSTGRES, postgres_answers
+from tests.harness import eventually, stop
 
 HISTORY = (
     "/cleandate 2026-01-01",
@@ -87,6 +90,20 @@ class _Recording(Console):
             self._out.write(f"{message.attachment.filename}: {message.attachment.data!r}\n")
 
 
+class _Taken:
+    """Telegram, as the outbox worker sees it, taking every message."""
+
+    platform = "telegram"
+    pace = PACE
+
+    def __init__(self) -> None:
+        self.sent: list[int] = []
+
+    async def deliver(self, message: OutboxMessage) -> str | None:
+        self.sent.append(message.id)
+        return str(message.id)
+
+
 async def typed(app: App, lines: tuple[str, ...]) -> str:
     """Type the lines in a new console session over the app; return what it printed."""
     out = io.StringIO()
@@ -129,6 +146,23 @@ async def live_a_group(app: App) -> None:
     await app.core.handle(
         RolesChanged("discord:2", "discord", DISCORD_GUILD, DISCORD_MEMBER, (DISCORD_ROLE,))
     )
+    # A Telegram group's answer, sent: the group's minute of sends outlives its lane's lease.
+    taken = _Taken()
+    telegram = app.add_sender(taken)
+    group = Origin(
+        platform="telegram",
+        chat="-1001000000001",
+        person="200000001",
+        person_name="Kim",
+        community="-1001000000001",
+        private=False,
+        is_admin=False,
+        private_chat_open=False,
+    )
+    await app.core.handle(CommandIssued("telegram:1", group, "help", ""))
+    sending = asyncio.create_task(telegram.run())  # as a process sends: a lane at a time
+    await eventually(lambda: taken.sent)
+    await stop([sending])
     # An update stored on receipt that failed to be handled, set aside as the adapters do.
     async with app.store.transaction() as tx:
         await tx.inbox.store("telegram:9", "telegram", "{}", START)
