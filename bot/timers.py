@@ -57,16 +57,34 @@ class TimerLoop:
                 due = await tx.timers.claim(now, BATCH, holder=self.holder, until=now + LEASE)
             if not due:
                 return fired
-            for timer in due:
-                try:
-                    event = TimerFired(timer.id, timer.kind, timer.payload, fence=timer.fence)
-                    if await self._core.handle(event):
-                        fired += 1
-                        late = (self._clock.now() - timer.due_at).total_seconds()
-                        self._core.observer.fired(max(late, 0.0))
-                except Exception:
-                    log.exception("timer %d (%s) failed", timer.id, timer.kind)
-                    await self._after_failure(timer)
+            try:
+                while due:
+                    fired += await self._fire(due[0])
+                    del due[0]
+            except asyncio.CancelledError:
+                await self._release(due)  # the one it was firing too: taken, it is left alone
+                raise
+
+    async def _fire(self, timer: DueTimer) -> int:
+        """Fire one claimed timer; 1 when it had its effect here."""
+        try:
+            event = TimerFired(timer.id, timer.kind, timer.payload, fence=timer.fence)
+            if not await self._core.handle(event):
+                return 0
+        except Exception:
+            log.exception("timer %d (%s) failed", timer.id, timer.kind)
+            await self._after_failure(timer)
+            return 0
+        late = (self._clock.now() - timer.due_at).total_seconds()
+        self._core.observer.fired(max(late, 0.0))
+        return 1
+
+    async def _release(self, timers: list[DueTimer]) -> None:
+        """Give back the claimed timers a stopping process did not fire, so that the process
+        started after it fires them at once rather than once their leases run out."""
+        async with self._store.transaction() as tx:
+            for timer in timers:
+                await tx.timers.release(timer.id, timer.fence)
 
     async def _after_failure(self, timer: DueTimer) -> None:
         """Push a failed timer back; drop a one-off after its last attempt.

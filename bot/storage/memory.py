@@ -1442,6 +1442,11 @@ class MemoryTimers(_Repository):
                 lease_until=None,
             )
 
+    async def release(self, timer_id: int, fence: int) -> None:
+        timer = self._held(timer_id, fence)
+        if timer is not None:
+            self._t.timers[timer_id] = replace(timer, leased_by=None, lease_until=None)
+
     async def drop(self, timer_id: int, fence: int) -> None:
         await self.take(timer_id, fence)
 

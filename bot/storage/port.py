@@ -688,6 +688,11 @@ class TimerRepository(Protocol):
         end its lease; nothing when ``fence`` is not its latest claim's."""
         ...
 
+    async def release(self, timer_id: int, fence: int) -> None:
+        """End the lease of a timer its process did not fire, so another may claim it now;
+        nothing when ``fence`` is not its latest claim's."""
+        ...
+
     async def drop(self, timer_id: int, fence: int) -> None:
         """Delete a timer that failed its last attempt; nothing when ``fence`` is not its
         latest claim's."""

@@ -4,6 +4,7 @@ timers fire after its lease runs out, and a process that outlived its lease has 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import Counter
 from dataclasses import dataclass
 from typing import ClassVar
@@ -103,3 +104,25 @@ async def test_loops_of_two_processes_fire_each_timer_once(
     fired = await asyncio.gather(first.fire_due(), second.fire_due())
     assert sum(fired) == 50
     assert await messages(store, clock) == Counter({str(n): 1 for n in range(50)})
+
+
+async def test_a_process_that_stops_gives_back_the_timers_it_did_not_fire(
+    store: Store, clock: ManualClock
+) -> None:
+    await schedule(store, 5)
+    started, stopping = asyncio.Event(), asyncio.Event()
+
+    async def slow(turn: Turn, timer: Remind) -> None:
+        await remind(turn, timer)
+        started.set()
+        await stopping.wait()
+
+    flows = Flows(timers=on_timer(Remind, slow))
+    stopped = TimerLoop(store, Core(store, clock, platforms=Platforms(), flows=flows), clock)
+    firing = asyncio.create_task(stopped.fire_due())
+    await started.wait()
+    firing.cancel()  # SIGTERM while it fires its first timer
+    with contextlib.suppress(asyncio.CancelledError):
+        await firing
+    assert await process(store, clock).fire_due() == 5, "the next process fires all, at once"
+    assert await messages(store, clock) == Counter({str(n): 1 for n in range(5)})

@@ -103,3 +103,17 @@ async def test_a_timer_never_claimed_cannot_be_taken(store: Store) -> None:
         (timer,) = await tx.timers.due(START, 10)
         assert not await tx.timers.take(timer.id, timer.fence)
         assert await tx.timers.next_due() == START
+
+
+async def test_a_released_timer_is_claimable_at_once_and_only_by_its_holder(store: Store) -> None:
+    await schedule(store, 2)
+    first, second = await claim(store, "a")
+    async with store.transaction() as tx:
+        await tx.timers.release(first.id, first.fence - 1)
+        await tx.timers.release(second.id, second.fence)
+    (again,) = await claim(store, "b")
+    assert (again.id, again.fence) == (second.id, second.fence + 1), "given back, it is free"
+    async with store.transaction() as tx:
+        await tx.timers.release(second.id, second.fence)
+        assert not await tx.timers.take(second.id, second.fence), "b holds it now"
+        assert await tx.timers.next_due() == LEASE_END

@@ -92,6 +92,12 @@ class SqlTimers(Repository):
             (due_at, timer_id, fence),
         )
 
+    async def release(self, timer_id: int, fence: int) -> None:
+        self._db.execute_later(
+            f"UPDATE timers SET leased_by = NULL, lease_until = NULL WHERE {_HELD}",  # noqa: S608
+            (timer_id, fence),
+        )
+
     async def drop(self, timer_id: int, fence: int) -> None:
         self._db.execute_later(f"DELETE FROM timers WHERE {_HELD}", (timer_id, fence))  # noqa: S608
 
