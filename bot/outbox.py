@@ -33,12 +33,13 @@ from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any, Protocol
 
+from bot.budget import SharedBudget
 from bot.clock import Clock
 from bot.domain.records import DueRow, LaneLease, OutboxMessage
 from bot.domain.replies import Priority, Reply
 from bot.observe import Observer, Unobserved
 from bot.render import RenderError
-from bot.storage import Store
+from bot.storage import Store, Transaction
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +68,9 @@ RENEW = 15.0
 so a database slow to answer a few times loses no lane."""
 CLAIM_AGAIN = 1.0
 """Seconds before a worker asks again for a lane that another process holds."""
+DEFER = 3.0
+"""Seconds a worker leaves a row to another process that is better placed to send it (the
+sender says so: it answers an interaction that process received), before sending it itself."""
 
 
 class RetryLater(Exception):
@@ -114,7 +118,9 @@ class Unfinished(Exception):
 class Sender(Protocol):
     """What an adapter implements to deliver outbox rows of its platform.
 
-    A sender may also declare ``pace``: the platform's limits, which the worker keeps to.
+    A sender may also declare ``pace``: the platform's limits, which the worker keeps to; and
+    ``elsewhere(message)``: whether another process may be better placed to send the row (it
+    received the interaction the row answers), which then gets the row's lane first.
     """
 
     platform: str
@@ -141,6 +147,9 @@ class Pace:
     """Requests one group chat takes in any minute."""
     announcements_per_minute: int | None = None
     """Of a group's minute, what announcements may use: the rest waits for urgent rows."""
+    shared: bool = False
+    """Whether ``overall`` is the platform's limit for every process on the database together
+    (``bot/budget.py``), not for this process alone."""
 
 
 def backoff(attempts: int) -> float:
@@ -219,6 +228,9 @@ class OutboxWorker:
         self._clock = clock
         declared = getattr(sender, "pace", None)
         self.pace = pace or (declared if isinstance(declared, Pace) else Pace())
+        self._shared = SharedBudget(self.platform, self.pace.overall) if self.pace.shared else None
+        self._short = False
+        """Whether the shared budget's slot ran short of what the last dispatch wanted."""
         self._stirred = asyncio.Event()
         """Set by either signal below: the worker waits on one event, not a task for each."""
         self.wake = _Signal(self._stirred)
@@ -227,6 +239,8 @@ class OutboxWorker:
         """A row landed: its lane may send again."""
         self._rows: dict[int, DueRow] = {}
         """Every row the scheduler knows is due: waiting in a lane or in flight."""
+        self._seen: dict[int, float] = {}
+        """When this worker first saw each row of ``_rows``."""
         self._lanes: dict[str, _Lane] = {}
         self._held: dict[int, int] = {}
         """Rows that must wait, and the row each waits for."""
@@ -411,6 +425,7 @@ class OutboxWorker:
         waits (up to ``SETTLE`` seconds) for the rows in flight to be marked.
         """
         loop = asyncio.get_running_loop()
+
         try:
             while True:
                 now = loop.time()
@@ -500,6 +515,7 @@ class OutboxWorker:
                 self._waiters.get(self._held.pop(row.id), set()).discard(row.id)
             return
         self._rows[row.id] = row
+        self._seen[row.id] = asyncio.get_running_loop().time()
         lane = self._lanes.get(row.lane)
         if lane is None:
             group = self.pace.group_per_minute is not None and not row.lane.startswith("person:")
@@ -515,6 +531,7 @@ class OutboxWorker:
         self._waiters.setdefault(blocker, set()).add(row.id)
 
     def _remove(self, row_id: int) -> None:
+        self._seen.pop(row_id, None)
         row = self._rows.pop(row_id, None)
         if row is None:
             return
@@ -612,7 +629,7 @@ class OutboxWorker:
         for row in chosen:
             self._lanes[row.lane].busy = True
         try:
-            messages = await self._take(chosen, now)
+            messages, read = await self._take(chosen, now)
         finally:
             for row in chosen:
                 self._lanes[row.lane].busy = False
@@ -622,6 +639,8 @@ class OutboxWorker:
             if lane.lease is None or self._opens_at(lane, row, now) > now:
                 self._progress.set()  # another process has the lane, or had it until just now
                 continue
+            if row.id not in read:
+                continue  # the platform's budget for all processes is spent until its next slot
             if message is None:  # erased, or sent by another process, meanwhile
                 self._remove(row.id)
                 self._release(row.id, left=True)
@@ -629,9 +648,12 @@ class OutboxWorker:
             lane.busy = True
             self._flights[row.id] = asyncio.create_task(self._fly(row, message, lane.lease))
 
-    async def _take(self, rows: list[DueRow], now: float) -> dict[int, OutboxMessage]:
+    async def _take(
+        self, rows: list[DueRow], now: float
+    ) -> tuple[dict[int, OutboxMessage], set[int]]:
         """Hold the lanes of ``rows`` (asking for those not held, or held too briefly to start a
-        send), and read the rows of the lanes held, in one transaction."""
+        send), take the shared budget for the rows of the lanes held, and read those the budget
+        lets go now, in one transaction; return them, and the ids asked for."""
         lanes = {row.lane: self._lanes[row.lane] for row in rows}
         wanted = [
             key
@@ -640,17 +662,45 @@ class OutboxWorker:
         ]
         asked = self._clock.now()
         async with self._store.transaction() as tx:
+            left = await self._left_to_others(tx, [r for r in rows if r.lane in wanted], now)
+            wanted = [key for key in wanted if key not in left]
             leases = {
                 lease.lane: lease
                 for lease in await tx.outbox.claim_lanes(
                     self.platform, wanted, self._holder, asked, asked + timedelta(seconds=LEASE)
                 )
             }
-            held = [r.id for r in rows if r.lane in leases or r.lane not in wanted]
+            held = [
+                r.id
+                for r in rows
+                if r.lane not in left and (r.lane in leases or r.lane not in wanted)
+            ]
+            if self._shared is not None:
+                granted = await self._shared.take(tx.outbox, len(held))
+                self._short = granted < len(held)
+                held = held[:granted]
             messages = {m.id: m for m in await tx.outbox.messages(held)}
         for key in wanted:
             self._hold(lanes[key], leases.get(key), now)
-        return messages
+        for key, until in left.items():
+            lanes[key].claim_after = until
+        return messages, set(held)
+
+    async def _left_to_others(
+        self, tx: Transaction, rows: list[DueRow], now: float
+    ) -> dict[str, float]:
+        """The lanes of ``rows`` whose row another process is better placed to send (as the
+        sender says), fresh enough that it likely will: each with when to ask for it after all."""
+        elsewhere = getattr(self._sender, "elsewhere", None)
+        if elsewhere is None or not rows:
+            return {}
+        lanes = {row.id: row.lane for row in rows}
+        left: dict[str, float] = {}
+        for message in await tx.outbox.messages(list(lanes)):
+            until = self._seen.get(message.id, now) + DEFER
+            if until > now and elsewhere(message):
+                left[lanes[message.id]] = until
+        return left
 
     async def _renew(self, now: float) -> None:
         """Renew every lease this worker holds, once the first is ``RENEW`` seconds old."""
@@ -731,6 +781,8 @@ class OutboxWorker:
         if self._retries:
             at = min(at, now + (self._retries[0] - self._clock.now()).total_seconds())
         budget = self._budget_opens(now)
+        if self._short and self._shared is not None:
+            budget = max(budget, now + self._shared.opens())
         for lane in self._lanes.values():
             if lane.lease is not None:
                 at = min(at, lane.held_until - LEASE + RENEW)

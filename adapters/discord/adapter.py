@@ -223,7 +223,9 @@ class DiscordAdapter:
         self.setups += 1
         self.client.add_dynamic_items(HomegroupButton)
         await self._sync_commands()
-        sender = DiscordSender(self.client, self._renderer, self.live, self._app.clock.now)
+        sender = DiscordSender(
+            self.client, self._renderer, self.live, self._app.clock.now, store=self._app.store
+        )
         worker = self._app.add_sender(sender)
         self._tasks.append(asyncio.create_task(worker.run(), name="discord outbox"))
         # Before the gateway connects, so nothing kept now is this process's own: interactions

@@ -23,6 +23,10 @@ from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from adapters.discord.translate import PLATFORM
+from bot.budget import SharedBudget
+from bot.storage import Store
+
 WINDOW = 1.0
 """Seconds a request keeps counting against the limit after Discord answered it."""
 
@@ -30,10 +34,14 @@ WINDOW = 1.0
 class GlobalBudget:
     """At most ``per_second`` requests started in any window, in flight or just answered."""
 
-    def __init__(self, per_second: int) -> None:
+    def __init__(self, per_second: int, *, across: Store | None = None) -> None:
+        """``across``: the database of every process sending for the bot, which keeps their
+        requests together within the limit too (``bot/budget.py``)."""
         if per_second < 1:
             raise ValueError("the budget needs at least one request a second")
         self.per_second = per_second
+        self._store = across
+        self._shared = SharedBudget(PLATFORM, per_second)
         self._in_flight = 0
         self._recent: deque[float] = deque()
         """When each answered request stops counting, oldest first."""
@@ -47,6 +55,8 @@ class GlobalBudget:
         """Hold a slot for one request of outbox row ``row`` while the block runs."""
         await self._take(priority, row)
         try:
+            if self._store is not None:
+                await self._shared.wait(self._store)
             yield
         finally:
             self._in_flight -= 1

@@ -54,6 +54,7 @@ from bot.domain.records import OutboxMessage
 from bot.domain.replies import Mention, Priority, Reply, Target
 from bot.outbox import Pace, RetryLater, Undeliverable, backoff
 from bot.render import Renderer
+from bot.storage import Store
 
 log = logging.getLogger(__name__)
 
@@ -99,13 +100,17 @@ class DiscordSender:
         now: Callable[[], datetime],
         *,
         global_limit: int | None = None,
+        store: Store | None = None,
     ) -> None:
+        """``store``: the database every process sending for the bot shares, through which
+        they keep Discord's global limit together."""
         self._client = client
         self._renderer = renderer
         self._live = live
         self._dm_channels: dict[int, int] = {}
         self.pace = PACE
-        self._budget = GlobalBudget(GLOBAL_LIMIT if global_limit is None else global_limit)
+        limit = GLOBAL_LIMIT if global_limit is None else global_limit
+        self._budget = GlobalBudget(limit, across=store)
         """Requests Discord counts against its global limit take a slot; answers on an
         interaction do not."""
         self._prompt = Prompt(PROMPT_EVERY, now)
@@ -115,6 +120,16 @@ class DiscordSender:
         """Parts of a long message Discord already took, so a retry goes on from the next."""
         self._labels: dict[int, list[str]] = {}
         """The button labels of each row being delivered, by outbox id, rendered beforehand."""
+
+    def elsewhere(self, message: OutboxMessage) -> bool:
+        """Whether another process may hold the interaction the row answers (it came through
+        another shard): that one answers it in place, where this one could only post it."""
+        token = message.target.interaction
+        return (
+            token is not None
+            and self._live.get(token) is None
+            and self._live.replayed(token) is None
+        )
 
     async def deliver(self, message: OutboxMessage) -> str | None:
         try:

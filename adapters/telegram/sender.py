@@ -50,8 +50,11 @@ PROMPT_EVERY = timedelta(minutes=10)
 """How often one member may be shown the 'open a private chat' line in a group."""
 PER_CHAT = 1.0
 """Seconds between two messages to one chat."""
-PACE = Pace(overall=30, per_chat=PER_CHAT, group_per_minute=20, announcements_per_minute=15)
-"""Telegram's limits, as the outbox worker keeps to them."""
+PACE = Pace(
+    overall=30, per_chat=PER_CHAT, group_per_minute=20, announcements_per_minute=15, shared=True
+)
+"""Telegram's limits, as the outbox worker keeps to them: the overall one for every process
+sending for the bot together."""
 WAIT_FOR_START = 3600.0
 """Seconds a private message waits for a member who has not opened their private chat yet;
 ``/start`` there delivers it at once."""

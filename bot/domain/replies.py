@@ -120,6 +120,15 @@ class Target:
         """The chat a reply is ordered in: a person's private chat, else the group chat."""
         return f"person:{self.person}" if self.person is not None else (self.chat or "")
 
+    @property
+    def lane(self) -> str:
+        """Where the outbox keeps a reply in order: its conversation, but an answer only its
+        member sees on an interaction in a lane of its own, bound to that interaction alone, so
+        that it never waits behind another process that held the member's chat and died."""
+        if self.person is not None and self.interaction is not None:
+            return f"interaction:{self.interaction}"
+        return self.conversation
+
     def as_json(self) -> dict[str, Any]:
         return {
             "platform": self.platform,

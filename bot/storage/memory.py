@@ -335,6 +335,8 @@ class _Tables:
     member_roles: dict[tuple[str, str, str], _MemberRole] = field(default_factory=dict)
     outbox: dict[int, _Outgoing] = field(default_factory=dict)
     outbox_lanes: dict[tuple[str, str], _Lane] = field(default_factory=dict)
+    outbox_budget: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Each platform's current time slot, and the requests taken of it."""
     timers: dict[int, _Timer] = field(default_factory=dict)
     meta: dict[str, str] = field(default_factory=dict)
     last_ids: dict[str, int] = field(default_factory=dict)
@@ -1176,7 +1178,7 @@ class MemoryOutbox(_Repository):
             created_at=now,
             next_attempt_at=now,
             priority=int(reply.priority),
-            lane=reply.target.conversation,
+            lane=reply.target.lane,
             follows=follows,
         )
         self._t.outbox[row.id] = row
@@ -1202,7 +1204,7 @@ class MemoryOutbox(_Repository):
         return [
             DueRow(
                 id=row.id,
-                lane=row.lane if row.lane is not None else row.target.conversation,
+                lane=row.lane if row.lane is not None else row.target.lane,
                 priority=row.priority,
                 edits=self._unsent(row.edit_of),
                 follows=self._untried(row.follows),
@@ -1264,6 +1266,16 @@ class MemoryOutbox(_Repository):
                 self._t.outbox_lanes[key] = _Lane(None, lease, was.until)
             else:
                 del self._t.outbox_lanes[key]
+
+    async def take_budget(self, platform: str, slot: int, wanted: int, per_slot: int) -> int:
+        taken_in, used = self._t.outbox_budget.get(platform, (slot, 0))
+        if taken_in > slot:
+            return 0
+        if taken_in < slot:
+            used = 0
+        granted = min(wanted, per_slot - used)
+        self._t.outbox_budget[platform] = (slot, used + granted)
+        return granted
 
     async def forget_before(self, cutoff: datetime) -> int:
         def left(row: _Outgoing) -> bool:

@@ -620,6 +620,11 @@ class OutboxRepository(Protocol):
         database."""
         ...
 
+    async def take_budget(self, platform: str, slot: int, wanted: int, per_slot: int) -> int:
+        """Take up to ``wanted`` of the ``per_slot`` requests the platform's time slot ``slot``
+        has for every process together; how many were taken (none, for a slot gone by)."""
+        ...
+
     async def forget_before(self, cutoff: datetime) -> int:
         """Delete messages that left (or failed for good) before ``cutoff``."""
         ...

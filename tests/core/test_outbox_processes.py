@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from bot.budget import SLOTS, SharedBudget
 from bot.clock import ManualClock
 from bot.domain.records import OutboxMessage
 from bot.domain.replies import Reply, Target, Template
@@ -51,6 +55,8 @@ class Ledger:
     def __init__(self) -> None:
         self.sent: list[tuple[str, int, str]] = []
         """(process, row, chat) of each message taken."""
+        self.started: list[float] = []
+        """When each send started, by the wall clock the shared budget counts by."""
         self.sending: dict[str, set[str]] = {}
         self.overlaps: list[tuple[str, str]] = []
 
@@ -79,6 +85,7 @@ class Platform:
         if sending:
             self.ledger.overlaps.append((chat, self.name))
         sending.add(self.name)
+        self.ledger.started.append(time.time())
         try:
             await asyncio.sleep(random.uniform(0, 0.004))
         finally:
@@ -185,3 +192,36 @@ async def test_a_process_that_lost_its_chat_cannot_mark_what_it_sent(
         (message,) = await tx.outbox.messages([row])
     assert message.attempts == 0, "its mark changed nothing: the chat's holder decides"
     assert taken.lane == "chat"
+
+
+async def test_processes_together_keep_to_the_platforms_overall_limit(
+    stores: list[Store], clock: ManualClock
+) -> None:
+    ledger = Ledger()
+    limit = 12
+    queued = [await queue(stores[n % 3], f"chat{n}") for n in range(30)]
+    running = [
+        OutboxWorker(store, Platform(f"process {n}", ledger), clock, Pace(limit, shared=True))
+        for n, store in enumerate(stores)
+    ]
+    tasks = [asyncio.create_task(worker.run()) for worker in running]
+    try:
+        await ledger.until(len(queued))
+    finally:
+        await stop(tasks)
+    assert sorted(ledger.rows()) == queued
+    assert len({process for process, _, _ in ledger.sent}) > 1
+    # Alone, each would send its own twelve in a second: together they send twelve at most.
+    for start in ledger.started:
+        in_a_second = [at for at in ledger.started if start <= at < start + 1.0]
+        assert len(in_a_second) <= limit
+
+
+@given(st.integers(1, 100), st.integers(0, 2**40))
+def test_any_run_of_slots_as_long_as_a_second_and_two_shares_exactly_the_limit(
+    per_second: int, first: int
+) -> None:
+    budget = SharedBudget("fake", per_second)
+    shares = [budget.allowance(slot) for slot in range(first, first + SLOTS + 2)]
+    assert sum(shares) == per_second
+    assert max(shares) - min(shares) <= 1, "spread evenly"

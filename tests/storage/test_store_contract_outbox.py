@@ -215,3 +215,16 @@ async def test_a_worker_that_lost_its_lane_marks_nothing(store: Store) -> None:
         assert not await tx.outbox.mark_retry(999, LATER), "no such row"
         assert await tx.outbox.by_ref("console", "1") == rows[0]
         assert [m.attempts for m in await tx.outbox.messages(rows)] == [1]
+
+
+async def test_a_slot_of_the_platforms_budget_is_shared_by_every_taker(store: Store) -> None:
+    async with store.transaction() as tx:
+        assert await tx.outbox.take_budget("console", 100, 3, 4) == 3
+        assert await tx.outbox.take_budget("console", 100, 3, 4) == 1, "what is left of it"
+        assert await tx.outbox.take_budget("console", 100, 1, 4) == 0
+        assert await tx.outbox.take_budget("elsewhere", 100, 9, 4) == 4, "a budget per platform"
+        assert await tx.outbox.take_budget("console", 101, 9, 4) == 4, "a new slot, all of it"
+        assert await tx.outbox.take_budget("console", 100, 1, 4) == 0, "a slot gone by"
+    async with store.transaction() as tx:
+        assert await tx.outbox.take_budget("console", 101, 1, 4) == 0, "taken is taken"
+        assert await tx.outbox.take_budget("console", 102, 2, 4) == 2

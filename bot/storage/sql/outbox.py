@@ -78,7 +78,7 @@ class SqlOutbox(Repository):
                 now,
                 now,
                 int(reply.priority),
-                reply.target.conversation,
+                reply.target.lane,
                 follows,
             ),
         )
@@ -123,7 +123,7 @@ class SqlOutbox(Repository):
                 id=int(r["id"]),
                 lane=r["lane"]
                 if r["lane"] is not None
-                else Target.from_json(json.loads(r["target"])).conversation,
+                else Target.from_json(json.loads(r["target"])).lane,
                 priority=int(r["priority"]),
                 edits=r["edits"],
                 follows=r["follows"],
@@ -229,6 +229,26 @@ class SqlOutbox(Repository):
                 " WHERE platform = ? AND lane = ? AND token = ?",
                 (json.dumps([at.isoformat() for at in lease.minute]), *key),
             )
+
+    async def take_budget(self, platform: str, slot: int, wanted: int, per_slot: int) -> int:
+        first = min(wanted, per_slot)
+        # One statement, atomic on its own: of processes taking at once, each sees what the
+        # one before it took. A slot gone by (a clock behind the others) gets nothing.
+        row = await self._db.fetch_one(
+            "INSERT INTO outbox_budget (platform, slot, used, granted) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT (platform) DO UPDATE SET"
+            " granted = CASE WHEN outbox_budget.slot < excluded.slot THEN excluded.granted"
+            " WHEN outbox_budget.used + excluded.granted > ? THEN ? - outbox_budget.used"
+            " ELSE excluded.granted END,"
+            " used = CASE WHEN outbox_budget.slot < excluded.slot THEN excluded.used"
+            " WHEN outbox_budget.used + excluded.granted > ? THEN ?"
+            " ELSE outbox_budget.used + excluded.granted END,"
+            " slot = excluded.slot"
+            " WHERE outbox_budget.slot <= excluded.slot"
+            " RETURNING granted",
+            (platform, slot, first, first, per_slot, per_slot, per_slot, per_slot),
+        )
+        return 0 if row is None else int(row["granted"])
 
     async def forget_before(self, cutoff: datetime) -> int:
         self._db.execute_later("DELETE FROM outbox_lanes WHERE lease_until < ?", (cutoff,))

@@ -4,12 +4,14 @@ most urgent request first when the budget is short, and a request that stops wai
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 
 from adapters.discord import budget as budget_module
 from adapters.discord.budget import GlobalBudget
 from bot.domain.replies import Priority
+from bot.storage import Store
 
 WINDOW = 0.2
 """The tests' second: short, so they run quickly."""
@@ -118,3 +120,21 @@ async def test_a_request_stopped_just_as_its_turn_came_gives_the_slot_back(
 
     assert tasks[2].cancelled()
     assert order == [1, 3]
+
+
+async def test_processes_on_one_database_keep_to_the_limit_together(store: Store) -> None:
+    limit = 12
+    processes = [GlobalBudget(limit, across=store) for _ in range(2)]
+    started: list[float] = []
+
+    async def request(budget: GlobalBudget, row: int) -> None:
+        async with budget.slot(Priority.ANSWER, row):
+            started.append(time.time())  # the wall clock, as the shared budget counts
+            await asyncio.sleep(0.005)
+
+    await asyncio.gather(*(request(budget, row) for budget in processes for row in range(10)))
+
+    assert len(started) == 20
+    # Alone, each would start its twelve in a moment: together, twelve a second at most.
+    for start in started:
+        assert len([at for at in started if start <= at < start + 1.0]) <= limit
