@@ -203,12 +203,12 @@ class SqliteStore:
         db.row_factory = sqlite3.Row
         try:
             for pragma in (
-                "PRAGMA journal_mode=WAL",
-                "PRAGMA synchronous=FULL",
                 f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
+                "PRAGMA synchronous=FULL",
                 "PRAGMA foreign_keys=ON",
             ):
                 await db.execute(pragma)
+            await _enter_wal(db)
             store = cls(db)
             await store._migrate()
         except BaseException:
@@ -229,27 +229,40 @@ class SqliteStore:
         return newer_than_known(None if row is None else row[0], "sqlite")
 
     async def _migrate(self) -> None:
-        await self._db.execute(
-            "CREATE TABLE IF NOT EXISTS schema_migrations ("
-            " version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL)"
+        # Under the write lock from the start: a plain statement that reads first and then
+        # writes is refused at once, not waited for, when another process wrote in between.
+        await self._db.executescript(
+            "BEGIN IMMEDIATE;\nCREATE TABLE IF NOT EXISTS schema_migrations ("
+            " version INTEGER PRIMARY KEY, applied_at TIMESTAMP NOT NULL);\nCOMMIT;"
         )
-        async with self._db.execute("SELECT version FROM schema_migrations") as cursor:
-            applied = {int(row[0]) for row in await cursor.fetchall()}
+        applied = await self._applied()
         available = migrations("sqlite")
         for version, sql in pending(applied, [v for v, _ in available], available):
             if version in applied:
                 continue
             applied_at = _bind(datetime.now(UTC))
+            # The version's row goes in first: when processes start together on a new file,
+            # its primary key is the lock, and the one that finds it taken learns another
+            # process applied that migration while it waited for the write lock.
             try:
                 await self._db.executescript(
-                    f"BEGIN IMMEDIATE;\n{sql}\n"
-                    f"INSERT INTO schema_migrations VALUES ({version}, '{applied_at}');\nCOMMIT;"
+                    f"BEGIN IMMEDIATE;\n"
+                    f"INSERT INTO schema_migrations VALUES ({version}, '{applied_at}');\n"
+                    f"{sql}\nCOMMIT;"
                 )
+            except sqlite3.IntegrityError:
+                await self._rollback()
+                if version in await self._applied():
+                    continue
+                raise
             except BaseException:
-                if self._db.in_transaction:
-                    await self._db.execute("ROLLBACK")
+                await self._rollback()
                 raise
             log.info("applied migration %04d", version)
+
+    async def _applied(self) -> set[int]:
+        async with self._db.execute("SELECT version FROM schema_migrations") as cursor:
+            return {int(row[0]) for row in await cursor.fetchall()}
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
@@ -434,6 +447,30 @@ def newer_than_known(version: int | None, backend: str) -> int | None:
 @functools.cache
 def _newest(backend: str) -> int:
     return migrations(backend)[-1][0]
+
+
+async def _enter_wal(db: aiosqlite.Connection) -> None:
+    """Switch the file to WAL, waiting while another process opening it does the same.
+
+    SQLite answers "database is locked" at once, without its busy handler, when two
+    connections change a new file's journal mode together, as processes started at the same
+    moment on a fresh file do; the switch is tried again for as long as the busy timeout.
+    """
+    for _ in range(BUSY_TIMEOUT_MS // 50):
+        try:
+            await _set_wal(db)
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error):
+                raise
+            await asyncio.sleep(0.05)
+    await _set_wal(db)
+
+
+async def _set_wal(db: aiosqlite.Connection) -> None:
+    # Read and closed, so no statement is left open when the migrations begin.
+    async with db.execute("PRAGMA journal_mode=WAL") as cursor:
+        await cursor.fetchall()
 
 
 def migrations(backend: str) -> list[tuple[int, str]]:

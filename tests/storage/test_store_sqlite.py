@@ -3,6 +3,7 @@ migrations applied once and never from a newer version."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -31,6 +32,20 @@ async def test_reopening_applies_no_migration_twice(tmp_path) -> None:  # type: 
         async with store.transaction() as tx:
             await tx.meta.set("opened", "yes")
         await store.close()
+
+
+async def test_processes_starting_together_on_a_new_file_all_open_it(tmp_path: Path) -> None:
+    """Two `homegroup run` processes started at once on a fresh file both come up: each
+    migration is applied once, by whichever got the write lock first."""
+    for round_ in range(10):
+        path = tmp_path / f"together-{round_}.db"
+        stores = await asyncio.gather(*(SqliteStore.open(path) for _ in range(4)))
+        for store in stores:
+            await store.close()
+        with sqlite3.connect(path) as db:
+            versions = [v for (v,) in db.execute("SELECT version FROM schema_migrations")]
+        assert versions == sorted(set(versions))
+        assert versions[-1] == len(versions)
 
 
 async def test_a_database_from_a_newer_version_is_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
