@@ -10,7 +10,7 @@ import re
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Final
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
@@ -97,6 +97,16 @@ def _not_fetched(sql: str) -> None:
         raise ValueError("a statement with RETURNING is fetched, never executed")
 
 
+_LEADER_KEEPALIVE: Final = {
+    "tcp_keepalives_idle": "10",
+    "tcp_keepalives_interval": "5",
+    "tcp_keepalives_count": "3",
+}
+"""The server asks after a leader's connection that has gone quiet, so a leader whose host died
+or lost its network (no socket closed) frees its lock in about 25 s, not the two hours of the
+system's default keepalive, and another process starts polling Telegram."""
+
+
 class PostgresStore:
     """A store on a PostgreSQL database: each transaction takes a connection of the pool, so
     events of one process, and of several processes, commit side by side."""
@@ -131,7 +141,8 @@ class PostgresStore:
         except BaseException:
             await pool.close()
             raise
-        return cls(pool, functools.partial(asyncpg.connect, dsn, server_settings=settings))
+        leading = {**(settings or {}), **_LEADER_KEEPALIVE}
+        return cls(pool, functools.partial(asyncpg.connect, dsn, server_settings=leading))
 
     def leader(self, job: str) -> AdvisoryLeader:
         """The leader for ``job`` among the processes on this database (``bot.storage.leader``)."""

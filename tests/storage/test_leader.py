@@ -56,3 +56,25 @@ async def test_a_process_alone_on_its_database_always_leads() -> None:
     assert await leader.lead()
     await leader.close()
     assert await leader.lead()
+
+
+async def test_a_leader_whose_host_vanished_is_noticed_by_the_server_within_seconds(
+    postgres_database: str,
+) -> None:
+    """A host that dies closes no socket: the server probes the leader's quiet connection
+    every few seconds, so its lock is freed in about 25 s, not the system's two hours."""
+    store = await PostgresStore.open(postgres_database)
+    leader = leader_of(store, "polling")
+    try:
+        assert await leader.lead()
+        connection = leader._connection  # the session that holds the lock
+        assert connection is not None
+        idle, interval, count = [
+            int(await connection.fetchval(f"SHOW tcp_keepalives_{name}"))
+            for name in ("idle", "interval", "count")
+        ]
+        assert min(idle, interval, count) > 0  # 0 is the system's default: two hours
+        assert idle + interval * count <= 30
+    finally:
+        await leader.close()
+        await store.close()
