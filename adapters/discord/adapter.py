@@ -69,6 +69,7 @@ from bot.domain.replies import Template
 from bot.domain.zones import suggest_zones
 from bot.language import DEFAULT_LOCALE, available_locales
 from bot.settings import Settings
+from bot.storage.leader import shared_by_processes
 
 log = logging.getLogger(__name__)
 
@@ -224,7 +225,11 @@ class DiscordAdapter:
         self.client.add_dynamic_items(HomegroupButton)
         await self._sync_commands()
         sender = DiscordSender(
-            self.client, self._renderer, self.live, self._app.clock.now, store=self._app.store
+            self.client,
+            self._renderer,
+            self.live,
+            self._app.clock.now,
+            store=self._app.store if shared_by_processes(self._app.store) else None,
         )
         worker = self._app.add_sender(sender)
         self._tasks.append(asyncio.create_task(worker.run(), name="discord outbox"))

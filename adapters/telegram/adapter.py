@@ -50,7 +50,7 @@ from bot.domain.commands import PRIVATE_COMMANDS
 from bot.language import DEFAULT_LOCALE, available_locales
 from bot.outbox import Pace
 from bot.settings import Settings
-from bot.storage.leader import leader_of
+from bot.storage.leader import leader_of, shared_by_processes
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,8 @@ class TelegramAdapter:
         body_log.setLevel(max(body_log.level, logging.CRITICAL))
         self._app = app
         self._settings = own
-        self._pace = pace or replace(PACE, per_chat=per_chat)
+        paced = pace or replace(PACE, per_chat=per_chat)
+        self._pace = replace(paced, shared=paced.shared and shared_by_processes(app.store))
         builder = (
             ApplicationBuilder()
             .token(own.token)

@@ -44,3 +44,10 @@ class _Leads(Protocol):
 def leader_of(store: object, job: str) -> Leader:
     """The leader for ``job`` among the processes sharing ``store``'s database."""
     return store.leader(job) if isinstance(store, _Leads) else SoleLeader()
+
+
+def shared_by_processes(store: object) -> bool:
+    """Whether several processes may share ``store``'s database, so that a platform's overall
+    limit must be kept through it (``bot/budget.py``); one process on a file keeps it alone,
+    without a write for every few sends."""
+    return isinstance(store, _Leads)
