@@ -104,7 +104,7 @@ _LEADER_KEEPALIVE: Final = {
 }
 """The server asks after a leader's connection that has gone quiet, so a leader whose host died
 or lost its network (no socket closed) frees its lock in about 25 s, not the two hours of the
-system's default keepalive, and another process starts polling Telegram."""
+system's default keepalive, and another process takes over the job it led."""
 
 
 class PostgresStore:
