@@ -101,7 +101,8 @@ async def copy_database(source: str, target: str, *, schema: str | None = None) 
     ``PostgresStore.open``). Raises ``CopyRefused`` with the reason when the copy is not made.
     """
     if not is_postgres(target):
-        raise CopyRefused(f"{target} is not a postgresql:// URL: copy-db fills PostgreSQL")
+        # Not echoed: a URL of another scheme may carry a password that shown() cannot tell.
+        raise CopyRefused("the target is not a postgresql:// URL: copy-db fills PostgreSQL")
     with closing(_read_only(source)) as db:
         _check_version(db, source)
         store = await PostgresStore.open(target, schema=schema)  # migrated to this version
