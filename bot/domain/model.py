@@ -41,6 +41,8 @@ class Community:
     settings: CommunitySettings = field(default_factory=CommunitySettings)
     active: bool = True
     """False while the bot is removed from the community."""
+    fellowship: str | None = None
+    """What every chat linked with this one holds too (``/link``); None while not linked."""
 
     @property
     def announce_chat(self) -> str:
@@ -79,6 +81,19 @@ class DueAnnouncement:
     clean_since: date | None
     """The primary counter's date now; None when the member no longer has one."""
     share: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LinkCode:
+    """A one-time linking code as the store keeps it: only its digest, never the code."""
+
+    digest: str
+    kind: str
+    """``"chat"`` (``/link``: ``origin`` is a community key) or ``"person"`` (``/linkme``:
+    ``origin`` is a person key)."""
+    origin: str
+    issued_by: str
+    expires_at: datetime
 
 
 def person_key(platform: str, platform_id: str) -> str:

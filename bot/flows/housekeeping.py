@@ -4,6 +4,7 @@ Sent messages keep only their platform id (for edits) and whom they concerned; a
 even that goes, since "a relapse answer went to this person" is itself health data. Dedupe
 keys go after a week too: no platform redelivers an update that late. Updates set aside
 after failing too often hold what a member wrote, so they go after ``KEEP_SET_ASIDE``.
+Linking codes that expired, and wrong codes older than the lockout, are of no use any more.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 from datetime import datetime, timedelta
 
 from bot.dispatch import Flows, on_timer
+from bot.domain.linking import LOCKOUT
 from bot.domain.timers import Housekeeping
 from bot.storage import Transaction
 from bot.turn import Turn
@@ -32,16 +34,20 @@ async def arm(tx: Transaction, now: datetime) -> None:
 
 
 async def run(turn: Turn, timer: Housekeeping) -> None:
-    """Prune old sent messages, dedupe keys and set-aside updates, then arm the next run."""
+    """Prune old sent messages, dedupe keys, set-aside updates and linking codes and tries,
+    then arm the next run."""
     cutoff = turn.now - KEEP
     messages = await turn.tx.outbox.forget_before(cutoff)
     keys = await turn.tx.inbox.forget_handled_before(cutoff)
     set_aside = await turn.tx.inbox.forget_set_aside_before(turn.now - KEEP_SET_ASIDE)
+    linking = await turn.tx.links.forget_before(turn.now - LOCKOUT)
     log.info(
-        "housekeeping: forgot %d old messages, %d dedupe keys and %d set-aside updates",
+        "housekeeping: forgot %d old messages, %d dedupe keys, %d set-aside updates"
+        " and %d linking codes and wrong tries",
         messages,
         keys,
         set_aside,
+        linking,
     )
     await arm(turn.tx, turn.now)
 

@@ -18,7 +18,15 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 
 from bot.domain.community import CommunitySettings
-from bot.domain.model import PRIMARY, Community, Counter, DueAnnouncement, Membership, Person
+from bot.domain.model import (
+    PRIMARY,
+    Community,
+    Counter,
+    DueAnnouncement,
+    LinkCode,
+    Membership,
+    Person,
+)
 from bot.domain.records import (
     ROLES,
     Backlog,
@@ -54,6 +62,7 @@ from bot.storage.port import (
     CounterRepository,
     CravingRepository,
     InboxRepository,
+    LinkRepository,
     MeetingRepository,
     MembershipRepository,
     MetaRepository,
@@ -206,6 +215,31 @@ class _MemberRole:
 
 
 @dataclass(frozen=True, slots=True)
+class _LinkCode:
+    digest: str
+    kind: str
+    origin: str
+    issued_by: str
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _LinkFailure:
+    subject: str
+    failed_at: datetime
+    person: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _PersonLink:
+    person: str
+    principal: str
+    linked_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class _Timer:
     id: int
     kind: str
@@ -333,6 +367,9 @@ class _Tables:
     consents: dict[str, _Consent] = field(default_factory=dict)
     meeting_reminders: dict[tuple[str, str], _Reminder] = field(default_factory=dict)
     member_roles: dict[tuple[str, str, str], _MemberRole] = field(default_factory=dict)
+    link_codes: dict[str, _LinkCode] = field(default_factory=dict)
+    link_failures: dict[int, _LinkFailure] = field(default_factory=dict)
+    person_links: dict[str, _PersonLink] = field(default_factory=dict)
     outbox: dict[int, _Outgoing] = field(default_factory=dict)
     outbox_lanes: dict[tuple[str, str], _Lane] = field(default_factory=dict)
     outbox_budget: dict[str, tuple[int, int]] = field(default_factory=dict)
@@ -557,6 +594,26 @@ class MemoryPeople(_Repository):
         row = self._t.people.get(person)
         return row is not None and row.private_chat
 
+    async def link(self, person: str, principal: str, now: datetime) -> None:
+        self._t.person_links[person] = _PersonLink(person, principal, now)
+
+    async def unlink(self, person: str) -> None:
+        self._t.person_links.pop(person, None)
+
+    async def principal(self, key: str) -> str:
+        link = self._t.person_links.get(key)
+        return key if link is None else link.principal
+
+    async def identities(self, key: str) -> list[Person]:
+        principal = await self.principal(key)
+        others = sorted(
+            link.person
+            for link in self._t.person_links.values()
+            if link.principal == principal and link.person != key
+        )
+        keys = dict.fromkeys([key, principal, *others])
+        return [self._t.people[k].record for k in keys if k in self._t.people]
+
 
 class MemoryCommunities(_Repository):
     """``CommunityRepository`` in memory."""
@@ -574,6 +631,33 @@ class MemoryCommunities(_Repository):
 
     async def save_settings(self, key: str, settings: CommunitySettings) -> None:
         _update(self._t.communities, key, settings=settings)
+
+    async def fellowship(self, key: str) -> list[Community]:
+        here = self._t.communities.get(key)
+        if here is None:
+            return []
+        others = sorted(
+            (
+                c
+                for c in self._t.communities.values()
+                if here.fellowship is not None and c.fellowship == here.fellowship and c != here
+            ),
+            key=lambda c: c.key,
+        )
+        return [here, *others]
+
+    async def link(self, a: str, b: str) -> None:
+        held = {k: c.fellowship for k, c in self._t.communities.items() if k in (a, b)}
+        joined = held.get(a) or a
+        old = {f for f in held.values() if f is not None}
+        for key, community in list(self._t.communities.items()):
+            if key in (a, b) or community.fellowship in old:
+                self._t.communities[key] = replace(community, fellowship=joined)
+
+    async def unlink(self, key: str) -> None:
+        rest = [c.key for c in await self.fellowship(key)][1:]
+        for gone in [key, *rest] if len(rest) == 1 else [key]:
+            _update(self._t.communities, gone, fellowship=None)
 
 
 class MemoryMemberships(_Repository):
@@ -1476,6 +1560,48 @@ class MemoryMeta(_Repository):
         self._t.meta[key] = value
 
 
+class MemoryLinks(_Repository):
+    """``LinkRepository`` in memory."""
+
+    async def issue(
+        self,
+        kind: str,
+        digest: str,
+        origin: str,
+        issued_by: str,
+        now: datetime,
+        expires_at: datetime,
+    ) -> None:
+        _delete(self._t.link_codes, lambda row: (row.kind, row.origin) == (kind, origin))
+        self._t.link_codes[digest] = _LinkCode(digest, kind, origin, issued_by, now, expires_at)
+
+    async def redeem(self, kind: str, digest: str, now: datetime) -> LinkCode | None:
+        row = self._t.link_codes.get(digest)
+        if row is None or row.kind != kind or row.used_at is not None or row.expires_at <= now:
+            return None
+        self._t.link_codes[digest] = replace(row, used_at=now)
+        return LinkCode(row.digest, row.kind, row.origin, row.issued_by, row.expires_at)
+
+    async def record_failure(self, subjects: Iterable[str], now: datetime) -> None:
+        for subject in subjects:
+            person = subject if subject in self._t.people else None
+            self._t.link_failures[self._t.new_id("link_failures")] = _LinkFailure(
+                subject, now, person
+            )
+
+    async def failures_since(self, subject: str, since: datetime) -> int:
+        return sum(
+            1
+            for row in self._t.link_failures.values()
+            if row.subject == subject and row.failed_at >= since
+        )
+
+    async def forget_before(self, cutoff: datetime) -> int:
+        return _delete(self._t.link_codes, lambda row: row.expires_at < cutoff) + _delete(
+            self._t.link_failures, lambda row: row.failed_at < cutoff
+        )
+
+
 class MemoryPrivacy(_Repository):
     """``PrivacyRepository`` in memory, by the rules of ``bot.storage.naming``."""
 
@@ -1514,6 +1640,27 @@ class MemoryPrivacy(_Repository):
             ("restarts", "person"): _rows(t.restarts.values(), key, "created_at", "id"),
             ("meeting_reminders", "person"): _rows(t.meeting_reminders.values(), key, "community"),
             ("member_roles", "person"): _rows(t.member_roles.values(), key, "community", "role"),
+            ("link_codes", "issued_by"): sorted(
+                (
+                    {
+                        "kind": r.kind,
+                        "origin": r.origin,
+                        "created_at": r.created_at,
+                        "expires_at": r.expires_at,
+                        "used_at": r.used_at,
+                    }
+                    for r in t.link_codes.values()
+                    if r.issued_by == key
+                ),
+                key=lambda r: (r["created_at"], r["kind"]),
+            ),
+            ("link_failures", "person"): _rows(t.link_failures.values(), key, "failed_at"),
+            ("person_links", "person"): _rows(t.person_links.values(), key),
+            ("person_links", "principal"): [
+                {"person": r.person, "linked_at": r.linked_at}
+                for r in sorted(t.person_links.values(), key=lambda r: r.person)
+                if r.principal == key
+            ],
             ("timers", "person"): _rows(t.timers.values(), key, "due_at", "id"),
             ("outbox", "person"): [
                 row.plain()
@@ -1574,12 +1721,16 @@ class MemoryPrivacy(_Repository):
             t.consents,
             t.meeting_reminders,
             t.member_roles,
+            t.link_failures,
+            t.person_links,
             t.timers,
             t.outbox,
             t.call_requests,
         ]
         for table in theirs:
             _delete(table, lambda row: row.person == key)
+        _delete(t.link_codes, lambda row: row.issued_by == key)
+        _delete(t.person_links, lambda row: row.principal == key)
         gone = {i for i, row in t.cravings.items() if row.craving.person == key}
         _delete(t.cravings, lambda row: row.craving.id in gone)
         _delete(t.craving_pings, lambda row: row.craving in gone)
@@ -1673,6 +1824,7 @@ class MemoryTransaction:
         self.consent: ConsentRepository = MemoryConsent(tables)
         self.meetings: MeetingRepository = MemoryMeetings(tables)
         self.roles: RoleRepository = MemoryRoles(tables)
+        self.links: LinkRepository = MemoryLinks(tables)
         self.privacy: PrivacyRepository = MemoryPrivacy(tables)
         self.outbox: OutboxRepository = MemoryOutbox(tables)
         self.timers: TimerRepository = MemoryTimers(tables)

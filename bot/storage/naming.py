@@ -70,6 +70,10 @@ PERSON_COLUMNS: tuple[tuple[str, str], ...] = (
     ("restarts", "person"),
     ("meeting_reminders", "person"),
     ("member_roles", "person"),
+    ("link_codes", "issued_by"),
+    ("link_failures", "person"),
+    ("person_links", "person"),
+    ("person_links", "principal"),
     ("timers", "person"),
     ("outbox", "person"),
 )

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from bot.domain.community import CommunitySettings
-from bot.domain.model import Community, Counter, DueAnnouncement, Membership, Person
+from bot.domain.model import Community, Counter, DueAnnouncement, LinkCode, Membership, Person
 from bot.domain.records import (
     Backlog,
     CallCounts,
@@ -193,6 +193,25 @@ class PeopleRepository(Protocol):
 
     async def private_chat_open(self, person: str) -> bool: ...
 
+    async def link(self, person: str, principal: str, now: datetime) -> None:
+        """Make ``person`` another identity of ``principal`` (who issued the code), replacing
+        any link ``person`` had: the person's own data lives under ``principal`` meanwhile."""
+        ...
+
+    async def unlink(self, person: str) -> None:
+        """Make ``person`` a person of their own again (nothing when they were)."""
+        ...
+
+    async def principal(self, key: str) -> str:
+        """The key the person's own data lives under: their principal's, or ``key`` itself
+        when they are not linked."""
+        ...
+
+    async def identities(self, key: str) -> list[Person]:
+        """Every identity of the person ``key`` is one of, ``key``'s first, then the principal,
+        then any other by key; ``[key's]`` when not linked (``[]`` for a stranger)."""
+        ...
+
 
 class CommunityRepository(Protocol):
     """The groups and servers the bot serves, and their settings."""
@@ -210,6 +229,20 @@ class CommunityRepository(Protocol):
         ...
 
     async def save_settings(self, key: str, settings: CommunitySettings) -> None: ...
+
+    async def fellowship(self, key: str) -> list[Community]:
+        """Every chat linked with this one, this one first, then the others by key;
+        ``[itself]`` when not linked (``[]`` when it is unknown)."""
+        ...
+
+    async def link(self, a: str, b: str) -> None:
+        """Make ``b`` one community with ``a`` (whose admin issued the code): both, and any chat
+        linked with either, hold ``a``'s fellowship (``a``'s key when ``a`` had none)."""
+        ...
+
+    async def unlink(self, key: str) -> None:
+        """Take the chat out of its fellowship; a fellowship left with one chat ends."""
+        ...
 
 
 class MembershipRepository(Protocol):
@@ -517,6 +550,39 @@ class RoleRepository(Protocol):
         ...
 
 
+class LinkRepository(Protocol):
+    """One-time linking codes (kept as digests) and the wrong codes entered, for the lockout."""
+
+    async def issue(
+        self,
+        kind: str,
+        digest: str,
+        origin: str,
+        issued_by: str,
+        now: datetime,
+        expires_at: datetime,
+    ) -> None:
+        """Keep a new code; it replaces any code of the same ``kind`` and ``origin``."""
+        ...
+
+    async def redeem(self, kind: str, digest: str, now: datetime) -> LinkCode | None:
+        """Use a code of ``kind``: mark it used and return it; None when it is unknown, used
+        or expired. Of two transactions redeeming one code at once, only one gets it."""
+        ...
+
+    async def record_failure(self, subjects: Iterable[str], now: datetime) -> None:
+        """Count one wrong code against each subject (a chat's key or a person's key)."""
+        ...
+
+    async def failures_since(self, subject: str, since: datetime) -> int:
+        """How many wrong codes were counted against ``subject`` since ``since``."""
+        ...
+
+    async def forget_before(self, cutoff: datetime) -> int:
+        """Delete codes that expired, and wrong codes counted, before ``cutoff``; how many."""
+        ...
+
+
 class PrivacyRepository(Protocol):
     """Everything stored about one person: gathered for ``/mydata``, erased for ``/forgetme``."""
 
@@ -734,6 +800,7 @@ class Transaction(Protocol):
     consent: ConsentRepository
     meetings: MeetingRepository
     roles: RoleRepository
+    links: LinkRepository
     privacy: PrivacyRepository
     outbox: OutboxRepository
     timers: TimerRepository

@@ -11,6 +11,7 @@ import sqlite3
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, closing
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -23,6 +24,7 @@ from adapters.telegram.sender import PACE
 from bot.app import App, bootstrap
 from bot.clock import ManualClock
 from bot.domain.inbound import CommandIssued, Origin, RolesChanged
+from bot.domain.model import community_key, person_key
 from bot.domain.records import OutboxMessage
 from bot.settings import Settings
 from bot.storage.postgres import PostgresStore
@@ -167,6 +169,15 @@ async def live_a_group(app: App) -> None:
     async with app.store.transaction() as tx:
         await tx.inbox.store("telegram:9", "telegram", "{}", START)
         await tx.inbox.failed("telegram:9", "ValueError", START, retry_at=START, max_tries=1)
+    # The Telegram group and the Discord server linked, Robin one person with Kim, a code
+    # waiting and a wrong one entered: through the store, as linking keeps them.
+    kim, robin = person_key("telegram", "200000001"), person_key("discord", DISCORD_MEMBER)
+    server = community_key("discord", DISCORD_GUILD)
+    async with app.store.transaction() as tx:
+        await tx.communities.link(community_key("telegram", group.community or ""), server)
+        await tx.people.link(robin, kim, START)
+        await tx.links.issue("person", "d" * 64, kim, kim, START, START + timedelta(minutes=10))
+        await tx.links.record_failure([server, robin], START)
 
 
 async def live_a_group_on_sqlite(database: Path) -> None:

@@ -126,6 +126,25 @@ async def quinn_everywhere(console: Transcript, database: Path) -> None:
             "INSERT INTO inbox (key, platform, payload, received_at) VALUES (?, 'console', ?, ?)",
             ("console:update:1", json.dumps({"message": {"from": {"id": "quinn"}}}), WHEN),
         )
+        db.execute(  # a code Quinn issued to link the group with a server (/link)
+            "INSERT INTO link_codes (digest, kind, origin, issued_by, created_at, expires_at)"
+            " VALUES ('digest', 'chat', ?, ?, ?, ?)",
+            (COMMUNITY, QUINN, WHEN, WHEN),
+        )
+        db.execute(  # a wrong code Quinn entered
+            "INSERT INTO link_failures (subject, failed_at, person) VALUES (?, ?, ?)",
+            (QUINN, WHEN, QUINN),
+        )
+        for other in ("discord:7001", "discord:7002"):  # identities on another platform
+            db.execute(
+                "INSERT INTO people (key, platform, platform_id, name, created_at)"
+                " VALUES (?, 'discord', ?, 'Q', ?)",
+                (other, other.split(":")[1], WHEN),
+            )
+        db.execute(  # Quinn linked to one, and principal of the other: each column held once
+            "INSERT INTO person_links (person, principal, linked_at) VALUES (?, ?, ?), (?, ?, ?)",
+            (QUINN, "discord:7001", WHEN, "discord:7002", QUINN, WHEN),
+        )
         for table, column in person_columns(db):
             held = db.execute(
                 f"SELECT COUNT(*) FROM {table} WHERE {column} = ?", (QUINN,)
@@ -223,7 +242,13 @@ async def test_forgetme_erases_every_row_about_the_member(
             "SELECT target FROM outbox WHERE template = ?", (T.FORGETME_DONE,)
         ).fetchall()
         assert [json.loads(t)["person"] for (t,) in done_rows] == ["quinn"]
-        assert db.execute("SELECT COUNT(*) FROM people").fetchone() == (1,)
+        # Sam, and the other identities the test gave rows in person_links, no longer linked.
+        assert db.execute("SELECT key FROM people ORDER BY key").fetchall() == [
+            (SAM,),
+            ("discord:7001",),
+            ("discord:7002",),
+        ]
+        assert db.execute("SELECT COUNT(*) FROM person_links").fetchone() == (0,)
     await console.say("/wait 2m")
     assert mentions_of_quinn(database) == []
     late = await console.say("/tap 2")  # Cancel on the question that went with the erasure

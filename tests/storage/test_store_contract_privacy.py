@@ -57,6 +57,10 @@ async def sam_everywhere(tx: Transaction) -> dict[str, int]:
     await tx.inbox.store("console:update:1", "console", json.dumps({"from": {"id": "sam"}}), START)
     await tx.inbox.store("console:update:2", "console", json.dumps({"from": {"id": "ana"}}), START)
     await tx.inbox.claim("console:left:group:sam:1", START)
+    await tx.links.issue("chat", "digest", GROUP, SAM, START, LATER)
+    await tx.links.record_failure([GROUP, SAM], START)
+    await tx.people.upsert("discord:900", "discord", "900", "S", START)
+    await tx.people.link("discord:900", SAM, START)  # Sam's other identity
     return {
         "anas": anas,
         "anas_call": anas_call,
@@ -87,6 +91,9 @@ async def test_mydata_gathers_every_row_about_the_member_and_nobody_elses(
     assert found["outbox"][0]["context"] == {"note": "pending"}
     assert [row["key"] for row in found["inbox"]] == ["console:update:1"]
     assert len(found["timers"]) == 1
+    assert [row["origin"] for row in found["link_codes_issued_by"]] == [GROUP]
+    assert [row["subject"] for row in found["link_failures"]] == [SAM], "not the chat's"
+    assert [row["person"] for row in found["person_links_principal"]] == ["discord:900"]
     text = json.dumps(found, default=str).lower()
     assert "ana" not in text.replace("console:update", ""), "nothing about Ana"
 

@@ -34,6 +34,7 @@ class SqlAnnouncements(Repository):
             " p.name AS p_name, p.timezone AS p_timezone, p.locale AS p_locale,"
             " k.key AS k_key, k.platform AS k_platform, k.platform_id AS k_platform_id,"
             " k.chat AS k_chat, k.settings AS k_settings, k.active AS k_active,"
+            " k.fellowship AS k_fellowship,"
             " c.clean_since"
             " FROM memberships m"
             " JOIN people p ON p.key = m.person"

@@ -21,7 +21,7 @@ class SqlCommunities(Repository):
             "INSERT INTO communities (key, platform, platform_id, chat, settings, created_at)"
             " VALUES (?, ?, ?, ?, '{}', ?)"
             " ON CONFLICT (key) DO UPDATE SET chat = communities.chat"
-            " RETURNING key, platform, platform_id, chat, settings, active",
+            " RETURNING key, platform, platform_id, chat, settings, active, fellowship",
             (key, platform, platform_id, chat, now),
         )
         assert row is not None
@@ -30,8 +30,8 @@ class SqlCommunities(Repository):
     @kept("communities")
     async def get(self, key: str) -> Community | None:
         row = await self._db.fetch_one(
-            "SELECT key, platform, platform_id, chat, settings, active FROM communities"
-            " WHERE key = ?",
+            "SELECT key, platform, platform_id, chat, settings, active, fellowship"
+            " FROM communities WHERE key = ?",
             (key,),
         )
         return None if row is None else community_from_row(row)
@@ -44,3 +44,33 @@ class SqlCommunities(Repository):
             "UPDATE communities SET settings = ? WHERE key = ?",
             (json.dumps(settings.as_json(), sort_keys=True), key),
         )
+
+    async def fellowship(self, key: str) -> list[Community]:
+        rows = await self._db.fetch_all(
+            "SELECT key, platform, platform_id, chat, settings, active, fellowship"
+            " FROM communities WHERE key = ? OR fellowship ="
+            " (SELECT fellowship FROM communities WHERE key = ?)"
+            " ORDER BY CASE WHEN key = ? THEN 0 ELSE 1 END, key",
+            (key, key, key),
+        )
+        return [community_from_row(row) for row in rows]
+
+    async def link(self, a: str, b: str) -> None:
+        rows = await self._db.fetch_all(
+            "SELECT key, fellowship FROM communities WHERE key IN (?, ?)", (a, b)
+        )
+        held = {row["key"]: row["fellowship"] for row in rows}
+        joined = held.get(a) or a
+        self._db.execute_later(
+            "UPDATE communities SET fellowship = ? WHERE key IN (?, ?)"
+            " OR fellowship IN (SELECT fellowship FROM communities WHERE key IN (?, ?))",
+            (joined, a, b, a, b),
+        )
+
+    async def unlink(self, key: str) -> None:
+        rest = [c.key for c in await self.fellowship(key)][1:]
+        left = [key, *rest] if len(rest) == 1 else [key]
+        for gone in left:
+            self._db.execute_later(
+                "UPDATE communities SET fellowship = NULL WHERE key = ?", (gone,)
+            )

@@ -42,6 +42,7 @@ class SqlPeople(Repository):
                 "SELECT p.name, p.timezone, p.locale, p.private_chat,"
                 " k.key AS k_key, k.platform AS k_platform, k.platform_id AS k_platform_id,"
                 " k.chat AS k_chat, k.settings AS k_settings, k.active AS k_active,"
+                " k.fellowship AS k_fellowship,"
                 " m.community, m.person, m.share, m.is_admin"
                 " FROM (SELECT 1 AS here) AS one"
                 " LEFT JOIN people p ON p.key = ?"
@@ -149,3 +150,32 @@ class SqlPeople(Repository):
     async def private_chat_open(self, person: str) -> bool:
         row = await self._db.fetch_one("SELECT private_chat FROM people WHERE key = ?", (person,))
         return row is not None and bool(row["private_chat"])
+
+    async def link(self, person: str, principal: str, now: datetime) -> None:
+        self._db.execute_later(
+            "INSERT INTO person_links (person, principal, linked_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (person) DO UPDATE SET principal = excluded.principal,"
+            " linked_at = excluded.linked_at",
+            (person, principal, now),
+        )
+
+    async def unlink(self, person: str) -> None:
+        self._db.execute_later("DELETE FROM person_links WHERE person = ?", (person,))
+
+    @kept("person_links")
+    async def principal(self, key: str) -> str:
+        row = await self._db.fetch_one(
+            "SELECT principal FROM person_links WHERE person = ?", (key,)
+        )
+        return key if row is None else str(row["principal"])
+
+    async def identities(self, key: str) -> list[Person]:
+        principal = await self.principal(key)
+        rows = await self._db.fetch_all(
+            "SELECT key, platform, platform_id, name, timezone, locale FROM people"
+            " WHERE key = ? OR key = ? OR key IN"
+            " (SELECT person FROM person_links WHERE principal = ?)"
+            " ORDER BY CASE WHEN key = ? THEN 0 WHEN key = ? THEN 1 ELSE 2 END, key",
+            (key, principal, principal, key, principal),
+        )
+        return [person_from_row(row) for row in rows]

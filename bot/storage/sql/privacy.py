@@ -55,6 +55,12 @@ PERSON_TABLES: dict[tuple[str, str], str] = {
     " ORDER BY community",
     ("member_roles", "person"): "SELECT * FROM member_roles WHERE person = ?"
     " ORDER BY community, role",
+    ("link_codes", "issued_by"): "SELECT kind, origin, created_at, expires_at, used_at"
+    " FROM link_codes WHERE issued_by = ? ORDER BY created_at, kind",
+    ("link_failures", "person"): "SELECT * FROM link_failures WHERE person = ? ORDER BY failed_at",
+    ("person_links", "person"): "SELECT * FROM person_links WHERE person = ?",
+    ("person_links", "principal"): "SELECT person, linked_at FROM person_links"
+    " WHERE principal = ? ORDER BY person",
     ("timers", "person"): "SELECT * FROM timers WHERE person = ? ORDER BY due_at, id",
     ("outbox", "person"): _OUTBOX + " WHERE person = ? ORDER BY id",
 }

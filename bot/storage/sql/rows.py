@@ -33,7 +33,7 @@ def day(value: Any) -> date:
 
 
 _PERSON = ("key", "platform", "platform_id", "name", "timezone", "locale")
-_COMMUNITY = ("key", "platform", "platform_id", "chat", "settings", "active")
+_COMMUNITY = ("key", "platform", "platform_id", "chat", "settings", "active", "fellowship")
 
 
 def _prefixed(row: Row, prefix: str, names: tuple[str, ...]) -> list[Any]:
@@ -49,8 +49,12 @@ def person_from_row(row: Row, prefix: str = "") -> Person:
 
 def community_from_row(row: Row, prefix: str = "") -> Community:
     """Read a community from a row that selected its columns (optionally prefixed)."""
-    key, platform, platform_id, chat, settings, active = _prefixed(row, prefix, _COMMUNITY)
-    return Community(key, platform, platform_id, chat, _settings(settings), bool(active))
+    key, platform, platform_id, chat, settings, active, fellowship = _prefixed(
+        row, prefix, _COMMUNITY
+    )
+    return Community(
+        key, platform, platform_id, chat, _settings(settings), bool(active), fellowship
+    )
 
 
 @functools.lru_cache(maxsize=4096)

@@ -12,6 +12,7 @@ from bot.storage.port import (
     CounterRepository,
     CravingRepository,
     InboxRepository,
+    LinkRepository,
     MeetingRepository,
     MembershipRepository,
     MetaRepository,
@@ -31,6 +32,7 @@ from bot.storage.sql.contacts import SqlContacts
 from bot.storage.sql.counters import SqlCounters
 from bot.storage.sql.cravings import SqlCravings
 from bot.storage.sql.inbox import SqlInbox
+from bot.storage.sql.links import SqlLinks
 from bot.storage.sql.meetings import SqlMeetings
 from bot.storage.sql.memberships import SqlMemberships
 from bot.storage.sql.meta import SqlMeta
@@ -63,6 +65,7 @@ class SqlTransaction:
         self.consent: ConsentRepository = SqlConsent(session)
         self.meetings: MeetingRepository = SqlMeetings(session)
         self.roles: RoleRepository = SqlRoles(session)
+        self.links: LinkRepository = SqlLinks(session)
         self.privacy: PrivacyRepository = SqlPrivacy(session)
         self.outbox: OutboxRepository = SqlOutbox(session)
         self.timers: TimerRepository = SqlTimers(session)
