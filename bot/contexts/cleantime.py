@@ -66,10 +66,12 @@ class DaysUnknown(TypedDict):
 
 class Together(TypedDict):
     members: int
-    """Members who share their clean time here."""
+    """Members who share their clean time here (in any chat linked with this one)."""
     total_days: int
     years: int
     months: int
+    linked: NotRequired[bool]
+    """The chat is linked with another (``/link``): the sum is the whole community's."""
 
 
 class TimezoneSet(TypedDict):

@@ -81,6 +81,9 @@ class DueAnnouncement:
     clean_since: date | None
     """The primary counter's date now; None when the member no longer has one."""
     share: bool
+    principal: str
+    """The person's key whose data counts: the principal's where ``person`` is a linked
+    identity (whose zone and clean date ``person`` and ``clean_since`` then carry)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -214,19 +214,31 @@ async def _show_named(turn: Turn, counters: list[Counter], name: str) -> None:
 
 
 async def show_together(turn: Turn, args: str) -> None:
-    """Celebrate the group's combined clean time, without a leaderboard."""
+    """Celebrate the community's combined clean time, without a leaderboard.
+
+    Chats linked into one community (``/link``) answer for all of it: each person who shares
+    in any of its chats counts once, however many of them they share in. Only a sum is shown,
+    never a name, so nobody becomes visible in a chat where they did not choose to share.
+    """
     if turn.community is None:
         await turn.say(Template.GROUP_ONLY, Command(command="together"))
         return
+    chats = await turn.tx.communities.fellowship(turn.community.key)
     total = 0
-    members = await turn.tx.counters.shared_in(turn.community.key)
+    members = await turn.tx.counters.shared_in([chat.key for chat in chats])
     for person, since in members:
         today = local_today(turn.now, await turn.zone_of(person))
         total += max(0, days_clean(since, today))
     years, months = together(total)
     await turn.say(
         Template.TOGETHER,
-        ctx.Together(members=len(members), total_days=total, years=years, months=months),
+        ctx.Together(
+            members=len(members),
+            total_days=total,
+            years=years,
+            months=months,
+            linked=len(chats) > 1,
+        ),
         public=True,
     )
 

@@ -5,6 +5,12 @@ when somebody is due and reads only those members through an index. Each celebra
 recorded under (community, member, counter, clean date, milestone), so none is made twice, and a
 restarted count earns its milestones again.
 
+Sharing is per chat: a member is celebrated in each chat where they chose to share, by the
+identity that chat knows, never in a chat linked to it where they did not choose it. A person
+linked on two platforms has one clean date (their principal's), so one milestone day, and is
+named once in a chat's digest. The record keeps the identity the chat knows, so linking or
+unlinking changes nothing that the history already holds.
+
 Where the community maps a milestone to a role, a member celebrated for it is also given that
 role: an outbox row whose target carries the grant, and whose own words are posted only if
 the platform refuses (so the admins learn what permission is missing).
@@ -41,24 +47,29 @@ async def run_milestones(turn: Turn, timer: MilestoneRun) -> None:
     """Announce every due milestone, advance each member to their next one, re-arm."""
     due = await turn.tx.announcements.due(turn.now, BATCH)
     digests: dict[str, tuple[Community, list[m.Celebrated], list[Mention]]] = {}
+    # (community, principal, milestone): a person linked on two platforms is named once.
+    named: set[tuple[str, str, str]] = set()
     celebrated: list[DueAnnouncement] = []
     skipped = 0
     for item in due:
         zone = member_zone(item.person, item.community)
         still_true = _still_true(item)
         entry_from_day = item.day + timedelta(days=1)
+        once = (item.community.key, item.principal, item.milestone)
         if still_true and too_late(item.due_at, turn.now):
             skipped += 1
         elif still_true:
             assert item.clean_since is not None
-            if await turn.tx.announcements.record(
+            recorded = await turn.tx.announcements.record(
                 item.community.key,
                 item.person.key,
                 PRIMARY,
                 item.clean_since,
                 item.milestone,
                 turn.now,
-            ):
+            )
+            if recorded and once not in named:
+                named.add(once)
                 _, entries, mentions = digests.setdefault(
                     item.community.key, (item.community, [], [])
                 )
@@ -132,26 +143,32 @@ def _still_true(item: DueAnnouncement) -> bool:
 
 
 async def reschedule(turn: Turn, person: Person) -> None:
-    """Recompute when each of the person's groups next celebrates them, and arm the run."""
-    counters = await turn.tx.counters.of(person.key)
+    """Recompute when each group of each of the person's identities next celebrates them, and
+    arm the run: one clean date and zone (the principal's), celebrated where each identity
+    shares."""
+    identities = await turn.tx.people.identities(person.key)
+    principal = await turn.tx.people.principal(person.key)
+    owner = next((i for i in identities if i.key == principal), person)
+    counters = await turn.tx.counters.of(principal)
     primary = next((c for c in counters if c.name == PRIMARY), None)
-    for membership in await turn.tx.memberships.of(person.key):
-        community = await turn.tx.communities.get(membership.community)
-        if community is None:
-            continue
-        due = None
-        if membership.share and primary is not None and community.active:
-            zone = member_zone(person, community)
-            due = next_announcement(
-                primary.clean_since,
-                zone,
-                community.settings.announcement_hour,
-                community.settings.milestones,
-                local_today(turn.now, zone),
-            )
-        await turn.tx.announcements.set_due(community.key, person.key, due)
-        if due is not None:
-            await turn.tx.timers.schedule(MilestoneRun(), due[0], key=MILESTONES_TIMER)
+    for identity in identities:
+        for membership in await turn.tx.memberships.of(identity.key):
+            community = await turn.tx.communities.get(membership.community)
+            if community is None:
+                continue
+            due = None
+            if membership.share and primary is not None and community.active:
+                zone = member_zone(owner, community)
+                due = next_announcement(
+                    primary.clean_since,
+                    zone,
+                    community.settings.announcement_hour,
+                    community.settings.milestones,
+                    local_today(turn.now, zone),
+                )
+            await turn.tx.announcements.set_due(community.key, identity.key, due)
+            if due is not None:
+                await turn.tx.timers.schedule(MilestoneRun(), due[0], key=MILESTONES_TIMER)
 
 
 flows = Flows(timers=on_timer(MilestoneRun, run_milestones), templates=(T,))

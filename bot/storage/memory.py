@@ -725,6 +725,12 @@ def _people(tables: _Tables, keys: Iterable[str], *, private_chat: bool = False)
     ]
 
 
+def _principal(tables: _Tables, key: str) -> str:
+    """The key a person's own data lives under (``PeopleRepository.principal``)."""
+    link = tables.person_links.get(key)
+    return key if link is None else link.principal
+
+
 class MemoryCounters(_Repository):
     """``CounterRepository`` in memory."""
 
@@ -736,14 +742,14 @@ class MemoryCounters(_Repository):
         rows.sort(key=lambda row: (row.name != PRIMARY, row.name))
         return [Counter(row.person, row.name, row.clean_since) for row in rows]
 
-    async def shared_in(self, community: str) -> list[tuple[Person, date]]:
-        shared = []
-        for row in sorted(self._t.memberships.values(), key=lambda row: row.person):
-            person = self._t.people.get(row.person)
-            counter = self._t.counters.get((row.person, PRIMARY))
-            if row.community == community and row.share and person and counter:
-                shared.append((person.record, counter.clean_since))
-        return shared
+    async def shared_in(self, communities: Sequence[str]) -> list[tuple[Person, date]]:
+        shared = {}
+        for row in self._t.memberships.values():
+            owner = self._t.people.get(_principal(self._t, row.person))
+            counter = self._t.counters.get((owner.key, PRIMARY)) if owner else None
+            if row.community in communities and row.share and owner and counter:
+                shared[owner.key] = (owner.record, counter.clean_since)
+        return [shared[key] for key in sorted(shared)]
 
 
 class MemoryAnnouncements(_Repository):
@@ -772,16 +778,18 @@ class MemoryAnnouncements(_Repository):
                 continue
             assert row.announce_milestone is not None
             assert row.announce_day is not None
-            counter = self._t.counters.get((row.person, PRIMARY))
+            owner = self._t.people.get(_principal(self._t, row.person)) or person
+            counter = self._t.counters.get((owner.key, PRIMARY))
             found.append(
                 DueAnnouncement(
                     community=community,
-                    person=person.record,
+                    person=replace(person.record, timezone=owner.timezone, locale=owner.locale),
                     milestone=row.announce_milestone,
                     day=row.announce_day,
                     due_at=row.announce_due_at,
                     clean_since=None if counter is None else counter.clean_since,
                     share=bool(row.share),
+                    principal=owner.key,
                 )
             )
         found.sort(key=lambda due: due.due_at)

@@ -288,8 +288,9 @@ class CounterRepository(Protocol):
         """The primary counter first, then named ones by name."""
         ...
 
-    async def shared_in(self, community: str) -> list[tuple[Person, date]]:
-        """Members who share their count in this community, with their primary clean date."""
+    async def shared_in(self, communities: Sequence[str]) -> list[tuple[Person, date]]:
+        """Everyone who shares their count in any of these communities, each person once, with
+        their primary clean date: a linked identity as its principal (key, zone, date)."""
         ...
 
 

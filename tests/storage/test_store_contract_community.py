@@ -84,10 +84,37 @@ async def test_shared_counts_are_the_primary_ones_of_members_who_share_here(
         for member in (SAM, ANA):
             await tx.memberships.set_share(GROUP, member, True)
         await tx.memberships.share_by_default(OTHER, BO)
-        shared = await tx.counters.shared_in(GROUP)
+        shared = await tx.counters.shared_in([GROUP])
         assert [(p.key, day) for p, day in shared] == [(SAM, date(2026, 1, 1))]
-        assert [(p.name, day) for p, day in await tx.counters.shared_in(OTHER)] == [
+        assert [(p.name, day) for p, day in await tx.counters.shared_in([OTHER])] == [
             ("Bo", date(2026, 3, 1))
+        ]
+        both = await tx.counters.shared_in([GROUP, OTHER])
+        assert [p.key for p, _ in both] == [BO, SAM]
+        assert await tx.counters.shared_in([]) == []
+
+
+async def test_a_linked_person_shares_once_as_their_principal(store: Store) -> None:
+    """Sharing stays per chat (an identity's membership), the count is the principal's."""
+    async with store.transaction() as tx:
+        await meet(tx, SAM, ANA)
+        await meet(tx, BO, group=OTHER)
+        await tx.people.set_timezone(SAM, "Europe/Madrid")
+        await tx.counters.set(SAM, PRIMARY, date(2026, 1, 1), START)
+        await tx.counters.set(BO, PRIMARY, date(2025, 5, 5), START)  # left from before linking
+        await tx.people.link(BO, SAM, START)
+        await tx.memberships.set_share(OTHER, BO, True)
+        (only,) = await tx.counters.shared_in([OTHER])
+        assert (only[0].key, only[0].timezone, only[1]) == (SAM, "Europe/Madrid", date(2026, 1, 1))
+        assert await tx.counters.shared_in([GROUP]) == [], "Sam shares in the other chat only"
+        await tx.memberships.set_share(GROUP, SAM, True)
+        both = await tx.counters.shared_in([GROUP, OTHER])
+        assert [(p.key, day) for p, day in both] == [(SAM, date(2026, 1, 1))], "counted once"
+        await tx.people.unlink(BO)
+        apart = await tx.counters.shared_in([GROUP, OTHER])
+        assert [(p.key, day) for p, day in apart] == [
+            (BO, date(2025, 5, 5)),
+            (SAM, date(2026, 1, 1)),
         ]
 
 
@@ -141,6 +168,30 @@ async def test_a_member_is_announced_when_due_and_only_where_the_bot_still_is(
         assert (found.community.key, found.person.key) == (GROUP, SAM)
         assert (found.milestone, found.day, found.due_at) == ("30d", date(2026, 11, 29), due)
         assert (found.clean_since, found.share) == (date(2026, 10, 30), True)
+        assert found.principal == SAM
         await tx.announcements.set_due(GROUP, SAM, None)
         assert await tx.announcements.due(START, 10) == []
         assert await tx.announcements.earliest_due() == due, "the inactive one still waits"
+
+
+async def test_a_linked_identity_is_announced_with_its_principals_date_and_zone(
+    store: Store,
+) -> None:
+    due = START - timedelta(hours=1)
+    async with store.transaction() as tx:
+        await meet(tx, SAM)
+        await meet(tx, BO, group=OTHER)
+        await tx.people.set_timezone(SAM, "America/Bogota")
+        await tx.counters.set(SAM, PRIMARY, date(2026, 10, 30), START)
+        await tx.counters.set(BO, PRIMARY, date(2026, 2, 2), START)
+        await tx.people.link(BO, SAM, START)
+        await tx.memberships.set_share(OTHER, BO, True)
+        await tx.announcements.set_due(OTHER, BO, (due, "30d", date(2026, 11, 29)))
+        (found,) = await tx.announcements.due(START, 10)
+        assert (found.community.key, found.person.key, found.person.name) == (OTHER, BO, "Bo")
+        assert (found.principal, found.person.timezone) == (SAM, "America/Bogota")
+        assert found.clean_since == date(2026, 10, 30)
+        await tx.people.unlink(BO)
+        (apart,) = await tx.announcements.due(START, 10)
+        assert (apart.principal, apart.person.timezone) == (BO, None)
+        assert apart.clean_since == date(2026, 2, 2)

@@ -29,17 +29,22 @@ class SqlAnnouncements(Repository):
 
     async def due(self, now: datetime, limit: int) -> list[DueAnnouncement]:
         rows = await self._db.fetch_all(
+            # The identity the chat knows, with the person's own data (zone, language, clean
+            # date) read through the principal while linked.
             "SELECT m.announce_due_at, m.announce_milestone, m.announce_day, m.share,"
             " p.key AS p_key, p.platform AS p_platform, p.platform_id AS p_platform_id,"
-            " p.name AS p_name, p.timezone AS p_timezone, p.locale AS p_locale,"
+            " p.name AS p_name, o.timezone AS p_timezone, o.locale AS p_locale,"
+            " o.key AS principal,"
             " k.key AS k_key, k.platform AS k_platform, k.platform_id AS k_platform_id,"
             " k.chat AS k_chat, k.settings AS k_settings, k.active AS k_active,"
             " k.fellowship AS k_fellowship,"
             " c.clean_since"
             " FROM memberships m"
             " JOIN people p ON p.key = m.person"
+            " LEFT JOIN person_links l ON l.person = m.person"
+            " JOIN people o ON o.key = COALESCE(l.principal, m.person)"
             " JOIN communities k ON k.key = m.community"
-            " LEFT JOIN counters c ON c.person = m.person AND c.name = ?"
+            " LEFT JOIN counters c ON c.person = o.key AND c.name = ?"
             " WHERE m.announce_due_at IS NOT NULL AND m.announce_due_at <= ? AND k.active"
             " ORDER BY m.announce_due_at LIMIT ?",
             (PRIMARY, now, limit),
@@ -53,6 +58,7 @@ class SqlAnnouncements(Repository):
                 due_at=instant(r["announce_due_at"]),
                 clean_since=None if r["clean_since"] is None else day(r["clean_since"]),
                 share=bool(r["share"]),
+                principal=r["principal"],
             )
             for r in rows
         ]

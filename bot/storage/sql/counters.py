@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from bot.domain.model import PRIMARY, Counter, Person
 from bot.storage.sql.rows import day, person_from_row
 from bot.storage.sql.session import Repository, kept
+
+_SHARED = (
+    # A linked identity counts as its principal: one person, one clean date, however many of
+    # the chats asked about they share in.
+    "SELECT DISTINCT o.key, o.platform, o.platform_id, o.name, o.timezone, o.locale,"
+    " c.clean_since"
+    " FROM memberships m"
+    " LEFT JOIN person_links l ON l.person = m.person"
+    " JOIN people o ON o.key = COALESCE(l.principal, m.person)"
+    " JOIN counters c ON c.person = o.key AND c.name = ?"
+)
 
 
 class SqlCounters(Repository):
@@ -34,13 +46,13 @@ class SqlCounters(Repository):
         )
         return [Counter(r["person"], r["name"], day(r["clean_since"])) for r in rows]
 
-    async def shared_in(self, community: str) -> list[tuple[Person, date]]:
+    async def shared_in(self, communities: Sequence[str]) -> list[tuple[Person, date]]:
+        if not communities:
+            return []
+        marks = ", ".join("?" * len(communities))
         rows = await self._db.fetch_all(
-            "SELECT p.key, p.platform, p.platform_id, p.name, p.timezone, p.locale, c.clean_since"
-            " FROM memberships m"
-            " JOIN people p ON p.key = m.person"
-            " JOIN counters c ON c.person = m.person AND c.name = ?"
-            " WHERE m.community = ? AND m.share",
-            (PRIMARY, community),
+            _SHARED  # only placeholders are joined in
+            + f" WHERE m.community IN ({marks}) AND m.share ORDER BY o.key",
+            (PRIMARY, *communities),
         )
         return [(person_from_row(r), day(r["clean_since"])) for r in rows]
