@@ -123,6 +123,13 @@ class Turn:
             return known_locale(origin.language) or DEFAULT_LOCALE
         return DEFAULT_LOCALE
 
+    async def data_key(self, person: Person | None = None) -> str:
+        """The key a person's own data (clean dates, history, contact, consent) is kept under:
+        that of the identity they linked their others to (``/linkme``), else their own; the
+        asking member's unless ``person`` is given. A member linked on two platforms is one
+        person from either."""
+        return await self.tx.people.principal((person or self.me).key)
+
     @property
     def me(self) -> Person:
         """The person who caused this event; flows for commands and buttons always have one."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TypedDict
+from typing import NotRequired, TypedDict
 
 from bot.contexts import Empty, Ref
 
@@ -18,6 +18,8 @@ class MyData(TypedDict):
 class ForgetMeConfirm(TypedDict):
     typed_in_group: str | None
     """What the group keeps of the command: ``removed``, ``visible``, or None (never saw it)."""
+    linked: NotRequired[list[str]]
+    """The platforms of the member's other identities (``/linkme``), erased with this one."""
 
 
 CONTEXTS: dict[str, type] = {

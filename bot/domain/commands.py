@@ -117,6 +117,8 @@ COMMANDS: Final = (
     Command("phonelist", (Option("list", choices=("on", "off", "practice on", "practice off")),)),
     Command("contact", (Option("details", max_length=200, unkept=True),), private=True),
     Command("consent", (Option("setting", choices=_ON_OFF),)),
+    Command("linkme", (Option("code", max_length=20, unkept=True),), private=True),
+    Command("unlinkme", private=True),
     Command("mydata"),
     Command("forgetme", private=True),
     Command("help"),

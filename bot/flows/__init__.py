@@ -13,6 +13,7 @@ from bot.flows import (
     help,
     housekeeping,
     language,
+    linkme,
     membership,
     milestones,
     privacy,
@@ -26,7 +27,7 @@ def all_flows() -> Flows:
     """Every flow Homegroup has; a command's aliases (``bot.domain.commands``) reach its flow."""
     table = Flows()
     modules = (help, cleantime, milestones, supporters, craving, calls, relapse, admin, resources)
-    for module in (*modules, language, consent, membership, privacy, housekeeping):
+    for module in (*modules, language, linkme, consent, membership, privacy, housekeeping):
         table.add(module.flows)
     for alias, name in ALIASES.items():
         table.commands[alias] = table.commands[name]

@@ -100,7 +100,7 @@ async def request_call(turn: Turn, *, practice: bool, note: str, private: bool =
     private = private or turn.origin.private
     community = await turn.home_community()
     if community is None:
-        has_contact = await turn.tx.contacts.of(member.key) is not None
+        has_contact = await turn.tx.contacts.of(await turn.data_key(member)) is not None
         await turn.say(
             T.CALL_GROUP_ONLY,
             ctx.GroupOnly(command="practice" if practice else "call", has_contact=has_contact),
@@ -122,7 +122,7 @@ async def request_call(turn: Turn, *, practice: bool, note: str, private: bool =
         count=settings.ping_count,
         exclude={member.key},
     )
-    has_contact = await turn.tx.contacts.of(member.key) is not None
+    has_contact = await turn.tx.contacts.of(await turn.data_key(member)) is not None
     asked = ctx.Asked(
         practice=practice,
         pinged=len(pinged),
@@ -280,7 +280,7 @@ async def _not_open(turn: Turn, request: CallRequest, context: ctx.Call) -> None
 
 async def _hand_over(turn: Turn, request: CallRequest, member: Person) -> bool:
     """Send the claimer, privately, how to reach the member; True when a contact was saved."""
-    contact = await turn.tx.contacts.of(member.key)
+    contact = await turn.tx.contacts.of(await turn.data_key(member))
     await turn.tell(
         turn.me,
         T.CALL_HANDOFF,
@@ -345,11 +345,14 @@ async def contact(turn: Turn, args: str) -> None:
     text = " ".join(args.split())
     if not text:
         await turn.say(
-            T.CONTACT_SHOW, ctx.ContactShow(contact=await turn.tx.contacts.of(turn.me.key))
+            T.CONTACT_SHOW,
+            ctx.ContactShow(contact=await turn.tx.contacts.of(await turn.data_key())),
         )
         return
     if text.lower() == "clear":
-        await turn.say(T.CONTACT_CLEARED, Had(had=await turn.tx.contacts.clear(turn.me.key)))
+        await turn.say(
+            T.CONTACT_CLEARED, Had(had=await turn.tx.contacts.clear(await turn.data_key()))
+        )
         return
     if len(text) > MAX_CONTACT:
         await turn.say(T.CONTACT_TOO_LONG, ctx.TooLong(limit=MAX_CONTACT))
@@ -371,7 +374,7 @@ async def keep_contact(turn: Turn, payload: str) -> None:
 
 
 async def _save_contact(turn: Turn, text: str) -> None:
-    await turn.tx.contacts.set(turn.me.key, text, turn.now)
+    await turn.tx.contacts.set(await turn.data_key(), text, turn.now)
     claimers = await turn.tx.calls.recent_claimers(turn.me.key, turn.now - HANDOFF_WINDOW)
     for claimer in claimers:
         await turn.tell(

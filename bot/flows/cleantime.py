@@ -91,7 +91,7 @@ async def keep_clean_date(turn: Turn, payload: str) -> None:
 
 async def _room_for(turn: Turn, name: str) -> bool:
     """Whether the member may start a counter called ``name``; if not, say so."""
-    counters = await turn.tx.counters.of(turn.me.key)
+    counters = await turn.tx.counters.of(await turn.data_key())
     if name and len(counters) >= MAX_COUNTERS and all(c.name != name for c in counters):
         await turn.say(
             Template.CLEANDATE_INVALID,
@@ -104,7 +104,7 @@ async def _room_for(turn: Turn, name: str) -> bool:
 async def _keep_clean_date(turn: Turn, since: date, name: str, community: Community | None) -> None:
     """Keep the date, then answer: in a group the member has not chosen to share in yet,
     privately, asking whether the group may celebrate their milestones."""
-    await turn.tx.counters.set(turn.me.key, name, since, turn.now)
+    await turn.tx.counters.set(await turn.data_key(), name, since, turn.now)
     await reschedule(turn, turn.me)
     membership = (
         await turn.tx.memberships.get(community.key, turn.me.key) if community is not None else None
@@ -168,7 +168,7 @@ def _payload_day(text: str, today: date) -> date | None:
 
 async def show_days(turn: Turn, args: str) -> None:
     """Show every counter of the member (or the one named), with the next milestone of each."""
-    counters = await turn.tx.counters.of(turn.me.key)
+    counters = await turn.tx.counters.of(await turn.data_key())
     name = " ".join(args.split())
     if name:
         await _show_named(turn, counters, name)
@@ -274,7 +274,7 @@ async def set_timezone(turn: Turn, args: str) -> None:
 
 async def show_milestones(turn: Turn, args: str) -> None:
     """List the primary count's recent and upcoming milestones with their dates."""
-    counters = await turn.tx.counters.of(turn.me.key)
+    counters = await turn.tx.counters.of(await turn.data_key())
     primary = next((c for c in counters if c.name == PRIMARY), None)
     if primary is None:
         await turn.say(Template.DAYS_NONE)
@@ -318,7 +318,7 @@ async def _share(turn: Turn, community: Community, share: bool) -> ctx.ShareSet:
     """Celebrate the member's milestones in ``community``, or stop; what the answer says."""
     await turn.tx.memberships.set_share(community.key, turn.me.key, share)
     await reschedule(turn, turn.me)
-    has_date = any(c.name == PRIMARY for c in await turn.tx.counters.of(turn.me.key))
+    has_date = any(c.name == PRIMARY for c in await turn.tx.counters.of(await turn.data_key()))
     return ctx.ShareSet(shared=share, has_date=has_date)
 
 

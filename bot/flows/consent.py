@@ -52,7 +52,7 @@ class T(StrEnum):
 
 async def given(turn: Turn) -> bool:
     """Whether the asking member said yes to keeping their recovery data."""
-    consent = await turn.tx.consent.of(turn.me.key)
+    consent = await turn.tx.consent.of(await turn.data_key())
     return consent is not None and consent.given_at is not None
 
 
@@ -64,7 +64,7 @@ async def ask(turn: Turn, what: str, keep_action: str, payload: str) -> None:
     saying yes. Within a week of a "No thanks" nothing is asked: the member is reminded that
     nothing is kept, and how to say yes.
     """
-    consent = await turn.tx.consent.of(turn.me.key)
+    consent = await turn.tx.consent.of(await turn.data_key())
     declined = consent.declined_at if consent is not None else None
     if declined is not None and turn.now - declined < ASK_AGAIN_AFTER:
         await turn.say(T.DECLINED, c.Declined(what=what, again=True), private=True)
@@ -84,7 +84,7 @@ async def ask(turn: Turn, what: str, keep_action: str, payload: str) -> None:
 
 async def say_yes(turn: Turn, what: str, *, resend: bool) -> None:
     """Record the member's yes; with ``resend``, ask them to send the value again."""
-    await turn.tx.consent.give(turn.me.key, turn.now)
+    await turn.tx.consent.give(await turn.data_key(), turn.now)
     log.info("consent given")
     if resend:
         await turn.tell_me(T.GIVEN, c.Given(what=what, resend=True))
@@ -95,7 +95,7 @@ async def decline(turn: Turn, payload: str) -> None:
     if await given(turn):  # a stale question: the member said yes since
         await turn.tell_me(T.STATUS, await _status(turn))
         return
-    await turn.tx.consent.decline(turn.me.key, turn.now)
+    await turn.tx.consent.decline(await turn.data_key(), turn.now)
     await turn.tell_me(T.DECLINED, c.Declined(what=payload[:32], again=False))
 
 
@@ -103,7 +103,7 @@ async def consent(turn: Turn, args: str) -> None:
     """Show, give (``on``) or withdraw (``off``) the member's consent."""
     word = args.strip().lower()
     if word in ("on", "yes"):
-        await turn.tx.consent.give(turn.me.key, turn.now)
+        await turn.tx.consent.give(await turn.data_key(), turn.now)
         await turn.say(T.GIVEN, c.Given(what=None, resend=False), private=True)
         return
     if word in ("off", "no", "withdraw"):
@@ -130,10 +130,13 @@ async def erase(turn: Turn, payload: str) -> None:
     if not await given(turn):
         await turn.tell_me(T.OFF_DONE, c.Had(had=False))
         return
-    await turn.tx.consent.withdraw(turn.me.key)
+    identities = await turn.tx.people.identities(turn.me.key)
+    for identity in identities:  # a linked member's other side too: it is one person's yes
+        await turn.tx.consent.withdraw(identity.key)
     log.info("consent withdrawn; covered data erased")
     # Milestones announced from the erased dates must not go out: reschedule empties them.
-    await reschedule(turn, turn.me)
+    for identity in identities:
+        await reschedule(turn, identity)
     await turn.edit_pressed(T.OFF_DONE, c.Had(had=True))
     if turn.message is None:
         await turn.tell_me(T.OFF_DONE, c.Had(had=True))
@@ -159,7 +162,7 @@ async def notice(turn: Turn, timer: ConsentNotice) -> None:
 
 
 async def _status(turn: Turn) -> c.Status:
-    found = await turn.tx.consent.of(turn.me.key)
+    found = await turn.tx.consent.of(await turn.data_key())
     zone = await turn.zone_of(turn.me)
     return c.Status(
         given_on=None

@@ -51,9 +51,18 @@ class T(StrEnum):
 
 async def my_data(turn: Turn, args: str) -> None:
     """Send the member, privately, everything stored about them as a JSON file."""
-    sections = await turn.tx.privacy.everything_about(turn.me)
+    identities = await turn.tx.people.identities(turn.me.key)
+    sections: dict[str, list[dict[str, Any]]] = {}
+    for identity in identities:  # a linked member's data is kept once, under one of them
+        for section, rows in (await turn.tx.privacy.everything_about(identity)).items():
+            kept = sections.setdefault(section, [])
+            kept.extend(row for row in rows if row not in kept)
     # Data only: the words that explain the file are in the message it comes with.
-    data: dict[str, Any] = {"exported_at": turn.now.isoformat(), "tables": sections}
+    data: dict[str, Any] = {
+        "exported_at": turn.now.isoformat(),
+        "identities": [identity.key for identity in identities],
+        "tables": sections,
+    }
     records = sum(len(rows) for rows in sections.values())
     await turn.say(
         T.MYDATA,
@@ -66,9 +75,13 @@ async def my_data(turn: Turn, args: str) -> None:
 async def forget_me(turn: Turn, args: str) -> None:
     """Ask, privately, whether to erase everything about the member."""
     in_group = await turn.withdraw_command()
+    identities = await turn.tx.people.identities(turn.me.key)
     await turn.say(
         T.FORGETME_CONFIRM,
-        p.ForgetMeConfirm(typed_in_group=in_group),
+        p.ForgetMeConfirm(
+            typed_in_group=in_group,
+            linked=[identity.platform for identity in identities[1:]],
+        ),
         private=True,
         buttons=(
             Button(T.LABEL_FORGET_YES, ERASE, turn.me.key),
@@ -82,7 +95,9 @@ async def erase(turn: Turn, payload: str) -> None:
     if payload != turn.me.key:
         await turn.say(Template.BUTTON_UNKNOWN, private=True)
         return
-    await turn.tx.privacy.erase(turn.me, notices=NOTICES, released=RELEASED)
+    # Every identity the member linked (/linkme) goes too: they are one person.
+    for identity in reversed(await turn.tx.people.identities(turn.me.key)):
+        await turn.tx.privacy.erase(identity, notices=NOTICES, released=RELEASED)
     log.info("erased one member's data on their request")
     # Queued after the delete and about nobody, so the erasure cannot take it with it.
     farewell = await turn.farewell(T.FORGETME_DONE)

@@ -146,20 +146,21 @@ async def confirm(turn: Turn, payload: str) -> None:
     if (
         current is not None
         and current.clean_since == new
-        and await turn.tx.relapses.has(turn.me.key, PRIMARY, old, new)
+        and await turn.tx.relapses.has(await turn.data_key(), PRIMARY, old, new)
     ):
         await _close(turn, T.RELAPSE_STALE, r.Stale(done=True, new=new.isoformat()))
         return
     if current is None or current.clean_since != old or new > today or new < old:
         await _close(turn, T.RELAPSE_STALE, r.Stale(done=False, new=new.isoformat()))
         return
-    restart_id = await turn.tx.relapses.record(turn.me.key, PRIMARY, old, new, turn.now)
-    await turn.tx.counters.set(turn.me.key, PRIMARY, new, turn.now)
+    restart_id = await turn.tx.relapses.record(await turn.data_key(), PRIMARY, old, new, turn.now)
+    await turn.tx.counters.set(await turn.data_key(), PRIMARY, new, turn.now)
     paused = 0
-    for membership in await turn.tx.memberships.of(turn.me.key):
-        if membership.share:
-            await turn.tx.memberships.set_share(membership.community, turn.me.key, False)
-            paused += 1
+    for identity in await turn.tx.people.identities(turn.me.key):
+        for membership in await turn.tx.memberships.of(identity.key):
+            if membership.share:
+                await turn.tx.memberships.set_share(membership.community, identity.key, False)
+                paused += 1
     await reschedule(turn, turn.me)
     await _close(
         turn,
@@ -188,7 +189,7 @@ async def cancel(turn: Turn, payload: str) -> None:
         # Yes (or a new /cleandate) came first; this Cancel cannot undo it, so do not say so.
         new, old = dates
         done = current.clean_since == new and await turn.tx.relapses.has(
-            turn.me.key, PRIMARY, old, new
+            await turn.data_key(), PRIMARY, old, new
         )
         await _close(turn, T.RELAPSE_STALE, r.Stale(done=done, new=current.clean_since.isoformat()))
         return
@@ -206,7 +207,9 @@ async def tell_supporters(turn: Turn, payload: str) -> None:
     if restart is None:
         await turn.say(Template.BUTTON_UNKNOWN, private=True)
         return
-    if not await turn.tx.relapses.claim_supporters_told(restart.id, turn.me.key, turn.now):
+    if not await turn.tx.relapses.claim_supporters_told(
+        restart.id, await turn.data_key(), turn.now
+    ):
         await turn.say(T.RELAPSE_TOLD, r.Told(count=0, before=True), private=True)
         return
     told: set[str] = set()
@@ -235,7 +238,7 @@ async def tell_supporters(turn: Turn, payload: str) -> None:
                 mentions=(Mention(turn.me.platform_id, turn.me.name),),
             )
     if not told:
-        await turn.tx.relapses.release_supporters_told(restart.id, turn.me.key)
+        await turn.tx.relapses.release_supporters_told(restart.id, await turn.data_key())
     await turn.say(
         T.RELAPSE_TOLD, r.Told(count=len(told), before=False, listed=listed), private=True
     )
@@ -261,7 +264,7 @@ async def _save_note(turn: Turn, text: str, in_group: str | None) -> None:
         reason = "empty"
     elif len(text) > MAX_NOTE:
         reason = "too_long"
-    latest = await turn.tx.relapses.latest(turn.me.key)
+    latest = await turn.tx.relapses.latest(await turn.data_key())
     if reason is None and latest is None:
         reason = "no_restart"
     if reason is not None:
@@ -277,7 +280,7 @@ async def _save_note(turn: Turn, text: str, in_group: str | None) -> None:
 
 async def show_history(turn: Turn, args: str) -> None:
     """List the member's own restarts, privately."""
-    restarts = await turn.tx.relapses.of(turn.me.key)
+    restarts = await turn.tx.relapses.of(await turn.data_key())
     current = await _primary(turn)
     today = local_today(turn.now, await turn.zone_of(turn.me))
     shown = restarts[-HISTORY_SHOWN:]
@@ -315,7 +318,7 @@ async def _close(turn: Turn, template: str, context: Mapping[str, Any]) -> None:
 
 
 async def _primary(turn: Turn) -> Counter | None:
-    counters = await turn.tx.counters.of(turn.me.key)
+    counters = await turn.tx.counters.of(await turn.data_key())
     return next((c for c in counters if c.name == PRIMARY), None)
 
 
@@ -323,7 +326,7 @@ async def _own_restart(turn: Turn, payload: str) -> Restart | None:
     restart_id = parse_id(payload)
     if restart_id is None:
         return None
-    return await turn.tx.relapses.get(turn.me.key, restart_id)
+    return await turn.tx.relapses.get(await turn.data_key(), restart_id)
 
 
 def _read_payload(payload: str) -> tuple[date, date] | None:

@@ -8,7 +8,10 @@ from bot.flows.privacy import FILENAME, T
 
 SAMPLES: dict[str, list[dict[str, Any]]] = {
     T.MYDATA: [{"filename": FILENAME, "records": 1}, {"filename": FILENAME, "records": 42}],
-    T.FORGETME_CONFIRM: [{"typed_in_group": state} for state in (None, "removed", "visible")],
+    T.FORGETME_CONFIRM: [
+        *({"typed_in_group": state, "linked": []} for state in (None, "removed", "visible")),
+        {"typed_in_group": None, "linked": ["discord"]},
+    ],
     T.FORGETME_DONE: [{}],
     T.FORGETME_CANCELLED: [{}],
     T.LABEL_FORGET_YES: [{}],

@@ -409,6 +409,11 @@ def _open(outcome: str | None) -> bool:
     return outcome is None or outcome == "struggling"
 
 
+async def _same_person(tables: _Tables, key: str) -> list[str]:
+    """Every identity of the person whose key is ``key`` (``/linkme``), ``key`` first."""
+    return [person.key for person in await MemoryPeople(tables).identities(key)] or [key]
+
+
 class _Repository:
     """One area of one transaction's tables."""
 
@@ -582,10 +587,12 @@ class MemoryPeople(_Repository):
         return None if row is None else row.record
 
     async def set_timezone(self, key: str, timezone: str | None) -> None:
-        _update(self._t.people, key, timezone=timezone)
+        for same in await _same_person(self._t, key):
+            _update(self._t.people, same, timezone=timezone)
 
     async def set_locale(self, key: str, locale: str | None) -> None:
-        _update(self._t.people, key, locale=locale)
+        for same in await _same_person(self._t, key):
+            _update(self._t.people, same, locale=locale)
 
     async def set_private_chat(self, person: str, open_: bool) -> None:
         _update(self._t.people, person, private_chat=open_)
@@ -613,6 +620,70 @@ class MemoryPeople(_Repository):
         )
         keys = dict.fromkeys([key, principal, *others])
         return [self._t.people[k].record for k in keys if k in self._t.people]
+
+    async def merge_data(self, person: str, principal: str) -> None:
+        t = self._t
+        theirs, mine = t.people.get(person), t.people.get(principal)
+        if theirs is not None and mine is not None:
+            mine = replace(
+                mine,
+                timezone=mine.timezone or theirs.timezone,
+                locale=mine.locale or theirs.locale,
+                supporter_hours=mine.supporter_hours or theirs.supporter_hours,
+                supporter_urgent=mine.supporter_urgent or theirs.supporter_urgent,
+            )
+            t.people[principal] = mine
+            t.people[person] = replace(
+                theirs,
+                timezone=mine.timezone,
+                locale=mine.locale,
+                supporter_hours=mine.supporter_hours,
+                supporter_urgent=mine.supporter_urgent,
+            )
+        for (owner, name), counter in list(t.counters.items()):
+            if owner != person:
+                continue
+            held = t.counters.get((principal, name))
+            if held is None:
+                t.counters[principal, name] = replace(counter, person=principal)
+            elif held.clean_since != counter.clean_since:
+                continue  # pending: the member chooses
+            del t.counters[person, name]
+        for restart_id, restart in list(t.restarts.items()):
+            if restart.person == person:
+                t.restarts[restart_id] = replace(restart, person=principal)
+        contact = t.contacts.pop(person, None)
+        if contact is not None and principal not in t.contacts:
+            t.contacts[principal] = replace(contact, person=principal)
+        consent, held_consent = t.consents.pop(person, None), t.consents.get(principal)
+        if consent is not None and (
+            held_consent is None or (held_consent.given_at is None and consent.given_at is not None)
+        ):
+            t.consents[principal] = replace(consent, person=principal)
+        for (owner, role), ping in list(t.supporter_pings.items()):
+            if owner not in (person, principal):
+                continue
+            for other in (person, principal):
+                known = t.supporter_pings.get((other, role))
+                if known is None or known.last_pinged_at < ping.last_pinged_at:
+                    t.supporter_pings[other, role] = replace(ping, person=other)
+
+    async def copy_data(self, principal: str, person: str) -> None:
+        t = self._t
+        for (owner, name), counter in list(t.counters.items()):
+            if owner == principal and (person, name) not in t.counters:
+                t.counters[person, name] = replace(counter, person=person)
+        for restart in sorted(
+            (r for r in list(t.restarts.values()) if r.person == principal), key=lambda r: r.id
+        ):
+            copied = replace(restart, id=t.new_id("restarts"), person=person)
+            t.restarts[copied.id] = copied
+        contact = t.contacts.get(principal)
+        if contact is not None and person not in t.contacts:
+            t.contacts[person] = replace(contact, person=person)
+        consent = t.consents.get(principal)
+        if consent is not None and person not in t.consents:
+            t.consents[person] = replace(consent, person=person)
 
 
 class MemoryCommunities(_Repository):
@@ -737,6 +808,9 @@ class MemoryCounters(_Repository):
     async def set(self, person: str, name: str, clean_since: date, now: datetime) -> None:
         self._t.counters[person, name] = _Counter(person, name, clean_since, now)
 
+    async def remove(self, person: str, name: str) -> None:
+        self._t.counters.pop((person, name), None)
+
     async def of(self, person: str) -> list[Counter]:
         rows = [row for row in self._t.counters.values() if row.person == person]
         rows.sort(key=lambda row: (row.name != PRIMARY, row.name))
@@ -841,14 +915,16 @@ class MemorySupporters(_Repository):
         return set() if row is None else {role for role in ROLES if getattr(row, role)}
 
     async def set_hours(self, person: str, hours: str | None) -> None:
-        _update(self._t.people, person, supporter_hours=hours)
+        for same in await _same_person(self._t, person):
+            _update(self._t.people, same, supporter_hours=hours)
 
     async def hours(self, person: str) -> str | None:
         row = self._t.people.get(person)
         return None if row is None else row.supporter_hours
 
     async def set_urgent(self, person: str, on: bool) -> None:
-        _update(self._t.people, person, supporter_urgent=on)
+        for same in await _same_person(self._t, person):
+            _update(self._t.people, same, supporter_urgent=on)
 
     async def urgent(self, person: str) -> bool:
         row = self._t.people.get(person)
@@ -888,6 +964,8 @@ class MemorySupporters(_Repository):
     async def mark_pinged(self, people: Iterable[str], role: Role, now: datetime) -> None:
         for person in people:
             self._t.supporter_pings[person, role] = _LastPing(person, role, now)
+            for same in await _same_person(self._t, person):  # one person rests everywhere
+                self._t.supporter_pings[same, role] = _LastPing(same, role, now)
 
 
 class MemoryCravings(_Repository):

@@ -181,10 +181,13 @@ class PeopleRepository(Protocol):
 
     async def get(self, key: str) -> Person | None: ...
 
-    async def set_timezone(self, key: str, timezone: str | None) -> None: ...
+    async def set_timezone(self, key: str, timezone: str | None) -> None:
+        """Set the person's zone, on every identity they linked (``/linkme``)."""
+        ...
 
     async def set_locale(self, key: str, locale: str | None) -> None:
-        """Remember the language the person chose for their private answers (None: none)."""
+        """Remember the language the person chose for their private answers (None: none), on
+        every identity they linked."""
         ...
 
     async def set_private_chat(self, person: str, open_: bool) -> None:
@@ -210,6 +213,21 @@ class PeopleRepository(Protocol):
     async def identities(self, key: str) -> list[Person]:
         """Every identity of the person ``key`` is one of, ``key``'s first, then the principal,
         then any other by key; ``[key's]`` when not linked (``[]`` for a stranger)."""
+
+    async def merge_data(self, person: str, principal: str) -> None:
+        """Make ``person``'s own data ``principal``'s, as ``person`` is linked to them.
+
+        Restarts, the contact (``principal``'s if both have one) and consent (a yes on either
+        side) move; counts move, one count kept once where both sides hold the same date, but
+        a count both hold with different dates stays ``person``'s: the member chooses. Zone,
+        language and supporter hours are ``principal``'s where set, else ``person``'s; then
+        both hold them, and both rest since the later of their last pings.
+        """
+        ...
+
+    async def copy_data(self, principal: str, person: str) -> None:
+        """Give ``person`` a copy of ``principal``'s own data, as they are unlinked: counts
+        it holds none of by that name, restarts, contact, consent (what it has stays)."""
         ...
 
 
@@ -288,6 +306,10 @@ class CounterRepository(Protocol):
         """The primary counter first, then named ones by name."""
         ...
 
+    async def remove(self, person: str, name: str) -> None:
+        """Forget one of the person's counters, if they hold it."""
+        ...
+
     async def shared_in(self, communities: Sequence[str]) -> list[tuple[Person, date]]:
         """Everyone who shares their count in any of these communities, each person once, with
         their primary clean date: a linked identity as its principal (key, zone, date)."""
@@ -331,11 +353,15 @@ class SupporterRepository(Protocol):
 
     async def roles(self, community: str, person: str) -> set[Role]: ...
 
-    async def set_hours(self, person: str, hours: str | None) -> None: ...
+    async def set_hours(self, person: str, hours: str | None) -> None:
+        """Set when the person may be pinged, on every identity they linked."""
+        ...
 
     async def hours(self, person: str) -> str | None: ...
 
-    async def set_urgent(self, person: str, on: bool) -> None: ...
+    async def set_urgent(self, person: str, on: bool) -> None:
+        """Opt the person in or out of urgent pings, on every identity they linked."""
+        ...
 
     async def urgent(self, person: str) -> bool: ...
 
@@ -350,7 +376,8 @@ class SupporterRepository(Protocol):
         ...
 
     async def mark_pinged(self, people: Iterable[str], role: Role, now: datetime) -> None:
-        """Remember when these supporters were last pinged for ``role``, for rest and fairness."""
+        """Remember when these supporters were last pinged for ``role``, for rest and fairness,
+        on every identity each of them linked."""
         ...
 
 

@@ -37,6 +37,9 @@ class SqlCounters(Repository):
             kept.sort(key=lambda c: (c.name != PRIMARY, c.name))
             self._session.keep(SqlCounters.of, (person,), kept)
 
+    async def remove(self, person: str, name: str) -> None:
+        self._db.execute_later("DELETE FROM counters WHERE person = ? AND name = ?", (person, name))
+
     @kept("counters")
     async def of(self, person: str) -> list[Counter]:
         rows = await self._db.fetch_all(

@@ -9,6 +9,7 @@ from typing import Any
 from bot.domain.model import Community, Membership, Person
 from bot.storage.sql.communities import SqlCommunities
 from bot.storage.sql.memberships import SqlMemberships
+from bot.storage.sql.person_data import SAME_PERSON, copy, merge, same_person
 from bot.storage.sql.rows import community_from_row, membership_from_row, person_from_row
 from bot.storage.sql.session import Repository, kept
 
@@ -130,10 +131,16 @@ class SqlPeople(Repository):
         return None if row is None else person_from_row(row)
 
     async def set_timezone(self, key: str, timezone: str | None) -> None:
-        self._db.execute_later("UPDATE people SET timezone = ? WHERE key = ?", (timezone, key))
+        self._db.execute_later(
+            f"UPDATE people SET timezone = ? WHERE key IN ({SAME_PERSON})",  # noqa: S608
+            (timezone, *same_person(key)),
+        )
 
     async def set_locale(self, key: str, locale: str | None) -> None:
-        self._db.execute_later("UPDATE people SET locale = ? WHERE key = ?", (locale, key))
+        self._db.execute_later(
+            f"UPDATE people SET locale = ? WHERE key IN ({SAME_PERSON})",  # noqa: S608
+            (locale, *same_person(key)),
+        )
 
     async def set_private_chat(self, person: str, open_: bool) -> None:
         found, known = self._session.recall(SqlPeople.private_chat_open, (person,))
@@ -179,3 +186,9 @@ class SqlPeople(Repository):
             (key, principal, principal, key, principal),
         )
         return [person_from_row(row) for row in rows]
+
+    async def merge_data(self, person: str, principal: str) -> None:
+        merge(self._db, person, principal)
+
+    async def copy_data(self, principal: str, person: str) -> None:
+        copy(self._db, principal, person)

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.domain.records import ROLES, Role, SupporterRow
 from bot.storage.port import Row
+from bot.storage.sql.person_data import SAME_PERSON, same_person
 from bot.storage.sql.rows import flat, instant, marks, person_from_row
 from bot.storage.sql.session import Repository, kept
 
@@ -87,8 +88,8 @@ class SqlSupporters(Repository):
     async def set_hours(self, person: str, hours: str | None) -> None:
         self._db.execute_later(
             "UPDATE people SET supporter_hours = ?"  # noqa: S608 - the backend's operator
-            f" WHERE key = ? AND supporter_hours {self._db.distinct} ?",
-            (hours, person, hours),
+            f" WHERE key IN ({SAME_PERSON}) AND supporter_hours {self._db.distinct} ?",
+            (hours, *same_person(person), hours),
         )
 
     async def hours(self, person: str) -> str | None:
@@ -98,7 +99,10 @@ class SqlSupporters(Repository):
         return None if row is None else row["supporter_hours"]
 
     async def set_urgent(self, person: str, on: bool) -> None:
-        self._db.execute_later("UPDATE people SET supporter_urgent = ? WHERE key = ?", (on, person))
+        self._db.execute_later(
+            f"UPDATE people SET supporter_urgent = ? WHERE key IN ({SAME_PERSON})",  # noqa: S608
+            (on, *same_person(person)),
+        )
 
     async def urgent(self, person: str) -> bool:
         row = await self._db.fetch_one(
@@ -122,4 +126,18 @@ class SqlSupporters(Repository):
                 f" VALUES {marks(rows)} ON CONFLICT (person, role)"
                 " DO UPDATE SET last_pinged_at = excluded.last_pinged_at",
                 flat(rows),
+            )
+            # A linked member rests on every platform: they are one person.
+            keys = [person for person, _, _ in rows]
+            some = ", ".join("?" * len(keys))
+            self._db.execute_later(
+                "INSERT INTO supporter_pings (person, role, last_pinged_at)"  # noqa: S608
+                " SELECT s.key, ?, ? FROM ("
+                f"SELECT person AS key FROM person_links WHERE principal IN ({some})"
+                f" UNION SELECT principal FROM person_links WHERE person IN ({some})"
+                " UNION SELECT o.person FROM person_links o"
+                f" JOIN person_links l ON o.principal = l.principal WHERE l.person IN ({some})"
+                ") s WHERE TRUE ON CONFLICT (person, role)"
+                " DO UPDATE SET last_pinged_at = excluded.last_pinged_at",
+                (role, now, *keys, *keys, *keys),
             )

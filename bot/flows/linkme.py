@@ -1,0 +1,260 @@
+"""``/linkme`` and ``/unlinkme``: one member's identities on two platforms, as one person.
+
+``/linkme`` on one platform gives a one-time code, shown privately; ``/linkme CODE``, sent
+privately on the other platform, links the two. Nobody is linked by name or by guess: only the
+code, which only the member saw, joins them. The identity that issued the code becomes the
+principal: the person's own data (clean dates, history, contact, consent; zone, language and
+supporter hours are written to every identity) is kept under its key, and the other's is merged
+into it. Where both held a different date for one count, the other's stays under its own key,
+pending, until the member chooses which to keep: nothing is decided for them, and a process
+that dies in between loses nothing (the rows are the question; ``/linkme`` asks it again).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+from enum import StrEnum
+
+from bot.contexts import linkme as ctx
+from bot.dispatch import Flows
+from bot.domain.cleantime import EARLIEST
+from bot.domain.linking import (
+    CODE_TTL,
+    LOCKOUT,
+    MAX_FAILURES,
+    digest,
+    new_code,
+    normalize,
+    shown,
+)
+from bot.domain.model import Counter, Person
+from bot.domain.replies import Button, Template
+from bot.flows.milestones import reschedule
+from bot.turn import Turn
+
+log = logging.getLogger(__name__)
+
+KIND = "person"
+KEEP = "linkme.keep"
+
+
+class T(StrEnum):
+    CODE = "linkme_code"
+    BAD_CODE = "linkme_bad_code"
+    LOCKED = "linkme_locked"
+    IN_THE_OPEN = "linkme_in_the_open"
+    OWN_CODE = "linkme_own_code"
+    LINKED = "linkme_linked"
+    ALREADY = "linkme_already"
+    CHOOSE = "linkme_choose"
+    CHOSEN = "linkme_chosen"
+    UNLINKED = "unlinkme_done"
+    NOT_LINKED = "unlinkme_not_linked"
+    LABEL_KEEP_FIRST = "label_linkme_keep_first"
+    LABEL_KEEP_SECOND = "label_linkme_keep_second"
+
+
+async def link_me(turn: Turn, args: str) -> None:
+    """Give a code (no argument), or link with the code typed on the other platform."""
+    in_group = await turn.withdraw_command()
+    if args and turn.in_the_open:
+        await _burn(turn, args, in_group)
+        return
+    if not args:
+        await _issue(turn)
+        return
+    await _redeem(turn, args)
+
+
+async def _issue(turn: Turn) -> None:
+    identities = await turn.tx.people.identities(turn.me.key)
+    if len(identities) > 1:
+        await _already(turn, identities)
+        return
+    code = new_code()
+    expires = turn.now + CODE_TTL
+    await turn.tx.links.issue(KIND, digest(code), turn.me.key, turn.me.key, turn.now, expires)
+    minutes = int(CODE_TTL.total_seconds() // 60)
+    await turn.say(
+        T.CODE, ctx.Code(code=shown(code), minutes=minutes, here=turn.me.platform), private=True
+    )
+
+
+async def _burn(turn: Turn, typed: str, in_group: str | None) -> None:
+    """A code typed where a group reads it is spent unused: whoever saw it could link
+    themselves to its owner's data with it."""
+    code = normalize(typed)
+    if code is not None:
+        await turn.tx.links.redeem(KIND, digest(code), turn.now)
+    await turn.say(T.IN_THE_OPEN, ctx.InTheOpen(typed_in_group=in_group), private=True)
+
+
+async def _redeem(turn: Turn, typed: str) -> None:
+    """Link the asking identity to the one that issued the code, if the code is good.
+
+    A wrong, expired or used code gets one answer, which never tells whether it existed, and
+    counts against the member; after ``MAX_FAILURES`` within ``LOCKOUT`` even a good one is
+    refused until the hour is up.
+    """
+    me = turn.me
+    if await turn.tx.links.failures_since(me.key, turn.now - LOCKOUT) >= MAX_FAILURES:
+        await turn.say(
+            T.LOCKED, ctx.Locked(minutes=_minutes(LOCKOUT.total_seconds())), private=True
+        )
+        return
+    code = normalize(typed)
+    found = None if code is None else await turn.tx.links.redeem(KIND, digest(code), turn.now)
+    issuer = None if found is None else await turn.tx.people.get(found.issued_by)
+    if found is not None and issuer is not None and issuer.key == me.key:
+        # The member's own code, typed on the platform that gave it: it stays good.
+        assert code is not None
+        await turn.tx.links.issue(KIND, digest(code), me.key, me.key, turn.now, found.expires_at)
+        await turn.say(
+            T.OWN_CODE, ctx.Code(code=shown(code), minutes=0, here=me.platform), private=True
+        )
+        return
+    if found is None or issuer is None or issuer.platform == me.platform:
+        await turn.tx.links.record_failure([me.key], turn.now)
+        log.info("a wrong, expired or used person link code")
+        await turn.say(T.BAD_CODE, private=True)
+        return
+    mine, theirs = (
+        await turn.tx.people.identities(me.key),
+        await turn.tx.people.identities(issuer.key),
+    )
+    if len(mine) > 1 or len(theirs) > 1:
+        await _already(turn, mine if len(mine) > 1 else theirs)
+        return
+    await turn.tx.people.merge_data(me.key, issuer.key)
+    await turn.tx.people.link(me.key, issuer.key, turn.now)
+    log.info("two identities of one member linked")
+    for identity in (issuer, me):
+        await reschedule(turn, await _fresh(turn, identity))
+    linked = ctx.Linked(platforms=[issuer.platform, me.platform])
+    await turn.say(T.LINKED, linked, private=True)
+    await turn.tell(issuer, T.LINKED, linked, traceless=True)
+    await _ask_pending(turn)
+
+
+async def _already(turn: Turn, identities: list[Person]) -> None:
+    await turn.say(T.ALREADY, ctx.Already(platforms=[p.platform for p in identities]), private=True)
+    await _ask_pending(turn)
+
+
+async def _ask_pending(turn: Turn) -> None:
+    """Ask, for each count both sides held with different dates, which date to keep."""
+    principal = await turn.data_key()
+    kept = {c.name: c for c in await turn.tx.counters.of(principal)}
+    for identity in await turn.tx.people.identities(turn.me.key):
+        if identity.key == principal:
+            continue
+        for pending in await turn.tx.counters.of(identity.key):
+            current = kept.get(pending.name)
+            if current is None or current.clean_since == pending.clean_since:
+                await _settle(turn, principal, pending.name, pending.clean_since)
+                continue
+            first = await turn.tx.people.get(principal)
+            await turn.say(
+                T.CHOOSE,
+                ctx.Choose(
+                    counter=pending.name,
+                    first=current.clean_since.isoformat(),
+                    first_platform=first.platform if first else "",
+                    second=pending.clean_since.isoformat(),
+                    second_platform=identity.platform,
+                ),
+                private=True,
+                buttons=(
+                    Button(T.LABEL_KEEP_FIRST, KEEP, _payload(current)),
+                    Button(T.LABEL_KEEP_SECOND, KEEP, _payload(pending)),
+                ),
+            )
+
+
+def _payload(counter: Counter) -> str:
+    return f"{counter.clean_since:%Y%m%d}:{counter.name}"
+
+
+async def keep(turn: Turn, payload: str) -> None:
+    """One of the two dates was chosen: keep it, and let the other go.
+
+    The payload may be forged, so it counts only when its date is one of the two the member
+    holds for that count now; otherwise (or once chosen) nothing changes.
+    """
+    day, _, name = payload.partition(":")
+    chosen = _day(day)
+    principal = await turn.data_key()
+    held = [c for c in await turn.tx.counters.of(principal) if c.name == name]
+    pending = [
+        c
+        for identity in await turn.tx.people.identities(turn.me.key)
+        if identity.key != principal
+        for c in await turn.tx.counters.of(identity.key)
+        if c.name == name
+    ]
+    if chosen is None or not pending or chosen not in {c.clean_since for c in held + pending}:
+        await turn.tell_me(Template.BUTTON_UNKNOWN)
+        return
+    await _settle(turn, principal, name, chosen)
+    for identity in await turn.tx.people.identities(turn.me.key):
+        await reschedule(turn, identity)
+    chosen_ctx = ctx.Chosen(counter=name, since=chosen.isoformat())
+    if await turn.edit_pressed(T.CHOSEN, chosen_ctx) is None:
+        await turn.tell_me(T.CHOSEN, chosen_ctx)
+
+
+async def _settle(turn: Turn, principal: str, name: str, since: date) -> None:
+    """Make ``since`` the person's date for the count ``name``; the pending ones go."""
+    await turn.tx.counters.set(principal, name, since, turn.now)
+    for identity in await turn.tx.people.identities(turn.me.key):
+        if identity.key != principal:
+            await turn.tx.counters.remove(identity.key, name)
+
+
+def _day(text: str) -> date | None:
+    if len(text) != 8 or not (text.isascii() and text.isdigit()):
+        return None
+    try:
+        day = date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    except ValueError:
+        return None
+    return day if day >= EARLIEST else None
+
+
+async def unlink_me(turn: Turn, args: str) -> None:
+    """Split the member's identities again: each keeps a copy of the person's data."""
+    await turn.withdraw_command()
+    identities = await turn.tx.people.identities(turn.me.key)
+    if len(identities) < 2:
+        await turn.say(T.NOT_LINKED, private=True)
+        return
+    principal = await turn.data_key()
+    for identity in identities:
+        if identity.key != principal:
+            await turn.tx.people.copy_data(principal, identity.key)
+            await turn.tx.people.unlink(identity.key)
+    log.info("a member's identities unlinked")
+    for identity in identities:
+        await reschedule(turn, identity)
+    unlinked = ctx.Unlinked(platforms=[p.platform for p in identities])
+    await turn.say(T.UNLINKED, unlinked, private=True)
+    for identity in identities:
+        if identity.key != turn.me.key:
+            await turn.tell(identity, T.UNLINKED, unlinked, traceless=True)
+
+
+async def _fresh(turn: Turn, person: Person) -> Person:
+    """The person as stored now (a merge may have given them a zone)."""
+    return await turn.tx.people.get(person.key) or person
+
+
+def _minutes(seconds: float) -> int:
+    return int(seconds // 60)
+
+
+flows = Flows(
+    commands={"linkme": link_me, "unlinkme": unlink_me},
+    buttons={KEEP: keep},
+    templates=(T,),
+)
