@@ -1,4 +1,8 @@
-"""Contexts of the ``/linkme`` and ``/unlinkme`` templates (``bot.flows.linkme``)."""
+"""Contexts of the ``/linkme`` and ``/unlinkme`` templates (``bot.flows.linkme``).
+
+The templates name the platforms from the one they are rendered for (``platform``): the
+member reads each message on one side, and the other side is the other platform.
+"""
 
 from __future__ import annotations
 
@@ -11,9 +15,11 @@ class Code(TypedDict):
     code: str
     """The one-time code as people read it, ``XXXX-XXXX``."""
     minutes: int
-    """How long it stays good (0: as long as it was, when it was typed where it was given)."""
-    here: str
-    """The platform it was given on: the member types it on the other one."""
+    """How long it stays good."""
+
+
+class OwnCode(TypedDict):
+    code: str
 
 
 class InTheOpen(TypedDict):
@@ -25,22 +31,13 @@ class Locked(TypedDict):
     minutes: int
 
 
-class Linked(TypedDict):
-    platforms: list[str]
-    """The platforms now linked, the principal's first."""
-
-
-class Already(TypedDict):
-    platforms: list[str]
-
-
 class Choose(TypedDict):
     counter: str
     """The count's name ("" for the clean date)."""
     first: str
-    first_platform: str
     second: str
-    second_platform: str
+    first_here: bool
+    """The first date is the one kept on the side the member reads this on (else the second)."""
 
 
 class Chosen(TypedDict):
@@ -48,21 +45,17 @@ class Chosen(TypedDict):
     since: str
 
 
-class Unlinked(TypedDict):
-    platforms: list[str]
-
-
 CONTEXTS: dict[str, type] = {
     "linkme_code": Code,
     "linkme_bad_code": Empty,
     "linkme_locked": Locked,
     "linkme_in_the_open": InTheOpen,
-    "linkme_own_code": Code,
-    "linkme_linked": Linked,
-    "linkme_already": Already,
+    "linkme_own_code": OwnCode,
+    "linkme_linked": Empty,
+    "linkme_already": Empty,
     "linkme_choose": Choose,
     "linkme_chosen": Chosen,
-    "unlinkme_done": Unlinked,
+    "unlinkme_done": Empty,
     "unlinkme_not_linked": Empty,
     "label_linkme_keep_first": Empty,
     "label_linkme_keep_second": Empty,

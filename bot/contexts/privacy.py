@@ -18,8 +18,8 @@ class MyData(TypedDict):
 class ForgetMeConfirm(TypedDict):
     typed_in_group: str | None
     """What the group keeps of the command: ``removed``, ``visible``, or None (never saw it)."""
-    linked: NotRequired[list[str]]
-    """The platforms of the member's other identities (``/linkme``), erased with this one."""
+    linked: NotRequired[bool]
+    """The member linked another platform's identity to this one (``/linkme``): it goes too."""
 
 
 CONTEXTS: dict[str, type] = {

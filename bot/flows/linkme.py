@@ -70,15 +70,13 @@ async def link_me(turn: Turn, args: str) -> None:
 async def _issue(turn: Turn) -> None:
     identities = await turn.tx.people.identities(turn.me.key)
     if len(identities) > 1:
-        await _already(turn, identities)
+        await _already(turn)
         return
     code = new_code()
     expires = turn.now + CODE_TTL
     await turn.tx.links.issue(KIND, digest(code), turn.me.key, turn.me.key, turn.now, expires)
     minutes = int(CODE_TTL.total_seconds() // 60)
-    await turn.say(
-        T.CODE, ctx.Code(code=shown(code), minutes=minutes, here=turn.me.platform), private=True
-    )
+    await turn.say(T.CODE, ctx.Code(code=shown(code), minutes=minutes), private=True)
 
 
 async def _burn(turn: Turn, typed: str, in_group: str | None) -> None:
@@ -110,9 +108,7 @@ async def _redeem(turn: Turn, typed: str) -> None:
         # The member's own code, typed on the platform that gave it: it stays good.
         assert code is not None
         await turn.tx.links.issue(KIND, digest(code), me.key, me.key, turn.now, found.expires_at)
-        await turn.say(
-            T.OWN_CODE, ctx.Code(code=shown(code), minutes=0, here=me.platform), private=True
-        )
+        await turn.say(T.OWN_CODE, ctx.OwnCode(code=shown(code)), private=True)
         return
     if found is None or issuer is None or issuer.platform == me.platform:
         await turn.tx.links.record_failure([me.key], turn.now)
@@ -124,21 +120,20 @@ async def _redeem(turn: Turn, typed: str) -> None:
         await turn.tx.people.identities(issuer.key),
     )
     if len(mine) > 1 or len(theirs) > 1:
-        await _already(turn, mine if len(mine) > 1 else theirs)
+        await _already(turn)
         return
     await turn.tx.people.merge_data(me.key, issuer.key)
     await turn.tx.people.link(me.key, issuer.key, turn.now)
     log.info("two identities of one member linked")
     for identity in (issuer, me):
         await reschedule(turn, await _fresh(turn, identity))
-    linked = ctx.Linked(platforms=[issuer.platform, me.platform])
-    await turn.say(T.LINKED, linked, private=True)
-    await turn.tell(issuer, T.LINKED, linked, traceless=True)
+    await turn.say(T.LINKED, private=True)
+    await turn.tell(issuer, T.LINKED, traceless=True)
     await _ask_pending(turn)
 
 
-async def _already(turn: Turn, identities: list[Person]) -> None:
-    await turn.say(T.ALREADY, ctx.Already(platforms=[p.platform for p in identities]), private=True)
+async def _already(turn: Turn) -> None:
+    await turn.say(T.ALREADY, private=True)
     await _ask_pending(turn)
 
 
@@ -154,15 +149,13 @@ async def _ask_pending(turn: Turn) -> None:
             if current is None or current.clean_since == pending.clean_since:
                 await _settle(turn, principal, pending.name, pending.clean_since)
                 continue
-            first = await turn.tx.people.get(principal)
             await turn.say(
                 T.CHOOSE,
                 ctx.Choose(
                     counter=pending.name,
                     first=current.clean_since.isoformat(),
-                    first_platform=first.platform if first else "",
                     second=pending.clean_since.isoformat(),
-                    second_platform=identity.platform,
+                    first_here=principal == turn.me.key,
                 ),
                 private=True,
                 buttons=(
@@ -237,11 +230,10 @@ async def unlink_me(turn: Turn, args: str) -> None:
     log.info("a member's identities unlinked")
     for identity in identities:
         await reschedule(turn, identity)
-    unlinked = ctx.Unlinked(platforms=[p.platform for p in identities])
-    await turn.say(T.UNLINKED, unlinked, private=True)
+    await turn.say(T.UNLINKED, private=True)
     for identity in identities:
         if identity.key != turn.me.key:
-            await turn.tell(identity, T.UNLINKED, unlinked, traceless=True)
+            await turn.tell(identity, T.UNLINKED, traceless=True)
 
 
 async def _fresh(turn: Turn, person: Person) -> Person:

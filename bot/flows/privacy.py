@@ -80,7 +80,7 @@ async def forget_me(turn: Turn, args: str) -> None:
         T.FORGETME_CONFIRM,
         p.ForgetMeConfirm(
             typed_in_group=in_group,
-            linked=[identity.platform for identity in identities[1:]],
+            linked=len(identities) > 1,
         ),
         private=True,
         buttons=(

@@ -9,8 +9,8 @@ from bot.flows.privacy import FILENAME, T
 SAMPLES: dict[str, list[dict[str, Any]]] = {
     T.MYDATA: [{"filename": FILENAME, "records": 1}, {"filename": FILENAME, "records": 42}],
     T.FORGETME_CONFIRM: [
-        *({"typed_in_group": state, "linked": []} for state in (None, "removed", "visible")),
-        {"typed_in_group": None, "linked": ["discord"]},
+        *({"typed_in_group": state, "linked": False} for state in (None, "removed", "visible")),
+        {"typed_in_group": None, "linked": True},
     ],
     T.FORGETME_DONE: [{}],
     T.FORGETME_CANCELLED: [{}],

@@ -46,7 +46,12 @@ class Member:
     """Ana on Telegram and on Discord, typing to the core as each adapter hands it over."""
 
     app: App
-    renderer: Renderer = field(default_factory=lambda: Renderer(PlainDialect()))
+    renderers: dict[str, Renderer] = field(
+        default_factory=lambda: {
+            platform: Renderer(PlainDialect(name=platform)) for platform in ("telegram", "discord")
+        }
+    )
+    """Plain text, but as each platform's templates read it (``platform``)."""
     n: int = 0
 
     def origin(self, platform: str, *, where: str = "private", person: str | None = None) -> Origin:
@@ -89,7 +94,12 @@ class Member:
             if not batch:
                 return found
             found += [
-                Said(self.renderer.render(m.template, m.context, locale=m.locale), m)
+                Said(
+                    self.renderers[m.target.platform].render(
+                        m.template, m.context, locale=m.locale
+                    ),
+                    m,
+                )
                 for m in batch
                 if m.template
             ]
@@ -137,7 +147,8 @@ async def test_a_code_from_discord_typed_on_telegram_makes_one_clean_date(app: A
 
     assert [s.message.template for s in linked] == [T.LINKED, T.LINKED]
     assert {s.message.target.platform for s in linked} == {"telegram", "discord"}
-    assert "one person here on Discord and Telegram" in linked[0].text
+    assert "Done: you are one person here and on Discord." in linked[0].text
+    assert "Done: you are one person here and on Telegram." in linked[1].text
     assert await ana.identities(TG_KEY) == [TG_KEY, DC_KEY]
     assert await ana.identities(DC_KEY) == [DC_KEY, TG_KEY]
     assert "1 March 2025" in await ana.days("discord")
@@ -149,17 +160,31 @@ async def test_a_code_from_discord_typed_on_telegram_makes_one_clean_date(app: A
     assert await ana.counters(TG_KEY) == [], "kept once, under the principal"
 
 
-async def test_history_contact_and_language_are_one_persons(app: App) -> None:
+async def test_contact_zone_and_language_are_one_persons(app: App) -> None:
     ana = Member(app)
     await ana.clean_date("telegram", "2025-03-01")
     await ana.type("telegram", "/contact +1 555 0100")
+    await ana.type("telegram", "/timezone Europe/Madrid")
     await ana.link()
-    assert "+1 555 0100" in texts(await ana.type("discord", "/contact"))
 
+    assert "+1 555 0100" in texts(await ana.type("discord", "/contact"))
+    assert "Europe/Madrid" in texts(await ana.type("discord", "/timezone"))
     await ana.type("discord", "/language es")
-    assert "tu fecha limpia" in (await ana.days("telegram")).lower() or "limpi" in (
-        await ana.days("telegram")
-    )
+    assert (await ana.days("telegram")).startswith("Ana, desde el 1 de marzo de 2025")
+
+
+async def test_a_restart_on_one_side_is_in_the_one_history(app: App) -> None:
+    ana = Member(app)
+    await ana.clean_date("telegram", "2025-03-01")
+    said = await ana.type("telegram", "/relapse")
+    (confirm,) = [s for s in said if s.message.buttons]
+    await ana.press("telegram", *confirm.buttons[0])
+    await ana.link()
+
+    history = texts(await ana.type("discord", "/history"))
+
+    assert "• 1 March 2025 to 29 November 2026: 638 days clean" in history
+    assert "Your count now: since 29 November 2026" in history
 
 
 async def test_different_dates_are_asked_and_the_first_can_be_kept(app: App) -> None:
@@ -171,8 +196,7 @@ async def test_different_dates_are_asked_and_the_first_can_be_kept(app: App) -> 
 
     (question,) = [s for s in linked if s.message.template == T.CHOOSE]
     assert question.message.target.platform == "telegram", "asked where the member is"
-    assert "1. 1 March 2025, on Discord" in question.text
-    assert "2. 14 June 2025, on Telegram" in question.text
+    assert "1. 1 March 2025, on Discord\n2. 14 June 2025, here\n" in question.text
     assert "I keep both until you choose" in question.text
     assert question.buttons == [(KEEP, "20250301:"), (KEEP, "20250614:")]
     # Nothing is decided, nothing lost: the other date waits in its own row.
@@ -320,7 +344,9 @@ async def test_a_code_typed_where_the_group_reads_it_is_spent(app: App) -> None:
     said = await ana.type("telegram", f"/linkme {code}", where="group")
 
     assert "The group could see that code, so I didn't use it" in texts(said)
-    assert all(s.message.target.person == TG for s in said if s.message.template)
+    (answer,) = [s for s in said if s.message.template == T.IN_THE_OPEN]
+    assert answer.message.target.person == TG, "privately"
+    assert all(code not in s.text for s in said)
     assert BAD in texts(await ana.type("telegram", f"/linkme {code}"))
     assert await ana.identities(TG_KEY) == [TG_KEY]
 
