@@ -242,10 +242,10 @@ async def test_forgetme_erases_every_row_about_the_member(
             "SELECT target FROM outbox WHERE template = ?", (T.FORGETME_DONE,)
         ).fetchall()
         assert [json.loads(t)["person"] for (t,) in done_rows] == ["quinn"]
-        # Sam, and the other identities the test gave rows in person_links, no longer linked.
+        # The identity Quinn was linked to (/linkme) is Quinn too, and goes; 7002's link named
+        # Quinn as its principal (a chain /linkme never makes): that row goes, 7002 stays.
         assert db.execute("SELECT key FROM people ORDER BY key").fetchall() == [
             (SAM,),
-            ("discord:7001",),
             ("discord:7002",),
         ]
         assert db.execute("SELECT COUNT(*) FROM person_links").fetchone() == (0,)
@@ -283,7 +283,8 @@ async def test_the_mydata_file_holds_data_and_the_message_explains_it(
     await console.say("/as Quinn", "/cleandate 2026-10-01")
     await app.core.handle(CommandIssued("mydata-1", DM, "mydata", ""))
     data = mydata_file(database)
-    assert set(data) == {"exported_at", "tables"}  # no sentence for a member in the file
+    # No sentence for a member in the file; the identities it covers (/linkme), by key.
+    assert set(data) == {"exported_at", "identities", "tables"}
     assert data["exported_at"] == "2026-11-29T12:00:00+00:00"
     with sqlite3.connect(database) as db:
         (context,) = db.execute(

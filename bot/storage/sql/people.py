@@ -44,9 +44,10 @@ class SqlPeople(Repository):
                 " k.key AS k_key, k.platform AS k_platform, k.platform_id AS k_platform_id,"
                 " k.chat AS k_chat, k.settings AS k_settings, k.active AS k_active,"
                 " k.fellowship AS k_fellowship,"
-                " m.community, m.person, m.share, m.is_admin"
+                " m.community, m.person, m.share, m.is_admin, l.principal"
                 " FROM (SELECT 1 AS here) AS one"
                 " LEFT JOIN people p ON p.key = ?"
+                " LEFT JOIN person_links l ON l.person = p.key"
                 " LEFT JOIN communities k ON k.key = ?"
                 " LEFT JOIN memberships m ON m.community = ? AND m.person = ?",
                 (person.key, here, here, person.key),
@@ -80,6 +81,8 @@ class SqlPeople(Repository):
             )
         self._session.keep(SqlPeople.get, (person.key,), person)
         self._session.keep(SqlPeople.private_chat_open, (person.key,), chat_open)
+        # Flows read the person's own data through their principal (``/linkme``): known now.
+        self._session.keep(SqlPeople.principal, (person.key,), row["principal"] or person.key)
         if community is None:
             return person, None
         if row["k_key"] is None:
