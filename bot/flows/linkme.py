@@ -12,6 +12,7 @@ that dies in between loses nothing (the rows are the question; ``/linkme`` asks 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import date
 from enum import StrEnum
@@ -29,7 +30,7 @@ from bot.domain.linking import (
     shown,
 )
 from bot.domain.model import Counter, Person
-from bot.domain.replies import Button, Template
+from bot.domain.replies import Button, Template, fits_in_button
 from bot.flows.milestones import reschedule
 from bot.turn import Turn
 
@@ -166,7 +167,19 @@ async def _ask_pending(turn: Turn) -> None:
 
 
 def _payload(counter: Counter) -> str:
-    return f"{counter.clean_since:%Y%m%d}:{counter.name}"
+    """The date a button keeps, and the count: by name, or by a tag of it where the name is
+    too long for a button on every platform."""
+    payload = f"{counter.clean_since:%Y%m%d}:{counter.name}"
+    return payload if fits_in_button(KEEP, payload) else f"{payload[:9]}#{_tag(counter.name)}"
+
+
+def _tag(name: str) -> str:
+    return hashlib.sha256(name.encode()).hexdigest()[:16]
+
+
+def _named(counter: Counter, named: str) -> bool:
+    """Whether a button's count (a name, or ``#`` and its tag) is ``counter``."""
+    return counter.name == named or named == f"#{_tag(counter.name)}"
 
 
 async def keep(turn: Turn, payload: str) -> None:
@@ -175,20 +188,21 @@ async def keep(turn: Turn, payload: str) -> None:
     The payload may be forged, so it counts only when its date is one of the two the member
     holds for that count now; otherwise (or once chosen) nothing changes.
     """
-    day, _, name = payload.partition(":")
+    day, named = payload[:8], payload[9:]
     chosen = _day(day)
     principal = await turn.data_key()
-    held = [c for c in await turn.tx.counters.of(principal) if c.name == name]
+    held = [c for c in await turn.tx.counters.of(principal) if _named(c, named)]
     pending = [
         c
         for identity in await turn.tx.people.identities(turn.me.key)
         if identity.key != principal
         for c in await turn.tx.counters.of(identity.key)
-        if c.name == name
+        if _named(c, named)
     ]
     if chosen is None or not pending or chosen not in {c.clean_since for c in held + pending}:
         await turn.tell_me(Template.BUTTON_UNKNOWN)
         return
+    name = pending[0].name
     await _settle(turn, principal, name, chosen)
     for identity in await turn.tx.people.identities(turn.me.key):
         await reschedule(turn, identity)

@@ -358,3 +358,22 @@ async def test_a_code_typed_on_its_own_platform_stays_good(app: App) -> None:
     assert "That code is for the other side" in texts(said)
     linked = await ana.type("telegram", f"/linkme {code}")
     assert T.LINKED in [s.message.template for s in linked]
+
+
+async def test_a_named_count_too_long_for_a_button_is_still_asked_and_kept(app: App) -> None:
+    ana = Member(app)
+    name = "☕" * 20  # 60 bytes: too long for a button's payload on some platforms
+    await ana.clean_date("telegram", "2025-03-01")
+    await ana.type("telegram", f"/cleandate 2025-01-01 {name}")
+    await ana.type("discord", "/consent on")
+    await ana.type("discord", f"/cleandate 2025-02-02 {name}")
+
+    (question,) = [s for s in await ana.link() if s.message.template == T.CHOOSE]
+
+    assert f"Your {name} count differs between your two sides" in question.text
+    (_, first), (_, second) = question.buttons
+    assert first.startswith("20250202:#")
+    assert name not in second
+    await ana.press("telegram", KEEP, second)
+    assert await ana.counters(DC_KEY) == [("", date(2025, 3, 1)), (name, date(2025, 1, 1))]
+    assert await ana.counters(TG_KEY) == []
