@@ -135,8 +135,7 @@ async def erase(turn: Turn, payload: str) -> None:
         await turn.tx.consent.withdraw(identity.key)
     log.info("consent withdrawn; covered data erased")
     # Milestones announced from the erased dates must not go out: reschedule empties them.
-    for identity in identities:
-        await reschedule(turn, identity)
+    await reschedule(turn, turn.me)
     await turn.edit_pressed(T.OFF_DONE, c.Had(had=True))
     if turn.message is None:
         await turn.tell_me(T.OFF_DONE, c.Had(had=True))

@@ -29,7 +29,7 @@ from bot.domain.linking import (
     normalize,
     shown,
 )
-from bot.domain.model import Counter, Person
+from bot.domain.model import Counter
 from bot.domain.replies import Button, Template, fits_in_button
 from bot.flows.milestones import reschedule
 from bot.turn import Turn
@@ -126,8 +126,7 @@ async def _redeem(turn: Turn, typed: str) -> None:
     await turn.tx.people.merge_data(me.key, issuer.key)
     await turn.tx.people.link(me.key, issuer.key, turn.now)
     log.info("two identities of one member linked")
-    for identity in (issuer, me):
-        await reschedule(turn, await _fresh(turn, identity))
+    await reschedule(turn, me)  # every identity's groups, from the one date and zone
     await turn.say(T.LINKED, private=True)
     await turn.tell(issuer, T.LINKED, traceless=True)
     await _ask_pending(turn)
@@ -204,8 +203,7 @@ async def keep(turn: Turn, payload: str) -> None:
         return
     name = pending[0].name
     await _settle(turn, principal, name, chosen)
-    for identity in await turn.tx.people.identities(turn.me.key):
-        await reschedule(turn, identity)
+    await reschedule(turn, turn.me)
     chosen_ctx = ctx.Chosen(counter=name, since=chosen.isoformat())
     if await turn.edit_pressed(T.CHOSEN, chosen_ctx) is None:
         await turn.tell_me(T.CHOSEN, chosen_ctx)
@@ -248,11 +246,6 @@ async def unlink_me(turn: Turn, args: str) -> None:
     for identity in identities:
         if identity.key != turn.me.key:
             await turn.tell(identity, T.UNLINKED, traceless=True)
-
-
-async def _fresh(turn: Turn, person: Person) -> Person:
-    """The person as stored now (a merge may have given them a zone)."""
-    return await turn.tx.people.get(person.key) or person
 
 
 def _minutes(seconds: float) -> int:
