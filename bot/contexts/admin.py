@@ -57,6 +57,8 @@ class Done(TypedDict):
     key: str
     change: dict[str, Any]
     """What changed, in the key's own terms (``bot.domain.settings_keys``)."""
+    linked: NotRequired[list[str]]
+    """The platforms of the linked chats the change was written to as well (``/link``)."""
 
 
 class Invalid(TypedDict):

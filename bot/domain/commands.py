@@ -133,6 +133,8 @@ COMMANDS: Final = (
         admin=True,
         group_only=True,
     ),
+    Command("link", (Option("code", max_length=40),), admin=True, group_only=True),
+    Command("unlink", admin=True, group_only=True),
     Command("start", in_menus=False),
 )
 """In menu order. ``start`` is sent by a platform's own Start button, so no menu needs it."""

@@ -13,6 +13,7 @@ from bot.flows import (
     help,
     housekeeping,
     language,
+    linking,
     linkme,
     membership,
     milestones,
@@ -27,7 +28,8 @@ def all_flows() -> Flows:
     """Every flow Homegroup has; a command's aliases (``bot.domain.commands``) reach its flow."""
     table = Flows()
     modules = (help, cleantime, milestones, supporters, craving, calls, relapse, admin, resources)
-    for module in (*modules, language, linkme, consent, membership, privacy, housekeeping):
+    more = (linking, language, linkme, consent, membership, privacy, housekeeping)
+    for module in (*modules, *more):
         table.add(module.flows)
     for alias, name in ALIASES.items():
         table.commands[alias] = table.commands[name]

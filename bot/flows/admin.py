@@ -24,6 +24,7 @@ from bot.domain.settings_keys import (
     keys_for,
     limits,
 )
+from bot.flows import linking
 from bot.flows.milestones import reschedule
 from bot.flows.resources import arm_reminders
 from bot.language import available_locales
@@ -86,7 +87,7 @@ async def set_value(turn: Turn, args: str) -> None:
         )
         return
     await turn.tx.communities.save_settings(community.key, change.settings)
-    community = replace(community, settings=change.settings)
+    before, community = community.settings, replace(community, settings=change.settings)
     turn = turn.scoped(community=community)
     log.info("community setting %s changed", change.key)
     if change.key in RESCHEDULES_MILESTONES:
@@ -94,7 +95,12 @@ async def set_value(turn: Turn, args: str) -> None:
             await reschedule(turn, person)
     if change.key in RESCHEDULES_MEETINGS:
         await arm_reminders(turn, community)
-    await turn.say(T.SET_DONE, a.Done(key=change.key, change=change.details))
+    done = a.Done(key=change.key, change=change.details)
+    linked = await linking.mirror_settings(turn, community, before)
+    if linked:
+        done["linked"] = linked
+        await linking.tell_admins(turn, community, done)
+    await turn.say(T.SET_DONE, done)
 
 
 def settings_context(community: Community, roles: bool = False) -> a.Settings:

@@ -126,7 +126,8 @@ def test_help_lists_the_private_and_admin_commands_from_the_table() -> None:
     """Given to every template, so a help row stored before a command was added renders."""
     text = Renderer(TelegramDialect()).render(Template.HELP, {})
     private = ", ".join(f"/{c.name}" for c in in_menus() if c.private)
-    admins = " and ".join(f"/{c.name}" for c in in_menus() if c.admin)
+    *first, last = [f"/{c.name}" for c in in_menus() if c.admin]
+    admins = f"{', '.join(first)} and {last}"
     assert f"({private})" in text
     assert f"Admins: {admins}" in text
 

@@ -1,0 +1,339 @@
+"""``/link`` and ``/unlink``: a Telegram group and a Discord server made one community by their
+admins, each side's turns as its adapter hands them to the core, and what each side reads."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import timedelta
+
+from adapters.discord.dialect import DiscordDialect
+from adapters.telegram.dialect import TelegramDialect
+from bot.app import App
+from bot.clock import ManualClock
+from bot.domain.inbound import CommandIssued, Origin
+from bot.domain.model import Community, community_key, person_key
+from bot.render import Renderer
+
+GROUP = "-1001"
+"""The Telegram group."""
+SERVER, CHANNEL = "900", "901"
+"""The Discord server and the channel its admins use."""
+TELEGRAM, DISCORD = community_key("telegram", GROUP), community_key("discord", SERVER)
+
+TESS = Origin(
+    "telegram", GROUP, "11", "Tess", community=GROUP, is_admin=True, private_chat_open=True
+)
+"""An admin of the Telegram group."""
+TOM = replace(TESS, person="12", person_name="Tom", is_admin=False)
+DANA = Origin(
+    "discord", CHANNEL, "21", "Dana", community=SERVER, is_admin=True, private_chat_open=True
+)
+"""An admin of the Discord server; her slash commands come with an interaction."""
+DEV = replace(DANA, person="22", person_name="Dev", is_admin=False)
+OTHER_GROUP = replace(TESS, chat="-1002", community="-1002")
+
+RENDERERS = {"telegram": Renderer(TelegramDialect()), "discord": Renderer(DiscordDialect())}
+CODE = re.compile(r"/link ([0-9A-Z]{4}-[0-9A-Z]{4})")
+
+
+@dataclass(frozen=True)
+class Sent:
+    """One message the bot queued, as its platform would show it."""
+
+    platform: str
+    chat: str | None
+    person: str | None
+    """Whose private chat (or interaction, seen by them alone) it goes to; None: the chat's."""
+    interaction: str | None
+    text: str
+
+
+class Both:
+    """Both platforms' turns into one app, and what the bot queued for each."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self._events = 0
+        self._seen = 0
+
+    async def do(self, origin: Origin, command: str, args: str = "") -> list[Sent]:
+        """``origin`` sends ``/command args``; return what the bot queued because of it."""
+        self._events += 1
+        if origin.platform == "discord":
+            origin = replace(origin, interaction=f"interaction-{self._events}")
+        event = CommandIssued(f"{origin.platform}:{self._events}", origin, command, args)
+        await self.app.core.handle(event)
+        async with self.app.store.transaction() as tx:
+            queued = await tx.outbox.messages(list(range(self._seen + 1, self._seen + 100)))
+        self._seen = max([m.id for m in queued], default=self._seen)
+        return [
+            Sent(
+                m.target.platform,
+                m.target.chat,
+                m.target.person,
+                m.target.interaction,
+                RENDERERS[m.target.platform].render(
+                    m.template, m.context, locale=m.locale, mentions=m.mentions
+                ),
+            )
+            for m in queued
+        ]
+
+    async def code(self, origin: Origin) -> str:
+        """The code an admin's ``/link`` gave them."""
+        (code,) = {m for sent in await self.do(origin, "link") for m in CODE.findall(sent.text)}
+        return code
+
+    async def linked(self, origin: Origin = TESS, other: Origin = DANA) -> None:
+        """Link the chats of two admins: the first issues the code, the other enters it."""
+        await self.do(other, "link", await self.code(origin))
+        assert await self.fellowship(TELEGRAM) == [TELEGRAM, DISCORD]
+
+    async def fellowship(self, key: str) -> list[str]:
+        async with self.app.store.transaction() as tx:
+            return [c.key for c in await tx.communities.fellowship(key)]
+
+    async def community(self, key: str) -> Community:
+        async with self.app.store.transaction() as tx:
+            found = await tx.communities.get(key)
+        assert found is not None
+        return found
+
+
+def one(sent: list[Sent], platform: str) -> Sent:
+    (found,) = [s for s in sent if s.platform == platform]
+    return found
+
+
+REFUSED = "That code didn't link anything, and nothing has changed."
+LOCKED = "linking is paused for 60 minutes, for this chat and for you. Nothing has changed."
+
+
+# -- issuing the code ---------------------------------------------------------------------------
+
+
+async def test_a_telegram_admin_gets_the_code_privately_and_the_group_only_a_pointer(
+    app: App,
+) -> None:
+    sent = await Both(app).do(TESS, "link")
+    private, notice = sent
+    assert (private.person, private.chat) == ("11", GROUP), "Tess's private chat"
+    assert "to link this Telegram group with your Discord server" in private.text
+    assert CODE.search(private.text), "shown as /link CODE"
+    assert "An admin of the Discord server enters it there" in private.text
+    assert "It works once, for the next 10 minutes." in private.text
+    assert (notice.person, notice.chat) == (None, GROUP)
+    assert "I've sent you the answer privately" in notice.text
+    assert not re.search(r"[0-9A-Z]{4}-[0-9A-Z]{4}", notice.text), "no code where all can read"
+
+
+async def test_a_discord_admin_gets_the_code_on_her_interaction_alone(app: App) -> None:
+    (sent,) = await Both(app).do(DANA, "link")
+    assert (sent.person, sent.interaction) == ("21", "interaction-1"), "seen by Dana alone"
+    assert "to link this Discord server with your Telegram group" in sent.text
+    assert CODE.search(sent.text)
+
+
+async def test_a_new_code_replaces_the_one_before(app: App) -> None:
+    both = Both(app)
+    first = await both.code(TESS)
+    second = await both.code(TESS)
+    assert REFUSED in one(await both.do(DANA, "link", first), "discord").text
+    await both.do(DANA, "link", second)
+    assert await both.fellowship(DISCORD) == [DISCORD, TELEGRAM]
+
+
+# -- entering it ----------------------------------------------------------------------------
+
+
+async def test_the_code_links_both_chats_copies_shared_settings_and_tells_both(
+    app: App,
+) -> None:
+    both = Both(app)
+    await both.do(TESS, "set", "ping_count 5")
+    await both.do(TESS, "set", "meetings Mon 19:00 Online NA")
+    await both.do(DANA, "set", "locale es")
+    await both.do(DANA, "set", "ping_count 2")
+    code = await both.code(TESS)
+    sent = await both.do(DANA, "link", code.lower().replace("-", " "))  # as typed, loosely
+    discord, telegram = one(sent, "discord"), one(sent, "telegram")
+    assert (discord.person, discord.interaction) == (None, "interaction-6"), "the server reads it"
+    assert "Este servidor de Discord ya está vinculado con un grupo de Telegram" in discord.text
+    assert "Aquí se usan ahora los ajustes del lado de Telegram." in discord.text
+    assert (telegram.chat, telegram.person) == (GROUP, None)
+    assert "This Telegram group is now linked with a Discord server" in telegram.text
+    assert "settings of the" not in telegram.text, "the group kept its own"
+    server, group = await both.community(DISCORD), await both.community(TELEGRAM)
+    assert server.fellowship == group.fellowship == TELEGRAM
+    assert server.settings.ping_count == 5, "the shared settings of the side that issued it"
+    assert server.settings.meetings == group.settings.meetings
+    assert (server.settings.locale, group.settings.locale) == ("es", "en"), "each its own"
+
+
+async def test_a_discord_code_links_when_a_telegram_admin_enters_it(app: App) -> None:
+    both = Both(app)
+    await both.do(DANA, "set", "ping_count 7")
+    sent = await both.do(TESS, "link", await both.code(DANA))
+    assert "This Telegram group is now linked with a Discord server" in one(sent, "telegram").text
+    assert "This Discord server is now linked with a Telegram group" in one(sent, "discord").text
+    assert (await both.community(TELEGRAM)).settings.ping_count == 7
+    assert await both.fellowship(TELEGRAM) == [TELEGRAM, DISCORD]
+
+
+async def test_a_code_entered_on_its_own_platform_is_refused_and_still_works(app: App) -> None:
+    both = Both(app)
+    code = await both.code(TESS)
+    (sent,) = await both.do(OTHER_GROUP, "link", code)
+    assert "That code comes from Telegram too." in sent.text
+    assert "enter it in your Discord server instead" in sent.text
+    assert await both.fellowship(community_key("telegram", "-1002")) == [
+        community_key("telegram", "-1002")
+    ]
+    (sent,) = await both.do(TESS, "link", code)
+    assert "That code comes from Telegram too." in sent.text, "nor in its own chat"
+    await both.do(DANA, "link", code)
+    assert await both.fellowship(TELEGRAM) == [TELEGRAM, DISCORD]
+
+
+async def test_a_chat_already_linked_is_not_linked_again(app: App) -> None:
+    both = Both(app)
+    await both.linked()
+    (sent,) = await both.do(TESS, "link")
+    assert "This group is already linked with another chat. Send /unlink first" in sent.text
+    other_server = replace(DANA, community="950", chat="951")
+    code = await both.code(other_server)
+    (sent,) = await both.do(TESS, "link", code)
+    assert "already linked with another chat" in sent.text
+    assert await both.fellowship(community_key("discord", "950")) == [
+        community_key("discord", "950")
+    ]
+
+
+# -- who may -----------------------------------------------------------------------------------
+
+
+async def test_members_who_are_not_admins_can_neither_link_nor_unlink(app: App) -> None:
+    both = Both(app)
+    (sent,) = await both.do(TOM, "link")
+    assert "Only this group's admins can use /link, so nothing has changed." in sent.text
+    code = await both.code(TESS)
+    (sent,) = await both.do(DEV, "link", code)
+    assert "Only this server's admins can use /link" in sent.text
+    assert await both.fellowship(DISCORD) == [DISCORD]
+    await both.do(DANA, "link", code)  # the code was not spent by Dev's try
+    assert await both.fellowship(DISCORD) == [DISCORD, TELEGRAM]
+    (sent,) = await both.do(TOM, "unlink")
+    assert "Only this group's admins can use /unlink" in sent.text
+    (sent,) = await both.do(DEV, "unlink")
+    assert "Only this server's admins can use /unlink" in sent.text
+    assert await both.fellowship(DISCORD) == [DISCORD, TELEGRAM]
+
+
+async def test_linking_is_for_a_group_chat(app: App) -> None:
+    (sent,) = await Both(app).do(replace(TESS, chat="11", community=None, private=True), "link")
+    assert "/link works in your group's chat" in sent.text
+
+
+# -- codes that do not work ---------------------------------------------------------------------
+
+
+async def test_wrong_expired_and_used_codes_link_nothing_and_get_one_answer(
+    app: App, clock: ManualClock
+) -> None:
+    both = Both(app)
+    code = await both.code(TESS)
+    wrong = "ABCD-EFGH" if code != "ABCD-EFGH" else "HGFE-DCBA"
+    answers = [one(await both.do(DANA, "link", wrong), "discord").text]
+    answers.append(one(await both.do(DANA, "link", "not a code"), "discord").text)
+    clock.advance(timedelta(minutes=10))
+    answers.append(one(await both.do(DANA, "link", code), "discord").text)  # expired
+    assert await both.fellowship(DISCORD) == [DISCORD]
+    await both.linked()
+    await both.do(DANA, "unlink")
+    reused = await both.code(TESS)
+    await both.do(DANA, "link", reused)
+    await both.do(TESS, "unlink")
+    answers.append(one(await both.do(DANA, "link", reused), "discord").text)  # used
+    assert await both.fellowship(DISCORD) == [DISCORD]
+    assert REFUSED in answers[0]
+    assert set(answers) == {answers[0]}, "never whether the code ever existed"
+
+
+async def test_five_wrong_codes_lock_out_the_chat_and_the_admin_for_an_hour(
+    app: App, clock: ManualClock
+) -> None:
+    both = Both(app)
+    code = await both.code(TESS)
+    wrong = "ABCD-EFGH" if code != "ABCD-EFGH" else "HGFE-DCBA"
+    for _ in range(4):
+        assert REFUSED in one(await both.do(DANA, "link", wrong), "discord").text
+    assert LOCKED in one(await both.do(DANA, "link", wrong), "discord").text, "the fifth"
+    assert LOCKED in one(await both.do(DANA, "link", code), "discord").text, "even the right one"
+    other_admin = replace(DANA, person="23", person_name="Dot")
+    assert LOCKED in one(await both.do(other_admin, "link", code), "discord").text, "the chat"
+    elsewhere = replace(DANA, community="950", chat="951")
+    assert LOCKED in one(await both.do(elsewhere, "link", code), "discord").text, "the admin"
+    assert await both.fellowship(DISCORD) == [DISCORD]
+    clock.advance(timedelta(minutes=59))
+    assert LOCKED in one(await both.do(DANA, "link"), "discord").text
+    clock.advance(timedelta(minutes=1, seconds=1))
+    await both.linked()
+
+
+# -- unlinking ---------------------------------------------------------------------------------
+
+
+async def test_unlink_parts_them_and_each_keeps_its_settings_and_supporters(app: App) -> None:
+    both = Both(app)
+    await both.do(TOM, "supporter", "on")
+    await both.do(DEV, "supporter", "on")
+    await both.do(TESS, "set", "ping_count 4")
+    await both.linked()
+    sent = await both.do(DANA, "unlink")
+    assert "This Discord server is no longer linked with the Telegram group." in (
+        one(sent, "discord").text
+    )
+    assert "This Telegram group is no longer linked with the Discord server." in (
+        one(sent, "telegram").text
+    )
+    assert await both.fellowship(TELEGRAM) == [TELEGRAM]
+    assert await both.fellowship(DISCORD) == [DISCORD]
+    assert (await both.community(DISCORD)).settings.ping_count == 4, "a copy of the settings"
+    async with app.store.transaction() as tx:
+        assert await tx.supporters.roles(TELEGRAM, person_key("telegram", "12")) == {"cravings"}
+        assert await tx.supporters.roles(DISCORD, person_key("discord", "22")) == {"cravings"}
+    (sent,) = await both.do(TESS, "unlink")
+    assert "This group isn't linked with another chat" in sent.text
+
+
+# -- settings while linked -----------------------------------------------------------------------
+
+
+async def test_a_shared_setting_is_mirrored_and_both_sides_admins_are_told_where(
+    app: App,
+) -> None:
+    both = Both(app)
+    await both.do(replace(TOM, is_admin=True), "help")  # a second admin on the Telegram side
+    await both.linked()
+    sent = await both.do(DANA, "set", "ping_count 6")
+    done = one(sent, "discord")
+    assert "Cravings now ping 6 supporters at a time." in done.text
+    assert "The linked Telegram group uses it too now." in done.text
+    told = {s.person: s for s in sent if s.platform == "telegram"}
+    assert set(told) == {"11", "12"}, "each Telegram admin, privately"
+    for line in told.values():
+        assert "was changed on the Discord side, for both sides" in line.text
+        assert "Cravings now ping 6 supporters at a time." in line.text
+    assert (await both.community(TELEGRAM)).settings.ping_count == 6
+    sent = await both.do(TESS, "set", "locale es")
+    assert [s.platform for s in sent] == ["telegram"], "a chat's own language: nobody else told"
+    assert (await both.community(DISCORD)).settings.locale == "en"
+    sent = await both.do(TESS, "set", "timezone Europe/Madrid")
+    group = one([s for s in sent if s.person is None], "telegram").text
+    assert "La zona horaria de este grupo ahora es Europe/Madrid" in group, "now in Spanish"
+    assert "El servidor de Discord vinculado también lo usa ahora." in group
+    (dana,) = [s for s in sent if s.platform == "discord"]
+    assert dana.person == "21"
+    assert "was changed on the Telegram side" in dana.text
+    assert (await both.community(DISCORD)).settings.timezone == "Europe/Madrid"
