@@ -66,4 +66,5 @@ CONTEXTS: dict[str, type] = {
     "unlink_done": Parted,
     "unlink_not_linked": Empty,
     "link_settings_mirrored": Mirrored,
+    "link_anonymous": Empty,
 }

@@ -62,6 +62,7 @@ class T(StrEnum):
     DONE = "link_done"
     UNLINKED = "unlink_done"
     NOT_LINKED = "unlink_not_linked"
+    ANONYMOUS = "link_anonymous"
     MIRRORED = "link_settings_mirrored"
 
 
@@ -129,7 +130,14 @@ async def tell_admins(turn: Turn, community: Community, done: a.Done) -> None:
 
 
 async def _issue(turn: Turn, here: Community) -> None:
-    """A new code for this chat, shown to the admin alone: it replaces any earlier one."""
+    """A new code for this chat, shown to the admin alone: it replaces any earlier one.
+
+    An admin who speaks as the chat itself (anonymously) has no private chat to get it in:
+    anything sent to them goes to the whole chat, so they get no code."""
+    assert turn.origin is not None
+    if turn.origin.person == turn.origin.community:
+        await turn.say(T.ANONYMOUS)
+        return
     code = new_code()
     await turn.tx.links.issue(
         KIND, digest(code), here.key, turn.me.key, turn.now, turn.now + CODE_TTL
@@ -144,7 +152,8 @@ async def _enter(turn: Turn, here: Community, typed: str) -> None:
     code = normalize(typed)
     found = None if code is None else await turn.tx.links.redeem(KIND, digest(code), turn.now)
     if found is None:
-        await turn.tx.links.record_failure([here.key, turn.me.key], turn.now)
+        subjects = dict.fromkeys([here.key, turn.me.key])  # one, for an anonymous admin
+        await turn.tx.links.record_failure(subjects, turn.now)
         log.info("chat link code refused")
         if await _locked_out(turn, here):
             await turn.say(T.LOCKED, c.Locked(minutes=_minutes(LOCKOUT)))

@@ -106,7 +106,7 @@ SAMPLES: dict[str, list[Mapping[str, Any]]] = {
         {"key": "announcement_channel", "change": {"where": "here"}},
         {"key": "announcement_channel", "change": {"where": "default"}},
         {"key": "timezone", "change": {"zone": "Europe/London"}},
-        {"key": "timezone", "change": {"zone": "Europe/London"}, "linked": ["discord"]},
+        {"key": "timezone", "change": {"zone": "Europe/London"}, "linked": ["elsewhere"]},
         {"key": "announcement_hour", "change": {"hour": 9}},
         {"key": "ping_count", "change": {"count": 4, "max_raised": False, "max_pings": 9}},
         {"key": "ping_count", "change": {"count": 10, "max_raised": True, "max_pings": 10}},

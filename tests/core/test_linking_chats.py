@@ -7,13 +7,18 @@ import re
 from dataclasses import dataclass, replace
 from datetime import timedelta
 
+import pytest
+
 from adapters.discord.dialect import DiscordDialect
 from adapters.telegram.dialect import TelegramDialect
 from bot.app import App
 from bot.clock import ManualClock
 from bot.domain.inbound import CommandIssued, Origin
 from bot.domain.model import Community, community_key, person_key
+from bot.flows.linking import T
 from bot.render import Renderer
+from bot.samples.linking import HERE, SAMPLES, THERE
+from tests.conftest import START
 
 GROUP = "-1001"
 """The Telegram group."""
@@ -337,3 +342,49 @@ async def test_a_shared_setting_is_mirrored_and_both_sides_admins_are_told_where
     assert dana.person == "21"
     assert "was changed on the Telegram side" in dana.text
     assert (await both.community(DISCORD)).settings.timezone == "Europe/Madrid"
+
+
+async def test_an_admin_writing_as_the_group_gets_no_code_but_may_enter_one(app: App) -> None:
+    both = Both(app)
+    anonymous = replace(TESS, person=GROUP, person_name="The group", private_chat_open=False)
+    (sent,) = await both.do(anonymous, "link")
+    assert (sent.chat, sent.person) == (GROUP, None)
+    assert "I can't send you a linking code privately" in sent.text
+    assert not re.search(r"[0-9A-Z]{4}-[0-9A-Z]{4}", sent.text)
+    async with app.store.transaction() as tx:
+        assert await tx.links.forget_before(START + timedelta(days=1)) == 0, "no code issued"
+    sent = await both.do(anonymous, "link", await both.code(DANA))
+    assert "This Telegram group is now linked with a Discord server" in one(sent, "telegram").text
+
+
+# -- the templates with the real platforms ------------------------------------------------------
+
+
+@pytest.mark.parametrize("platform", ["telegram", "discord"])
+def test_every_linking_message_names_both_platforms_in_each_language(platform: str) -> None:
+    """The samples use platforms no adapter declares (the core never spells one): here each
+    template is rendered on each real one, naming the other."""
+    other = "discord" if platform == "telegram" else "telegram"
+    names = {"telegram": "Telegram group", "discord": "Discord server"}
+    spanish = {"telegram": "grupo de Telegram", "discord": "servidor de Discord"}
+    renderer = RENDERERS[platform]
+    for template, contexts in SAMPLES.items():
+        for sample in contexts:
+            context = {
+                key: (other if value == THERE else platform if value == HERE else value)
+                for key, value in sample.items()
+            }
+            english = renderer.render(template, context, locale="en")
+            castellano = renderer.render(template, context, locale="es")
+            assert not re.search(r"\b(group|server)\b", castellano), template
+            if template == T.CODE:
+                assert f"this {names[platform]} with your {names[other]}" in english
+                assert f"este {spanish[platform]} con tu {spanish[other]}" in castellano
+            if template in (T.DONE, T.UNLINKED):
+                assert names[platform] in english
+                assert names[other] in english
+                assert spanish[platform] in castellano
+                assert spanish[other] in castellano
+            if template == T.MIRRORED:
+                assert f"on the {other.title()} side" in english
+                assert f"desde el lado de {other.title()}" in castellano
