@@ -214,12 +214,14 @@ async def tell_supporters(turn: Turn, payload: str) -> None:
         return
     told: set[str] = set()
     listed = False
+    # The member is never told of their own restart, on whichever platform they support.
+    themselves = {identity.key for identity in await turn.tx.people.identities(turn.me.key)}
     for membership in await turn.tx.memberships.of(turn.me.key):
         community = await turn.tx.communities.get(membership.community)
         if community is None:
             continue
         listed = listed or any(
-            row.person.key != turn.me.key
+            row.person.key not in themselves
             for row in await turn.tx.supporters.opted_in(community.key, "cravings")
         )
         chosen = await pick_supporters(
@@ -227,7 +229,7 @@ async def tell_supporters(turn: Turn, payload: str) -> None:
             community,
             "cravings",
             count=community.settings.ping_count,
-            exclude={turn.me.key, *told},
+            exclude={*themselves, *told},
         )
         for supporter in chosen:
             told.add(supporter.key)

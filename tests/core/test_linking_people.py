@@ -370,7 +370,7 @@ async def test_a_named_count_too_long_for_a_button_is_still_asked_and_kept(app: 
 
     (question,) = [s for s in await ana.link() if s.message.template == T.CHOOSE]
 
-    assert f"Your {name} count differs between your two sides" in question.text
+    assert f"Your {name} count is not the same here and on Discord:" in question.text
     (_, first), (_, second) = question.buttons
     assert first.startswith("20250202:#")
     assert name not in second
