@@ -8,8 +8,9 @@ restarted count earns its milestones again.
 Sharing is per chat: a member is celebrated in each chat where they chose to share, by the
 identity that chat knows, never in a chat linked to it where they did not choose it. A person
 linked on two platforms has one clean date (their principal's), so one milestone day, and is
-named once in a chat's digest. The record keeps the identity the chat knows, so linking or
-unlinking changes nothing that the history already holds.
+named once in a chat's digest; while they have yet to choose between two dates (``/linkme``),
+the chats of the identity whose date waits celebrate neither. The record keeps the identity
+the chat knows, so linking or unlinking changes nothing that the history already holds.
 
 Where the community maps a milestone to a role, a member celebrated for it is also given that
 role: an outbox row whose target carries the grant, and whose own words are posted only if

@@ -854,6 +854,9 @@ class MemoryAnnouncements(_Repository):
             assert row.announce_day is not None
             owner = self._t.people.get(_principal(self._t, row.person)) or person
             counter = self._t.counters.get((owner.key, PRIMARY))
+            own = self._t.counters.get((row.person, PRIMARY)) if owner != person else None
+            if own is not None and counter is not None and own.clean_since != counter.clean_since:
+                counter = None  # a choice of dates pending: nothing is celebrated here yet
             found.append(
                 DueAnnouncement(
                     community=community,

@@ -128,8 +128,7 @@ async def test_a_linked_person_is_celebrated_once_in_each_chat_where_they_share(
 ) -> None:
     chats = Chats(app, clock)
     await chats.clean_date(telegram(ANA_TG), THIRTY_DAYS_ON_30_NOVEMBER)
-    # Ana's Discord identity had counted from another day before she linked them.
-    await chats.clean_date(discord(ANA_DC), "2026-10-20")
+    await chats.command(discord(ANA_DC), "/share on")
     await chats.clean_date(discord(CAL_DC), THIRTY_DAYS_ON_30_NOVEMBER)
     await chats.link_chats()
     await chats.link_people(
@@ -144,6 +143,24 @@ async def test_a_linked_person_is_celebrated_once_in_each_chat_where_they_share(
     )
     (digest,) = await chats.queued("discord", "milestone_digest")
     assert [entry["milestone"] for entry in digest.context["entries"]] == ["30d", "30d"]
+
+
+async def test_nothing_is_celebrated_on_a_side_whose_date_waits_for_the_members_choice(
+    app: App, clock: ManualClock
+) -> None:
+    chats = Chats(app, clock)
+    await chats.clean_date(telegram(ANA_TG), THIRTY_DAYS_ON_30_NOVEMBER)
+    await chats.clean_date(discord(ANA_DC), SIXTY_DAYS_ON_30_NOVEMBER)
+    await chats.link_chats()
+    # Linked, but the two dates differ: /linkme asks her which to keep, and she has not said.
+    await chats.link_people(
+        person_key("discord", ANA_DC), person_key("telegram", ANA_TG), THIRTY_DAYS_ON_30_NOVEMBER
+    )
+    await chats.command(discord(ANA_DC), "/share on")
+    await chats.next_day()
+
+    assert await chats.digests("telegram") == [[ANA_TG]], "the Telegram side as before"
+    assert await chats.digests("discord") == [], "neither date is celebrated before she chooses"
 
 
 async def test_a_new_clean_date_on_one_side_moves_the_celebration_on_the_other(

@@ -183,7 +183,7 @@ async def test_a_linked_identity_is_announced_with_its_principals_date_and_zone(
         await meet(tx, BO, group=OTHER)
         await tx.people.set_timezone(SAM, "America/Bogota")
         await tx.counters.set(SAM, PRIMARY, date(2026, 10, 30), START)
-        await tx.counters.set(BO, PRIMARY, date(2026, 2, 2), START)
+        await tx.counters.set(BO, "nicotine", date(2026, 3, 3), START)
         await tx.people.link(BO, SAM, START)
         await tx.memberships.set_share(OTHER, BO, True)
         await tx.announcements.set_due(OTHER, BO, (due, "30d", date(2026, 11, 29)))
@@ -191,6 +191,12 @@ async def test_a_linked_identity_is_announced_with_its_principals_date_and_zone(
         assert (found.community.key, found.person.key, found.person.name) == (OTHER, BO, "Bo")
         assert (found.principal, found.person.timezone) == (SAM, "America/Bogota")
         assert found.clean_since == date(2026, 10, 30)
+        await tx.counters.set(BO, PRIMARY, date(2026, 10, 30), START)
+        (same,) = await tx.announcements.due(START, 10)
+        assert same.clean_since == date(2026, 10, 30), "the same date twice is one date"
+        await tx.counters.set(BO, PRIMARY, date(2026, 2, 2), START)
+        (waiting,) = await tx.announcements.due(START, 10)
+        assert waiting.clean_since is None, "two dates: the member has not chosen one yet"
         await tx.people.unlink(BO)
         (apart,) = await tx.announcements.due(START, 10)
         assert (apart.principal, apart.person.timezone) == (BO, None)

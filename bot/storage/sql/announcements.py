@@ -30,7 +30,9 @@ class SqlAnnouncements(Repository):
     async def due(self, now: datetime, limit: int) -> list[DueAnnouncement]:
         rows = await self._db.fetch_all(
             # The identity the chat knows, with the person's own data (zone, language, clean
-            # date) read through the principal while linked.
+            # date) read through the principal while linked. A linked identity that still holds
+            # a date of its own that differs is waiting for the member to choose (/linkme):
+            # no date, so that nothing is celebrated there before they do.
             "SELECT m.announce_due_at, m.announce_milestone, m.announce_day, m.share,"
             " p.key AS p_key, p.platform AS p_platform, p.platform_id AS p_platform_id,"
             " p.name AS p_name, o.timezone AS p_timezone, o.locale AS p_locale,"
@@ -38,16 +40,18 @@ class SqlAnnouncements(Repository):
             " k.key AS k_key, k.platform AS k_platform, k.platform_id AS k_platform_id,"
             " k.chat AS k_chat, k.settings AS k_settings, k.active AS k_active,"
             " k.fellowship AS k_fellowship,"
-            " c.clean_since"
+            " CASE WHEN q.clean_since <> c.clean_since THEN NULL ELSE c.clean_since END"
+            " AS clean_since"
             " FROM memberships m"
             " JOIN people p ON p.key = m.person"
             " LEFT JOIN person_links l ON l.person = m.person"
             " JOIN people o ON o.key = COALESCE(l.principal, m.person)"
             " JOIN communities k ON k.key = m.community"
             " LEFT JOIN counters c ON c.person = o.key AND c.name = ?"
+            " LEFT JOIN counters q ON q.person = l.person AND q.name = ?"
             " WHERE m.announce_due_at IS NOT NULL AND m.announce_due_at <= ? AND k.active"
             " ORDER BY m.announce_due_at LIMIT ?",
-            (PRIMARY, now, limit),
+            (PRIMARY, PRIMARY, now, limit),
         )
         return [
             DueAnnouncement(
