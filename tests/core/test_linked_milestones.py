@@ -13,7 +13,7 @@ from bot.app import App
 from bot.clock import ManualClock
 from bot.dialect import PlainDialect
 from bot.domain.inbound import ButtonPressed, CommandIssued, Origin
-from bot.domain.model import PRIMARY, community_key, person_key
+from bot.domain.model import community_key, person_key
 from bot.domain.records import OutboxMessage
 from bot.render import Renderer
 from tests.conftest import START
@@ -41,6 +41,12 @@ def discord(person: str) -> Origin:
     return Origin(
         "discord", CHANNEL, person, NAMES[person], community=GUILD, interaction=f"i-{person}"
     )
+
+
+def alone(origin: Origin) -> Origin:
+    """The member's private chat with the bot on the origin's platform."""
+    chat = origin.person if origin.platform == "telegram" else f"dm{origin.person}"
+    return Origin(origin.platform, chat, origin.person, origin.person_name, private=True)
 
 
 class Chats:
@@ -71,17 +77,26 @@ class Chats:
         async with self.app.store.transaction() as tx:
             await tx.communities.link(TELEGRAM, DISCORD)
 
-    async def link_people(self, identity: str, principal: str, day: str) -> None:
-        """Link two identities as ``/linkme`` leaves them: the clean date under the principal."""
+    async def link_people(self, principal: Origin, other: Origin) -> None:
+        """``/linkme`` privately on the principal's platform, then its code privately on the
+        other's: the member's two identities are one person."""
+        await self.command(alone(principal), "/linkme")
+        code = (await self.queued(principal.platform, "linkme_code"))[-1].context["code"]
+        await self.command(alone(other), f"/linkme {code}")
+
+    async def link_in_store(self, identity: str, principal: str) -> None:
+        """Link two identities as no command can (``/linkme`` links two platforms)."""
         async with self.app.store.transaction() as tx:
             await tx.people.link(identity, principal, self.clock.now())
-            await tx.counters.set(principal, PRIMARY, date.fromisoformat(day), self.clock.now())
 
-    async def unlink_person(self, identity: str, day: str) -> None:
-        """Split them again as ``/unlinkme`` does: the identity keeps a copy of the date."""
-        async with self.app.store.transaction() as tx:
-            await tx.people.unlink(identity)
-            await tx.counters.set(identity, PRIMARY, date.fromisoformat(day), self.clock.now())
+    async def unlink_people(self, origin: Origin) -> None:
+        await self.command(alone(origin), "/unlinkme")
+
+    async def keep_date(self, origin: Origin, day: str) -> None:
+        """Answer ``/linkme``'s question: which of the two clean dates to keep."""
+        payload = f"{date.fromisoformat(day):%Y%m%d}:"
+        inbound = ButtonPressed(self._key(), alone(origin), "linkme.keep", payload)
+        assert await self.app.core.handle(inbound)
 
     async def queued(self, platform: str, template: str) -> list[OutboxMessage]:
         async with self.app.store.transaction() as tx:
@@ -128,13 +143,10 @@ async def test_a_linked_person_is_celebrated_once_in_each_chat_where_they_share(
 ) -> None:
     chats = Chats(app, clock)
     await chats.clean_date(telegram(ANA_TG), THIRTY_DAYS_ON_30_NOVEMBER)
-    await chats.command(discord(ANA_DC), "/share on")
+    await chats.command(discord(ANA_DC), "/share on")  # no date of her own on Discord
     await chats.clean_date(discord(CAL_DC), THIRTY_DAYS_ON_30_NOVEMBER)
     await chats.link_chats()
-    await chats.link_people(
-        person_key("discord", ANA_DC), person_key("telegram", ANA_TG), THIRTY_DAYS_ON_30_NOVEMBER
-    )
-    await chats.command(discord(ANA_DC), "/share on")  # as /linkme does: her days recounted
+    await chats.link_people(telegram(ANA_TG), discord(ANA_DC))
     await chats.next_day()
 
     assert await chats.digests("telegram") == [[ANA_TG]]
@@ -145,22 +157,26 @@ async def test_a_linked_person_is_celebrated_once_in_each_chat_where_they_share(
     assert [entry["milestone"] for entry in digest.context["entries"]] == ["30d", "30d"]
 
 
-async def test_nothing_is_celebrated_on_a_side_whose_date_waits_for_the_members_choice(
+async def test_a_side_whose_date_waits_for_the_members_choice_celebrates_once_she_chooses(
     app: App, clock: ManualClock
 ) -> None:
     chats = Chats(app, clock)
     await chats.clean_date(telegram(ANA_TG), THIRTY_DAYS_ON_30_NOVEMBER)
-    await chats.clean_date(discord(ANA_DC), SIXTY_DAYS_ON_30_NOVEMBER)
+    await chats.clean_date(discord(ANA_DC), "2026-10-02")  # her 2 months are on 2 December
     await chats.link_chats()
-    # Linked, but the two dates differ: /linkme asks her which to keep, and she has not said.
-    await chats.link_people(
-        person_key("discord", ANA_DC), person_key("telegram", ANA_TG), THIRTY_DAYS_ON_30_NOVEMBER
-    )
-    await chats.command(discord(ANA_DC), "/share on")
+    await chats.link_people(telegram(ANA_TG), discord(ANA_DC))
+    assert await chats.queued("discord", "linkme_choose"), "asked which date to keep"
     await chats.next_day()
-
     assert await chats.digests("telegram") == [[ANA_TG]], "the Telegram side as before"
     assert await chats.digests("discord") == [], "neither date is celebrated before she chooses"
+
+    await chats.keep_date(discord(ANA_DC), THIRTY_DAYS_ON_30_NOVEMBER)
+    await app.timers.fire_due()
+    assert await chats.digests("telegram") == [[ANA_TG]], "celebrated once there"
+    assert await chats.digests("discord") == [[ANA_DC]], "her chosen date's 30 days, today"
+    await chats.next_day()
+    await chats.next_day()
+    assert await chats.digests("discord") == [[ANA_DC]], "the date she let go counts no more"
 
 
 async def test_a_new_clean_date_on_one_side_moves_the_celebration_on_the_other(
@@ -170,9 +186,7 @@ async def test_a_new_clean_date_on_one_side_moves_the_celebration_on_the_other(
     await chats.clean_date(telegram(ANA_TG), "2026-10-20")
     await chats.command(discord(ANA_DC), "/share on")
     await chats.link_chats()
-    await chats.link_people(
-        person_key("discord", ANA_DC), person_key("telegram", ANA_TG), "2026-10-20"
-    )
+    await chats.link_people(telegram(ANA_TG), discord(ANA_DC))
     await chats.command(telegram(ANA_TG), f"/cleandate {THIRTY_DAYS_ON_30_NOVEMBER}")
     await chats.next_day()
 
@@ -188,10 +202,8 @@ async def test_two_identities_of_one_person_in_one_chat_are_named_once(
     chats = Chats(app, clock)
     await chats.clean_date(discord(CAL_DC), THIRTY_DAYS_ON_30_NOVEMBER)
     await chats.command(discord(DEE_DC), "/share on")
-    await chats.link_people(
-        person_key("discord", DEE_DC), person_key("discord", CAL_DC), THIRTY_DAYS_ON_30_NOVEMBER
-    )
-    await chats.command(discord(DEE_DC), "/share on")
+    await chats.link_in_store(person_key("discord", DEE_DC), person_key("discord", CAL_DC))
+    await chats.command(discord(DEE_DC), "/share on")  # her days recounted, from Cal's date
     await chats.next_day()
 
     (named,) = await chats.digests("discord")
@@ -205,10 +217,7 @@ async def test_a_linked_person_is_not_celebrated_where_they_keep_it_private(
     await chats.clean_date(telegram(ANA_TG), THIRTY_DAYS_ON_30_NOVEMBER)
     await chats.command(discord(ANA_DC), "/share off")
     await chats.link_chats()
-    await chats.link_people(
-        person_key("discord", ANA_DC), person_key("telegram", ANA_TG), THIRTY_DAYS_ON_30_NOVEMBER
-    )
-    await chats.command(discord(ANA_DC), "/share off")  # as /linkme does: her days recounted
+    await chats.link_people(discord(ANA_DC), telegram(ANA_TG))  # either side may give the code
     await chats.next_day()
 
     assert await chats.digests("telegram") == [[ANA_TG]]
@@ -219,7 +228,6 @@ async def test_linking_and_unlinking_never_announce_a_milestone_twice_in_a_chat(
     app: App, clock: ManualClock
 ) -> None:
     chats = Chats(app, clock)
-    ana_tg, ana_dc = person_key("telegram", ANA_TG), person_key("discord", ANA_DC)
     await chats.clean_date(telegram(ANA_TG), THIRTY_DAYS_ON_30_NOVEMBER)
     await chats.clean_date(discord(ANA_DC), THIRTY_DAYS_ON_30_NOVEMBER)
     await chats.link_chats()
@@ -227,20 +235,18 @@ async def test_linking_and_unlinking_never_announce_a_milestone_twice_in_a_chat(
     assert await chats.digests("telegram") == [[ANA_TG]]
     assert await chats.digests("discord") == [[ANA_DC]]
 
-    # Later that day she links her identities: her days are recounted, the 30 days are today.
+    # Later that day she links her identities, then splits them, then links them the other
+    # way round: each time her days are recounted, and her 30 days are still today.
     clock.advance(timedelta(hours=2))
-    await chats.link_people(ana_dc, ana_tg, THIRTY_DAYS_ON_30_NOVEMBER)
-    await chats.command(discord(ANA_DC), "/share on")
+    await chats.link_people(telegram(ANA_TG), discord(ANA_DC))
     await app.timers.fire_due()
-    await chats.unlink_person(ana_dc, THIRTY_DAYS_ON_30_NOVEMBER)
-    await chats.command(discord(ANA_DC), "/share on")
-    await chats.command(telegram(ANA_TG), "/share on")
+    await chats.unlink_people(discord(ANA_DC))
+    await app.timers.fire_due()
+    await chats.link_people(discord(ANA_DC), telegram(ANA_TG))
     await app.timers.fire_due()
     assert await chats.digests("telegram") == [[ANA_TG]]
     assert await chats.digests("discord") == [[ANA_DC]]
 
-    await chats.link_people(ana_dc, ana_tg, THIRTY_DAYS_ON_30_NOVEMBER)
-    await chats.command(discord(ANA_DC), "/share on")
     clock.advance(timedelta(days=30))  # 30 December: 60 days, once in each chat
     await app.timers.fire_due()
     assert await chats.digests("telegram") == [[ANA_TG], [ANA_TG]]
@@ -262,9 +268,7 @@ async def test_together_counts_a_linked_person_once_across_the_linked_chats(
     )
 
     await chats.command(discord(ANA_DC), "/share on")
-    await chats.link_people(
-        person_key("discord", ANA_DC), person_key("telegram", ANA_TG), four_hundred_days_ago
-    )
+    await chats.link_people(telegram(ANA_TG), discord(ANA_DC))
     await chats.link_chats()
     for origin in (telegram(BEN_TG), discord(DEE_DC)):
         answer = await chats.together(origin)
