@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import os
 import random
+import re
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ from tests.conftest import TEST_POSTGRES, fresh_database, postgres_answers
 from tests.process import homegroup_run, terminate
 
 SOAK = Path(__file__).resolve().parent
+_RECORD = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d")
+"""How a logged record's first line starts (its time): any other line continues the record."""
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -82,14 +85,26 @@ class Fleet:
         return self._folder / f"process-{slot}.log"
 
     def errors(self) -> list[str]:
-        """The lines the processes logged at ERROR or above (each process logs at WARNING)."""
-        return [
-            line
-            for slot in range(self.slots)
-            if self.log(slot).exists()
-            for line in self.log(slot).read_text(errors="replace").splitlines()
-            if " ERROR " in line or " CRITICAL " in line or line.startswith("Traceback")
-        ]
+        """What the processes logged at ERROR or above (each process logs at WARNING), each
+        with the lines that belong to it (its traceback), named by the log it is in: a failing
+        soak says which exception it was, not only that one was raised."""
+        found = []
+        for slot in range(self.slots):
+            if not self.log(slot).exists():
+                continue
+            entry: list[str] | None = None
+            for line in self.log(slot).read_text(errors="replace").splitlines():
+                if entry is not None and not _RECORD.match(line):
+                    entry.append(line)  # a traceback's line, or a message's next line
+                    continue
+                if entry is not None:
+                    found.append("\n".join(entry))
+                    entry = None
+                if " ERROR " in line or " CRITICAL " in line or line.startswith("Traceback"):
+                    entry = [f"[{self.log(slot).name}] {line}"]
+            if entry is not None:
+                found.append("\n".join(entry))
+        return found
 
     def tail(self, characters: int = 2000) -> str:
         """The end of each process's output (for a failing soak's message)."""

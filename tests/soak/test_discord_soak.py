@@ -158,7 +158,7 @@ async def test_two_processes_on_two_shards_survive_random_kills(
     assert {s.shard for s in acknowledged} == {0, 1}, "members on both shards were answered"
     assert await _count(soak_database, "SELECT count(*) FROM inbox") == 0
     errors = fleet.errors()
-    assert not errors, f"{len(errors)} error lines, e.g. {errors[:10]}"
+    assert not errors, f"{len(errors)} errors logged, e.g.\n" + "\n\n".join(errors[:10])
 
 
 async def _effects(database: str) -> dict[str, int]:

@@ -272,7 +272,7 @@ async def test_three_processes_behind_one_webhook_survive_random_kills(
 
     # And an admin reading the logs finds nothing gone wrong.
     errors = fleet.errors()
-    assert not errors, f"{len(errors)} error lines, e.g. {errors[:10]}"
+    assert not errors, f"{len(errors)} errors logged, e.g.\n" + "\n\n".join(errors[:10])
 
 
 def _seen(fake: FakeTelegram, effect: Effect) -> bool:
