@@ -4,6 +4,7 @@ community that outgrows one SQLite file or runs several processes."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import re
@@ -25,6 +26,9 @@ log = logging.getLogger(__name__)
 POOL_SIZE = 10
 _MIGRATION_LOCK = 0x486F6D65  # "Home": with the schema's hash, the advisory lock migrations take
 _LEADER_LOCK = 0x4C656164  # "Lead": with the schema's and the job's hash, a leader's lock
+ROLLBACK_WAIT = 5.0
+"""Seconds a failed or stopped transaction waits for its rollback, before its connection is
+closed instead."""
 LEADER_TIMEOUT = 5.0
 """Seconds the database has to answer a leader's question before it counts as not leading."""
 _PLACEHOLDER = re.compile(r"'(?:[^']|'')*'|\?")
@@ -151,17 +155,22 @@ class PostgresStore:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
+        """A transaction on a pooled connection, which goes back to the pool with nothing open.
+
+        BEGIN and COMMIT are plain statements, and any failure rolls back however it came: a
+        task stopped (cancelled) during BEGIN or COMMIT, or stopped again while it rolls back,
+        would otherwise hand the connection back with a transaction open, which asyncpg
+        reports as an error."""
         async with self._pool.acquire() as connection:
-            work = connection.transaction()
-            await work.start()
-            queries = _PostgresConnection(connection)
             try:
+                await connection.execute("BEGIN")
+                queries = _PostgresConnection(connection)
                 yield SqlTransaction(queries)
                 await queries.flush()
+                await connection.execute("COMMIT")
             except BaseException:
-                await work.rollback()
+                await _roll_back(connection)
                 raise
-            await work.commit()
 
     async def schema_moved(self) -> int | None:
         async with self._pool.acquire() as connection:
@@ -170,6 +179,21 @@ class PostgresStore:
 
     async def close(self) -> None:
         await self._pool.close()
+
+
+async def _roll_back(connection: PoolConnectionProxy[asyncpg.Record]) -> None:
+    """End whatever the connection has open (after the statement in flight, if one was
+    stopped), even if asked again to stop meanwhile, for ``ROLLBACK_WAIT`` at most; a
+    connection that cannot is closed, and the server rolls back with its session."""
+    rollback = asyncio.ensure_future(connection.execute("ROLLBACK"))
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + ROLLBACK_WAIT
+    while not rollback.done() and loop.time() < deadline:
+        with contextlib.suppress(asyncio.CancelledError):  # asked again: still rolling back
+            await asyncio.wait([rollback], timeout=deadline - loop.time())
+    if not rollback.done() or rollback.cancelled() or rollback.exception() is not None:
+        rollback.cancel()
+        connection.terminate()
 
 
 class AdvisoryLeader:

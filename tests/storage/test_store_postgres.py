@@ -4,6 +4,7 @@ under a lock, a newer schema refused in one line, and ``homegroup migrate`` on a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
@@ -127,3 +128,39 @@ def test_an_unreachable_server_is_one_line_without_its_password(tmp_path: Path) 
         "homegroup: postgresql://homegroup:***@127.0.0.1:9/none:"
         " PostgreSQL cannot be reached (ConnectionRefusedError)"
     ]
+
+
+async def test_a_transaction_cancelled_at_any_step_leaves_no_transaction_open(schema: str) -> None:
+    """A task stopped inside a transaction (at shutdown, or by a timeout), even stopped again
+    while it rolls back, hands no connection back to the pool with the transaction still open:
+    asyncpg would log that as an error, and the next event on that connection would wait."""
+    store = await PostgresStore.open(TEST_POSTGRES, schema=schema)
+    loop = asyncio.get_running_loop()
+    reported: list[str] = []
+    loop.set_exception_handler(lambda _, context: reported.append(str(context.get("message"))))
+
+    async def write(n: int) -> None:
+        async with store.transaction() as tx:
+            await tx.meta.set("cancelled", str(n))
+            await tx.meta.get("cancelled")
+
+    try:
+        for steps in range(60):
+            for again in (None, 1, 3):
+                task = asyncio.create_task(write(steps))
+                for _ in range(steps):
+                    await asyncio.sleep(0)
+                task.cancel()
+                if again is not None:
+                    for _ in range(again):
+                        await asyncio.sleep(0)
+                    task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        async with store.transaction() as tx:
+            await tx.meta.set("after", "1")
+            assert await tx.meta.get("after") == "1"
+    finally:
+        loop.set_exception_handler(None)
+        await store.close()
+    assert not reported
