@@ -116,3 +116,35 @@ async def test_an_update_two_processes_handle_at_once_has_one_effect(
     assert await handle_in_both(updates(members=3), first, second) == [1] * UPDATES, (
         "updates of members both processes meet for the first time at once"
     )
+
+
+LANES = [f"group:{n}" for n in range(12)]
+
+
+async def test_workers_claiming_and_releasing_the_same_lanes_in_any_order_never_deadlock(
+    stores: tuple[PostgresStore, PostgresStore],
+) -> None:
+    """One process renews the lanes it holds while another asks for the same lanes, each in
+    the order its own worker knows them, and a third lets go of them: PostgreSQL locks each
+    lane's row as it is claimed, so claims in different orders could wait on each other until
+    the server breaks the deadlock by failing one (a worker's pass failed with an error)."""
+    first, second = stores
+    until = START + timedelta(seconds=60)
+
+    async def claim(store: PostgresStore, holder: str, lanes: list[str]) -> None:
+        async with store.transaction() as tx:
+            await tx.outbox.claim_lanes("telegram", lanes, holder, START, until)
+
+    async def release(store: PostgresStore, holder: str, lanes: list[str]) -> None:
+        async with store.transaction() as tx:
+            held = await tx.outbox.claim_lanes("telegram", lanes, holder, START, until)
+        async with store.transaction() as tx:
+            await tx.outbox.release_lanes(sorted(held, key=lambda h: lanes.index(h.lane)))
+
+    for _ in range(15):
+        await asyncio.gather(
+            claim(first, "one", LANES),
+            claim(second, "two", LANES[::-1]),
+            release(first, "one", LANES[::-1]),
+            claim(second, "one", LANES[6:] + LANES[:6]),
+        )

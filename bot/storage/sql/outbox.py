@@ -187,7 +187,10 @@ class SqlOutbox(Repository):
     ) -> list[LaneLease]:
         named = {_digest(lane): lane for lane in lanes}
         # One statement a lane, atomic on its own: PostgreSQL locks the lane's row on conflict
-        # and judges the WHERE on its newest version, so of two claimants one wins.
+        # and judges the WHERE on its newest version, so of two claimants one wins. Every
+        # process locks lanes in one order (by digest): two renewing and claiming the same
+        # lanes in orders of their own would each lock a lane the other waits for, until
+        # PostgreSQL broke the deadlock by failing one of them.
         found = await self._db.fetch_each(
             [
                 (
@@ -202,7 +205,7 @@ class SqlOutbox(Repository):
                     " RETURNING lane, token, minute",
                     (platform, digest, holder, uuid.uuid4().hex, until, now),
                 )
-                for digest in named
+                for digest in sorted(named)
             ]
         )
         return [
@@ -217,7 +220,7 @@ class SqlOutbox(Repository):
         ]
 
     async def release_lanes(self, leases: Sequence[LaneLease]) -> None:
-        for lease in leases:
+        for lease in sorted(leases, key=lambda held: _digest(held.lane)):  # as claim_lanes locks
             key = (lease.platform, _digest(lease.lane), lease.token)
             if not lease.minute:
                 self._db.execute_later(
