@@ -44,6 +44,8 @@ class Reply(Crisis):
     """``HH:MM`` of the follow-up in the member's zone; None in an edit."""
     claimed_by: Ref | None
     passed: bool
+    across: NotRequired[int]
+    """How many of those pinged were asked privately in a linked chat on another platform."""
 
 
 class Ping(Crisis):

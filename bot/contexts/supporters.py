@@ -25,8 +25,15 @@ class UrgentSet(Hours):
     on: bool
 
 
+class LinkedSet(TypedDict):
+    on: bool
+
+
 class Usage(Hours):
     in_group: bool
+    linked: NotRequired[bool]
+    """Whether pings from a linked chat on another platform reach them (absent: rows queued
+    before the bridge)."""
     bad_hours: NotRequired[bool]
     """Present when the hours the member sent could not be read."""
 
@@ -35,5 +42,6 @@ CONTEXTS: dict[str, type] = {
     "supporter_set": Set,
     "supporter_hours_set": HoursSet,
     "supporter_urgent_set": UrgentSet,
+    "supporter_linked_set": LinkedSet,
     "supporter_usage": Usage,
 }

@@ -111,6 +111,7 @@ COMMANDS: Final = (
             Option("hours", prefix="hours", max_length=40),
             Option("pings", choices=_ON_OFF),
             Option("urgent", choices=_ON_OFF, prefix="urgent"),
+            Option("linked", choices=_ON_OFF, prefix="linked"),
         ),
         one_of=True,
     ),

@@ -6,6 +6,7 @@ from bot.dispatch import Flows
 from bot.domain.commands import ALIASES
 from bot.flows import (
     admin,
+    bridge,
     calls,
     cleantime,
     consent,
@@ -28,7 +29,7 @@ def all_flows() -> Flows:
     """Every flow Homegroup has; a command's aliases (``bot.domain.commands``) reach its flow."""
     table = Flows()
     modules = (help, cleantime, milestones, supporters, craving, calls, relapse, admin, resources)
-    more = (linking, language, linkme, consent, membership, privacy, housekeeping)
+    more = (linking, bridge, language, linkme, consent, membership, privacy, housekeeping)
     for module in (*modules, *more):
         table.add(module.flows)
     for alias, name in ALIASES.items():

@@ -15,6 +15,7 @@ import logging
 from datetime import timedelta
 from enum import StrEnum
 
+from bot.contexts import bridge as bridged
 from bot.contexts import calls as ctx
 from bot.contexts.consent import Had
 from bot.dispatch import Flows, on_timer
@@ -22,9 +23,9 @@ from bot.domain.model import Community, Person
 from bot.domain.records import CallRequest, Role
 from bot.domain.replies import Button, Mention, Priority, parse_id
 from bot.domain.timers import CallExpiry
-from bot.flows import consent
+from bot.flows import bridge, consent
 from bot.flows.craving import danger_in_note, own_craving
-from bot.flows.supporters import pick_supporters
+from bot.flows.supporters import pick_among
 from bot.turn import Turn
 
 log = logging.getLogger(__name__)
@@ -115,13 +116,16 @@ async def request_call(turn: Turn, *, practice: bool, note: str, private: bool =
             T.CALL_OPEN, ctx.Open(practice=practice, minutes_left=minutes_left), private=True
         )
         return
-    pinged = await pick_supporters(
+    linked = await bridge.fellowship(turn, community)
+    pinged = await pick_among(
         turn,
-        community,
+        linked,
         "practice" if practice else "calls",
         count=settings.ping_count,
         exclude={member.key},
+        home={community.key},
     )
+    here, across = await bridge.split(turn, pinged, [community])
     has_contact = await turn.tx.contacts.of(await turn.data_key(member)) is not None
     asked = ctx.Asked(
         practice=practice,
@@ -141,7 +145,7 @@ async def request_call(turn: Turn, *, practice: bool, note: str, private: bool =
     take_button = (Button(T.LABEL_CALL_TAKE, TAKE, str(request)),)
     if private:
         in_group = turn.scoped(community=community)  # volunteers read the group's language
-        for volunteer in pinged:
+        for volunteer in here:
             # About the member (their name and note), so their erasure removes it too; and
             # traceless: no group may learn of a private request, not even from a line that
             # points a volunteer to their private chat.
@@ -159,15 +163,19 @@ async def request_call(turn: Turn, *, practice: bool, note: str, private: bool =
             community,
             T.CALL_REQUEST,
             ctx.Request(
-                member=member.ref, note=note, practice=practice, pinged=[p.ref for p in pinged]
+                member=member.ref, note=note, practice=practice, pinged=[p.ref for p in here]
             ),
             buttons=take_button,
-            mentions=tuple(Mention(p.platform_id, p.name) for p in pinged),
+            mentions=tuple(Mention(p.platform_id, p.name) for p in here),
             about=member.key,
         )
         await turn.tx.calls.set_message(request, message)
         if not has_contact:
             await turn.tell_me(T.CALL_NO_CONTACT, ctx.Kind(practice=practice))
+    # Volunteers of a linked chat on the other side: privately, first name only, no note.
+    await bridge.ask_for_call(
+        turn, member, across, linked, request=request, practice=practice, take=TAKE
+    )
     await turn.tx.timers.schedule(
         CallExpiry(request),
         turn.now + timedelta(minutes=settings.call_expiry),
@@ -204,9 +212,16 @@ async def take(turn: Turn, payload: str) -> None:
     if not request.open:
         await _not_open(turn, request, context)
         return
-    if turn.community is None:  # pressed privately: answer in the group's language
-        turn = turn.scoped(community=await turn.tx.communities.get(request.community))
-    roles = await turn.tx.supporters.roles(request.community, turn.me.key)
+    origin = await turn.tx.communities.get(request.community)
+    linked = [] if origin is None else await bridge.fellowship(turn, origin)
+    theirs = await bridge.chat_of(turn, turn.me, linked) or origin
+    if turn.community is None and theirs is not None:  # pressed privately: their chat's language
+        turn = turn.scoped(community=theirs)
+    at_member = turn if origin is None else turn.scoped(community=origin)
+    across = turn.me.platform != member.platform
+    roles = await turn.tx.supporters.roles(
+        theirs.key if theirs is not None else request.community, turn.me.key
+    )
     allowed = {"calls", "practice"} if request.practice else {"calls"}
     if not roles & allowed:
         await turn.say(T.CALL_NOT_VOLUNTEER, context, private=True)
@@ -217,20 +232,37 @@ async def take(turn: Turn, payload: str) -> None:
         await _not_open(turn, current, context)
         return
     log.info("call request %d taken", request.id)
+    claimer = turn.who
+    if across:  # the member's side sees a first name only
+        claimer = {"id": turn.me.platform_id, "name": bridge.first_name(turn.me.name)}
     if request.message is not None:
-        await turn.edit(
+        await at_member.edit(
             request.message,
             T.CALL_CLAIMED,
-            ctx.Claimed(**context, claimer=turn.who),
+            ctx.Claimed(**context, claimer=claimer),
             about=member.key,
             priority=Priority.URGENT,
         )
-    else:  # asked privately: there is no group post, only the taker's own ask to settle
+    if across:  # the taker's own ask, sent privately across the bridge, is settled
+        await turn.edit_pressed(
+            bridge.T.CALL_ASK,
+            bridged.CallAsk(
+                member=bridge.first_name(member.name),
+                platform=bridge.platform_name(member.platform),
+                practice=request.practice,
+                taken=True,
+            ),
+            priority=Priority.URGENT,
+        )
+        kind: bridged.Kind = "practice" if request.practice else "call"
+        await bridge.hand_over(at_member, turn, member, kind)
+        return
+    if request.message is None:  # asked privately: only the taker's own ask to settle
         await turn.edit_pressed(
             T.CALL_ASK, ctx.Ask(**context, note="", taken=True), priority=Priority.URGENT
         )
     has_contact = await _hand_over(turn, request, member)
-    await turn.tell(
+    await at_member.tell(
         member,
         T.CALL_COMING,
         ctx.Coming(claimer=turn.who, practice=request.practice, has_contact=has_contact),
@@ -280,6 +312,10 @@ async def _not_open(turn: Turn, request: CallRequest, context: ctx.Call) -> None
 
 async def _hand_over(turn: Turn, request: CallRequest, member: Person) -> bool:
     """Send the claimer, privately, how to reach the member; True when a contact was saved."""
+    if turn.me.platform != member.platform:  # taken across the bridge
+        kind: bridged.Kind = "practice" if request.practice else "call"
+        await bridge.tell_supporter(turn, member, kind, shared=False)
+        return await bridge.contact_of(turn, member) is not None
     contact = await turn.tx.contacts.of(await turn.data_key(member))
     await turn.tell(
         turn.me,
@@ -377,11 +413,17 @@ async def _save_contact(turn: Turn, text: str) -> None:
     await turn.tx.contacts.set(await turn.data_key(), text, turn.now)
     claimers = await turn.tx.calls.recent_claimers(turn.me.key, turn.now - HANDOFF_WINDOW)
     for claimer in claimers:
+        same_side = claimer.platform == turn.me.platform  # else a first name, no mention
         await turn.tell(
             claimer,
             T.CALL_CONTACT_FORWARD,
-            ctx.ContactForward(member=turn.who, contact=text),
-            mentions=(Mention(turn.me.platform_id, turn.me.name),),
+            ctx.ContactForward(
+                member=turn.who
+                if same_side
+                else {"id": turn.me.platform_id, "name": bridge.first_name(turn.me.name)},
+                contact=text,
+            ),
+            mentions=(Mention(turn.me.platform_id, turn.me.name),) if same_side else (),
         )
     await turn.say(
         T.CONTACT_SAVED, ctx.ContactSaved(contact=text, forwarded=[c.ref for c in claimers])

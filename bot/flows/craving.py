@@ -36,7 +36,8 @@ from bot.domain.model import Community, Person
 from bot.domain.records import Craving
 from bot.domain.replies import Button, Mention, Priority, Template, parse_id
 from bot.domain.timers import CravingEscalation, CravingFollowUp
-from bot.flows.supporters import pick_supporters
+from bot.flows import bridge
+from bot.flows.supporters import pick_among
 from bot.turn import Turn
 
 log = logging.getLogger(__name__)
@@ -124,10 +125,10 @@ async def share(turn: Turn, note: str, *, danger: bool) -> None:
             await _send_crisis(turn, current, settings)
 
     # A joined craving that could ask nobody tries again: someone may be free now.
-    communities = await _communities_of(turn, current)
+    home, communities = await _chats(turn, current)
     pinged: list[Person] = []
     if communities and (open_craving is None or danger or not open_craving.pinged):
-        pinged = await _choose(turn, current, communities, turn.me, urgent=danger)
+        pinged = await _choose(turn, current, home, communities, turn.me, urgent=danger)
         await _escalate_later(turn, current.id, turn.me, settings)
     current = await _get(turn, current.id)
     claimer = None
@@ -137,6 +138,7 @@ async def share(turn: Turn, note: str, *, danger: bool) -> None:
         0 if pinged or open_craving is None else len(await turn.tx.cravings.pinged(current.id))
     )
     nobody = bool(communities) and not pinged and claimer is None and not asked_earlier
+    here, across = await bridge.split(turn, pinged, home)
 
     # In a group the answer itself mentions the supporters: one message, not two. A craving
     # shared privately stays private: its supporters are told in their own private chats.
@@ -149,7 +151,8 @@ async def share(turn: Turn, note: str, *, danger: bool) -> None:
         settings,
         danger=danger,
         pinged=len(pinged),
-        supporters=[p.ref for p in pinged] if not private else [],
+        supporters=[p.ref for p in here] if not private else [],
+        across=len(across),
         asked_earlier=asked_earlier,
         claimed_by=claimer.ref if claimer else None,
         nobody=nobody,
@@ -165,12 +168,12 @@ async def share(turn: Turn, note: str, *, danger: bool) -> None:
         context,
         public=True,
         buttons=_reply_buttons(current.id, for_peers=not private, danger=danger),
-        mentions=[Mention(p.platform_id, p.name) for p in pinged] if not private else (),
+        mentions=[Mention(p.platform_id, p.name) for p in here] if not private else (),
         priority=Priority.URGENT,
     )
     await turn.tx.cravings.set_message(current.id, message)  # a claim edits the latest answer
-    if pinged and private:
-        await _send_pings(turn, current, turn.me, pinged, note="", urgent=danger)
+    # The answer mentions those in the group; the rest are asked privately.
+    await _send_pings(turn, current, turn.me, pinged if private else across, urgent=danger)
     if nobody and not private and open_craving is None:
         await _invite_supporters(turn, communities[0])
 
@@ -239,8 +242,8 @@ async def in_danger(turn: Turn, payload: str) -> None:
     await turn.tx.cravings.mark_urgent(craving.id)
     # Where they cannot read a private message, the block goes where they pressed.
     await _send_crisis(turn, craving, settings, where_pressed=not await turn.reaches_me_privately())
-    communities = await _communities_of(turn, craving)
-    pinged = await _choose(turn, craving, communities, turn.me, urgent=True)
+    home, communities = await _chats(turn, craving)
+    pinged = await _choose(turn, craving, home, communities, turn.me, urgent=True)
     if communities:
         await _escalate_later(turn, craving.id, turn.me, settings)
     craving = await _get(turn, craving.id)
@@ -260,21 +263,23 @@ async def in_danger(turn: Turn, payload: str) -> None:
             about=turn.me.key,
             priority=Priority.URGENT,
         )
-    await _send_pings(turn, craving, turn.me, pinged, note="", urgent=True)
+    await _send_pings(turn, craving, turn.me, pinged, urgent=True)
 
 
-async def _communities_of(turn: Turn, craving: Craving) -> list[Community]:
-    """Where a craving's supporters come from: the group it was shared in, or for one shared
-    privately every group of the member's, the first (home) group first."""
+async def _chats(turn: Turn, craving: Craving) -> tuple[list[Community], list[Community]]:
+    """Where a craving's supporters come from: its home (the group it was shared in, or for
+    one shared privately every group of the member's, the first group first), and every chat
+    of the home and linked with it, the home first."""
     if not craving.private:
         shared_in = await turn.tx.communities.get(craving.community) if craving.community else None
-        return [shared_in] if shared_in is not None else []
-    found = []
-    for membership in await turn.tx.memberships.of(craving.person):
-        community = await turn.tx.communities.get(membership.community)
-        if community is not None and community.active:
-            found.append(community)
-    return found
+        home = [shared_in] if shared_in is not None else []
+    else:
+        home = []
+        for membership in await turn.tx.memberships.of(craving.person):
+            community = await turn.tx.communities.get(membership.community)
+            if community is not None and community.active:
+                home.append(community)
+    return home, await bridge.with_linked(turn, home)
 
 
 async def _send_crisis(
@@ -308,6 +313,7 @@ async def _escalate_later(
 async def _choose(
     turn: Turn,
     craving: Craving,
+    home: list[Community],
     communities: list[Community],
     member: Person,
     *,
@@ -325,18 +331,15 @@ async def _choose(
     count = settings.ping_count
     if not urgent:
         count = min(count, settings.max_pings - len(already))
-    chosen: list[Person] = []
-    for community in communities:
-        if len(chosen) >= count:
-            break
-        chosen += await pick_supporters(
-            turn,
-            community,
-            "cravings",
-            count=count - len(chosen),
-            exclude={member.key, *already, *(p.key for p in chosen)},
-            urgent=urgent,
-        )
+    chosen = await pick_among(
+        turn,
+        communities,
+        "cravings",
+        count=count,
+        exclude={member.key, *already},
+        home={c.key for c in home},
+        urgent=urgent,
+    )
     if urgent:
         told = await turn.tx.cravings.pinged(craving.id, urgently=True)
         for key in sorted(already - told):
@@ -356,10 +359,10 @@ async def _send_pings(
     member: Person,
     chosen: list[Person],
     *,
-    note: str,
     urgent: bool,
 ) -> None:
-    """Mention the chosen in the chat where the craving was shared, or tell them privately.
+    """Mention the chosen in the chat where the craving was shared, or tell them privately;
+    those of a linked chat only are asked privately there, across the bridge.
 
     A private ping names the member only: never their note, never which group.
     """
@@ -367,17 +370,26 @@ async def _send_pings(
         return
     community = await turn.tx.communities.get(craving.community) if craving.community else None
     settings = community.settings if community else CommunitySettings()
+    home, linked = await _chats(turn, craving)
+    here, across = await bridge.split(turn, chosen, home)
+    if across and community is not None:
+        await bridge.ask_for_craving(
+            turn, member, community, across, linked, craving=craving.id, urgent=urgent
+        )
+    log.info("craving %d: pinged %d supporters", craving.id, len(chosen))
+    if not here:
+        return
     context = ctx.Ping(
         member=member.ref,
-        note="" if craving.private else note,
-        supporters=[p.ref for p in chosen],
+        note="",
+        supporters=[p.ref for p in here],
         private=craving.private,
         urgent=urgent,
         **settings.crisis(),
     )
     buttons = [Button(T.LABEL_IM_HERE, "craving.claim", str(craving.id))]
     if craving.private or community is None:
-        for supporter in chosen:
+        for supporter in here:
             await turn.tell(supporter, T.PING, context, buttons=buttons, priority=Priority.URGENT)
     else:
         await turn.post(
@@ -386,11 +398,10 @@ async def _send_pings(
             context,
             chat=craving.chat,
             buttons=buttons,
-            mentions=[Mention(p.platform_id, p.name) for p in chosen],
+            mentions=[Mention(p.platform_id, p.name) for p in here],
             about=member.key,
             priority=Priority.URGENT,
         )
-    log.info("craving %d: pinged %d supporters", craving.id, len(chosen))
 
 
 async def claim(turn: Turn, payload: str) -> None:
@@ -422,18 +433,30 @@ async def claim(turn: Turn, payload: str) -> None:
         return
     member = await turn.tx.people.get(craving.person)
     assert member is not None
+    # Edited and told on the member's side, in their chat's language, whichever side pressed.
+    origin = await turn.tx.communities.get(craving.community) if craving.community else None
+    at_member = turn.scoped(community=origin) if origin is not None else turn
     if craving.message is not None:
-        await turn.edit(
+        await at_member.edit(
             craving.message,
             T.REPLY,
-            await _edited_context(turn, member, craving, claimed_by=turn.me.ref),
+            await _edited_context(turn, member, craving, claimed_by=_as_seen_by(member, turn.me)),
             buttons=_reply_buttons(
                 craving.id, for_peers=not craving.private, danger=craving.urgent
             ),
             about=member.key,
             priority=Priority.URGENT,
         )
-    await turn.tell(member, T.CLAIMED, ctx.Claimed(supporter=turn.who), priority=Priority.URGENT)
+    if turn.me.platform != member.platform:
+        await bridge.hand_over(at_member, turn, member, "craving")
+        return
+    await at_member.tell(
+        member,
+        T.CLAIMED,
+        ctx.Claimed(supporter=turn.who),
+        mentions=[Mention(turn.me.platform_id, turn.me.name)],
+        priority=Priority.URGENT,
+    )
 
 
 async def passed(turn: Turn, payload: str) -> None:
@@ -461,10 +484,10 @@ async def struggling(turn: Turn, payload: str) -> None:
         return
     await turn.tx.cravings.set_outcome(craving.id, "struggling")
     more = 0
-    communities = await _communities_of(turn, craving)
+    home, communities = await _chats(turn, craving)
     if communities:
-        chosen = await _choose(turn, craving, communities, turn.me, urgent=craving.urgent)
-        await _send_pings(turn, craving, turn.me, chosen, note="", urgent=craving.urgent)
+        chosen = await _choose(turn, craving, home, communities, turn.me, urgent=craving.urgent)
+        await _send_pings(turn, craving, turn.me, chosen, urgent=craving.urgent)
         more = len(chosen)
         if more:
             await _escalate_later(turn, craving.id, turn.me, communities[0].settings)
@@ -486,10 +509,10 @@ async def escalate(turn: Turn, timer: CravingEscalation) -> None:
     member = await turn.tx.people.get(craving.person)
     if community is None or member is None:
         return
-    communities = await _communities_of(turn, craving)
-    chosen = await _choose(turn, craving, communities, member, urgent=craving.urgent)
+    home, communities = await _chats(turn, craving)
+    chosen = await _choose(turn, craving, home, communities, member, urgent=craving.urgent)
     if chosen:
-        await _send_pings(turn, craving, member, chosen, note="", urgent=craving.urgent)
+        await _send_pings(turn, craving, member, chosen, urgent=craving.urgent)
         await _escalate_later(turn, craving.id, member, community.settings)
         return
     settings = community.settings
@@ -659,6 +682,7 @@ def _reply_context(
     check_in: str | None = None,
     claimed_by: Ref | None = None,
     passed: bool = False,
+    across: int = 0,
 ) -> ctx.Reply:
     """A craving's answer, first or edited; an edit leaves out what only the first says
     (who was pinged just now, the next meeting, the check-in time)."""
@@ -678,6 +702,7 @@ def _reply_context(
         private=craving.private,
         claimed_by=claimed_by,
         passed=passed,
+        across=across,
     )
 
 
@@ -713,7 +738,17 @@ async def _edited_context(
 
 async def _claimer_ref(turn: Turn, craving: Craving) -> Ref | None:
     claimer = await turn.tx.people.get(craving.claimed_by) if craving.claimed_by else None
-    return claimer.ref if claimer else None
+    member = await turn.tx.people.get(craving.person)
+    if claimer is None or member is None:
+        return None
+    return _as_seen_by(member, claimer)
+
+
+def _as_seen_by(member: Person, claimer: Person) -> Ref:
+    """The claimer as the member's chat sees them: a first name only from the other side."""
+    if claimer.platform == member.platform:
+        return claimer.ref
+    return {"id": claimer.platform_id, "name": bridge.first_name(claimer.name)}
 
 
 def _reply_buttons(craving_id: int, *, for_peers: bool, danger: bool = False) -> list[Button]:
@@ -744,7 +779,7 @@ def pings_in(template: str, mentions: int) -> int:
     mentions them; in private each supporter gets a ping of their own."""
     if template in (T.REPLY, T.PING) and mentions:
         return mentions
-    return 1 if template == T.PING else 0
+    return 1 if template in (T.PING, bridge.T.CRAVING_PING) else 0
 
 
 flows = Flows(

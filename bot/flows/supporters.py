@@ -4,6 +4,7 @@ fair choice of whom to ping."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import timedelta
 from enum import StrEnum
 
@@ -20,6 +21,7 @@ class T(StrEnum):
     SUPPORTER_HOURS_SET = "supporter_hours_set"
     SUPPORTER_USAGE = "supporter_usage"
     SUPPORTER_URGENT_SET = "supporter_urgent_set"
+    SUPPORTER_LINKED_SET = "supporter_linked_set"
 
 
 async def supporter(turn: Turn, args: str) -> None:
@@ -33,6 +35,11 @@ async def supporter(turn: Turn, args: str) -> None:
         on = rest.strip().lower() == "on"
         await turn.tx.supporters.set_urgent(turn.me.key, on)
         await turn.say(T.SUPPORTER_URGENT_SET, s.UrgentSet(on=on, hours=await _hours_text(turn)))
+        return
+    if word == "linked" and rest.strip().lower() in ("on", "off"):
+        on = rest.strip().lower() == "on"
+        await turn.tx.supporters.set_bridge_pings(await turn.tx.people.principal(turn.me.key), on)
+        await turn.say(T.SUPPORTER_LINKED_SET, s.LinkedSet(on=on))
         return
     if word not in ("on", "off") or turn.community is None:
         await _usage(turn)
@@ -68,7 +75,11 @@ async def _set_hours(turn: Turn, text: str) -> None:
 
 
 async def _usage(turn: Turn, *, bad_hours: bool = False) -> None:
-    usage = s.Usage(in_group=turn.community is not None, hours=await _hours_text(turn))
+    usage = s.Usage(
+        in_group=turn.community is not None,
+        hours=await _hours_text(turn),
+        linked=await turn.tx.supporters.bridge_pings(await turn.tx.people.principal(turn.me.key)),
+    )
     if bad_hours:
         usage["bad_hours"] = True
     await turn.say(T.SUPPORTER_USAGE, usage)
@@ -87,45 +98,86 @@ async def pick_supporters(
     exclude: Iterable[str],
     urgent: bool = False,
 ) -> list[Person]:
-    """Choose up to ``count`` supporters fairly and mark them pinged now.
-
-    For craving pings, holders of the community's supporter role count as opted in (unless
-    they said /supporter off here); their hours and rest apply like anyone's.
-    ``urgent`` (someone may be in danger) skips the rest between pings, and the quiet hours of
-    supporters who accept urgent pings in them.
-    """
-    rows = await turn.tx.supporters.opted_in(
-        community.key, role, supporter_role=community.settings.supporter_role
+    """Choose up to ``count`` supporters of one chat fairly and mark them pinged now."""
+    return await pick_among(
+        turn, [community], role, count=count, exclude=exclude, urgent=urgent, home={community.key}
     )
-    candidates = []
-    by_key = {}
-    for row in rows:
-        by_key[row.person.key] = row.person
-        hours = None
-        if row.hours:
-            try:
-                hours = Hours.parse(row.hours)
-            except HoursError:
-                hours = None
-        candidates.append(
-            Candidate(
-                key=row.person.key,
+
+
+async def pick_among(
+    turn: Turn,
+    communities: list[Community],
+    role: Role,
+    *,
+    count: int,
+    exclude: Iterable[str],
+    home: set[str],
+    urgent: bool = False,
+) -> list[Person]:
+    """Choose up to ``count`` supporters fairly from every chat of ``communities`` (a chat and
+    the chats linked with it) at once, and mark them pinged now.
+
+    One pool, so that fairness (least recently pinged first, rest, quiet hours) holds across
+    the bridge; a person linked on both sides is one candidate, rested by their latest ping
+    on either side, and asked where the member is (a chat of ``home``) if they can be. Those
+    of a chat outside ``home`` who said no to pings from a linked chat are left out. For
+    craving pings, holders of a chat's supporter role count as opted in (unless they said
+    /supporter off there). ``urgent`` (someone may be in danger) skips the rest between pings,
+    and the quiet hours of supporters who accept urgent pings in them. The member's own
+    identities (``exclude``'s principals) are never chosen.
+    """
+    principal = turn.tx.people.principal
+    excluded = set(exclude)
+    excluded |= {await principal(key) for key in excluded}
+    ordered = sorted(communities, key=lambda c: c.key not in home)  # home chats first, stable
+    candidates: dict[str, Candidate] = {}
+    chosen_identity: dict[str, Person] = {}
+    for community in ordered:
+        rows = await turn.tx.supporters.opted_in(
+            community.key, role, supporter_role=community.settings.supporter_role
+        )
+        for row in rows:
+            key = await principal(row.person.key)
+            if key in excluded or row.person.key in excluded:
+                continue
+            earlier = candidates.get(key)
+            if earlier is not None:  # the same person, linked: one candidate, rested by both
+                latest = max(
+                    (t for t in (earlier.last_pinged_at, row.last_pinged_at) if t is not None),
+                    default=None,
+                )
+                candidates[key] = replace(earlier, last_pinged_at=latest)
+                continue
+            if community.key not in home and not await turn.tx.supporters.bridge_pings(key):
+                continue
+            hours = None
+            if row.hours:
+                try:
+                    hours = Hours.parse(row.hours)
+                except HoursError:
+                    hours = None
+            candidates[key] = Candidate(
+                key=key,
                 zone=member_zone(row.person, community),
                 hours=hours,
                 last_pinged_at=row.last_pinged_at,
                 urgent_ok=row.urgent,
             )
-        )
+            chosen_identity[key] = row.person
+    settings = ordered[0].settings if ordered else None
     chosen = choose(
-        candidates,
+        candidates.values(),
         now=turn.now,
         count=count,
-        exclude=exclude,
-        rest=timedelta(minutes=community.settings.supporter_rest),
+        exclude=excluded,
+        rest=timedelta(minutes=settings.supporter_rest if settings else 0),
         urgent=urgent,
     )
-    await turn.tx.supporters.mark_pinged([c.key for c in chosen], role, turn.now)
-    return [by_key[c.key] for c in chosen]
+    people = [chosen_identity[c.key] for c in chosen]
+    # Rest is the person's (kept under the principal), read here through either identity.
+    marked = [key for c, p in zip(chosen, people, strict=True) for key in (p.key, c.key)]
+    await turn.tx.supporters.mark_pinged(marked, role, turn.now)
+    return people
 
 
 flows = Flows(commands={"supporter": supporter}, templates=(T,))

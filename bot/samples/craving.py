@@ -49,6 +49,8 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     T.REPLY: [
         REPLY,
         {**REPLY, "pinged": 0, "asked_earlier": 3},
+        {**REPLY, "supporters": [ANA], "pinged": 3, "across": 2},
+        {**DANGER, "supporters": [ANA], "pinged": 2, "across": 1},
         {**REPLY, "pinged": 0, "nobody": True, "crisis": "full", "next_meeting": None},
         {
             **REPLY,

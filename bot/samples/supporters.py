@@ -21,8 +21,9 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"on": True, "hours": None},
         {"on": False, "hours": "22:00-06:00"},
     ],
+    T.SUPPORTER_LINKED_SET: [{"on": True}, {"on": False}],
     T.SUPPORTER_USAGE: [
-        {"in_group": True, "hours": None},
+        {"in_group": True, "hours": None, "linked": False},
         {"in_group": False, "hours": "09:00-17:00", "bad_hours": True},
     ],
 }

@@ -97,6 +97,7 @@ class _Person:
     locale: str | None = None
     supporter_hours: str | None = None
     supporter_urgent: bool = False
+    bridge_pings: bool = True
     private_chat: bool = False
 
     @property
@@ -932,6 +933,13 @@ class MemorySupporters(_Repository):
     async def urgent(self, person: str) -> bool:
         row = self._t.people.get(person)
         return row is not None and row.supporter_urgent
+
+    async def set_bridge_pings(self, person: str, on: bool) -> None:
+        _update(self._t.people, person, bridge_pings=on)
+
+    async def bridge_pings(self, person: str) -> bool:
+        row = self._t.people.get(person)
+        return row is None or row.bridge_pings
 
     async def opted_in(
         self, community: str, role: Role, *, supporter_role: str | None = None

@@ -365,6 +365,13 @@ class SupporterRepository(Protocol):
 
     async def urgent(self, person: str) -> bool: ...
 
+    async def set_bridge_pings(self, person: str, on: bool) -> None:
+        """Whether ``person`` may be pinged for a craving or a call in a linked chat on
+        another platform (``/supporter linked on|off``); on until they say off."""
+
+    async def bridge_pings(self, person: str) -> bool:
+        """True unless ``person`` said no to pings from a linked chat (an unknown key too)."""
+
     async def opted_in(
         self, community: str, role: Role, *, supporter_role: str | None = None
     ) -> list[SupporterRow]:

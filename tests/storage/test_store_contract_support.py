@@ -78,6 +78,13 @@ async def test_hours_urgency_and_the_last_ping_reach_the_fair_choice(store: Stor
         assert (row.hours, row.last_pinged_at, row.urgent) == (None, LATER, False)
         assert await tx.supporters.hours("console:nobody") is None
         assert not await tx.supporters.urgent("console:nobody")
+        assert await tx.supporters.bridge_pings(SAM), "pings from a linked chat until said off"
+        await tx.supporters.set_bridge_pings(SAM, False)
+    async with store.transaction() as tx:
+        assert not await tx.supporters.bridge_pings(SAM)
+        assert await tx.supporters.bridge_pings("console:nobody")
+        await tx.supporters.set_bridge_pings(SAM, True)
+        assert await tx.supporters.bridge_pings(SAM)
 
 
 async def test_a_craving_episode_stays_open_until_it_passes(store: Store) -> None:

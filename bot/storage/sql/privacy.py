@@ -73,9 +73,9 @@ person is read, never the other member's identity.
 _JSON_COLUMNS = frozenset({"target", "context", "buttons", "mentions", "payload"})
 _FLAGS = frozenset(
     {
-        "active", "calls", "cravings", "cravings_declined", "crisis_in_group", "has_attachment",
-        "implied", "is_admin", "pinged", "practice", "private", "private_chat", "share",
-        "supporter_urgent", "urgent",
+        "active", "bridge_pings", "calls", "cravings", "cravings_declined", "crisis_in_group",
+        "has_attachment", "implied", "is_admin", "pinged", "practice", "private", "private_chat",
+        "share", "supporter_urgent", "urgent",
     }
 )  # fmt: skip
 """The boolean columns: SQLite hands them back as 0 or 1."""

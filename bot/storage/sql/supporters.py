@@ -110,6 +110,13 @@ class SqlSupporters(Repository):
         )
         return row is not None and bool(row["supporter_urgent"])
 
+    async def set_bridge_pings(self, person: str, on: bool) -> None:
+        self._db.execute_later("UPDATE people SET bridge_pings = ? WHERE key = ?", (on, person))
+
+    async def bridge_pings(self, person: str) -> bool:
+        row = await self._db.fetch_one("SELECT bridge_pings FROM people WHERE key = ?", (person,))
+        return row is None or bool(row["bridge_pings"])
+
     @kept(*_TABLES)
     async def opted_in(
         self, community: str, role: Role, *, supporter_role: str | None = None

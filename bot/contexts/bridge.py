@@ -1,0 +1,66 @@
+"""Contexts of the bridge templates (``bot.flows.bridge``): what crosses to a linked chat on
+another platform is a first name, the platform's name and, to one person privately, a contact;
+never a note, never a handle of the other platform."""
+
+from __future__ import annotations
+
+from typing import Literal, TypedDict
+
+from bot.contexts import Crisis
+
+Kind = Literal["craving", "call", "practice"]
+
+
+class CravingPing(Crisis):
+    """A supporter asked privately for a craving shared in a linked chat."""
+
+    member: str
+    """The member's first name only."""
+    platform: str
+    """Where the member is: "Telegram", "Discord"."""
+    urgent: bool
+
+
+class CallAsk(TypedDict):
+    """A phone-list volunteer asked privately for a call asked in a linked chat."""
+
+    member: str
+    platform: str
+    practice: bool
+    taken: bool
+    """Edited once they took it: how to reach the member follows."""
+
+
+class Coming(TypedDict):
+    """The member told privately who is coming from the other platform, and how to reach them."""
+
+    supporter: str
+    """The supporter's first name."""
+    platform: str
+    """Where the supporter is."""
+    kind: Kind
+    contact: str | None
+    """The supporter's own ``/contact``, for this member alone; None: none saved."""
+    has_contact: bool
+    """The member's saved contact went to the supporter."""
+
+
+class Claimed(TypedDict):
+    """The supporter who stepped in across the bridge, told privately how it goes on."""
+
+    member: str
+    platform: str
+    """Where the member is."""
+    kind: Kind
+    contact: str | None
+    """The member's saved contact, for this supporter alone; None: none saved."""
+    shared: bool
+    """The supporter's own contact went to the member."""
+
+
+CONTEXTS: dict[str, type] = {
+    "bridge_craving_ping": CravingPing,
+    "bridge_call_ask": CallAsk,
+    "bridge_coming": Coming,
+    "bridge_claimed": Claimed,
+}

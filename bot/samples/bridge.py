@@ -1,0 +1,45 @@
+"""Sample contexts for the bridge templates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.flows.bridge import T
+
+PING = {"member": "Sam", "platform": "Telegram", "urgent": False, "resources": None}
+ASK = {"member": "Sam", "platform": "Telegram", "practice": False, "taken": False}
+COMING = {
+    "supporter": "Alex",
+    "platform": "Discord",
+    "kind": "craving",
+    "contact": None,
+    "has_contact": False,
+}
+CLAIMED = {
+    "member": "Sam",
+    "platform": "Telegram",
+    "kind": "craving",
+    "contact": None,
+    "shared": False,
+}
+
+SAMPLES: dict[str, list[dict[str, Any]]] = {
+    T.CRAVING_PING: [
+        PING,
+        {**PING, "urgent": True, "emergency": "999", "preset": "uk"},
+        {**PING, "urgent": True, "preset": "international"},
+    ],
+    T.CALL_ASK: [ASK, {**ASK, "practice": True}, {**ASK, "taken": True, "practice": True}],
+    T.COMING: [
+        COMING,
+        {**COMING, "contact": "alex on Signal: +44 7700 900123", "has_contact": True},
+        {**COMING, "kind": "call"},
+        {**COMING, "kind": "practice", "contact": "+1 555 0100", "has_contact": True},
+    ],
+    T.CLAIMED: [
+        CLAIMED,
+        {**CLAIMED, "contact": "+34 600 000 000", "shared": True},
+        {**CLAIMED, "kind": "call"},
+        {**CLAIMED, "kind": "practice", "contact": "sam#0001", "shared": True},
+    ],
+}
