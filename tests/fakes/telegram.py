@@ -328,6 +328,10 @@ class FakeTelegram(LoopbackServer):
         for _ in range(times):
             self._failures[method.lower()].append(_Failure(code, description, retry_after))
 
+    def heal(self, method: str) -> None:
+        """Answer ``method`` as usual again: the failures ``fail`` still holds are dropped."""
+        self._failures.pop(method.lower(), None)
+
     def garble(self, method: str) -> None:
         """Answer the next call of ``method`` with its usual answer cut in half: not JSON."""
         self._garbled.add(method.lower())
