@@ -2,10 +2,12 @@
 
 1. The member gets a warm answer at once, with a few concrete things to do and buttons:
    **I'm here** (for peers), **It passed**, **Call me** and **I'm in danger** (for the member).
-2. Up to ``ping_count`` supporters are pinged, chosen fairly (``pick_supporters``). When none
-   can be, the answer says so at once, with the crisis lines and the next meeting.
-3. The first **I'm here** claims it; the message is edited to say who is on it, and the member
-   is told privately who is coming.
+2. Up to ``ping_count`` supporters are pinged, chosen fairly (``pick_among``) from the chat and
+   every chat linked with it; those of a linked chat on the other platform privately there
+   (``bot.flows.bridge``). When none can be, the answer says so at once, with the crisis lines
+   and the next meeting.
+3. The first **I'm here**, from either side, claims it; the message is edited where it was
+   posted to say who is on it, and the member is told privately who is coming and how.
 4. Unclaimed after ``escalate_after``: the next supporters are pinged, up to ``max_pings``; then
    the member is told privately that nobody could be reached yet.
 5. After ``followup_after`` the member is asked privately how it went.
