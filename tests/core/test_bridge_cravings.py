@@ -337,3 +337,31 @@ async def test_a_practice_call_from_discord_is_taken_in_telegram(app: App) -> No
     assert "Ana will take your practice call. They're on Telegram" in told.text
     assert "Save one now, here: /contact" in told.text
     assert any(r.target.get("edit_of") and r.platform == "discord" for r in rows)
+
+
+async def test_a_claim_delivered_again_after_a_crash_has_one_effect(app: App) -> None:
+    """Discord sends the press again when the process died before acknowledging it."""
+    bridge = await linked(app)
+    answer, ping = await craving_pinging_alex(bridge)
+    (payload,) = [b.split("|", 1)[1] for b in ping.buttons]
+    press = ButtonPressed(
+        "discord:interaction:77", ALEX.origin(private=True), "craving.claim", payload, ping.id
+    )
+    assert await app.core.handle(press)
+    assert not await app.core.handle(press), "seen before: no second effect"
+    rows = await bridge.rows()
+    assert len([r for r in rows if r.target.get("edit_of") == answer.id]) == 1
+    assert len(to(rows, SAM)) == 1
+
+
+async def test_a_craving_shared_privately_reaches_both_sides_privately(app: App) -> None:
+    bridge = await linked(app)
+    await bridge.supporters(ANA, ALEX)
+    await bridge.rows()
+    await bridge.do(SAM, "craving", NOTE, private=True)
+    rows = await bridge.rows()
+    assert all(r.private for r in rows), "nothing in any chat"
+    assert "asked for support privately" in to(rows, ANA)[0].text
+    (ping,) = to(rows, ALEX)
+    assert ping.text.startswith("Sam, from the chat linked with yours on Telegram")
+    assert "office party" not in ping.text
