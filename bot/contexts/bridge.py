@@ -6,26 +6,27 @@ from __future__ import annotations
 
 from typing import Literal, TypedDict
 
-from bot.contexts import Crisis
-
 Kind = Literal["craving", "call", "practice"]
 
 
-class CravingPing(Crisis):
+class CravingPing(TypedDict):
     """A supporter asked privately for a craving shared in a linked chat."""
 
     member: str
     """The member's first name only."""
-    platform: str
-    """Where the member is: "Telegram", "Discord"."""
+    side: str
+    """The platform the member is on: "Telegram", "Discord"."""
     urgent: bool
+    preset: str | None
+    emergency: str | None
+    """The number to call in danger, as the member's chat has it (``_emergency.j2``)."""
 
 
 class CallAsk(TypedDict):
     """A phone-list volunteer asked privately for a call asked in a linked chat."""
 
     member: str
-    platform: str
+    side: str
     practice: bool
     taken: bool
     """Edited once they took it: how to reach the member follows."""
@@ -36,8 +37,8 @@ class Coming(TypedDict):
 
     supporter: str
     """The supporter's first name."""
-    platform: str
-    """Where the supporter is."""
+    side: str
+    """The platform the supporter is on."""
     kind: Kind
     contact: str | None
     """The supporter's own ``/contact``, for this member alone; None: none saved."""
@@ -49,8 +50,8 @@ class Claimed(TypedDict):
     """The supporter who stepped in across the bridge, told privately how it goes on."""
 
     member: str
-    platform: str
-    """Where the member is."""
+    side: str
+    """The platform the member is on."""
     kind: Kind
     contact: str | None
     """The member's saved contact, for this supporter alone; None: none saved."""

@@ -101,9 +101,10 @@ async def ask_for_craving(
     """Ping each supporter of a linked chat privately: first name only, an **I'm here**."""
     context = ctx.CravingPing(
         member=first_name(member.name),
-        platform=platform_name(member.platform),
+        side=platform_name(member.platform),
         urgent=urgent,
-        **origin.settings.crisis(),
+        preset=origin.settings.resources_preset,
+        emergency=origin.settings.crisis().get("emergency"),
     )
     buttons = [Button(IM_HERE, "craving.claim", str(craving))]
     for supporter in supporters:
@@ -133,7 +134,7 @@ async def ask_for_call(
     """Ask each volunteer of a linked chat privately: first name only, no note."""
     context = ctx.CallAsk(
         member=first_name(member.name),
-        platform=platform_name(member.platform),
+        side=platform_name(member.platform),
         practice=practice,
         taken=False,
     )
@@ -161,7 +162,7 @@ async def hand_over(at_member: Turn, supporter_turn: Turn, member: Person, kind:
         T.COMING,
         ctx.Coming(
             supporter=first_name(supporter.name),
-            platform=platform_name(supporter.platform),
+            side=platform_name(supporter.platform),
             kind=kind,
             contact=theirs,
             has_contact=mine is not None,
@@ -179,7 +180,7 @@ async def tell_supporter(turn: Turn, member: Person, kind: ctx.Kind, *, shared: 
         T.CLAIMED,
         ctx.Claimed(
             member=first_name(member.name),
-            platform=platform_name(member.platform),
+            side=platform_name(member.platform),
             kind=kind,
             contact=await contact_of(turn, member),
             shared=shared,

@@ -248,7 +248,7 @@ async def take(turn: Turn, payload: str) -> None:
             bridge.T.CALL_ASK,
             bridged.CallAsk(
                 member=bridge.first_name(member.name),
-                platform=bridge.platform_name(member.platform),
+                side=bridge.platform_name(member.platform),
                 practice=request.practice,
                 taken=True,
             ),

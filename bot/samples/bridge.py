@@ -6,18 +6,18 @@ from typing import Any
 
 from bot.flows.bridge import T
 
-PING = {"member": "Sam", "platform": "Telegram", "urgent": False, "resources": None}
-ASK = {"member": "Sam", "platform": "Telegram", "practice": False, "taken": False}
+PING = {"member": "Sam", "side": "Telegram", "urgent": False, "preset": None, "emergency": None}
+ASK = {"member": "Sam", "side": "Telegram", "practice": False, "taken": False}
 COMING = {
     "supporter": "Alex",
-    "platform": "Discord",
+    "side": "Discord",
     "kind": "craving",
     "contact": None,
     "has_contact": False,
 }
 CLAIMED = {
     "member": "Sam",
-    "platform": "Telegram",
+    "side": "Telegram",
     "kind": "craving",
     "contact": None,
     "shared": False,
@@ -27,7 +27,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     T.CRAVING_PING: [
         PING,
         {**PING, "urgent": True, "emergency": "999", "preset": "uk"},
-        {**PING, "urgent": True, "preset": "international"},
+        {**PING, "urgent": True, "preset": "international", "emergency": None},
     ],
     T.CALL_ASK: [ASK, {**ASK, "practice": True}, {**ASK, "taken": True, "practice": True}],
     T.COMING: [
