@@ -365,3 +365,26 @@ async def test_a_craving_shared_privately_reaches_both_sides_privately(app: App)
     (ping,) = to(rows, ALEX)
     assert ping.text.startswith("Sam, from the chat linked with yours on Telegram")
     assert "office party" not in ping.text
+
+
+async def test_a_person_linked_on_both_sides_is_asked_once_and_never_for_their_own(
+    app: App, clock: ManualClock
+) -> None:
+    ana_on_discord = Member("discord", "200000000000000009", "Ana")
+    sam_on_discord = Member("discord", "200000000000000008", "Sam")
+    bridge = await linked(app)
+    await bridge.supporters(ANA, ana_on_discord, sam_on_discord, ALEX, BEA)
+    async with app.store.transaction() as tx:
+        await tx.people.link(ana_on_discord.key, ANA.key, clock.now())
+        await tx.people.link(sam_on_discord.key, SAM.key, clock.now())
+    await bridge.rows()
+    await bridge.do(SAM, "craving")
+    rows = await bridge.rows()
+    answer = next(r.text for r in rows if r.template == "craving_reply")
+    assert "@Ana" in answer, "asked where the member is"
+    asked = {r.target["person"] for r in rows if r.template == "bridge_craving_ping"}
+    assert asked == {ALEX.id, BEA.id}, "not Ana a second time, not Sam's own other identity"
+
+    clock.advance(timedelta(minutes=5))
+    await bridge.do(KIM, "craving")  # Ana rests on both sides after her ping in Telegram
+    assert not to(await bridge.rows(), ana_on_discord)
