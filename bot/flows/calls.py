@@ -202,7 +202,10 @@ async def take(turn: Turn, payload: str) -> None:
     if member is None:
         await turn.say(T.CALL_UNKNOWN, private=True)
         return
-    context = ctx.Call(member=member.ref, practice=request.practice)
+    shown = member.ref  # a presser on the other side reads the member's first name only
+    if turn.me.platform != member.platform:
+        shown = {"id": member.platform_id, "name": bridge.first_name(member.name)}
+    context = ctx.Call(member=shown, practice=request.practice)
     if request.person == turn.me.key:
         await _own(turn, request, context)
         return
@@ -239,7 +242,7 @@ async def take(turn: Turn, payload: str) -> None:
         await at_member.edit(
             request.message,
             T.CALL_CLAIMED,
-            ctx.Claimed(**context, claimer=claimer),
+            ctx.Claimed(member=member.ref, practice=request.practice, claimer=claimer),
             about=member.key,
             priority=Priority.URGENT,
         )

@@ -426,12 +426,10 @@ async def claim(turn: Turn, payload: str) -> None:
         return
     if not await turn.tx.cravings.claim(craving.id, turn.me.key, turn.now):
         claimer = await turn.tx.people.get(craving.claimed_by) if craving.claimed_by else None
-        await turn.tell_me(
-            T.COVERED,
-            ctx.Covered(
-                claimer=claimer.name if claimer else None, passed=craving.outcome == "passed"
-            ),
-        )
+        name = None if claimer is None else claimer.name
+        if claimer is not None and claimer.platform != turn.me.platform:
+            name = bridge.first_name(claimer.name)  # from the other side: a first name only
+        await turn.tell_me(T.COVERED, ctx.Covered(claimer=name, passed=craving.outcome == "passed"))
         return
     member = await turn.tx.people.get(craving.person)
     assert member is not None
