@@ -15,7 +15,7 @@ class CravingPing(TypedDict):
     member: str
     """The member's first name only."""
     side: str
-    """The platform the member is on: "Telegram", "Discord"."""
+    """The platform the member is on (its key: templates print its name)."""
     urgent: bool
     preset: str | None
     emergency: str | None

@@ -23,7 +23,6 @@ MAX_FIRST_NAME = 32
 IM_HERE = "label_craving_im_here"
 I_WILL_CALL = "label_call_take"
 """The buttons' labels: the craving's and the call's own templates."""
-PLATFORM_NAMES = {"telegram": "Telegram", "discord": "Discord", "console": "Console"}
 
 
 class T(StrEnum):
@@ -37,10 +36,6 @@ def first_name(name: str) -> str:
     """The first word of a display name: all of a member that crosses to the other side."""
     words = name.split()
     return (words[0] if words else name)[:MAX_FIRST_NAME]
-
-
-def platform_name(platform: str) -> str:
-    return PLATFORM_NAMES.get(platform, platform.title())
 
 
 async def fellowship(turn: Turn, community: Community) -> list[Community]:
@@ -101,7 +96,7 @@ async def ask_for_craving(
     """Ping each supporter of a linked chat privately: first name only, an **I'm here**."""
     context = ctx.CravingPing(
         member=first_name(member.name),
-        side=platform_name(member.platform),
+        side=member.platform,
         urgent=urgent,
         preset=origin.settings.resources_preset,
         emergency=origin.settings.crisis().get("emergency"),
@@ -134,7 +129,7 @@ async def ask_for_call(
     """Ask each volunteer of a linked chat privately: first name only, no note."""
     context = ctx.CallAsk(
         member=first_name(member.name),
-        side=platform_name(member.platform),
+        side=member.platform,
         practice=practice,
         taken=False,
     )
@@ -162,7 +157,7 @@ async def hand_over(at_member: Turn, supporter_turn: Turn, member: Person, kind:
         T.COMING,
         ctx.Coming(
             supporter=first_name(supporter.name),
-            side=platform_name(supporter.platform),
+            side=supporter.platform,
             kind=kind,
             contact=theirs,
             has_contact=mine is not None,
@@ -180,7 +175,7 @@ async def tell_supporter(turn: Turn, member: Person, kind: ctx.Kind, *, shared: 
         T.CLAIMED,
         ctx.Claimed(
             member=first_name(member.name),
-            side=platform_name(member.platform),
+            side=member.platform,
             kind=kind,
             contact=await contact_of(turn, member),
             shared=shared,

@@ -251,7 +251,7 @@ async def take(turn: Turn, payload: str) -> None:
             bridge.T.CALL_ASK,
             bridged.CallAsk(
                 member=bridge.first_name(member.name),
-                side=bridge.platform_name(member.platform),
+                side=member.platform,
                 practice=request.practice,
                 taken=True,
             ),

@@ -6,18 +6,18 @@ from typing import Any
 
 from bot.flows.bridge import T
 
-PING = {"member": "Sam", "side": "Telegram", "urgent": False, "preset": None, "emergency": None}
-ASK = {"member": "Sam", "side": "Telegram", "practice": False, "taken": False}
+PING = {"member": "Sam", "side": "console", "urgent": False, "preset": None, "emergency": None}
+ASK = {"member": "Sam", "side": "console", "practice": False, "taken": False}
 COMING = {
     "supporter": "Alex",
-    "side": "Discord",
+    "side": "console",
     "kind": "craving",
     "contact": None,
     "has_contact": False,
 }
 CLAIMED = {
     "member": "Sam",
-    "side": "Telegram",
+    "side": "console",
     "kind": "craving",
     "contact": None,
     "shared": False,

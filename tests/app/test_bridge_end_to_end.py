@@ -101,14 +101,9 @@ async def ping_to_alex(discord: FakeDiscord) -> dict[str, Any]:
     return found
 
 
-def channels_learned(discord: FakeDiscord) -> list[str]:
-    """Whatever any channel of the Discord server reads about Sam or the craving."""
-    return [
-        m["content"]
-        for channel in (GENERAL, MILESTONES)
-        for m in discord.messages_in(channel)
-        if "Sam" in m["content"] or "craving" in m["content"].lower() or "Halsey" in m["content"]
-    ]
+def channel_messages(discord: FakeDiscord) -> list[str]:
+    """Every message any channel of the Discord server reads, oldest first per channel."""
+    return [m["content"] for channel in (GENERAL, MILESTONES) for m in discord.messages_in(channel)]
 
 
 async def test_a_craving_in_telegram_is_claimed_from_discord(
@@ -119,6 +114,7 @@ async def test_a_craving_in_telegram_is_claimed_from_discord(
     await linked_chats(database)
     async with homegroup(fake_telegram, fake_discord, database, tmp_path / "homegroup.log"):
         await alex_supports(fake_discord)
+        before = channel_messages(fake_discord)
         fake_telegram.push(tg.command(GROUP, SAM, f"/craving {NOTE}"))
         answer = await said(fake_telegram, GROUP["id"], "Thank you for saying it, Sam")
 
@@ -126,7 +122,7 @@ async def test_a_craving_in_telegram_is_claimed_from_discord(
         assert "Okafor" not in ping["content"], "the first name only"
         assert "Halsey" not in ping["content"], "the note stays in Telegram"
         claim = custom_id(ping, "craving.claim")
-        assert channels_learned(fake_discord) == []
+        assert channel_messages(fake_discord) == before, "no Discord channel learns of it"
 
         await fake_discord.press(claim, ALEX, message=int(ping["id"]))
         edited = await eventually(
@@ -144,7 +140,7 @@ async def test_a_craving_in_telegram_is_claimed_from_discord(
 
     assert "find Alex in the linked chat" in told["text"]
     assert edited["message_id"] == answer["message_id"], "edited in place, not posted again"
-    assert channels_learned(fake_discord) == []
+    assert channel_messages(fake_discord) == before
     assert rows(database, "SELECT claimed_by FROM cravings") == [(f"discord:{ALEX_ID}",)]
 
 
