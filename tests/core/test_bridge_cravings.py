@@ -388,3 +388,19 @@ async def test_a_person_linked_on_both_sides_is_asked_once_and_never_for_their_o
     clock.advance(timedelta(minutes=5))
     await bridge.do(KIM, "craving")  # Ana rests on both sides after her ping in Telegram
     assert not to(await bridge.rows(), ana_on_discord)
+
+
+async def test_nobody_claiming_brings_in_the_next_supporter_of_the_other_side(
+    app: App, clock: ManualClock
+) -> None:
+    dee = Member("discord", "200000000000000004", "Dee")
+    bridge = await linked(app)
+    await bridge.supporters(ALEX, BEA, CY, dee)
+    await bridge.rows()
+    await bridge.do(SAM, "craving")
+    first = {r.target["person"] for r in await bridge.rows() if r.template == "bridge_craving_ping"}
+    assert len(first) == 3
+    clock.advance(timedelta(minutes=10))
+    await app.timers.fire_due()
+    later = [r for r in await bridge.rows() if r.template == "bridge_craving_ping"]
+    assert [r.target["person"] for r in later] == list({ALEX.id, BEA.id, CY.id, dee.id} - first)
