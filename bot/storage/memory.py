@@ -632,6 +632,7 @@ class MemoryPeople(_Repository):
                 locale=mine.locale or theirs.locale,
                 supporter_hours=mine.supporter_hours or theirs.supporter_hours,
                 supporter_urgent=mine.supporter_urgent or theirs.supporter_urgent,
+                bridge_pings=mine.bridge_pings and theirs.bridge_pings,
             )
             t.people[principal] = mine
             t.people[person] = replace(
@@ -640,6 +641,7 @@ class MemoryPeople(_Repository):
                 locale=mine.locale,
                 supporter_hours=mine.supporter_hours,
                 supporter_urgent=mine.supporter_urgent,
+                bridge_pings=mine.bridge_pings,
             )
         for (owner, name), counter in list(t.counters.items()):
             if owner != person:
@@ -935,7 +937,8 @@ class MemorySupporters(_Repository):
         return row is not None and row.supporter_urgent
 
     async def set_bridge_pings(self, person: str, on: bool) -> None:
-        _update(self._t.people, person, bridge_pings=on)
+        for same in await _same_person(self._t, person):
+            _update(self._t.people, same, bridge_pings=on)
 
     async def bridge_pings(self, person: str) -> bool:
         row = self._t.people.get(person)

@@ -366,8 +366,9 @@ class SupporterRepository(Protocol):
     async def urgent(self, person: str) -> bool: ...
 
     async def set_bridge_pings(self, person: str, on: bool) -> None:
-        """Whether ``person`` may be pinged for a craving or a call in a linked chat on
-        another platform (``/supporter linked on|off``); on until they say off."""
+        """Whether ``person`` (every identity of theirs) may be pinged for a craving or a call
+        in a linked chat on another platform (``/supporter linked on|off``); on until they say
+        off. Linking two identities keeps a "no" either of them said."""
 
     async def bridge_pings(self, person: str) -> bool:
         """True unless ``person`` said no to pings from a linked chat (an unknown key too)."""

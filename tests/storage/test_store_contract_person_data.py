@@ -42,6 +42,7 @@ async def test_a_merge_moves_the_persons_data_and_keeps_a_differing_date_pending
         await tx.people.set_locale(SAM, "es")
         await tx.supporters.set_hours(SAM_ELSEWHERE, "09:00-17:00")
         await tx.supporters.set_urgent(SAM_ELSEWHERE, True)
+        await tx.supporters.set_bridge_pings(SAM_ELSEWHERE, False)
         await tx.supporters.set_role(GROUP, SAM, "cravings", True)
         await tx.supporters.set_role(GROUP, SAM_ELSEWHERE, "cravings", True)
         await tx.supporters.mark_pinged([SAM_ELSEWHERE], "cravings", LATER)
@@ -70,6 +71,7 @@ async def test_a_merge_moves_the_persons_data_and_keeps_a_differing_date_pending
             assert (person.timezone, person.locale) == ("Europe/Madrid", "es")
             assert await tx.supporters.hours(key) == "09:00-17:00"
             assert await tx.supporters.urgent(key)
+            assert not await tx.supporters.bridge_pings(key), "a no to the other side kept"
         rows = await tx.supporters.opted_in(GROUP, "cravings")
         assert {r.person.key: r.last_pinged_at for r in rows} == {SAM: LATER, SAM_ELSEWHERE: LATER}
 
@@ -85,6 +87,7 @@ async def test_linked_identities_share_zone_language_hours_and_rest(store: Store
         await tx.people.set_locale(SAM, "es")
         await tx.supporters.set_hours(SAM, "08:00-20:00")
         await tx.supporters.set_urgent(SAM_ELSEWHERE, True)
+        await tx.supporters.set_bridge_pings(SAM_ELSEWHERE, False)
         await tx.supporters.mark_pinged([SAM_ELSEWHERE], "cravings", LATER)
     async with store.transaction() as tx:
         for key in (SAM, SAM_ELSEWHERE):
@@ -93,6 +96,7 @@ async def test_linked_identities_share_zone_language_hours_and_rest(store: Store
             assert (person.timezone, person.locale) == ("Asia/Tokyo", "es")
             assert await tx.supporters.hours(key) == "08:00-20:00"
             assert await tx.supporters.urgent(key)
+            assert not await tx.supporters.bridge_pings(key)
         rows = await tx.supporters.opted_in(GROUP, "cravings")
         assert {r.person.key: r.last_pinged_at for r in rows} == {SAM: LATER, SAM_ELSEWHERE: LATER}
 

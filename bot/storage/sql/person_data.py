@@ -38,18 +38,20 @@ def merge(db: Connection, person: str, principal: str) -> None:
         " supporter_hours = COALESCE(supporter_hours,"
         " (SELECT o.supporter_hours FROM people o WHERE o.key = ?)),"
         " supporter_urgent = supporter_urgent"
-        " OR (SELECT o.supporter_urgent FROM people o WHERE o.key = ?)"
+        " OR (SELECT o.supporter_urgent FROM people o WHERE o.key = ?),"
+        " bridge_pings = bridge_pings AND (SELECT o.bridge_pings FROM people o WHERE o.key = ?)"
         " WHERE key = ?",
-        (person, person, person, person, principal),
+        (person, person, person, person, person, principal),
     )
     db.execute_later(
         "UPDATE people SET"
         " timezone = (SELECT o.timezone FROM people o WHERE o.key = ?),"
         " locale = (SELECT o.locale FROM people o WHERE o.key = ?),"
         " supporter_hours = (SELECT o.supporter_hours FROM people o WHERE o.key = ?),"
-        " supporter_urgent = (SELECT o.supporter_urgent FROM people o WHERE o.key = ?)"
+        " supporter_urgent = (SELECT o.supporter_urgent FROM people o WHERE o.key = ?),"
+        " bridge_pings = (SELECT o.bridge_pings FROM people o WHERE o.key = ?)"
         " WHERE key = ?",
-        (principal, principal, principal, principal, person),
+        (principal, principal, principal, principal, principal, person),
     )
     # Counts: the same date twice is one; a name only one side has moves; the same name
     # with another date stays with ``person``, pending the member's choice.

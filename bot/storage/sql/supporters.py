@@ -111,7 +111,10 @@ class SqlSupporters(Repository):
         return row is not None and bool(row["supporter_urgent"])
 
     async def set_bridge_pings(self, person: str, on: bool) -> None:
-        self._db.execute_later("UPDATE people SET bridge_pings = ? WHERE key = ?", (on, person))
+        self._db.execute_later(
+            f"UPDATE people SET bridge_pings = ? WHERE key IN ({SAME_PERSON})",  # noqa: S608
+            (on, *same_person(person)),
+        )
 
     async def bridge_pings(self, person: str) -> bool:
         row = await self._db.fetch_one("SELECT bridge_pings FROM people WHERE key = ?", (person,))
