@@ -429,7 +429,16 @@ async def _save_contact(turn: Turn, text: str) -> None:
             mentions=(Mention(turn.me.platform_id, turn.me.name),) if same_side else (),
         )
     await turn.say(
-        T.CONTACT_SAVED, ctx.ContactSaved(contact=text, forwarded=[c.ref for c in claimers])
+        T.CONTACT_SAVED,
+        ctx.ContactSaved(
+            contact=text,
+            forwarded=[
+                c.ref
+                if c.platform == turn.me.platform
+                else {"id": c.platform_id, "name": bridge.first_name(c.name)}
+                for c in claimers
+            ],
+        ),
     )
 
 

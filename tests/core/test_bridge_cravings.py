@@ -404,3 +404,22 @@ async def test_nobody_claiming_brings_in_the_next_supporter_of_the_other_side(
     await app.timers.fire_due()
     later = [r for r in await bridge.rows() if r.template == "bridge_craving_ping"]
     assert [r.target["person"] for r in later] == list({ALEX.id, BEA.id, CY.id, dee.id} - first)
+
+
+async def test_a_contact_saved_after_a_call_was_taken_across_reaches_the_taker(
+    app: App,
+) -> None:
+    bridge = await linked(app)
+    await bridge.do(ANA, "phonelist", "on")
+    await bridge.rows()
+    await bridge.do(ALEX, "call")
+    (ask,) = [r for r in await bridge.rows() if r.platform == "telegram"]
+    await bridge.press(ANA, ask, "call.take", private=True)
+    await bridge.rows()
+    await bridge.do(ALEX, "consent", "on", private=True)
+    await bridge.do(ALEX, "contact", "+44 7700 900555", private=True)
+    rows = await bridge.rows()
+    (forwarded,) = [r for r in to(rows, ANA) if r.template == "call_contact_forward"]
+    assert forwarded.text.startswith("Alex has just saved how to reach them")
+    assert "+44 7700 900555" in forwarded.text
+    assert "I've passed it to Ana, who took your call." in to(rows, ALEX)[-1].text
