@@ -1,5 +1,6 @@
 """Issue 15's acceptance: one ``homegroup run`` serves a Telegram group and a Discord server
-linked as one fellowship, each platform through its loopback fake and the real client library.
+linked as one fellowship (an admin on each side, with /link and its code), each platform
+through its loopback fake and the real client library.
 
 A ``/craving`` in Telegram reaches a Discord supporter privately, with a button, and no Discord
 channel learns of it; the supporter's **I'm here** claims it, the Telegram message is edited,
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,16 @@ from bot.app import bootstrap
 from bot.domain.model import community_key
 from bot.settings import Settings
 from tests.conftest import START
-from tests.discord_harness import ALEX, ALEX_ID, GENERAL, GUILD, MILESTONES, circle, custom_id
+from tests.discord_harness import (
+    ALEX,
+    ALEX_ID,
+    GENERAL,
+    GUILD,
+    KIM,
+    MILESTONES,
+    circle,
+    custom_id,
+)
 from tests.fakes import discord_payloads as dp
 from tests.fakes import telegram_updates as tg
 from tests.fakes.discord import FakeDiscord
@@ -29,6 +40,9 @@ from tests.process import homegroup_run, terminate
 from tests.telegram_harness import in_chat, said
 
 SAM = {**tg.user(7_100_001, "Sam"), "last_name": "Okafor"}
+ROBIN = tg.user(7_100_002, "Robin")
+LINKED = "This Discord server is now linked with a Telegram group"
+CODE = re.compile(r"/link ([0-9A-Z]{4}-[0-9A-Z]{4})")
 GROUP = tg.group(-1_007_100_000_001, "Evening Circle")
 NOTE = "the bar on Halsey street keeps calling me"
 PING = "Sam, from the chat linked with yours on Telegram"
@@ -37,10 +51,8 @@ COMING = "Alex is coming to be with you. They're on Discord"
 
 
 async def linked_chats(database: Path) -> None:
-    """Both chats as the bot knows them once it met them, linked as one fellowship.
-
-    Linked through the store, before the process starts: /link's own tests drive the codes.
-    """
+    """Both chats as the bot knows them once it met them, linked as one fellowship, through
+    the store before the process starts (the crash test is about the claim, not the link)."""
     app = await bootstrap(Settings(database=str(database)))
     try:
         async with app.store.transaction() as tx:
@@ -106,13 +118,35 @@ def channel_messages(discord: FakeDiscord) -> list[str]:
     return [m["content"] for channel in (GENERAL, MILESTONES) for m in discord.messages_in(channel)]
 
 
+async def link_with_codes(telegram: FakeTelegram, discord: FakeDiscord) -> None:
+    """Robin, an admin of the Telegram group, asks for a code; Kim, who manages the Discord
+    server, enters it there: both chats are told they are linked."""
+    telegram.members[(GROUP["id"], ROBIN["id"])] = "administrator"
+    telegram.push(tg.command(GROUP, ROBIN, "/link"))
+    private = await said(telegram, ROBIN["id"], "to link this Telegram group")
+    code = CODE.search(private["text"])
+    assert code is not None
+    entered = await discord.slash(
+        "link",
+        KIM,
+        channel_id=GENERAL,
+        options=[dp.option("code", code.group(1))],
+        permissions=dp.EVERYONE_DEFAULT | dp.MANAGE_GUILD,
+    )
+    await eventually(
+        lambda: LINKED in ((discord.original_for(entered.token) or {}).get("content") or ""),
+        seconds=30,
+    )
+    await said(telegram, GROUP["id"], "This Telegram group is now linked with a Discord")
+
+
 async def test_a_craving_in_telegram_is_claimed_from_discord(
     fake_telegram: FakeTelegram, fake_discord: FakeDiscord, tmp_path: Path
 ) -> None:
     circle(fake_discord)
     database = tmp_path / "homegroup.db"
-    await linked_chats(database)
     async with homegroup(fake_telegram, fake_discord, database, tmp_path / "homegroup.log"):
+        await link_with_codes(fake_telegram, fake_discord)
         await alex_supports(fake_discord)
         before = channel_messages(fake_discord)
         fake_telegram.push(tg.command(GROUP, SAM, f"/craving {NOTE}"))
