@@ -51,6 +51,7 @@ CONTEXTS: dict[str, type] = {
     "linkme_locked": Locked,
     "linkme_in_the_open": InTheOpen,
     "linkme_own_code": OwnCode,
+    "linkme_anonymous": Empty,
     "linkme_linked": Empty,
     "linkme_already": Empty,
     "linkme_choose": Choose,

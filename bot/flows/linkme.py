@@ -46,6 +46,7 @@ class T(StrEnum):
     LOCKED = "linkme_locked"
     IN_THE_OPEN = "linkme_in_the_open"
     OWN_CODE = "linkme_own_code"
+    ANONYMOUS = "linkme_anonymous"
     LINKED = "linkme_linked"
     ALREADY = "linkme_already"
     CHOOSE = "linkme_choose"
@@ -69,6 +70,11 @@ async def link_me(turn: Turn, args: str) -> None:
 
 
 async def _issue(turn: Turn) -> None:
+    assert turn.origin is not None
+    if turn.origin.person == turn.origin.community:
+        # Someone writing as the group itself: what is sent "to them" goes to the whole group.
+        await turn.say(T.ANONYMOUS)
+        return
     identities = await turn.tx.people.identities(turn.me.key)
     if len(identities) > 1:
         await _already(turn)

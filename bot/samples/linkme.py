@@ -12,6 +12,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     T.LOCKED: [{"minutes": 60}],
     T.IN_THE_OPEN: [{"typed_in_group": state} for state in (None, "removed", "visible")],
     T.OWN_CODE: [{"code": "7KQ2-MX9D"}],
+    T.ANONYMOUS: [{}],
     T.LINKED: [{}],
     T.ALREADY: [{}],
     T.CHOOSE: [

@@ -57,6 +57,8 @@ class Member:
     def origin(self, platform: str, *, where: str = "private", person: str | None = None) -> Origin:
         if platform == "telegram":
             who = person or TG
+            if where == "as the group":
+                return Origin("telegram", GROUP, GROUP, "Group", community=GROUP, is_admin=True)
             if where == "group":
                 return Origin("telegram", GROUP, who, "Ana", community=GROUP, message="1")
             return Origin("telegram", who, who, "Ana", private=True)
@@ -377,3 +379,10 @@ async def test_a_named_count_too_long_for_a_button_is_still_asked_and_kept(app: 
     await ana.press("telegram", KEEP, second)
     assert await ana.counters(DC_KEY) == [("", date(2025, 3, 1)), (name, date(2025, 1, 1))]
     assert await ana.counters(TG_KEY) == []
+
+
+async def test_someone_writing_as_the_group_gets_no_code(app: App) -> None:
+    ana = Member(app)
+    said = await ana.type("telegram", "/linkme", where="as the group")
+    assert [s.message.template for s in said] == [T.ANONYMOUS]
+    assert "so I can't send you a code privately" in said[0].text, "and no code was sent"
