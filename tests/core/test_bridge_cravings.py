@@ -423,3 +423,20 @@ async def test_a_contact_saved_after_a_call_was_taken_across_reaches_the_taker(
     assert forwarded.text.startswith("Alex has just saved how to reach them")
     assert "+44 7700 900555" in forwarded.text
     assert "I've passed it to Ana, who took your call." in to(rows, ALEX)[-1].text
+
+
+async def test_a_claim_from_telegram_edits_the_discord_message(app: App) -> None:
+    bridge = await linked(app)
+    await bridge.supporters(ANA)
+    await bridge.rows()
+    await bridge.do(ALEX, "craving")
+    rows = await bridge.rows()
+    answer = next(r for r in rows if r.template == "craving_reply")
+    (ping,) = to(rows, ANA)
+    await bridge.press(ANA, ping, "craving.claim", private=True)
+    rows = await bridge.rows()
+    (edit,) = [r for r in rows if r.target.get("edit_of") == answer.id]
+    assert edit.platform == "discord"
+    assert "Ana is on it and will reach out to Alex Jones." in edit.text
+    (told,) = to(rows, ALEX)
+    assert "Ana is coming to be with you. They're on Telegram" in told.text
