@@ -7,6 +7,7 @@ in each chat where they share and never twice in one, and ``/together`` counts t
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 from bot.app import App
@@ -27,7 +28,16 @@ DISCORD = community_key("discord", GUILD)
 # Telegram ids, and Discord ids of the same names (a linked person has one of each).
 ANA_TG, BEN_TG = "7001", "7002"
 ANA_DC, CAL_DC, DEE_DC = "100000000000000001", "100000000000000002", "100000000000000003"
-NAMES = {ANA_TG: "Ana", BEN_TG: "Ben", ANA_DC: "Ana", CAL_DC: "Cal", DEE_DC: "Dee"}
+TESS_TG, DANA_DC = "7009", "100000000000000009"  # the chats' admins
+NAMES = {
+    ANA_TG: "Ana",
+    BEN_TG: "Ben",
+    ANA_DC: "Ana",
+    CAL_DC: "Cal",
+    DEE_DC: "Dee",
+    TESS_TG: "Tess",
+    DANA_DC: "Dana",
+}
 
 THIRTY_DAYS_ON_30_NOVEMBER = "2026-10-31"
 SIXTY_DAYS_ON_30_NOVEMBER = "2026-10-01"
@@ -74,8 +84,15 @@ class Chats:
         await self.app.core.handle(ButtonPressed(self._key(), origin, action, where))
 
     async def link_chats(self) -> None:
+        """An admin of the Telegram group sends ``/link``; one of the Discord server enters
+        the code it gives them there."""
+        tess = replace(telegram(TESS_TG), is_admin=True, private_chat_open=True)
+        await self.command(tess, "/link")
+        code = (await self.queued("telegram", "link_code"))[-1].context["code"]
+        await self.command(replace(discord(DANA_DC), is_admin=True), f"/link {code}")
         async with self.app.store.transaction() as tx:
-            await tx.communities.link(TELEGRAM, DISCORD)
+            linked = await tx.communities.fellowship(TELEGRAM)
+        assert [chat.key for chat in linked] == [TELEGRAM, DISCORD]
 
     async def link_people(self, principal: Origin, other: Origin) -> None:
         """``/linkme`` privately on the principal's platform, then its code privately on the
