@@ -4,7 +4,6 @@ community that outgrows one SQLite file or runs several processes."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import logging
 import re
@@ -188,12 +187,17 @@ async def _roll_back(connection: PoolConnectionProxy[asyncpg.Record]) -> None:
     rollback = asyncio.ensure_future(connection.execute("ROLLBACK"))
     loop = asyncio.get_running_loop()
     deadline = loop.time() + ROLLBACK_WAIT
+    stopped: asyncio.CancelledError | None = None
     while not rollback.done() and loop.time() < deadline:
-        with contextlib.suppress(asyncio.CancelledError):  # asked again: still rolling back
+        try:
             await asyncio.wait([rollback], timeout=deadline - loop.time())
+        except asyncio.CancelledError as error:  # asked again: still rolling back, then stop
+            stopped = error
     if not rollback.done() or rollback.cancelled() or rollback.exception() is not None:
         rollback.cancel()
         connection.terminate()
+    if stopped is not None:
+        raise stopped
 
 
 class AdvisoryLeader:

@@ -164,3 +164,30 @@ async def test_a_transaction_cancelled_at_any_step_leaves_no_transaction_open(sc
         loop.set_exception_handler(None)
         await store.close()
     assert not reported
+
+
+async def test_a_task_stopped_while_a_failed_transaction_rolls_back_still_stops(
+    schema: str,
+) -> None:
+    """A stop that arrives while a failed transaction rolls back is kept, not traded for the
+    failure: a timeout around the event, or a shutdown, must still end the task."""
+    store = await PostgresStore.open(TEST_POSTGRES, schema=schema)
+
+    async def fail() -> None:
+        async with store.transaction() as tx:
+            await tx.meta.set("failed", "1")
+            raise LookupError("the flow failed")
+
+    try:
+        for steps in range(40):
+            task = asyncio.create_task(fail())
+            for _ in range(steps):
+                await asyncio.sleep(0)
+            asked = task.cancel()
+            outcome = await asyncio.gather(task, return_exceptions=True)
+            if asked:
+                assert isinstance(outcome[0], asyncio.CancelledError), steps
+            else:
+                assert isinstance(outcome[0], LookupError), steps
+    finally:
+        await store.close()
