@@ -67,6 +67,14 @@ class Metrics:
             ["platform", "outcome"],
             registry=r,
         )
+        self.maybe_twice_sent = Counter(
+            "homegroup_outbox_maybe_twice",
+            "Outbox rows that may have reached their platform twice, by platform and reason"
+            " (unsure: retried after a send that failed once the platform may have taken it;"
+            " lost_lane: sent by a worker whose lane another process took over)",
+            ["platform", "reason"],
+            registry=r,
+        )
         self.depth = Gauge(
             "homegroup_outbox_depth",
             "Outbox rows waiting to leave, by platform and priority",
@@ -124,6 +132,9 @@ class Metrics:
         self.timers_fired.inc()
         if late > LATE:
             self.timers_late.inc()
+
+    def maybe_twice(self, platform: str, reason: str) -> None:
+        self.maybe_twice_sent.labels(platform, reason).inc()
 
     async def refresh(self, app: App) -> None:
         """Read the gauges from the database."""

@@ -27,6 +27,11 @@ class Observer(Protocol):
     def fired(self, late: float) -> None:
         """A due timer was taken, ``late`` seconds after it fell due."""
 
+    def maybe_twice(self, platform: str, reason: str) -> None:
+        """An outbox row may reach its platform twice: ``unsure``, a send that failed after the
+        platform may have taken it is retried; ``lost_lane``, a row was sent by a worker whose
+        lane another process took over meanwhile, which may send it again."""
+
 
 class Unobserved:
     """The observer when nobody watches: every call does nothing."""
@@ -38,4 +43,7 @@ class Unobserved:
         pass
 
     def fired(self, late: float) -> None:
+        pass
+
+    def maybe_twice(self, platform: str, reason: str) -> None:
         pass

@@ -1403,9 +1403,11 @@ class MemoryOutbox(_Repository):
 
     async def mark_sent(
         self, outbox_id: int, ref: str | None, now: datetime, *, lease: LaneLease | None = None
-    ) -> None:
-        if self._holds(outbox_id, lease):
-            self._close(outbox_id, sent_at=now, sent_ref=ref)
+    ) -> bool:
+        if outbox_id not in self._t.outbox or not self._holds(outbox_id, lease):
+            return False
+        self._close(outbox_id, sent_at=now, sent_ref=ref)
+        return True
 
     async def mark_retry(
         self, outbox_id: int, at: datetime, *, lease: LaneLease | None = None

@@ -688,9 +688,11 @@ class OutboxRepository(Protocol):
 
     async def mark_sent(
         self, outbox_id: int, ref: str | None, now: datetime, *, lease: LaneLease | None = None
-    ) -> None:
+    ) -> bool:
         """Record delivery and forget what the message said (and its lane): only its platform id
-        is kept. With a ``lease``, only while it is still the row's lane's (as for each mark)."""
+        is kept. With a ``lease``, only while it is still the row's lane's (as for each mark);
+        whether the row was marked (False: erased, or its lane taken over by another worker,
+        which may send it again)."""
         ...
 
     async def mark_retry(

@@ -202,17 +202,18 @@ async def test_a_worker_that_lost_its_lane_marks_nothing(store: Store) -> None:
         rows = [await tx.outbox.enqueue(reply(), "en", START) for _ in range(3)]
         (stale,) = await tx.outbox.claim_lanes("console", ["group"], "a", START, START + LEASE)
         (held,) = await tx.outbox.claim_lanes("console", ["group"], "b", LATER, LATER + LEASE)
-        await tx.outbox.mark_sent(rows[0], "1", LATER, lease=stale)
+        assert not await tx.outbox.mark_sent(rows[0], "1", LATER, lease=stale)
         assert not await tx.outbox.mark_retry(rows[1], LATER, lease=stale)
         assert not await tx.outbox.mark_failed(rows[2], "blocked", LATER, lease=stale)
         assert [(d.id, d.priority) for d in await tx.outbox.due("console", START)] == [
             (row, Priority.ANSWER) for row in rows
         ], "still due, as they were"
         assert [m.attempts for m in await tx.outbox.messages(rows)] == [0, 0, 0]
-        await tx.outbox.mark_sent(rows[0], "1", LATER, lease=held)
+        assert await tx.outbox.mark_sent(rows[0], "1", LATER, lease=held)
         assert await tx.outbox.mark_retry(rows[1], LATER, lease=held)
         assert await tx.outbox.mark_failed(rows[2], "blocked", LATER, lease=held)
         assert not await tx.outbox.mark_retry(999, LATER), "no such row"
+        assert not await tx.outbox.mark_sent(999, "2", LATER), "no such row"
         assert await tx.outbox.by_ref("console", "1") == rows[0]
         assert [m.attempts for m in await tx.outbox.messages(rows)] == [1]
 

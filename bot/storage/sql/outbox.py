@@ -145,8 +145,8 @@ class SqlOutbox(Repository):
 
     async def mark_sent(
         self, outbox_id: int, ref: str | None, now: datetime, *, lease: LaneLease | None = None
-    ) -> None:
-        self._db.execute_later(
+    ) -> bool:
+        changed = await self._db.execute(
             *_fenced(
                 "UPDATE outbox SET sent_at = ?, sent_ref = ?, attempts = attempts + 1,"
                 " context = '{}', mentions = '[]', buttons = '[]', attachment = NULL, lane = NULL"
@@ -155,6 +155,7 @@ class SqlOutbox(Repository):
                 lease,
             )
         )
+        return changed > 0
 
     async def mark_retry(
         self, outbox_id: int, at: datetime, *, lease: LaneLease | None = None
