@@ -54,15 +54,20 @@ RELOAD = 60.0
 SLACK = timedelta(seconds=2)
 """How far back a look reads rows that fell due, for a transaction that took its time to commit."""
 LONGEST_SEND = 30.0
-"""Seconds one request to a platform takes at most once it is on its way: the adapters' HTTP
-clients give up sooner (their timeouts to connect, to write a file and to read add up to less)."""
+"""Seconds the worker lets one send take: a send still going then is abandoned (cancelled) and
+retried. The adapters' HTTP clients mostly give up sooner, but their timeouts bound each step
+(to connect, to write, each read), not the whole, and a loaded machine stretches them all."""
+SEND_MARGIN = 10.0
+"""Seconds of lease a send leaves unused after its longest: the processes' clocks may disagree
+a little, and a platform may still act on a request it got just before it was abandoned."""
 LEASE = 60.0
 """Seconds a worker holds a lane (one conversation's rows) without renewing it; another process
 takes the lane over only after that, so a process that dies holding a lane delays that
 conversation by at most this. A message on its way cannot be called back, so a worker starts a
-send only with ``LONGEST_SEND`` of its lease left: even if it could renew nothing from then on,
-the send is over before another process may send from the lane. Hence the lease is longer than
-the longest send, and two live processes never send the same row."""
+send only with ``LONGEST_SEND`` and ``SEND_MARGIN`` of its lease left: even if it could renew
+nothing from then on, the send is over before another process may send from the lane. Hence
+the lease is longer than both, and two live processes never send the same row (but for a send
+that timed out after the platform took it: retried, it shows twice, which beats never)."""
 RENEW = 15.0
 """Seconds between renewals of the lanes a worker holds, sending or not: well inside ``LEASE``,
 so a database slow to answer a few times loses no lane."""
@@ -77,10 +82,12 @@ class RetryLater(Exception):
     """The platform could not take the message now; try again after ``seconds``.
 
     ``chat_waits``: the platform asked the whole conversation to wait (a 429), so no other row
-    of that lane is tried before then. ``meanwhile``: a reply to queue now, in the same
-    transaction, about the person ``about`` (such as a line in the group pointing the member
-    to a private chat the bot cannot write in yet). ``closed_to``: the person whose private chat
-    refused the bot; the store stops counting it open.
+    of that lane is tried before then. ``unsure``: the platform may have taken the message all
+    the same (a timeout, a dropped connection, once the request was on its way); the retry may
+    show it twice, which beats never for a message such as a craving's. ``meanwhile``: a reply
+    to queue now, in the same transaction, about the person ``about`` (such as a line in the
+    group pointing the member to a private chat the bot cannot write in yet). ``closed_to``:
+    the person whose private chat refused the bot; the store stops counting it open.
     """
 
     def __init__(
@@ -89,6 +96,7 @@ class RetryLater(Exception):
         reason: str = "",
         *,
         chat_waits: bool = False,
+        unsure: bool = False,
         meanwhile: Reply | None = None,
         about: str | None = None,
         closed_to: str | None = None,
@@ -98,6 +106,7 @@ class RetryLater(Exception):
         self.closed_to = closed_to
         self.reason = reason
         self.chat_waits = chat_waits
+        self.unsure = unsure
         self.meanwhile = meanwhile
         self.about = about
 
@@ -321,7 +330,7 @@ class OutboxWorker:
 
     async def _attempt(self, message: OutboxMessage, lease: LaneLease | None) -> _Result:
         try:
-            ref = await self._sender.deliver(message)
+            ref = await self._sent_in_time(message)
         except Unfinished:
             return _Result(_Outcome.PART)
         except RetryLater as later:
@@ -330,6 +339,9 @@ class OutboxWorker:
                 reason = f"gave up after {attempts} attempts: {later.reason}"
                 await self._fail(message, reason, lease=lease)
                 return _Result(_Outcome.GIVEN_UP)
+            if later.unsure:
+                log.warning("%s outbox row %d failed but may have come", self.platform, message.id)
+                self._observer.maybe_twice(self.platform, "unsure")
             wait = max(later.seconds, 0.0)
             log.info("outbox row %d waits %.0f s (%s)", message.id, wait, later.reason)
             at = self._clock.now() + timedelta(seconds=wait)
@@ -367,6 +379,18 @@ class OutboxWorker:
         await self._record_sent(message.id, ref, lease)
         return _Result(_Outcome.SENT)
 
+    async def _sent_in_time(self, message: OutboxMessage) -> str | None:
+        """Deliver, abandoning a send still going after ``LONGEST_SEND``: a send must be over
+        before the lane's lease may run out, or another process would send the row too."""
+        deadline = asyncio.timeout(LONGEST_SEND)
+        try:
+            async with deadline:
+                return await self._sender.deliver(message)
+        except TimeoutError:
+            if not deadline.expired():
+                raise  # the sender's own
+            raise RetryLater(backoff(message.attempts), "timed out", unsure=True) from None
+
     async def _record_sent(self, row_id: int, ref: str | None, lease: LaneLease | None) -> None:
         """Mark a row sent, in one transaction with the rows that landed while the last
         marking was being written: sends that land together cost one trip to the database."""
@@ -379,10 +403,14 @@ class OutboxWorker:
     async def _mark(self) -> None:
         while self._unmarked:
             marks, self._unmarked = self._unmarked, []
+            lost = []
             try:
                 async with self._store.transaction() as tx:
                     for row_id, ref, at, lease, _ in marks:
-                        await tx.outbox.mark_sent(row_id, ref, at, lease=lease)
+                        if await tx.outbox.mark_sent(row_id, ref, at, lease=lease):
+                            continue
+                        if lease is not None and await tx.outbox.target(row_id) is not None:
+                            lost.append(row_id)  # not erased: its lane's new holder sends it
             except Exception as error:
                 for *_, marked in marks:
                     marked.set_exception(error)
@@ -392,6 +420,13 @@ class OutboxWorker:
                     marked.cancel()
                 raise
             else:
+                for row_id in lost:
+                    log.warning(
+                        "%s outbox row %d sent after its lane went to another process",
+                        self.platform,
+                        row_id,
+                    )
+                    self._observer.maybe_twice(self.platform, "lost_lane")
                 for *_, marked in marks:
                     marked.set_result(None)
 
@@ -633,11 +668,15 @@ class OutboxWorker:
         finally:
             for row in chosen:
                 self._lanes[row.lane].busy = False
+        started = asyncio.get_running_loop().time()
         for row in chosen:
             lane = self._lanes[row.lane]
             message = messages.get(row.id)
             if lane.lease is None or self._opens_at(lane, row, now) > now:
                 self._progress.set()  # another process has the lane, or had it until just now
+                continue
+            if not _long_enough(lane, started):
+                self._progress.set()  # taking it took long: renew the lease first
                 continue
             if row.id not in read:
                 continue  # the platform's budget for all processes is spent until its next slot
@@ -656,9 +695,7 @@ class OutboxWorker:
         lets go now, in one transaction; return them, and the ids asked for."""
         lanes = {row.lane: self._lanes[row.lane] for row in rows}
         wanted = [
-            key
-            for key, lane in lanes.items()
-            if lane.lease is None or lane.held_until - now < LONGEST_SEND
+            key for key, lane in lanes.items() if lane.lease is None or not _long_enough(lane, now)
         ]
         asked = self._clock.now()
         async with self._store.transaction() as tx:
@@ -795,6 +832,11 @@ class OutboxWorker:
                 opens = max(budget, self._opens_at(lane, head, now))
                 at = min(at, opens if lane.lease is not None else max(opens, lane.claim_after))
         return at - now
+
+
+def _long_enough(lane: _Lane, now: float) -> bool:
+    """Whether the lane's lease outlasts a send started now, with its margin."""
+    return lane.held_until - now >= LONGEST_SEND + SEND_MARGIN
 
 
 def _forget_before(times: deque[float], now: float) -> None:

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+import httpx
 from telegram import (
     Bot,
     InlineKeyboardButton,
@@ -55,6 +56,8 @@ PACE = Pace(
 )
 """Telegram's limits, as the outbox worker keeps to them: the overall one for every process
 sending for the bot together."""
+NEVER_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+"""What PTB's ``NetworkError`` may come from when the request never left: no connection."""
 WAIT_FOR_START = 3600.0
 """Seconds a private message waits for a member who has not opened their private chat yet;
 ``/start`` there delivers it at once."""
@@ -135,7 +138,10 @@ class TelegramSender:
         except BadRequest as bad:
             raise Undeliverable(f"bad request: {bad.message[:80]}") from bad
         except NetworkError as network:  # timeouts, 5xx and dropped connections
-            raise RetryLater(backoff(message.attempts), "network") from network
+            # A new message Telegram may have taken shows twice if retried: still retried.
+            posted = message.edit_ref is None and target.withdraw is None
+            unsure = posted and not isinstance(network.__cause__, NEVER_SENT)
+            raise RetryLater(backoff(message.attempts), "network", unsure=unsure) from network
         if message.template == T.OPEN_PRIVATE:
             self._prompt.was_shown(about(message))
         return ref

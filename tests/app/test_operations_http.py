@@ -247,3 +247,16 @@ async def test_metrics_count_the_cores_events_through_its_observer(
     assert sample(text, "homegroup_outbox_depth", priority="answer", **console) >= 1
     assert "nosuchthing" not in text
     assert "secret words" not in text
+
+
+async def test_metrics_count_rows_that_may_have_reached_their_platform_twice(
+    served: tuple[int, Metrics, dict[str, bool]],
+) -> None:
+    port, metrics, _ = served
+    metrics.maybe_twice("telegram", "unsure")
+    metrics.maybe_twice("telegram", "unsure")
+    metrics.maybe_twice("telegram", "lost_lane")
+    _, text = await get(port, "/metrics")
+    telegram = {"platform": "telegram"}
+    assert sample(text, "homegroup_outbox_maybe_twice_total", reason="unsure", **telegram) == 2
+    assert sample(text, "homegroup_outbox_maybe_twice_total", reason="lost_lane", **telegram) == 1

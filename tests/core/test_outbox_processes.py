@@ -7,6 +7,7 @@ one file, on PostgreSQL one schema; in memory, one store), run on every backend.
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import time
 from collections.abc import AsyncIterator
@@ -17,11 +18,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot import outbox
 from bot.budget import SLOTS, SharedBudget
 from bot.clock import ManualClock
 from bot.domain.records import OutboxMessage
 from bot.domain.replies import Reply, Target, Template
-from bot.outbox import CLAIM_AGAIN, LEASE, OutboxWorker, Pace
+from bot.observe import Unobserved
+from bot.outbox import CLAIM_AGAIN, LEASE, OutboxWorker, Pace, backoff
 from bot.storage import Store
 from bot.storage.memory import MemoryStore
 from bot.storage.postgres import PostgresStore
@@ -169,13 +172,26 @@ class Stalled(Platform):
         return await super().deliver(message)
 
 
+class Doubts(Unobserved):
+    """An observer that notes each row that may reach its platform twice."""
+
+    def __init__(self) -> None:
+        self.maybe: list[tuple[str, str]] = []
+
+    def maybe_twice(self, platform: str, reason: str) -> None:
+        self.maybe.append((platform, reason))
+
+
 async def test_a_process_that_lost_its_chat_cannot_mark_what_it_sent(
-    stores: list[Store], clock: ManualClock
+    stores: list[Store], clock: ManualClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     ledger = Ledger()
     row = await queue(stores[0], "chat")
     sender = Stalled("stalled", ledger)
-    task = asyncio.create_task(OutboxWorker(stores[0], sender, clock).run())
+    doubts = Doubts()
+    worker = OutboxWorker(stores[0], sender, clock, observer=doubts)
+    task = asyncio.create_task(worker.run())
+    caplog.set_level(logging.WARNING, "bot.outbox")
     try:
         await sender.started.wait()
         clock.advance(timedelta(seconds=LEASE))  # it stalled past its lease; another took over
@@ -192,6 +208,62 @@ async def test_a_process_that_lost_its_chat_cannot_mark_what_it_sent(
         (message,) = await tx.outbox.messages([row])
     assert message.attempts == 0, "its mark changed nothing: the chat's holder decides"
     assert taken.lane == "chat"
+    assert doubts.maybe == [("fake", "lost_lane")], "the row that may show twice is counted"
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warning == f"fake outbox row {row} sent after its lane went to another process"
+
+
+class Unanswered(Platform):
+    """A sender whose platform takes the first message but never answers it (a timeout
+    after the request arrived), and answers every later one."""
+
+    def __init__(self, name: str, ledger: Ledger) -> None:
+        super().__init__(name, ledger)
+        self.hung = asyncio.Event()
+
+    async def deliver(self, message: OutboxMessage) -> str | None:
+        ref = await super().deliver(message)
+        if not self.hung.is_set():
+            self.hung.set()
+            await asyncio.Event().wait()
+        return ref
+
+
+async def test_a_send_that_never_answers_is_abandoned_in_time_and_retried_counted_as_doubtful(
+    stores: list[Store],
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A platform that took a message but answered too late: the worker gives up on the send
+    before its lease on the chat could run out (no other process may send there meanwhile),
+    and sends it again, since a craving shown twice beats one never shown: counted."""
+    monkeypatch.setattr(outbox, "LONGEST_SEND", 0.2)
+    caplog.set_level(logging.WARNING, "bot.outbox")
+    ledger = Ledger()
+    row = await queue(stores[0], "chat")
+    doubts = Doubts()
+    sender = Unanswered("hung", ledger)
+    task = asyncio.create_task(OutboxWorker(stores[0], sender, clock, observer=doubts).run())
+    try:
+        await ledger.until(1)
+        async with asyncio.timeout(10):
+            while not doubts.maybe:  # noqa: ASYNC110 - the worker has no event for it
+                await asyncio.sleep(0.01)
+        clock.advance(timedelta(seconds=backoff(0)))
+        await ledger.until(2)
+        async with asyncio.timeout(10):
+            while True:
+                async with stores[1].transaction() as tx:
+                    if not await tx.outbox.due("fake", clock.now()):
+                        break
+                await asyncio.sleep(0.01)
+    finally:
+        await stop([task])
+    assert ledger.rows() == [row, row], "sent again after the send was abandoned"
+    assert doubts.maybe == [("fake", "unsure")]
+    (warning,) = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert warning == f"fake outbox row {row} failed but may have come"
 
 
 async def test_processes_together_keep_to_the_platforms_overall_limit(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import random
 import time
 from collections import defaultdict
@@ -48,6 +49,9 @@ GROUPS = 20
 """Groups the traffic is spread over: Telegram lets a group have 20 messages a minute, and the
 outbox keeps to that, so fewer groups would make the soak wait on the pacing alone."""
 HELPERS = 3
+LOG_LEVEL = {"HOMEGROUP_LOG_LEVEL": os.environ.get("HOMEGROUP_SOAK_LOG_LEVEL", "WARNING")}
+"""The processes log at WARNING; ``HOMEGROUP_SOAK_LOG_LEVEL=INFO`` keeps more, to find out why a
+run failed (the logs stay in pytest's temporary folder)."""
 SECRET = "soak-secret"
 HOOK = "https://bot.example.org/telegram"
 NOBODY = ", I haven't been able to reach a peer for you yet"
@@ -148,6 +152,7 @@ async def test_three_processes_behind_one_webhook_survive_random_kills(
             "TELEGRAM_WEBHOOK_URL": HOOK,
             "TELEGRAM_WEBHOOK_SECRET": SECRET,
             "TELEGRAM_WEBHOOK_LISTEN": f"127.0.0.1:{ports[slot]}",
+            **LOG_LEVEL,
         }
 
     traffic = Traffic(fake)
@@ -295,7 +300,7 @@ def _sent_twice_by_the_living(
     """Messages that no row records (a row sent again records only its last send) whose row
     was sent, before or after, by a process that was alive at both moments; each named by its
     chat, its two message ids and the processes that sent them."""
-    recorded = {id(s) for s in delivered.values()}
+    recorded = {id(s): row for row, s in delivered.items()}
     by_text: dict[tuple[int, str], list[Sent]] = defaultdict(list)
     for s in delivered.values():
         by_text[(s.chat, s.text)].append(s)
@@ -309,7 +314,7 @@ def _sent_twice_by_the_living(
             twin = twins[0]
             found.append(
                 f"chat {extra.chat}: {extra.message_id} by {extra.caller},"
-                f" {twin.message_id} by {twin.caller}"
+                f" {twin.message_id} by {twin.caller} (row {recorded[id(twin)]})"
             )
     return found
 

@@ -23,12 +23,14 @@ from adapters.telegram.sender import PACE, TelegramSender
 from bot.clock import ManualClock
 from bot.domain.replies import Priority, Reply, Target, Template
 from bot.flows.craving import T as Craving
-from bot.outbox import OutboxWorker, Pace
+from bot.observe import Unobserved
+from bot.outbox import OutboxWorker, Pace, backoff
 from bot.render import Renderer
 from bot.samples import all_samples, as_sent
 from bot.storage.sqlite import SqliteStore
 from tests.conftest import START
 from tests.fakes import telegram_updates as tg
+from tests.fakes.fixtures import loopback_request
 from tests.fakes.telegram import Call, FakeTelegram
 from tests.harness import eventually, rows, stop
 from tests.telegram_harness import running, said, texts_in
@@ -189,3 +191,42 @@ async def test_a_429_on_the_line_pointing_to_the_private_chat_is_retried_and_del
     assert rows(database, pointing, "telegram_open_private") == [(2, 1)]
     refused = [c.refused for c in fake_telegram.calls if c.method == "sendMessage"]
     assert refused == [403, 429, None]
+
+
+class Doubts(Unobserved):
+    """An observer that notes each row that may reach its platform twice."""
+
+    def __init__(self) -> None:
+        self.maybe: list[tuple[str, str]] = []
+
+    def maybe_twice(self, platform: str, reason: str) -> None:
+        self.maybe.append((platform, reason))
+
+
+async def test_a_message_telegram_took_but_answered_too_late_is_sent_again_and_counted(
+    store: SqliteStore, fake_telegram: FakeTelegram, clock: ManualClock, database: Path
+) -> None:
+    """Telegram has no way to send a message once only: after a read timeout the message may
+    be there or not, and a craving shown twice beats one never shown. So it is sent again,
+    and counted as one that may show twice (a refused connection would not be)."""
+    row = await queue(store, "-100")
+    fake_telegram.stall("sendMessage")
+    slow = Bot(
+        token=fake_telegram.token,
+        base_url=fake_telegram.base_url,
+        request=loopback_request(read_timeout=0.2),
+    )
+    doubts = Doubts()
+    async with slow:
+        sender = TelegramSender(slow, Renderer(TelegramDialect()), "HomegroupBot", clock.now)
+        task = asyncio.create_task(OutboxWorker(store, sender, clock, observer=doubts).run())
+        try:
+            await eventually(lambda: doubts.maybe)
+            fake_telegram.release("sendMessage")
+            clock.advance(timedelta(seconds=backoff(0)))
+            await eventually(lambda: rows(database, "SELECT sent_at FROM outbox")[0][0])
+        finally:
+            await stop([task])
+    assert [c.params["chat_id"] for c in sent(fake_telegram)] == [-100, -100], "taken twice"
+    assert doubts.maybe == [("telegram", "unsure")]
+    assert rows(database, "SELECT id, attempts FROM outbox") == [(row, 2)]
