@@ -18,6 +18,7 @@ import asyncio
 import itertools
 import os
 import random
+import re
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -49,6 +50,8 @@ GROUPS = 20
 """Groups the traffic is spread over: Telegram lets a group have 20 messages a minute, and the
 outbox keeps to that, so fewer groups would make the soak wait on the pacing alone."""
 HELPERS = 3
+UNSURE = re.compile(r"telegram outbox row (\d+) failed but may have come")
+"""What a process logs (WARNING) when it retries a row Telegram may have taken already."""
 LOG_LEVEL = {"HOMEGROUP_LOG_LEVEL": os.environ.get("HOMEGROUP_SOAK_LOG_LEVEL", "WARNING")}
 """The processes log at WARNING; ``HOMEGROUP_SOAK_LOG_LEVEL=INFO`` keeps more, to find out why a
 run failed (the logs stay in pytest's temporary folder)."""
@@ -267,8 +270,12 @@ async def test_three_processes_behind_one_webhook_survive_random_kills(
     assert await _scalar(soak_database, "SELECT count(*) FROM cravings") == traffic.cravings
     assert await _scalar(soak_database, "SELECT count(*) FROM inbox") == 0
 
-    # A message sent again is a row sent again only once the process that sent it first died.
-    twice = _sent_twice_by_the_living(fake.sent, delivered, fleet)
+    # A message sent again is a row sent again only once the process that sent it first died,
+    # or after a send that failed once Telegram may have taken it (a timeout on a loaded
+    # machine): sent again by design, since a craving shown twice beats one never shown.
+    unsure = _unsure(fleet)
+    print(f"soak: {len(unsure)} rows sent again after a send that may have arrived")
+    twice = _sent_twice_by_the_living(fake.sent, delivered, fleet, unsure)
     assert not twice, f"{len(twice)} rows sent twice by live processes, e.g. {twice[:5]}"
 
     # A chat's messages arrive in the order of their rows (of one priority).
@@ -295,11 +302,12 @@ def _count(messages: Any, effect: Effect) -> int:
 
 
 def _sent_twice_by_the_living(
-    sent: list[Sent], delivered: dict[int, Sent], fleet: Fleet
+    sent: list[Sent], delivered: dict[int, Sent], fleet: Fleet, unsure: set[int]
 ) -> list[str]:
     """Messages that no row records (a row sent again records only its last send) whose row
-    was sent, before or after, by a process that was alive at both moments; each named by its
-    chat, its two message ids and the processes that sent them."""
+    was sent, before or after, by a process that was alive at both moments, and not retried
+    after an ``unsure`` send; each named by its chat, its two message ids and the processes
+    that sent them."""
     recorded = {id(s): row for row, s in delivered.items()}
     by_text: dict[tuple[int, str], list[Sent]] = defaultdict(list)
     for s in delivered.values():
@@ -310,13 +318,26 @@ def _sent_twice_by_the_living(
             continue
         twins = by_text.get((extra.chat, extra.text), [])
         assert twins, f"a message no outbox row records: {extra}"
-        if not any(_after_a_death(extra, twin, fleet) for twin in twins):
+        if not any(
+            _after_a_death(extra, twin, fleet) or recorded[id(twin)] in unsure for twin in twins
+        ):
             twin = twins[0]
             found.append(
                 f"chat {extra.chat}: {extra.message_id} by {extra.caller},"
                 f" {twin.message_id} by {twin.caller} (row {recorded[id(twin)]})"
             )
     return found
+
+
+def _unsure(fleet: Fleet) -> set[int]:
+    """The rows a process retried after a send that failed once Telegram may have taken it,
+    as their processes logged them."""
+    return {
+        int(found)
+        for slot in range(fleet.slots)
+        if fleet.log(slot).exists()
+        for found in UNSURE.findall(fleet.log(slot).read_text(errors="replace"))
+    }
 
 
 def _after_a_death(one: Sent, other: Sent, fleet: Fleet) -> bool:
