@@ -67,4 +67,5 @@ CONTEXTS: dict[str, type] = {
     "unlink_not_linked": Empty,
     "link_settings_mirrored": Mirrored,
     "link_anonymous": Empty,
+    "link_code_spent": Empty,
 }

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.domain.community import CommunitySettings
 
@@ -23,6 +24,9 @@ CODE_TTL = timedelta(minutes=10)
 MAX_FAILURES = 5
 """Wrong codes a chat or a person may enter within ``LOCKOUT`` before linking stops for them."""
 LOCKOUT = timedelta(hours=1)
+LOOKBACK = 2 * LOCKOUT
+"""How far back a wrong code can still matter: the fifth of a lockout's five is at most
+``LOCKOUT`` old while it lasts, and the first at most ``LOCKOUT`` before the fifth."""
 
 KINDS = ("chat", "person")
 """What a code links: two chats (``/link``) or two identities of one person (``/linkme``)."""
@@ -57,6 +61,20 @@ def normalize(typed: str) -> str | None:
 def digest(code: str) -> str:
     """What the store keeps of a code: its sha256, in hex."""
     return hashlib.sha256(code.encode("ascii")).hexdigest()
+
+
+def locked_until(failures: Iterable[datetime]) -> datetime | None:
+    """When the last lockout these wrong codes caused ends (None: they caused none).
+
+    ``MAX_FAILURES`` wrong codes within ``LOCKOUT`` lock linking for ``LOCKOUT`` from the last
+    of them: counting only the last hour's would let the right code in while the answer still
+    said the lock lasts an hour."""
+    times = sorted(failures)
+    until = None
+    for last in range(MAX_FAILURES - 1, len(times)):
+        if times[last] - times[last - MAX_FAILURES + 1] <= LOCKOUT:
+            until = times[last] + LOCKOUT
+    return until
 
 
 def shared_settings(source: CommunitySettings, target: CommunitySettings) -> CommunitySettings:

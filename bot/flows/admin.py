@@ -46,7 +46,7 @@ class T(StrEnum):
 
 async def show_settings(turn: Turn, args: str) -> None:
     """Show every setting of this group with its current value."""
-    community = await _admin_community(turn, "settings")
+    community = await admin_community(turn, "settings")
     if community is not None:
         roles = turn.capabilities(community.platform).roles is not None
         await turn.say(T.SETTINGS_SHOW, settings_context(community, roles=roles))
@@ -54,7 +54,7 @@ async def show_settings(turn: Turn, args: str) -> None:
 
 async def set_value(turn: Turn, args: str) -> None:
     """Change one setting; a bad key or value gets a kind answer and changes nothing."""
-    community = await _admin_community(turn, "set")
+    community = await admin_community(turn, "set")
     if community is None:
         return
     assert turn.origin is not None
@@ -141,14 +141,17 @@ def settings_context(community: Community, roles: bool = False) -> a.Settings:
     )
 
 
-async def _admin_community(turn: Turn, command: str) -> Community | None:
-    """The group this admin command is about; None (after saying why) when it cannot run."""
+async def admin_community(
+    turn: Turn, command: str, refusal: str = T.SETTINGS_ADMINS_ONLY
+) -> Community | None:
+    """The group this admin command is about; None (after saying why, with ``refusal`` to a
+    member who is no admin there) when it cannot run."""
     assert turn.origin is not None
     if turn.community is None:
         await turn.say(Template.GROUP_ONLY, Command(command=command))
         return None
     if not turn.origin.is_admin:
-        await turn.say(T.SETTINGS_ADMINS_ONLY, a.AdminsOnly(command=command))
+        await turn.say(refusal, a.AdminsOnly(command=command))
         return None
     return turn.community
 

@@ -27,7 +27,7 @@ from bot.domain.cleantime import (
 from bot.domain.model import PRIMARY, Community, Counter, community_key
 from bot.domain.replies import Button, Template
 from bot.domain.zones import UnknownZone, resolve_zone, zone_name
-from bot.flows import consent
+from bot.flows import bridge, consent
 from bot.flows.milestones import reschedule
 from bot.turn import Turn
 
@@ -75,7 +75,7 @@ async def keep_clean_date(turn: Turn, payload: str) -> None:
     day, _, rest = payload.partition(":")
     where, _, name = rest.partition(":")
     today = local_today(turn.now, await turn.zone_of(turn.me))
-    since = _payload_day(day, today)
+    since = payload_day(day, today)
     if since is None or len(name) > MAX_NAME or name != " ".join(name.split()):
         await consent.say_yes(turn, "clean_date", resend=True)
         return
@@ -155,7 +155,7 @@ async def _choose_sharing(turn: Turn, community_key_: str, *, share: bool) -> No
         await turn.tell_me(Template.SHARE_SET, context)
 
 
-def _payload_day(text: str, today: date) -> date | None:
+def payload_day(text: str, today: date) -> date | None:
     """A ``YYYYMMDD`` day from a button, if it could be a clean date today."""
     if len(text) != 8 or not (text.isascii() and text.isdigit()):
         return None
@@ -223,7 +223,7 @@ async def show_together(turn: Turn, args: str) -> None:
     if turn.community is None:
         await turn.say(Template.GROUP_ONLY, Command(command="together"))
         return
-    chats = await turn.tx.communities.fellowship(turn.community.key)
+    chats = await bridge.fellowship(turn, turn.community)
     total = 0
     members = await turn.tx.counters.shared_in([chat.key for chat in chats])
     for person, since in members:

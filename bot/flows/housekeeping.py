@@ -4,7 +4,8 @@ Sent messages keep only their platform id (for edits) and whom they concerned; a
 even that goes, since "a relapse answer went to this person" is itself health data. Dedupe
 keys go after a week too: no platform redelivers an update that late. Updates set aside
 after failing too often hold what a member wrote, so they go after ``KEEP_SET_ASIDE``.
-Linking codes that expired, and wrong codes older than the lockout, are of no use any more.
+Linking codes that expired, and wrong codes too old to be part of a lockout still running
+(``LOOKBACK``), are of no use any more.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import logging
 from datetime import datetime, timedelta
 
 from bot.dispatch import Flows, on_timer
-from bot.domain.linking import LOCKOUT
+from bot.domain.linking import LOOKBACK
 from bot.domain.timers import Housekeeping
 from bot.storage import Transaction
 from bot.turn import Turn
@@ -40,7 +41,7 @@ async def run(turn: Turn, timer: Housekeeping) -> None:
     messages = await turn.tx.outbox.forget_before(cutoff)
     keys = await turn.tx.inbox.forget_handled_before(cutoff)
     set_aside = await turn.tx.inbox.forget_set_aside_before(turn.now - KEEP_SET_ASIDE)
-    linking = await turn.tx.links.forget_before(turn.now - LOCKOUT)
+    linking = await turn.tx.links.forget_before(turn.now - LOOKBACK)
     log.info(
         "housekeeping: forgot %d old messages, %d dedupe keys, %d set-aside updates"
         " and %d linking codes and wrong tries",

@@ -7,9 +7,10 @@ copied onto the other (``PER_CHAT_SETTINGS`` stay each chat's own). Admin rights
 platform's own facts (``Origin.is_admin``) on both sides.
 
 A wrong, expired or used code gets one answer that never tells whether it existed, and counts
-against the chat and the admin; after ``MAX_FAILURES`` within ``LOCKOUT`` both are locked out of
-linking, the right code included. ``/unlink`` on either side parts them: each keeps its copy of
-the settings and its own members' supporter rows, which never moved.
+against the chat and the admin; ``MAX_FAILURES`` within ``LOCKOUT`` lock both out of linking,
+the right code included, for ``LOCKOUT`` from the last of them. ``/unlink`` on either side
+parts them: each keeps its copy of the settings and its own members' supporter rows, which
+never moved. Chats the bot was removed from are left out of what a fellowship is told.
 
 While linked, a change to a shared setting on one side (``/set``) is written to every chat of
 the fellowship (``mirror_settings``), and the admins of every side are told where it came from.
@@ -19,27 +20,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import fields, replace
-from datetime import timedelta
 from enum import StrEnum
 
 from bot.contexts import admin as a
 from bot.contexts import linking as c
-from bot.contexts.core import Command
 from bot.dispatch import Flows
 from bot.domain.community import CommunitySettings
-from bot.domain.linking import (
-    CODE_TTL,
-    LOCKOUT,
-    MAX_FAILURES,
-    PER_CHAT_SETTINGS,
-    digest,
-    new_code,
-    normalize,
-    shared_settings,
-    shown,
-)
-from bot.domain.model import Community
-from bot.domain.replies import Priority, Template
+from bot.domain.linking import CODE_TTL, LOCKOUT, PER_CHAT_SETTINGS, shared_settings, shown
+from bot.domain.model import Community, LinkCode
+from bot.domain.replies import Priority
+from bot.flows import admin as settings
+from bot.flows import bridge, codes
 from bot.flows.milestones import reschedule
 from bot.flows.resources import arm_reminders
 from bot.turn import Turn
@@ -64,29 +55,41 @@ class T(StrEnum):
     NOT_LINKED = "unlink_not_linked"
     ANONYMOUS = "link_anonymous"
     MIRRORED = "link_settings_mirrored"
+    SPENT = "link_code_spent"
 
 
 async def link(turn: Turn, args: str) -> None:
     """``/link`` issues a code for this chat; ``/link CODE`` links this chat with the chat
-    that issued it."""
-    here = await _admin_chat(turn, "link")
-    if here is None:
-        return
-    if await _locked_out(turn, here):
-        await turn.say(T.LOCKED, c.Locked(minutes=_minutes(LOCKOUT)))
-        return
-    if len(await turn.tx.communities.fellowship(here.key)) > 1:
+    that issued it.
+
+    A code typed in a group may be read by everyone there: the command is withdrawn where the
+    platform lets the bot, and a code that is refused (no admin, a locked or linked chat) is
+    spent, lest another chat's admin who read it link with it."""
+    assert turn.origin is not None
+    in_a_group = bool(args) and not turn.origin.private
+    if in_a_group:
+        await turn.withdraw_command()
+    here = await settings.admin_community(turn, "link", T.ADMINS_ONLY)
+    if here is not None and await codes.locked_out(turn, [here.key, turn.me.key]):
+        await turn.say(T.LOCKED, c.Locked(minutes=codes.minutes(LOCKOUT)))
+        here = None
+    elif here is not None and len(await turn.tx.communities.fellowship(here.key)) > 1:
         await turn.say(T.ALREADY, c.Already(where="here"))
-        return
-    if args:
+        here = None
+    if here is None:
+        if in_a_group:
+            await _spend(turn, args)
+    elif args:
         await _enter(turn, here, args)
     else:
         await _issue(turn, here)
 
 
 async def unlink(turn: Turn, args: str) -> None:
-    """Part this chat from the chats it is linked with; each keeps its copy of everything."""
-    here = await _admin_chat(turn, "unlink")
+    """Part this chat from the chats it is linked with; each keeps its copy of everything.
+
+    A linked chat the bot was removed from is parted too, but hears nothing."""
+    here = await settings.admin_community(turn, "unlink", T.ADMINS_ONLY)
     if here is None:
         return
     fellowship = await turn.tx.communities.fellowship(here.key)
@@ -95,10 +98,10 @@ async def unlink(turn: Turn, args: str) -> None:
         return
     await turn.tx.communities.unlink(here.key)
     log.info("chats unlinked")
-    rest = fellowship[1:]
-    await turn.post(here, T.UNLINKED, c.Parted(other=rest[0].platform))
-    for chat in rest:
-        await turn.post(chat, T.UNLINKED, c.Parted(other=here.platform))
+    await turn.post(here, T.UNLINKED, c.Parted(other=fellowship[1].platform))
+    for chat in fellowship[1:]:
+        if chat.active:
+            await turn.post(chat, T.UNLINKED, c.Parted(other=here.platform))
 
 
 async def mirror_settings(turn: Turn, community: Community, before: CommunitySettings) -> list[str]:
@@ -108,8 +111,7 @@ async def mirror_settings(turn: Turn, community: Community, before: CommunitySet
     changed = _changed(before, community.settings)
     if changed <= PER_CHAT_SETTINGS:
         return []
-    fellowship = await turn.tx.communities.fellowship(community.key)
-    others = fellowship[1:]
+    others = (await bridge.fellowship(turn, community))[1:]
     for other in others:
         await _adopt(turn, other, shared_settings(community.settings, other.settings))
     if others:
@@ -120,7 +122,7 @@ async def mirror_settings(turn: Turn, community: Community, before: CommunitySet
 async def tell_admins(turn: Turn, community: Community, done: a.Done) -> None:
     """Tell the admins of every chat linked with ``community`` (but the one who changed it)
     that a shared setting changed there, naming the side it came from."""
-    for chat in await turn.tx.communities.fellowship(community.key):
+    for chat in await bridge.fellowship(turn, community):
         there = turn.scoped(community=chat)
         for admin in await turn.tx.memberships.admins(chat.key):
             if admin.key == turn.me.key:
@@ -134,51 +136,61 @@ async def _issue(turn: Turn, here: Community) -> None:
 
     An admin who speaks as the chat itself (anonymously) has no private chat to get it in:
     anything sent to them goes to the whole chat, so they get no code."""
-    assert turn.origin is not None
-    if turn.origin.person == turn.origin.community:
+    if codes.as_the_group(turn):
         await turn.say(T.ANONYMOUS)
         return
-    code = new_code()
-    await turn.tx.links.issue(
-        KIND, digest(code), here.key, turn.me.key, turn.now, turn.now + CODE_TTL
-    )
+    code = await codes.issue(turn, KIND, here.key)
     log.info("chat link code issued")
-    context = c.Code(code=shown(code), minutes=_minutes(CODE_TTL), here=here.platform)
+    context = c.Code(code=shown(code), minutes=codes.minutes(CODE_TTL), here=here.platform)
     await turn.say(T.CODE, context, private=True)
 
 
 async def _enter(turn: Turn, here: Community, typed: str) -> None:
     """Link this chat with the chat whose code the admin typed, if it is one to use now."""
-    code = normalize(typed)
-    found = None if code is None else await turn.tx.links.redeem(KIND, digest(code), turn.now)
+    found = await codes.redeem(turn, KIND, typed)
     if found is None:
-        subjects = dict.fromkeys([here.key, turn.me.key])  # one, for an anonymous admin
-        await turn.tx.links.record_failure(subjects, turn.now)
         log.info("chat link code refused")
-        if await _locked_out(turn, here):
-            await turn.say(T.LOCKED, c.Locked(minutes=_minutes(LOCKOUT)))
+        if await codes.wrong(turn, [here.key, turn.me.key]):  # one, for an anonymous admin
+            await turn.say(T.LOCKED, c.Locked(minutes=codes.minutes(LOCKOUT)))
         else:
-            await turn.say(T.REFUSED, c.Refused(minutes=_minutes(CODE_TTL)))
+            await turn.say(T.REFUSED, c.Refused(minutes=codes.minutes(CODE_TTL)))
         return
     issuer = await turn.tx.communities.get(found.origin)
     if issuer is None or not issuer.active:  # the bot left that chat meanwhile
-        await turn.say(T.REFUSED, c.Refused(minutes=_minutes(CODE_TTL)))
+        await turn.say(T.REFUSED, c.Refused(minutes=codes.minutes(CODE_TTL)))
         return
     if issuer.platform == here.platform:
         # Typed in the wrong chat: the code stays its issuer's to use where it belongs.
-        await turn.tx.links.issue(
-            KIND, found.digest, found.origin, found.issued_by, turn.now, found.expires_at
-        )
+        await codes.give_back(turn, found)
         await turn.say(T.SAME_PLATFORM)
         return
-    if len(await turn.tx.communities.fellowship(issuer.key)) > 1:
+    if not await turn.tx.communities.link(issuer.key, here.key):
         await turn.say(T.ALREADY, c.Already(where="there"))
         return
-    await turn.tx.communities.link(issuer.key, here.key)
     here = await _adopt(turn, here, shared_settings(issuer.settings, here.settings))
     log.info("chats linked")
     await turn.post(here, T.DONE, c.Linked(other=issuer.platform, copied=True))
     await turn.post(issuer, T.DONE, c.Linked(other=here.platform, copied=False))
+
+
+async def _spend(turn: Turn, typed: str) -> None:
+    """A code refused in the group it was typed in: spend it unused, and tell whoever asked
+    for it that it no longer works."""
+    found = await codes.redeem(turn, KIND, typed)
+    if found is not None:
+        log.info("chat link code spent: it was typed in the open")
+        await _spent(turn, found)
+
+
+async def _spent(turn: Turn, found: LinkCode) -> None:
+    """Tell the admin who asked for a code, privately, that it was spent unused: they may
+    need a new one. Where and by whom it was typed is not theirs to learn."""
+    issuer = await turn.tx.people.get(found.issued_by)
+    chat = await turn.tx.communities.get(found.origin)
+    if issuer is None or chat is None or not chat.active:
+        return
+    there = turn.scoped(community=chat)
+    await there.tell(issuer, T.SPENT, traceless=True, priority=Priority.BACKGROUND)
 
 
 async def _adopt(turn: Turn, chat: Community, settings: CommunitySettings) -> Community:
@@ -199,31 +211,6 @@ async def _adopt(turn: Turn, chat: Community, settings: CommunitySettings) -> Co
 
 def _changed(before: CommunitySettings, after: CommunitySettings) -> set[str]:
     return {f.name for f in fields(before) if getattr(before, f.name) != getattr(after, f.name)}
-
-
-async def _admin_chat(turn: Turn, command: str) -> Community | None:
-    """The chat this linking command is about; None (after saying why) when it cannot run."""
-    assert turn.origin is not None
-    if turn.community is None:
-        await turn.say(Template.GROUP_ONLY, Command(command=command))
-        return None
-    if not turn.origin.is_admin:
-        await turn.say(T.ADMINS_ONLY, c.AdminsOnly(command=command))
-        return None
-    return turn.community
-
-
-async def _locked_out(turn: Turn, here: Community) -> bool:
-    """Whether this chat or this admin entered too many wrong codes lately."""
-    since = turn.now - LOCKOUT
-    for subject in (here.key, turn.me.key):
-        if await turn.tx.links.failures_since(subject, since) >= MAX_FAILURES:
-            return True
-    return False
-
-
-def _minutes(length: timedelta) -> int:
-    return int(length.total_seconds() // 60)
 
 
 flows = Flows(commands={"link": link, "unlink": unlink}, templates=(T,))

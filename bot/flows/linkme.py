@@ -19,18 +19,12 @@ from enum import StrEnum
 
 from bot.contexts import linkme as ctx
 from bot.dispatch import Flows
-from bot.domain.cleantime import EARLIEST
-from bot.domain.linking import (
-    CODE_TTL,
-    LOCKOUT,
-    MAX_FAILURES,
-    digest,
-    new_code,
-    normalize,
-    shown,
-)
+from bot.domain.cleantime import local_today
+from bot.domain.linking import CODE_TTL, LOCKOUT, normalize, shown
 from bot.domain.model import Counter
 from bot.domain.replies import Button, Template, fits_in_button
+from bot.flows import codes
+from bot.flows.cleantime import payload_day
 from bot.flows.milestones import reschedule
 from bot.turn import Turn
 
@@ -70,28 +64,22 @@ async def link_me(turn: Turn, args: str) -> None:
 
 
 async def _issue(turn: Turn) -> None:
-    assert turn.origin is not None
-    if turn.origin.person == turn.origin.community:
-        # Someone writing as the group itself: what is sent "to them" goes to the whole group.
+    if codes.as_the_group(turn):
         await turn.say(T.ANONYMOUS)
         return
     identities = await turn.tx.people.identities(turn.me.key)
     if len(identities) > 1:
         await _already(turn)
         return
-    code = new_code()
-    expires = turn.now + CODE_TTL
-    await turn.tx.links.issue(KIND, digest(code), turn.me.key, turn.me.key, turn.now, expires)
-    minutes = int(CODE_TTL.total_seconds() // 60)
+    code = await codes.issue(turn, KIND, turn.me.key)
+    minutes = codes.minutes(CODE_TTL)
     await turn.say(T.CODE, ctx.Code(code=shown(code), minutes=minutes), private=True)
 
 
 async def _burn(turn: Turn, typed: str, in_group: str | None) -> None:
     """A code typed where a group reads it is spent unused: whoever saw it could link
     themselves to its owner's data with it."""
-    code = normalize(typed)
-    if code is not None:
-        await turn.tx.links.redeem(KIND, digest(code), turn.now)
+    await codes.redeem(turn, KIND, typed)
     await turn.say(T.IN_THE_OPEN, ctx.InTheOpen(typed_in_group=in_group), private=True)
 
 
@@ -99,26 +87,24 @@ async def _redeem(turn: Turn, typed: str) -> None:
     """Link the asking identity to the one that issued the code, if the code is good.
 
     A wrong, expired or used code gets one answer, which never tells whether it existed, and
-    counts against the member; after ``MAX_FAILURES`` within ``LOCKOUT`` even a good one is
-    refused until the hour is up.
+    counts against the member; ``MAX_FAILURES`` of them within ``LOCKOUT`` refuse even a good
+    one for ``LOCKOUT`` from the last.
     """
     me = turn.me
-    if await turn.tx.links.failures_since(me.key, turn.now - LOCKOUT) >= MAX_FAILURES:
-        await turn.say(
-            T.LOCKED, ctx.Locked(minutes=_minutes(LOCKOUT.total_seconds())), private=True
-        )
+    if await codes.locked_out(turn, [me.key]):
+        await turn.say(T.LOCKED, ctx.Locked(minutes=codes.minutes(LOCKOUT)), private=True)
         return
-    code = normalize(typed)
-    found = None if code is None else await turn.tx.links.redeem(KIND, digest(code), turn.now)
+    found = await codes.redeem(turn, KIND, typed)
     issuer = None if found is None else await turn.tx.people.get(found.issued_by)
     if found is not None and issuer is not None and issuer.key == me.key:
         # The member's own code, typed on the platform that gave it: it stays good.
+        code = normalize(typed)
         assert code is not None
-        await turn.tx.links.issue(KIND, digest(code), me.key, me.key, turn.now, found.expires_at)
+        await codes.give_back(turn, found)
         await turn.say(T.OWN_CODE, ctx.OwnCode(code=shown(code)), private=True)
         return
     if found is None or issuer is None or issuer.platform == me.platform:
-        await turn.tx.links.record_failure([me.key], turn.now)
+        await codes.wrong(turn, [me.key])
         log.info("a wrong, expired or used person link code")
         await turn.say(T.BAD_CODE, private=True)
         return
@@ -194,7 +180,7 @@ async def keep(turn: Turn, payload: str) -> None:
     holds for that count now; otherwise (or once chosen) nothing changes.
     """
     day, named = payload[:8], payload[9:]
-    chosen = _day(day)
+    chosen = payload_day(day, local_today(turn.now, await turn.zone_of(turn.me)))
     principal = await turn.data_key()
     held = [c for c in await turn.tx.counters.of(principal) if _named(c, named)]
     pending = [
@@ -223,16 +209,6 @@ async def _settle(turn: Turn, principal: str, name: str, since: date) -> None:
             await turn.tx.counters.remove(identity.key, name)
 
 
-def _day(text: str) -> date | None:
-    if len(text) != 8 or not (text.isascii() and text.isdigit()):
-        return None
-    try:
-        day = date(int(text[:4]), int(text[4:6]), int(text[6:]))
-    except ValueError:
-        return None
-    return day if day >= EARLIEST else None
-
-
 async def unlink_me(turn: Turn, args: str) -> None:
     """Split the member's identities again: each keeps a copy of the person's data."""
     await turn.withdraw_command()
@@ -252,10 +228,6 @@ async def unlink_me(turn: Turn, args: str) -> None:
     for identity in identities:
         if identity.key != turn.me.key:
             await turn.tell(identity, T.UNLINKED, traceless=True)
-
-
-def _minutes(seconds: float) -> int:
-    return int(seconds // 60)
 
 
 flows = Flows(

@@ -23,6 +23,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     T.UNLINKED: [{"other": THERE}],
     T.NOT_LINKED: [{}],
     T.ANONYMOUS: [{}],
+    T.SPENT: [{}],
     T.MIRRORED: [
         {"side": THERE, "key": "ping_count", "change": {"count": 4, "max_raised": False}},
         {"side": THERE, "key": "meetings", "change": {"count": 2}},

@@ -720,13 +720,13 @@ class MemoryCommunities(_Repository):
         )
         return [here, *others]
 
-    async def link(self, a: str, b: str) -> None:
-        held = {k: c.fellowship for k, c in self._t.communities.items() if k in (a, b)}
-        joined = held.get(a) or a
-        old = {f for f in held.values() if f is not None}
-        for key, community in list(self._t.communities.items()):
-            if key in (a, b) or community.fellowship in old:
-                self._t.communities[key] = replace(community, fellowship=joined)
+    async def link(self, a: str, b: str) -> bool:
+        chats = [self._t.communities.get(key) for key in (a, b)]
+        if any(chat is None or chat.fellowship is not None for chat in chats):
+            return False
+        for key in (a, b):
+            _update(self._t.communities, key, fellowship=a)
+        return True
 
     async def unlink(self, key: str) -> None:
         rest = [c.key for c in await self.fellowship(key)][1:]
@@ -1691,9 +1691,9 @@ class MemoryLinks(_Repository):
                 subject, now, person
             )
 
-    async def failures_since(self, subject: str, since: datetime) -> int:
-        return sum(
-            1
+    async def failures(self, subject: str, since: datetime) -> list[datetime]:
+        return sorted(
+            row.failed_at
             for row in self._t.link_failures.values()
             if row.subject == subject and row.failed_at >= since
         )

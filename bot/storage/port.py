@@ -61,6 +61,13 @@ class Connection(Protocol):
         time: a claim sees every earlier one committed)."""
         ...
 
+    @property
+    def for_update(self) -> str:
+        """What ends a ``SELECT`` of rows a transaction will decide on and change, so that a
+        concurrent one waits for it: `` FOR UPDATE`` in PostgreSQL, nothing in SQLite (one
+        writer at a time already)."""
+        ...
+
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run a statement and return how many rows it changed."""
         ...
@@ -253,9 +260,11 @@ class CommunityRepository(Protocol):
         ``[itself]`` when not linked (``[]`` when it is unknown)."""
         ...
 
-    async def link(self, a: str, b: str) -> None:
-        """Make ``b`` one community with ``a`` (whose admin issued the code): both, and any chat
-        linked with either, hold ``a``'s fellowship (``a``'s key when ``a`` had none)."""
+    async def link(self, a: str, b: str) -> bool:
+        """Make ``b`` one community with ``a`` (whose admin issued the code), if neither is
+        linked yet: both then hold ``a``'s key as their fellowship. False (nothing changed)
+        when either is linked already. The two rows are locked before they are read, so two
+        links racing for one chat never make a fellowship of three."""
         ...
 
     async def unlink(self, key: str) -> None:
@@ -610,8 +619,9 @@ class LinkRepository(Protocol):
         """Count one wrong code against each subject (a chat's key or a person's key)."""
         ...
 
-    async def failures_since(self, subject: str, since: datetime) -> int:
-        """How many wrong codes were counted against ``subject`` since ``since``."""
+    async def failures(self, subject: str, since: datetime) -> list[datetime]:
+        """When each wrong code counted against ``subject`` since ``since`` was entered,
+        oldest first."""
         ...
 
     async def forget_before(self, cutoff: datetime) -> int:

@@ -62,6 +62,7 @@ class _PostgresConnection:
     distinct = "IS DISTINCT FROM"
     instant = "?::timestamptz"
     skip_locked = " FOR UPDATE SKIP LOCKED"
+    for_update = " FOR UPDATE"
 
     def __init__(self, connection: PoolConnectionProxy[asyncpg.Record]) -> None:
         self._connection = connection

@@ -51,6 +51,7 @@ class _SqliteConnection:
     distinct = "IS NOT"
     instant = "?"
     skip_locked = ""
+    for_update = ""
 
     def __init__(self, db: aiosqlite.Connection) -> None:
         self._db = db

@@ -304,3 +304,21 @@ async def test_together_in_a_chat_not_linked_counts_that_chat_alone(
     for origin in (telegram(BEN_TG), discord(DEE_DC)):
         answer = await chats.together(origin)
         assert "One of you shares their clean time here so far: 1 year, 1 month." in answer
+
+
+async def test_together_leaves_out_a_linked_chat_the_bot_was_removed_from(
+    app: App, clock: ManualClock
+) -> None:
+    chats = Chats(app, clock)
+    four_hundred_days_ago = (START.date() - timedelta(days=400)).isoformat()
+    await chats.clean_date(telegram(ANA_TG), four_hundred_days_ago)
+    await chats.clean_date(discord(CAL_DC), four_hundred_days_ago)
+    await chats.link_chats()
+    async with app.store.transaction() as tx:
+        await tx.communities.set_active(DISCORD, False)
+
+    answer = await chats.together(telegram(BEN_TG))
+
+    assert "One of you shares their clean time here so far: 1 year, 1 month." in answer, (
+        "Cal shares in a server the bot has left: not counted"
+    )

@@ -15,6 +15,8 @@ from bot.app import App
 from bot.clock import ManualClock
 from bot.domain.inbound import CommandIssued, Origin
 from bot.domain.model import Community, community_key, person_key
+from bot.domain.timers import Housekeeping
+from bot.flows.housekeeping import HOUSEKEEPING
 from bot.flows.linking import T
 from bot.render import Renderer
 from bot.samples.linking import HERE, SAMPLES, THERE
@@ -52,6 +54,8 @@ class Sent:
     """Whose private chat (or interaction, seen by them alone) it goes to; None: the chat's."""
     interaction: str | None
     text: str
+    withdraw: str | None = None
+    """The message a row takes off its chat (a row with no text)."""
 
 
 class Both:
@@ -80,7 +84,10 @@ class Both:
                 m.target.interaction,
                 RENDERERS[m.target.platform].render(
                     m.template, m.context, locale=m.locale, mentions=m.mentions
-                ),
+                )
+                if m.template
+                else "",
+                m.target.withdraw,
             )
             for m in queued
         ]
@@ -113,6 +120,7 @@ def one(sent: list[Sent], platform: str) -> Sent:
 
 REFUSED = "That code didn't link anything, and nothing has changed."
 LOCKED = "linking is paused for 60 minutes, for this chat and for you. Nothing has changed."
+SPENT = "Someone entered the linking code you asked for where it couldn't link anything"
 
 
 # -- issuing the code ---------------------------------------------------------------------------
@@ -208,11 +216,15 @@ async def test_a_chat_already_linked_is_not_linked_again(app: App) -> None:
     assert "This group is already linked with another chat. Send /unlink first" in sent.text
     other_server = replace(DANA, community="950", chat="951")
     code = await both.code(other_server)
-    (sent,) = await both.do(TESS, "link", code)
-    assert "already linked with another chat" in sent.text
+    answer, told = await both.do(TESS, "link", code)
+    assert "already linked with another chat" in answer.text
     assert await both.fellowship(community_key("discord", "950")) == [
         community_key("discord", "950")
     ]
+    assert (told.platform, told.person) == ("discord", "21"), "the admin who asked for it"
+    assert SPENT in told.text
+    await both.do(TESS, "unlink")
+    assert REFUSED in one(await both.do(TESS, "link", code), "telegram").text, "spent"
 
 
 # -- who may -----------------------------------------------------------------------------------
@@ -223,11 +235,16 @@ async def test_members_who_are_not_admins_can_neither_link_nor_unlink(app: App) 
     (sent,) = await both.do(TOM, "link")
     assert "Only this group's admins can use /link, so nothing has changed." in sent.text
     code = await both.code(TESS)
-    (sent,) = await both.do(DEV, "link", code)
-    assert "Only this server's admins can use /link" in sent.text
+    answer, told = await both.do(DEV, "link", code)
+    assert "Only this server's admins can use /link" in answer.text
     assert await both.fellowship(DISCORD) == [DISCORD]
-    await both.do(DANA, "link", code)  # the code was not spent by Dev's try
-    assert await both.fellowship(DISCORD) == [DISCORD, TELEGRAM]
+    assert (told.platform, told.chat, told.person) == ("telegram", None, "11"), "Tess, privately"
+    assert SPENT in told.text
+    assert "Dev" not in told.text, "not who"
+    assert "server" not in told.text, "nor where"
+    assert REFUSED in one(await both.do(DANA, "link", code), "discord").text, "spent by Dev's try"
+    assert await both.fellowship(DISCORD) == [DISCORD]
+    await both.linked()
     (sent,) = await both.do(TOM, "unlink")
     assert "Only this group's admins can use /unlink" in sent.text
     (sent,) = await both.do(DEV, "unlink")
@@ -286,6 +303,29 @@ async def test_five_wrong_codes_lock_out_the_chat_and_the_admin_for_an_hour(
     await both.linked()
 
 
+async def test_wrong_codes_spread_over_an_hour_lock_for_an_hour_from_the_fifth(
+    app: App, clock: ManualClock
+) -> None:
+    both = Both(app)
+    for minute in (0, 14, 28, 42):
+        clock.advance_to(START + timedelta(minutes=minute))
+        assert REFUSED in one(await both.do(DANA, "link", "ABCD-EFGH"), "discord").text
+    clock.advance_to(START + timedelta(minutes=58))
+    assert LOCKED in one(await both.do(DANA, "link", "ABCD-EFGH"), "discord").text, "the fifth"
+    clock.advance_to(START + timedelta(minutes=63))
+    async with app.store.transaction() as tx:  # housekeeping runs now, and keeps the tries
+        await tx.timers.schedule(Housekeeping(), clock.now(), key=HOUSEKEEPING)
+    await app.timers.fire_due()
+    code = await both.code(TESS)
+    locked = one(await both.do(DANA, "link", code), "discord").text
+    assert LOCKED in locked, "the right code, an hour after the first try but not the fifth"
+    assert await both.fellowship(DISCORD) == [DISCORD]
+    clock.advance_to(START + timedelta(minutes=117))
+    assert LOCKED in one(await both.do(DANA, "link"), "discord").text
+    clock.advance_to(START + timedelta(minutes=118, seconds=1))
+    await both.linked()
+
+
 # -- unlinking ---------------------------------------------------------------------------------
 
 
@@ -310,6 +350,23 @@ async def test_unlink_parts_them_and_each_keeps_its_settings_and_supporters(app:
         assert await tx.supporters.roles(DISCORD, person_key("discord", "22")) == {"cravings"}
     (sent,) = await both.do(TESS, "unlink")
     assert "This group isn't linked with another chat" in sent.text
+
+
+async def test_a_chat_the_bot_was_removed_from_is_left_out_of_its_fellowship(app: App) -> None:
+    both = Both(app)
+    await both.do(TESS, "set", "ping_count 4")
+    await both.linked()
+    async with app.store.transaction() as tx:
+        await tx.communities.set_active(DISCORD, False)
+    sent = await both.do(TESS, "set", "ping_count 6")
+    assert [s.platform for s in sent] == ["telegram"], "no Discord admin told"
+    assert "Cravings now ping 6 supporters at a time." in sent[0].text
+    assert "uses it too now" not in sent[0].text
+    assert (await both.community(DISCORD)).settings.ping_count == 4, "nothing written there"
+    sent = await both.do(TESS, "unlink")
+    assert [(s.platform, s.chat) for s in sent] == [("telegram", GROUP)], "nothing posted there"
+    assert "no longer linked with the Discord server" in sent[0].text
+    assert await both.fellowship(DISCORD) == [DISCORD], "parted all the same"
 
 
 # -- settings while linked -----------------------------------------------------------------------

@@ -339,6 +339,25 @@ async def test_five_wrong_codes_lock_out_even_the_right_one_for_an_hour(
     assert T.LINKED in [s.message.template for s in linked]
 
 
+async def test_wrong_codes_spread_over_an_hour_lock_for_an_hour_from_the_fifth(
+    app: App, clock: ManualClock
+) -> None:
+    ana = Member(app)
+    start = clock.now()
+    for minute in (0, 14, 28, 42, 58):
+        clock.advance_to(start + timedelta(minutes=minute))
+        assert BAD in texts(await ana.type("telegram", "/linkme 7KQ2-MX9D"))
+    clock.advance_to(start + timedelta(minutes=63))
+    code = await ana.code("discord")
+
+    locked = await ana.type("telegram", f"/linkme {code}")
+
+    assert "linking is paused for you for 60 minutes" in texts(locked), "60 from the fifth"
+    assert await ana.identities(TG_KEY) == [TG_KEY]
+    clock.advance_to(start + timedelta(minutes=118, seconds=1))
+    assert T.LINKED in [s.message.template for s in await ana.link()]
+
+
 async def test_a_code_typed_where_the_group_reads_it_is_spent(app: App) -> None:
     ana = Member(app)
     code = await ana.code("discord")

@@ -191,3 +191,29 @@ async def test_a_task_stopped_while_a_failed_transaction_rolls_back_still_stops(
                 assert isinstance(outcome[0], LookupError), steps
     finally:
         await store.close()
+
+
+async def test_two_links_racing_for_one_chat_make_no_fellowship_of_three(schema: str) -> None:
+    """Both read the chat unlinked before either links: its row's lock makes the second wait
+    for the first to commit, and then find the chat linked."""
+    store = await PostgresStore.open(TEST_POSTGRES, schema=schema)
+    group, server, other_server = "telegram:-1", "discord:2", "discord:3"
+    try:
+        async with store.transaction() as tx:
+            for key in (group, server, other_server):
+                platform, _, platform_id = key.partition(":")
+                await tx.communities.upsert(key, platform, platform_id, platform_id, START)
+        both_read = asyncio.Barrier(2)
+
+        async def link(other: str) -> bool:
+            async with store.transaction() as tx:
+                assert len(await tx.communities.fellowship(group)) == 1
+                await both_read.wait()
+                return await tx.communities.link(group, other)
+
+        results = await asyncio.gather(link(server), link(other_server))
+        assert sorted(results) == [False, True]
+        async with store.transaction() as tx:
+            assert len(await tx.communities.fellowship(group)) == 2
+    finally:
+        await store.close()

@@ -55,17 +55,18 @@ class SqlCommunities(Repository):
         )
         return [community_from_row(row) for row in rows]
 
-    async def link(self, a: str, b: str) -> None:
+    async def link(self, a: str, b: str) -> bool:
         rows = await self._db.fetch_all(
-            "SELECT key, fellowship FROM communities WHERE key IN (?, ?)", (a, b)
+            "SELECT key, fellowship FROM communities WHERE key IN (?, ?)"  # noqa: S608
+            f" ORDER BY key{self._db.for_update}",
+            (a, b),
         )
-        held = {row["key"]: row["fellowship"] for row in rows}
-        joined = held.get(a) or a
+        if len(rows) != 2 or any(row["fellowship"] is not None for row in rows):
+            return False
         self._db.execute_later(
-            "UPDATE communities SET fellowship = ? WHERE key IN (?, ?)"
-            " OR fellowship IN (SELECT fellowship FROM communities WHERE key IN (?, ?))",
-            (joined, a, b, a, b),
+            "UPDATE communities SET fellowship = ? WHERE key IN (?, ?)", (a, a, b)
         )
+        return True
 
     async def unlink(self, key: str) -> None:
         rest = [c.key for c in await self.fellowship(key)][1:]

@@ -54,12 +54,13 @@ class SqlLinks(Repository):
                 (subject, now, subject),
             )
 
-    async def failures_since(self, subject: str, since: datetime) -> int:
-        row = await self._db.fetch_one(
-            "SELECT COUNT(*) AS n FROM link_failures WHERE subject = ? AND failed_at >= ?",
+    async def failures(self, subject: str, since: datetime) -> list[datetime]:
+        rows = await self._db.fetch_all(
+            "SELECT failed_at FROM link_failures WHERE subject = ? AND failed_at >= ?"
+            " ORDER BY failed_at",
             (subject, since),
         )
-        return 0 if row is None else int(row["n"])
+        return [instant(row["failed_at"]) for row in rows]
 
     async def forget_before(self, cutoff: datetime) -> int:
         codes = await self._db.execute("DELETE FROM link_codes WHERE expires_at < ?", (cutoff,))

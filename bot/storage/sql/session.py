@@ -44,6 +44,10 @@ class _Watched:
     def skip_locked(self) -> str:
         return self._connection.skip_locked
 
+    @property
+    def for_update(self) -> str:
+        return self._connection.for_update
+
     def stamp(self, tables: Sequence[str]) -> tuple[int, ...]:
         """How often these tables were written so far: a read is good while this holds."""
         return (self._anything, *(self._writes.get(t, 0) for t in tables))
