@@ -31,6 +31,14 @@ class Locked(TypedDict):
     minutes: int
 
 
+class Linked(TypedDict):
+    contact_kept: str | None
+    """The contact kept where both identities had saved a different one (the principal's);
+    None when there was nothing to choose between."""
+    kept_here: bool
+    """The kept contact was given on the side the member reads this on."""
+
+
 class Choose(TypedDict):
     counter: str
     """The count's name ("" for the clean date)."""
@@ -52,7 +60,7 @@ CONTEXTS: dict[str, type] = {
     "linkme_in_the_open": InTheOpen,
     "linkme_own_code": OwnCode,
     "linkme_anonymous": Empty,
-    "linkme_linked": Empty,
+    "linkme_linked": Linked,
     "linkme_already": Empty,
     "linkme_choose": Choose,
     "linkme_chosen": Chosen,

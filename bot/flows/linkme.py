@@ -115,12 +115,16 @@ async def _redeem(turn: Turn, typed: str) -> None:
     if len(mine) > 1 or len(theirs) > 1:
         await _already(turn)
         return
+    # One contact stays (the principal's): the member hears which, rather than miss the other.
+    kept, other = await turn.tx.contacts.of(issuer.key), await turn.tx.contacts.of(me.key)
+    contact = kept if kept and other and kept != other else None
     await turn.tx.people.merge_data(me.key, issuer.key)
     await turn.tx.people.link(me.key, issuer.key, turn.now)
     log.info("two identities of one member linked")
     await reschedule(turn, me)  # every identity's groups, from the one date and zone
-    await turn.say(T.LINKED, private=True)
-    await turn.tell(issuer, T.LINKED, traceless=True)
+    await turn.say(T.LINKED, ctx.Linked(contact_kept=contact, kept_here=False), private=True)
+    linked = ctx.Linked(contact_kept=contact, kept_here=True)
+    await turn.tell(issuer, T.LINKED, linked, traceless=True)
     await _ask_pending(turn)
 
 

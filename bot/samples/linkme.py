@@ -13,7 +13,11 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     T.IN_THE_OPEN: [{"typed_in_group": state} for state in (None, "removed", "visible")],
     T.OWN_CODE: [{"code": "7KQ2-MX9D"}],
     T.ANONYMOUS: [{}],
-    T.LINKED: [{}],
+    T.LINKED: [
+        {"contact_kept": None, "kept_here": False},
+        {"contact_kept": "+34 600 000 000", "kept_here": True},
+        {"contact_kept": "@ana_r", "kept_here": False},
+    ],
     T.ALREADY: [{}],
     T.CHOOSE: [
         {"counter": "", "first": "2025-03-01", "second": "2025-06-14", "first_here": True},

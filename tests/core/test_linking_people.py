@@ -175,6 +175,33 @@ async def test_contact_zone_and_language_are_one_persons(app: App) -> None:
     assert (await ana.days("telegram")).startswith("Ana, desde el 1 de marzo de 2025")
 
 
+async def test_two_different_contacts_leave_one_and_the_member_is_told_which(app: App) -> None:
+    ana = Member(app)
+    for platform in ("telegram", "discord"):
+        await ana.type(platform, "/consent on")
+    await ana.type("telegram", "/contact +1 555 0100")
+    await ana.type("discord", "/contact ana_r on Discord")
+
+    telegram, discord = await ana.link(issuer="discord", typer="telegram")
+
+    assert "now there is one: ana_r on Discord, the one you gave on Discord." in telegram.text
+    assert "now there is one: ana_r on Discord, the one you gave here." in discord.text
+    assert "+1 555 0100" not in texts(await ana.type("telegram", "/contact"))
+    assert "ana_r on Discord" in texts(await ana.type("telegram", "/contact"))
+
+
+async def test_one_contact_or_the_same_twice_is_kept_without_a_word(app: App) -> None:
+    ana = Member(app)
+    for platform in ("telegram", "discord"):
+        await ana.type(platform, "/consent on")
+        await ana.type(platform, "/contact +1 555 0100")
+
+    linked = await ana.link()
+
+    assert "now there is one" not in texts(linked)
+    assert "+1 555 0100" in texts(await ana.type("discord", "/contact"))
+
+
 async def test_a_restart_on_one_side_is_in_the_one_history(app: App) -> None:
     ana = Member(app)
     await ana.clean_date("telegram", "2025-03-01")
