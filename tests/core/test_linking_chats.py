@@ -21,6 +21,20 @@ from bot.flows.linking import T
 from bot.render import Renderer
 from bot.samples.linking import HERE, SAMPLES, THERE
 from tests.conftest import START
+from tests.core.test_bridge_cravings import (
+    ALEX,
+    BEA,
+    CY,
+    KIM,
+    SAM,
+    TG_GROUP,
+    Fellowship,
+    Member,
+    craving_pinging_alex,
+    on,
+    to,
+)
+from tests.core.test_bridge_cravings import linked as bridged
 
 GROUP = "-1001"
 """The Telegram group."""
@@ -445,3 +459,55 @@ def test_every_linking_message_names_both_platforms_in_each_language(platform: s
             if template == T.MIRRORED:
                 assert f"on the {other.title()} side" in english
                 assert f"desde el lado de {other.title()}" in castellano
+
+
+# -- unlinking while a craving is open -----------------------------------------------------------
+
+
+async def unlink_by_admin(bridge: Fellowship) -> None:
+    """A Telegram admin parts the two chats (the craving tests' members are no admins)."""
+    admin = Origin("telegram", TG_GROUP, "199", "Tess", community=TG_GROUP, is_admin=True)
+    bridge.events += 1
+    await bridge.app.core.handle(CommandIssued(f"e{bridge.events}", admin, "unlink", ""))
+    sent = await bridge.rows()
+    assert {r.platform for r in sent if r.template == T.UNLINKED} == {"telegram", "discord"}
+
+
+async def test_a_craving_open_when_the_chats_unlink_can_still_be_claimed_from_the_other_side(
+    app: App,
+) -> None:
+    bridge = await bridged(app)
+    answer, ping = await craving_pinging_alex(bridge)
+    await unlink_by_admin(bridge)
+
+    await bridge.press(ALEX, ping, "craving.claim", private=True)
+    rows = await bridge.rows()
+
+    (edit,) = [r for r in rows if r.target.get("edit_of") == answer.id]
+    assert (edit.platform, edit.target["chat"]) == ("telegram", TG_GROUP), "where it started"
+    assert "Alex is on it and will reach out to Sam Okafor." in edit.text
+    (told,) = to(rows, SAM)
+    assert told.private
+    assert "Alex is coming to be with you." in told.text
+
+
+async def test_a_craving_open_when_the_chats_unlink_escalates_on_its_own_side_only(
+    app: App, clock: ManualClock
+) -> None:
+    dee = Member("discord", "200000000000000004", "Dee")
+    bridge = await bridged(app)
+    await bridge.supporters(ALEX, BEA, CY)
+    await bridge.rows()
+    await bridge.do(SAM, "craving")
+    first = [r for r in await bridge.rows() if r.template == "bridge_craving_ping"]
+    assert len(first) == 3, "asked across while linked"
+    await unlink_by_admin(bridge)
+    await bridge.supporters(KIM, dee)  # one new supporter on each side
+    await bridge.rows()
+
+    clock.advance(timedelta(minutes=10))
+    await app.timers.fire_due()
+    later = await bridge.rows()
+
+    assert not on(later, "discord"), "nobody asked across any more"
+    assert "@Kim" in "\n".join(r.text for r in on(later, "telegram")), "Sam's own side is"
