@@ -12,11 +12,9 @@ from dataclasses import replace
 from enum import StrEnum
 
 from bot.contexts import admin as a
-from bot.contexts.core import Command
 from bot.dispatch import Flows
 from bot.domain.model import Community
 from bot.domain.presets import preset, preset_emergency
-from bot.domain.replies import Template
 from bot.domain.settings_keys import (
     MAX_RESOURCES,
     SettingError,
@@ -25,6 +23,7 @@ from bot.domain.settings_keys import (
     limits,
 )
 from bot.flows import linking
+from bot.flows.admins import admin_community
 from bot.flows.milestones import reschedule
 from bot.flows.resources import arm_reminders
 from bot.language import available_locales
@@ -46,7 +45,7 @@ class T(StrEnum):
 
 async def show_settings(turn: Turn, args: str) -> None:
     """Show every setting of this group with its current value."""
-    community = await admin_community(turn, "settings")
+    community = await admin_community(turn, "settings", T.SETTINGS_ADMINS_ONLY)
     if community is not None:
         roles = turn.capabilities(community.platform).roles is not None
         await turn.say(T.SETTINGS_SHOW, settings_context(community, roles=roles))
@@ -54,7 +53,7 @@ async def show_settings(turn: Turn, args: str) -> None:
 
 async def set_value(turn: Turn, args: str) -> None:
     """Change one setting; a bad key or value gets a kind answer and changes nothing."""
-    community = await admin_community(turn, "set")
+    community = await admin_community(turn, "set", T.SETTINGS_ADMINS_ONLY)
     if community is None:
         return
     assert turn.origin is not None
@@ -139,21 +138,6 @@ def settings_context(community: Community, roles: bool = False) -> a.Settings:
             for milestone, role in settings.milestone_roles
         ],
     )
-
-
-async def admin_community(
-    turn: Turn, command: str, refusal: str = T.SETTINGS_ADMINS_ONLY
-) -> Community | None:
-    """The group this admin command is about; None (after saying why, with ``refusal`` to a
-    member who is no admin there) when it cannot run."""
-    assert turn.origin is not None
-    if turn.community is None:
-        await turn.say(Template.GROUP_ONLY, Command(command=command))
-        return None
-    if not turn.origin.is_admin:
-        await turn.say(refusal, a.AdminsOnly(command=command))
-        return None
-    return turn.community
 
 
 flows = Flows(commands={"settings": show_settings, "set": set_value}, templates=(T,))

@@ -29,8 +29,8 @@ from bot.domain.community import CommunitySettings
 from bot.domain.linking import CODE_TTL, LOCKOUT, PER_CHAT_SETTINGS, shared_settings, shown
 from bot.domain.model import Community, LinkCode
 from bot.domain.replies import Priority
-from bot.flows import admin as settings
 from bot.flows import bridge, codes
+from bot.flows.admins import admin_community
 from bot.flows.milestones import reschedule
 from bot.flows.resources import arm_reminders
 from bot.turn import Turn
@@ -69,7 +69,7 @@ async def link(turn: Turn, args: str) -> None:
     in_a_group = bool(args) and not turn.origin.private
     if in_a_group:
         await turn.withdraw_command()
-    here = await settings.admin_community(turn, "link", T.ADMINS_ONLY)
+    here = await admin_community(turn, "link", T.ADMINS_ONLY)
     if here is not None and await codes.locked_out(turn, [here.key, turn.me.key]):
         await turn.say(T.LOCKED, c.Locked(minutes=codes.minutes(LOCKOUT)))
         here = None
@@ -89,7 +89,7 @@ async def unlink(turn: Turn, args: str) -> None:
     """Part this chat from the chats it is linked with; each keeps its copy of everything.
 
     A linked chat the bot was removed from is parted too, but hears nothing."""
-    here = await settings.admin_community(turn, "unlink", T.ADMINS_ONLY)
+    here = await admin_community(turn, "unlink", T.ADMINS_ONLY)
     if here is None:
         return
     fellowship = await turn.tx.communities.fellowship(here.key)

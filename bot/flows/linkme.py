@@ -19,7 +19,6 @@ from enum import StrEnum
 
 from bot.contexts import linkme as ctx
 from bot.dispatch import Flows
-from bot.domain.cleantime import local_today
 from bot.domain.linking import CODE_TTL, LOCKOUT, normalize, shown
 from bot.domain.model import Counter
 from bot.domain.replies import Button, Template, fits_in_button
@@ -184,7 +183,9 @@ async def keep(turn: Turn, payload: str) -> None:
     holds for that count now; otherwise (or once chosen) nothing changes.
     """
     day, named = payload[:8], payload[9:]
-    chosen = payload_day(day, local_today(turn.now, await turn.zone_of(turn.me)))
+    # No upper bound here: a pending date set in a zone ahead of the kept one may be its
+    # tomorrow; only a date the member holds for the count passes the check below.
+    chosen = payload_day(day, date.max)
     principal = await turn.data_key()
     held = [c for c in await turn.tx.counters.of(principal) if _named(c, named)]
     pending = [
