@@ -5,8 +5,9 @@ Supporters where the member is are asked as in one chat. Those of a linked chat 
 privately there, in their own language, with the member's first name only: never the note,
 which stays in the chat it was written in, and no line in their chat. When one of them steps
 in, the member is told privately who is coming and how to reach them (the supporter's
-``/contact`` if they saved one, else to find them on the other platform), and the supporter how
-to reach the member (the member's contact if they saved one). The bot relays no conversation.
+``/contact`` if they saved one, else to find them on the other platform). Only a call's taker
+is given the member's contact, as in one chat; whoever steps in for a craving never is (a
+member saves a contact for the volunteer who takes their call). The bot relays no conversation.
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ async def split(
 
 async def contact_of(turn: Turn, person: Person) -> str | None:
     """A person's saved contact, kept under their principal identity."""
-    return await turn.tx.contacts.of(await turn.tx.people.principal(person.key))
+    return await turn.tx.contacts.of(await turn.data_key(person))
 
 
 async def in_their_chat(turn: Turn, person: Person, linked: list[Community]) -> Turn:
@@ -147,11 +148,12 @@ async def ask_for_call(
 
 async def hand_over(at_member: Turn, supporter_turn: Turn, member: Person, kind: ctx.Kind) -> bool:
     """After a claim across the bridge: tell the member privately who is coming and how to
-    reach them, and the supporter how to reach the member. ``at_member`` is the turn scoped
-    to the member's chat. Returns whether the member's contact was given."""
+    reach them, and the supporter how it goes on (for a call, how to reach the member).
+    ``at_member`` is the turn scoped to the member's chat. Returns whether the member's contact
+    was given."""
     supporter = supporter_turn.me
     theirs = await contact_of(at_member, supporter)
-    mine = await contact_of(at_member, member)
+    mine = await member_contact(at_member, member, kind)
     await at_member.tell(
         member,
         T.COMING,
@@ -168,16 +170,22 @@ async def hand_over(at_member: Turn, supporter_turn: Turn, member: Person, kind:
     return mine is not None
 
 
+async def member_contact(turn: Turn, member: Person, kind: ctx.Kind) -> str | None:
+    """The member's contact as it may go to whoever stepped in: only to a call's taker, who
+    the member saved it for; never to a craving's."""
+    return None if kind == "craving" else await contact_of(turn, member)
+
+
 async def tell_supporter(turn: Turn, member: Person, kind: ctx.Kind, *, shared: bool) -> None:
-    """Tell the supporter who stepped in across the bridge, privately, how to reach the
-    member (their saved contact, for this supporter alone)."""
+    """Tell the supporter who stepped in across the bridge, privately, how it goes on: for a
+    call, how to reach the member (their saved contact, for this taker alone)."""
     await turn.tell_me(
         T.CLAIMED,
         ctx.Claimed(
             member=first_name(member.name),
             side=member.platform,
             kind=kind,
-            contact=await contact_of(turn, member),
+            contact=await member_contact(turn, member, kind),
             shared=shared,
         ),
         priority=Priority.URGENT,

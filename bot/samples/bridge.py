@@ -32,13 +32,15 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     T.CALL_ASK: [ASK, {**ASK, "practice": True}, {**ASK, "taken": True, "practice": True}],
     T.COMING: [
         COMING,
-        {**COMING, "contact": "alex on Signal: +44 7700 900123", "has_contact": True},
+        {**COMING, "contact": "alex on Signal: +44 7700 900123"},
+        {**COMING, "kind": "call", "contact": "+1 555 0101", "has_contact": True},
         {**COMING, "kind": "call"},
         {**COMING, "kind": "practice", "contact": "+1 555 0100", "has_contact": True},
     ],
     T.CLAIMED: [
         CLAIMED,
-        {**CLAIMED, "contact": "+34 600 000 000", "shared": True},
+        {**CLAIMED, "shared": True},
+        {**CLAIMED, "kind": "call", "contact": "+34 600 000 000"},
         {**CLAIMED, "kind": "call"},
         {**CLAIMED, "kind": "practice", "contact": "sam#0001", "shared": True},
     ],

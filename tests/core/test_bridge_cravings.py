@@ -156,6 +156,7 @@ async def test_a_craving_in_telegram_reaches_a_discord_supporter_privately_by_fi
     assert ping.to(ALEX)
     assert ping.target.get("chat") is None, "a DM, no line in any channel"
     assert ping.text.startswith("Sam, from the chat linked with yours on Telegram,")
+    assert "tap I'm here and I'll tell them how to reach you." in ping.text
     assert "Okafor" not in ping.text, "the first name only"
     assert "office party" not in json.dumps([r.__dict__ for r in discord])
     assert [b.split("|")[0] for b in ping.buttons] == ["craving.claim"]
@@ -234,7 +235,9 @@ async def test_a_claim_from_discord_edits_the_telegram_message_and_tells_the_mem
     assert "office party" not in json.dumps([r.__dict__ for r in on(rows, "discord")])
 
 
-async def test_the_member_gets_the_supporters_contact_when_they_saved_one(app: App) -> None:
+async def test_the_member_gets_the_supporters_contact_and_keeps_their_own(app: App) -> None:
+    """A member saved their contact for the volunteer who takes their call: whoever steps in
+    for their craving from the other side never gets it. The supporter's own goes to them."""
     bridge = await linked(app)
     await bridge.do(ALEX, "consent", "on", private=True)
     await bridge.do(ALEX, "contact", "Signal +44 7700 900123", private=True)
@@ -246,10 +249,12 @@ async def test_the_member_gets_the_supporters_contact_when_they_saved_one(app: A
 
     (told,) = to(rows, SAM)
     assert "How to reach them: Signal +44 7700 900123" in told.text
-    assert "I've given Alex the contact you saved, and nobody else." in told.text
+    assert "I've given Alex the contact you saved" not in told.text
     (thanks,) = to(rows, ALEX)
-    assert "How to reach them: +34 600 000 001" in thanks.text
-    assert "I've given them the contact you saved with /contact." in thanks.text
+    assert "I've given them the contact you saved with /contact, so they can reach you." in (
+        thanks.text
+    )
+    assert "+34 600 000 001" not in json.dumps([r.__dict__ for r in on(rows, "discord")])
 
 
 async def test_a_claim_on_the_same_platform_hands_over_the_supporters_handle(app: App) -> None:
