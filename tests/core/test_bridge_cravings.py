@@ -241,6 +241,10 @@ async def test_the_member_gets_the_supporters_contact_and_keeps_their_own(app: A
     bridge = await linked(app)
     await bridge.do(ALEX, "consent", "on", private=True)
     await bridge.do(ALEX, "contact", "Signal +44 7700 900123", private=True)
+    saved = to(await bridge.rows(), ALEX)[-1].text
+    assert "you step in for someone there (a craving or a call), I give it to that person" in (
+        saved
+    ), "the supporter knows where their own contact goes"
     await bridge.do(SAM, "consent", "on", private=True)
     await bridge.do(SAM, "contact", "+34 600 000 001", private=True)
     _, ping = await craving_pinging_alex(bridge)
