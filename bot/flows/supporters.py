@@ -38,7 +38,7 @@ async def supporter(turn: Turn, args: str) -> None:
         return
     if word == "linked" and rest.strip().lower() in ("on", "off"):
         on = rest.strip().lower() == "on"
-        await turn.tx.supporters.set_bridge_pings(await turn.tx.people.principal(turn.me.key), on)
+        await turn.tx.supporters.set_bridge_pings(await turn.data_key(), on)
         await turn.say(T.SUPPORTER_LINKED_SET, s.LinkedSet(on=on))
         return
     if word not in ("on", "off") or turn.community is None:
@@ -78,7 +78,7 @@ async def _usage(turn: Turn, *, bad_hours: bool = False) -> None:
     usage = s.Usage(
         in_group=turn.community is not None,
         hours=await _hours_text(turn),
-        linked=await turn.tx.supporters.bridge_pings(await turn.tx.people.principal(turn.me.key)),
+        linked=await turn.tx.supporters.bridge_pings(await turn.data_key()),
     )
     if bad_hours:
         usage["bad_hours"] = True
@@ -120,7 +120,9 @@ async def pick_among(
     One pool, so that fairness (least recently pinged first, rest, quiet hours) holds across
     the bridge; a person linked on both sides is one candidate, rested by their latest ping
     on either side, and asked where the member is (a chat of ``home``) if they can be. Those
-    of a chat outside ``home`` who said no to pings from a linked chat are left out. For
+    of a chat outside ``home`` are asked privately only: left out when they said no to pings
+    from a linked chat, or when the bot cannot write to them privately (a ping nobody gets
+    would still rest them and count as asked). For
     craving pings, holders of a chat's supporter role count as opted in (unless they said
     /supporter off there). ``urgent`` (someone may be in danger) skips the rest between pings,
     and the quiet hours of supporters who accept urgent pings in them. The member's own
@@ -148,7 +150,7 @@ async def pick_among(
                 )
                 candidates[key] = replace(earlier, last_pinged_at=latest)
                 continue
-            if community.key not in home and not await turn.tx.supporters.bridge_pings(key):
+            if community.key not in home and not await _askable_across(turn, row.person, key):
                 continue
             hours = None
             if row.hours:
@@ -178,6 +180,15 @@ async def pick_among(
     marked = [key for c, p in zip(chosen, people, strict=True) for key in (p.key, c.key)]
     await turn.tx.supporters.mark_pinged(marked, role, turn.now)
     return people
+
+
+async def _askable_across(turn: Turn, person: Person, principal: str) -> bool:
+    """Whether a supporter of a linked chat can be asked there: they accept pings from a
+    linked chat, and their private chat with the bot is open (on Telegram, once they started
+    one; on Discord, the adapter knows a server member can be written to, until a DM fails)."""
+    return await turn.tx.supporters.bridge_pings(principal) and (
+        await turn.tx.people.private_chat_open(person.key)
+    )
 
 
 flows = Flows(commands={"supporter": supporter}, templates=(T,))

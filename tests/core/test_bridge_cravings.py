@@ -41,7 +41,17 @@ class Member:
             chat, community = (self.id, None) if private else (TG_GROUP, TG_GROUP)
         else:
             chat, community = (f"dm{self.id}", None) if private else (DC_CHANNEL, DC_GUILD)
-        return Origin(self.platform, chat, self.id, self.name, community=community, private=private)
+        # As the adapters say: Discord can write to a server member; Telegram only to someone
+        # who opened a private chat with the bot.
+        return Origin(
+            self.platform,
+            chat,
+            self.id,
+            self.name,
+            community=community,
+            private=private,
+            private_chat_open=self.platform == "discord",
+        )
 
 
 SAM = Member("telegram", "101", "Sam Okafor")
@@ -97,6 +107,11 @@ class Fellowship:
     async def supporters(self, *members: Member, role: str = "supporter") -> None:
         for member in members:
             await self.do(member, role, "on")
+
+    async def open_private_chats(self, *members: Member) -> None:
+        """Members who started a private chat with the bot, so it can write to them there."""
+        for member in members:
+            await self.do(member, "start", private=True)
 
     async def rows(self) -> list[Sent]:
         """Every row queued since the last call, rendered as its reader reads it."""
@@ -166,6 +181,7 @@ async def test_one_pool_is_fair_across_both_platforms(app: App, clock: ManualClo
     """Least recently pinged first, the rest between pings and quiet hours hold across."""
     bridge = await linked(app)
     await bridge.supporters(ANA, ALEX, BEA)
+    await bridge.open_private_chats(ANA)
     await bridge.do(CY, "supporter", "on")
     await bridge.do(CY, "supporter", "hours 01:00-02:00")  # quiet at noon
     await bridge.do(ALEX, "craving")  # a craving in Discord first: Ana and Bea are asked
@@ -198,6 +214,27 @@ async def test_a_supporter_may_say_no_to_pings_from_the_other_platform(app: App)
         assert alex is not None
         data = await tx.privacy.everything_about(alex)
     assert data["people"][0]["bridge_pings"] is False, "/mydata shows it"
+
+
+async def test_a_supporter_the_bot_cannot_write_to_privately_is_not_counted_as_asked(
+    app: App,
+) -> None:
+    """A Telegram supporter who never started a private chat with the bot cannot get a ping
+    from Discord: they are not asked, not rested, and the member is not told they were."""
+    bridge = await linked(app)
+    await bridge.supporters(ANA, KIM)
+    await bridge.open_private_chats(KIM)
+    await bridge.rows()
+    await bridge.do(ALEX, "craving")
+    rows = await bridge.rows()
+    assert [r.target["person"] for r in rows if r.template == "bridge_craving_ping"] == [KIM.id]
+    answer = next(r.text for r in rows if r.template == "craving_reply")
+    assert "I've asked 1 person from your group to reach out to you." in answer
+
+    await bridge.open_private_chats(ANA)
+    await bridge.rows()
+    await bridge.do(BEA, "craving")  # Ana was never asked, so she is not resting
+    assert [r.target["person"] for r in await bridge.rows() if r.to(ANA)] == [ANA.id]
 
 
 # -- the claim ----------------------------------------------------------------------------------
@@ -334,6 +371,7 @@ async def test_a_call_in_telegram_asks_a_discord_volunteer_who_takes_it(app: App
 
 async def test_a_practice_call_from_discord_is_taken_in_telegram(app: App) -> None:
     bridge = await linked(app)
+    await bridge.open_private_chats(ANA)
     await bridge.do(ANA, "phonelist", "practice on")
     await bridge.rows()
     await bridge.do(ALEX, "practice")
@@ -419,6 +457,7 @@ async def test_a_contact_saved_after_a_call_was_taken_across_reaches_the_taker(
     app: App,
 ) -> None:
     bridge = await linked(app)
+    await bridge.open_private_chats(ANA)
     await bridge.do(ANA, "phonelist", "on")
     await bridge.rows()
     await bridge.do(ALEX, "call")
@@ -437,6 +476,7 @@ async def test_a_contact_saved_after_a_call_was_taken_across_reaches_the_taker(
 async def test_a_claim_from_telegram_edits_the_discord_message(app: App) -> None:
     bridge = await linked(app)
     await bridge.supporters(ANA)
+    await bridge.open_private_chats(ANA)
     await bridge.rows()
     await bridge.do(ALEX, "craving")
     rows = await bridge.rows()
