@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from bot.contexts import Ref
 from bot.contexts import bridge as ctx
 from bot.dispatch import Flows
 from bot.domain.model import Community, Person
@@ -37,6 +38,14 @@ def first_name(name: str) -> str:
     """The first word of a display name: all of a member that crosses to the other side."""
     words = name.split()
     return (words[0] if words else name)[:MAX_FIRST_NAME]
+
+
+def as_seen_from(person: Person, platform: str) -> Ref:
+    """``person`` as readers on ``platform`` see them: as they are on their own platform, by
+    first name only from the other (a name to read, never a handle to mention)."""
+    if person.platform == platform:
+        return person.ref
+    return {"id": person.platform_id, "name": first_name(person.name)}
 
 
 async def fellowship(turn: Turn, community: Community) -> list[Community]:

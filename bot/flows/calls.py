@@ -202,10 +202,10 @@ async def take(turn: Turn, payload: str) -> None:
     if member is None:
         await turn.say(T.CALL_UNKNOWN, private=True)
         return
-    shown = member.ref  # a presser on the other side reads the member's first name only
-    if turn.me.platform != member.platform:
-        shown = {"id": member.platform_id, "name": bridge.first_name(member.name)}
-    context = ctx.Call(member=shown, practice=request.practice)
+    # A presser on the other side reads the member's first name only.
+    context = ctx.Call(
+        member=bridge.as_seen_from(member, turn.me.platform), practice=request.practice
+    )
     if request.person == turn.me.key:
         await _own(turn, request, context)
         return
@@ -235,10 +235,8 @@ async def take(turn: Turn, payload: str) -> None:
         await _not_open(turn, current, context)
         return
     log.info("call request %d taken", request.id)
-    claimer = turn.who
-    if across:  # the member's side sees a first name only
-        claimer = {"id": turn.me.platform_id, "name": bridge.first_name(turn.me.name)}
     if request.message is not None:
+        claimer = bridge.as_seen_from(turn.me, member.platform)  # a first name from across
         await at_member.edit(
             request.message,
             T.CALL_CLAIMED,
@@ -420,24 +418,14 @@ async def _save_contact(turn: Turn, text: str) -> None:
         await turn.tell(
             claimer,
             T.CALL_CONTACT_FORWARD,
-            ctx.ContactForward(
-                member=turn.who
-                if same_side
-                else {"id": turn.me.platform_id, "name": bridge.first_name(turn.me.name)},
-                contact=text,
-            ),
+            ctx.ContactForward(member=bridge.as_seen_from(turn.me, claimer.platform), contact=text),
             mentions=(Mention(turn.me.platform_id, turn.me.name),) if same_side else (),
         )
     await turn.say(
         T.CONTACT_SAVED,
         ctx.ContactSaved(
             contact=text,
-            forwarded=[
-                c.ref
-                if c.platform == turn.me.platform
-                else {"id": c.platform_id, "name": bridge.first_name(c.name)}
-                for c in claimers
-            ],
+            forwarded=[bridge.as_seen_from(c, turn.me.platform) for c in claimers],
         ),
     )
 

@@ -426,9 +426,8 @@ async def claim(turn: Turn, payload: str) -> None:
         return
     if not await turn.tx.cravings.claim(craving.id, turn.me.key, turn.now):
         claimer = await turn.tx.people.get(craving.claimed_by) if craving.claimed_by else None
-        name = None if claimer is None else claimer.name
-        if claimer is not None and claimer.platform != turn.me.platform:
-            name = bridge.first_name(claimer.name)  # from the other side: a first name only
+        # From the other side: a first name only.
+        name = None if claimer is None else bridge.as_seen_from(claimer, turn.me.platform)["name"]
         await turn.tell_me(T.COVERED, ctx.Covered(claimer=name, passed=craving.outcome == "passed"))
         return
     member = await turn.tx.people.get(craving.person)
@@ -440,7 +439,9 @@ async def claim(turn: Turn, payload: str) -> None:
         await at_member.edit(
             craving.message,
             T.REPLY,
-            await _edited_context(turn, member, craving, claimed_by=_as_seen_by(member, turn.me)),
+            await _edited_context(
+                turn, member, craving, claimed_by=bridge.as_seen_from(turn.me, member.platform)
+            ),
             buttons=_reply_buttons(
                 craving.id, for_peers=not craving.private, danger=craving.urgent
             ),
@@ -741,14 +742,7 @@ async def _claimer_ref(turn: Turn, craving: Craving) -> Ref | None:
     member = await turn.tx.people.get(craving.person)
     if claimer is None or member is None:
         return None
-    return _as_seen_by(member, claimer)
-
-
-def _as_seen_by(member: Person, claimer: Person) -> Ref:
-    """The claimer as the member's chat sees them: a first name only from the other side."""
-    if claimer.platform == member.platform:
-        return claimer.ref
-    return {"id": claimer.platform_id, "name": bridge.first_name(claimer.name)}
+    return bridge.as_seen_from(claimer, member.platform)  # as the member's chat sees them
 
 
 def _reply_buttons(craving_id: int, *, for_peers: bool, danger: bool = False) -> list[Button]:

@@ -148,7 +148,7 @@ async def reschedule(turn: Turn, person: Person) -> None:
     arm the run: one clean date and zone (the principal's), celebrated where each identity
     shares."""
     identities = await turn.tx.people.identities(person.key)
-    principal = await turn.tx.people.principal(person.key)
+    principal = await turn.data_key(person)
     owner = next((i for i in identities if i.key == principal), person)
     counters = await turn.tx.counters.of(principal)
     primary = next((c for c in counters if c.name == PRIMARY), None)

@@ -15,7 +15,8 @@ from bot.app import App
 from bot.clock import ManualClock
 from bot.dialect import PlainDialect
 from bot.domain.inbound import ButtonPressed, CommandIssued, Origin
-from bot.domain.model import community_key, person_key
+from bot.domain.model import Person, community_key, person_key
+from bot.flows import bridge as bridge_flow
 from bot.render import Renderer
 
 TG_GROUP = "-100200"
@@ -489,3 +490,9 @@ async def test_a_claim_from_telegram_edits_the_discord_message(app: App) -> None
     assert "Ana is on it and will reach out to Alex Jones." in edit.text
     (told,) = to(rows, ALEX)
     assert "Ana is coming to be with you. They're on Telegram" in told.text
+
+
+def test_a_person_is_seen_from_the_other_side_by_first_name_only() -> None:
+    sam = Person(SAM.key, "telegram", SAM.id, "Sam  Okafor")
+    assert bridge_flow.as_seen_from(sam, "telegram") == {"id": SAM.id, "name": "Sam  Okafor"}
+    assert bridge_flow.as_seen_from(sam, "discord") == {"id": SAM.id, "name": "Sam"}
