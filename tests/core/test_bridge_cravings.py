@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from dataclasses import asdict, dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from bot.app import App
@@ -280,8 +282,9 @@ async def test_the_member_gets_the_supporters_contact_and_keeps_their_own(app: A
     await bridge.do(ALEX, "consent", "on", private=True)
     await bridge.do(ALEX, "contact", "Signal +44 7700 900123", private=True)
     saved = to(await bridge.rows(), ALEX)[-1].text
-    assert "you step in for someone there (a craving or a call), I give it to that person" in (
-        saved
+    assert (
+        "you step in there when someone has a craving or asks for a call, I give it to that person"
+        in (saved)
     ), "the supporter knows where their own contact goes"
     await bridge.do(SAM, "consent", "on", private=True)
     await bridge.do(SAM, "contact", "+34 600 000 001", private=True)
@@ -496,3 +499,16 @@ def test_a_person_is_seen_from_the_other_side_by_first_name_only() -> None:
     sam = Person(SAM.key, "telegram", SAM.id, "Sam  Okafor")
     assert bridge_flow.as_seen_from(sam, "telegram") == {"id": SAM.id, "name": "Sam  Okafor"}
     assert bridge_flow.as_seen_from(sam, "discord") == {"id": SAM.id, "name": "Sam"}
+
+
+def test_every_template_names_a_platform_with_the_one_macro() -> None:
+    """A platform's name is spelled once per language (``_bridge.j2``), so the two sides are
+    never named two ways."""
+    messages = Path(__file__).parents[2] / "messages"
+    spelled = re.compile(r"""["'](Telegram|Discord)["']""")
+    inline = [
+        f"{template.parent.name}/{template.name}"
+        for template in sorted(messages.glob("*/*.j2"))
+        if template.name != "_bridge.j2" and spelled.search(template.read_text())
+    ]
+    assert inline == []
