@@ -59,9 +59,19 @@ class Claimed(TypedDict):
     """The supporter's own contact went to the member."""
 
 
+class Restarted(TypedDict):
+    """A supporter of a linked chat told privately that a member restarted their count."""
+
+    member: str
+    """The member's first name only."""
+    side: str
+    """The platform the member is on."""
+
+
 CONTEXTS: dict[str, type] = {
     "bridge_craving_ping": CravingPing,
     "bridge_call_ask": CallAsk,
     "bridge_coming": Coming,
     "bridge_claimed": Claimed,
+    "bridge_restarted": Restarted,
 }

@@ -32,6 +32,7 @@ class T(StrEnum):
     CALL_ASK = "bridge_call_ask"
     COMING = "bridge_coming"
     CLAIMED = "bridge_claimed"
+    RESTARTED = "bridge_restarted"
 
 
 def first_name(name: str) -> str:
@@ -153,6 +154,18 @@ async def ask_for_call(
             traceless=True,
             about=member.key,
         )
+
+
+async def tell_of_restart(
+    turn: Turn, member: Person, supporters: list[Person], linked: list[Community]
+) -> None:
+    """Tell each supporter of a linked chat privately that the member restarted their count
+    and could use a message: their first name only, as the member's own chat is told their
+    name; no date, no note."""
+    context = ctx.Restarted(member=first_name(member.name), side=member.platform)
+    for supporter in supporters:
+        there = await in_their_chat(turn, supporter, linked)
+        await there.tell(supporter, T.RESTARTED, context, traceless=True, about=member.key)
 
 
 async def hand_over(at_member: Turn, supporter_turn: Turn, member: Person, kind: ctx.Kind) -> bool:

@@ -25,9 +25,10 @@ from bot.domain.community import CommunitySettings
 from bot.domain.model import PRIMARY, Counter
 from bot.domain.records import Restart
 from bot.domain.replies import Button, Mention, Template, parse_id
+from bot.flows import bridge
 from bot.flows.craving import answer_follow_up, danger_in_note, own_craving
 from bot.flows.milestones import reschedule
-from bot.flows.supporters import pick_supporters
+from bot.flows.supporters import pick_among
 from bot.turn import Turn
 
 MAX_NOTE = 500
@@ -200,8 +201,10 @@ async def tell_supporters(turn: Turn, payload: str) -> None:
     """Tell a few of the member's craving supporters, privately, that they could use a message.
 
     Per group, at most ``ping_count`` of them, chosen as fairly as craving pings (quiet hours
-    and rest respected): a restart is not news for a whole server. When nobody can be reached
-    now, nobody is told and the button works again later.
+    and rest respected) from the group and the chats linked with it: a restart is not news for
+    a whole server. Those of a linked chat are told privately there with the member's first
+    name (``bot.flows.bridge``). When nobody can be reached now, nobody is told and the button
+    works again later.
     """
     restart = await _own_restart(turn, payload)
     if restart is None:
@@ -220,19 +223,24 @@ async def tell_supporters(turn: Turn, payload: str) -> None:
         community = await turn.tx.communities.get(membership.community)
         if community is None:
             continue
-        listed = listed or any(
-            row.person.key not in themselves
-            for row in await turn.tx.supporters.opted_in(community.key, "cravings")
-        )
-        chosen = await pick_supporters(
+        linked = await bridge.fellowship(turn, community)
+        for chat in linked:
+            listed = listed or any(
+                row.person.key not in themselves
+                for row in await turn.tx.supporters.opted_in(chat.key, "cravings")
+            )
+        chosen = await pick_among(
             turn,
-            community,
+            linked,
             "cravings",
             count=community.settings.ping_count,
             exclude={*themselves, *told},
+            home={community.key},
         )
-        for supporter in chosen:
-            told.add(supporter.key)
+        told.update(supporter.key for supporter in chosen)
+        here, across = await bridge.split(turn, chosen, [community])
+        await bridge.tell_of_restart(turn, turn.me, across, linked)
+        for supporter in here:
             await turn.tell(
                 supporter,
                 T.RELAPSE_SUPPORTER,

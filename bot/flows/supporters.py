@@ -89,21 +89,6 @@ async def _hours_text(turn: Turn) -> str | None:
     return await turn.tx.supporters.hours(turn.me.key)
 
 
-async def pick_supporters(
-    turn: Turn,
-    community: Community,
-    role: Role,
-    *,
-    count: int,
-    exclude: Iterable[str],
-    urgent: bool = False,
-) -> list[Person]:
-    """Choose up to ``count`` supporters of one chat fairly and mark them pinged now."""
-    return await pick_among(
-        turn, [community], role, count=count, exclude=exclude, urgent=urgent, home={community.key}
-    )
-
-
 async def pick_among(
     turn: Turn,
     communities: list[Community],

@@ -341,6 +341,35 @@ async def test_a_forged_claim_from_the_other_side_is_refused(app: App) -> None:
     assert not to(rows, SAM)
 
 
+# -- a restart --------------------------------------------------------------------------------------
+
+
+async def test_a_restart_is_told_to_supporters_of_the_linked_chat_by_first_name_only(
+    app: App,
+) -> None:
+    """"Tell my supporters" reaches the fellowship as a craving does: those of the linked chat
+    privately, with the member's first name and nothing of their dates or note."""
+    bridge = await linked(app)
+    await bridge.supporters(ANA, ALEX)
+    await bridge.do(SAM, "consent", "on", private=True)
+    await bridge.do(SAM, "cleandate", "2025-03-14", private=True)
+    await bridge.do(SAM, "relapse", private=True)
+    (confirm,) = [r for r in await bridge.rows() if r.template == "relapse_confirm"]
+    await bridge.press(SAM, confirm, "relapse.yes", private=True)
+    (done,) = [r for r in await bridge.rows() if r.template == "relapse_done"]
+    await bridge.press(SAM, done, "relapse.tell", private=True)
+    rows = await bridge.rows()
+
+    assert "@Sam Okafor restarted their count" in to(rows, ANA)[0].text, "as in one chat"
+    (across,) = on(rows, "discord")
+    assert across.to(ALEX)
+    assert across.target.get("chat") is None, "a DM, no line in any channel"
+    assert across.text.startswith("Sam, from the chat linked with yours on Telegram, restarted")
+    assert "Okafor" not in across.text
+    assert not re.search(r"\d", across.text), "no dates"
+    assert "I told 2 supporters, privately" in to(rows, SAM)[-1].text
+
+
 # -- calls across --------------------------------------------------------------------------------
 
 
