@@ -169,8 +169,9 @@ async def pick_among(
 
 async def _askable_across(turn: Turn, person: Person, principal: str) -> bool:
     """Whether a supporter of a linked chat can be asked there: they accept pings from a
-    linked chat, and their private chat with the bot is open (on Telegram, once they started
-    one; on Discord, the adapter knows a server member can be written to, until a DM fails)."""
+    linked chat, and their private chat with the bot is open: on some platforms once they
+    started one, on others whenever the adapter says a member can be written to (until a
+    private message to them fails)."""
     return await turn.tx.supporters.bridge_pings(principal) and (
         await turn.tx.people.private_chat_open(person.key)
     )

@@ -37,7 +37,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {**COMING, "kind": "call"},
         {**COMING, "kind": "practice", "contact": "+1 555 0100", "has_contact": True},
     ],
-    T.RESTARTED: [{"member": "Sam", "side": "telegram"}, {"member": "Alex", "side": "discord"}],
+    T.RESTARTED: [{"member": "Sam", "side": "console"}],
     T.CLAIMED: [
         CLAIMED,
         {**CLAIMED, "shared": True},

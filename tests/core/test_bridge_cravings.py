@@ -341,13 +341,13 @@ async def test_a_forged_claim_from_the_other_side_is_refused(app: App) -> None:
     assert not to(rows, SAM)
 
 
-# -- a restart --------------------------------------------------------------------------------------
+# -- a restart -------------------------------------------------------------------------------------
 
 
 async def test_a_restart_is_told_to_supporters_of_the_linked_chat_by_first_name_only(
     app: App,
 ) -> None:
-    """"Tell my supporters" reaches the fellowship as a craving does: those of the linked chat
+    """ "Tell my supporters" reaches the fellowship as a craving does: those of the linked chat
     privately, with the member's first name and nothing of their dates or note."""
     bridge = await linked(app)
     await bridge.supporters(ANA, ALEX)
