@@ -160,8 +160,9 @@ async def _enter(turn: Turn, here: Community, typed: str) -> None:
         await turn.say(T.REFUSED, c.Refused(minutes=codes.minutes(CODE_TTL)))
         return
     if issuer.platform == here.platform:
-        # Typed in the wrong chat: the code stays its issuer's to use where it belongs.
-        await codes.give_back(turn, found)
+        # Typed in a chat of its own platform, where others may have read it: spent unused.
+        log.info("chat link code spent: it was typed on its own platform")
+        await _spent(turn, found)
         await turn.say(T.SAME_PLATFORM)
         return
     if not await turn.tx.communities.link(issuer.key, here.key):

@@ -208,19 +208,24 @@ async def test_a_discord_code_links_when_a_telegram_admin_enters_it(app: App) ->
     assert await both.fellowship(TELEGRAM) == [TELEGRAM, DISCORD]
 
 
-async def test_a_code_entered_on_its_own_platform_is_refused_and_still_works(app: App) -> None:
+async def test_a_code_entered_on_its_own_platform_is_refused_and_spent(app: App) -> None:
+    """Typed in another Telegram group, a code may have been read by anyone there, and any
+    Discord admin among them could link with it: it links nothing, now or later."""
     both = Both(app)
     code = await both.code(TESS)
-    (sent,) = await both.do(OTHER_GROUP, "link", code)
-    assert "That code comes from Telegram too." in sent.text
-    assert "enter it in your Discord server instead" in sent.text
+    sent = await both.do(OTHER_GROUP, "link", code)
+    (answer,) = [m for m in sent if m.chat == "-1002"]
+    (told,) = [m for m in sent if m.chat is None]
+    assert "That code comes from Telegram too." in answer.text
+    assert "it no longer works and nothing has changed" in answer.text
     assert await both.fellowship(community_key("telegram", "-1002")) == [
         community_key("telegram", "-1002")
     ]
-    (sent,) = await both.do(TESS, "link", code)
-    assert "That code comes from Telegram too." in sent.text, "nor in its own chat"
+    assert (told.platform, told.chat, told.person) == ("telegram", None, "11"), "Tess, privately"
+    assert SPENT in told.text
     await both.do(DANA, "link", code)
-    assert await both.fellowship(TELEGRAM) == [TELEGRAM, DISCORD]
+    assert await both.fellowship(TELEGRAM) == [TELEGRAM]
+    assert await both.fellowship(DISCORD) == [DISCORD]
 
 
 async def test_a_chat_already_linked_is_not_linked_again(app: App) -> None:
