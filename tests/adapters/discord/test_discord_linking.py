@@ -35,6 +35,16 @@ async def test_a_code_from_telegram_links_the_server_only_when_a_manager_enters_
         )
         assert "Only this server's admins can use /link" in refused["content"]
         assert refused["flags"] & dp.EPHEMERAL
+        spent = await bot.answer(
+            await bot.slash("link", ALEX, permissions=ADMIN, code=code.group())
+        )
+        assert "That code didn't link anything" in spent["content"], "refused once, spent"
+        await bot.app.core.handle(CommandIssued("telegram:2", TELEGRAM_ADMIN, "link"))
+        (context,) = rows(
+            database, "SELECT context FROM outbox WHERE template = 'link_code' ORDER BY id"
+        )[-1]
+        code = CODE.search(context)
+        assert code is not None
         linked = await bot.answer(
             await bot.slash("link", ALEX, permissions=ADMIN, code=code.group())
         )
