@@ -167,6 +167,12 @@ class SettingError(ValueError):
         ``resources``, every preset code as ``presets``."""
 
 
+MOVES_MILESTONES: Final = frozenset({"timezone", "announcement_hour", "milestones"})
+"""The settings whose change moves when members' milestones are announced."""
+MOVES_MEETINGS: Final = frozenset({"timezone", "meetings"})
+"""The settings whose change moves when meeting reminders go out."""
+
+
 @dataclass(frozen=True, slots=True)
 class Change:
     """A setting that was accepted: the new settings and what changed, for the reply."""

@@ -17,6 +17,8 @@ from bot.domain.model import Community
 from bot.domain.presets import preset, preset_emergency
 from bot.domain.settings_keys import (
     MAX_RESOURCES,
+    MOVES_MEETINGS,
+    MOVES_MILESTONES,
     SettingError,
     apply,
     keys_for,
@@ -30,9 +32,6 @@ from bot.language import available_locales
 from bot.turn import Turn
 
 log = logging.getLogger(__name__)
-
-RESCHEDULES_MILESTONES = frozenset({"timezone", "announcement_hour", "milestones"})
-RESCHEDULES_MEETINGS = frozenset({"timezone", "meetings"})
 
 
 class T(StrEnum):
@@ -89,10 +88,10 @@ async def set_value(turn: Turn, args: str) -> None:
     before, community = community.settings, replace(community, settings=change.settings)
     turn = turn.scoped(community=community)
     log.info("community setting %s changed", change.key)
-    if change.key in RESCHEDULES_MILESTONES:
+    if change.key in MOVES_MILESTONES:
         for person in await turn.tx.memberships.members(community.key):
             await reschedule(turn, person)
-    if change.key in RESCHEDULES_MEETINGS:
+    if change.key in MOVES_MEETINGS:
         await arm_reminders(turn, community)
     done = a.Done(key=change.key, change=change.details)
     linked = await linking.mirror_settings(turn, community, before)

@@ -29,6 +29,7 @@ from bot.domain.community import CommunitySettings
 from bot.domain.linking import CODE_TTL, LOCKOUT, PER_CHAT_SETTINGS, shared_settings, shown
 from bot.domain.model import Community, LinkCode
 from bot.domain.replies import Priority
+from bot.domain.settings_keys import MOVES_MEETINGS, MOVES_MILESTONES
 from bot.flows import bridge, codes
 from bot.flows.admins import admin_community
 from bot.flows.milestones import reschedule
@@ -39,8 +40,6 @@ log = logging.getLogger(__name__)
 
 KIND = "chat"
 """The kind of code ``/link`` issues and takes (``/linkme`` has its own)."""
-MOVES_MILESTONES = frozenset({"timezone", "announcement_hour", "milestones"})
-MOVES_MEETINGS = frozenset({"timezone", "meetings"})
 
 
 class T(StrEnum):
