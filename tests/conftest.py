@@ -81,7 +81,9 @@ class _ThrowawayPostgres(PostgresStore):
 
 
 def need_postgres() -> None:
-    """Skip the test when no PostgreSQL server answers (fail under CI, which must have one)."""
+    """Skip the test when no PostgreSQL server answers at ``TEST_POSTGRES``; under ``CI=true``,
+    which must have one, fail it instead. Every test that needs the server asks here, so the
+    rule is kept in one place (``tests/storage/test_postgres_rule.py`` holds it to it)."""
     if not postgres_answers():
         message = f"no PostgreSQL server answers at {urlsplit(TEST_POSTGRES).netloc}"
         if os.environ.get("CI") == "true":

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import os
 import re
 import sqlite3
 import uuid
@@ -30,7 +29,7 @@ from bot.settings import Settings
 from bot.storage.postgres import PostgresStore
 from bot.storage.sqlite import SqliteStore, migrations
 from tests.app.test_cli import homegroup
-from tests.conftest import START, TEST_POSTGRES, postgres_answers
+from tests.conftest import START, TEST_POSTGRES, need_postgres
 from tests.harness import eventually, stop
 
 HISTORY = (
@@ -215,20 +214,11 @@ async def postgres_tables(url: str) -> dict[str, int]:
         await connection.close()
 
 
-def needs_postgres() -> None:
-    """Skip without a PostgreSQL server, as the store fixtures do; fail without one under CI."""
-    if not postgres_answers():
-        message = f"no PostgreSQL server answers at {urlsplit(TEST_POSTGRES).netloc}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-
-
 @asynccontextmanager
 async def a_database(*, made: bool = True) -> AsyncIterator[str]:
     """The URL of a new PostgreSQL database of the test's own (``made=False``: a name free for
     a step to create), dropped afterwards whoever made it."""
-    needs_postgres()
+    need_postgres()
     name = f"homegroup_{uuid.uuid4().hex}"
     server = await asyncpg.connect(TEST_POSTGRES)
     try:
@@ -266,7 +256,7 @@ async def sequences_behind(url: str) -> list[str]:
 @pytest.fixture
 async def target() -> AsyncIterator[str]:
     """An empty PostgreSQL database to copy into: a schema of its own, named in the URL."""
-    needs_postgres()
+    need_postgres()
     schema = f"copy_{uuid.uuid4().hex}"
     connection = await asyncpg.connect(TEST_POSTGRES)
     await connection.execute(f'CREATE SCHEMA "{schema}"')

@@ -5,14 +5,13 @@ from __future__ import annotations
 import pytest
 
 from bench import scale
-from tests.conftest import postgres_answers
+from tests.conftest import need_postgres
 
 
 async def test_the_scale_benchmark_takes_in_every_craving_and_prints_medians_and_ratios(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    if not postgres_answers():
-        pytest.skip("no PostgreSQL server answers")
+    need_postgres()
     both = (scale.ARRANGEMENTS[0], scale.ARRANGEMENTS[2])  # SQLite, 1; PostgreSQL, 2
 
     await scale.run(wave=4, repeats=1, arrangements=both)

@@ -18,7 +18,7 @@ import pytest
 
 from bot.storage.postgres import PostgresStore, numbered
 from bot.storage.sqlite import MigrationError, migrations
-from tests.conftest import START, TEST_POSTGRES, postgres_answers
+from tests.conftest import START, TEST_POSTGRES, need_postgres
 
 
 def test_placeholders_are_numbered_once_and_quoted_text_is_left_alone() -> None:
@@ -30,10 +30,7 @@ def test_placeholders_are_numbered_once_and_quoted_text_is_left_alone() -> None:
 @pytest.fixture
 async def schema() -> AsyncIterator[str]:
     """A schema of this test's own on the test server, dropped afterwards."""
-    if not postgres_answers():
-        if os.environ.get("CI") == "true":
-            pytest.fail("no PostgreSQL server answers (under CI=true, PostgreSQL is required)")
-        pytest.skip("no PostgreSQL server answers")
+    need_postgres()
     name = f"test_{uuid.uuid4().hex}"
     yield name
     connection = await asyncpg.connect(TEST_POSTGRES)
