@@ -55,12 +55,17 @@ TEST_POSTGRES = os.environ.get(
 """The PostgreSQL server the postgres backend's tests use; each test has a schema of its own."""
 
 
+def postgres_server() -> tuple[str, int]:
+    """The test PostgreSQL server's host and port: never the user or password in its URL."""
+    parts = urlsplit(TEST_POSTGRES)
+    return parts.hostname or "127.0.0.1", parts.port or 5432
+
+
 @functools.cache
 def postgres_answers() -> bool:
     """Whether the test PostgreSQL server accepts connections (asked once per run)."""
-    parts = urlsplit(TEST_POSTGRES)
     try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 5432), 2):
+        with socket.create_connection(postgres_server(), 2):
             return True
     except OSError:
         return False
@@ -85,7 +90,8 @@ def need_postgres() -> None:
     which must have one, fail it instead. Every test that needs the server asks here, so the
     rule is kept in one place (``tests/storage/test_postgres_rule.py`` holds it to it)."""
     if not postgres_answers():
-        message = f"no PostgreSQL server answers at {urlsplit(TEST_POSTGRES).netloc}"
+        host, port = postgres_server()
+        message = f"no PostgreSQL server answers at {host}:{port}"
         if os.environ.get("CI") == "true":
             pytest.fail(message + " (under CI=true, PostgreSQL is required)")
         pytest.skip(message)
