@@ -114,6 +114,8 @@ async def test_a_bot_api_that_cannot_be_reached_is_one_line_and_tried_again(
     warnings = [line for line in text.splitlines() if " WARNING " in line]
     assert len(warnings) == 1, warnings
     assert "Telegram cannot be reached to start (NetworkError)" in warnings[0]
+    waits = [line.split("; ", 1)[1] for line in text.splitlines() if "still cannot reach" in line]
+    assert waits[:2] == ["next try in 2 s", "next try in 4 s"], waits  # after the first, 1 s
     assert "Traceback" not in text
     assert " ERROR " not in text
     assert "B" * 35 not in text
