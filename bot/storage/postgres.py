@@ -1,5 +1,10 @@
 """The PostgreSQL store: a pool of asyncpg connections, one transaction per event, for a
-community that outgrows one SQLite file or runs several processes."""
+community that outgrows one SQLite file or runs several processes.
+
+Columns holding JSON (settings, outbox targets and bodies, timer and inbox payloads) are TEXT,
+not jsonb, on purpose: /forgetme finds a member inside them with the LIKE queries both backends
+share (``bot/storage/sql/privacy.py``), matching ``json.dumps`` text that jsonb would re-write;
+and every reader loads them whole in Python, so no query would gain from jsonb's operators."""
 
 from __future__ import annotations
 
