@@ -81,20 +81,20 @@ def main(argv: list[str] | None = None) -> int:
         if broken:
             return 2
 
+    nothing_to_serve = getattr(args, "service", False) and not settings.platforms
     if getattr(args, "check", False):
         # Before anything opens the database or reaches a platform: what an admin wants to know
         # after editing the settings or an override, and what an installed image can prove.
+        # A service is checked as it will run, with no terminal (`docker compose up -d`,
+        # systemd), even when the check itself is typed at one.
+        if nothing_to_serve:
+            return _refuse_to_serve_nothing()
         print("homegroup: the settings and templates are in order")
         return 0
 
-    if getattr(args, "service", False) and not settings.platforms and not sys.stdin.isatty():
+    if nothing_to_serve and not sys.stdin.isatty():
         # A console reading no terminal ends at once, and its container would restart forever.
-        print(
-            "homegroup: no platform token is set, and no terminal for the console: set"
-            " TELEGRAM_TOKEN or DISCORD_TOKEN (or TELEGRAM_TOKEN_FILE, DISCORD_TOKEN_FILE)",
-            file=sys.stderr,
-        )
-        return 2
+        return _refuse_to_serve_nothing()
 
     quiet_console = args.command != "migrate" and not settings.platforms
     level = settings.log_level if settings.log_level_set or not quiet_console else "WARNING"
@@ -108,6 +108,15 @@ def main(argv: list[str] | None = None) -> int:
     except (MigrationError, DatabaseUnreachable) as error:
         print(f"homegroup: {shown(settings.database)}: {error}", file=sys.stderr)
         return 2
+
+
+def _refuse_to_serve_nothing() -> int:
+    print(
+        "homegroup: no platform token is set, and no terminal for the console: set"
+        " TELEGRAM_TOKEN or DISCORD_TOKEN (or TELEGRAM_TOKEN_FILE, DISCORD_TOKEN_FILE)",
+        file=sys.stderr,
+    )
+    return 2
 
 
 def _start(command: str, settings: Settings, member: str) -> int:

@@ -2,33 +2,48 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import pty
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 
 def homegroup(
-    *args: str, stdin: str = "", env: dict[str, str] | None = None, cwd: Path
+    *args: str,
+    stdin: str = "",
+    env: dict[str, str] | None = None,
+    cwd: Path,
+    terminal: bool = False,
 ) -> subprocess.CompletedProcess[str]:
+    """Run the command; with ``terminal``, its stdin is a terminal (a pty) typing nothing."""
     base = {
         k: v
         for k, v in os.environ.items()
         if not k.startswith(("HOMEGROUP_", "TELEGRAM_", "DISCORD_"))
     }
-    return subprocess.run(
-        [sys.executable, "-m", "adapters", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env={**base, **(env or {})},
-        cwd=cwd,
-        timeout=60,
-        check=False,
-    )
+    with contextlib.ExitStack() as closing:
+        given: dict[str, Any] = {"input": stdin}
+        if terminal:
+            leader, follower = pty.openpty()
+            for fd in (leader, follower):
+                closing.callback(os.close, fd)
+            given = {"stdin": follower}
+        return subprocess.run(
+            [sys.executable, "-m", "adapters", *args],
+            **given,
+            capture_output=True,
+            text=True,
+            env={**base, **(env or {})},
+            cwd=cwd,
+            timeout=60,
+            check=False,
+        )
 
 
 def test_run_with_no_token_starts_the_console(tmp_path: Path) -> None:
@@ -175,3 +190,32 @@ def test_run_check_checks_settings_and_templates_and_touches_nothing(tmp_path: P
     bad = homegroup("run", "--check", env={"HOMEGROUP_LOG_LEVEL": "LOUD"}, cwd=tmp_path)
     assert bad.returncode == 2
     assert "HOMEGROUP_LOG_LEVEL" in bad.stderr
+
+
+NOTHING_TO_SERVE = (
+    "homegroup: no platform token is set, and no terminal for the console: set"
+    " TELEGRAM_TOKEN or DISCORD_TOKEN (or TELEGRAM_TOKEN_FILE, DISCORD_TOKEN_FILE)"
+)
+
+
+def test_a_service_check_with_no_token_refuses_as_the_service_would(tmp_path: Path) -> None:
+    """The check is how an admin learns the service won't start: with no token it refuses with
+    the service's own line and exit code, even typed at a terminal (the service has none)."""
+    served = homegroup("run", "--service", cwd=tmp_path)
+    assert served.returncode == 2
+    assert served.stderr.strip() == NOTHING_TO_SERVE
+    for checked in (
+        homegroup("run", "--service", "--check", cwd=tmp_path),
+        homegroup("run", "--service", "--check", cwd=tmp_path, terminal=True),
+    ):
+        assert checked.returncode == served.returncode
+        assert checked.stderr == served.stderr
+        assert "in order" not in checked.stdout
+
+    token = {"TELEGRAM_TOKEN": "123456:" + "A" * 35, "TELEGRAM_API_URL": "http://127.0.0.1:9"}
+    fine = homegroup("run", "--service", "--check", env=token, cwd=tmp_path)
+    assert fine.returncode == 0, fine.stderr
+    assert fine.stdout.strip() == "homegroup: the settings and templates are in order"
+    console = homegroup("run", "--check", cwd=tmp_path)
+    assert console.returncode == 0, "without --service no token means the console, which is fine"
+    assert list(tmp_path.iterdir()) == [], "no database is made, no platform is reached"
