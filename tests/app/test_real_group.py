@@ -247,6 +247,7 @@ async def test_compose_hands_the_bot_what_deploy_env_says(tmp_path: Path) -> Non
             " so compose's own reading of deploy/.env is untried"
         )
     clone, _, shell = await a_clone_with_settings(tmp_path)
+    shell["HOME"] = os.environ.get("HOME", shell["HOME"])  # where docker may keep its plugins
     env_file = clone / "deploy" / ".env"
     config = [docker, "compose", "-f", "deploy/compose.yaml", "config", "--format", "json"]
 
