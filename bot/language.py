@@ -84,13 +84,29 @@ def number(count: int, locale: str) -> str:
     return format_decimal(count, locale=cldr(locale))
 
 
-def plural(count: int, singular: str, plural: str | None, locale: str) -> str:
-    """A count and the noun's form CLDR's plural rule picks for it: "1 día", "21 días".
+PLURAL_CATEGORIES = ("zero", "one", "two", "few", "many", "other")
+"""CLDR's plural categories: the names a template keys a noun's forms by."""
 
-    Templates give two forms, so every category but "one" takes the plural."""
-    one = cldr(locale).plural_form(count) == "one"
-    word = singular if one else (plural or f"{singular}s")
-    return f"{number(count, locale)} {word}"
+
+def plural_word(count: int, forms: Mapping[str, str], locale: str) -> str:
+    """The form of a word CLDR's plural rule picks for ``count``, from ``forms`` keyed by
+    plural category: ``n|plural_word(one="It starts", other="They start")``.
+
+    Every call gives "other"; a category the locale has and a call does not give reads as
+    "other" (Spanish "many", only whole millions: "1.000.000 días", as Babel's units print)."""
+    unknown = set(forms) - set(PLURAL_CATEGORIES)
+    if unknown or "other" not in forms:
+        raise ValueError(
+            f"plural forms are keyed by CLDR category {PLURAL_CATEGORIES} and always give"
+            f" 'other'; got {sorted(forms)}"
+        )
+    return forms.get(cldr(locale).plural_form(count), forms["other"])
+
+
+def plural(count: int, forms: Mapping[str, str], locale: str) -> str:
+    """A count and the noun's form CLDR's plural rule picks for it (``plural_word``):
+    ``n|plural(one="día", other="días")`` is "1 día", "21 días"."""
+    return f"{number(count, locale)} {plural_word(count, forms, locale)}"
 
 
 def duration(count: int, unit: str, locale: str) -> str:
@@ -132,7 +148,8 @@ def filters(locale: str) -> dict[str, Callable[..., Any]]:
         "longdate": lambda iso: long_date(iso, locale),
         "weekday": lambda value: weekday(value, locale),
         "number": lambda count: number(count, locale),
-        "plural": lambda count, one, many=None: plural(count, one, many, locale),
+        "plural": lambda count, **forms: plural(count, forms, locale),
+        "plural_word": lambda count, **forms: plural_word(count, forms, locale),
         "duration": lambda count, unit: duration(count, unit, locale),
         "span": lambda value: span(value, locale),
         "joined": lambda parts: joined(list(parts), locale),

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 
+import jinja2.nodes
 import pytest
 
 from bot.dialect import PlainDialect
 from bot.domain.cleantime import calendar_span
 from bot.domain.replies import Template
-from bot.language import filters
+from bot.language import available_locales, cldr, filters
 from bot.render import Renderer
+from tests.core.test_spanish_renders import _files
 
 EN, ES = filters("en"), filters("es")
 
@@ -23,11 +26,14 @@ EN, ES = filters("en"), filters("es")
         (2, "2 days", "2 días"),
         (21, "21 days", "21 días"),
         (1234, "1,234 days", "1.234 días"),
+        # CLDR puts Spanish whole millions in "many" ("1 M de días"); written in digits the
+        # bot prints them as Babel's own units do, with the "other" form.
+        (1_000_000, "1,000,000 days", "1.000.000 días"),
     ],
 )
 def test_plural_forms_follow_each_language_rule(count: int, english: str, spanish: str) -> None:
-    assert EN["plural"](count, "day") == english
-    assert ES["plural"](count, "día", "días") == spanish
+    assert EN["plural"](count, one="day", other="days") == english
+    assert ES["plural"](count, one="día", other="días") == spanish
     assert EN["duration"](count, "day") == english
     assert ES["duration"](count, "day") == spanish
 
@@ -39,11 +45,75 @@ def test_plural_forms_follow_each_language_rule(count: int, english: str, spanis
         (1, "1 person", "1 persona"),
         (2, "2 people", "2 personas"),
         (21, "21 people", "21 personas"),
+        (1_000_000, "1,000,000 people", "1.000.000 personas"),
     ],
 )
 def test_plural_takes_the_forms_a_template_gives(count: int, english: str, spanish: str) -> None:
-    assert EN["plural"](count, "person", "people") == english
-    assert ES["plural"](count, "persona", "personas") == spanish
+    assert EN["plural"](count, one="person", other="people") == english
+    assert ES["plural"](count, one="persona", other="personas") == spanish
+
+
+@pytest.mark.parametrize(
+    ("count", "english", "spanish"),
+    [(0, "They start", "Empiezan"), (1, "It starts", "Empieza"), (2, "They start", "Empiezan")],
+)
+def test_a_word_alone_agrees_with_its_count(count: int, english: str, spanish: str) -> None:
+    assert EN["plural_word"](count, one="It starts", other="They start") == english
+    assert ES["plural_word"](count, one="Empieza", other="Empiezan") == spanish
+
+
+def test_a_category_the_call_gives_is_used_and_a_missing_one_reads_as_other() -> None:
+    assert ES["plural"](1_000_000, one="día", many="de días", other="días") == "1.000.000 de días"
+    assert ES["plural"](2, one="día", many="de días", other="días") == "2 días"
+
+
+@pytest.mark.parametrize("forms", [{"one": "day"}, {"one": "day", "others": "days"}, {}])
+def test_plural_forms_without_other_or_with_an_unknown_category_fail_loudly(
+    forms: dict[str, str],
+) -> None:
+    with pytest.raises(ValueError, match="other"):
+        EN["plural"](2, **forms)
+
+
+def _plural_calls(locale: str) -> Iterator[tuple[str, jinja2.nodes.Filter]]:
+    renderer = Renderer(PlainDialect())
+    for name, entry in sorted(_files(locale).items()):
+        ast = renderer.parse(entry.read_text(encoding="utf-8"), name, locale)
+        for node in ast.find_all(jinja2.nodes.Filter):
+            if node.name in ("plural", "plural_word"):
+                yield name, node
+
+
+@pytest.mark.parametrize("locale", available_locales())
+def test_every_plural_in_the_templates_gives_the_forms_its_language_needs(locale: str) -> None:
+    """A template names its forms by CLDR category: those of its own language's rule, and every
+    one a count below a thousand can fall in (Spanish: one, other; Polish would add few, many)."""
+    rule = cldr(locale).plural_form
+    needed = {rule(n) for n in range(1000)}
+    allowed = {*rule.tags, "other"}
+    wrong = {}
+    for name, call in _plural_calls(locale):
+        given = {kwarg.key for kwarg in call.kwargs}
+        if call.args or not needed <= given <= allowed:
+            wrong[f"{name}:{call.lineno}"] = sorted(given)
+    assert wrong == {}
+    assert any(True for _ in _plural_calls(locale)), "no plural found: the scan reads nothing"
+
+
+@pytest.mark.parametrize(
+    ("parts", "english", "spanish"),
+    [
+        (["en", "es"], "English or Spanish", "inglés o español"),
+        (["en", "es", "fr"], "English, Spanish or French", "inglés, español o francés"),
+    ],
+)
+def test_alternatives_are_offered_as_each_language_lists_them(
+    parts: list[str], english: str, spanish: str
+) -> None:
+    assert EN["either"]([EN["language_name"](p) for p in parts]) == english
+    assert ES["either"]([ES["language_name"](p) for p in parts]) == spanish
+    assert EN["either"](parts[:2]) == "en or es"
+    assert ES["either"](parts[:2]) == "en o es"
 
 
 @pytest.mark.parametrize(
