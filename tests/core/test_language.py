@@ -13,7 +13,8 @@ from bot.domain.cleantime import calendar_span
 from bot.domain.replies import Template
 from bot.language import available_locales, cldr, filters
 from bot.render import Renderer
-from tests.core.test_spanish_renders import _files
+from bot.samples.craving import DANGER
+from tests.core.test_spanish_renders import _files, render
 
 EN, ES = filters("en"), filters("es")
 
@@ -98,6 +99,21 @@ def test_every_plural_in_the_templates_gives_the_forms_its_language_needs(locale
             wrong[f"{name}:{call.lineno}"] = sorted(given)
     assert wrong == {}
     assert any(True for _ in _plural_calls(locale)), "no plural found: the scan reads nothing"
+
+
+@pytest.mark.parametrize(
+    ("asked", "english", "spanish"),
+    [
+        (1, "The person I asked knows", "La persona a la que avisé sabe"),
+        (3, "The 3 people I asked know", "Las 3 personas a las que avisé saben"),
+    ],
+)
+def test_an_urgent_craving_names_the_one_person_asked_in_the_singular(
+    asked: int, english: str, spanish: str
+) -> None:
+    context = {**DANGER, "pinged": 0, "asked_earlier": asked}
+    assert f"{english} it's urgent." in render("craving_reply", context, "en")
+    assert f"{spanish} que es urgente." in render("craving_reply", context, "es")
 
 
 @pytest.mark.parametrize(
