@@ -29,12 +29,13 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from importlib import resources
 from itertools import takewhile
 from typing import Final, Literal
 from zoneinfo import ZoneInfo
 
 from bot import contexts
-from bot.language import date_words, folded
+from bot.language import available_locales, date_words, folded
 
 MAX_DATE_TEXT: Final = 60
 """Longer date text (whitespace collapsed) is refused with reason ``too_long``."""
@@ -71,7 +72,8 @@ class CleanDateError(ValueError):
         """One of ``DATE_REFUSALS``, or name_too_long."""
 
 
-_DAY = r"(?P<day>[0-9]{1,2})(?:st|nd|rd|th|º|ª)?"
+ORDINALS_FILE: Final = "date_ordinals.txt"
+"""The endings a day's number may carry ("1st", "1º"), one a line, in ``messages/<locale>/``."""
 _YEAR = r"(?P<year>[0-9]{4})"
 _ISO: Final = re.compile(r"(?P<year>[0-9]{4})-(?P<month>[0-9]{1,2})-(?P<day>[0-9]{1,2})")
 _NUMERIC: Final = re.compile(r"(?P<a>[0-9]{1,2})([/.-])(?P<b>[0-9]{1,2})\2(?P<year>[0-9]{4})")
@@ -142,9 +144,35 @@ def _named_month(locale: str) -> tuple[re.Pattern[str], ...]:
     names = "|".join(sorted(map(re.escape, words.months), key=len, reverse=True))
     month = rf"(?P<month>{names})\.?"
     link = "".join(f"(?: {re.escape(w)})?" for w in words.linking[:1])
-    day_month = rf"{_DAY}{link} {month},?{link} {_YEAR}"
-    month_day = rf"{month} {_DAY},? {_YEAR}"
+    endings = "|".join(sorted(map(re.escape, day_endings()), key=len, reverse=True))
+    day = rf"(?P<day>[0-9]{{1,2}})(?:{endings})?" if endings else r"(?P<day>[0-9]{1,2})"
+    day_month = rf"{day}{link} {month},?{link} {_YEAR}"
+    month_day = rf"{month} {day},? {_YEAR}"
     return re.compile(day_month), re.compile(month_day)
+
+
+@functools.cache
+def day_endings() -> frozenset[str]:
+    """Every ending a day's number may carry in any language the bot has, folded as typed
+    dates are ("st", and "o" for "º"): each locale's ``date_ordinals.txt``.
+
+    Raises:
+        ValueError: naming the file and line of an ending that is no ending.
+    """
+    endings: set[str] = set()
+    for locale in available_locales():
+        entry = resources.files("messages").joinpath(locale).joinpath(ORDINALS_FILE)
+        if not entry.is_file():
+            continue
+        for number, line in enumerate(entry.read_text(encoding="utf-8").splitlines(), start=1):
+            text = line.split("#", 1)[0].strip()
+            if not text:
+                continue
+            if any(char.isdigit() or char.isspace() for char in text):
+                where = f"messages/{locale}/{ORDINALS_FILE} line {number}"
+                raise ValueError(f"{where}: an ending has no digits or spaces")
+            endings.add(folded(text))
+    return frozenset(endings)
 
 
 def split_date_and_name(

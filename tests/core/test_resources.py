@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 import re
+import shutil
 import sqlite3
-from collections.abc import AsyncIterator
+import sys
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -22,7 +25,8 @@ from bot.app import App, bootstrap
 from bot.clock import ManualClock
 from bot.core import MAX_NAME
 from bot.dialect import PlainDialect
-from bot.domain.cleantime import wall_instant
+from bot.domain import cleantime, presets
+from bot.domain.cleantime import CleanDateError, parse_clean_date, wall_instant
 from bot.domain.community import CommunitySettings, Meeting
 from bot.domain.inbound import CommandIssued, Origin
 from bot.domain.meetings import REMIND_BEFORE, due_reminders, next_reminder, occurrences
@@ -34,6 +38,7 @@ from bot.domain.presets import (
     UnknownPreset,
     find_preset,
     preset_emergency,
+    preset_names,
 )
 from bot.domain.settings_keys import (
     DURATIONS,
@@ -45,6 +50,7 @@ from bot.domain.settings_keys import (
     apply,
 )
 from bot.flows.relapse import T as RelapseTemplates
+from bot.language import available_locales
 from bot.overrides import check_overrides
 from bot.render import Renderer
 from bot.settings import Settings
@@ -432,6 +438,167 @@ async def test_an_unknown_preset_is_answered_with_close_codes(console: Transcrip
 )
 def test_presets_are_forgiving_about_how_a_place_is_typed(typed: str, code: str | None) -> None:
     assert find_preset(typed) == code
+
+
+NAMES_BEFORE = {
+    "international": (
+        "intl",
+        "world",
+        "worldwide",
+        "global",
+        "everywhere",
+        "default",
+        "internacional",
+        "mundial",
+        "todo el mundo",
+        "cualquier pais",
+    ),
+    "us": (
+        "usa",
+        "u s",
+        "u s a",
+        "united states",
+        "united states of america",
+        "america",
+        "estados unidos",
+        "eeuu",
+        "ee uu",
+        "eua",
+    ),
+    "ca": ("can", "canada"),
+    "uk": (
+        "gb",
+        "gbr",
+        "u k",
+        "united kingdom",
+        "great britain",
+        "britain",
+        "england",
+        "scotland",
+        "wales",
+        "northern ireland",
+        "reino unido",
+        "gran bretana",
+        "inglaterra",
+        "escocia",
+        "gales",
+        "irlanda del norte",
+    ),
+    "ie": ("irl", "ireland", "eire", "republic of ireland", "roi", "irlanda"),
+    "au": ("aus", "australia"),
+    "nz": ("nzl", "new zealand", "aotearoa", "nueva zelanda"),
+    "de": ("deu", "ger", "germany", "deutschland", "alemania"),
+    "es": ("esp", "spain", "espana"),
+    "mx": ("mex", "mexico"),
+    "in": ("ind", "india", "bharat"),
+    "none": ("off", "own", "mine", "my own"),
+}
+"""Every name ``/set resources preset`` took when the names were Python (48b3987), English and
+Spanish alike, already folded: each must still name the same preset ("none": own lines only)."""
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [(name, code) for code, names in NAMES_BEFORE.items() for name in (code, *names)],
+)
+def test_every_name_a_preset_had_still_names_it(typed: str, code: str) -> None:
+    assert find_preset(typed) == (None if code == "none" else code)
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [
+        ("EE. UU.", "us"),
+        ("Gran Bretaña", "uk"),
+        ("cualquier país", "international"),
+        ("Mundo", "international"),  # CLDR's "001", in Spanish
+        ("Canadá", "ca"),
+        ("Nueva Zelanda", "nz"),
+    ],
+)
+def test_a_place_may_be_typed_as_any_language_the_bot_has_writes_it(typed: str, code: str) -> None:
+    assert find_preset(typed) == code
+
+
+def test_no_name_answers_for_two_presets() -> None:
+    names = preset_names()
+    assert {name: codes for name, codes in names.items() if len(codes) > 1} == {}
+    assert set(PRESETS) | {"none"} == {code for codes in names.values() for code in codes}
+
+
+@pytest.mark.parametrize("locale", available_locales())
+def test_every_language_has_its_own_preset_names_and_day_endings(locale: str) -> None:
+    folder = Path(__file__).parents[2] / "messages" / locale
+    for name in (presets.NAMES_FILE, cleantime.ORDINALS_FILE):
+        assert (folder / name).is_file(), f"messages/{locale}/{name}"
+
+
+def _forget_the_messages() -> None:
+    """Drop what was read from messages/, so the next call reads the folder again."""
+    available_locales.cache_clear()
+    preset_names.cache_clear()
+    cleantime.day_endings.cache_clear()
+    cleantime._named_month.cache_clear()
+
+
+@pytest.fixture
+def a_third_language(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The bot run from a copy of messages/ with a language it does not have, French, begun as
+    a translator begins one: English's templates copied, and its own names and day endings."""
+    bundled = Path(str(importlib.import_module("messages").__file__)).parent
+    root = tmp_path / "messages"
+    shutil.copytree(bundled, root, ignore=shutil.ignore_patterns("__pycache__"))
+    french = root / "fr"
+    if not french.exists():
+        shutil.copytree(root / "en", french)
+    (french / presets.NAMES_FILE).write_text("# Les noms\n\nde = RFA | la RFA\n", "utf-8")
+    (french / cleantime.ORDINALS_FILE).write_text("# Jours\ner\n", "utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "messages")
+    _forget_the_messages()
+    yield french
+    monkeypatch.undo()
+    _forget_the_messages()
+
+
+def test_a_third_language_folder_brings_its_names_and_day_endings(a_third_language: Path) -> None:
+    assert "fr" in available_locales()
+    assert find_preset("la RFA") == "de"  # from its own file
+    assert find_preset("Allemagne") == "de"  # CLDR's, in French
+    assert find_preset("Nouvelle-Zélande") == "nz"
+    assert find_preset("España") == "es"  # the other languages' names still hold
+    assert parse_clean_date("1er mars 2026", date(2026, 11, 29), ("fr",)) == date(2026, 3, 1)
+    assert parse_clean_date("1st March 2026", date(2026, 11, 29), ("en",)) == date(2026, 3, 1)
+
+
+def test_without_the_third_language_its_names_are_unknown() -> None:
+    with pytest.raises(UnknownPreset):
+        find_preset("la RFA")
+    with pytest.raises(CleanDateError):
+        parse_clean_date("1er mars 2026", date(2026, 11, 29), ("fr",))
+
+
+def test_a_name_two_presets_claim_names_neither_but_suggests_both(a_third_language: Path) -> None:
+    (a_third_language / presets.NAMES_FILE).write_text("uk = Irlande\n", "utf-8")
+    with pytest.raises(UnknownPreset) as both:
+        find_preset("Irlande")  # CLDR's French for Ireland
+    assert both.value.suggestions == ("uk", "ie")
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("xx = Atlantis", "line 2: xx names no preset"),
+        ("Atlantis", "line 2: write a code, =, then its names"),
+        ("us =", "line 2: write a code, =, then its names"),
+    ],
+)
+def test_a_line_of_preset_names_that_cannot_be_read_is_named(
+    a_third_language: Path, line: str, problem: str
+) -> None:
+    (a_third_language / presets.NAMES_FILE).write_text(f"# Les noms\n{line}\n", "utf-8")
+    with pytest.raises(ValueError, match=f"messages/fr/preset_names.txt {problem}"):
+        preset_names()
 
 
 def test_an_unknown_place_gets_close_codes_or_none() -> None:
