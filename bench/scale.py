@@ -15,6 +15,17 @@ messages a second for a bot however many processes send), which the Telegram sta
 measures; here the question is how fast cravings are taken in and acted on. Each arrangement
 runs ``repeats`` waves on one start; the median rate is printed, and its ratio to SQLite's.
 
+Beside the rates, where the CPU went: the CPU seconds a craving cost, over each wave, in the bot
+processes together, the PostgreSQL backends serving them, the fake platform, this process
+(posting and counting, with its counting connection's backend) and the whole machine (others'
+work too), read from ``/proc`` before and after each wave; with how many of the machine's cores
+were busy meanwhile, and the PostgreSQL transactions a craving took (``pg_stat_database``, from
+the first wave until the bots stopped). Before its first wave, each arrangement sits quiet for
+``QUIET`` seconds, which shows what the processes spend on their own (polling, leases) when no
+one writes. So a rate that falls with more processes can be told apart: CPU a craving that grows
+is work the processes add (coordination); CPU a craving that stays flat while every core is
+busy is the same work waiting for a core.
+
 ``python -m bench.scale [--quick]`` runs it alone; ``HOMEGROUP_BENCH_POSTGRES`` names the
 server (its maintenance database; a database of the bench's own is made and dropped).
 """
@@ -25,16 +36,18 @@ import argparse
 import asyncio
 import contextlib
 import itertools
+import multiprocessing
 import os
 import sqlite3
 import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager, closing
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -59,6 +72,12 @@ START_WAIT = 60.0
 WAIT = 180.0
 SIZES = {False: (300, 3), True: (60, 2)}
 """The wave and the waves an arrangement runs: in full, and ``--quick``."""
+QUIET = 11.0
+"""Seconds each arrangement sits quiet before its first wave: what its processes spend idle,
+and long enough for PostgreSQL to publish the start's transactions (an idle backend reports
+its counts within 10 s)."""
+PROC = Path("/proc")
+TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,28 +113,184 @@ async def _database(arrangement: Arrangement, folder: Path) -> AsyncIterator[str
         await server.close()
 
 
+class _Look:
+    """This process's one connection to the bench's database, kept open (a new one each time
+    would cost PostgreSQL a process start, charged to the bots measured): how many cravings it
+    holds, and on PostgreSQL which backends serve the bots and how many transactions they ran."""
+
+    def __init__(self, database: str) -> None:
+        self._database = database
+        self._postgres: asyncpg.Connection | None = None
+        self._sqlite: sqlite3.Connection | None = None
+        self._asked = 0
+        """Statements this connection sent: its own transactions, counted in the database's."""
+        self.own_backend = 0
+
+    async def open(self) -> None:
+        if self._database.startswith("postgresql://"):
+            self._postgres = await asyncpg.connect(self._database)
+            self.own_backend = self._postgres.get_server_pid()
+
+    async def close(self) -> None:
+        if self._postgres is not None:
+            await self._postgres.close()
+        if self._sqlite is not None:
+            self._sqlite.close()
+
+    async def _ask(self, sql: str) -> list[Any]:
+        assert self._postgres is not None
+        self._asked += 1
+        return list(await self._postgres.fetch(sql))
+
+    async def handled(self) -> int:
+        """The cravings in the database."""
+        if self._postgres is not None:
+            return int((await self._ask("SELECT count(*) FROM cravings"))[0][0])
+        if self._sqlite is None:  # opened once the bot made the file
+            self._sqlite = sqlite3.connect(self._database, timeout=10, isolation_level=None)
+        (count,) = self._sqlite.execute("SELECT count(*) FROM cravings").fetchone()
+        return int(count)
+
+    async def backends(self) -> list[int]:
+        """The server processes of the other connections to the database: the bots'."""
+        if self._postgres is None:
+            return []
+        rows = await self._ask(
+            "SELECT pid FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return [int(pid) for (pid,) in rows]
+
+    async def transactions(self) -> int | None:
+        """Transactions committed or rolled back in the database, less this connection's (a
+        backend publishes its counts within 10 s of going idle, or as it ends)."""
+        if self._postgres is None:
+            return None
+        await self._ask("SELECT pg_stat_force_next_flush()")  # published before it answers
+        asked = self._asked
+        rows = await self._ask(
+            "SELECT xact_commit + xact_rollback FROM pg_stat_database"
+            " WHERE datname = current_database()"
+        )
+        return int(rows[0][0]) - asked
+
+    async def all_gone(self) -> None:
+        """Once the bots' backends have ended, so that their counts are published."""
+        async with asyncio.timeout(WAIT):
+            while await self.backends():  # noqa: ASYNC110 - other processes end them
+                await asyncio.sleep(LOOK_EVERY)
+
+
 @asynccontextmanager
-async def _counter(database: str) -> AsyncIterator[Callable[[], Awaitable[int]]]:
-    """How many cravings the database holds, asked of it on one connection kept open (a new
-    one each time would cost PostgreSQL a process start, charged to the bots measured)."""
-    if database.startswith("postgresql://"):
-        connection = await asyncpg.connect(database)
+async def _looking(database: str) -> AsyncIterator[_Look]:
+    look = _Look(database)
+    await look.open()
+    try:
+        yield look
+    finally:
+        await look.close()
 
-        async def on_postgres() -> int:
-            return int(await connection.fetchval("SELECT count(*) FROM cravings"))
 
-        try:
-            yield on_postgres
-        finally:
-            await connection.close()
-        return
-    with closing(sqlite3.connect(database, timeout=10, isolation_level=None)) as db:
+def _ticks(pid: int, *, reaped: bool = False) -> int:
+    """The clock ticks ``pid`` has run (with its reaped children's, if asked); 0 once gone."""
+    try:
+        fields = (PROC / str(pid) / "stat").read_text().rpartition(")")[2].split()
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        return 0
+    # Fields 14-17 of proc(5), counted from the state, the third: utime, stime, cutime, cstime.
+    return sum(int(tick) for tick in fields[11 : 15 if reaped else 13])
 
-        async def on_sqlite() -> int:
-            (count,) = db.execute("SELECT count(*) FROM cravings").fetchone()
-            return int(count)
 
-        yield on_sqlite
+def _with_descendants(roots: list[int]) -> list[int]:
+    """The processes and every process they started that still runs."""
+    parents: dict[int, list[int]] = {}
+    for entry in PROC.iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError, ValueError):
+                parent = int((entry / "stat").read_text().rpartition(")")[2].split()[1])
+                parents.setdefault(parent, []).append(int(entry.name))
+    found, waiting = [], list(roots)
+    while waiting:
+        pid = waiting.pop()
+        found.append(pid)
+        waiting += parents.get(pid, [])
+    return found
+
+
+def _machine_ticks() -> tuple[int, int]:
+    """Ticks every core of the machine was busy, and ticks taken by the hypervisor (steal)."""
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (
+        int(tick) for tick in (PROC / "stat").read_text().split("\n", 1)[0].split()[1:9]
+    )
+    return user + nice + system + irq + softirq, steal
+
+
+@dataclass(frozen=True, slots=True)
+class _Cpu:
+    """CPU seconds each part had used at one moment, on ``time.monotonic``'s clock."""
+
+    at: float
+    bots: float
+    backends: dict[int, float]
+    platform: float
+    driver: float
+    machine: float
+    steal: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Spent:
+    """CPU seconds each part used between two readings, and the seconds between them."""
+
+    seconds: float
+    bots: float
+    postgres: float | None
+    platform: float
+    driver: float
+    machine: float
+    steal: float
+
+    @property
+    def ours(self) -> float:
+        return self.bots + (self.postgres or 0.0) + self.platform + self.driver
+
+
+class _Meter:
+    """Reads the CPU of the parts of one arrangement: bots, their backends, the fake, us."""
+
+    def __init__(self, bots: list[int], platform: int | None, look: _Look) -> None:
+        self._bots = bots
+        self._platform = platform
+        self._look = look
+
+    async def read(self) -> _Cpu:
+        backends = {pid: _ticks(pid) / TICK for pid in await self._look.backends()}
+        busy, steal = _machine_ticks()
+        return _Cpu(
+            at=time.monotonic(),
+            bots=sum(_ticks(pid, reaped=True) for pid in _with_descendants(self._bots)) / TICK,
+            backends=backends,
+            platform=_ticks(self._platform) / TICK if self._platform else 0.0,
+            driver=time.process_time() + _ticks(self._look.own_backend) / TICK,
+            machine=busy / TICK,
+            steal=steal / TICK,
+        )
+
+    @staticmethod
+    def spent(before: _Cpu, after: _Cpu, postgres: bool) -> _Spent:
+        """Between two readings; a backend first seen after counts from its start (a backend
+        gone before the second reading is missed: the bots' pools keep theirs)."""
+        return _Spent(
+            seconds=after.at - before.at,
+            bots=after.bots - before.bots,
+            postgres=sum(cpu - before.backends.get(pid, 0.0) for pid, cpu in after.backends.items())
+            if postgres
+            else None,
+            platform=after.platform - before.platform,
+            driver=after.driver - before.driver,
+            machine=after.machine - before.machine,
+            steal=after.steal - before.steal,
+        )
 
 
 @dataclass
@@ -184,12 +359,12 @@ async def _wave(
     bots: list[_Bot],
     members: range,
     session: aiohttp.ClientSession,
-    handled: Callable[[], Awaitable[int]],
+    look: _Look,
     update_ids: itertools.count[int],
 ) -> float:
     """Post a ``/craving`` from each member, spread over the bots; return the seconds until all
     of them were handled."""
-    before = await handled()
+    before = await look.handled()
     gate = asyncio.Semaphore(IN_FLIGHT)
     turns = itertools.cycle(bots)
 
@@ -205,62 +380,162 @@ async def _wave(
     started = time.monotonic()
     async with asyncio.timeout(WAIT):
         await asyncio.gather(*(post(member, next(turns)) for member in members))
-        while await handled() - before < len(members):  # noqa: ASYNC110 - another process writes them
+        while await look.handled() - before < len(members):  # noqa: ASYNC110 - another process writes them
             await asyncio.sleep(LOOK_EVERY)
     return time.monotonic() - started
 
 
+@dataclass
+class _Measured:
+    """One arrangement's figures."""
+
+    rates: list[float]
+    waves: list[_Spent]
+    quiet: _Spent
+    transactions: float | None
+    """PostgreSQL transactions a craving, from the first wave until the bots stopped."""
+
+    def per_craving(self, wave: int, part: Callable[[_Spent], float | None]) -> float | None:
+        """Median milliseconds of CPU a craving, over the waves."""
+        spent = [part(one) for one in self.waves]
+        values = [value for value in spent if value is not None]
+        return statistics.median(values) * 1000 / wave if values else None
+
+    def cores(self, part: Callable[[_Spent], float]) -> float:
+        """Median cores kept busy while a wave ran."""
+        return statistics.median(part(one) / one.seconds for one in self.waves)
+
+
+def _ms(value: float | None) -> str:
+    return f"{value:8.2f}" if value is not None else f"{'-':>8}"
+
+
 async def run(
-    wave: int, repeats: int, arrangements: tuple[Arrangement, ...] = ARRANGEMENTS
+    wave: int,
+    repeats: int,
+    arrangements: tuple[Arrangement, ...] = ARRANGEMENTS,
+    *,
+    quiet: float = QUIET,
 ) -> None:
-    """Print each arrangement's median ``/craving`` rate, and its ratio to the first's."""
+    """Print each arrangement's median ``/craving`` rate, and its ratio to the first's; then
+    where the CPU went."""
     if wave < 1 or repeats < 1:
         raise ValueError("the wave needs a craving, and a run needs a wave")
+    cores = os.cpu_count()
     print(
         f"(i) /craving handled a second, homegroup run processes in webhook mode: {repeats}"
-        f" waves of {wave}, each from new members of {GROUPS} groups"
+        f" waves of {wave}, each from new members of {GROUPS} groups; {cores} CPUs"
     )
-    medians: dict[str, float] = {}
+    measured: dict[str, _Measured] = {}
     troubles: list[str] = []
     update_ids = itertools.count(1)
     members = itertools.count(0, wave)
+    counting = PROC.joinpath("stat").exists()
+    started_before = set(multiprocessing.active_children())
     with tempfile.TemporaryDirectory(prefix="homegroup-bench-scale-") as folder:
         log = Path(folder) / "homegroup.log"
         async with fake_in_its_own_process() as fake, aiohttp.ClientSession() as session:
+            children = set(multiprocessing.active_children()) - started_before
+            platform = children.pop().pid if len(children) == 1 else None
             for arrangement in arrangements:
                 async with (
                     _database(arrangement, Path(folder)) as database,
-                    _serving(database, arrangement.processes, fake, log, session) as bots,
-                    _counter(database) as handled,
+                    _looking(database) as look,
                 ):
-                    rates = []
-                    logged = log.stat().st_size
-                    for _ in range(repeats):
-                        first = next(members)
-                        seconds = await _wave(
-                            bots, range(first, first + wave), session, handled, update_ids
-                        )
-                        rates.append(wave / seconds)
-                    with log.open("rb") as written:  # while the waves ran, not as they stop
-                        written.seek(logged)
-                        troubles += [
-                            line
-                            for line in written.read().decode().splitlines()
-                            if " ERROR " in line
-                        ]
-                medians[arrangement.name] = statistics.median(rates)
+                    async with _serving(
+                        database, arrangement.processes, fake, log, session
+                    ) as bots:
+                        meter = _Meter([bot.process.pid for bot in bots], platform, look)
+                        before = await meter.read()
+                        await asyncio.sleep(quiet)
+                        calm = meter.spent(before, await meter.read(), arrangement.postgres)
+                        transactions = await look.transactions()
+                        rates, waves = [], []
+                        logged = log.stat().st_size
+                        for _ in range(repeats):
+                            first = next(members)
+                            before = await meter.read()
+                            seconds = await _wave(
+                                bots, range(first, first + wave), session, look, update_ids
+                            )
+                            after = await meter.read()
+                            rates.append(wave / seconds)
+                            waves.append(meter.spent(before, after, arrangement.postgres))
+                        with log.open("rb") as written:  # while the waves ran, not as they stop
+                            written.seek(logged)
+                            troubles += [
+                                line
+                                for line in written.read().decode().splitlines()
+                                if " ERROR " in line
+                            ]
+                    a_craving = None
+                    if transactions is not None:
+                        await look.all_gone()
+                        ended = await look.transactions()
+                        assert ended is not None
+                        a_craving = (ended - transactions) / (wave * repeats)
+                measured[arrangement.name] = _Measured(rates, waves, calm, a_craving)
+                median = statistics.median(rates)
                 spread = f"{min(rates):.0f}-{max(rates):.0f}"
-                print(
-                    f"  {arrangement.name:<24} median {medians[arrangement.name]:7.1f} /s"
-                    f"  (runs {spread} /s)"
-                )
-    base_name, base = next(iter(medians.items()))
-    for name, median in itertools.islice(medians.items(), 1, None):
-        print(f"  ratio {name} / {base_name}: {median / base:.2f}x")
+                print(f"  {arrangement.name:<24} median {median:7.1f} /s  (runs {spread} /s)")
+    _print_ratios(measured, wave)
+    if counting:
+        _print_cpu(measured, wave, cores)
     if troubles:
         print(f"  the bots logged {len(troubles)} ERROR lines meanwhile, such as:")
         for line in sorted(set(troubles))[:3]:
             print(f"    {line[:160]}")
+
+
+def _print_ratios(measured: dict[str, _Measured], wave: int) -> None:
+    base_name, base = next(iter(measured.items()))
+    base_cpu = base.per_craving(wave, lambda spent: spent.ours)
+    for name, one in itertools.islice(measured.items(), 1, None):
+        rate = statistics.median(one.rates) / statistics.median(base.rates)
+        cpu = one.per_craving(wave, lambda spent: spent.ours)
+        costs = f", {cpu / base_cpu:.2f}x the CPU a craving" if cpu and base_cpu else ""
+        print(f"  ratio {name} / {base_name}: {rate:.2f}x{costs}")
+
+
+def _print_cpu(measured: dict[str, _Measured], wave: int, cores: int | None) -> None:
+    print(
+        "  CPU ms a craving, median of the waves (bots: the homegroup run processes together;\n"
+        "  postgres: the backends serving them; platform: the fake Bot API; driver: this process,\n"
+        "  posting and counting; ours: those four; machine: every core's busy time, others' too);\n"
+        f"  busy: cores kept busy meanwhile, ours / the machine's, of {cores}; steal: cores the\n"
+        "  hypervisor took; xacts: PostgreSQL transactions a craving, first wave to the bots' stop"
+    )
+    parts: dict[str, Callable[[_Spent], float | None]] = {
+        "bots": lambda spent: spent.bots,
+        "postgres": lambda spent: spent.postgres,
+        "platform": lambda spent: spent.platform,
+        "driver": lambda spent: spent.driver,
+        "ours": lambda spent: spent.ours,
+        "machine": lambda spent: spent.machine,
+    }
+    print(
+        f"  {'':<24}" + "".join(f"{part:>9}" for part in parts) + f"{'busy':>13}{'steal':>7}"
+        f"{'xacts':>7}"
+    )
+    for name, one in measured.items():
+        figures = "".join(f" {_ms(one.per_craving(wave, part))}" for part in parts.values())
+        busy = f"{one.cores(lambda spent: spent.ours):.2f} / {one.cores(lambda s: s.machine):.2f}"
+        steal = one.cores(lambda spent: spent.steal)
+        xacts = f"{one.transactions:7.1f}" if one.transactions is not None else f"{'-':>7}"
+        print(f"  {name:<24}{figures}{busy:>13}{steal:7.2f}{xacts}")
+    print(
+        f"  quiet for {next(iter(measured.values())).quiet.seconds:.0f} s before the first"
+        " wave, CPU ms a second:"
+    )
+    for name, one in measured.items():
+        calm, seconds = one.quiet, one.quiet.seconds
+        postgres = (
+            f"{calm.postgres * 1000 / seconds:6.1f}" if calm.postgres is not None else "     -"
+        )
+        print(
+            f"  {name:<24} bots {calm.bots * 1000 / seconds:6.1f}  postgres {postgres}"
+            f"  machine {calm.machine * 1000 / seconds:6.1f}"
+        )
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -14,7 +14,7 @@ async def test_the_scale_benchmark_takes_in_every_craving_and_prints_medians_and
     need_postgres()
     both = (scale.ARRANGEMENTS[0], scale.ARRANGEMENTS[2])  # SQLite, 1; PostgreSQL, 2
 
-    await scale.run(wave=4, repeats=1, arrangements=both)
+    await scale.run(wave=4, repeats=1, arrangements=both, quiet=0.2)
 
     printed = capsys.readouterr().out
     assert "SQLite, 1 process        median " in printed
