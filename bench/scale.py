@@ -181,6 +181,41 @@ class _Look:
                 await asyncio.sleep(LOOK_EVERY)
 
 
+async def _counted(bots: list[_Bot], session: aiohttp.ClientSession) -> dict[str, float]:
+    """The bots' Prometheus counters, each summed over its labels and over the bots."""
+    sums: dict[str, float] = {}
+    for bot in bots:
+        async with session.get(bot.metrics) as answer:
+            text = await answer.text()
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                name, _, value = line.rpartition(" ")
+                name = name.partition("{")[0]
+                sums[name] = sums.get(name, 0.0) + float(value)
+    return sums
+
+
+@dataclass(frozen=True, slots=True)
+class _Done:
+    """What the bots did over a wave, by their own counters: outbox rows tried, and events
+    handled with the seconds they took (transaction, waits for a core or a lock and all)."""
+
+    sends: float
+    events: float
+    handling: float
+
+    @classmethod
+    def between(cls, before: dict[str, float], after: dict[str, float]) -> _Done:
+        def grew(name: str) -> float:
+            return after.get(name, 0.0) - before.get(name, 0.0)
+
+        return cls(
+            grew("homegroup_sends_total"),
+            grew("homegroup_handling_seconds_count"),
+            grew("homegroup_handling_seconds_sum"),
+        )
+
+
 @asynccontextmanager
 async def _looking(database: str) -> AsyncIterator[_Look]:
     look = _Look(database)
@@ -299,6 +334,10 @@ class _Bot:
     hook: str
     health: str
 
+    @property
+    def metrics(self) -> str:
+        return self.health.removesuffix("/healthz") + "/metrics"
+
 
 @asynccontextmanager
 async def _serving(
@@ -391,6 +430,7 @@ class _Measured:
 
     rates: list[float]
     waves: list[_Spent]
+    done: list[_Done]
     quiet: _Spent
     transactions: float | None
     """PostgreSQL transactions a craving, from the first wave until the bots stopped."""
@@ -450,10 +490,11 @@ async def run(
                         await asyncio.sleep(quiet)
                         calm = meter.spent(before, await meter.read(), arrangement.postgres)
                         transactions = await look.transactions()
-                        rates, waves = [], []
+                        rates, waves, done = [], [], []
                         logged = log.stat().st_size
                         for _ in range(repeats):
                             first = next(members)
+                            counters = await _counted(bots, session)  # not in the CPU read
                             before = await meter.read()
                             seconds = await _wave(
                                 bots, range(first, first + wave), session, look, update_ids
@@ -461,6 +502,7 @@ async def run(
                             after = await meter.read()
                             rates.append(wave / seconds)
                             waves.append(meter.spent(before, after, arrangement.postgres))
+                            done.append(_Done.between(counters, await _counted(bots, session)))
                         with log.open("rb") as written:  # while the waves ran, not as they stop
                             written.seek(logged)
                             troubles += [
@@ -474,7 +516,7 @@ async def run(
                         ended = await look.transactions()
                         assert ended is not None
                         a_craving = (ended - transactions) / (wave * repeats)
-                measured[arrangement.name] = _Measured(rates, waves, calm, a_craving)
+                measured[arrangement.name] = _Measured(rates, waves, done, calm, a_craving)
                 median = statistics.median(rates)
                 spread = f"{min(rates):.0f}-{max(rates):.0f}"
                 print(f"  {arrangement.name:<24} median {median:7.1f} /s  (runs {spread} /s)")
@@ -502,8 +544,10 @@ def _print_cpu(measured: dict[str, _Measured], wave: int, cores: int | None) -> 
         "  CPU ms a craving, median of the waves (bots: the homegroup run processes together;\n"
         "  postgres: the backends serving them; platform: the fake Bot API; driver: this process,\n"
         "  posting and counting; ours: those four; machine: every core's busy time, others' too);\n"
-        f"  busy: cores kept busy meanwhile, ours / the machine's, of {cores}; steal: cores the\n"
-        "  hypervisor took; xacts: PostgreSQL transactions a craving, first wave to the bots' stop"
+        f"  busy: cores kept busy meanwhile, ours / the machine's, of {cores}; sends: outbox rows\n"
+        "  the bots tried a craving meanwhile (answers of earlier waves too, at their 30/s);\n"
+        "  handle: ms an event took the bots to handle, waits included; xacts: PostgreSQL\n"
+        "  transactions a craving, from the first wave until the bots stopped"
     )
     parts: dict[str, Callable[[_Spent], float | None]] = {
         "bots": lambda spent: spent.bots,
@@ -514,15 +558,21 @@ def _print_cpu(measured: dict[str, _Measured], wave: int, cores: int | None) -> 
         "machine": lambda spent: spent.machine,
     }
     print(
-        f"  {'':<24}" + "".join(f"{part:>9}" for part in parts) + f"{'busy':>13}{'steal':>7}"
-        f"{'xacts':>7}"
+        f"  {'':<24}"
+        + "".join(f"{part:>9}" for part in parts)
+        + f"{'busy':>13}{'sends':>7}{'handle':>7}{'xacts':>7}"
     )
     for name, one in measured.items():
         figures = "".join(f" {_ms(one.per_craving(wave, part))}" for part in parts.values())
         busy = f"{one.cores(lambda spent: spent.ours):.2f} / {one.cores(lambda s: s.machine):.2f}"
-        steal = one.cores(lambda spent: spent.steal)
+        sends = statistics.median(done.sends / wave for done in one.done)
+        handle = statistics.median(
+            done.handling * 1000 / done.events if done.events else 0.0 for done in one.done
+        )
         xacts = f"{one.transactions:7.1f}" if one.transactions is not None else f"{'-':>7}"
-        print(f"  {name:<24}{figures}{busy:>13}{steal:7.2f}{xacts}")
+        print(f"  {name:<24}{figures}{busy:>13}{sends:7.2f}{handle:7.1f}{xacts}")
+    steal = max(spent.steal / spent.seconds for one in measured.values() for spent in one.waves)
+    print(f"  the hypervisor took at most {steal:.2f} cores (steal) in any wave")
     print(
         f"  quiet for {next(iter(measured.values())).quiet.seconds:.0f} s before the first"
         " wave, CPU ms a second:"
