@@ -21,6 +21,14 @@ async def test_the_scale_benchmark_takes_in_every_craving_and_prints_medians_and
     assert "PostgreSQL, 2 processes  median " in printed
     assert "ratio PostgreSQL, 2 processes / SQLite, 1 process: " in printed
     assert "ERROR lines" not in printed
+    # Where the CPU went, a row an arrangement; every craving is at least one transaction.
+    rows = {
+        line[2:26].strip(): line.split()
+        for line in printed.splitlines()
+        if line[2:26].strip() in {arrangement.name for arrangement in both} and " / " in line
+    }
+    assert rows["SQLite, 1 process"][-1] == "-"
+    assert float(rows["PostgreSQL, 2 processes"][-1]) >= 1
 
 
 async def test_a_wave_without_cravings_is_refused() -> None:
