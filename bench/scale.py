@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
 import contextlib
 import itertools
 import multiprocessing
@@ -45,7 +46,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -113,6 +114,33 @@ async def _database(arrangement: Arrangement, folder: Path) -> AsyncIterator[str
         await server.close()
 
 
+@dataclass
+class _Activity:
+    """The bots' PostgreSQL backends as sampled: how many were running a statement, waiting
+    for another transaction's lock, or inside a transaction waiting for the bot's next
+    statement; and the statements that waited for locks."""
+
+    samples: int = 0
+    running: int = 0
+    locked: int = 0
+    in_transaction: int = 0
+    lock_waits: collections.Counter[str] = field(default_factory=collections.Counter)
+
+    def add(self, backends: list[tuple[str | None, str | None, str | None]]) -> None:
+        self.samples += 1
+        for state, waiting, query in backends:
+            if state == "active" and waiting == "Lock":
+                self.locked += 1
+                self.lock_waits[" ".join((query or "").split())[:60]] += 1
+            elif state == "active":
+                self.running += 1
+            elif state is not None and state.startswith("idle in transaction"):
+                self.in_transaction += 1
+
+    def mean(self, count: int) -> float:
+        return count / self.samples if self.samples else 0.0
+
+
 class _Look:
     """This process's one connection to the bench's database, kept open (a new one each time
     would cost PostgreSQL a process start, charged to the bots measured): how many cravings it
@@ -124,7 +152,9 @@ class _Look:
         self._sqlite: sqlite3.Connection | None = None
         self._asked = 0
         """Statements this connection sent: its own transactions, counted in the database's."""
+        self._one_at_a_time = asyncio.Lock()
         self.own_backend = 0
+        self.activity = _Activity()
 
     async def open(self) -> None:
         if self._database.startswith("postgresql://"):
@@ -139,8 +169,9 @@ class _Look:
 
     async def _ask(self, sql: str) -> list[Any]:
         assert self._postgres is not None
-        self._asked += 1
-        return list(await self._postgres.fetch(sql))
+        async with self._one_at_a_time:
+            self._asked += 1
+            return list(await self._postgres.fetch(sql))
 
     async def handled(self) -> int:
         """The cravings in the database."""
@@ -160,6 +191,36 @@ class _Look:
             " WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
         return [int(pid) for (pid,) in rows]
+
+    async def sample(self) -> None:
+        """What the bots' backends are doing now, added to ``activity``."""
+        if self._postgres is None:
+            return
+        rows = await self._ask(
+            "SELECT state, wait_event_type, query FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        self.activity.add([(state, waiting, query) for state, waiting, query in rows])
+
+    @asynccontextmanager
+    async def sampling(self) -> AsyncIterator[None]:
+        """Sample the backends every ``LOOK_EVERY`` seconds meanwhile (on PostgreSQL)."""
+        if self._postgres is None:
+            yield
+            return
+
+        async def every() -> None:
+            while True:
+                await self.sample()
+                await asyncio.sleep(LOOK_EVERY)
+
+        sampler = asyncio.ensure_future(every())
+        try:
+            yield
+        finally:
+            sampler.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sampler
 
     async def transactions(self) -> int | None:
         """Transactions committed or rolled back in the database, less this connection's (a
@@ -417,7 +478,7 @@ async def _wave(
                 raise RuntimeError(f"a webhook post was answered {answer.status}")
 
     started = time.monotonic()
-    async with asyncio.timeout(WAIT):
+    async with asyncio.timeout(WAIT), look.sampling():
         await asyncio.gather(*(post(member, next(turns)) for member in members))
         while await look.handled() - before < len(members):  # noqa: ASYNC110 - another process writes them
             await asyncio.sleep(LOOK_EVERY)
@@ -431,6 +492,7 @@ class _Measured:
     rates: list[float]
     waves: list[_Spent]
     done: list[_Done]
+    activity: list[_Activity]
     quiet: _Spent
     transactions: float | None
     """PostgreSQL transactions a craving, from the first wave until the bots stopped."""
@@ -491,10 +553,12 @@ async def run(
                         calm = meter.spent(before, await meter.read(), arrangement.postgres)
                         transactions = await look.transactions()
                         rates, waves, done = [], [], []
+                        activity: list[_Activity] = []
                         logged = log.stat().st_size
                         for _ in range(repeats):
                             first = next(members)
                             counters = await _counted(bots, session)  # not in the CPU read
+                            look.activity = _Activity()
                             before = await meter.read()
                             seconds = await _wave(
                                 bots, range(first, first + wave), session, look, update_ids
@@ -503,6 +567,7 @@ async def run(
                             rates.append(wave / seconds)
                             waves.append(meter.spent(before, after, arrangement.postgres))
                             done.append(_Done.between(counters, await _counted(bots, session)))
+                            activity.append(look.activity)
                         with log.open("rb") as written:  # while the waves ran, not as they stop
                             written.seek(logged)
                             troubles += [
@@ -516,7 +581,9 @@ async def run(
                         ended = await look.transactions()
                         assert ended is not None
                         a_craving = (ended - transactions) / (wave * repeats)
-                measured[arrangement.name] = _Measured(rates, waves, done, calm, a_craving)
+                measured[arrangement.name] = _Measured(
+                    rates, waves, done, activity, calm, a_craving
+                )
                 median = statistics.median(rates)
                 spread = f"{min(rates):.0f}-{max(rates):.0f}"
                 print(f"  {arrangement.name:<24} median {median:7.1f} /s  (runs {spread} /s)")
@@ -571,6 +638,7 @@ def _print_cpu(measured: dict[str, _Measured], wave: int, cores: int | None) -> 
         )
         xacts = f"{one.transactions:7.1f}" if one.transactions is not None else f"{'-':>7}"
         print(f"  {name:<24}{figures}{busy:>13}{sends:7.2f}{handle:7.1f}{xacts}")
+    _print_activity(measured)
     steal = max(spent.steal / spent.seconds for one in measured.values() for spent in one.waves)
     print(f"  the hypervisor took at most {steal:.2f} cores (steal) in any wave")
     print(
@@ -585,6 +653,35 @@ def _print_cpu(measured: dict[str, _Measured], wave: int, cores: int | None) -> 
         print(
             f"  {name:<24} bots {calm.bots * 1000 / seconds:6.1f}  postgres {postgres}"
             f"  machine {calm.machine * 1000 / seconds:6.1f}"
+        )
+
+
+def _print_activity(measured: dict[str, _Measured]) -> None:
+    sampled = {name: one for name, one in measured.items() if any(a.samples for a in one.activity)}
+    if not sampled:
+        return
+    print(
+        f"  the bots' PostgreSQL backends while the waves ran, on average (sampled every"
+        f" {LOOK_EVERY * 1000:.0f} ms, median\n  of the waves): running a statement; waiting for"
+        " another transaction's lock (lock); in a\n  transaction, waiting for the bot's next"
+        " statement; and the statement that waited most for a lock"
+    )
+    for name, one in sampled.items():
+        running, locked, waiting = (
+            statistics.median(activity.mean(count(activity)) for activity in one.activity)
+            for count in (
+                lambda a: a.running,
+                lambda a: a.locked,
+                lambda a: a.in_transaction,
+            )
+        )
+        waits: collections.Counter[str] = sum(
+            (activity.lock_waits for activity in one.activity), collections.Counter()
+        )
+        most = waits.most_common(1)[0][0] if waits else "-"
+        print(
+            f"  {name:<24} running {running:5.2f}  lock {locked:5.2f}"
+            f"  in a transaction {waiting:5.2f}  most lock waits: {most}"
         )
 
 
