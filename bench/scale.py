@@ -20,11 +20,14 @@ processes together, the PostgreSQL backends serving them, the fake platform, thi
 (posting and counting, with its counting connection's backend) and the whole machine (others'
 work too), read from ``/proc`` before and after each wave; with how many of the machine's cores
 were busy meanwhile, and the PostgreSQL transactions a craving took (``pg_stat_database``, from
-the first wave until the bots stopped). Before its first wave, each arrangement sits quiet for
-``QUIET`` seconds, which shows what the processes spend on their own (polling, leases) when no
-one writes. So a rate that falls with more processes can be told apart: CPU a craving that grows
-is work the processes add (coordination); CPU a craving that stays flat while every core is
-busy is the same work waiting for a core.
+the first wave until the bots stopped). The bots' own counters (``/metrics``) tell the outbox
+rows they tried and how long an event took them during each wave; and the bots' PostgreSQL
+backends are sampled every ``LOOK_EVERY`` seconds meanwhile: running, waiting for a lock (and
+on which statement), or idle in a transaction. Before its first wave, each arrangement sits
+quiet for ``QUIET`` seconds, which shows what the processes spend on their own (polling,
+leases) when no one writes. So a rate that falls with more processes can be told apart: CPU a
+craving that grows is work the processes add (coordination); CPU a craving that stays flat
+while every core is busy is the same work waiting for a core.
 
 ``python -m bench.scale [--quick]`` runs it alone; ``HOMEGROUP_BENCH_POSTGRES`` names the
 server (its maintenance database; a database of the bench's own is made and dropped).
