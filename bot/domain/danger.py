@@ -9,8 +9,11 @@ without touching code. A miss costs more than a false alarm.
 Both a note and each word of a pattern are first normalised (``normalise``): case,
 punctuation, letters typed twice or more, and common spellings ("wanna", "od'd", "cant", "u")
 all reduce to one plain form, so a pattern is written once in plain words. Each language is
-read its own way (``Reading``): Spanish folds accents and spells out "q", "xq" and "tmb", which
-English must not, since "x" or "k" mean something else there.
+read its own way (``Reading``), by the same steps filled in from its own data,
+``messages/<locale>/danger_spellings.txt``: Spanish folds accents and spells out "q", "xq" and
+"tmb", which English must not, since "x" or "k" mean something else there. A language added as
+a folder is read by its own file, with no change here; without one it folds accents and spells
+nothing out, never the English way.
 
 Matching stays linear in the length of a note, whatever the note: it is cut to ``MAX_TEXT``
 characters and reduced to words between single spaces, and a pattern compiles to a regular
@@ -21,10 +24,14 @@ combine in too many ways is refused (``MAX_WAYS``), so each word of a note costs
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from importlib import resources
+
+from bot.language import DEFAULT_LOCALE
 
 MAX_TEXT = 4000
 """Characters of a note that are read: a note is read in full long before this."""
@@ -38,43 +45,18 @@ MAX_WAYS = 100
 _MAX_DEPTH = 10
 """How deeply a pattern's (groups) may nest."""
 
-# Spellings that stand for plainer words. They are looked up once doubled letters are
-# collapsed ("wannnna" finds wanna). "od" is not here: "odd" collapses to it, so overdoses are
-# read from the raw text (``_OVERDOSE``).
-_SPELLINGS = """
-    cant, cannot = can not; dont = do not; doesnt = does not; didnt = did not
-    isnt, aint = is not; arent = are not; wasnt = was not; werent = were not; wont = will not
-    wouldnt = would not; couldnt = could not; shouldnt = should not; havent = have not
-    hasnt = has not; hadnt = had not; im = i am; ive = i have; hes = he is; shes = she is
-    theyre = they are; youre = you are; whats = what is; thats = that is; theres = there is
-    wanna = want to; gonna, gunna, finna = going to; imma = i am going to; gotta = got to
-    hafta = have to; tryna = trying to; outta = out of; boutta = about to; bout = about
-    lemme = let me; gimme = give me; dunno = do not know; idk = i do not know
-    u, ya, yu = you; ur = your; r = are; n = and; pls, plz = please; cuz, coz, bc = because
-    rn = right now; tho = though; thru = through; 2 = to; 4 = for
-    meself, myslef, mysef = myself
-"""
-
-# Spanish as it is typed in a chat, read once accents are folded and doubled letters collapsed
-# (so "kiero", "kieroo" and "kiéro" all find kiero).
-_SPELLINGS_ES = """
-    q, k, ke, qe = que; x, xr = por; xq, xk, pq, pk, porq, porke, xke, xqe, prq = porque
-    tmb, tb, tmbn, tbn, tambn = tambien; pa, xa, pra = para; pal = para el; d = de; dl = del
-    m = me; t = te; toy, stoy, toi, estoi = estoy; tas, stas = estas; ta, sta = esta
-    kiero, qiero, kero, qero = quiero; kieres, qieres = quieres; kisiera, qisiera = quisiera
-    aki, aqi = aqui; nd, na = nada; nadien, naiden = nadie; bn = bien; tngo = tengo
-    xfa, xfavor, porfa = por favor; cmo, kmo = como; ps, pos, pus = pues; mjr = mejor
-    tdo, to = todo; tds = todos; dsd = desde
-"""
-
 _APOSTROPHES = str.maketrans(dict.fromkeys("\u2019\u2018\u02bc\u0060\u00b4", "'"))
 _INITIALS = re.compile(r"\b([^\W\d_])\.(?=[^\W\d_]\b)")
 """A letter and a dot before another lone letter: o.d. reads as od."""
-_OVERDOSE = re.compile(r"\b(?:od(?:\.?'(d|ed|ing|s)|(ed|ing|s))?|(?-i:OD(d)))\b", re.IGNORECASE)
-"""od, OD'd, od'ing, ODd, oded: never odd, which only an apostrophe or a capital tells apart."""
-_OVERDOSE_AS = {"": "overdose", "d": "overdosed", "ed": "overdosed", "ing": "overdosing"}
 _NOT_A_WORD = re.compile(r"[\W_]+")
 _DOUBLED = re.compile(r"([^\W\d_])\1+")
+_TYPED_FORM = re.compile(r"\w(?:[\w']*\w)?")
+"""What a form read as typed may be: a word, apostrophes inside it."""
+_SETTINGS = {"accents": ("folded", "kept"), "initials": ("apart", "joined")}
+"""What a spellings file may set, and the values each setting takes, the default first."""
+
+SPELLINGS_FILE = "danger_spellings.txt"
+"""How the notes of a language are read, beside its danger words: see ``Reading.parse``."""
 
 
 def _collapse(word: str) -> str:
@@ -88,91 +70,191 @@ def _plain_words(text: str) -> list[str]:
     return [_collapse(word) for word in _NOT_A_WORD.split(text) if word]
 
 
-def _overdose(match: re.Match[str]) -> str:
-    suffix = next((group for group in match.groups() if group), "")
-    return f" {_OVERDOSE_AS.get(suffix, 'overdoses')} "
-
-
-def _spelling_table(spellings: str) -> dict[str, str]:
-    """``short, other = long; ...`` as a lookup from each (collapsed) short form to its words."""
-    return {
-        _collapse(short.strip()): " ".join(_plain_words(long))
-        for entry in spellings.replace("\n", ";").split(";")
-        if entry.strip()
-        for shorts, long in [entry.split("=")]
-        for short in shorts.split(",")
-    }
-
-
 def _folded(text: str) -> str:
     """``text`` without accents: morír, morir and MORÍR read alike (and ñ reads n)."""
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
+class DangerSpellingError(ValueError):
+    """A line of a spellings file that is not a rule; the message names its line."""
+
+    def __init__(self, line: int, problem: str, text: str) -> None:
+        super().__init__(f"line {line}: {problem}, in: {text.strip()}")
+        self.line = line
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class Reading:
     """How the notes of one language reduce to plain words; its patterns are read the same
-    way, so a pattern is written once in plain words of that language."""
+    way, so a pattern is written once in plain words of that language.
 
-    language = "en"
+    Every language is read by the same steps, its own data filling them in (``parse``, from
+    ``messages/<locale>/danger_spellings.txt``): accents folded or kept, lone letters with dots
+    joined or not, forms read as typed, then each plain word spelt out or its ending rewritten.
+    A language with no such file folds accents and spells nothing out.
+    """
+
+    folds: bool = True
+    """Whether accents are dropped (morír reads morir)."""
+    joins_initials: bool = False
+    """Whether lone letters with dots between them join (o.d. reads od)."""
+    spellings: Mapping[str, str] = field(default_factory=dict)
+    """Each short form, collapsed, to the plain words it stands for."""
+    typed: re.Pattern[str] | None = None
+    """The forms read as typed, one named group each (``t0``, ``t1`` …)."""
+    typed_as: Mapping[str, str] = field(default_factory=dict)
+    """What each group of ``typed`` reads as, between spaces."""
+    endings: tuple[tuple[int, str, str], ...] = ()
+    """(shortest word, ending, instead): the first that fits a word rewrites its ending."""
 
     def plain_words(self, text: str) -> list[str]:
-        """The words of ``text`` in lower case, punctuation gone, doubled letters collapsed."""
-        return _plain_words(text)
+        """The words of ``text`` in lower case, punctuation gone, doubled letters collapsed
+        (and accents dropped, if the language folds them)."""
+        return _plain_words(_folded(text) if self.folds else text)
 
     def normalise(self, text: str) -> str:
         """Reduce a note (its first ``MAX_TEXT`` characters) to plain words between single
         spaces."""
-        text = _INITIALS.sub(r"\1", text[:MAX_TEXT].translate(_APOSTROPHES))
-        text = _OVERDOSE.sub(_overdose, text)
+        text = text[:MAX_TEXT]
+        if self.folds:
+            text = _folded(text)
+        text = text.translate(_APOSTROPHES)
+        if self.joins_initials:
+            text = _INITIALS.sub(r"\1", text)
+        if self.typed is not None:
+            text = self.typed.sub(self._typed_as, text)
         return " ".join(self._spelt_out(word) for word in _plain_words(text))
 
-    @staticmethod
-    def _spelt_out(word: str) -> str:
-        if word in _SPELLING_AS:
-            return _SPELLING_AS[word]
-        # dyin, breathin, nothin: a dropped g. Patterns go through here too, so "again" reading
-        # "againg" on both sides does no harm.
-        if len(word) >= 4 and word.endswith("in"):
-            return word + "g"
+    def _typed_as(self, match: re.Match[str]) -> str:
+        return self.typed_as[match.lastgroup or ""]
+
+    def _spelt_out(self, word: str) -> str:
+        spelt = self.spellings.get(word)
+        if spelt is not None:
+            return spelt
+        for shortest, ending, instead in self.endings:
+            if len(word) >= shortest and word.endswith(ending):
+                return word[: len(word) - len(ending)] + instead
         return word
 
+    @classmethod
+    def parse(cls, text: str) -> Reading:
+        """Read a spellings file (``messages/en/danger_spellings.txt`` explains its rules);
+        raise ``DangerSpellingError`` naming the first line that is not a rule."""
+        lines = [
+            (number, line, line.split("#", 1)[0].strip())
+            for number, line in enumerate(text.splitlines(), start=1)
+        ]
+        settings: dict[str, str] = {}
+        for number, line, body in lines:
+            if body and "=" not in body:
+                name, colon, value = (part.strip() for part in body.partition(":"))
+                if not colon or name not in _SETTINGS:
+                    problem = "write short = spelled out, or a setting: accents: folded"
+                    raise DangerSpellingError(number, problem, line)
+                if value not in _SETTINGS[name]:
+                    problem = f"{name} is one of: {', '.join(_SETTINGS[name])}"
+                    raise DangerSpellingError(number, problem, line)
+                if name in settings:
+                    raise DangerSpellingError(number, f"{name} is set twice", line)
+                settings[name] = value
+        chosen = {name: settings.get(name, values[0]) for name, values in _SETTINGS.items()}
+        base = cls(
+            folds=chosen["accents"] == "folded", joins_initials=chosen["initials"] == "joined"
+        )
+        spellings: dict[str, str] = {}
+        typed: dict[str, str] = {}
+        endings: list[tuple[int, str, str]] = []
+        for number, line, body in lines:
+            if "=" not in body:
+                continue
+            try:
+                base._rule(body, spellings, typed, endings)
+            except _Problem as problem:
+                raise DangerSpellingError(number, str(problem), line) from None
+        forms = sorted(typed, key=len, reverse=True)  # od'd before od, which would stop at '
+        either = "|".join(f"(?P<t{n}>{_typed_regex(form)})" for n, form in enumerate(forms))
+        return replace(
+            base,
+            spellings=spellings,
+            typed=re.compile(rf"\b(?:{either})\b", re.IGNORECASE) if forms else None,
+            typed_as={f"t{n}": f" {typed[form]} " for n, form in enumerate(forms)},
+            endings=tuple(endings),
+        )
 
-class SpanishReading(Reading):
-    """Spanish as typed in a chat: accents may be there or not (quiero morir, quiero morír),
-    and short forms stand for words (q = que, x = por, xq = porque, tmb = también)."""
+    def _rule(
+        self,
+        body: str,
+        spellings: dict[str, str],
+        typed: dict[str, str],
+        endings: list[tuple[int, str, str]],
+    ) -> None:
+        """Add the rule ``body`` (``shorts = long``) to the tables being made."""
+        shorts, _, long = body.partition("=")
+        words = " ".join(self.plain_words(long))
+        if "=" in long or not words or not shorts.strip():
+            raise _Problem("write short, other = spelled out: one '=', words on either side")
+        if shorts.lstrip().startswith("."):
+            endings.append(self._ending(shorts.strip(), long.strip()))
+            return
+        for short in (form.strip() for form in shorts.split(",")):
+            if len(short) >= 2 and short[0] == short[-1] == '"':
+                form = short[1:-1].translate(_APOSTROPHES)
+                form = _folded(form) if self.folds else form  # as notes are, before this
+                if not _TYPED_FORM.fullmatch(form):
+                    raise _Problem(f"{short} is not one word, apostrophes inside it")
+                if form in typed:
+                    raise _Problem(f"{short} is spelt out twice")
+                typed[form] = words
+                continue
+            plain = self.plain_words(short)
+            if len(plain) != 1:
+                raise _Problem(
+                    f"'{short}' is not one word: put a form in quotes to read it as typed"
+                )
+            if plain[0] in spellings:
+                raise _Problem(f"'{short}' is spelt out twice")
+            spellings[plain[0]] = words
 
-    language = "es"
-
-    def plain_words(self, text: str) -> list[str]:
-        return _plain_words(_folded(text))
-
-    def normalise(self, text: str) -> str:
-        return " ".join(self._spelt_out(word) for word in self.plain_words(text[:MAX_TEXT]))
-
-    @staticmethod
-    def _spelt_out(word: str) -> str:
-        if word in _SPELLING_AS_ES:
-            return _SPELLING_AS_ES[word]
-        # pasao, tomao, cansao: a dropped d, as spoken in much of Spain and the Caribbean.
-        if len(word) >= 5 and word.endswith("ao"):
-            return word[:-1] + "do"
-        return word
+    def _ending(self, short: str, long: str) -> tuple[int, str, str]:
+        """``..in = ..ing`` as (the shortest word it rewrites, its ending, the other ending)."""
+        dots = len(short) - len(short.lstrip("."))
+        if len(long) - len(long.lstrip(".")) != dots:
+            raise _Problem("an ending has as many dots on both sides, as in ..in = ..ing")
+        ending, instead = self.plain_words(short[dots:]), self.plain_words(long[dots:])
+        if len(ending) != 1 or len(instead) != 1:
+            raise _Problem("an ending is one word on each side, as in ..in = ..ing")
+        return dots + len(ending[0]), ending[0], instead[0]
 
 
-_SPELLING_AS = _spelling_table(_SPELLINGS)
-_SPELLING_AS_ES = _spelling_table(_SPELLINGS_ES)
-READINGS: dict[str, Reading] = {
-    reading.language: reading for reading in (Reading(), SpanishReading())
-}
-"""The languages whose notes are read their own way; any other is read as English is."""
+def _typed_regex(form: str) -> str:
+    """A form read as typed: any case if it is written in lower case, else only as written; an
+    apostrophe may follow the dot of initials (o.d.'d)."""
+    regex = "".join(r"\.?'" if c == "'" else re.escape(c) for c in form)
+    return regex if form == form.lower() else f"(?-i:{regex})"
+
+
+def _language(locale: str) -> str:
+    """The language of a locale: ``es`` of ``es``, ``es-MX`` and ``es_AR``."""
+    return locale.replace("_", "-").split("-")[0].lower()
+
+
+@functools.cache
+def _reading_of(language: str) -> Reading:
+    """The reading of a language, from the spellings file of its folder; bundled data, read
+    once, like a constant. A language with none (or no folder) folds accents, nothing more."""
+    if not language.isalnum():
+        return Reading()
+    entry = resources.files("messages").joinpath(language).joinpath(SPELLINGS_FILE)
+    return Reading.parse(entry.read_text(encoding="utf-8")) if entry.is_file() else Reading()
 
 
 def reading(locale: str) -> Reading:
     """How notes of ``locale`` (``es``, ``es-MX``, ``es_AR`` …) are read: by its language."""
-    return READINGS.get(locale.replace("_", "-").split("-")[0].lower(), READINGS["en"])
+    return _reading_of(_language(locale))
 
 
-def normalise(text: str, locale: str = "en") -> str:
+def normalise(text: str, locale: str = DEFAULT_LOCALE) -> str:
     """Reduce a note (its first ``MAX_TEXT`` characters) to plain words between single spaces,
     as notes of ``locale`` are read.
 
@@ -434,9 +516,8 @@ class DangerWords:
     never while a member waits.
     """
 
-    def __init__(self, phrases: Iterable[str], locale: str = "en") -> None:
-        read_as = reading(locale)
-        self._assemble({read_as.language: _read_lines(phrases, read_as)})
+    def __init__(self, phrases: Iterable[str], locale: str = DEFAULT_LOCALE) -> None:
+        self._assemble({_language(locale): _read_lines(phrases, reading(locale))})
 
     def _assemble(self, patterns: Mapping[str, Iterable[tuple[str, str]]]) -> None:
         """Keep each language's patterns apart: a note is read once as each language is read."""
@@ -450,12 +531,12 @@ class DangerWords:
         )
         """Each pattern, written back with its lists filled in and its words normalised."""
         self._compiled = tuple(
-            (READINGS[language], re.compile(f" (?:{'|'.join(unique)})"))
+            (reading(language), re.compile(f" (?:{'|'.join(unique)})"))
             for language, unique in self._patterns.items()
         )
 
     @classmethod
-    def parse(cls, text: str, locale: str = "en") -> DangerWords:
+    def parse(cls, text: str, locale: str = DEFAULT_LOCALE) -> DangerWords:
         """Read a danger-words file of ``locale``; raise ``DangerPatternError`` naming a line
         that is not a pattern."""
         return cls(text.splitlines(), locale)

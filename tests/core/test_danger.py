@@ -10,13 +10,32 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.domain.danger import MAX_TEXT, DangerPatternError, DangerWords, normalise
+from bot.domain.danger import (
+    MAX_TEXT,
+    SPELLINGS_FILE,
+    DangerPatternError,
+    DangerSpellingError,
+    DangerWords,
+    Reading,
+    normalise,
+)
+from bot.language import DEFAULT_LOCALE, available_locales
 from bot.render import bundled_messages, load_danger_words
 
+DATA = Path(__file__).parents[1] / "data"
+
+
+def corpus_file(locale: str) -> Path:
+    """Where a language's notes that must and must not be heard are kept."""
+    return DATA / (
+        "danger_corpus.txt" if locale == DEFAULT_LOCALE else f"danger_corpus_{locale}.txt"
+    )
+
+
 CORPORA = {
-    "en": Path(__file__).parents[1] / "data" / "danger_corpus.txt",
-    "es": Path(__file__).parents[1] / "data" / "danger_corpus_es.txt",
+    locale: corpus_file(locale) for locale in available_locales() if corpus_file(locale).is_file()
 }
+"""The corpus of every language the bot ships that has one; each must (see below)."""
 LISTS = {
     locale: bundled_messages().joinpath(locale).joinpath("danger_words.txt").read_text("utf-8")
     for locale in CORPORA
@@ -48,8 +67,9 @@ def notes(section: str) -> list[tuple[str, str]]:
     return [(locale, note) for locale in CORPORA for note in corpus(locale)[section]]
 
 
-@pytest.mark.parametrize("locale", CORPORA)
+@pytest.mark.parametrize("locale", available_locales())
 def test_the_corpus_holds_enough_of_both(locale: str) -> None:
+    assert locale in CORPORA, f"messages/{locale} ships with no corpus: {corpus_file(locale)}"
     assert len(corpus(locale)["danger"]) >= 40
     assert len(corpus(locale)["ordinary"]) >= 20
 
@@ -289,3 +309,67 @@ def test_danger_is_heard_whatever_is_said_around_it(
 ) -> None:
     locale, note = heard
     assert LANGUAGES[locale].spoken_in(f"{before} {note} {after}")
+
+
+def test_an_overdose_typed_in_capitals_reads_as_its_ending_says() -> None:
+    assert normalise("OD'D, ODED, OD'ING, ODING") == "overdosed overdosed overdosing overdosing"
+
+
+SPELLINGS = """
+# a language of our own
+accents: kept
+initials: joined
+u, yu = you  # two short forms
+"XO" = hugs
+"x'd" = marked
+...ao = ...ado
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("U yuuu", "you you"),
+        ("XO xo", "hugs xo"),  # a capital: only as written
+        ("X'D x\u2019d x.'d X'D", "marked marked marked marked"),
+        ("a.k.a.", "aka"),
+        ("pasao ciao", "pasado ciao"),  # ciao has two letters before the ending, not three
+        ("morír", "morír"),
+    ],
+)
+def test_a_spellings_file_reads_as_its_header_explains(text: str, read: str) -> None:
+    assert Reading.parse(SPELLINGS).normalise(text) == read
+
+
+def test_a_spellings_file_that_says_nothing_folds_accents_and_keeps_words() -> None:
+    plain = Reading.parse("# nothing\n")
+    assert plain.normalise("Morír, u o.d.'d dyin pasao") == "morir u o d d dyin pasao"
+    assert Reading().normalise("Morír, u o.d.'d dyin pasao") == "morir u o d d dyin pasao"
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("u you", "line 1: write short = spelled out, or a setting"),
+        ("# ours\naccents: sometimes", "line 2: accents is one of: folded, kept"),
+        ("colour: kept", "line 1: write short = spelled out, or a setting"),
+        ("initials: joined\ninitials: apart", "line 2: initials is set twice"),
+        ("u = you = ya", "line 1: write short, other = spelled out"),
+        ("u =", "line 1: write short, other = spelled out"),
+        ("o.d = overdose", "line 1: 'o.d' is not one word: put a form in quotes"),
+        ("u = you\nyu, uu = you", "line 2: 'uu' is spelt out twice"),
+        ('"od d" = overdose', 'line 1: "od d" is not one word'),
+        ("..in = .ing", "line 1: an ending has as many dots on both sides"),
+        ("..in = ..i ng", "line 1: an ending is one word on each side"),
+    ],
+)
+def test_a_spellings_line_that_is_not_a_rule_is_refused_naming_it(text: str, problem: str) -> None:
+    with pytest.raises(DangerSpellingError, match=re.escape(problem)):
+        Reading.parse(text)
+
+
+@pytest.mark.parametrize("locale", available_locales())
+def test_every_bundled_spellings_file_reads(locale: str) -> None:
+    entry = bundled_messages().joinpath(locale).joinpath(SPELLINGS_FILE)
+    if entry.is_file():
+        assert isinstance(Reading.parse(entry.read_text(encoding="utf-8")), Reading)
