@@ -25,6 +25,7 @@ from typing import Any
 import jinja2
 
 from bot.dialect import Dialect, PlainDialect
+from bot.domain.danger import SPELLINGS_FILE
 from bot.domain.replies import Mention
 from bot.render import Renderer, RenderError, bundled_file, bundled_names, load_danger_words
 from bot.render_guard import OverrideFailed, OverrideGuard
@@ -116,6 +117,11 @@ def _check_file(root: Path, path: Path, relative: PurePosixPath) -> str | None:
         return (
             "Homegroup reads no file of this name; an override is named after a bundled"
             " template, like en/craving_reply.j2"
+        )
+    if name == SPELLINGS_FILE:  # read with the bundled lists, before any deployment's
+        return (
+            "how a language is typed is read from Homegroup's own folder only, never"
+            f" replaced; write the forms people type as patterns in {locale}/danger_words.txt"
         )
     try:
         source = path.read_text(encoding="utf-8")

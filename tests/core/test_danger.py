@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.dialect import PlainDialect
 from bot.domain.danger import (
     MAX_TEXT,
     SPELLINGS_FILE,
@@ -20,6 +21,7 @@ from bot.domain.danger import (
     normalise,
 )
 from bot.language import DEFAULT_LOCALE, available_locales
+from bot.overrides import check_overrides
 from bot.render import bundled_messages, load_danger_words
 
 DATA = Path(__file__).parents[1] / "data"
@@ -373,3 +375,13 @@ def test_every_bundled_spellings_file_reads(locale: str) -> None:
     entry = bundled_messages().joinpath(locale).joinpath(SPELLINGS_FILE)
     if entry.is_file():
         assert isinstance(Reading.parse(entry.read_text(encoding="utf-8")), Reading)
+
+
+def test_a_deployments_spellings_file_is_refused_at_start_not_silently_ignored(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / SPELLINGS_FILE).write_text("k = kill\n", encoding="utf-8")
+    (problem,) = check_overrides(tmp_path, [PlainDialect()])
+    assert problem.file == f"en/{SPELLINGS_FILE}"
+    assert "en/danger_words.txt" in problem.problem
