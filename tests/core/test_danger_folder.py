@@ -18,7 +18,7 @@ from adapters.platforms import every_platform
 from bot import language, render
 from bot.app import bootstrap
 from bot.clock import ManualClock
-from bot.domain import danger
+from bot.domain import cleantime, danger, presets
 from bot.domain.danger import normalise
 from bot.render import load_danger_words
 from bot.settings import Settings
@@ -42,10 +42,13 @@ tm = tro multe
 
 
 def _forget() -> None:
-    """Drop what was read from the bundled folder, so the next reading reads it again."""
+    """Drop what was read from the bundled folders, so the next reading reads them again (and
+    nothing of the made-up language outlives its test)."""
     language.available_locales.cache_clear()
     render.bundled_names.cache_clear()
     danger._reading_of.cache_clear()
+    presets.preset_names.cache_clear()
+    cleantime.day_endings.cache_clear()
 
 
 @pytest.fixture
