@@ -12,12 +12,12 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from importlib import resources
 from typing import Any
 
 from babel import Locale
-from babel.dates import format_date
+from babel.dates import format_date, format_time
 from babel.lists import format_list
 from babel.numbers import format_decimal
 from babel.units import format_unit
@@ -77,6 +77,13 @@ def weekday(value: str | int | date, locale: str) -> str:
         return str(cldr(locale).days["format"]["wide"][value % 7])
     day = value if isinstance(value, date) else date.fromisoformat(str(value))
     return format_date(day, "EEEE", locale=cldr(locale))
+
+
+def clock(value: str | time, locale: str) -> str:
+    """A time of day as the locale writes it (CLDR's short time), from a ``time`` or the
+    "HH:MM" a meeting keeps: "19:00" and "08:05" in English, "19:00" and "8:05" in Spanish."""
+    moment = value if isinstance(value, time) else time.fromisoformat(str(value))
+    return format_time(moment, "short", locale=cldr(locale))
 
 
 def number(count: int, locale: str) -> str:
@@ -147,6 +154,7 @@ def filters(locale: str) -> dict[str, Callable[..., Any]]:
     return {
         "longdate": lambda iso: long_date(iso, locale),
         "weekday": lambda value: weekday(value, locale),
+        "clock": lambda value: clock(value, locale),
         "number": lambda count: number(count, locale),
         "plural": lambda count, **forms: plural(count, forms, locale),
         "plural_word": lambda count, **forms: plural_word(count, forms, locale),
@@ -156,6 +164,35 @@ def filters(locale: str) -> dict[str, Callable[..., Any]]:
         "either": lambda parts: either(list(parts), locale),
         "language_name": lambda code: language_name(str(code), locale),
     }
+
+
+COMMAND_WORDS = "command_words.txt"
+"""Each language's words for the fixed values an admin types (``/set announcement_channel
+here``), beside its templates: ``messages/<locale>/command_words.txt``."""
+
+
+@functools.cache
+def command_words(locale: str) -> Mapping[str, frozenset[str]]:
+    """What ``locale`` types for each fixed value a command takes, folded (``folded``): one
+    line a value, ``here: aquí``; ``#`` starts a comment. A language without the file has none.
+
+    Raises:
+        ValueError: for a line that is not a value's name, a colon and words.
+    """
+    entry = resources.files("messages").joinpath(locale).joinpath(COMMAND_WORDS)
+    if not entry.is_file():
+        return {}
+    words: dict[str, frozenset[str]] = {}
+    for number_, line in enumerate(entry.read_text(encoding="utf-8").splitlines(), start=1):
+        text = line.partition("#")[0].strip()
+        if not text:
+            continue
+        name, colon, typed = text.partition(":")
+        spoken = {folded(w.strip()) for w in typed.split(",") if w.strip()}
+        if not colon or not name.strip().isidentifier() or not spoken:
+            raise ValueError(f"messages/{locale}/{COMMAND_WORDS} line {number_}: {line!r}")
+        words[name.strip()] = words.get(name.strip(), frozenset()) | spoken
+    return words
 
 
 def folded(text: str) -> str:
@@ -180,6 +217,10 @@ class DateWords:
     day_first: bool | None
     """Whether numbers such as 1/3/2026 give the day first; None when the language's own
     countries disagree (English: 3 January or 1 March), so they are not read."""
+    weekdays: Mapping[str, int]
+    """Each weekday's name, abbreviations ("lun", "LU") and the first three letters or more
+    of its name that no other day's begins with ("thurs", "mierc"), to its number (0 is
+    Monday)."""
 
 
 @functools.cache
@@ -204,8 +245,30 @@ def date_words(locale: str) -> DateWords:
     ago = "|".join(p.replace(r"\{0\}", "([0-9]+)") for p in sorted(past, key=len, reverse=True))
     orders = {_day_first(cldr(locale)), _day_first(Locale.parse(tongue.language))}
     return DateWords(
-        months, linking, relative, re.compile(ago), orders.pop() if len(orders) == 1 else None
+        months,
+        linking,
+        relative,
+        re.compile(ago),
+        orders.pop() if len(orders) == 1 else None,
+        _weekdays(tongue),
     )
+
+
+def _weekdays(tongue: Locale) -> dict[str, int]:
+    """``DateWords.weekdays``: CLDR's wide, abbreviated and short day names (not the narrow
+    ones, single letters two days share), and the longer starts of a name only one day has."""
+    days: dict[str, int] = {}
+    for context in ("format", "stand-alone"):
+        for width in ("wide", "abbreviated", "short"):
+            for number_, name in tongue.days[context][width].items():
+                days.setdefault(folded(str(name)).rstrip("."), int(number_))
+    names = {folded(str(n)): int(d) for d, n in tongue.days["format"]["wide"].items()}
+    for name, day in names.items():
+        for end in range(3, len(name)):
+            start = name[:end]
+            if all(other == day or not n.startswith(start) for n, other in names.items()):
+                days.setdefault(start, day)
+    return days
 
 
 def _day_first(tongue: Locale) -> bool:

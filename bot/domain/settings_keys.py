@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Final
@@ -39,6 +39,7 @@ from bot.domain.presets import (
     preset,
 )
 from bot.domain.zones import UnknownZone, resolve_zone, zone_name
+from bot.language import DEFAULT_LOCALE, available_locales, command_words, date_words, folded
 
 KEYS: Final = (
     "announcement_channel",
@@ -121,15 +122,9 @@ MAX_MILESTONE_ROLES: Final = 25
 RESET: Final = "default"
 CLEAR_MEETINGS: Final = ("none", "clear")
 CLEAR_ROLE: Final = ("none", "default", "clear")
-_WEEKDAYS: Final = (
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-    "Sunday",
-)
+HERE: Final = "here"
+"""The value naming the chat the admin types in, as each language's ``command_words.txt``
+calls it."""
 
 _INTEGER: Final = re.compile(r"[0-9]{1,6}")
 _DURATION: Final = re.compile(
@@ -143,11 +138,6 @@ _REFERENCE_DAY: Final = date(2001, 1, 1)
 _NOT_IN_LINKS: Final = frozenset('"<>`\\{}|^')
 """Characters no ordinary web address needs, which could confuse a platform's markup."""
 _ITEM_SEPARATOR: Final = re.compile(r"[;\n]")
-_WEEKDAY_NAMES: Final = {
-    name: index
-    for index, day in enumerate(_WEEKDAYS)
-    for name in {day.lower(), day.lower()[:3], day.lower()[:2]}
-} | {"tues": 1, "weds": 2, "thur": 3, "thurs": 3}
 
 
 class SettingError(ValueError):
@@ -229,12 +219,15 @@ def apply(
     chat: str,
     locales: Iterable[str],
     roles: Roles | None = None,
+    typed_in: Sequence[str] = (),
 ) -> Change:
     """Check one ``/set KEY VALUE`` against ``settings``; return the settings it makes.
 
     ``chat`` is where the admin typed it (``here`` means that chat); ``locales`` are the
     languages whose messages exist; ``roles`` are how the community's platform names roles,
-    for the keys only platforms with roles have (None: they are refused).
+    for the keys only platforms with roles have (None: they are refused). Words such as a
+    weekday are read in every language the bot has, those of ``typed_in`` first (where two
+    languages use one word for different days).
 
     Raises:
         SettingError: for an unknown key, a missing value or a value the key does not accept.
@@ -289,7 +282,7 @@ def apply(
     if key == "emergency_number":
         return _emergency_number(settings, value)
     assert key == "meetings"
-    meetings = () if value.lower() in CLEAR_MEETINGS else parse_meetings(value)
+    meetings = () if value.lower() in CLEAR_MEETINGS else parse_meetings(value, typed_in)
     return Change(key, replace(settings, meetings=meetings), {"count": len(meetings)})
 
 
@@ -328,11 +321,12 @@ def parse_hour(text: str) -> int:
     return hour
 
 
-def parse_meetings(text: str) -> tuple[Meeting, ...]:
+def parse_meetings(text: str, typed_in: Sequence[str] = ()) -> tuple[Meeting, ...]:
     """Read a list of weekly meetings, one per ``;`` or line, sorted by weekday and time.
 
     Each is a weekday, a 24-hour time, a title and optionally a link:
-    ``Mon 19:00 Online NA https://example.org/join; Thu 20:00 Basement group``.
+    ``Mon 19:00 Online NA https://example.org/join; jueves 20:00 Grupo del barrio``. A
+    weekday is read in any language the bot has (``read_weekday``), ``typed_in``'s first.
 
     Raises:
         SettingError: ``meeting`` with ``problem`` (bad_weekday, bad_time, no_title,
@@ -346,17 +340,43 @@ def parse_meetings(text: str) -> tuple[Meeting, ...]:
         raise SettingError(
             "meetings", "meeting", problem="too_many", position=0, limit=MAX_MEETINGS
         )
-    meetings = [_meeting(item, position) for position, item in enumerate(items, start=1)]
+    languages = _reading_order(typed_in)
+    meetings = [_meeting(item, p, languages) for p, item in enumerate(items, start=1)]
     return tuple(sorted(meetings, key=lambda m: (m.weekday, m.time)))
 
 
-def _meeting(item: str, position: int) -> Meeting:
+def read_weekday(word: str, typed_in: Sequence[str] = ()) -> int | None:
+    """The weekday (0 is Monday) a word names in any language the bot has, read as CLDR
+    writes day names (``DateWords.weekdays``) without case or accents: "Mon", "Monday",
+    "lunes", "Lun.", "miércoles", "miercoles". ``typed_in``'s languages are asked first."""
+    return _weekday(word, _reading_order(typed_in))
+
+
+def _reading_order(typed_in: Sequence[str]) -> tuple[str, ...]:
+    """The languages a typed word is read in: ``typed_in``'s, then every other the bot has."""
+    known = available_locales()
+    return tuple(dict.fromkeys((*(t for t in typed_in if t in known), DEFAULT_LOCALE, *known)))
+
+
+def _weekday(word: str, languages: Sequence[str]) -> int | None:
+    spoken = folded(word).rstrip(".,")
+    return next(
+        (
+            date_words(lang).weekdays[spoken]
+            for lang in languages
+            if spoken in date_words(lang).weekdays
+        ),
+        None,
+    )
+
+
+def _meeting(item: str, position: int, languages: Sequence[str]) -> Meeting:
     def problem(name: str) -> SettingError:
         limit = MAX_TITLE if name == "title_too_long" else MAX_LINK
         return SettingError("meetings", "meeting", problem=name, position=position, limit=limit)
 
     words = item.split()
-    weekday = _WEEKDAY_NAMES.get(words[0].lower().rstrip(".,"))
+    weekday = _weekday(words[0], languages)
     if weekday is None:
         raise problem("bad_weekday")
     if len(words) < 2:
@@ -398,15 +418,16 @@ def _integer(key: str, value: str, low: int, high: int) -> int:
 
 
 def _channel(settings: CommunitySettings, value: str, chat: str) -> Change:
-    """Take ``here`` (the chat the admin typed in; ``aquí`` in Spanish) or ``default``, and
-    nothing else.
+    """Take ``here`` (the chat the admin typed in), in any language the bot has
+    (``command_words.txt``), or ``default``, and nothing else.
 
     A channel named by mention or id could belong to another server, where a digest that
     mentions members must never go; only the chat the admin is in is known to be this group's.
     """
     key = "announcement_channel"
     word = value.lower()
-    if word in ("here", "aquí", "aqui"):
+    here = {w for lang in available_locales() for w in command_words(lang).get(HERE, ())}
+    if folded(value) in here:
         return Change(key, replace(settings, announce_chat=chat), {"where": "here"})
     if word in (RESET, "group"):
         return Change(key, replace(settings, announce_chat=None), {"where": "default"})

@@ -70,6 +70,7 @@ async def set_value(turn: Turn, args: str) -> None:
             chat=turn.origin.chat,
             locales=available_locales(),
             roles=roles,
+            typed_in=await turn.date_locales(),
         )
     except SettingError as error:
         await turn.say(

@@ -6,6 +6,7 @@ English templates."""
 from __future__ import annotations
 
 import re
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +31,11 @@ _LOWER_WORD = re.compile(r"\b[a-z]{2,}\b")
 
 
 def _every_file(locale: str) -> set[str]:
-    """Templates, partials and labels (``.j2``) and data files (danger words) of a locale."""
-    folder = _files(locale)
-    entry = bundled_file(locale, "danger_words.txt")
-    data = {"danger_words.txt"} if entry is not None and locale in str(entry) else set()
-    return set(folder) | data
+    """Templates, partials and labels (``.j2``) and data files (``.txt``: danger words, the
+    words typed for a command's values) of a locale."""
+    folder = resources.files("messages").joinpath(locale)
+    data = {entry.name for entry in folder.iterdir() if entry.name.endswith(".txt")}
+    return set(_files(locale)) | data
 
 
 def test_there_is_another_language() -> None:
