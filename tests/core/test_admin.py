@@ -286,6 +286,35 @@ async def test_meetings_are_stored_in_order(console: Transcript, database: Path)
     )
 
 
+async def test_a_spanish_admin_lists_meetings_in_spanish(
+    console: Transcript, database: Path
+) -> None:
+    await console.say("/set locale es")
+    line = "/set meetings miércoles 8:05 Grupo del barrio; lunes 19:00 NA en línea"
+    assert "2 reuniones" in await console.say(line)
+    assert CommunitySettings.from_json(stored(database)).meetings == (
+        Meeting(0, "19:00", "NA en línea", ""),
+        Meeting(2, "08:05", "Grupo del barrio", ""),
+    )
+    listed = await console.say("/meetings")
+    assert "• lunes 19:00 — NA en línea\n• miércoles 8:05 — Grupo del barrio" in listed
+    await console.say("/set meetings Lun. 19:00 NA; MIERCOLES 20:00 Grupo; Sunday 10:00 Paseo")
+    days = [m.weekday for m in CommunitySettings.from_json(stored(database)).meetings]
+    assert days == [0, 2, 6]
+
+
+async def test_a_spanish_admin_with_a_bad_weekday_is_told_in_spanish_and_nothing_changes(
+    console: Transcript, database: Path
+) -> None:
+    await console.say("/set locale es", "/set meetings lunes 19:00 NA en línea")
+    before = snapshot(database)
+    answer = await console.say("/set meetings lunez 19:00 NA en línea")
+    assert "La reunión 1 tiene que empezar con un día de la semana, como lunes" in answer
+    assert "/set meetings lunes 19:00" in answer
+    assert "Mon" not in answer
+    assert snapshot(database) == before
+
+
 # -- settings that move milestones recompute every member's ---------------------------------
 
 

@@ -11,7 +11,8 @@ import pytest
 from bot.dialect import PlainDialect
 from bot.domain.cleantime import calendar_span
 from bot.domain.replies import Template
-from bot.language import available_locales, cldr, filters
+from bot.domain.settings_keys import read_weekday
+from bot.language import available_locales, cldr, command_words, filters
 from bot.render import Renderer
 from bot.samples.craving import DANGER
 from tests.core.test_spanish_renders import _files, render
@@ -204,3 +205,93 @@ def test_an_english_count_reads_as_it_always_has() -> None:
         "Sam, since 29 February 2024: 367 days clean — 1 year, 1 day.\n"
         "Next: 18 months in 181 days (29 August 2025)."
     )
+
+
+@pytest.mark.parametrize(
+    ("stored", "english", "spanish"),
+    [("19:00", "19:00", "19:00"), ("08:05", "08:05", "8:05"), ("00:00", "00:00", "0:00")],
+)
+def test_a_meeting_time_prints_as_each_language_writes_the_time(
+    stored: str, english: str, spanish: str
+) -> None:
+    assert (EN["clock"](stored), ES["clock"](stored)) == (english, spanish)
+
+
+def test_english_meeting_times_print_as_they_are_stored() -> None:
+    """English showed a meeting's stored "HH:MM" as it was before times went through CLDR."""
+    every = [f"{hour:02d}:{minute:02d}" for hour in range(24) for minute in range(60)]
+    assert [EN["clock"](stored) for stored in every] == every
+
+
+def _meetings(locale: str) -> list[str]:
+    context = {
+        "meetings": [
+            {"weekday": 0, "time": "08:05", "title": "Early group", "link": ""},
+            {"weekday": 2, "time": "19:00", "title": "Online NA", "link": "https://example.org/j"},
+        ],
+        "zone": "Europe/Madrid",
+    }
+    renderer = Renderer(PlainDialect())
+    return [
+        renderer.render("meetings", {**context, "reminding": False}, locale=locale),
+        renderer.render("meeting_reminder", context, locale=locale),
+    ]
+
+
+def test_meeting_lists_and_reminders_print_each_languages_time() -> None:
+    listed, reminder = _meetings("en")
+    assert "• Monday 08:05 — Early group\n• Wednesday 19:00 — Online NA: https://example.org/j" in (
+        listed
+    )
+    assert reminder.startswith(
+        "Meeting at 08:05: Early group\nMeeting at 19:00: Online NA — https://example.org/j\n"
+    )
+    listado, aviso = _meetings("es")
+    assert "• lunes 8:05 — Early group\n• miércoles 19:00 — Online NA: https://example.org/j" in (
+        listado
+    )
+    assert aviso.startswith("Reunión a las 8:05: Early group\nReunión a las 19:00: Online NA")
+
+
+@pytest.mark.parametrize(
+    ("typed", "day"),
+    [
+        ("lunes", 0),
+        ("Lun", 0),
+        ("LU", 0),
+        ("lun.", 0),
+        ("Mon", 0),
+        ("Monday", 0),
+        ("mo", 0),
+        ("miércoles", 2),
+        ("miercoles", 2),
+        ("MIÉ", 2),
+        ("Wed", 2),
+        ("tues", 1),
+        ("thurs", 3),
+        ("sábado", 5),
+        ("sab", 5),
+        ("domingo", 6),
+        ("Sunday", 6),
+    ],
+)
+def test_a_weekday_is_read_in_any_language_the_bot_has(typed: str, day: int) -> None:
+    assert read_weekday(typed) == day
+
+
+@pytest.mark.parametrize("typed", ["Funday", "s", "t", "m", "lunez", "x", ""])
+def test_a_word_no_language_has_for_a_day_is_not_read_as_one(typed: str) -> None:
+    assert read_weekday(typed) is None
+
+
+@pytest.mark.parametrize("locale", available_locales())
+def test_every_language_reads_each_weekday_by_the_name_it_prints(locale: str) -> None:
+    printed = filters(locale)["weekday"]
+    assert [read_weekday(printed(day), [locale]) for day in range(7)] == list(range(7))
+
+
+@pytest.mark.parametrize("locale", available_locales())
+def test_every_language_names_what_english_types_for_a_commands_values(locale: str) -> None:
+    english = command_words("en")
+    assert set(command_words(locale)) == set(english) == {"here"}
+    assert all(command_words(locale)[value] for value in english)
