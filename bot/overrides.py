@@ -27,6 +27,7 @@ import jinja2
 from bot.dialect import Dialect, PlainDialect
 from bot.domain.danger import SPELLINGS_FILE
 from bot.domain.replies import Mention
+from bot.language import COMMAND_WORDS
 from bot.render import Renderer, RenderError, bundled_file, bundled_names, load_danger_words
 from bot.render_guard import OverrideFailed, OverrideGuard
 from bot.render_sandbox import Budget, OverrideSpent
@@ -122,6 +123,11 @@ def _check_file(root: Path, path: Path, relative: PurePosixPath) -> str | None:
         return (
             "how a language is typed is read from Homegroup's own folder only, never"
             f" replaced; write the forms people type as patterns in {locale}/danger_words.txt"
+        )
+    if name == COMMAND_WORDS:  # read from the bundled folder, with the languages it has
+        return (
+            "the words typed for a command's values are read from Homegroup's own folder only;"
+            " a new word for a language belongs in messages/ itself"
         )
     try:
         source = path.read_text(encoding="utf-8")

@@ -77,6 +77,11 @@ def test_good_overrides_a_new_locale_and_more_danger_words_pass(tmp_path: Path) 
         ("en/notes.md", "to do", "Homegroup reads no file of this name"),
         ("es/cravings.j2", "Hola", "Homegroup reads no file of this name"),
         ("en/words.txt", "suicide", "Homegroup reads no file of this name"),
+        (
+            "es/command_words.txt",
+            "here: acá",
+            "the words typed for a command's values are read from Homegroup's own folder only",
+        ),
         ("help.j2", "Help", "put it in a locale folder: en/help.j2"),
     ],
 )
