@@ -520,6 +520,12 @@ def test_a_place_may_be_typed_as_any_language_the_bot_has_writes_it(typed: str, 
     assert find_preset(typed) == code
 
 
+@pytest.mark.parametrize("typed", ["ninguna", "Ninguno", "las mías"])
+def test_a_spanish_speaking_admin_may_say_no_preset_in_spanish(typed: str) -> None:
+    """Own lines only, as "off" or "my own" say it in English; an unknown name would raise."""
+    assert find_preset(typed) is None
+
+
 def test_no_name_answers_for_two_presets() -> None:
     names = preset_names()
     assert {name: codes for name, codes in names.items() if len(codes) > 1} == {}
