@@ -149,6 +149,14 @@ def language_name(code: str, locale: str) -> str:
     return str(cldr(locale).languages.get(code, code))
 
 
+def _named(positional: tuple[object, ...], forms: dict[str, str]) -> dict[str, str]:
+    """The forms of a plural call, refused with a line an override's author can act on when
+    they come in the old way (``plural("day")``, an English "s" added)."""
+    if positional:
+        raise ValueError('name each form by its CLDR category: plural(one="day", other="days")')
+    return forms
+
+
 def filters(locale: str) -> dict[str, Callable[..., Any]]:
     """The Jinja filters that print in ``locale``."""
     return {
@@ -156,8 +164,8 @@ def filters(locale: str) -> dict[str, Callable[..., Any]]:
         "weekday": lambda value: weekday(value, locale),
         "clock": lambda value: clock(value, locale),
         "number": lambda count: number(count, locale),
-        "plural": lambda count, **forms: plural(count, forms, locale),
-        "plural_word": lambda count, **forms: plural_word(count, forms, locale),
+        "plural": lambda count, *old, **forms: plural(count, _named(old, forms), locale),
+        "plural_word": lambda count, *old, **forms: plural_word(count, _named(old, forms), locale),
         "duration": lambda count, unit: duration(count, unit, locale),
         "span": lambda value: span(value, locale),
         "joined": lambda parts: joined(list(parts), locale),

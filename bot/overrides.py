@@ -1,13 +1,13 @@
 """Check a deployment's template overrides at start, so a typo stops the bot, not an answer.
 
-Every file under ``HOMEGROUP_TEMPLATES`` must be one Homegroup reads: ``<locale>/<name>``
-where ``<name>`` ships in ``messages/en`` (or in that locale's bundled folder), be it a
-template, a partial (``_*.j2``) or a data file (``danger_words.txt``). A new locale folder may
-hold any of them. Each template must parse, and, with every override in place, every bundled
-template that reads one must still render each of its samples in every dialect the deployment
-uses, within the budget a member's message would have (``bot.render_guard``): so a broken
-partial shows through the templates that include it, and a looping one stops the start instead
-of an answer. Hidden files (``.DS_Store``, ``.gitkeep``) are left alone.
+Every file under ``HOMEGROUP_TEMPLATES`` must be one Homegroup reads: ``<locale>/<name>`` where
+``<name>`` ships in ``messages/en`` (or in that locale's bundled folder), be it a template, a
+partial (``_*.j2``) or the one data file a deployment adds to (``danger_words.txt``). A new
+locale folder may hold any of them. Each template must parse, and, with every override in place,
+every bundled template that reads one must still render each of its samples in every dialect the
+deployment uses, within the budget a member's message would have (``bot.render_guard``): so a
+broken partial shows through the templates that include it, and a looping one stops the start
+instead of an answer. Hidden files (``.DS_Store``, ``.gitkeep``) are left alone.
 
 The problems name files and quote the admin's own templates and our samples, never a member's
 words: nothing a member wrote has been rendered yet.
@@ -27,7 +27,6 @@ import jinja2
 from bot.dialect import Dialect, PlainDialect
 from bot.domain.danger import SPELLINGS_FILE
 from bot.domain.replies import Mention
-from bot.language import COMMAND_WORDS
 from bot.render import Renderer, RenderError, bundled_file, bundled_names, load_danger_words
 from bot.render_guard import OverrideFailed, OverrideGuard
 from bot.render_sandbox import Budget, OverrideSpent
@@ -35,6 +34,9 @@ from bot.samples import WHO, all_samples, as_sent
 
 _READ = (".j2", ".txt")
 """The kinds of file Homegroup reads from a locale folder."""
+_DATA_ADDED_TO = frozenset({"danger_words.txt"})
+"""The data files a deployment may add lines to; the others (preset names, date endings…) are
+read from the bundled folder only, so an override of one would be silently ignored."""
 _WHO = Mention(WHO["id"], WHO["name"])
 """The member every sample is for, and the one person it may mention."""
 
@@ -124,10 +126,10 @@ def _check_file(root: Path, path: Path, relative: PurePosixPath) -> str | None:
             "how a language is typed is read from Homegroup's own folder only, never"
             f" replaced; write the forms people type as patterns in {locale}/danger_words.txt"
         )
-    if name == COMMAND_WORDS:  # read from the bundled folder, with the languages it has
+    if relative.suffix == ".txt" and name not in _DATA_ADDED_TO:
         return (
-            "the words typed for a command's values are read from Homegroup's own folder only;"
-            " a new word for a language belongs in messages/ itself"
+            "Homegroup reads this list from its own messages folder only; change it there"
+            " (a new language is a new folder in messages/)"
         )
     try:
         source = path.read_text(encoding="utf-8")

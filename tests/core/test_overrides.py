@@ -80,7 +80,15 @@ def test_good_overrides_a_new_locale_and_more_danger_words_pass(tmp_path: Path) 
         (
             "es/command_words.txt",
             "here: acá",
-            "the words typed for a command's values are read from Homegroup's own folder only",
+            "Homegroup reads this list from its own messages folder only",
+        ),
+        ("es/preset_names.txt", "us = Yanquilandia", "Homegroup reads this list from its own"),
+        ("en/date_ordinals.txt", "th\nnd", "Homegroup reads this list from its own"),
+        (
+            "en/craving_reply.j2",
+            'Thanks. {{ 3|plural("supporter") }} are on it.',
+            "line 1: the sample messages of craving_reply do not render with it: ValueError:"
+            ' name each form by its CLDR category: plural(one="day", other="days")',
         ),
         ("help.j2", "Help", "put it in a locale folder: en/help.j2"),
     ],
