@@ -253,6 +253,22 @@ def test_meeting_lists_and_reminders_print_each_languages_time() -> None:
     assert aviso.startswith("Reunión a las 8:05: Early group\nReunión a las 19:00: Online NA")
 
 
+def test_a_spanish_meeting_at_one_oclock_is_a_la_una() -> None:
+    """Spanish says «a la 1:30» (one hour, singular) and «a las 13:30»; English has no such
+    agreement, and a template cannot take it from CLDR."""
+    renderer = Renderer(PlainDialect())
+    meetings = [
+        {"weekday": 0, "time": time, "title": "Grupo", "link": ""}
+        for time in ("01:30", "13:30", "00:15")
+    ]
+    aviso = renderer.render(
+        "meeting_reminder", {"meetings": meetings, "zone": "America/Bogota"}, locale="es"
+    )
+    assert aviso.startswith(
+        "Reunión a la 1:30: Grupo\nReunión a las 13:30: Grupo\nReunión a las 0:15: Grupo\n"
+    )
+
+
 @pytest.mark.parametrize(
     ("typed", "day"),
     [
