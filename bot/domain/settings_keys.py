@@ -39,7 +39,14 @@ from bot.domain.presets import (
     preset,
 )
 from bot.domain.zones import UnknownZone, resolve_zone, zone_name
-from bot.language import DEFAULT_LOCALE, available_locales, command_words, date_words, folded
+from bot.language import (
+    DEFAULT_LOCALE,
+    available_locales,
+    cldr,
+    command_words,
+    date_words,
+    folded,
+)
 
 KEYS: Final = (
     "announcement_channel",
@@ -122,6 +129,11 @@ MAX_MILESTONE_ROLES: Final = 25
 RESET: Final = "default"
 CLEAR_MEETINGS: Final = ("none", "clear")
 CLEAR_ROLE: Final = ("none", "default", "clear")
+_DAY_VALUES: Final = tuple(
+    folded(str(cldr(DEFAULT_LOCALE).days["format"]["wide"][day])) for day in range(7)
+)
+"""The names ``command_words.txt`` gives a weekday's other spellings by, Monday first: CLDR's
+English day names ("wednesday: weds"), for the forms people type that CLDR lacks."""
 HERE: Final = "here"
 """The value naming the chat the admin types in, as each language's ``command_words.txt``
 calls it."""
@@ -360,14 +372,14 @@ def _reading_order(typed_in: Sequence[str]) -> tuple[str, ...]:
 
 def _weekday(word: str, languages: Sequence[str]) -> int | None:
     spoken = folded(word).rstrip(".,")
-    return next(
-        (
-            date_words(lang).weekdays[spoken]
-            for lang in languages
-            if spoken in date_words(lang).weekdays
-        ),
-        None,
-    )
+    for lang in languages:
+        if spoken in date_words(lang).weekdays:
+            return date_words(lang).weekdays[spoken]
+        also = command_words(lang)
+        for day, name in enumerate(_DAY_VALUES):
+            if spoken in also.get(name, ()):
+                return day
+    return None
 
 
 def _meeting(item: str, position: int, languages: Sequence[str]) -> Meeting:

@@ -289,6 +289,8 @@ def test_a_spanish_meeting_at_one_oclock_is_a_la_una() -> None:
         ("sab", 5),
         ("domingo", 6),
         ("Sunday", 6),
+        ("weds", 2),  # not CLDR's, but how English admins write it (command_words.txt)
+        ("Weds.", 2),
     ],
 )
 def test_a_weekday_is_read_in_any_language_the_bot_has(typed: str, day: int) -> None:
@@ -308,6 +310,8 @@ def test_every_language_reads_each_weekday_by_the_name_it_prints(locale: str) ->
 
 @pytest.mark.parametrize("locale", available_locales())
 def test_every_language_names_what_english_types_for_a_commands_values(locale: str) -> None:
-    english = command_words("en")
-    assert set(command_words(locale)) == set(english) == {"here"}
-    assert all(command_words(locale)[value] for value in english)
+    """``here`` is every language's; a weekday's extra spellings are a language's own."""
+    days = {"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+    assert "here" in command_words(locale)
+    assert command_words(locale)["here"]
+    assert set(command_words(locale)) <= {"here"} | days
