@@ -1,13 +1,12 @@
-"""Every language the bot has is whole: the same templates, button labels, partials and danger
-list as English, and a corpus of notes its danger list is tested on; no template reads a context
-key its samples never give; and no rendered sample in another language carries a sentence of the
-English templates."""
+"""Every language the bot has is whole: the same templates, button labels, partials and data
+files as English (its danger corpus is required by ``test_danger.py``); no template reads a
+context key its samples never give; and no rendered sample in another language carries a
+sentence of the English templates."""
 
 from __future__ import annotations
 
 import re
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import jinja2.meta
@@ -20,7 +19,6 @@ from bot.domain.commands import command_lists
 from bot.language import DEFAULT_LOCALE, available_locales
 from bot.render import Renderer, bundled_file
 from bot.samples import as_sent
-from tests.core.test_danger import CORPORA
 from tests.core.test_spanish_renders import _files, render, untyped
 
 OTHERS = [locale for locale in available_locales() if locale != DEFAULT_LOCALE]
@@ -47,23 +45,6 @@ def test_a_locale_has_every_file_english_has_and_no_other(locale: str) -> None:
     english, other = _every_file(DEFAULT_LOCALE), _every_file(locale)
     assert sorted(english - other) == [], f"messages/{locale} lacks these"
     assert sorted(other - english) == [], f"messages/{locale} has these, English does not"
-
-
-def corpus_of(locale: str) -> Path:
-    """Where a language's danger corpus lives: notes people write, some in danger, some not."""
-    name = "danger_corpus.txt" if locale == DEFAULT_LOCALE else f"danger_corpus_{locale}.txt"
-    return Path(__file__).parents[1] / "data" / name
-
-
-@pytest.mark.parametrize("locale", available_locales())
-def test_a_locales_danger_list_is_tested_on_a_corpus_of_its_own(locale: str) -> None:
-    """A danger list nobody tested on notes in its language could miss a member in danger:
-    each language needs its corpus, and ``tests/core/test_danger.py`` reads it (each danger
-    note heard, no ordinary one, by its list alone and by every list at once)."""
-    assert corpus_of(locale).is_file(), f"no {corpus_of(locale).name} for messages/{locale}"
-    assert CORPORA.get(locale) == corpus_of(locale), (
-        f"tests/core/test_danger.py does not read {corpus_of(locale).name}: add it to CORPORA"
-    )
 
 
 def _reads(locale: str, name: str, seen: frozenset[str] = frozenset()) -> set[str]:
