@@ -10,11 +10,11 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, time
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 from babel import Locale
 from babel.dates import format_date, format_time
@@ -174,6 +174,34 @@ def filters(locale: str) -> dict[str, Callable[..., Any]]:
     }
 
 
+class BundledLine(NamedTuple):
+    """One line of a data file beside a language's templates, as its reader sees it."""
+
+    where: str
+    """The file and line, for an error: ``messages/es/command_words.txt line 3``."""
+    text: str
+    """The line without its ``#`` comment, trimmed; never blank."""
+    line: str
+    """The line as written."""
+
+
+def bundled_text(locale: str, name: str) -> str | None:
+    """The file ``name`` beside ``locale``'s bundled templates (``messages/<locale>/``); None
+    when that language has no such file."""
+    entry = resources.files("messages").joinpath(locale).joinpath(name)
+    return entry.read_text(encoding="utf-8") if entry.is_file() else None
+
+
+def bundled_lines(locale: str, name: str) -> Iterator[BundledLine]:
+    """Each line of the bundled data file ``messages/<locale>/<name>`` that says something:
+    ``#`` starts a comment, blank lines are skipped. Nothing when the file is missing."""
+    text = bundled_text(locale, name)
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        body = line.partition("#")[0].strip()
+        if body:
+            yield BundledLine(f"messages/{locale}/{name} line {number}", body, line)
+
+
 COMMAND_WORDS = "command_words.txt"
 """Each language's words for the fixed values an admin types (``/set announcement_channel
 here``), beside its templates: ``messages/<locale>/command_words.txt``."""
@@ -187,18 +215,12 @@ def command_words(locale: str) -> Mapping[str, frozenset[str]]:
     Raises:
         ValueError: for a line that is not a value's name, a colon and words.
     """
-    entry = resources.files("messages").joinpath(locale).joinpath(COMMAND_WORDS)
-    if not entry.is_file():
-        return {}
     words: dict[str, frozenset[str]] = {}
-    for number_, line in enumerate(entry.read_text(encoding="utf-8").splitlines(), start=1):
-        text = line.partition("#")[0].strip()
-        if not text:
-            continue
+    for where, text, line in bundled_lines(locale, COMMAND_WORDS):
         name, colon, typed = text.partition(":")
         spoken = {folded(w.strip()) for w in typed.split(",") if w.strip()}
         if not colon or not name.strip().isidentifier() or not spoken:
-            raise ValueError(f"messages/{locale}/{COMMAND_WORDS} line {number_}: {line!r}")
+            raise ValueError(f"{where}: {line!r}")
         words[name.strip()] = words.get(name.strip(), frozenset()) | spoken
     return words
 

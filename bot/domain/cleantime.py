@@ -29,13 +29,12 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from importlib import resources
 from itertools import takewhile
 from typing import Final, Literal
 from zoneinfo import ZoneInfo
 
 from bot import contexts
-from bot.language import available_locales, date_words, folded
+from bot.language import available_locales, bundled_lines, date_words, folded
 
 MAX_DATE_TEXT: Final = 60
 """Longer date text (whitespace collapsed) is refused with reason ``too_long``."""
@@ -161,15 +160,8 @@ def day_endings() -> frozenset[str]:
     """
     endings: set[str] = set()
     for locale in available_locales():
-        entry = resources.files("messages").joinpath(locale).joinpath(ORDINALS_FILE)
-        if not entry.is_file():
-            continue
-        for number, line in enumerate(entry.read_text(encoding="utf-8").splitlines(), start=1):
-            text = line.split("#", 1)[0].strip()
-            if not text:
-                continue
+        for where, text, _ in bundled_lines(locale, ORDINALS_FILE):
             if any(char.isdigit() or char.isspace() for char in text):
-                where = f"messages/{locale}/{ORDINALS_FILE} line {number}"
                 raise ValueError(f"{where}: an ending has no digits or spaces")
             endings.add(folded(text))
     return frozenset(endings)

@@ -29,9 +29,8 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from importlib import resources
 
-from bot.language import DEFAULT_LOCALE
+from bot.language import DEFAULT_LOCALE, bundled_text
 
 MAX_TEXT = 4000
 """Characters of a note that are read: a note is read in full long before this."""
@@ -245,8 +244,8 @@ def _reading_of(language: str) -> Reading:
     once, like a constant. A language with none (or no folder) folds accents, nothing more."""
     if not language.isalnum():
         return Reading()
-    entry = resources.files("messages").joinpath(language).joinpath(SPELLINGS_FILE)
-    return Reading.parse(entry.read_text(encoding="utf-8")) if entry.is_file() else Reading()
+    text = bundled_text(language, SPELLINGS_FILE)
+    return Reading() if text is None else Reading.parse(text)
 
 
 def reading(locale: str) -> Reading:

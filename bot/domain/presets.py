@@ -16,12 +16,11 @@ import difflib
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import resources
 from typing import Final
 
 from babel.core import get_global
 
-from bot.language import available_locales, cldr, folded
+from bot.language import available_locales, bundled_lines, cldr, folded
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,16 +139,9 @@ def preset_names() -> Mapping[str, tuple[str, ...]]:
 
 def _listed(locale: str) -> list[tuple[str, str]]:
     """The (code, name) pairs of a locale's ``preset_names.txt``; none if it has no such file."""
-    entry = resources.files("messages").joinpath(locale).joinpath(NAMES_FILE)
-    if not entry.is_file():
-        return []
     listed: list[tuple[str, str]] = []
-    for number, line in enumerate(entry.read_text(encoding="utf-8").splitlines(), start=1):
-        text = line.split("#", 1)[0].strip()
-        if not text:
-            continue
+    for where, text, _ in bundled_lines(locale, NAMES_FILE):
         code, equals, names = (part.strip() for part in text.partition("="))
-        where = f"messages/{locale}/{NAMES_FILE} line {number}"
         words = [word.strip() for word in names.split("|") if word.strip()]
         if not equals or not code or not words:
             raise ValueError(f"{where}: write a code, =, then its names: us = USA | America")
