@@ -4,7 +4,6 @@ and English and Spanish read as they did beside it."""
 
 from __future__ import annotations
 
-import io
 import shutil
 import sys
 from collections.abc import Iterator
@@ -13,16 +12,13 @@ from pathlib import Path
 import pytest
 
 import messages as bundled
-from adapters.console.console import Console
-from adapters.platforms import every_platform
 from bot import language, render
-from bot.app import bootstrap
 from bot.clock import ManualClock
 from bot.domain import cleantime, danger, presets
 from bot.domain.danger import normalise
 from bot.render import load_danger_words
 from bot.settings import Settings
-from tests.conftest import Transcript, sections
+from tests.core.test_danger_languages import danger_comes_first_privately
 
 LOCALE = "zx"
 """A made-up language: no code here names it."""
@@ -92,18 +88,6 @@ async def test_a_new_folders_danger_words_are_heard_in_an_english_group(
     folder: Path, tmp_path: Path, clock: ManualClock
 ) -> None:
     settings = Settings(database=str(tmp_path / "h.db"))
-    app = await bootstrap(settings, platforms=every_platform(), clock=clock)
-    try:
-        out = io.StringIO()
-        console = Console(app, clock, out, first_member="Sam")
-        await console.start()
-        transcript = Transcript(console, out)
-        transcript.output()
-        calm = await transcript.say("/craving ik vrena kafo")
-        assert sections(calm)[0][0] == "in the group"
-        answer = await transcript.say("/craving k vrn já klomó")
-        (first_header, first_body), *_ = sections(answer)
-        assert first_header == "privately to Sam", "the crisis lines come first, privately"
-        assert "call your local emergency number" in first_body
-    finally:
-        await app.close()
+    await danger_comes_first_privately(
+        settings, clock, calm="ik vrena kafo", danger="k vrn já klomó"
+    )
