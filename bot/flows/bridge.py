@@ -12,14 +12,16 @@ member saves a contact for the volunteer who takes their call). The bot relays n
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
+from typing import Any, Unpack
 
 from bot.contexts import Ref
 from bot.contexts import bridge as ctx
 from bot.dispatch import Flows
 from bot.domain.model import Community, Person
 from bot.domain.replies import Button, Priority
-from bot.turn import Turn
+from bot.turn import Extras, Turn
 
 MAX_FIRST_NAME = 32
 IM_HERE = "label_craving_im_here"
@@ -94,6 +96,23 @@ async def in_their_chat(turn: Turn, person: Person, linked: list[Community]) -> 
     return turn.scoped(community=theirs) if theirs is not None else turn
 
 
+async def _tell_each(
+    turn: Turn,
+    people: list[Person],
+    linked: list[Community],
+    template: str,
+    context: Mapping[str, Any],
+    *,
+    about: Person,
+    **extras: Unpack[Extras],
+) -> None:
+    """Tell each of ``people`` privately, in their own chat's turn, about ``about``: traceless,
+    so no channel of their chat learns of it, not even a pointer to their private chat."""
+    for person in people:
+        there = await in_their_chat(turn, person, linked)
+        await there.tell(person, template, context, traceless=True, about=about.key, **extras)
+
+
 async def ask_for_craving(
     turn: Turn,
     member: Person,
@@ -112,19 +131,16 @@ async def ask_for_craving(
         preset=origin.settings.resources_preset,
         emergency=origin.settings.crisis().get("emergency"),
     )
-    buttons = [Button(IM_HERE, "craving.claim", str(craving))]
-    for supporter in supporters:
-        there = await in_their_chat(turn, supporter, linked)
-        # Traceless: no channel of their chat learns of it, not even a pointer to their DMs.
-        await there.tell(
-            supporter,
-            T.CRAVING_PING,
-            context,
-            buttons=buttons,
-            traceless=True,
-            about=member.key,
-            priority=Priority.URGENT,
-        )
+    await _tell_each(
+        turn,
+        supporters,
+        linked,
+        T.CRAVING_PING,
+        context,
+        about=member,
+        buttons=[Button(IM_HERE, "craving.claim", str(craving))],
+        priority=Priority.URGENT,
+    )
 
 
 async def ask_for_call(
@@ -144,16 +160,15 @@ async def ask_for_call(
         practice=practice,
         taken=False,
     )
-    for volunteer in volunteers:
-        there = await in_their_chat(turn, volunteer, linked)
-        await there.tell(
-            volunteer,
-            T.CALL_ASK,
-            context,
-            buttons=[Button(I_WILL_CALL, take, str(request))],
-            traceless=True,
-            about=member.key,
-        )
+    await _tell_each(
+        turn,
+        volunteers,
+        linked,
+        T.CALL_ASK,
+        context,
+        about=member,
+        buttons=[Button(I_WILL_CALL, take, str(request))],
+    )
 
 
 async def tell_of_restart(
@@ -163,9 +178,7 @@ async def tell_of_restart(
     and could use a message: their first name only, as the member's own chat is told their
     name; no date, no note."""
     context = ctx.Restarted(member=first_name(member.name), side=member.platform)
-    for supporter in supporters:
-        there = await in_their_chat(turn, supporter, linked)
-        await there.tell(supporter, T.RESTARTED, context, traceless=True, about=member.key)
+    await _tell_each(turn, supporters, linked, T.RESTARTED, context, about=member)
 
 
 async def hand_over(at_member: Turn, supporter_turn: Turn, member: Person, kind: ctx.Kind) -> bool:
