@@ -10,6 +10,7 @@ import os
 import re
 import signal
 import sys
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,23 @@ async def fresh_clone(into: Path) -> Path:
     cloned = await asyncio.create_subprocess_exec("git", "clone", "--quiet", ROOT, clone)
     assert await cloned.wait() == 0
     return clone
+
+
+async def start_logged(
+    command: Sequence[str], clone: Path, env: Mapping[str, str], log: Path
+) -> asyncio.subprocess.Process:
+    """Start ``command`` in the clone with no stdin, as a service runs, its output in ``log``,
+    in a session of its own so the test can stop all it started."""
+    with log.open("w") as output:
+        return await asyncio.create_subprocess_exec(
+            *command,
+            cwd=clone,
+            env=dict(env),
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=output,
+            stderr=output,
+            start_new_session=True,
+        )
 
 
 def shell_env(clone: Path, home: Path, **settings: str) -> dict[str, str]:

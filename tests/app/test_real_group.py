@@ -20,7 +20,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.app.fresh_clone import fresh_clone, healthy, section_commands, shell_env, stop_group
+from tests.app.fresh_clone import (
+    fresh_clone,
+    healthy,
+    section_commands,
+    shell_env,
+    start_logged,
+    stop_group,
+)
 from tests.app.test_cli import NOTHING_TO_SERVE
 from tests.app.test_copy_db import a_database
 from tests.fakes import telegram_updates as tg
@@ -192,16 +199,7 @@ async def test_the_started_image_answers_the_admin_s_first_steps(
             "HOMEGROUP_DATABASE": database,
             "HOMEGROUP_HTTP": f"127.0.0.1:{port}",
         }
-        with log.open("w") as output:
-            started = await asyncio.create_subprocess_exec(
-                *image_command(clone),
-                cwd=clone,
-                env=container,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=output,
-                stderr=output,
-                start_new_session=True,
-            )
+        started = await start_logged(image_command(clone), clone, container, log)
         try:
             assert (await healthy(port))["status"] == "ok", "migrated, polling Telegram"
 

@@ -12,7 +12,14 @@ from pathlib import Path
 import pytest
 
 from tests.adapters.discord.test_discord_shards import NO_CLEAN_DATE, servers
-from tests.app.fresh_clone import fresh_clone, healthy, section_commands, shell_env, stop_group
+from tests.app.fresh_clone import (
+    fresh_clone,
+    healthy,
+    section_commands,
+    shell_env,
+    start_logged,
+    stop_group,
+)
 from tests.app.test_copy_db import (
     a_database,
     live_a_group_on_sqlite,
@@ -63,19 +70,7 @@ async def test_the_steps_to_run_at_scale_work_from_a_fresh_clone(
             DISCORD_API_URL=fake_discord.api_url,
             DISCORD_GATEWAY_URL=fake_discord.gateway_url,
         )
-        with log.open("w") as output:
-            shell = await asyncio.create_subprocess_exec(
-                "sh",
-                "-e",
-                "-c",
-                script,
-                cwd=clone,
-                env=env,
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=output,
-                stderr=output,
-                start_new_session=True,
-            )
+        shell = await start_logged(["sh", "-e", "-c", script], clone, env, log)
         try:
             assert await asyncio.wait_for(shell.wait(), 120) == 0, log.read_text()
             history = sqlite_tables(clone / "homegroup.db")
